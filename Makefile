@@ -1,0 +1,103 @@
+# envelog — build, test, run.  See README.md.
+PREFIX  ?= /usr/local
+DESTDIR ?=
+CC      ?= cc
+CFLAGS  ?= -O2 -g
+PKGS    := sqlite3 libmicrohttpd jansson libsodium libcurl
+
+WARN := -std=c11 -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes \
+        -Wmissing-prototypes
+
+ifneq ($(SANITIZE),)
+B ?= build-san
+SANFLAGS := -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
+else
+B ?= build
+SANFLAGS :=
+endif
+
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+ALL_CFLAGS = $(WARN) -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L \
+             -Isrc/lib -I$(B) $(PKG_CFLAGS) $(CFLAGS) $(SANFLAGS)
+LDLIBS_ALL = $(PKG_LIBS) -lpthread -lm
+
+LIB_SRC    := $(sort $(wildcard src/lib/*.c))
+SERVER_SRC := $(sort $(wildcard src/server/*.c))
+CLI_SRC    := $(sort $(wildcard src/cli/*.c))
+UNIT_SRC   := $(sort $(wildcard tests/unit/test_*.c))
+BENCH_SRC  := $(sort $(wildcard bench/*.c))
+SCHEMA     := $(sort $(wildcard schema/*.sql))
+
+LIB_OBJ    := $(LIB_SRC:%.c=$(B)/%.o) $(B)/schema.o
+SERVER_OBJ := $(SERVER_SRC:%.c=$(B)/%.o)
+CLI_OBJ    := $(CLI_SRC:%.c=$(B)/%.o)
+UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
+BENCH_BIN  := $(BENCH_SRC:bench/%.c=$(B)/bench/%)
+HEADERS    := $(wildcard src/lib/*.h src/server/*.h src/cli/*.h)
+
+.PHONY: all deps check unit integration browser bench run install clean fuzz
+all: $(B)/envelogd $(B)/envelog
+
+$(B)/libenvelog.a: $(LIB_OBJ)
+	@mkdir -p $(@D)
+	$(AR) rcs $@ $^
+
+$(B)/%.o: %.c $(HEADERS) | $(B)/schema.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+# The migrations become C string literals, one per file, in order.
+$(B)/schema.c: $(SCHEMA) Makefile
+	@mkdir -p $(@D)
+	@{ echo '#include "schema.h"'; echo 'const char *const elog_schema[] = {'; \
+	  for f in $(SCHEMA); do \
+	    sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n"/' $$f; echo ','; \
+	  done; echo 'NULL };'; \
+	  echo 'const int elog_schema_count = $(words $(SCHEMA));'; } > $@
+$(B)/schema.o: $(B)/schema.c
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(B)/envelogd: $(SERVER_OBJ) $(B)/libenvelog.a
+	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $^ $(LDLIBS_ALL)
+$(B)/envelog: $(CLI_OBJ) $(B)/libenvelog.a
+	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $^ $(LDLIBS_ALL)
+
+$(B)/tests/%: tests/unit/%.c $(B)/libenvelog.a $(HEADERS)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(shell pkg-config --cflags cmocka) -o $@ $< \
+	  $(B)/libenvelog.a $(LDLIBS_ALL) $(shell pkg-config --libs cmocka)
+
+$(B)/bench/%: bench/%.c $(B)/libenvelog.a $(HEADERS)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(B)/libenvelog.a $(LDLIBS_ALL)
+
+# Debian packages the build and the tests need; quick when all are present.
+DEB_PKGS := build-essential pkg-config libsqlite3-dev sqlite3 libmicrohttpd-dev \
+            libjansson-dev libsodium-dev libcurl4-openssl-dev libcmocka-dev \
+            curl jq openssl wrk clang
+deps:
+	@missing=$$(for p in $(DEB_PKGS); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:" $$missing; \
+	  SUDO=; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	  $$SUDO apt-get update -qq && $$SUDO DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	fi
+
+check: deps
+	@$(MAKE) --no-print-directory all $(UNIT_BIN)
+	@B=$(B) tests/run
+
+bench: deps all $(BENCH_BIN)
+	@B=$(B) bench/run
+
+run: deps all
+	@B=$(B) ./scripts/run
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/envelog/web
+	install -m 0755 $(B)/envelogd $(B)/envelog $(DESTDIR)$(PREFIX)/bin/
+	cp -R web/. $(DESTDIR)$(PREFIX)/share/envelog/web/
+
+clean:
+	rm -rf build build-san

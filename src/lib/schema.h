@@ -1,0 +1,11 @@
+/*
+ * schema.h — the SQL migrations of schema/*.sql, embedded at build time.
+ * elog_schema[i] brings the database from user_version i to i + 1.
+ */
+#ifndef ELOG_SCHEMA_H
+#define ELOG_SCHEMA_H
+
+extern const char *const elog_schema[];
+extern const int elog_schema_count;
+
+#endif

@@ -1,0 +1,177 @@
+/*
+ * store.h — the SQLite store: the append-only log, its tree hashes and
+ * checkpoints, and the registries (tokens, authorities, witnesses).
+ *
+ * One elog_store is one SQLite connection and is used by one thread at a
+ * time.  A server opens one writer and one reader per thread; WAL lets the
+ * readers run while the writer appends.  Only a writer may append.
+ *
+ * Tables (schema/*.sql): entry (seq, kind, ts, data, leaf_hash,
+ * chain_hash), event_index (party, ts, seq) for lawful requests,
+ * tree_hash (tlog stored-hash index, level >= 1; level 0 is
+ * entry.leaf_hash), checkpoint (every checkpoint ever signed), cosignature,
+ * meta, token, authority, witness, warrant_use, purge_horizon.
+ */
+#ifndef ELOG_STORE_H
+#define ELOG_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "checkpoint.h"
+#include "entry.h"
+#include "error.h"
+#include "merkle.h"
+#include "note.h"
+
+typedef struct elog_store elog_store;
+
+enum elog_sync { ELOG_SYNC_FULL = 0, ELOG_SYNC_NORMAL = 1 };
+
+#define ELOG_STORE_READ 0
+#define ELOG_STORE_WRITE 1
+
+/*
+ * Create a new database at path (fails with CONFLICT if it exists) with the
+ * schema, the origin and the log's verifier key text.
+ */
+int elog_store_create(const char *path, const char *origin,
+		      const char *vkey_text, elog_err_t *err);
+
+/*
+ * Open an existing database.  mode: ELOG_STORE_READ or ELOG_STORE_WRITE
+ * (the writer applies pending migrations and loads the frontier).
+ */
+int elog_store_open(const char *path, int mode, int sync, elog_store **out,
+		    elog_err_t *err);
+void elog_store_close(elog_store *s);
+
+/* The raw connection, for the registry modules (token.c …). */
+struct sqlite3 *elog_store_db(elog_store *s);
+
+/* The origin and the verifier key text stored at creation. */
+const char *elog_store_origin(const elog_store *s);
+const char *elog_store_vkey(const elog_store *s);
+
+/* Number of entries committed (reader: as of now; writer: its frontier). */
+int elog_store_size(elog_store *s, uint64_t *size, elog_err_t *err);
+
+/* ---- appending (writer only) ---- */
+
+/* Result of a commit. */
+typedef struct elog_commit {
+	uint64_t first;  /* seq of the first entry added in the transaction */
+	uint64_t count;  /* entries added */
+	uint64_t size;   /* tree size after commit */
+	elog_hash root;
+	char *checkpoint; /* malloc'd signed checkpoint note; caller frees */
+	size_t checkpoint_len;
+} elog_commit;
+
+/* Start a transaction. */
+int elog_store_begin(elog_store *w, elog_err_t *err);
+/*
+ * Add one entry: assign the next seq (into *seq if not NULL), write its row
+ * with leaf hash and chain value, its index rows and tree hashes.  The
+ * entry is not consumed.
+ */
+int elog_store_add(elog_store *w, const elog_entry *e, uint64_t *seq,
+		   elog_err_t *err);
+/*
+ * Sign a checkpoint of the new size with s, store it and commit.  On
+ * failure the transaction is rolled back and the frontier restored.
+ */
+int elog_store_commit(elog_store *w, const elog_signer *s, int64_t now_ms,
+		      elog_commit *out, elog_err_t *err);
+void elog_store_rollback(elog_store *w);
+void elog_commit_free(elog_commit *c);
+
+/* begin + add all + commit. */
+int elog_store_append(elog_store *w, const elog_entry *entries, size_t n,
+		      const elog_signer *s, int64_t now_ms, elog_commit *out,
+		      elog_err_t *err);
+
+/* ---- reading ---- */
+
+typedef struct elog_leaf {
+	uint64_t seq;
+	int kind;
+	int64_t ts;        /* -1 when purged */
+	elog_hash leaf_hash;
+	elog_hash chain_hash;
+	const char *data;  /* leaf data, NULL when purged; valid until the next
+			      call on the store or the end of the callback */
+	size_t len;
+} elog_leaf;
+
+/* Entry seq; NOT_FOUND if seq >= size. */
+int elog_store_leaf(elog_store *s, uint64_t seq, elog_leaf *out,
+		    elog_err_t *err);
+
+/* Stream entries [start, end) in seq order to fn; a non-zero return from fn
+ * stops the walk and is returned. */
+typedef int (*elog_leaf_fn)(void *ctx, const elog_leaf *leaf);
+int elog_store_leaves(elog_store *s, uint64_t start, uint64_t end,
+		      elog_leaf_fn fn, void *ctx, elog_err_t *err);
+
+/* Hash reader over the store (ctx: the elog_store). */
+int elog_store_hash_reader(void *ctx, int level, uint64_t index,
+			   elog_hash *out, elog_err_t *err);
+
+int elog_store_root(elog_store *s, uint64_t size, elog_hash *out,
+		    elog_err_t *err);
+int elog_store_prove_inclusion(elog_store *s, uint64_t index, uint64_t size,
+			       elog_hash *proof, size_t *n, elog_err_t *err);
+int elog_store_prove_consistency(elog_store *s, uint64_t old_size,
+				 uint64_t new_size, elog_hash *proof,
+				 size_t *n, elog_err_t *err);
+
+/*
+ * The latest checkpoint note (malloc'd, with any stored cosignature lines
+ * appended) and its size.  NOT_FOUND before the first checkpoint.
+ */
+int elog_store_checkpoint_latest(elog_store *s, char **note, size_t *len,
+				 uint64_t *size, elog_err_t *err);
+/* The stored checkpoint of exactly this size, with cosignatures. */
+int elog_store_checkpoint_at(elog_store *s, uint64_t size, char **note,
+			     size_t *len, elog_err_t *err);
+
+/* Walk every stored checkpoint in size order (note without cosignatures). */
+typedef int (*elog_checkpoint_fn)(void *ctx, uint64_t size,
+				  const char *note, size_t len);
+int elog_store_checkpoints(elog_store *s, elog_checkpoint_fn fn, void *ctx,
+			   elog_err_t *err);
+
+/*
+ * Seqs of events whose sender or recipient is one of subjects and whose ts
+ * is in [from, to), in seq order, each once, at most max of them (more:
+ * TOO_MANY... reported as *truncated = 1).  Found through event_index.
+ * *seqs is malloc'd.
+ */
+int elog_store_events_for(elog_store *s, char *const *subjects,
+			  size_t nsubjects, int64_t from, int64_t to,
+			  size_t max, uint64_t **seqs, size_t *n,
+			  int *truncated, elog_err_t *err);
+
+/* ---- purge (writer) ---- */
+
+/* The purge horizon (ms; 0 if never purged) and the last purged seq + 1. */
+int elog_store_horizon(elog_store *s, int64_t *before, uint64_t *through,
+		       elog_err_t *err);
+
+/*
+ * Inside a transaction begun with elog_store_begin: delete the metadata of
+ * every event with ts < before, record the horizon, and fill *events and
+ * *through_seq for the purge entry, which the caller then adds.
+ * HORIZON_BACKWARDS if before is not after the current horizon.
+ */
+int elog_store_purge(elog_store *w, int64_t before, uint64_t *events,
+		     uint64_t *through_seq, elog_err_t *err);
+
+/* ---- key-value meta ---- */
+int elog_store_meta_get(elog_store *s, const char *key, char *buf, size_t cap,
+			elog_err_t *err);
+int elog_store_meta_set(elog_store *s, const char *key, const char *value,
+			elog_err_t *err);
+
+#endif
