@@ -50,7 +50,7 @@ $(B)/%.o: %.c $(HEADERS) | $(B)/schema.c
 # The migrations become C string literals, one per file, in order.
 $(B)/schema.c: $(SCHEMA) Makefile
 	@mkdir -p $(@D)
-	@{ echo '#include "schema.h"'; echo 'const char *const elog_schema[] = {'; \
+	@{ echo '#include <stddef.h>'; echo '#include "schema.h"'; echo 'const char *const elog_schema[] = {'; \
 	  for f in $(SCHEMA); do \
 	    sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n"/' $$f; echo ','; \
 	  done; echo 'NULL };'; \
@@ -67,6 +67,11 @@ $(B)/tests/%: tests/unit/%.c $(B)/libenvelog.a $(HEADERS)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(shell pkg-config --cflags cmocka) -o $@ $< \
 	  $(B)/libenvelog.a $(LDLIBS_ALL) $(shell pkg-config --libs cmocka)
+
+TOOL_BIN := $(patsubst tests/tools/%.c,$(B)/tests/tools/%,$(wildcard tests/tools/*.c))
+$(B)/tests/tools/%: tests/tools/%.c $(B)/libenvelog.a $(HEADERS)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(B)/libenvelog.a $(LDLIBS_ALL)
 
 $(B)/bench/%: bench/%.c $(B)/libenvelog.a $(HEADERS)
 	@mkdir -p $(@D)
@@ -85,7 +90,7 @@ deps:
 	fi
 
 check: deps
-	@$(MAKE) --no-print-directory all $(UNIT_BIN)
+	@$(MAKE) --no-print-directory all $(UNIT_BIN) $(TOOL_BIN)
 	@B=$(B) tests/run
 
 bench: deps all $(BENCH_BIN)

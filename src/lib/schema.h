@@ -1,5 +1,5 @@
 /*
- * schema.h — the SQL migrations of schema/*.sql, embedded at build time.
+ * schema.h — the SQL migrations of schema/NNN_*.sql, embedded at build time.
  * elog_schema[i] brings the database from user_version i to i + 1.
  */
 #ifndef ELOG_SCHEMA_H

@@ -6,7 +6,7 @@
  * time.  A server opens one writer and one reader per thread; WAL lets the
  * readers run while the writer appends.  Only a writer may append.
  *
- * Tables (schema/*.sql): entry (seq, kind, ts, data, leaf_hash,
+ * Tables (schema/NNN_*.sql): entry (seq, kind, ts, data, leaf_hash,
  * chain_hash), event_index (party, ts, seq) for lawful requests,
  * tree_hash (tlog stored-hash index, level >= 1; level 0 is
  * entry.leaf_hash), checkpoint (every checkpoint ever signed), cosignature,

@@ -1,0 +1,59 @@
+/*
+ * cli.h — the envelog command line: one file per subcommand, and the few
+ * things they share.  Results go to stdout, diagnostics to stderr.
+ * Exit codes: 0 success (or intact), 1 verification failed, 2 usage or I/O.
+ */
+#ifndef ELOG_CLI_H
+#define ELOG_CLI_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "error.h"
+#include "note.h"
+#include "store.h"
+
+#define CLI_DEFAULT_DB "./var/envelog.db"
+
+enum { CLI_OK = 0, CLI_BAD = 1, CLI_USAGE = 2 };
+
+int cmd_init(int argc, char **argv);
+int cmd_token(int argc, char **argv);
+int cmd_authority(int argc, char **argv);
+int cmd_witness(int argc, char **argv);
+int cmd_warrant(int argc, char **argv);
+int cmd_verify(int argc, char **argv);
+int cmd_bundle(int argc, char **argv);
+int cmd_audit(int argc, char **argv);
+int cmd_purge(int argc, char **argv);
+
+/* Print "envelog: <what>: <message>" to stderr; returns CLI_USAGE. */
+int cli_fail(const char *what, const elog_err_t *err);
+/* Print a usage text to stdout (help) or stderr (error); returns 0 / 2. */
+int cli_usage(const char *text, int is_error);
+
+/* Open the database; prints the error and returns CLI_USAGE on failure. */
+int cli_open(const char *db, int mode, elog_store **out);
+
+/* The key file beside a database: "x.db" -> "x.key", else "<db>.key".
+ * Writes into buf (cap bytes); 0 or -1 if it does not fit. */
+int cli_key_path(const char *db, char *buf, size_t cap);
+
+/* Read a whole file (or stdin for "-") of at most max bytes, NUL-terminated,
+ * into a malloc'd *buf.  0 or a negative elog code with err filled. */
+int cli_read_file(const char *path, size_t max, char **buf, size_t *len,
+		  elog_err_t *err);
+
+/* Write text to a new file with mode 0600 (fails if it exists). */
+int cli_write_secret(const char *path, const char *text, elog_err_t *err);
+
+/* Load a signer key file (wipes its buffer). */
+int cli_load_signer(const char *path, elog_signer *out, elog_err_t *err);
+
+/* Parse a non-negative decimal integer (the whole string); -1 on error. */
+int cli_parse_u64(const char *s, unsigned long long *out);
+
+/* Draw a progress bar on stderr if it is a terminal. */
+void cli_progress(void *ctx, uint64_t done, uint64_t total);
+
+#endif

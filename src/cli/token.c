@@ -1,0 +1,112 @@
+/* token.c — envelog token add|list|revoke. */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "cli.h"
+#include "token.h"
+
+static const char usage[] =
+	"usage: envelog token add --role ingest|auditor|authority\n"
+	"                         [--authority NAME] [--label L] [--db FILE]\n"
+	"       envelog token list [--db FILE]\n"
+	"       envelog token revoke ID [--db FILE]\n"
+	"\n"
+	"add prints the new token alone on one line, once: only its hash is\n"
+	"stored.  list prints one token a line: ID ROLE AUTHORITY LABEL\n"
+	"STATUS (never the tokens).  Authority tokens are bound to one\n"
+	"registered authority.\n";
+
+static int print_token(void *ctx, const elog_token_info *t)
+{
+	(void)ctx;
+	printf("%lld\t%s\t%s\t%s\t%s\n", (long long)t->id,
+	       elog_role_name(t->role), t->authority[0] ? t->authority : "-",
+	       t->label[0] ? t->label : "-", t->revoked ? "revoked" : "live");
+	return 0;
+}
+
+int cmd_token(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"db", required_argument, NULL, 'd'},
+		{"role", required_argument, NULL, 'r'},
+		{"authority", required_argument, NULL, 'a'},
+		{"label", required_argument, NULL, 'l'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	const char *db = CLI_DEFAULT_DB, *role = NULL, *authority = NULL,
+		   *label = NULL, *verb;
+	elog_store *s = NULL;
+	elog_err_t err;
+	int c, rc;
+
+	elog_err_clear(&err);
+	if (argc < 2)
+		return cli_usage(usage, 1);
+	verb = argv[1];
+	if (strcmp(verb, "--help") == 0 || strcmp(verb, "-h") == 0)
+		return cli_usage(usage, 0);
+	optind = 1;
+	while ((c = getopt_long(argc - 1, argv + 1, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd': db = optarg; break;
+		case 'r': role = optarg; break;
+		case 'a': authority = optarg; break;
+		case 'l': label = optarg; break;
+		case 'h': return cli_usage(usage, 0);
+		default: return cli_usage(usage, 1);
+		}
+	}
+	argc -= 1 + optind;
+	argv += 1 + optind;
+	if (strcmp(verb, "add") == 0 && argc == 0) {
+		char text[ELOG_TOKEN_TEXT_MAX];
+		int64_t id;
+		int r = elog_role_from_name(role);
+		if (r == ELOG_ROLE_NONE) {
+			fprintf(stderr, "envelog: token add: --role must be "
+					"ingest, auditor or authority\n");
+			return CLI_USAGE;
+		}
+		if ((rc = cli_open(db, ELOG_STORE_WRITE, &s)))
+			return rc;
+		rc = elog_token_add(s, r, authority, label, text, &id, &err);
+		elog_store_close(s);
+		if (rc)
+			return cli_fail("token add", &err);
+		fprintf(stderr, "envelog: token %lld (%s) created; it is shown "
+				"only now\n",
+			(long long)id, elog_role_name(r));
+		printf("%s\n", text);
+		sodium_memzero(text, sizeof text);
+		return CLI_OK;
+	}
+	if (strcmp(verb, "list") == 0 && argc == 0) {
+		if ((rc = cli_open(db, ELOG_STORE_READ, &s)))
+			return rc;
+		rc = elog_token_list(s, print_token, NULL, &err);
+		elog_store_close(s);
+		return rc ? cli_fail("token list", &err) : CLI_OK;
+	}
+	if (strcmp(verb, "revoke") == 0 && argc == 1) {
+		unsigned long long id;
+		if (cli_parse_u64(argv[0], &id) || id > INT64_MAX) {
+			fprintf(stderr, "envelog: token revoke: ID must be a "
+					"number from `envelog token list`\n");
+			return CLI_USAGE;
+		}
+		if ((rc = cli_open(db, ELOG_STORE_WRITE, &s)))
+			return rc;
+		rc = elog_token_revoke(s, (int64_t)id, &err);
+		elog_store_close(s);
+		if (rc)
+			return cli_fail("token revoke", &err);
+		printf("revoked %llu\n", id);
+		return CLI_OK;
+	}
+	return cli_usage(usage, 1);
+}

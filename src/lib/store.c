@@ -1,0 +1,905 @@
+/* store.c — the SQLite store of the log.  See store.h. */
+#include "store.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <sodium.h>
+#include <sqlite3.h>
+
+#include "schema.h"
+
+enum stmt_id {
+	ST_SIZE,
+	ST_INSERT_ENTRY,
+	ST_INSERT_INDEX,
+	ST_INSERT_TREE,
+	ST_INSERT_CHECKPOINT,
+	ST_LEAF_HASH,
+	ST_TREE_HASH,
+	ST_LEAF,
+	ST_LEAVES,
+	ST_CP_LATEST,
+	ST_CP_AT,
+	ST_COSIGS,
+	ST_INDEX_QUERY,
+	ST_LAST_CHAIN,
+	ST_COUNT
+};
+
+static const char *const stmt_sql[ST_COUNT] = {
+	[ST_SIZE] = "SELECT coalesce(max(seq) + 1, 0) FROM entry",
+	[ST_INSERT_ENTRY] = "INSERT INTO entry(seq, kind, ts, data, leaf_hash, "
+			    "chain_hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+	[ST_INSERT_INDEX] =
+		"INSERT INTO event_index(party, ts, seq) VALUES (?1, ?2, ?3)",
+	[ST_INSERT_TREE] = "INSERT INTO tree_hash(id, hash) VALUES (?1, ?2)",
+	[ST_INSERT_CHECKPOINT] =
+		"INSERT OR IGNORE INTO checkpoint(size, root, note, created) "
+		"VALUES (?1, ?2, ?3, ?4)",
+	[ST_LEAF_HASH] = "SELECT leaf_hash FROM entry WHERE seq = ?1",
+	[ST_TREE_HASH] = "SELECT hash FROM tree_hash WHERE id = ?1",
+	[ST_LEAF] = "SELECT seq, kind, ts, data, leaf_hash, chain_hash FROM "
+		    "entry WHERE seq = ?1",
+	[ST_LEAVES] = "SELECT seq, kind, ts, data, leaf_hash, chain_hash FROM "
+		      "entry WHERE seq >= ?1 AND seq < ?2 ORDER BY seq",
+	[ST_CP_LATEST] = "SELECT size, note FROM checkpoint ORDER BY size DESC "
+			 "LIMIT 1",
+	[ST_CP_AT] = "SELECT size, note FROM checkpoint WHERE size = ?1",
+	[ST_COSIGS] = "SELECT line FROM cosignature WHERE size = ?1 ORDER BY "
+		      "created, witness",
+	[ST_INDEX_QUERY] = "SELECT seq FROM event_index WHERE party = ?1 AND "
+			   "ts >= ?2 AND ts < ?3",
+	[ST_LAST_CHAIN] = "SELECT chain_hash FROM entry ORDER BY seq DESC "
+			  "LIMIT 1",
+};
+
+struct elog_store {
+	sqlite3 *db;
+	int mode;
+	sqlite3_stmt *st[ST_COUNT];
+	char origin[ELOG_NAME_MAX + 1];
+	char vkey[ELOG_KEY_TEXT_MAX];
+	uint8_t party_key[crypto_shorthash_KEYBYTES];
+	/* writer state */
+	elog_frontier frontier;
+	elog_hash chain;          /* chain value of the last entry */
+	int in_tx;
+	elog_frontier saved_frontier;
+	elog_hash saved_chain;
+	uint64_t tx_first;
+};
+
+static int db_fail(elog_store *s, elog_err_t *err, const char *what)
+{
+	return elog_fail(err, ELOG_IO, -1, NULL, "database error while %s: %s",
+			 what, s && s->db ? sqlite3_errmsg(s->db) : "no database");
+}
+
+static sqlite3_stmt *stmt(elog_store *s, enum stmt_id id, elog_err_t *err)
+{
+	if (!s->st[id]) {
+		if (sqlite3_prepare_v3(s->db, stmt_sql[id], -1,
+				       SQLITE_PREPARE_PERSISTENT, &s->st[id],
+				       NULL) != SQLITE_OK) {
+			db_fail(s, err, "preparing a statement");
+			return NULL;
+		}
+	} else {
+		sqlite3_reset(s->st[id]);
+		sqlite3_clear_bindings(s->st[id]);
+	}
+	return s->st[id];
+}
+
+static int exec(elog_store *s, const char *sql, elog_err_t *err)
+{
+	char *msg = NULL;
+	if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		int rc = elog_fail(err, ELOG_IO, -1, NULL, "database error: %s",
+				   msg ? msg : sqlite3_errmsg(s->db));
+		sqlite3_free(msg);
+		return rc;
+	}
+	return 0;
+}
+
+static int blob_hash(sqlite3_stmt *st, int col, elog_hash *out)
+{
+	if (sqlite3_column_type(st, col) != SQLITE_BLOB ||
+	    sqlite3_column_bytes(st, col) != ELOG_HASH_LEN)
+		return -1;
+	memcpy(out->b, sqlite3_column_blob(st, col), ELOG_HASH_LEN);
+	return 0;
+}
+
+int elog_store_meta_get(elog_store *s, const char *key, char *buf, size_t cap,
+			elog_err_t *err)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+	if (sqlite3_prepare_v2(s->db, "SELECT value FROM meta WHERE key = ?1",
+			       -1, &st, NULL) != SQLITE_OK)
+		return db_fail(s, err, "reading meta");
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		const char *v = (const char *)sqlite3_column_text(st, 0);
+		if (!v || (size_t)snprintf(buf, cap, "%s", v) >= cap)
+			rc = elog_fail(err, ELOG_INTERNAL, -1, key,
+				       "meta value %s is too long", key);
+		else
+			rc = 0;
+	} else if (rc == SQLITE_DONE) {
+		rc = elog_fail(err, ELOG_NOT_FOUND, -1, key,
+			       "meta value %s is not set", key);
+	} else {
+		rc = db_fail(s, err, "reading meta");
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int elog_store_meta_set(elog_store *s, const char *key, const char *value,
+			elog_err_t *err)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = 0;
+	if (sqlite3_prepare_v2(s->db,
+			       "INSERT OR REPLACE INTO meta(key, value) "
+			       "VALUES (?1, ?2)",
+			       -1, &st, NULL) != SQLITE_OK)
+		return db_fail(s, err, "writing meta");
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		rc = db_fail(s, err, "writing meta");
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* Apply the migrations above the database's user_version. */
+static int migrate(elog_store *s, elog_err_t *err)
+{
+	sqlite3_stmt *st = NULL;
+	int version = 0, rc;
+	if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st, NULL) !=
+	    SQLITE_OK)
+		return db_fail(s, err, "reading the schema version");
+	if (sqlite3_step(st) == SQLITE_ROW)
+		version = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	if (version > elog_schema_count)
+		return elog_fail(err, ELOG_IO, -1, NULL,
+				 "the database schema (version %d) is newer "
+				 "than this program (version %d)",
+				 version, elog_schema_count);
+	for (int v = version; v < elog_schema_count; v++) {
+		char pragma[64];
+		if ((rc = exec(s, "BEGIN IMMEDIATE", err)))
+			return rc;
+		snprintf(pragma, sizeof pragma, "PRAGMA user_version = %d",
+			 v + 1);
+		if ((rc = exec(s, elog_schema[v], err)) ||
+		    (rc = exec(s, pragma, err)) || (rc = exec(s, "COMMIT", err))) {
+			sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+			return rc;
+		}
+	}
+	return 0;
+}
+
+static int configure(elog_store *s, int sync, elog_err_t *err)
+{
+	int rc;
+	sqlite3_busy_timeout(s->db, 10000);
+	if ((rc = exec(s, "PRAGMA journal_mode = WAL", err)))
+		return rc;
+	if ((rc = exec(s, sync == ELOG_SYNC_NORMAL
+				  ? "PRAGMA synchronous = NORMAL"
+				  : "PRAGMA synchronous = FULL",
+		       err)))
+		return rc;
+	if ((rc = exec(s, "PRAGMA foreign_keys = OFF; "
+			  "PRAGMA temp_store = MEMORY; "
+			  "PRAGMA cache_size = -65536",
+		       err)))
+		return rc;
+	return 0;
+}
+
+static void store_free(elog_store *s)
+{
+	if (!s)
+		return;
+	for (int i = 0; i < ST_COUNT; i++)
+		sqlite3_finalize(s->st[i]);
+	if (s->db)
+		sqlite3_close(s->db);
+	sodium_memzero(s->party_key, sizeof s->party_key);
+	free(s);
+}
+
+int elog_store_create(const char *path, const char *origin,
+		      const char *vkey_text, elog_err_t *err)
+{
+	elog_store *s = NULL;
+	uint8_t key[crypto_shorthash_KEYBYTES];
+	char hex[2 * sizeof key + 1];
+	int rc;
+	mode_t old;
+
+	if (sodium_init() < 0)
+		return elog_fail(err, ELOG_INTERNAL, -1, NULL,
+				 "libsodium failed to initialise");
+	if (access(path, F_OK) == 0)
+		return elog_fail(err, ELOG_CONFLICT, -1, NULL,
+				 "%s already exists", path);
+	s = calloc(1, sizeof *s);
+	if (!s)
+		return elog_fail(err, ELOG_NOMEM, -1, NULL, "out of memory");
+	/* The database holds personal data: owner only. */
+	old = umask(077);
+	rc = sqlite3_open_v2(path, &s->db,
+			     SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+				     SQLITE_OPEN_NOMUTEX,
+			     NULL);
+	umask(old);
+	if (rc != SQLITE_OK) {
+		rc = elog_fail(err, ELOG_IO, -1, NULL, "cannot create %s: %s",
+			       path, s->db ? sqlite3_errmsg(s->db) : "?");
+		goto out;
+	}
+	if ((rc = configure(s, ELOG_SYNC_FULL, err)) || (rc = migrate(s, err)))
+		goto out;
+	randombytes_buf(key, sizeof key);
+	sodium_bin2hex(hex, sizeof hex, key, sizeof key);
+	if ((rc = exec(s, "BEGIN IMMEDIATE", err)))
+		goto out;
+	if ((rc = elog_store_meta_set(s, "origin", origin, err)) ||
+	    (rc = elog_store_meta_set(s, "vkey", vkey_text, err)) ||
+	    (rc = elog_store_meta_set(s, "party_key", hex, err))) {
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+		goto out;
+	}
+	rc = exec(s, "COMMIT", err);
+out:
+	sodium_memzero(key, sizeof key);
+	sodium_memzero(hex, sizeof hex);
+	store_free(s);
+	return rc;
+}
+
+/* Rebuild the writer's frontier and last chain value from the tables. */
+static int load_writer(elog_store *s, elog_err_t *err)
+{
+	uint64_t size;
+	int rc;
+	sqlite3_stmt *st;
+	if ((rc = elog_store_size(s, &size, err)))
+		return rc;
+	elog_frontier_init(&s->frontier);
+	if ((rc = elog_frontier_load(&s->frontier, size, elog_store_hash_reader,
+				     s, err)))
+		return rc;
+	s->chain = ELOG_ZERO_HASH;
+	if (size > 0) {
+		if (!(st = stmt(s, ST_LAST_CHAIN, err)))
+			return -ELOG_IO;
+		if (sqlite3_step(st) != SQLITE_ROW ||
+		    blob_hash(st, 0, &s->chain) < 0) {
+			sqlite3_reset(st);
+			return elog_fail(err, ELOG_TAMPERED, (long)size - 1,
+					 NULL, "the last entry has no chain value");
+		}
+		sqlite3_reset(st);
+	}
+	return 0;
+}
+
+int elog_store_open(const char *path, int mode, int sync, elog_store **out,
+		    elog_err_t *err)
+{
+	elog_store *s;
+	char hex[2 * crypto_shorthash_KEYBYTES + 1];
+	int rc;
+	int flags = SQLITE_OPEN_NOMUTEX |
+		    (mode == ELOG_STORE_WRITE ? SQLITE_OPEN_READWRITE
+					      : SQLITE_OPEN_READONLY);
+
+	*out = NULL;
+	if (sodium_init() < 0)
+		return elog_fail(err, ELOG_INTERNAL, -1, NULL,
+				 "libsodium failed to initialise");
+	s = calloc(1, sizeof *s);
+	if (!s)
+		return elog_fail(err, ELOG_NOMEM, -1, NULL, "out of memory");
+	s->mode = mode;
+	if (sqlite3_open_v2(path, &s->db, flags, NULL) != SQLITE_OK) {
+		rc = elog_fail(err, ELOG_IO, -1, NULL, "cannot open %s: %s",
+			       path, s->db ? sqlite3_errmsg(s->db) : "?");
+		goto out;
+	}
+	if (mode == ELOG_STORE_WRITE) {
+		if ((rc = configure(s, sync, err)) || (rc = migrate(s, err)))
+			goto out;
+	} else {
+		sqlite3_busy_timeout(s->db, 10000);
+		if ((rc = exec(s, "PRAGMA query_only = 1", err)))
+			goto out;
+	}
+	if ((rc = elog_store_meta_get(s, "origin", s->origin,
+				      sizeof s->origin, err)) ||
+	    (rc = elog_store_meta_get(s, "vkey", s->vkey, sizeof s->vkey,
+				      err)) ||
+	    (rc = elog_store_meta_get(s, "party_key", hex, sizeof hex, err))) {
+		if (rc == -ELOG_NOT_FOUND || rc == -ELOG_IO)
+			rc = elog_fail(err, ELOG_IO, -1, NULL,
+				       "%s is not an envelog database", path);
+		goto out;
+	}
+	if (sodium_hex2bin(s->party_key, sizeof s->party_key, hex,
+			   strlen(hex), NULL, NULL, NULL) != 0) {
+		rc = elog_fail(err, ELOG_IO, -1, NULL,
+			       "%s has a damaged index key", path);
+		goto out;
+	}
+	if (mode == ELOG_STORE_WRITE && (rc = load_writer(s, err)))
+		goto out;
+	*out = s;
+	s = NULL;
+	rc = 0;
+out:
+	sodium_memzero(hex, sizeof hex);
+	store_free(s);
+	return rc;
+}
+
+void elog_store_close(elog_store *s)
+{
+	if (s && s->in_tx)
+		elog_store_rollback(s);
+	store_free(s);
+}
+
+struct sqlite3 *elog_store_db(elog_store *s) { return s->db; }
+const char *elog_store_origin(const elog_store *s) { return s->origin; }
+const char *elog_store_vkey(const elog_store *s) { return s->vkey; }
+
+int elog_store_size(elog_store *s, uint64_t *size, elog_err_t *err)
+{
+	sqlite3_stmt *st;
+	if (s->mode == ELOG_STORE_WRITE && s->in_tx) {
+		*size = s->frontier.size;
+		return 0;
+	}
+	if (!(st = stmt(s, ST_SIZE, err)))
+		return -ELOG_IO;
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		sqlite3_reset(st);
+		return db_fail(s, err, "counting entries");
+	}
+	*size = (uint64_t)sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return 0;
+}
+
+/* ---- appending ---- */
+
+int elog_store_begin(elog_store *w, elog_err_t *err)
+{
+	int rc;
+	if (w->mode != ELOG_STORE_WRITE)
+		return elog_fail(err, ELOG_INTERNAL, -1, NULL,
+				 "the store is open read-only");
+	if (w->in_tx)
+		return elog_fail(err, ELOG_INTERNAL, -1, NULL,
+				 "a transaction is already open");
+	if ((rc = exec(w, "BEGIN IMMEDIATE", err)))
+		return rc;
+	w->in_tx = 1;
+	w->saved_frontier = w->frontier;
+	w->saved_chain = w->chain;
+	w->tx_first = w->frontier.size;
+	return 0;
+}
+
+void elog_store_rollback(elog_store *w)
+{
+	if (!w->in_tx)
+		return;
+	sqlite3_exec(w->db, "ROLLBACK", NULL, NULL, NULL);
+	w->frontier = w->saved_frontier;
+	w->chain = w->saved_chain;
+	w->in_tx = 0;
+}
+
+static int64_t party_hash(const elog_store *s, const char *party)
+{
+	uint8_t h[crypto_shorthash_BYTES];
+	uint64_t v = 0;
+	crypto_shorthash(h, (const unsigned char *)party, strlen(party),
+			 s->party_key);
+	for (int i = 0; i < 8; i++)
+		v = (v << 8) | h[i];
+	return (int64_t)v;
+}
+
+static int step_done(elog_store *s, sqlite3_stmt *st, elog_err_t *err,
+		     const char *what)
+{
+	int rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return db_fail(s, err, what);
+	return 0;
+}
+
+static int tree_sink(void *ctx, int level, uint64_t index,
+		     const elog_hash *hash, elog_err_t *err)
+{
+	elog_store *w = ctx;
+	sqlite3_stmt *st = stmt(w, ST_INSERT_TREE, err);
+	if (!st)
+		return -ELOG_IO;
+	sqlite3_bind_int64(st, 1,
+			   (sqlite3_int64)elog_stored_hash_index(level, index));
+	sqlite3_bind_blob(st, 2, hash->b, ELOG_HASH_LEN, SQLITE_STATIC);
+	return step_done(w, st, err, "writing a tree hash");
+}
+
+static int add_index(elog_store *w, int64_t party, int64_t ts, uint64_t seq,
+		     elog_err_t *err)
+{
+	sqlite3_stmt *st = stmt(w, ST_INSERT_INDEX, err);
+	if (!st)
+		return -ELOG_IO;
+	sqlite3_bind_int64(st, 1, party);
+	sqlite3_bind_int64(st, 2, ts);
+	sqlite3_bind_int64(st, 3, (sqlite3_int64)seq);
+	return step_done(w, st, err, "writing the event index");
+}
+
+int elog_store_add(elog_store *w, const elog_entry *e, uint64_t *seq,
+		   elog_err_t *err)
+{
+	elog_hash leaf, chain;
+	uint64_t n;
+	sqlite3_stmt *st;
+	int rc;
+
+	if (!w->in_tx)
+		return elog_fail(err, ELOG_INTERNAL, -1, NULL,
+				 "no transaction is open");
+	n = w->frontier.size;
+	elog_leaf_hash(e->data, e->len, &leaf);
+	elog_chain_hash(&w->chain, &leaf, &chain);
+	if (!(st = stmt(w, ST_INSERT_ENTRY, err)))
+		return -ELOG_IO;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)n);
+	sqlite3_bind_int(st, 2, e->kind);
+	sqlite3_bind_int64(st, 3, e->ts);
+	sqlite3_bind_blob(st, 4, e->data, (int)e->len, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 5, leaf.b, ELOG_HASH_LEN, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 6, chain.b, ELOG_HASH_LEN, SQLITE_STATIC);
+	if ((rc = step_done(w, st, err, "writing an entry")))
+		return rc;
+	if (e->kind == ELOG_KIND_EVENT && e->sender && e->recipient) {
+		int64_t ps = party_hash(w, e->sender);
+		int64_t pr = party_hash(w, e->recipient);
+		if ((rc = add_index(w, ps, e->ts, n, err)))
+			return rc;
+		if (pr != ps && (rc = add_index(w, pr, e->ts, n, err)))
+			return rc;
+	}
+	if ((rc = elog_frontier_append(&w->frontier, &leaf, tree_sink, w, err)))
+		return rc;
+	w->chain = chain;
+	if (seq)
+		*seq = n;
+	return 0;
+}
+
+void elog_commit_free(elog_commit *c)
+{
+	if (c) {
+		free(c->checkpoint);
+		c->checkpoint = NULL;
+	}
+}
+
+int elog_store_commit(elog_store *w, const elog_signer *signer,
+		      int64_t now_ms, elog_commit *out, elog_err_t *err)
+{
+	elog_checkpoint cp;
+	char *note = NULL;
+	size_t note_len = 0;
+	sqlite3_stmt *st;
+	int rc;
+
+	if (!w->in_tx)
+		return elog_fail(err, ELOG_INTERNAL, -1, NULL,
+				 "no transaction is open");
+	memset(&cp, 0, sizeof cp);
+	snprintf(cp.origin, sizeof cp.origin, "%s", w->origin);
+	cp.size = w->frontier.size;
+	elog_frontier_root(&w->frontier, &cp.root);
+	if ((rc = elog_checkpoint_sign(&cp, signer, &note, &note_len, err)))
+		goto fail;
+	if (!(st = stmt(w, ST_INSERT_CHECKPOINT, err))) {
+		rc = -ELOG_IO;
+		goto fail;
+	}
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)cp.size);
+	sqlite3_bind_blob(st, 2, cp.root.b, ELOG_HASH_LEN, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, note, (int)note_len, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, now_ms);
+	if ((rc = step_done(w, st, err, "writing the checkpoint")))
+		goto fail;
+	if ((rc = exec(w, "COMMIT", err)))
+		goto fail;
+	w->in_tx = 0;
+	if (out) {
+		out->first = w->tx_first;
+		out->count = cp.size - w->tx_first;
+		out->size = cp.size;
+		out->root = cp.root;
+		out->checkpoint = note;
+		out->checkpoint_len = note_len;
+		note = NULL;
+	}
+	free(note);
+	return 0;
+fail:
+	free(note);
+	elog_store_rollback(w);
+	return rc;
+}
+
+int elog_store_append(elog_store *w, const elog_entry *entries, size_t n,
+		      const elog_signer *s, int64_t now_ms, elog_commit *out,
+		      elog_err_t *err)
+{
+	int rc = elog_store_begin(w, err);
+	if (rc)
+		return rc;
+	for (size_t i = 0; i < n; i++) {
+		if ((rc = elog_store_add(w, &entries[i], NULL, err))) {
+			elog_store_rollback(w);
+			return rc;
+		}
+	}
+	return elog_store_commit(w, s, now_ms, out, err);
+}
+
+/* ---- reading ---- */
+
+static void fill_leaf(sqlite3_stmt *st, elog_leaf *l)
+{
+	l->seq = (uint64_t)sqlite3_column_int64(st, 0);
+	l->kind = sqlite3_column_int(st, 1);
+	l->ts = sqlite3_column_type(st, 2) == SQLITE_NULL
+			? -1
+			: sqlite3_column_int64(st, 2);
+	if (sqlite3_column_type(st, 3) == SQLITE_NULL) {
+		l->data = NULL;
+		l->len = 0;
+	} else {
+		l->data = sqlite3_column_blob(st, 3);
+		l->len = (size_t)sqlite3_column_bytes(st, 3);
+		if (!l->data)
+			l->data = "";
+	}
+	if (blob_hash(st, 4, &l->leaf_hash) < 0)
+		memset(&l->leaf_hash, 0, sizeof l->leaf_hash);
+	if (blob_hash(st, 5, &l->chain_hash) < 0)
+		memset(&l->chain_hash, 0, sizeof l->chain_hash);
+}
+
+int elog_store_leaf(elog_store *s, uint64_t seq, elog_leaf *out,
+		    elog_err_t *err)
+{
+	sqlite3_stmt *st = stmt(s, ST_LEAF, err);
+	int rc;
+	if (!st)
+		return -ELOG_IO;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)seq);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		fill_leaf(st, out); /* valid until the next call on s */
+		return 0;
+	}
+	sqlite3_reset(st);
+	if (rc == SQLITE_DONE)
+		return elog_fail(err, ELOG_NOT_FOUND, -1, "seq",
+				 "no entry %llu", (unsigned long long)seq);
+	return db_fail(s, err, "reading an entry");
+}
+
+int elog_store_leaves(elog_store *s, uint64_t start, uint64_t end,
+		      elog_leaf_fn fn, void *ctx, elog_err_t *err)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+	/* A private statement: fn may call back into the store. */
+	if (sqlite3_prepare_v2(s->db, stmt_sql[ST_LEAVES], -1, &st, NULL) !=
+	    SQLITE_OK)
+		return db_fail(s, err, "reading entries");
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)start);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)end);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		elog_leaf l;
+		fill_leaf(st, &l);
+		if ((rc = fn(ctx, &l)) != 0)
+			goto out;
+	}
+	rc = rc == SQLITE_DONE ? 0 : db_fail(s, err, "reading entries");
+out:
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int elog_store_hash_reader(void *ctx, int level, uint64_t index,
+			   elog_hash *out, elog_err_t *err)
+{
+	elog_store *s = ctx;
+	sqlite3_stmt *st;
+	int rc;
+	if (level == 0) {
+		st = stmt(s, ST_LEAF_HASH, err);
+		if (!st)
+			return -ELOG_IO;
+		sqlite3_bind_int64(st, 1, (sqlite3_int64)index);
+	} else {
+		st = stmt(s, ST_TREE_HASH, err);
+		if (!st)
+			return -ELOG_IO;
+		sqlite3_bind_int64(st, 1,
+				   (sqlite3_int64)elog_stored_hash_index(
+					   level, index));
+	}
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW && blob_hash(st, 0, out) == 0) {
+		sqlite3_reset(st);
+		return 0;
+	}
+	sqlite3_reset(st);
+	if (rc == SQLITE_ROW || rc == SQLITE_DONE)
+		return elog_fail(err, ELOG_TAMPERED, -1, NULL,
+				 "tree hash (level %d, index %llu) is missing "
+				 "or damaged",
+				 level, (unsigned long long)index);
+	return db_fail(s, err, "reading a tree hash");
+}
+
+int elog_store_root(elog_store *s, uint64_t size, elog_hash *out,
+		    elog_err_t *err)
+{
+	return elog_tree_root(size, elog_store_hash_reader, s, out, err);
+}
+
+int elog_store_prove_inclusion(elog_store *s, uint64_t index, uint64_t size,
+			       elog_hash *proof, size_t *n, elog_err_t *err)
+{
+	return elog_prove_inclusion(index, size, elog_store_hash_reader, s,
+				    proof, n, err);
+}
+
+int elog_store_prove_consistency(elog_store *s, uint64_t old_size,
+				 uint64_t new_size, elog_hash *proof,
+				 size_t *n, elog_err_t *err)
+{
+	return elog_prove_consistency(old_size, new_size,
+				      elog_store_hash_reader, s, proof, n,
+				      err);
+}
+
+/* Append the cosignature lines stored for size to the malloc'd note. */
+static int with_cosignatures(elog_store *s, uint64_t size, char **note,
+			     size_t *len, elog_err_t *err)
+{
+	sqlite3_stmt *st = stmt(s, ST_COSIGS, err);
+	int rc;
+	if (!st)
+		return -ELOG_IO;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)size);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *line = (const char *)sqlite3_column_text(st, 0);
+		size_t ll = (size_t)sqlite3_column_bytes(st, 0);
+		char *grown;
+		if (!line || ll == 0)
+			continue;
+		grown = realloc(*note, *len + ll + 2);
+		if (!grown) {
+			sqlite3_reset(st);
+			return elog_fail(err, ELOG_NOMEM, -1, NULL,
+					 "out of memory");
+		}
+		*note = grown;
+		memcpy(*note + *len, line, ll);
+		*len += ll;
+		if (line[ll - 1] != '\n')
+			(*note)[(*len)++] = '\n';
+		(*note)[*len] = '\0';
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : db_fail(s, err, "reading cosignatures");
+}
+
+static int read_checkpoint(elog_store *s, sqlite3_stmt *st, char **note,
+			   size_t *len, uint64_t *size, elog_err_t *err)
+{
+	int rc = sqlite3_step(st);
+	const char *text;
+	size_t n;
+	uint64_t sz;
+	if (rc != SQLITE_ROW) {
+		sqlite3_reset(st);
+		if (rc == SQLITE_DONE)
+			return elog_fail(err, ELOG_NOT_FOUND, -1, NULL,
+					 "no such checkpoint");
+		return db_fail(s, err, "reading a checkpoint");
+	}
+	sz = (uint64_t)sqlite3_column_int64(st, 0);
+	text = (const char *)sqlite3_column_text(st, 1);
+	n = (size_t)sqlite3_column_bytes(st, 1);
+	*note = malloc(n + 1);
+	if (!*note) {
+		sqlite3_reset(st);
+		return elog_fail(err, ELOG_NOMEM, -1, NULL, "out of memory");
+	}
+	memcpy(*note, text ? text : "", n);
+	(*note)[n] = '\0';
+	sqlite3_reset(st);
+	*len = n;
+	if (size)
+		*size = sz;
+	if ((rc = with_cosignatures(s, sz, note, len, err))) {
+		free(*note);
+		*note = NULL;
+	}
+	return rc;
+}
+
+int elog_store_checkpoint_latest(elog_store *s, char **note, size_t *len,
+				 uint64_t *size, elog_err_t *err)
+{
+	sqlite3_stmt *st = stmt(s, ST_CP_LATEST, err);
+	if (!st)
+		return -ELOG_IO;
+	return read_checkpoint(s, st, note, len, size, err);
+}
+
+int elog_store_checkpoint_at(elog_store *s, uint64_t size, char **note,
+			     size_t *len, elog_err_t *err)
+{
+	sqlite3_stmt *st = stmt(s, ST_CP_AT, err);
+	if (!st)
+		return -ELOG_IO;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)size);
+	return read_checkpoint(s, st, note, len, NULL, err);
+}
+
+int elog_store_checkpoints(elog_store *s, elog_checkpoint_fn fn, void *ctx,
+			   elog_err_t *err)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+	if (sqlite3_prepare_v2(s->db,
+			       "SELECT size, note FROM checkpoint ORDER BY size",
+			       -1, &st, NULL) != SQLITE_OK)
+		return db_fail(s, err, "reading checkpoints");
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *text = (const char *)sqlite3_column_text(st, 1);
+		rc = fn(ctx, (uint64_t)sqlite3_column_int64(st, 0),
+			text ? text : "", (size_t)sqlite3_column_bytes(st, 1));
+		if (rc != 0)
+			goto out;
+	}
+	rc = rc == SQLITE_DONE ? 0 : db_fail(s, err, "reading checkpoints");
+out:
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+int elog_store_events_for(elog_store *s, char *const *subjects,
+			  size_t nsubjects, int64_t from, int64_t to,
+			  size_t max, uint64_t **seqs, size_t *n,
+			  int *truncated, elog_err_t *err)
+{
+	uint64_t *cand = NULL, *keep = NULL;
+	size_t nc = 0, cap = 0, nk = 0;
+	sqlite3_stmt *st;
+	int rc = 0;
+
+	*seqs = NULL;
+	*n = 0;
+	*truncated = 0;
+	/* Candidates from the index: every party hash of every subject. */
+	for (size_t i = 0; i < nsubjects; i++) {
+		if (!(st = stmt(s, ST_INDEX_QUERY, err))) {
+			rc = -ELOG_IO;
+			goto out;
+		}
+		sqlite3_bind_int64(st, 1, party_hash(s, subjects[i]));
+		sqlite3_bind_int64(st, 2, from);
+		sqlite3_bind_int64(st, 3, to);
+		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+			if (nc == cap) {
+				size_t ncap = cap ? 2 * cap : 256;
+				uint64_t *g = realloc(cand, ncap * sizeof *g);
+				if (!g) {
+					sqlite3_reset(st);
+					rc = elog_fail(err, ELOG_NOMEM, -1,
+						       NULL, "out of memory");
+					goto out;
+				}
+				cand = g;
+				cap = ncap;
+			}
+			cand[nc++] = (uint64_t)sqlite3_column_int64(st, 0);
+			/* Bound the work: more than twice max candidates
+			 * cannot all be wanted. */
+			if (nc > 2 * max + 2 * nsubjects) {
+				*truncated = 1;
+				break;
+			}
+		}
+		sqlite3_reset(st);
+		if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+			rc = db_fail(s, err, "querying the event index");
+			goto out;
+		}
+		rc = 0;
+	}
+	qsort(cand, nc, sizeof *cand, cmp_u64);
+	keep = malloc((nc ? nc : 1) * sizeof *keep);
+	if (!keep) {
+		rc = elog_fail(err, ELOG_NOMEM, -1, NULL, "out of memory");
+		goto out;
+	}
+	/* Confirm each candidate against its leaf data (the index holds
+	 * 64-bit hashes, which may collide), once per seq. */
+	for (size_t i = 0; i < nc; i++) {
+		elog_leaf l;
+		elog_entry e;
+		int match = 0;
+		if (i > 0 && cand[i] == cand[i - 1])
+			continue;
+		if ((rc = elog_store_leaf(s, cand[i], &l, err)))
+			goto out;
+		if (!l.data || l.kind != ELOG_KIND_EVENT)
+			continue; /* purged since it was indexed */
+		if ((rc = elog_entry_from_data(l.data, l.len, &e, err)))
+			goto out;
+		if (e.ts >= from && e.ts < to)
+			for (size_t j = 0; j < nsubjects && !match; j++)
+				match = strcmp(e.sender, subjects[j]) == 0 ||
+					strcmp(e.recipient, subjects[j]) == 0;
+		elog_entry_free(&e);
+		if (!match)
+			continue;
+		if (nk == max) {
+			*truncated = 1;
+			break;
+		}
+		keep[nk++] = cand[i];
+	}
+	*seqs = keep;
+	*n = nk;
+	keep = NULL;
+out:
+	free(cand);
+	free(keep);
+	return rc;
+}

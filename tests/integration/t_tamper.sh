@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# Tamper tests: the append-only triggers refuse UPDATE and DELETE, and
+# `envelog verify` names the first bad seq of a database changed behind the
+# triggers' back.
+set -u
+cd "$(dirname "$0")/../.."
+B=${B:-build}
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+n=0 fails=0
+ok() { n=$((n + 1)); echo "ok $n - $1"; }
+nok() { n=$((n + 1)); fails=$((fails + 1)); echo "not ok $n - $1"; shift; for l in "$@"; do echo "# $l"; done; }
+check() { # desc, command...
+	local d=$1; shift
+	if "$@"; then ok "$d"; else nok "$d"; fi
+}
+
+$B/tests/tools/mklog "$T/log.db" 40 4 >/dev/null || { echo "not ok 1 - mklog"; exit 1; }
+
+# verify DB -> sets $out and $rc
+run_verify() { out=$($B/envelog verify --quiet --db "$1" 2>&1); rc=$?; }
+expect_tampered() { # desc, db, seq
+	run_verify "$2"
+	if [ "$rc" -eq 1 ] && [[ "$out" == "TAMPERED seq $3:"* ]]; then ok "$1"
+	else nok "$1" "exit $rc, output: $out"; fi
+}
+
+run_verify "$T/log.db"
+if [ "$rc" -eq 0 ] && [[ "$out" == "ok: 40 entries"* ]]; then ok "untouched log verifies"; else nok "untouched log verifies" "exit $rc: $out"; fi
+
+fresh() { cp "$T/log.db" "$T/$1.db"; echo "$T/$1.db"; }
+state() { sqlite3 "$1" "SELECT count(*), hex(max(chain_hash)), (SELECT count(*) FROM tree_hash), (SELECT count(*) FROM checkpoint) FROM entry"; }
+
+# The triggers.
+db=$(fresh triggers)
+before=$(state "$db")
+for sql in "UPDATE entry SET data = 'x' WHERE seq = 1" \
+	"DELETE FROM entry WHERE seq = 39" \
+	"UPDATE tree_hash SET hash = zeroblob(32) WHERE id = 2" \
+	"DELETE FROM tree_hash" \
+	"UPDATE checkpoint SET note = 'x'" \
+	"DELETE FROM checkpoint" \
+	"DELETE FROM event_index" \
+	"UPDATE event_index SET ts = 0"; do
+	err=$(sqlite3 "$db" "$sql" 2>&1)
+	if [[ "$err" == *"append-only"* ]]; then ok "trigger refuses: $sql"; else nok "trigger refuses: $sql" "$err"; fi
+done
+check "refused changes left the log unchanged" test "$(state "$db")" = "$before"
+run_verify "$db"
+check "log verifies after refused changes" test "$rc" -eq 0
+
+drop="DROP TRIGGER entry_no_update; DROP TRIGGER entry_no_delete; DROP TRIGGER tree_hash_no_update; DROP TRIGGER checkpoint_no_update; DROP TRIGGER checkpoint_no_delete;"
+
+db=$(fresh data)
+sqlite3 "$db" "$drop UPDATE entry SET data = replace(data, '\"size\":', '\"size\":1') WHERE seq = 5"
+expect_tampered "altered leaf data is named" "$db" 5
+
+db=$(fresh leafhash)
+sqlite3 "$db" "$drop UPDATE entry SET data = replace(data, 'message', 'voice') WHERE seq = 11; UPDATE entry SET leaf_hash = (SELECT leaf_hash FROM entry WHERE seq = 12) WHERE seq = 11"
+expect_tampered "altered data and leaf hash are named" "$db" 11
+
+db=$(fresh delete)
+sqlite3 "$db" "$drop DELETE FROM entry WHERE seq = 7"
+expect_tampered "deleted row is named" "$db" 7
+
+db=$(fresh truncate)
+sqlite3 "$db" "$drop DELETE FROM entry WHERE seq = 39"
+expect_tampered "deleted last row is found by the checkpoint" "$db" 39
+
+db=$(fresh swap)
+sqlite3 "$db" "$drop
+CREATE TEMP TABLE t AS SELECT * FROM entry WHERE seq IN (3, 4);
+UPDATE entry SET (kind, ts, data, leaf_hash, chain_hash) = (SELECT kind, ts, data, leaf_hash, chain_hash FROM t WHERE t.seq = 4) WHERE seq = 3;
+UPDATE entry SET (kind, ts, data, leaf_hash, chain_hash) = (SELECT kind, ts, data, leaf_hash, chain_hash FROM t WHERE t.seq = 3) WHERE seq = 4;"
+expect_tampered "swapped rows are named" "$db" 3
+
+db=$(fresh chain)
+sqlite3 "$db" "$drop UPDATE entry SET chain_hash = zeroblob(32) WHERE seq = 20"
+expect_tampered "altered chain value is named" "$db" 20
+
+# Stored-hash index 2 is level 1, index 0: leaves 0 and 1.
+db=$(fresh tree)
+sqlite3 "$db" "$drop UPDATE tree_hash SET hash = zeroblob(32) WHERE id = 2"
+expect_tampered "altered tree hash is named" "$db" 1
+
+# Size 40 = 32 + 8: the level-3 node over leaves 32..39 is the last stored.
+db=$(fresh tree2)
+sqlite3 "$db" "$drop UPDATE tree_hash SET hash = randomblob(32) WHERE id = (SELECT max(id) FROM tree_hash)"
+expect_tampered "altered last tree hash is named" "$db" 39
+
+db=$(fresh checkpoint)
+sqlite3 "$db" "$drop UPDATE checkpoint SET note = replace(note, char(10) || '20' || char(10), char(10) || '21' || char(10)) WHERE size = 20"
+expect_tampered "altered checkpoint is named" "$db" 19
+
+db=$(fresh cproot)
+sqlite3 "$db" "$drop UPDATE checkpoint SET root = zeroblob(32) WHERE size = 12"
+expect_tampered "altered checkpoint root is named" "$db" 11
+
+db=$(fresh missing)
+run_verify "$T/nonexistent.db"
+check "missing database exits 2" test "$rc" -eq 2
+
+echo "1..$n"
+[ "$fails" -eq 0 ]
