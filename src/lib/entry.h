@@ -44,6 +44,7 @@ const char *elog_kind_name(int kind);
 int elog_kind_from_name(const char *name);
 
 void elog_entry_free(elog_entry *e);
+/* Frees the n entries and the array itself (as elog_events_parse returns). */
 void elog_entries_free(elog_entry *e, size_t n);
 
 /* Validation limits for ingest. */
