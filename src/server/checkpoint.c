@@ -1,0 +1,41 @@
+/* checkpoint.c — GET /v1/checkpoint (the latest signed checkpoint) and
+ * GET /v1/key (the log's verifier key), both text/plain. */
+#include "handlers.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define TEXT_PLAIN "text/plain; charset=utf-8"
+
+enum MHD_Result handle_checkpoint(struct request *rq)
+{
+	elog_store *s;
+	elog_err_t err;
+	char *note = NULL;
+	size_t len = 0;
+	uint64_t size;
+	enum MHD_Result ret;
+	int rc;
+
+	elog_err_clear(&err);
+	rc = http_reader(rq->srv, &s, &err);
+	if (rc == 0)
+		rc = elog_store_checkpoint_latest(s, &note, &len, &size, &err);
+	if (rc)
+		return reply_err(rq, rc, &err);
+	ret = reply_text(rq, 200, TEXT_PLAIN, note, len);
+	free(note);
+	return ret;
+}
+
+enum MHD_Result handle_key(struct request *rq)
+{
+	char buf[ELOG_KEY_TEXT_MAX + 2];
+	int n;
+
+	n = snprintf(buf, sizeof buf, "%s\n", rq->srv->vkey);
+	if (n < 0 || (size_t)n >= sizeof buf)
+		return reply_error(rq, ELOG_INTERNAL, -1, NULL, NULL);
+	return reply_text(rq, 200, TEXT_PLAIN, buf, (size_t)n);
+}

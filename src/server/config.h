@@ -1,0 +1,48 @@
+/*
+ * config.h — envelogd's settings: defaults, a "key = value" config file and
+ * command-line flags with the same names (flags win).
+ */
+#ifndef ELOG_SERVER_CONFIG_H
+#define ELOG_SERVER_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define CONFIG_PATH_MAX 4096
+
+struct config {
+	char db[CONFIG_PATH_MAX];
+	char key[CONFIG_PATH_MAX];   /* "" until defaulted from db */
+	char listen[256];
+	char origin[256];            /* "" = take the database's */
+	char web[CONFIG_PATH_MAX];
+	char tls_cert[CONFIG_PATH_MAX];
+	char tls_key[CONFIG_PATH_MAX];
+	int sync;                    /* enum elog_sync */
+	uint64_t max_window_days;
+	uint64_t max_subjects;
+	uint64_t threads;            /* 0 = number of cores */
+	uint64_t max_body;           /* bytes */
+	uint64_t max_events;
+	uint64_t max_connections;
+	uint64_t max_per_ip;
+	uint64_t timeout;            /* seconds of inactivity per connection */
+	uint64_t queue;              /* entries waiting for the writer */
+	uint64_t max_future_ms;      /* how far ahead of the clock ts may be */
+	uint64_t drain;              /* seconds to wait for in-flight requests */
+};
+
+/*
+ * Parse a decimal unsigned integer (digits only, no sign or spaces) of at
+ * most max.  0 ok; -1 not a number; -2 above max.
+ */
+int parse_uint(const char *s, uint64_t max, uint64_t *out);
+
+/*
+ * Fill cfg from defaults, the --config file if any, then argv.  Writes
+ * diagnostics to stderr.  Returns 0 to run, 1 when --help was printed, 2 on
+ * a usage error.
+ */
+int config_load(struct config *cfg, int argc, char **argv);
+
+#endif

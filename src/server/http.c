@@ -1,0 +1,600 @@
+/*
+ * http.c — libmicrohttpd glue: request state, routing, roles, body limits,
+ * replies, the access log and the per-thread read connections.
+ */
+#include "http.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "handlers.h"
+#include "metrics.h"
+#include "rfc3339.h"
+
+static atomic_uint_fast64_t in_flight;
+
+uint64_t http_in_flight(void)
+{
+	return atomic_load(&in_flight);
+}
+
+/* ---- the per-thread read connection ---- */
+
+static pthread_key_t reader_key;
+static pthread_once_t reader_once = PTHREAD_ONCE_INIT;
+static int reader_key_ok;
+
+static void reader_close(void *p)
+{
+	elog_store_close(p);
+}
+
+static void reader_key_init(void)
+{
+	reader_key_ok = pthread_key_create(&reader_key, reader_close) == 0;
+}
+
+int http_reader(struct server *srv, elog_store **out, elog_err_t *err)
+{
+	elog_store *s;
+	int rc;
+
+	pthread_once(&reader_once, reader_key_init);
+	if (!reader_key_ok)
+		return elog_fail(err, ELOG_INTERNAL, -1, NULL,
+				 "no thread-local storage");
+	s = pthread_getspecific(reader_key);
+	if (!s) {
+		rc = elog_store_open(srv->cfg.db, ELOG_STORE_READ,
+				     srv->cfg.sync, &s, err);
+		if (rc)
+			return rc;
+		if (pthread_setspecific(reader_key, s) != 0) {
+			elog_store_close(s);
+			return elog_fail(err, ELOG_INTERNAL, -1, NULL,
+					 "no thread-local storage");
+		}
+	}
+	*out = s;
+	return 0;
+}
+
+/* ---- replies ---- */
+
+static uint64_t now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+enum MHD_Result reply(struct request *rq, unsigned status,
+		      struct MHD_Response *resp, uint64_t bytes)
+{
+	enum MHD_Result ret;
+
+	if (!resp)
+		return MHD_NO;
+	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+	if (rq->srv->stopping)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION,
+					"close");
+	rq->status = status;
+	rq->bytes = bytes;
+	ret = MHD_queue_response(rq->conn, status, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
+static struct MHD_Response *buffer_response(const char *content_type,
+					    char *body, size_t len)
+{
+	struct MHD_Response *resp;
+
+	resp = MHD_create_response_from_buffer(len, body,
+					       MHD_RESPMEM_MUST_FREE);
+	if (!resp) {
+		free(body);
+		return NULL;
+	}
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+				content_type);
+	return resp;
+}
+
+/* The one error body (see reply_error); NULL when out of memory. */
+static struct MHD_Response *error_response(int code, long index,
+					   const char *field,
+					   const char *message, size_t *len)
+{
+	json_t *detail, *v;
+	char *body;
+
+	if (code < 0)
+		code = -code;
+	if (!message || !*message)
+		message = elog_code_name(code);
+	detail = json_object();
+	if (detail && index >= 0)
+		json_object_set_new(detail, "index", json_integer(index));
+	if (detail && field && *field)
+		json_object_set_new(detail, "field", json_string(field));
+	v = json_pack("{s:{s:s,s:s,s:o}}", "error", "code",
+		      elog_code_name(code), "message", message, "detail",
+		      detail ? detail : json_object());
+	if (!v)
+		return NULL;
+	body = json_dumps(v, JSON_COMPACT);
+	json_decref(v);
+	if (!body)
+		return NULL;
+	*len = strlen(body);
+	return buffer_response("application/json", body, *len);
+}
+
+enum MHD_Result reply_error(struct request *rq, int code, long index,
+			    const char *field, const char *message)
+{
+	struct MHD_Response *resp;
+	const char *ra = NULL;
+	size_t len = 0;
+
+	if (code < 0)
+		code = -code;
+	resp = error_response(code, index, field, message, &len);
+	if (!resp)
+		return MHD_NO;
+	if (code == ELOG_QUEUE_FULL)
+		ra = "1";
+	else if (code == ELOG_SHUTTING_DOWN)
+		ra = "5";
+	else if (code == ELOG_MISSING_TOKEN || code == ELOG_UNKNOWN_TOKEN)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
+					"Bearer");
+	if (ra)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, ra);
+	return reply(rq, (unsigned)elog_code_http(code), resp, len);
+}
+
+enum MHD_Result reply_err(struct request *rq, int rc, const elog_err_t *err)
+{
+	int code = err && err->code ? err->code : (rc < 0 ? -rc : rc);
+
+	if (code == ELOG_OK)
+		code = ELOG_INTERNAL;
+	/* Internal failures keep their sentence in our log, not the reply. */
+	if (elog_code_http(code) >= 500 && code != ELOG_QUEUE_FULL &&
+	    code != ELOG_SHUTTING_DOWN) {
+		fprintf(stderr, "envelogd: %s: %s\n", elog_code_name(code),
+			err ? err->msg : "");
+		return reply_error(rq, code, -1, NULL,
+				   "the server could not complete the request");
+	}
+	return reply_error(rq, code, err ? err->index : -1,
+			   err ? err->field : NULL, err ? err->msg : NULL);
+}
+
+enum MHD_Result reply_json(struct request *rq, unsigned status, json_t *v)
+{
+	char *body;
+	size_t len;
+
+	if (!v)
+		return reply_error(rq, ELOG_NOMEM, -1, NULL, NULL);
+	body = json_dumps(v, JSON_COMPACT);
+	json_decref(v);
+	if (!body)
+		return reply_error(rq, ELOG_NOMEM, -1, NULL, NULL);
+	len = strlen(body);
+	return reply(rq, status, buffer_response("application/json", body, len),
+		     len);
+}
+
+enum MHD_Result reply_text(struct request *rq, unsigned status,
+			   const char *content_type, const char *text,
+			   size_t len)
+{
+	char *copy = malloc(len ? len : 1);
+
+	if (!copy)
+		return reply_error(rq, ELOG_NOMEM, -1, NULL, NULL);
+	memcpy(copy, text, len);
+	return reply(rq, status, buffer_response(content_type, copy, len), len);
+}
+
+int query_uint(struct request *rq, const char *name, uint64_t *out,
+	       elog_err_t *err)
+{
+	const char *v;
+	int rc;
+
+	v = MHD_lookup_connection_value(rq->conn, MHD_GET_ARGUMENT_KIND, name);
+	if (!v || !*v)
+		return elog_fail(err, ELOG_MISSING_PARAMETER, -1, name,
+				 "the query parameter %s is missing", name);
+	rc = parse_uint(v, (uint64_t)INT64_MAX, out);
+	if (rc == -1)
+		return elog_fail(err, ELOG_INVALID_PARAMETER, -1, name,
+				 "the query parameter %s must be a "
+				 "non-negative decimal integer",
+				 name);
+	if (rc == -2)
+		return elog_fail(err, ELOG_PARAMETER_OUT_OF_RANGE, -1, name,
+				 "the query parameter %s is too large", name);
+	return 0;
+}
+
+/* ---- routing ---- */
+
+static int method_of(const char *m)
+{
+	if (!strcmp(m, "GET"))
+		return M_GET;
+	if (!strcmp(m, "HEAD"))
+		return M_HEAD;
+	if (!strcmp(m, "POST"))
+		return M_POST;
+	if (!strcmp(m, "PUT"))
+		return M_PUT;
+	if (!strcmp(m, "DELETE"))
+		return M_DELETE;
+	return M_OTHER;
+}
+
+static int method_matches(int row, int m)
+{
+	return row == m || (row == M_GET && m == M_HEAD);
+}
+
+/* Copy s into dst (cap bytes) with anything but printable ASCII replaced,
+ * so that a log line stays one line. */
+static void clean_copy(char *dst, size_t cap, const char *s)
+{
+	size_t i;
+
+	for (i = 0; s && s[i] && i + 1 < cap; i++) {
+		unsigned char c = (unsigned char)s[i];
+		dst[i] = (c > 0x20 && c < 0x7f && c != '"') ? (char)c : '?';
+	}
+	dst[i < cap ? i : cap - 1] = '\0';
+}
+
+static enum MHD_Result method_not_allowed(struct request *rq,
+					  const char *allow)
+{
+	struct MHD_Response *resp;
+	size_t len = 0;
+
+	resp = error_response(ELOG_METHOD_NOT_ALLOWED, -1, NULL,
+			      "this method is not allowed here", &len);
+	if (!resp)
+		return MHD_NO;
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, allow);
+	return reply(rq, 405, resp, len);
+}
+
+/* Check the bearer token for rq->route->role.  0 when allowed; otherwise an
+ * error reply was queued (or failed) and *ret holds its outcome. */
+static int authorize(struct request *rq, enum MHD_Result *ret)
+{
+	const char *h, *tok;
+	size_t len;
+	elog_store *s;
+	elog_err_t err;
+	int rc;
+
+	elog_err_clear(&err);
+	h = MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND,
+					MHD_HTTP_HEADER_AUTHORIZATION);
+	if (!h || strncasecmp(h, "Bearer ", 7) != 0) {
+		*ret = reply_error(rq, ELOG_MISSING_TOKEN, -1, NULL,
+				   "this endpoint needs an "
+				   "\"Authorization: Bearer\" token");
+		return -1;
+	}
+	tok = h + 7;
+	while (*tok == ' ')
+		tok++;
+	len = strlen(tok);
+	while (len && (tok[len - 1] == ' ' || tok[len - 1] == '\t'))
+		len--;
+	if (len == 0) {
+		*ret = reply_error(rq, ELOG_MISSING_TOKEN, -1, NULL,
+				   "the bearer token is empty");
+		return -1;
+	}
+	if (len >= ELOG_TOKEN_TEXT_MAX) {
+		*ret = reply_error(rq, ELOG_UNKNOWN_TOKEN, -1, NULL,
+				   "the token is not known");
+		return -1;
+	}
+	rc = http_reader(rq->srv, &s, &err);
+	if (rc == 0)
+		rc = elog_token_check(s, tok, len, &rq->token, &err);
+	if (rc) {
+		if (err.code == ELOG_UNKNOWN_TOKEN || -rc == ELOG_UNKNOWN_TOKEN)
+			*ret = reply_error(rq, ELOG_UNKNOWN_TOKEN, -1, NULL,
+					   "the token is not known");
+		else
+			*ret = reply_err(rq, rc, &err);
+		return -1;
+	}
+	if (rq->token.role != rq->route->role) {
+		*ret = reply_error(rq, ELOG_WRONG_ROLE, -1, NULL,
+				   "this token's role may not use this "
+				   "endpoint");
+		return -1;
+	}
+	return 0;
+}
+
+/* 1 if the Content-Type header names one of types (parameters allowed,
+ * charset only utf-8); sets rq->ctype to the matching entry. */
+static int content_type_ok(struct request *rq, const char *const *types)
+{
+	const char *h, *semi, *p;
+	size_t n, i;
+
+	h = MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND,
+					MHD_HTTP_HEADER_CONTENT_TYPE);
+	if (!h)
+		return 0;
+	while (*h == ' ' || *h == '\t')
+		h++;
+	semi = strchr(h, ';');
+	n = semi ? (size_t)(semi - h) : strlen(h);
+	while (n && (h[n - 1] == ' ' || h[n - 1] == '\t'))
+		n--;
+	for (i = 0; types[i]; i++)
+		if (strlen(types[i]) == n && !strncasecmp(h, types[i], n))
+			break;
+	if (!types[i])
+		return 0;
+	/* parameters: only a utf-8 charset is allowed among charsets */
+	for (p = semi; p && *p == ';'; p = strchr(p + 1, ';')) {
+		const char *q = p + 1, *end;
+		while (*q == ' ' || *q == '\t')
+			q++;
+		if (strncasecmp(q, "charset=", 8) != 0)
+			continue;
+		q += 8;
+		if (*q == '"')
+			q++;
+		end = q;
+		while (*end && *end != ';' && *end != '"' && *end != ' ')
+			end++;
+		if (!((end - q == 5 && !strncasecmp(q, "utf-8", 5)) ||
+		      (end - q == 4 && !strncasecmp(q, "utf8", 4))))
+			return 0;
+	}
+	rq->ctype = types[i];
+	return 1;
+}
+
+/* The first callback of a request: route, role, headers.  Returns with a
+ * reply queued, or MHD_YES to receive the body. */
+static enum MHD_Result begin(struct request *rq, const char *url)
+{
+	const struct route *r = NULL;
+	char allow[64] = "";
+	size_t i, alen = 0;
+	enum MHD_Result ret;
+	const char *cl;
+	uint64_t clen;
+
+	for (i = 0; i < nroutes; i++) {
+		if (strcmp(routes[i].path, url) != 0)
+			continue;
+		if (method_matches(routes[i].method, rq->method)) {
+			r = &routes[i];
+			break;
+		}
+		{
+			const char *m = routes[i].method == M_GET
+						? "GET, HEAD"
+						: routes[i].method == M_POST
+							  ? "POST"
+							  : "PUT";
+			int k = snprintf(allow + alen, sizeof allow - alen,
+					 "%s%s", alen ? ", " : "", m);
+			if (k > 0 && (size_t)k < sizeof allow - alen)
+				alen += (size_t)k;
+		}
+	}
+	if (!r && alen) {
+		rq->slot = ROUTE_UNMATCHED;
+		return method_not_allowed(rq, allow);
+	}
+	if (!r) {
+		if (!strncmp(url, "/v1/", 4) || !strcmp(url, "/v1")) {
+			rq->slot = ROUTE_UNMATCHED;
+			return reply_error(rq, ELOG_NOT_FOUND, -1, NULL,
+					   "no such endpoint");
+		}
+		rq->slot = ROUTE_STATIC;
+		if (rq->method != M_GET && rq->method != M_HEAD)
+			return method_not_allowed(rq, "GET, HEAD");
+		return handle_static(rq);
+	}
+	rq->route = r;
+	rq->slot = (size_t)(r - routes);
+	if (r->role != ELOG_ROLE_NONE && authorize(rq, &ret) != 0)
+		return ret;
+	if (!r->types)
+		return r->handler(rq);
+	if (!content_type_ok(rq, r->types))
+		return reply_error(rq, ELOG_UNSUPPORTED_MEDIA_TYPE, -1, NULL,
+				   "unsupported Content-Type");
+	cl = MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND,
+					 MHD_HTTP_HEADER_CONTENT_LENGTH);
+	if (cl && parse_uint(cl, UINT64_MAX, &clen) == 0 &&
+	    clen > rq->srv->cfg.max_body)
+		return reply_error(rq, ELOG_BODY_TOO_LARGE, -1, NULL,
+				   "the request body is too large");
+	return MHD_YES;
+}
+
+/* Take a chunk of the body, within cfg.max_body; beyond it, discard. */
+static void absorb(struct request *rq, const char *data, size_t n)
+{
+	size_t max = (size_t)rq->srv->cfg.max_body;
+
+	if (rq->too_large)
+		return;
+	if (n > max - rq->len) {
+		rq->too_large = 1;
+		free(rq->body);
+		rq->body = NULL;
+		rq->len = rq->cap = 0;
+		return;
+	}
+	if (rq->len + n > rq->cap) {
+		size_t ncap = rq->cap ? rq->cap : 16384;
+		char *nb;
+		while (ncap < rq->len + n)
+			ncap = ncap > max / 2 ? max : ncap * 2;
+		nb = realloc(rq->body, ncap + 1);
+		if (!nb) {
+			rq->too_large = 1; /* answered as too large */
+			free(rq->body);
+			rq->body = NULL;
+			rq->len = rq->cap = 0;
+			return;
+		}
+		rq->body = nb;
+		rq->cap = ncap;
+	}
+	memcpy(rq->body + rq->len, data, n);
+	rq->len += n;
+	rq->body[rq->len] = '\0';
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
+				  const char *url, const char *method,
+				  const char *version, const char *upload_data,
+				  size_t *upload_data_size, void **con_cls)
+{
+	struct server *srv = cls;
+	struct request *rq = *con_cls;
+
+	(void)version;
+	if (!rq) {
+		rq = calloc(1, sizeof *rq);
+		if (!rq)
+			return MHD_NO;
+		rq->srv = srv;
+		rq->conn = conn;
+		rq->start_us = now_us();
+		rq->method = method_of(method);
+		rq->slot = ROUTE_UNMATCHED;
+		rq->url = url;
+		clean_copy(rq->method_name, sizeof rq->method_name, method);
+		clean_copy(rq->path, sizeof rq->path, url);
+		*con_cls = rq;
+		atomic_fetch_add(&in_flight, 1);
+		return begin(rq, url);
+	}
+	if (rq->route && rq->route->types && !rq->body_done) {
+		if (*upload_data_size) {
+			absorb(rq, upload_data, *upload_data_size);
+			*upload_data_size = 0;
+			return MHD_YES;
+		}
+		rq->body_done = 1;
+		if (rq->too_large)
+			return reply_error(rq, ELOG_BODY_TOO_LARGE, -1, NULL,
+					   "the request body is too large");
+	}
+	if (*upload_data_size) { /* a body nobody asked for: drop it */
+		*upload_data_size = 0;
+		return MHD_YES;
+	}
+	if (!rq->route) /* a reply was queued in begin() */
+		return MHD_YES;
+	return rq->route->handler(rq);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn,
+			 void **con_cls, enum MHD_RequestTerminationCode toe)
+{
+	struct request *rq = *con_cls;
+	char line[512], when[32];
+	int n;
+
+	(void)cls;
+	(void)conn;
+	(void)toe;
+	if (!rq)
+		return;
+	*con_cls = NULL;
+	if (rq->status)
+		metrics_request(rq->slot, rq->status);
+	elog_rfc3339_format(elog_now_ms(), when);
+	n = snprintf(line, sizeof line, "%s %s %s %u %llu %lluus\n", when,
+		     rq->method_name, rq->path, rq->status,
+		     (unsigned long long)rq->bytes,
+		     (unsigned long long)(now_us() - rq->start_us));
+	if (n > 0) {
+		size_t len = (size_t)n < sizeof line ? (size_t)n
+						     : sizeof line - 1;
+		if (write(STDERR_FILENO, line, len) < 0) {
+			/* nothing sensible to do about a lost log line */
+		}
+	}
+	if (rq->state_free && rq->state)
+		rq->state_free(rq->state);
+	free(rq->body);
+	free(rq);
+	atomic_fetch_sub(&in_flight, 1);
+}
+
+struct MHD_Daemon *http_start(struct server *srv, int fd, elog_err_t *err)
+{
+	struct MHD_OptionItem opts[16];
+	struct MHD_Daemon *d;
+	unsigned flags;
+	size_t n = 0;
+
+	flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME |
+		MHD_USE_ERROR_LOG;
+	if (srv->tls_cert_pem)
+		flags |= MHD_USE_TLS;
+	opts[n++] = (struct MHD_OptionItem){MHD_OPTION_LISTEN_SOCKET,
+					    (intptr_t)fd, NULL};
+	if (srv->cfg.threads > 1)
+		opts[n++] = (struct MHD_OptionItem){
+			MHD_OPTION_THREAD_POOL_SIZE,
+			(intptr_t)srv->cfg.threads, NULL};
+	opts[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_LIMIT,
+					    (intptr_t)srv->cfg.max_connections,
+					    NULL};
+	opts[n++] = (struct MHD_OptionItem){
+		MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+		(intptr_t)srv->cfg.max_per_ip, NULL};
+	opts[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_TIMEOUT,
+					    (intptr_t)srv->cfg.timeout, NULL};
+	opts[n++] = (struct MHD_OptionItem){MHD_OPTION_NOTIFY_COMPLETED,
+					    (intptr_t)on_completed, NULL};
+	if (srv->tls_cert_pem) {
+		opts[n++] = (struct MHD_OptionItem){
+			MHD_OPTION_HTTPS_MEM_CERT, 0, srv->tls_cert_pem};
+		opts[n++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_KEY,
+						    0, srv->tls_key_pem};
+	}
+	opts[n++] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
+	d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, srv,
+			     MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
+	if (!d)
+		elog_fail(err, ELOG_INTERNAL, -1, NULL,
+			  "libmicrohttpd could not start (errno %d)", errno);
+	return d;
+}

@@ -1,0 +1,134 @@
+/*
+ * http.h — the glue between libmicrohttpd and the handlers: the server
+ * context, the per-request state, the route table's row type, and the
+ * replies.  Every JSON error reply is built by reply_error().
+ *
+ * Handlers have three outcomes (enum MHD_Result): MHD_YES when a response
+ * was queued or the connection was suspended to be resumed later, MHD_NO
+ * when the connection must close.
+ */
+#ifndef ELOG_SERVER_HTTP_H
+#define ELOG_SERVER_HTTP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <microhttpd.h>
+#include <jansson.h>
+
+#include "config.h"
+#include "error.h"
+#include "note.h"
+#include "store.h"
+#include "token.h"
+
+struct writer;
+
+/* What the whole server shares; read-only once the daemon runs, apart from
+ * the atomics. */
+struct server {
+	struct config cfg;
+	char web_root[CONFIG_PATH_MAX]; /* realpath of cfg.web, "" if none */
+	char vkey[ELOG_KEY_TEXT_MAX];   /* the log's verifier key text */
+	elog_signer signer;
+	struct writer *writer;
+	char *tls_cert_pem;             /* NULL without TLS */
+	char *tls_key_pem;
+	volatile int stopping;          /* set once shutdown began */
+};
+
+enum http_method {
+	M_GET = 1,
+	M_HEAD = 2,
+	M_POST = 4,
+	M_PUT = 8,
+	M_DELETE = 16,
+	M_OTHER = 32,
+};
+
+struct request;
+typedef enum MHD_Result (*handler_fn)(struct request *rq);
+
+/* One row of the route table (routes.c). */
+struct route {
+	const char *path;        /* exact path */
+	int method;              /* one enum http_method (GET implies HEAD) */
+	int role;                /* enum elog_role; ELOG_ROLE_NONE: public */
+	const char *const *types; /* accepted body media types; NULL: no body */
+	handler_fn handler;
+};
+
+extern const struct route routes[];
+extern const size_t nroutes;
+
+/* Slots for metrics beyond the table rows. */
+#define ROUTE_STATIC (nroutes)
+#define ROUTE_UNMATCHED (nroutes + 1)
+
+/* The state of one request, from its first callback to its completion. */
+struct request {
+	struct server *srv;
+	struct MHD_Connection *conn;
+	const struct route *route; /* NULL for static files and 404s */
+	size_t slot;               /* metrics slot */
+	int method;
+	const char *url;           /* decoded path, MHD's, valid until completion */
+	const char *ctype;         /* the body's media type, when it has one */
+	elog_token_info token;     /* when the route needs a role */
+	/* the body, bounded by cfg.max_body */
+	char *body;
+	size_t len, cap;
+	int too_large;             /* stopped buffering; the rest discarded */
+	int body_done;
+	/* the handler's own state, freed by state_free at completion */
+	void *state;
+	void (*state_free)(void *state);
+	/* for the access log */
+	char method_name[16];
+	char path[256];
+	unsigned status;
+	uint64_t bytes;
+	uint64_t start_us;
+};
+
+/* The calling thread's read connection to the store, opened on first use
+ * and closed when the thread exits. */
+int http_reader(struct server *srv, elog_store **out, elog_err_t *err);
+
+/* Queue resp with status (takes resp; destroys it).  Records status and
+ * bytes for the log and metrics. */
+enum MHD_Result reply(struct request *rq, unsigned status,
+		      struct MHD_Response *resp, uint64_t bytes);
+
+/*
+ * The one builder of error replies:
+ * {"error":{"code":…,"message":…,"detail":{["index":i,]["field":f]}}} with
+ * the code's HTTP status.  index < 0 and field NULL or "" are left out.
+ */
+enum MHD_Result reply_error(struct request *rq, int code, long index,
+			    const char *field, const char *message);
+/* reply_error() from a filled elog_err_t (rc is the failing status, used
+ * when err->code is unset). */
+enum MHD_Result reply_err(struct request *rq, int rc, const elog_err_t *err);
+
+/* Serialise v (takes the reference) as application/json. */
+enum MHD_Result reply_json(struct request *rq, unsigned status, json_t *v);
+/* Copy text out as content_type. */
+enum MHD_Result reply_text(struct request *rq, unsigned status,
+			   const char *content_type, const char *text,
+			   size_t len);
+
+/*
+ * A query parameter as an unsigned integer: MISSING_PARAMETER,
+ * INVALID_PARAMETER (not a plain decimal number) or PARAMETER_OUT_OF_RANGE
+ * (above 2^63 - 1), with err naming the parameter.
+ */
+int query_uint(struct request *rq, const char *name, uint64_t *out,
+	       elog_err_t *err);
+
+/* Start the daemon on the listening socket fd (taken). */
+struct MHD_Daemon *http_start(struct server *srv, int fd, elog_err_t *err);
+/* Requests begun and not yet completed. */
+uint64_t http_in_flight(void);
+
+#endif

@@ -1,0 +1,388 @@
+/*
+ * main.c — envelogd: settings, startup checks, the listening socket, the
+ * daemon, and the orderly shutdown on SIGTERM/SIGINT.
+ *
+ * Exit status: 0 after a clean shutdown, 1 if the final checkpoint could
+ * not be committed, 2 when it cannot start (usage, database, key, port).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "config.h"
+#include "handlers.h"
+#include "http.h"
+#include "metrics.h"
+#include "rfc3339.h"
+#include "writer.h"
+
+#define FILE_MAX (1 << 20)
+
+static struct server srv;
+
+/*
+ * Read a whole file of at most FILE_MAX bytes into a malloc'd,
+ * NUL-terminated buffer.  0 or -1 (errno set).
+ */
+static int read_file(const char *path, char **out, size_t *len)
+{
+	char *buf = NULL;
+	size_t n = 0;
+	int fd, rc = -1;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	buf = malloc(FILE_MAX + 1);
+	if (!buf)
+		goto out;
+	for (;;) {
+		ssize_t k = read(fd, buf + n, FILE_MAX - n);
+		if (k < 0) {
+			if (errno == EINTR)
+				continue;
+			goto out;
+		}
+		if (k == 0)
+			break;
+		n += (size_t)k;
+		if (n == FILE_MAX) {
+			errno = EFBIG;
+			goto out;
+		}
+	}
+	buf[n] = '\0';
+	*out = buf;
+	if (len)
+		*len = n;
+	buf = NULL;
+	rc = 0;
+out:
+	if (buf) {
+		sodium_memzero(buf, FILE_MAX + 1);
+		free(buf);
+	}
+	close(fd);
+	return rc;
+}
+
+static void free_secret(char *p, size_t len)
+{
+	if (p) {
+		sodium_memzero(p, len);
+		free(p);
+	}
+}
+
+/*
+ * Open the database as the writer once (applying migrations), check the
+ * origin and that the key file's key is the log's, and make sure a
+ * checkpoint exists.  Fills srv.vkey.
+ */
+static int check_store(void)
+{
+	struct config *c = &srv.cfg;
+	elog_verifier stored, mine;
+	elog_store *w = NULL;
+	elog_commit commit = {0};
+	elog_err_t err;
+	char *note = NULL;
+	size_t len;
+	uint64_t size;
+	struct stat st;
+	int rc = -1, n;
+
+	elog_err_clear(&err);
+	if (stat(c->db, &st) != 0) {
+		fprintf(stderr, "envelogd: cannot open database %s: %s\n",
+			c->db, strerror(errno));
+		return -1;
+	}
+	if (elog_store_open(c->db, ELOG_STORE_WRITE, c->sync, &w, &err)) {
+		fprintf(stderr, "envelogd: cannot open database %s: %s\n",
+			c->db, err.msg);
+		return -1;
+	}
+	if (c->origin[0] && strcmp(c->origin, elog_store_origin(w)) != 0) {
+		fprintf(stderr,
+			"envelogd: --origin %s does not match the database's "
+			"origin %s\n",
+			c->origin, elog_store_origin(w));
+		goto out;
+	}
+	if (elog_verifier_parse(elog_store_vkey(w), &stored, &err)) {
+		fprintf(stderr,
+			"envelogd: the database's verifier key is unreadable: "
+			"%s\n",
+			err.msg);
+		goto out;
+	}
+	elog_signer_public(&srv.signer, &mine);
+	if (strcmp(stored.name, mine.name) != 0 ||
+	    stored.keyid != mine.keyid ||
+	    memcmp(stored.pk, mine.pk, sizeof mine.pk) != 0) {
+		fprintf(stderr,
+			"envelogd: the key in %s is not this log's key "
+			"(the database expects %s)\n",
+			c->key, elog_store_vkey(w));
+		goto out;
+	}
+	n = snprintf(srv.vkey, sizeof srv.vkey, "%s", elog_store_vkey(w));
+	if (n < 0 || (size_t)n >= sizeof srv.vkey)
+		goto out;
+	rc = elog_store_checkpoint_latest(w, &note, &len, &size, &err);
+	if (rc == -ELOG_NOT_FOUND) {
+		elog_err_clear(&err);
+		rc = elog_store_begin(w, &err);
+		if (rc == 0)
+			rc = elog_store_commit(w, &srv.signer, elog_now_ms(),
+					       &commit, &err);
+	}
+	if (rc) {
+		fprintf(stderr, "envelogd: cannot read the checkpoint: %s\n",
+			err.msg);
+		rc = -1;
+		goto out;
+	}
+	rc = 0;
+out:
+	free(note);
+	elog_commit_free(&commit);
+	elog_store_close(w);
+	return rc;
+}
+
+static int load_key(void)
+{
+	elog_err_t err;
+	char *text = NULL;
+	size_t len = 0;
+	int rc;
+
+	elog_err_clear(&err);
+	if (read_file(srv.cfg.key, &text, &len) != 0) {
+		fprintf(stderr, "envelogd: cannot read the log key %s: %s\n",
+			srv.cfg.key, strerror(errno));
+		return -1;
+	}
+	rc = elog_signer_parse(text, &srv.signer, &err);
+	free_secret(text, len);
+	if (rc) {
+		fprintf(stderr, "envelogd: the log key %s is unusable: %s\n",
+			srv.cfg.key, err.msg);
+		return -1;
+	}
+	return 0;
+}
+
+/* Split "host:port" or "[v6]:port"; bind and listen.  Returns the socket
+ * or -1 (with a message). */
+static int listen_on(const char *spec, int *is_v6)
+{
+	char host[256], port[16];
+	const char *colon;
+	struct addrinfo hints, *res = NULL;
+	size_t hl;
+	int fd = -1, one = 1, e;
+
+	if (spec[0] == '[') {
+		const char *close = strchr(spec, ']');
+		if (!close || close[1] != ':')
+			goto bad;
+		hl = (size_t)(close - spec - 1);
+		if (hl == 0 || hl >= sizeof host)
+			goto bad;
+		memcpy(host, spec + 1, hl);
+		host[hl] = '\0';
+		colon = close + 1;
+	} else {
+		colon = strrchr(spec, ':');
+		if (!colon)
+			goto bad;
+		hl = (size_t)(colon - spec);
+		if (hl >= sizeof host)
+			goto bad;
+		memcpy(host, spec, hl);
+		host[hl] = '\0';
+	}
+	if (snprintf(port, sizeof port, "%s", colon + 1) >= (int)sizeof port ||
+	    !port[0])
+		goto bad;
+	memset(&hints, 0, sizeof hints);
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+	e = getaddrinfo(host[0] ? host : NULL, port, &hints, &res);
+	if (e != 0) {
+		fprintf(stderr, "envelogd: --listen %s: %s\n", spec,
+			gai_strerror(e));
+		return -1;
+	}
+	fd = socket(res->ai_family, res->ai_socktype | SOCK_CLOEXEC,
+		    res->ai_protocol);
+	if (fd < 0) {
+		fprintf(stderr, "envelogd: socket: %s\n", strerror(errno));
+		goto fail;
+	}
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+	*is_v6 = res->ai_family == AF_INET6;
+	if (*is_v6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
+	if (bind(fd, res->ai_addr, res->ai_addrlen) != 0) {
+		fprintf(stderr, "envelogd: cannot listen on %s: %s\n", spec,
+			errno == EADDRINUSE ? "the port is already in use"
+					    : strerror(errno));
+		goto fail;
+	}
+	if (listen(fd, 511) != 0) {
+		fprintf(stderr, "envelogd: cannot listen on %s: %s\n", spec,
+			strerror(errno));
+		goto fail;
+	}
+	freeaddrinfo(res);
+	return fd;
+bad:
+	fprintf(stderr, "envelogd: --listen %s: expected HOST:PORT or "
+			"[IPV6]:PORT\n",
+		spec);
+	return -1;
+fail:
+	if (fd >= 0)
+		close(fd);
+	freeaddrinfo(res);
+	return -1;
+}
+
+/* Wait until no request is in flight, or seconds passed. */
+static void wait_idle(double seconds)
+{
+	struct timespec ts = {0, 10 * 1000 * 1000};
+	double waited = 0;
+
+	while (http_in_flight() > 0 && waited < seconds) {
+		nanosleep(&ts, NULL);
+		waited += 0.01;
+	}
+}
+
+int main(int argc, char **argv)
+{
+	const char *labels[METRICS_MAX_ROUTES];
+	struct writer_config wc;
+	struct MHD_Daemon *d = NULL;
+	elog_err_t err;
+	sigset_t set;
+	char real[PATH_MAX];
+	size_t i, cert_len = 0, key_len = 0;
+	int rc, fd, sig, is_v6 = 0, status = 2;
+
+	rc = config_load(&srv.cfg, argc, argv);
+	if (rc)
+		return rc == 1 ? 0 : 2;
+	if (sodium_init() < 0) {
+		fprintf(stderr, "envelogd: libsodium failed to start\n");
+		return 2;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	/* Every thread started from here on inherits this mask; main takes
+	 * the signals with sigwait(). */
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+
+	elog_err_clear(&err);
+	for (i = 0; i < nroutes && i < METRICS_MAX_ROUTES; i++)
+		labels[i] = routes[i].path;
+	metrics_init(nroutes < METRICS_MAX_ROUTES ? nroutes
+						  : METRICS_MAX_ROUTES,
+		     labels);
+
+	if (load_key() != 0)
+		goto out;
+	if (check_store() != 0)
+		goto out;
+	if (realpath(srv.cfg.web, real)) {
+		snprintf(srv.web_root, sizeof srv.web_root, "%s", real);
+	}
+	if (srv.cfg.tls_cert[0]) {
+		if (read_file(srv.cfg.tls_cert, &srv.tls_cert_pem, &cert_len)) {
+			fprintf(stderr, "envelogd: cannot read %s: %s\n",
+				srv.cfg.tls_cert, strerror(errno));
+			goto out;
+		}
+		if (read_file(srv.cfg.tls_key, &srv.tls_key_pem, &key_len)) {
+			fprintf(stderr, "envelogd: cannot read %s: %s\n",
+				srv.cfg.tls_key, strerror(errno));
+			goto out;
+		}
+	}
+	fd = listen_on(srv.cfg.listen, &is_v6);
+	if (fd < 0)
+		goto out;
+
+	wc.db_path = srv.cfg.db;
+	wc.sync = srv.cfg.sync;
+	wc.signer = &srv.signer;
+	wc.queue_max = (size_t)srv.cfg.queue;
+	wc.batch_max = (size_t)srv.cfg.max_events * 4;
+	if (writer_start(&wc, &srv.writer, &err) != 0) {
+		fprintf(stderr, "envelogd: cannot open database %s: %s\n",
+			srv.cfg.db, err.msg);
+		close(fd);
+		goto out;
+	}
+	d = http_start(&srv, fd, &err);
+	if (!d) {
+		fprintf(stderr, "envelogd: %s\n", err.msg);
+		close(fd);
+		writer_stop(srv.writer, NULL);
+		srv.writer = NULL;
+		goto out;
+	}
+	fprintf(stderr, "envelogd: serving %s on %s://%s with %llu threads\n",
+		srv.vkey, srv.tls_cert_pem ? "https" : "http", srv.cfg.listen,
+		(unsigned long long)srv.cfg.threads);
+
+	do {
+		rc = sigwait(&set, &sig);
+	} while (rc != 0);
+	fprintf(stderr, "envelogd: %s: shutting down\n",
+		sig == SIGTERM ? "SIGTERM" : "SIGINT");
+
+	/* Stop accepting, let requests in flight finish (the writer still
+	 * commits their batches), then drain the writer and sign the final
+	 * checkpoint. */
+	srv.stopping = 1;
+	fd = MHD_quiesce_daemon(d);
+	if (fd >= 0)
+		close(fd);
+	wait_idle((double)srv.cfg.drain);
+	status = 0;
+	if (writer_stop(srv.writer, &err) != 0) {
+		fprintf(stderr, "envelogd: the final checkpoint failed: %s\n",
+			err.msg);
+		status = 1;
+	}
+	srv.writer = NULL;
+	wait_idle(2.0);
+	MHD_stop_daemon(d);
+	fprintf(stderr, "envelogd: stopped\n");
+out:
+	elog_signer_wipe(&srv.signer);
+	free_secret(srv.tls_key_pem, key_len);
+	free(srv.tls_cert_pem);
+	return status;
+}

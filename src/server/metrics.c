@@ -1,0 +1,228 @@
+/* metrics.c — Prometheus counters and histograms (see metrics.h). */
+#include "metrics.h"
+
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define NSTATUS 600
+
+static const double latency_bounds[] = {0.0005, 0.001, 0.0025, 0.005, 0.01,
+					0.025,  0.05,  0.1,    0.25,  0.5,
+					1.0,    2.5,   5.0};
+#define NLAT (sizeof latency_bounds / sizeof latency_bounds[0])
+static const uint64_t batch_bounds[] = {1,   2,    5,    10,   20,  50, 100,
+					200, 500, 1000, 2000, 5000, 10000, 50000};
+#define NBATCH (sizeof batch_bounds / sizeof batch_bounds[0])
+
+static size_t nslots;
+static const char *const *slot_labels;
+static atomic_uint_fast64_t requests[METRICS_MAX_ROUTES + 2][NSTATUS];
+static atomic_uint_fast64_t lat_bucket[NLAT + 1];
+static atomic_uint_fast64_t lat_sum_us;
+static atomic_uint_fast64_t batch_bucket[NBATCH + 1];
+static atomic_uint_fast64_t batch_sum;
+static atomic_uint_fast64_t commits, commit_failures, entries_total;
+static atomic_uint_fast64_t events_total;
+static atomic_uint_fast64_t log_size, queue_depth;
+
+void metrics_init(size_t nroutes, const char *const *labels)
+{
+	nslots = nroutes + 2 <= METRICS_MAX_ROUTES + 2 ? nroutes + 2
+						       : METRICS_MAX_ROUTES + 2;
+	slot_labels = labels;
+}
+
+void metrics_request(size_t route, unsigned status)
+{
+	if (route >= nslots || status >= NSTATUS)
+		return;
+	atomic_fetch_add(&requests[route][status], 1);
+}
+
+void metrics_commit(uint64_t entries, double seconds, uint64_t size)
+{
+	size_t i;
+
+	for (i = 0; i < NLAT && seconds > latency_bounds[i]; i++)
+		;
+	atomic_fetch_add(&lat_bucket[i], 1);
+	atomic_fetch_add(&lat_sum_us, (uint64_t)(seconds * 1e6));
+	for (i = 0; i < NBATCH && entries > batch_bounds[i]; i++)
+		;
+	atomic_fetch_add(&batch_bucket[i], 1);
+	atomic_fetch_add(&batch_sum, entries);
+	atomic_fetch_add(&commits, 1);
+	atomic_fetch_add(&entries_total, entries);
+	atomic_store(&log_size, size);
+}
+
+void metrics_commit_failed(void)
+{
+	atomic_fetch_add(&commit_failures, 1);
+}
+
+void metrics_events(uint64_t n)
+{
+	atomic_fetch_add(&events_total, n);
+}
+
+void metrics_set_size(uint64_t size)
+{
+	atomic_store(&log_size, size);
+}
+
+void metrics_set_queue(uint64_t entries)
+{
+	atomic_store(&queue_depth, entries);
+}
+
+/* A growing text buffer; on overflow of memory it records failure. */
+struct text {
+	char *p;
+	size_t len, cap;
+	int failed;
+};
+
+#if defined(__GNUC__)
+__attribute__((format(printf, 2, 3)))
+#endif
+static void put(struct text *t, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (t->failed)
+		return;
+	for (;;) {
+		size_t room = t->cap - t->len;
+		va_start(ap, fmt);
+		n = vsnprintf(t->p + t->len, room, fmt, ap);
+		va_end(ap);
+		if (n < 0) {
+			t->failed = 1;
+			return;
+		}
+		if ((size_t)n < room) {
+			t->len += (size_t)n;
+			return;
+		}
+		size_t ncap = t->cap * 2 + (size_t)n;
+		char *np = realloc(t->p, ncap);
+		if (!np) {
+			t->failed = 1;
+			return;
+		}
+		t->p = np;
+		t->cap = ncap;
+	}
+}
+
+static const char *slot_label(size_t i)
+{
+	if (i + 2 == nslots)
+		return "static";
+	if (i + 1 == nslots)
+		return "unmatched";
+	return slot_labels ? slot_labels[i] : "?";
+}
+
+int metrics_render(char **out, size_t *len)
+{
+	struct text t = {0};
+	uint64_t cum;
+	size_t i, s;
+
+	t.cap = 8192;
+	t.p = malloc(t.cap);
+	if (!t.p)
+		return -1;
+	put(&t, "# HELP envelog_http_requests_total HTTP requests answered, "
+		"by route and status.\n"
+		"# TYPE envelog_http_requests_total counter\n");
+	for (i = 0; i < nslots; i++)
+		for (s = 0; s < NSTATUS; s++) {
+			uint64_t v = atomic_load(&requests[i][s]);
+			if (v)
+				put(&t,
+				    "envelog_http_requests_total{route=\"%s\","
+				    "status=\"%zu\"} %llu\n",
+				    slot_label(i), s, (unsigned long long)v);
+		}
+	put(&t, "# HELP envelog_events_appended_total Events acknowledged to "
+		"ingest clients.\n"
+		"# TYPE envelog_events_appended_total counter\n"
+		"envelog_events_appended_total %llu\n",
+	    (unsigned long long)atomic_load(&events_total));
+	put(&t, "# HELP envelog_entries_appended_total Entries committed to "
+		"the log.\n"
+		"# TYPE envelog_entries_appended_total counter\n"
+		"envelog_entries_appended_total %llu\n",
+	    (unsigned long long)atomic_load(&entries_total));
+	put(&t, "# HELP envelog_commits_total Transactions committed, each "
+		"with one signed checkpoint.\n"
+		"# TYPE envelog_commits_total counter\n"
+		"envelog_commits_total %llu\n",
+	    (unsigned long long)atomic_load(&commits));
+	put(&t, "# HELP envelog_commit_failures_total Transactions rolled "
+		"back.\n"
+		"# TYPE envelog_commit_failures_total counter\n"
+		"envelog_commit_failures_total %llu\n",
+	    (unsigned long long)atomic_load(&commit_failures));
+
+	put(&t, "# HELP envelog_commit_batch_entries Entries per committed "
+		"transaction.\n"
+		"# TYPE envelog_commit_batch_entries histogram\n");
+	cum = 0;
+	for (i = 0; i < NBATCH; i++) {
+		cum += atomic_load(&batch_bucket[i]);
+		put(&t, "envelog_commit_batch_entries_bucket{le=\"%llu\"} %llu\n",
+		    (unsigned long long)batch_bounds[i],
+		    (unsigned long long)cum);
+	}
+	cum += atomic_load(&batch_bucket[NBATCH]);
+	put(&t,
+	    "envelog_commit_batch_entries_bucket{le=\"+Inf\"} %llu\n"
+	    "envelog_commit_batch_entries_sum %llu\n"
+	    "envelog_commit_batch_entries_count %llu\n",
+	    (unsigned long long)cum,
+	    (unsigned long long)atomic_load(&batch_sum),
+	    (unsigned long long)cum);
+
+	put(&t, "# HELP envelog_commit_seconds Time to run, commit and sign "
+		"one transaction.\n"
+		"# TYPE envelog_commit_seconds histogram\n");
+	cum = 0;
+	for (i = 0; i < NLAT; i++) {
+		cum += atomic_load(&lat_bucket[i]);
+		put(&t, "envelog_commit_seconds_bucket{le=\"%g\"} %llu\n",
+		    latency_bounds[i], (unsigned long long)cum);
+	}
+	cum += atomic_load(&lat_bucket[NLAT]);
+	put(&t,
+	    "envelog_commit_seconds_bucket{le=\"+Inf\"} %llu\n"
+	    "envelog_commit_seconds_sum %.6f\n"
+	    "envelog_commit_seconds_count %llu\n",
+	    (unsigned long long)cum,
+	    (double)atomic_load(&lat_sum_us) / 1e6, (unsigned long long)cum);
+
+	put(&t, "# HELP envelog_log_size Entries in the log (tree size of "
+		"the latest checkpoint).\n"
+		"# TYPE envelog_log_size gauge\n"
+		"envelog_log_size %llu\n",
+	    (unsigned long long)atomic_load(&log_size));
+	put(&t, "# HELP envelog_writer_queue_entries Entries waiting for the "
+		"writer.\n"
+		"# TYPE envelog_writer_queue_entries gauge\n"
+		"envelog_writer_queue_entries %llu\n",
+	    (unsigned long long)atomic_load(&queue_depth));
+	if (t.failed) {
+		free(t.p);
+		return -1;
+	}
+	*out = t.p;
+	*len = t.len;
+	return 0;
+}

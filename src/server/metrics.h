@@ -1,0 +1,32 @@
+/*
+ * metrics.h — the server's counters, exposed at GET /metrics in the
+ * Prometheus text format (version 0.0.4).  All updates are lock-free
+ * atomics; any thread may call them.
+ */
+#ifndef ELOG_SERVER_METRICS_H
+#define ELOG_SERVER_METRICS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define METRICS_MAX_ROUTES 48
+
+/* Label values of route slots: route table rows 0..n-1 are named by their
+ * path, then "static" and "unmatched". */
+void metrics_init(size_t nroutes, const char *const *labels);
+
+/* One answered request on route slot (see http.h) with HTTP status. */
+void metrics_request(size_t route, unsigned status);
+/* One committed transaction of entries entries, taking seconds, leaving
+ * the log at size. */
+void metrics_commit(uint64_t entries, double seconds, uint64_t size);
+void metrics_commit_failed(void);
+/* Events acknowledged to ingest clients. */
+void metrics_events(uint64_t n);
+void metrics_set_size(uint64_t size);
+void metrics_set_queue(uint64_t entries);
+
+/* The exposition text, malloc'd, into *out (length *len).  0 or -1. */
+int metrics_render(char **out, size_t *len);
+
+#endif

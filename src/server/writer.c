@@ -1,0 +1,247 @@
+/* writer.c — the group-commit writer thread (see writer.h). */
+#include "writer.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "metrics.h"
+#include "rfc3339.h"
+
+struct writer {
+	pthread_t thread;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct writer_job *head, *tail; /* queue, guarded by mu */
+	size_t queued;                  /* weight queued, guarded by mu */
+	int stopping;                   /* guarded by mu */
+	int final_rc;
+	elog_err_t final_err;
+	elog_store *store;              /* the writer thread's alone */
+	const elog_signer *signer;
+	size_t queue_max, batch_max;
+};
+
+static double now_seconds(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/*
+ * Run the jobs of list (n of them, linked by next) in one transaction and
+ * commit it.  On success fills every job's first/count and *c.  On failure
+ * everything is rolled back.
+ */
+static int run_batch(struct writer *wr, struct writer_job *list, size_t n,
+		     elog_commit *c, elog_err_t *err)
+{
+	struct writer_job *j;
+	uint64_t before, after;
+	size_t i;
+	int rc;
+
+	rc = elog_store_begin(wr->store, err);
+	if (rc)
+		return rc;
+	for (j = list, i = 0; j && i < n; j = j->next, i++) {
+		rc = elog_store_size(wr->store, &before, err);
+		if (rc)
+			goto fail;
+		rc = j->run ? j->run(j, wr->store, err) : 0;
+		if (rc)
+			goto fail;
+		rc = elog_store_size(wr->store, &after, err);
+		if (rc)
+			goto fail;
+		j->first = before;
+		j->count = after - before;
+	}
+	rc = elog_store_commit(wr->store, wr->signer, elog_now_ms(), c, err);
+	if (rc)
+		return rc; /* commit rolls back itself */
+	return 0;
+fail:
+	elog_store_rollback(wr->store);
+	return rc;
+}
+
+/* Run list (n jobs) together; if that fails and there is more than one
+ * job, run each alone.  Calls every job's done. */
+static void process(struct writer *wr, struct writer_job *list, size_t n)
+{
+	elog_commit c = {0};
+	elog_err_t err;
+	struct writer_job *j, *next;
+	double t0 = now_seconds();
+	int rc;
+
+	elog_err_clear(&err);
+	rc = run_batch(wr, list, n, &c, &err);
+	if (rc == 0) {
+		metrics_commit(c.count, now_seconds() - t0, c.size);
+		for (j = list; j; j = next) {
+			next = j->next;
+			j->done(j, 0, NULL, &c);
+		}
+		elog_commit_free(&c);
+		return;
+	}
+	metrics_commit_failed();
+	if (n == 1) {
+		list->done(list, rc, &err, NULL);
+		return;
+	}
+	for (j = list; j; j = next) {
+		next = j->next;
+		j->next = NULL;
+		process(wr, j, 1);
+	}
+}
+
+static void *writer_main(void *arg)
+{
+	struct writer *wr = arg;
+	elog_commit c = {0};
+
+	for (;;) {
+		struct writer_job *list, *last, *j;
+		size_t n = 0, weight = 0;
+
+		pthread_mutex_lock(&wr->mu);
+		while (!wr->head && !wr->stopping)
+			pthread_cond_wait(&wr->cv, &wr->mu);
+		if (!wr->head) { /* stopping and drained */
+			pthread_mutex_unlock(&wr->mu);
+			break;
+		}
+		/* Take jobs up to about batch_max entries (at least one). */
+		list = wr->head;
+		last = NULL;
+		for (j = wr->head; j; j = j->next) {
+			if (n > 0 && weight + j->weight > wr->batch_max)
+				break;
+			weight += j->weight;
+			n++;
+			last = j;
+		}
+		wr->head = last->next;
+		if (!wr->head)
+			wr->tail = NULL;
+		last->next = NULL;
+		wr->queued -= weight;
+		metrics_set_queue(wr->queued);
+		pthread_mutex_unlock(&wr->mu);
+
+		process(wr, list, n);
+	}
+
+	/* The final checkpoint: a commit with no entries. */
+	elog_err_clear(&wr->final_err);
+	wr->final_rc = elog_store_begin(wr->store, &wr->final_err);
+	if (wr->final_rc == 0)
+		wr->final_rc = elog_store_commit(wr->store, wr->signer,
+						 elog_now_ms(), &c,
+						 &wr->final_err);
+	if (wr->final_rc == 0)
+		metrics_set_size(c.size);
+	elog_commit_free(&c);
+	return NULL;
+}
+
+int writer_start(const struct writer_config *cfg, struct writer **out,
+		 elog_err_t *err)
+{
+	struct writer *wr;
+	uint64_t size;
+	int rc;
+
+	wr = calloc(1, sizeof *wr);
+	if (!wr)
+		return elog_fail(err, ELOG_NOMEM, -1, NULL, "out of memory");
+	wr->signer = cfg->signer;
+	wr->queue_max = cfg->queue_max ? cfg->queue_max : 1;
+	wr->batch_max = cfg->batch_max ? cfg->batch_max : 1;
+	rc = elog_store_open(cfg->db_path, ELOG_STORE_WRITE, cfg->sync,
+			     &wr->store, err);
+	if (rc)
+		goto fail;
+	rc = elog_store_size(wr->store, &size, err);
+	if (rc)
+		goto fail;
+	metrics_set_size(size);
+	pthread_mutex_init(&wr->mu, NULL);
+	pthread_cond_init(&wr->cv, NULL);
+	if (pthread_create(&wr->thread, NULL, writer_main, wr) != 0) {
+		pthread_cond_destroy(&wr->cv);
+		pthread_mutex_destroy(&wr->mu);
+		rc = elog_fail(err, ELOG_INTERNAL, -1, NULL,
+			       "cannot start the writer thread");
+		goto fail;
+	}
+	*out = wr;
+	return 0;
+fail:
+	if (wr->store)
+		elog_store_close(wr->store);
+	free(wr);
+	return rc;
+}
+
+int writer_submit(struct writer *wr, struct writer_job *job, elog_err_t *err)
+{
+	int rc = 0;
+
+	job->next = NULL;
+	job->first = job->count = 0;
+	pthread_mutex_lock(&wr->mu);
+	if (wr->stopping) {
+		rc = elog_fail(err, ELOG_SHUTTING_DOWN, -1, NULL,
+			       "the server is shutting down");
+	} else if (wr->head && wr->queued + job->weight > wr->queue_max) {
+		rc = elog_fail(err, ELOG_QUEUE_FULL, -1, NULL,
+			       "the write queue is full; retry later");
+	} else {
+		if (wr->tail)
+			wr->tail->next = job;
+		else
+			wr->head = job;
+		wr->tail = job;
+		wr->queued += job->weight;
+		metrics_set_queue(wr->queued);
+		pthread_cond_signal(&wr->cv);
+	}
+	pthread_mutex_unlock(&wr->mu);
+	return rc;
+}
+
+size_t writer_queued(struct writer *wr)
+{
+	size_t n;
+
+	pthread_mutex_lock(&wr->mu);
+	n = wr->queued;
+	pthread_mutex_unlock(&wr->mu);
+	return n;
+}
+
+int writer_stop(struct writer *wr, elog_err_t *err)
+{
+	int rc;
+
+	pthread_mutex_lock(&wr->mu);
+	wr->stopping = 1;
+	pthread_cond_signal(&wr->cv);
+	pthread_mutex_unlock(&wr->mu);
+	pthread_join(wr->thread, NULL);
+	rc = wr->final_rc;
+	if (rc && err)
+		*err = wr->final_err;
+	elog_store_close(wr->store);
+	pthread_cond_destroy(&wr->cv);
+	pthread_mutex_destroy(&wr->mu);
+	free(wr);
+	return rc;
+}

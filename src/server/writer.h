@@ -1,0 +1,85 @@
+/*
+ * writer.h — the one writer thread and its group commit.
+ *
+ * Every change to the log goes through the writer as a job.  The writer
+ * takes all jobs queued while it was busy, runs each inside one shared
+ * transaction (elog_store_begin … elog_store_commit), signs one checkpoint
+ * per commit, and then tells every job its outcome.  If the shared
+ * transaction fails, it is rolled back and each job is run again alone, so
+ * that one failing job does not sink the others.
+ *
+ * A job is owned by its submitter; the writer only borrows it from
+ * writer_submit() until it calls job->done, after which it never touches
+ * the job again.
+ */
+#ifndef ELOG_SERVER_WRITER_H
+#define ELOG_SERVER_WRITER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "error.h"
+#include "note.h"
+#include "store.h"
+
+struct writer;
+struct writer_job;
+
+/*
+ * Runs on the writer thread inside the write transaction; appends entries
+ * with elog_store_add().  It must have no effect outside the store: when
+ * the transaction fails it may be run again.  Returns 0 or a negative elog
+ * code (err filled); a failure rolls back the job's transaction.
+ */
+typedef int (*writer_run_fn)(struct writer_job *job, elog_store *w,
+			     elog_err_t *err);
+
+/*
+ * Runs on the writer thread exactly once per submitted job, after its
+ * transaction committed (rc 0: c is the commit, job->first/count are the
+ * job's entries, c->checkpoint covers them) or failed (rc < 0, err says
+ * why, c is NULL).  Nothing it receives outlives the call.
+ */
+typedef void (*writer_done_fn)(struct writer_job *job, int rc,
+			       const elog_err_t *err, const elog_commit *c);
+
+struct writer_job {
+	writer_run_fn run;
+	writer_done_fn done;
+	void *ctx;          /* the submitter's */
+	size_t weight;      /* entries it will add, for the queue bound */
+	uint64_t first;     /* filled by the writer */
+	uint64_t count;
+	struct writer_job *next; /* the writer's */
+};
+
+struct writer_config {
+	const char *db_path;
+	int sync;                 /* enum elog_sync */
+	const elog_signer *signer; /* borrowed for the writer's lifetime */
+	size_t queue_max;         /* entries waiting, at most */
+	size_t batch_max;         /* entries per transaction, about */
+};
+
+/* Open the write connection and start the thread. */
+int writer_start(const struct writer_config *cfg, struct writer **out,
+		 elog_err_t *err);
+
+/*
+ * Queue a job.  QUEUE_FULL when the queued weight would exceed queue_max
+ * (a job is always accepted into an empty queue), SHUTTING_DOWN after
+ * writer_stop() began.  On failure job->done is not called.
+ */
+int writer_submit(struct writer *wr, struct writer_job *job, elog_err_t *err);
+
+/* Entries currently queued. */
+size_t writer_queued(struct writer *wr);
+
+/*
+ * Refuse new jobs, run every queued one, commit a final checkpoint of the
+ * current size, join the thread and free the writer.  Returns 0 if the
+ * final checkpoint was committed.
+ */
+int writer_stop(struct writer *wr, elog_err_t *err);
+
+#endif
