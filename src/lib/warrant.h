@@ -35,15 +35,16 @@ typedef struct elog_warrant {
 } elog_warrant;
 
 /* Parse the text of a warrant note (without signatures).  MALFORMED_WARRANT
- * naming the line on any deviation.  Free with elog_warrant_free(). */
+ * naming the line on any deviation (err->index: 1-based line number, or -1
+ * for a missing key; err->field: the key).  Free with elog_warrant_free(). */
 int elog_warrant_parse(const char *text, size_t len, elog_warrant *w,
 		       elog_err_t *err);
 void elog_warrant_free(elog_warrant *w);
 
 typedef struct elog_policy {
 	int64_t now_ms;
-	int64_t max_window_ms;  /* default 366 days */
-	size_t max_subjects;    /* default 10 */
+	int64_t max_window_ms;  /* default (when 0) 366 days */
+	size_t max_subjects;    /* default (when 0) 10 */
 } elog_policy;
 
 /*

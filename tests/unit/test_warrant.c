@@ -1,0 +1,356 @@
+/* test_warrant.c — the warrant grammar and the lawful-request policy. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <jansson.h>
+
+#include "warrant.h"
+
+#define HDR "envelog/warrant/v1\n"
+#define ID "id W-1-0001\n"
+#define AUTH "authority authority-1\n"
+#define SUBJ "subject +447700900123\nsubject +447700900456\n"
+#define FROM "from 2023-11-14T00:00:00Z\n"
+#define TO "to 2023-11-15T00:00:00Z\n"
+#define EXP "expires 2099-01-01T00:00:00Z\n"
+#define BASIS "basis Test Act 2026 s.1\n"
+#define VALID HDR ID AUTH SUBJ FROM TO EXP BASIS
+
+static const char *vectors_dir(void)
+{
+	const char *d = getenv("ELOG_VECTORS");
+	return d && *d ? d : "../shared/vectors";
+}
+
+static void malformed(const char *text, long line, const char *field)
+{
+	elog_warrant w;
+	elog_err_t err;
+
+	elog_err_clear(&err);
+	assert_int_equal(elog_warrant_parse(text, strlen(text), &w, &err),
+			 -ELOG_MALFORMED_WARRANT);
+	assert_int_equal(err.code, ELOG_MALFORMED_WARRANT);
+	assert_int_equal(err.index, line);
+	assert_string_equal(err.field, field);
+	assert_null(w.subjects);
+	assert_int_equal(w.nsubjects, 0);
+	/* subjects are never quoted in errors */
+	assert_null(strstr(err.msg, "+4477"));
+}
+
+static void test_vector(void **state)
+{
+	char path[512];
+	json_error_t jerr;
+	json_t *notes;
+	const char *text;
+	elog_warrant w;
+	elog_err_t err;
+
+	(void)state;
+	snprintf(path, sizeof path, "%s/tlog/notes.json", vectors_dir());
+	notes = json_load_file(path, 0, &jerr);
+	assert_non_null(notes);
+	text = json_string_value(json_object_get(notes, "warrant_text"));
+	assert_non_null(text);
+	assert_string_equal(text, VALID);
+	assert_int_equal(elog_warrant_parse(text, strlen(text), &w, &err), 0);
+	assert_string_equal(w.id, "W-1-0001");
+	assert_string_equal(w.authority, "authority-1");
+	assert_int_equal(w.nsubjects, 2);
+	assert_string_equal(w.subjects[0], "+447700900123");
+	assert_string_equal(w.subjects[1], "+447700900456");
+	assert_int_equal(w.from, 1699920000000LL);
+	assert_int_equal(w.to, 1700006400000LL);
+	assert_int_equal(w.expires, 4070908800000LL);
+	assert_string_equal(w.basis, "Test Act 2026 s.1");
+	elog_warrant_free(&w);
+	assert_null(w.subjects);
+	json_decref(notes);
+}
+
+static void test_spec_example(void **state)
+{
+	const char *text = "envelog/warrant/v1\n"
+			   "id NCA-2026-000042\n"
+			   "authority uk-nca\n"
+			   "subject +447700900123\n"
+			   "subject +447700900456\n"
+			   "from 2026-03-01T00:00:00Z\n"
+			   "to 2026-03-23T00:00:00Z\n"
+			   "expires 2026-04-30T00:00:00Z\n"
+			   "basis Investigatory Powers Act 2016 s.61\n";
+	elog_warrant w;
+	elog_err_t err;
+
+	(void)state;
+	assert_int_equal(elog_warrant_parse(text, strlen(text), &w, &err), 0);
+	assert_string_equal(w.id, "NCA-2026-000042");
+	assert_string_equal(w.authority, "uk-nca");
+	assert_string_equal(w.basis, "Investigatory Powers Act 2016 s.61");
+	assert_int_equal(w.to - w.from, 22LL * 86400000);
+	elog_warrant_free(&w);
+}
+
+static void test_any_order_and_no_subjects(void **state)
+{
+	const char *text = HDR BASIS EXP TO "subject a b c\n" FROM AUTH ID;
+	elog_warrant w;
+	elog_err_t err;
+
+	(void)state;
+	assert_int_equal(elog_warrant_parse(text, strlen(text), &w, &err), 0);
+	assert_int_equal(w.nsubjects, 1);
+	assert_string_equal(w.subjects[0], "a b c");
+	elog_warrant_free(&w);
+	/* zero subjects parse, so that policy can refuse them */
+	text = HDR ID AUTH FROM TO EXP BASIS;
+	assert_int_equal(elog_warrant_parse(text, strlen(text), &w, &err), 0);
+	assert_int_equal(w.nsubjects, 0);
+	elog_warrant_free(&w);
+}
+
+static void test_structure(void **state)
+{
+	elog_warrant w;
+	elog_err_t err;
+
+	(void)state;
+	malformed("", 1, "");
+	malformed(HDR ID AUTH SUBJ FROM TO EXP "basis x", 1, "");
+	malformed("envelog/warrant/v2\n" ID AUTH SUBJ FROM TO EXP BASIS, 1, "");
+	malformed("envelog/warrant/v1 \n" ID AUTH SUBJ FROM TO EXP BASIS, 1,
+		  "");
+	malformed("Envelog/warrant/v1\n" ID AUTH SUBJ FROM TO EXP BASIS, 1, "");
+	malformed(ID HDR AUTH SUBJ FROM TO EXP BASIS, 1, "");
+	malformed(HDR, -1, "id");
+	malformed(HDR "\n" ID AUTH SUBJ FROM TO EXP BASIS, 2, "");
+	malformed(HDR ID AUTH SUBJ FROM TO EXP BASIS "\n", 10, "");
+	malformed(HDR ID AUTH "\n" SUBJ FROM TO EXP BASIS, 4, "");
+	malformed(HDR ID AUTH SUBJ "court high\n" FROM TO EXP BASIS, 6, "");
+	malformed(HDR ID AUTH SUBJ "ID W-2\n" FROM TO EXP BASIS, 6, "");
+	malformed(HDR ID AUTH SUBJ "nospace\n" FROM TO EXP BASIS, 6, "");
+	malformed(HDR ID AUTH SUBJ FROM TO EXP BASIS "id W-2\n", 10, "id");
+	malformed(HDR ID AUTH SUBJ FROM FROM TO EXP BASIS, 7, "from");
+	malformed(HDR ID AUTH AUTH SUBJ FROM TO EXP BASIS, 4, "authority");
+	malformed(HDR ID AUTH SUBJ "subject +447700900123\n" FROM TO EXP BASIS,
+		  6, "subject");
+	malformed(HDR "id  W-1\n" AUTH SUBJ FROM TO EXP BASIS, 2, "id");
+	malformed(HDR "id \n" AUTH SUBJ FROM TO EXP BASIS, 2, "id");
+	malformed(HDR "id W-1\r\n" AUTH SUBJ FROM TO EXP BASIS, 2, "id");
+	/* each key is required */
+	malformed(HDR AUTH SUBJ FROM TO EXP BASIS, -1, "id");
+	malformed(HDR ID SUBJ FROM TO EXP BASIS, -1, "authority");
+	malformed(HDR ID AUTH SUBJ TO EXP BASIS, -1, "from");
+	malformed(HDR ID AUTH SUBJ FROM EXP BASIS, -1, "to");
+	malformed(HDR ID AUTH SUBJ FROM TO BASIS, -1, "expires");
+	malformed(HDR ID AUTH SUBJ FROM TO EXP, -1, "basis");
+	/* the length bounds the text */
+	assert_int_equal(elog_warrant_parse(VALID "junk", strlen(VALID), &w,
+					    &err),
+			 0);
+	elog_warrant_free(&w);
+	assert_int_equal(elog_warrant_parse(VALID, strlen(VALID) - 1, &w,
+					    &err),
+			 -ELOG_MALFORMED_WARRANT);
+}
+
+static void test_values(void **state)
+{
+	char id64[100], text[4096], basis[600];
+	elog_warrant w;
+	elog_err_t err;
+
+	(void)state;
+	/* id: 1-64 of [A-Za-z0-9._:/-] */
+	memset(id64, 'a', 64);
+	id64[64] = '\0';
+	memcpy(id64, "Az09._:/-", 9);
+	snprintf(text, sizeof text, HDR "id %s\n" AUTH SUBJ FROM TO EXP BASIS,
+		 id64);
+	assert_int_equal(elog_warrant_parse(text, strlen(text), &w, &err), 0);
+	assert_string_equal(w.id, id64);
+	elog_warrant_free(&w);
+	snprintf(text, sizeof text,
+		 HDR "id %sa\n" AUTH SUBJ FROM TO EXP BASIS, id64);
+	malformed(text, 2, "id");
+	malformed(HDR "id W 1\n" AUTH SUBJ FROM TO EXP BASIS, 2, "id");
+	malformed(HDR "id W+1\n" AUTH SUBJ FROM TO EXP BASIS, 2, "id");
+	malformed(HDR "id W\xc3\xa9\n" AUTH SUBJ FROM TO EXP BASIS, 2, "id");
+
+	/* authority: a key name */
+	malformed(HDR ID "authority uk+nca\n" SUBJ FROM TO EXP BASIS, 3,
+		  "authority");
+	malformed(HDR ID "authority uk nca\n" SUBJ FROM TO EXP BASIS, 3,
+		  "authority");
+	malformed(HDR ID "authority uk\x01nca\n" SUBJ FROM TO EXP BASIS, 3,
+		  "authority");
+
+	/* times: RFC 3339 UTC only */
+	malformed(HDR ID AUTH SUBJ "from 2023-11-14T01:00:00+01:00\n" TO EXP
+		  BASIS, 6, "from");
+	malformed(HDR ID AUTH SUBJ FROM "to 2023-11-15\n" EXP BASIS, 7, "to");
+	malformed(HDR ID AUTH SUBJ FROM TO "expires 2099-02-29T00:00:00Z\n"
+		  BASIS, 8, "expires");
+	malformed(HDR ID AUTH SUBJ FROM "to 2023-11-15t00:00:00z\n" EXP BASIS,
+		  7, "to");
+	malformed(HDR ID AUTH SUBJ FROM "to 1700006400000\n" EXP BASIS, 7,
+		  "to");
+
+	/* subjects: 1-128 bytes, no control characters */
+	malformed(HDR ID AUTH "subject +4477\x01\n" FROM TO EXP BASIS, 4,
+		  "subject");
+	malformed(HDR ID AUTH "subject \xff\n" FROM TO EXP BASIS, 4,
+		  "subject");
+	memset(basis, 's', 129);
+	basis[129] = '\0';
+	snprintf(text, sizeof text,
+		 HDR ID AUTH "subject %s\n" FROM TO EXP BASIS, basis);
+	malformed(text, 4, "subject");
+	basis[128] = '\0';
+	snprintf(text, sizeof text,
+		 HDR ID AUTH "subject %s\n" FROM TO EXP BASIS, basis);
+	assert_int_equal(elog_warrant_parse(text, strlen(text), &w, &err), 0);
+	elog_warrant_free(&w);
+
+	/* basis: 1-512 bytes of text */
+	memset(basis, 'b', 513);
+	basis[513] = '\0';
+	snprintf(text, sizeof text, HDR ID AUTH SUBJ FROM TO EXP "basis %s\n",
+		 basis);
+	malformed(text, 9, "basis");
+	basis[512] = '\0';
+	snprintf(text, sizeof text, HDR ID AUTH SUBJ FROM TO EXP "basis %s\n",
+		 basis);
+	assert_int_equal(elog_warrant_parse(text, strlen(text), &w, &err), 0);
+	assert_int_equal(strlen(w.basis), 512);
+	elog_warrant_free(&w);
+	malformed(HDR ID AUTH SUBJ FROM TO EXP "basis a\tb\n", 9, "basis");
+}
+
+static void test_subject_limit(void **state)
+{
+	size_t cap = 64 * (ELOG_WARRANT_MAX_SUBJECTS + 2) + 512, pos, i;
+	char *text = malloc(cap);
+	elog_warrant w;
+	elog_err_t err;
+
+	(void)state;
+	assert_non_null(text);
+	pos = (size_t)snprintf(text, cap, HDR ID AUTH FROM TO EXP BASIS);
+	for (i = 0; i < ELOG_WARRANT_MAX_SUBJECTS; i++)
+		pos += (size_t)snprintf(text + pos, cap - pos,
+					"subject +44%010zu\n", i);
+	assert_int_equal(elog_warrant_parse(text, pos, &w, &err), 0);
+	assert_int_equal(w.nsubjects, ELOG_WARRANT_MAX_SUBJECTS);
+	assert_string_equal(w.subjects[999], "+440000000999");
+	elog_warrant_free(&w);
+	pos += (size_t)snprintf(text + pos, cap - pos, "subject +44x\n");
+	malformed(text, 8 + ELOG_WARRANT_MAX_SUBJECTS, "subject");
+	free(text);
+}
+
+/* A parsed warrant with the given window, expiry and subject count. */
+static void fill(elog_warrant *w, int64_t from, int64_t to, int64_t expires,
+		 size_t nsubjects)
+{
+	memset(w, 0, sizeof *w);
+	w->from = from;
+	w->to = to;
+	w->expires = expires;
+	w->nsubjects = nsubjects;
+}
+
+static void test_refusal(void **state)
+{
+	const int64_t day = 86400000LL, now = 1711234567890LL;
+	elog_policy p = {now, 366 * day, 10};
+	elog_warrant w;
+
+	(void)state;
+	fill(&w, now - 10 * day, now - day, now + day, 2);
+	assert_null(elog_warrant_refusal(&w, &p));
+	w.expires = now;
+	assert_string_equal(elog_warrant_refusal(&w, &p), "expired");
+	w.expires = now - 1;
+	assert_string_equal(elog_warrant_refusal(&w, &p), "expired");
+	w.expires = now + 1;
+	assert_null(elog_warrant_refusal(&w, &p));
+
+	w.to = w.from;
+	assert_string_equal(elog_warrant_refusal(&w, &p), "window_reversed");
+	w.to = w.from - 1;
+	assert_string_equal(elog_warrant_refusal(&w, &p), "window_reversed");
+
+	w.to = w.from + 366 * day;
+	assert_null(elog_warrant_refusal(&w, &p));
+	w.to++;
+	assert_string_equal(elog_warrant_refusal(&w, &p), "window_too_long");
+	w.to = w.from + day;
+
+	w.nsubjects = 0;
+	assert_string_equal(elog_warrant_refusal(&w, &p), "no_subjects");
+	w.nsubjects = 10;
+	assert_null(elog_warrant_refusal(&w, &p));
+	w.nsubjects = 11;
+	assert_string_equal(elog_warrant_refusal(&w, &p), "too_many_subjects");
+	p.max_subjects = 20;
+	assert_null(elog_warrant_refusal(&w, &p));
+
+	/* the first failing rule is named */
+	fill(&w, 5, 1, now - 1, 0);
+	assert_string_equal(elog_warrant_refusal(&w, &p), "expired");
+	w.expires = now + 1;
+	assert_string_equal(elog_warrant_refusal(&w, &p), "window_reversed");
+
+	/* zero limits mean the defaults: 366 days, 10 subjects */
+	p.max_window_ms = 0;
+	p.max_subjects = 0;
+	fill(&w, 0, 366 * day, now + 1, 10);
+	assert_null(elog_warrant_refusal(&w, &p));
+	w.to++;
+	assert_string_equal(elog_warrant_refusal(&w, &p), "window_too_long");
+	w.to--;
+	w.nsubjects = 11;
+	assert_string_equal(elog_warrant_refusal(&w, &p), "too_many_subjects");
+}
+
+static void test_vector_policy(void **state)
+{
+	const int64_t day = 86400000LL;
+	elog_policy p = {1711234567890LL, 366 * day, 10};
+	elog_warrant w;
+	elog_err_t err;
+
+	(void)state;
+	assert_int_equal(elog_warrant_parse(VALID, strlen(VALID), &w, &err), 0);
+	assert_null(elog_warrant_refusal(&w, &p));
+	p.now_ms = w.expires;
+	assert_string_equal(elog_warrant_refusal(&w, &p), "expired");
+	p.now_ms = 1711234567890LL;
+	p.max_subjects = 1;
+	assert_string_equal(elog_warrant_refusal(&w, &p), "too_many_subjects");
+	elog_warrant_free(&w);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_vector),
+		cmocka_unit_test(test_spec_example),
+		cmocka_unit_test(test_any_order_and_no_subjects),
+		cmocka_unit_test(test_structure),
+		cmocka_unit_test(test_values),
+		cmocka_unit_test(test_subject_limit),
+		cmocka_unit_test(test_refusal),
+		cmocka_unit_test(test_vector_policy),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
