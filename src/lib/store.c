@@ -11,6 +11,7 @@
 #include <sodium.h>
 #include <sqlite3.h>
 
+#include "rfc3339.h"
 #include "schema.h"
 
 enum stmt_id {
@@ -254,7 +255,10 @@ int elog_store_create(const char *path, const char *origin,
 			       path, s->db ? sqlite3_errmsg(s->db) : "?");
 		goto out;
 	}
-	if ((rc = configure(s, ELOG_SYNC_FULL, err)) || (rc = migrate(s, err)))
+	/* Free pages are handed back by the purge (incremental vacuum); this
+	 * must be set before the first table exists. */
+	if ((rc = exec(s, "PRAGMA auto_vacuum = INCREMENTAL", err)) ||
+	    (rc = configure(s, ELOG_SYNC_FULL, err)) || (rc = migrate(s, err)))
 		goto out;
 	randombytes_buf(key, sizeof key);
 	sodium_bin2hex(hex, sizeof hex, key, sizeof key);
@@ -902,4 +906,112 @@ out:
 	free(cand);
 	free(keep);
 	return rc;
+}
+
+/* ---- purge ---- */
+
+int elog_store_horizon(elog_store *s, int64_t *before, uint64_t *through,
+		       elog_err_t *err)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+	*before = 0;
+	*through = 0;
+	if (sqlite3_prepare_v2(s->db,
+			       "SELECT before, through_seq FROM purge_horizon "
+			       "ORDER BY before DESC LIMIT 1",
+			       -1, &st, NULL) != SQLITE_OK)
+		return db_fail(s, err, "reading the purge horizon");
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*before = sqlite3_column_int64(st, 0);
+		*through = (uint64_t)(sqlite3_column_int64(st, 1) + 1);
+		rc = 0;
+	} else {
+		rc = rc == SQLITE_DONE ? 0
+				       : db_fail(s, err,
+						 "reading the purge horizon");
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* Run one statement with (before) bound; the first column of its first row
+ * into *a and the second into *b when given. */
+static int run_with_before(elog_store *w, const char *sql, int64_t before,
+			   int64_t *a, int64_t *b, elog_err_t *err)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+	if (sqlite3_prepare_v2(w->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return db_fail(w, err, "purging");
+	sqlite3_bind_int64(st, 1, before);
+	sqlite3_bind_int64(st, 2, elog_now_ms());
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		if (a)
+			*a = sqlite3_column_int64(st, 0);
+		if (b)
+			*b = sqlite3_column_int64(st, 1);
+		rc = 0;
+	} else {
+		rc = rc == SQLITE_DONE ? 0 : db_fail(w, err, "purging");
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int elog_store_purge(elog_store *w, int64_t before, uint64_t *events,
+		     uint64_t *through_seq, elog_err_t *err)
+{
+	int64_t cur, last = -1, count = 0;
+	uint64_t through;
+	int rc;
+
+	if (!w->in_tx)
+		return elog_fail(err, ELOG_INTERNAL, -1, NULL,
+				 "no transaction is open");
+	if ((rc = elog_store_horizon(w, &cur, &through, err)))
+		return rc;
+	if (before <= cur)
+		return elog_fail(err, ELOG_HORIZON_BACKWARDS, -1, "before",
+				 "the purge horizon only moves forward; it "
+				 "is already at %lld ms",
+				 (long long)cur);
+	if ((rc = run_with_before(w,
+				  "SELECT coalesce(max(seq), -1), count(*) "
+				  "FROM entry WHERE kind = 0 AND data IS NOT "
+				  "NULL AND ts < ?1",
+				  before, &last, &count, err)))
+		return rc;
+	if (last < (int64_t)through - 1)
+		last = (int64_t)through - 1;
+	if ((rc = run_with_before(w,
+				  "INSERT INTO purge_horizon(before, "
+				  "through_seq, created) VALUES (?1, max("
+				  "(SELECT coalesce(max(seq), -1) FROM entry "
+				  "WHERE kind = 0 AND data IS NOT NULL AND "
+				  "ts < ?1), (SELECT coalesce(max(through_seq), "
+				  "-1) FROM purge_horizon)), ?2)",
+				  before, NULL, NULL, err)) ||
+	    (rc = run_with_before(w,
+				  "UPDATE entry SET data = NULL, ts = NULL "
+				  "WHERE kind = 0 AND data IS NOT NULL AND "
+				  "ts < ?1",
+				  before, NULL, NULL, err)) ||
+	    (rc = run_with_before(w,
+				  "DELETE FROM event_index WHERE ts < ?1",
+				  before, NULL, NULL, err)))
+		return rc;
+	*events = (uint64_t)count;
+	*through_seq = last < 0 ? 0 : (uint64_t)last;
+	return 0;
+}
+
+int elog_store_vacuum(elog_store *w, int64_t pages, elog_err_t *err)
+{
+	char sql[64];
+	snprintf(sql, sizeof sql, "PRAGMA incremental_vacuum(%lld)",
+		 (long long)pages);
+	return exec(w, sql, err);
 }

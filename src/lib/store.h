@@ -168,6 +168,9 @@ int elog_store_horizon(elog_store *s, int64_t *before, uint64_t *through,
 int elog_store_purge(elog_store *w, int64_t before, uint64_t *events,
 		     uint64_t *through_seq, elog_err_t *err);
 
+/* Return up to pages free pages to the file system (0: all). */
+int elog_store_vacuum(elog_store *w, int64_t pages, elog_err_t *err);
+
 /* ---- key-value meta ---- */
 int elog_store_meta_get(elog_store *s, const char *key, char *buf, size_t cap,
 			elog_err_t *err);

@@ -1,0 +1,520 @@
+/* request.c — lawful requests, disclosures, refusals, bundles.  See request.h. */
+#include "request.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+#include <sqlite3.h>
+
+#include "canon.h"
+#include "checkpoint.h"
+#include "entry.h"
+#include "keyring.h"
+#include "merkle.h"
+#include "note.h"
+#include "rfc3339.h"
+
+int elog_request_open(elog_store *s, const char *authority, const char *note,
+		      size_t len, elog_request *out, elog_err_t *err)
+{
+	elog_verifier v;
+	size_t text_len = 0;
+	elog_hash whole;
+	int rc;
+
+	memset(out, 0, sizeof *out);
+	if (len == 0 || len > ELOG_NOTE_MAX)
+		return elog_fail(err, ELOG_MALFORMED_NOTE, -1, NULL,
+				 "the warrant must be a signed note of at most "
+				 "%d bytes",
+				 ELOG_NOTE_MAX);
+	rc = elog_keyring_get(s, ELOG_KEYRING_AUTHORITY, authority, &v, err);
+	if (rc == -ELOG_NOT_FOUND)
+		return elog_fail(err, ELOG_UNKNOWN_KEY, -1, NULL,
+				 "the authority bound to this token is not "
+				 "registered or has been revoked");
+	if (rc)
+		return rc;
+	if ((rc = elog_note_verify(note, len, &v, &text_len, err)))
+		return rc;
+	if ((rc = elog_warrant_parse(note, text_len, &out->w, err)))
+		return rc;
+	if (strcmp(out->w.authority, authority) != 0) {
+		rc = elog_fail(err, ELOG_AUTHORITY_MISMATCH, -1, "authority",
+			       "the warrant names another authority than the "
+			       "one bound to this token");
+		goto fail;
+	}
+	out->note = malloc(len + 1);
+	if (!out->note) {
+		rc = elog_fail(err, ELOG_NOMEM, -1, NULL, "out of memory");
+		goto fail;
+	}
+	memcpy(out->note, note, len);
+	out->note[len] = '\0';
+	out->note_len = len;
+	elog_sha256(note, len, &whole);
+	elog_hash_to_hex(&whole, out->warrant_sha256);
+	elog_sha256(note, text_len, &out->text_sha256);
+	return 0;
+fail:
+	elog_request_free(out);
+	return rc;
+}
+
+void elog_request_free(elog_request *rq)
+{
+	if (!rq)
+		return;
+	free(rq->note);
+	elog_warrant_free(&rq->w);
+	memset(rq, 0, sizeof *rq);
+}
+
+void elog_outcome_free(elog_outcome *o)
+{
+	if (!o)
+		return;
+	free(o->records);
+	memset(o, 0, sizeof *o);
+}
+
+/* 1 if the id was used before by this authority with a different text; 0
+ * if new (then recorded) or same text; negative on error. */
+static int id_reused(elog_store *w, const elog_request *rq, uint64_t seq,
+		     elog_err_t *err)
+{
+	sqlite3 *db = elog_store_db(w);
+	sqlite3_stmt *st = NULL;
+	int rc;
+	if (sqlite3_prepare_v2(db,
+			       "SELECT text_sha256 FROM warrant_use WHERE "
+			       "authority = ?1 AND id = ?2",
+			       -1, &st, NULL) != SQLITE_OK)
+		goto dberr;
+	sqlite3_bind_text(st, 1, rq->w.authority, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, rq->w.id, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		int differs = sqlite3_column_bytes(st, 0) != ELOG_HASH_LEN ||
+			      memcmp(sqlite3_column_blob(st, 0),
+				     rq->text_sha256.b, ELOG_HASH_LEN) != 0;
+		sqlite3_finalize(st);
+		return differs;
+	}
+	sqlite3_finalize(st);
+	st = NULL;
+	if (rc != SQLITE_DONE)
+		goto dberr;
+	if (sqlite3_prepare_v2(db,
+			       "INSERT INTO warrant_use(authority, id, "
+			       "text_sha256, first_seq) VALUES (?1, ?2, ?3, "
+			       "?4)",
+			       -1, &st, NULL) != SQLITE_OK)
+		goto dberr;
+	sqlite3_bind_text(st, 1, rq->w.authority, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, rq->w.id, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 3, rq->text_sha256.b, ELOG_HASH_LEN,
+			  SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, (sqlite3_int64)seq);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		goto dberr_nostmt;
+	return 0;
+dberr:
+	sqlite3_finalize(st);
+dberr_nostmt:
+	return elog_fail(err, ELOG_IO, -1, NULL, "database error: %s",
+			 sqlite3_errmsg(db));
+}
+
+static int add_refusal(elog_store *w, const elog_request *rq,
+		       const char *reason, int64_t now, elog_outcome *out,
+		       elog_err_t *err)
+{
+	elog_entry e;
+	int rc = elog_refusal_entry(now, rq->w.authority, rq->w.id,
+				    rq->warrant_sha256, reason, &e, err);
+	if (rc)
+		return rc;
+	rc = elog_store_add(w, &e, &out->seq, err);
+	elog_entry_free(&e);
+	out->refusal = reason;
+	return rc;
+}
+
+int elog_request_apply(elog_store *w, const elog_request *rq,
+		       const elog_policy *p, size_t max_records,
+		       elog_outcome *out, elog_err_t *err)
+{
+	const char *reason;
+	uint64_t next, *seqs = NULL, through = 0;
+	elog_hash *leaves = NULL;
+	elog_disclosure d;
+	elog_entry e;
+	size_t n = 0;
+	int truncated = 0, rc;
+	int64_t horizon = 0;
+
+	memset(out, 0, sizeof *out);
+	memset(&e, 0, sizeof e);
+	if ((rc = elog_store_size(w, &next, err)))
+		return rc;
+	reason = elog_warrant_refusal(&rq->w, p);
+	if (!reason) {
+		rc = id_reused(w, rq, next, err);
+		if (rc < 0)
+			return rc;
+		if (rc == 1)
+			reason = "id_reused";
+	}
+	if (reason)
+		return add_refusal(w, rq, reason, p->now_ms, out, err);
+
+	if ((rc = elog_store_events_for(w, rq->w.subjects, rq->w.nsubjects,
+					rq->w.from, rq->w.to, max_records,
+					&seqs, &n, &truncated, err)))
+		return rc;
+	if (truncated) {
+		free(seqs);
+		return add_refusal(w, rq, "too_many_records", p->now_ms, out,
+				   err);
+	}
+	leaves = malloc((n ? n : 1) * sizeof *leaves);
+	if (!leaves) {
+		rc = elog_fail(err, ELOG_NOMEM, -1, NULL, "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++) {
+		elog_leaf l;
+		if ((rc = elog_store_leaf(w, seqs[i], &l, err)))
+			goto out;
+		leaves[i] = l.leaf_hash;
+	}
+	if ((rc = elog_store_horizon(w, &horizon, &through, err)))
+		goto out;
+	memset(&d, 0, sizeof d);
+	d.ts = p->now_ms;
+	d.authority = rq->w.authority;
+	d.warrant_id = rq->w.id;
+	memcpy(d.warrant_sha256, rq->warrant_sha256, sizeof d.warrant_sha256);
+	d.from = rq->w.from;
+	d.to = rq->w.to;
+	d.subjects = rq->w.nsubjects;
+	d.records = n;
+	elog_root_of_leaves(leaves, n, &d.records_root);
+	d.partly_purged = horizon > rq->w.from;
+	if ((rc = elog_disclosure_entry(&d, &e, err)) ||
+	    (rc = elog_store_add(w, &e, &out->seq, err)))
+		goto out;
+	out->records = seqs;
+	out->nrecords = n;
+	out->partly_purged = d.partly_purged;
+	seqs = NULL;
+out:
+	elog_entry_free(&e);
+	free(leaves);
+	free(seqs);
+	return rc;
+}
+
+/* {"seq":…,"entry":{…},"proof":[…]} for one entry against size. */
+static int proved_entry(elog_store *s, uint64_t seq, uint64_t size,
+			json_t **out, elog_err_t *err)
+{
+	elog_hash proof[ELOG_MAX_PROOF];
+	size_t np = 0;
+	elog_leaf l;
+	json_t *entry = NULL, *arr = NULL;
+	int rc;
+
+	*out = NULL;
+	if ((rc = elog_store_leaf(s, seq, &l, err)))
+		return rc;
+	if (!l.data)
+		return elog_fail(err, ELOG_NOT_FOUND, (long)seq, NULL,
+				 "entry %llu has been purged",
+				 (unsigned long long)seq);
+	if ((rc = elog_json_load(l.data, l.len, &entry, err)))
+		return rc;
+	if ((rc = elog_store_prove_inclusion(s, seq, size, proof, &np, err)))
+		goto out;
+	arr = json_array();
+	for (size_t i = 0; arr && i < np; i++) {
+		char b64[ELOG_HASH_B64_LEN];
+		elog_hash_to_b64(&proof[i], b64);
+		json_array_append_new(arr, json_string(b64));
+	}
+	*out = json_pack("{s:I,s:O,s:O}", "seq", (json_int_t)seq, "entry",
+			 entry, "proof", arr);
+	if (!*out)
+		rc = elog_fail(err, ELOG_NOMEM, -1, NULL, "out of memory");
+out:
+	json_decref(entry);
+	json_decref(arr);
+	return rc;
+}
+
+int elog_bundle_build(elog_store *s, const elog_outcome *o,
+		      const char *checkpoint, uint64_t size, json_t **out,
+		      elog_err_t *err)
+{
+	json_t *b = NULL, *records = NULL, *disc = NULL;
+	int rc;
+
+	*out = NULL;
+	if ((rc = proved_entry(s, o->seq, size, &disc, err)))
+		return rc;
+	records = json_array();
+	if (!records) {
+		rc = elog_fail(err, ELOG_NOMEM, -1, NULL, "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < o->nrecords; i++) {
+		json_t *r;
+		if ((rc = proved_entry(s, o->records[i], size, &r, err)))
+			goto out;
+		json_array_append_new(records, r);
+	}
+	b = json_pack("{s:O,s:O,s:s}", "disclosure", disc, "records", records,
+		      "checkpoint", checkpoint);
+	if (!b) {
+		rc = elog_fail(err, ELOG_NOMEM, -1, NULL, "out of memory");
+		goto out;
+	}
+	*out = b;
+	rc = 0;
+out:
+	json_decref(disc);
+	json_decref(records);
+	return rc;
+}
+
+/* ---- offline verification ---- */
+
+static int bad_bundle(elog_err_t *err, int code, long index, const char *what)
+{
+	return elog_fail(err, code, index, NULL, "%s", what);
+}
+
+/* Parse {"seq","entry","proof"}; leaf hash of the canonical entry. */
+static int read_proved(const json_t *j, long index, uint64_t *seq,
+		       elog_hash *leaf, elog_hash *proof, size_t *np,
+		       const json_t **entry, elog_err_t *err)
+{
+	const json_t *js = json_object_get(j, "seq");
+	const json_t *jp = json_object_get(j, "proof");
+	char *canon = NULL;
+	size_t clen = 0;
+	size_t i;
+	const json_t *h;
+
+	*entry = json_object_get(j, "entry");
+	if (!json_is_object(j) || !json_is_integer(js) ||
+	    json_integer_value(js) < 0 || !json_is_object(*entry) ||
+	    !json_is_array(jp) || json_array_size(jp) > ELOG_MAX_PROOF)
+		return bad_bundle(err, ELOG_MALFORMED_BUNDLE, index,
+				  "an entry of the bundle lacks seq, entry or "
+				  "proof");
+	*seq = (uint64_t)json_integer_value(js);
+	json_array_foreach(jp, i, h) {
+		if (!json_is_string(h) ||
+		    elog_hash_from_b64(json_string_value(h), &proof[i]) != 0)
+			return bad_bundle(err, ELOG_MALFORMED_BUNDLE, index,
+					  "a proof hash is not 32 bytes of "
+					  "base64");
+	}
+	*np = json_array_size(jp);
+	if (elog_canon_dump(*entry, &canon, &clen, err) != 0)
+		return bad_bundle(err, ELOG_MALFORMED_BUNDLE, index,
+				  "an entry is not canonical JSON of our "
+				  "types");
+	elog_leaf_hash(canon, clen, leaf);
+	free(canon);
+	return 0;
+}
+
+static int count_witnesses(const char *note, size_t len,
+			   const elog_checkpoint *cp, size_t text_len,
+			   const elog_verifier *wits, size_t nw, size_t *count,
+			   elog_err_t *err)
+{
+	elog_note_sig sigs[ELOG_NOTE_MAX_SIGS];
+	size_t ns = 0, tl = 0;
+	int rc;
+	(void)cp;
+	*count = 0;
+	if ((rc = elog_note_parse(note, len, &tl, sigs, ELOG_NOTE_MAX_SIGS, &ns,
+				  err)))
+		return rc;
+	for (size_t k = 0; k < nw; k++) {
+		for (size_t i = 0; i < ns; i++) {
+			uint64_t t;
+			if (strcmp(sigs[i].name, wits[k].name) != 0 ||
+			    sigs[i].keyid != wits[k].keyid)
+				continue;
+			if (elog_cosignature_verify(note, text_len,
+						    note + sigs[i].line_off,
+						    sigs[i].line_len, &wits[k],
+						    &t, NULL) == 0) {
+				(*count)++;
+				break;
+			}
+		}
+	}
+	return 0;
+}
+
+int elog_bundle_verify(const char *json, size_t len, const elog_verifier *vk,
+		       const elog_verifier *witnesses, size_t nwitnesses,
+		       size_t min_witnesses, elog_bundle_report *rep,
+		       elog_err_t *err)
+{
+	json_t *b = NULL;
+	const json_t *jd, *jr, *jc, *entry, *r;
+	elog_checkpoint cp;
+	elog_hash proof[ELOG_MAX_PROOF], leaf, *leaves = NULL, root;
+	size_t np, i, tl = 0;
+	uint64_t seq, prev = 0;
+	const char *note;
+	size_t note_len;
+	int rc;
+
+	memset(rep, 0, sizeof *rep);
+	if ((rc = elog_json_load(json, len, &b, err)))
+		return rc;
+	jd = json_object_get(b, "disclosure");
+	jr = json_object_get(b, "records");
+	jc = json_object_get(b, "checkpoint");
+	if (!json_is_object(jd) || !json_is_array(jr) || !json_is_string(jc)) {
+		rc = bad_bundle(err, ELOG_MALFORMED_BUNDLE, -1,
+				"a bundle has disclosure, records and "
+				"checkpoint");
+		goto out;
+	}
+	note = json_string_value(jc);
+	note_len = json_string_length(jc);
+	if ((rc = elog_checkpoint_open(note, note_len, vk, &cp, err))) {
+		if (rc != -ELOG_MALFORMED_NOTE && rc != -ELOG_MALFORMED_CHECKPOINT)
+			rc = bad_bundle(err, ELOG_BAD_SIGNATURE, -1,
+					"the checkpoint is not signed by the "
+					"log key");
+		goto out;
+	}
+	rep->size = cp.size;
+	if (min_witnesses > 0) {
+		if ((rc = elog_note_verify(note, note_len, vk, &tl, err)) ||
+		    (rc = count_witnesses(note, note_len, &cp, tl, witnesses,
+					  nwitnesses, &rep->witnesses, err)))
+			goto out;
+		if (rep->witnesses < min_witnesses) {
+			rc = elog_fail(err, ELOG_BAD_SIGNATURE, -1, NULL,
+				       "the checkpoint has %zu valid witness "
+				       "cosignatures; %zu required",
+				       rep->witnesses, min_witnesses);
+			goto out;
+		}
+	}
+	/* The records. */
+	leaves = malloc((json_array_size(jr) ? json_array_size(jr) : 1) *
+			sizeof *leaves);
+	if (!leaves) {
+		rc = elog_fail(err, ELOG_NOMEM, -1, NULL, "out of memory");
+		goto out;
+	}
+	json_array_foreach(jr, i, r) {
+		if ((rc = read_proved(r, (long)i, &seq, &leaf, proof, &np,
+				      &entry, err)))
+			goto out;
+		if (!json_is_string(json_object_get(entry, "kind")) ||
+		    strcmp(json_string_value(json_object_get(entry, "kind")),
+			   "event") != 0) {
+			rc = elog_fail(err, ELOG_MALFORMED_BUNDLE, (long)i,
+				       "kind", "record %zu is not an event", i);
+			goto out;
+		}
+		if (i > 0 && seq <= prev) {
+			rc = elog_fail(err, ELOG_MALFORMED_BUNDLE, (long)i,
+				       "seq",
+				       "records are not in ascending seq "
+				       "order at record %zu",
+				       i);
+			goto out;
+		}
+		prev = seq;
+		if (elog_verify_inclusion(seq, cp.size, &leaf, proof, np,
+					  &cp.root, NULL) != 0) {
+			rc = elog_fail(err, ELOG_PROOF_INVALID, (long)i, NULL,
+				       "record %zu (seq %llu) is not included "
+				       "in the checkpoint: its entry or proof "
+				       "was altered",
+				       i, (unsigned long long)seq);
+			goto out;
+		}
+		leaves[i] = leaf;
+	}
+	/* The disclosure. */
+	if ((rc = read_proved(jd, -1, &seq, &leaf, proof, &np, &entry, err)))
+		goto out;
+	if (elog_verify_inclusion(seq, cp.size, &leaf, proof, np, &cp.root,
+				  NULL) != 0) {
+		rc = elog_fail(err, ELOG_PROOF_INVALID, -1, "disclosure",
+			       "the disclosure (seq %llu) is not included in "
+			       "the checkpoint",
+			       (unsigned long long)seq);
+		goto out;
+	}
+	{
+		const json_t *k = json_object_get(entry, "kind");
+		const json_t *nr = json_object_get(entry, "records");
+		const json_t *rr = json_object_get(entry, "records_root");
+		const json_t *au = json_object_get(entry, "authority");
+		const json_t *wi = json_object_get(entry, "warrant_id");
+		elog_hash want;
+		if (!json_is_string(k) ||
+		    strcmp(json_string_value(k), "disclosure") != 0 ||
+		    !json_is_integer(nr) || !json_is_string(rr) ||
+		    elog_hash_from_b64(json_string_value(rr), &want) != 0) {
+			rc = elog_fail(err, ELOG_MALFORMED_BUNDLE, -1,
+				       "disclosure",
+				       "the disclosure entry is not a "
+				       "disclosure");
+			goto out;
+		}
+		if ((uint64_t)json_integer_value(nr) != json_array_size(jr)) {
+			rc = elog_fail(err, ELOG_PROOF_INVALID, -1, "records",
+				       "the disclosure says %lld records; the "
+				       "bundle has %zu",
+				       (long long)json_integer_value(nr),
+				       json_array_size(jr));
+			goto out;
+		}
+		if (json_array_size(jr) > 0 && prev >= seq) {
+			rc = elog_fail(err, ELOG_PROOF_INVALID, -1, "records",
+				       "a record comes after its disclosure");
+			goto out;
+		}
+		elog_root_of_leaves(leaves, json_array_size(jr), &root);
+		if (memcmp(root.b, want.b, ELOG_HASH_LEN) != 0) {
+			rc = elog_fail(err, ELOG_PROOF_INVALID, -1,
+				       "records_root",
+				       "records_root does not match the "
+				       "records");
+			goto out;
+		}
+		snprintf(rep->authority, sizeof rep->authority, "%s",
+			 json_is_string(au) ? json_string_value(au) : "");
+		snprintf(rep->warrant_id, sizeof rep->warrant_id, "%s",
+			 json_is_string(wi) ? json_string_value(wi) : "");
+	}
+	rep->seq = seq;
+	rep->records = json_array_size(jr);
+	rc = 0;
+out:
+	free(leaves);
+	json_decref(b);
+	return rc;
+}

@@ -1,0 +1,98 @@
+/*
+ * request.h — lawful requests (SPEC.md "Lawful request"): a signed warrant
+ * in, a disclosure or a refusal entry in the log, and the bundle out.
+ *
+ *   elog_request_open    step 2: the warrant verifies with the registered
+ *                        key of the authority bound to the token, names
+ *                        that authority, and parses.  Nothing is logged.
+ *   elog_request_apply   steps 3-4, inside the writer's transaction:
+ *                        policy (incl. id reuse); a refusal entry, or the
+ *                        query and a disclosure entry.
+ *   elog_bundle_build    after the commit: the bundle, with inclusion
+ *                        proofs against the commit's checkpoint.
+ */
+#ifndef ELOG_REQUEST_H
+#define ELOG_REQUEST_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "error.h"
+#include "store.h"
+#include "warrant.h"
+
+#define ELOG_MAX_RECORDS 10000 /* default bound on records per bundle */
+
+typedef struct elog_request {
+	char *note;          /* the signed warrant as received (owned) */
+	size_t note_len;
+	elog_warrant w;
+	char warrant_sha256[65]; /* hex SHA-256 of the whole note */
+	elog_hash text_sha256;   /* SHA-256 of the warrant text */
+} elog_request;
+
+/*
+ * Verify and parse note for the authority bound to the token.
+ * UNKNOWN_KEY (no live authority of that name, or the note is not signed
+ * by its key), BAD_SIGNATURE, AUTHORITY_MISMATCH (the warrant names
+ * another authority), MALFORMED_NOTE, MALFORMED_WARRANT.
+ */
+int elog_request_open(elog_store *s, const char *authority, const char *note,
+		      size_t len, elog_request *out, elog_err_t *err);
+void elog_request_free(elog_request *rq);
+
+typedef struct elog_outcome {
+	const char *refusal;   /* NULL: disclosed; else the refusal reason */
+	uint64_t seq;          /* seq of the disclosure or refusal entry */
+	uint64_t *records;     /* disclosed seqs, ascending (owned) */
+	size_t nrecords;
+	int partly_purged;
+} elog_outcome;
+
+void elog_outcome_free(elog_outcome *o);
+
+/*
+ * Inside a transaction begun on the writer: apply the policy (now, limits,
+ * id reuse), then add a refusal entry, or find the records (at most
+ * max_records, else the refusal "too_many_records") and add the disclosure
+ * entry.  The caller commits.
+ */
+int elog_request_apply(elog_store *w, const elog_request *rq,
+		       const elog_policy *p, size_t max_records,
+		       elog_outcome *out, elog_err_t *err);
+
+/*
+ * The bundle of a committed disclosure, proofs against the checkpoint note
+ * of size `size` (the commit's):
+ *   {"disclosure":{"seq","entry","proof"},
+ *    "records":[{"seq","entry","proof"},…], "checkpoint":"…"}
+ */
+int elog_bundle_build(elog_store *s, const elog_outcome *o,
+		      const char *checkpoint, uint64_t size, json_t **out,
+		      elog_err_t *err);
+
+typedef struct elog_bundle_report {
+	uint64_t size;        /* the checkpoint's tree size */
+	uint64_t seq;         /* the disclosure's seq */
+	uint64_t records;
+	size_t witnesses;     /* valid witness cosignatures found */
+	char authority[ELOG_NAME_MAX + 1];
+	char warrant_id[ELOG_WARRANT_ID_MAX + 1];
+} elog_bundle_report;
+
+/*
+ * Check a bundle offline: the checkpoint's signature by the log key vk;
+ * at least min_witnesses valid cosignatures by the given witness keys; the
+ * disclosure's and every record's inclusion proof; that records are events
+ * in ascending seq order below the disclosure; that the disclosure's
+ * records and records_root match them.  PROOF_INVALID, BAD_SIGNATURE or
+ * MALFORMED_BUNDLE naming what failed.
+ */
+int elog_bundle_verify(const char *json, size_t len, const elog_verifier *vk,
+		       const elog_verifier *witnesses, size_t nwitnesses,
+		       size_t min_witnesses, elog_bundle_report *rep,
+		       elog_err_t *err);
+
+#endif
