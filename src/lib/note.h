@@ -50,7 +50,7 @@ typedef struct elog_note_sig {
 	char name[ELOG_NAME_MAX + 1];
 	uint32_t keyid;
 	uint8_t sig[72]; /* Ed25519: 64 bytes; cosignature/v1: 8 + 64 */
-	size_t sig_len;
+	size_t sig_len;  /* 0 if the line's signature is longer than sig */
 	size_t line_off, line_len; /* the line within the note, with its \n */
 } elog_note_sig;
 
@@ -82,8 +82,9 @@ int elog_note_sign(const char *text, size_t len, const elog_signer *s,
 
 /*
  * Split a note into its text (note[0 .. *text_len)) and its signature lines.
- * Fills at most max sigs and stores their count in *nsigs.  MALFORMED_NOTE
- * on any deviation from the grammar.
+ * Fills at most max sigs and stores how many it filled in *nsigs (lines
+ * beyond max are checked but not returned).  MALFORMED_NOTE on any
+ * deviation from the grammar, or over 100 signature lines (as Go).
  */
 int elog_note_parse(const char *note, size_t len, size_t *text_len,
 		    elog_note_sig *sigs, size_t max, size_t *nsigs,
@@ -91,9 +92,10 @@ int elog_note_parse(const char *note, size_t len, size_t *text_len,
 
 /*
  * Verify that note carries a valid Ed25519 signature by v (matched on name
- * and keyid).  Sets *text_len.  UNKNOWN_KEY if no line names v,
- * BAD_SIGNATURE if the line's signature is wrong, MALFORMED_NOTE on bad
- * grammar.
+ * and keyid; as Go, only the first such line counts).  Sets *text_len.
+ * UNKNOWN_KEY if no line carries v's name, BAD_SIGNATURE if the line's
+ * signature is wrong or the name comes only with other key ids,
+ * MALFORMED_NOTE on bad grammar, MALFORMED_KEY unless v is Ed25519.
  */
 int elog_note_verify(const char *note, size_t len, const elog_verifier *v,
 		     size_t *text_len, elog_err_t *err);
