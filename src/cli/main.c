@@ -31,6 +31,8 @@ static const struct {
 	{"witness", cmd_witness},
 	{"warrant", cmd_warrant},
 	{"verify", cmd_verify},
+	{"bundle", cmd_bundle},
+	{"purge", cmd_purge},
 };
 
 int main(int argc, char **argv)

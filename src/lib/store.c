@@ -396,6 +396,7 @@ int elog_store_size(elog_store *s, uint64_t *size, elog_err_t *err)
 
 int elog_store_begin(elog_store *w, elog_err_t *err)
 {
+	uint64_t size;
 	int rc;
 	if (w->mode != ELOG_STORE_WRITE)
 		return elog_fail(err, ELOG_INTERNAL, -1, NULL,
@@ -405,6 +406,13 @@ int elog_store_begin(elog_store *w, elog_err_t *err)
 				 "a transaction is already open");
 	if ((rc = exec(w, "BEGIN IMMEDIATE", err)))
 		return rc;
+	/* Another writer (the CLI's purge beside a server) may have
+	 * appended: then the frontier is reloaded from the tables. */
+	if ((rc = elog_store_size(w, &size, err)) ||
+	    (size != w->frontier.size && (rc = load_writer(w, err)))) {
+		sqlite3_exec(w->db, "ROLLBACK", NULL, NULL, NULL);
+		return rc;
+	}
 	w->in_tx = 1;
 	w->saved_frontier = w->frontier;
 	w->saved_chain = w->chain;
