@@ -1,0 +1,167 @@
+# lib.sh — shared setup for envelogd's integration tests.  Source it; it
+# creates a temporary directory $T, a log ($DB, key $KEY, verifier key
+# $VKEY) and an ingest token $INGEST, and offers:
+#
+#   start_server [ARGS…]    start envelogd on a free port ($PORT, $URL);
+#                           waits until /healthz answers
+#   stop_server [SIG]       signal it (TERM) and wait; exit status in $SRV_RC
+#   req METHOD PATH [CURL ARGS…]   sets $STATUS and $BODY (and $HDRS)
+#   expect_status DESC STATUS METHOD PATH [CURL ARGS…]
+#   expect_error DESC STATUS CODE METHOD PATH [CURL ARGS…]
+#   post_events DESC BODY [CONTENT-TYPE]  201 expected; sets $FIRST $COUNT
+#   log_state               "SIZE ROOT" of the verified latest checkpoint
+#   ok/nok/check            TAP lines; finish prints a summary status
+set -u
+cd "$(dirname "${BASH_SOURCE[0]}")/../.."
+B=${B:-build}
+T=$(mktemp -d)
+DB=$T/envelog.db
+KEY=$T/envelog.key
+SRV_PID=
+SRV_RC=
+PORT=
+URL=
+n=0 fails=0
+
+cleanup() {
+	if [ -n "$SRV_PID" ]; then
+		kill -KILL "$SRV_PID" 2>/dev/null
+		wait "$SRV_PID" 2>/dev/null
+	fi
+	rm -rf "$T"
+}
+trap cleanup EXIT
+
+ok() { n=$((n + 1)); echo "ok $n - $1"; }
+nok() {
+	n=$((n + 1)); fails=$((fails + 1)); echo "not ok $n - $1"; shift
+	local l; for l in "$@"; do echo "# $l"; done
+}
+check() { # DESC COMMAND…
+	local d=$1; shift
+	if "$@" >/dev/null; then ok "$d"; else nok "$d"; fi
+}
+finish() { [ "$fails" -eq 0 ]; exit $?; }
+bail() { echo "not ok $((n + 1)) - $1"; exit 1; }
+
+for tool in "$B/envelog" "$B/envelogd" "$B/tests/tools/proofcheck"; do
+	[ -x "$tool" ] || bail "$tool is not built (make all $B/tests/tools/proofcheck)"
+done
+
+VKEY=$("$B/envelog" init --db "$DB" --origin test.example/log 2>/dev/null) ||
+	bail "envelog init"
+INGEST=$("$B/envelog" token add --db "$DB" --role ingest 2>/dev/null) ||
+	bail "envelog token add"
+
+free_port() {
+	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# start_server [ARGS…]; SCHEME=https and CURL_TLS=(--cacert …) for TLS.
+SCHEME=${SCHEME:-http}
+CURL_TLS=()
+start_server() {
+	local i
+	PORT=$(free_port)
+	URL=$SCHEME://127.0.0.1:$PORT
+	"$B/envelogd" --db "$DB" --listen "127.0.0.1:$PORT" --web "$T/web" \
+		"$@" 2>>"$T/server.log" &
+	SRV_PID=$!
+	for i in $(seq 1 100); do
+		if curl -s -o /dev/null "${CURL_TLS[@]}" "$URL/healthz"; then
+			return 0
+		fi
+		if ! kill -0 "$SRV_PID" 2>/dev/null; then break; fi
+		sleep 0.05
+	done
+	echo "# server did not come up:"; sed 's/^/# /' "$T/server.log"
+	return 1
+}
+
+stop_server() {
+	kill -"${1:-TERM}" "$SRV_PID" 2>/dev/null
+	wait "$SRV_PID"
+	SRV_RC=$?
+	SRV_PID=
+}
+
+# req METHOD PATH [CURL ARGS…]
+req() {
+	local m=$1 p=$2; shift 2
+	BODY=$(curl -s -S -X "$m" "${CURL_TLS[@]}" -D "$T/hdrs" -o "$T/body" \
+		-w '%{http_code}' "$@" "$URL$p" 2>"$T/curl.err")
+	STATUS=$BODY
+	BODY=$(cat "$T/body" 2>/dev/null)
+	HDRS=$(cat "$T/hdrs" 2>/dev/null)
+}
+
+expect_status() { # DESC STATUS METHOD PATH [CURL ARGS…]
+	local d=$1 s=$2; shift 2
+	req "$@"
+	if [ "$STATUS" = "$s" ]; then ok "$d"
+	else nok "$d" "status $STATUS, want $s" "${BODY:0:300}"; fi
+}
+
+# The error body must be exactly {"error":{"code","message","detail"}}.
+expect_error() { # DESC STATUS CODE METHOD PATH [CURL ARGS…]
+	local d=$1 s=$2 c=$3; shift 3
+	req "$@"
+	if [ "$STATUS" = "$s" ] &&
+		jq -e --arg c "$c" '(keys == ["error"]) and
+			(.error | keys == ["code","detail","message"]) and
+			.error.code == $c and (.error.message | type == "string")
+			and (.error.detail | type == "object")' \
+			<<<"$BODY" >/dev/null 2>&1; then
+		ok "$d"
+	else
+		nok "$d" "status $STATUS, want $s $c" "${BODY:0:300}"
+	fi
+}
+
+AUTH=(-H "Authorization: Bearer $INGEST")
+JSON=(-H "Content-Type: application/json")
+
+# post_events DESC BODY [CONTENT-TYPE]
+post_events() {
+	local d=$1 body=$2 ct=${3:-application/json}
+	printf '%s' "$body" >"$T/post"
+	req POST /v1/events "${AUTH[@]}" -H "Content-Type: $ct" \
+		--data-binary "@$T/post"
+	if [ "$STATUS" = 201 ] && jq -e '(keys == ["checkpoint","count","first"])
+		and (.first | type == "number") and (.count | type == "number")
+		and (.checkpoint | type == "string")' <<<"$BODY" >/dev/null 2>&1
+	then
+		FIRST=$(jq -r .first <<<"$BODY")
+		COUNT=$(jq -r .count <<<"$BODY")
+		ok "$d"
+	else
+		FIRST= COUNT=
+		nok "$d" "status $STATUS" "${BODY:0:300}"
+	fi
+}
+
+# The latest checkpoint, signature checked: "SIZE ROOT".
+log_state() {
+	curl -s "${CURL_TLS[@]}" -o "$T/cp" "$URL/v1/checkpoint" &&
+		"$B/tests/tools/proofcheck" checkpoint "$VKEY" "$T/cp"
+}
+
+# event [TS] — one valid event object
+NOW_MS=$(($(date +%s) * 1000))
+event() {
+	printf '{"ts":%s,"sender":"+447700900%03d","recipient":"+447700900456","type":"message","size":%d}' \
+		"${1:-$NOW_MS}" "$((RANDOM % 1000))" "$((RANDOM))"
+}
+# events N [TAG] [SEP] — N events, each with a distinct device "TAG-i"; as a
+# JSON array, or NDJSON lines when SEP is "nl".
+events() {
+	awk -v n="$1" -v tag="${2:-d}" -v sep="${3:-}" -v ts="$NOW_MS" 'BEGIN {
+		if (sep != "nl") printf "[";
+		for (i = 0; i < n; i++) {
+			if (i && sep != "nl") printf ",";
+			printf "{\"ts\":%.0f,\"sender\":\"+4477009%05d\",\"recipient\":\"+447700900456\",\"type\":\"message\",\"size\":%d,\"device\":\"%s-%d\"}", ts, i, i * 7, tag, i;
+			if (sep == "nl") printf "\n";
+		}
+		if (sep != "nl") printf "]";
+	}'
+}
