@@ -96,8 +96,28 @@ check: deps
 bench: deps all $(BENCH_BIN)
 	@B=$(B) bench/run
 
+# First run: ./var/ with the database, the log key and two tokens (kept in
+# ./var/tokens, mode 0600, so later runs can print them again); then serve.
+VAR ?= ./var
 run: deps all
-	@B=$(B) ./scripts/run
+	@set -e; umask 077; mkdir -p $(VAR); \
+	if [ ! -f $(VAR)/envelog.db ]; then \
+	  $(B)/envelog init --db $(VAR)/envelog.db --origin localhost/envelog >/dev/null; \
+	  { echo "INGEST_TOKEN=$$($(B)/envelog token add --db $(VAR)/envelog.db --role ingest --label make-run 2>/dev/null)"; \
+	    echo "AUDITOR_TOKEN=$$($(B)/envelog token add --db $(VAR)/envelog.db --role auditor --label make-run 2>/dev/null)"; \
+	  } > $(VAR)/tokens; \
+	fi; \
+	. $(VAR)/tokens; \
+	echo "envelog is serving http://127.0.0.1:8080/  (auditor console at /)"; \
+	echo "log key:       $$(sqlite3 $(VAR)/envelog.db "SELECT value FROM meta WHERE key = 'vkey'")"; \
+	echo "ingest token:  $$INGEST_TOKEN"; \
+	echo "auditor token: $$AUDITOR_TOKEN"; \
+	echo "try:"; \
+	echo "  curl -s -H 'Authorization: Bearer $$INGEST_TOKEN' -H 'Content-Type: application/json' \\"; \
+	echo "    -d '[{\"ts\":'\$$(date +%s000)',\"sender\":\"+447700900123\",\"recipient\":\"+447700900456\",\"type\":\"message\",\"size\":2048}]' \\"; \
+	echo "    http://127.0.0.1:8080/v1/events"; \
+	echo "  curl -s http://127.0.0.1:8080/v1/checkpoint"; \
+	exec $(B)/envelogd --db $(VAR)/envelog.db --listen 127.0.0.1:8080 --web web
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/envelog/web
