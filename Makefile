@@ -47,13 +47,18 @@ $(B)/%.o: %.c $(HEADERS) | $(B)/schema.c
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
-# The migrations become C string literals, one per file, in order.
+# The migrations become NUL-terminated byte arrays, one per file, in order.
 $(B)/schema.c: $(SCHEMA) Makefile
 	@mkdir -p $(@D)
-	@{ echo '#include <stddef.h>'; echo '#include "schema.h"'; echo 'const char *const elog_schema[] = {'; \
+	@{ echo '#include <stddef.h>'; echo '#include "schema.h"'; i=0; \
 	  for f in $(SCHEMA); do \
-	    sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n"/' $$f; echo ','; \
-	  done; echo 'NULL };'; \
+	    echo "static const char m$$i[] = {"; \
+	    od -An -v -tx1 $$f | sed -e 's/ \([0-9a-f][0-9a-f]\)/0x\1,/g'; \
+	    echo '0x00 };'; i=$$((i + 1)); \
+	  done; \
+	  echo 'const char *const elog_schema[] = {'; i=0; \
+	  for f in $(SCHEMA); do echo "m$$i,"; i=$$((i + 1)); done; \
+	  echo 'NULL };'; \
 	  echo 'const int elog_schema_count = $(words $(SCHEMA));'; } > $@
 $(B)/schema.o: $(B)/schema.c
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<

@@ -7,9 +7,11 @@ CREATE TABLE meta (
   value TEXT NOT NULL
 ) WITHOUT ROWID;
 
--- One row per log entry.  seq is the 0-based leaf index.  data is the
--- canonical leaf data (NULL once an event is purged); ts is the event time
--- in ms (NULL once purged; for other kinds the entry time).
+-- One row per log entry.  seq is the 0-based leaf index.  For disclosure,
+-- refusal and purge entries, data is the canonical leaf data and ts the
+-- entry time (ms); for events both are NULL here: an event's metadata lives
+-- in event_data, so that the retention purge deletes whole rows there and
+-- the freed pages can go back to the file system.
 CREATE TABLE entry (
   seq        INTEGER PRIMARY KEY,
   kind       INTEGER NOT NULL,
@@ -17,6 +19,14 @@ CREATE TABLE entry (
   data       BLOB,
   leaf_hash  BLOB NOT NULL,
   chain_hash BLOB NOT NULL
+);
+
+-- The metadata of each event: its ts (ms) and canonical leaf data.  A
+-- missing row means the event was purged.
+CREATE TABLE event_data (
+  seq  INTEGER PRIMARY KEY,
+  ts   INTEGER NOT NULL,
+  data BLOB NOT NULL
 );
 
 -- The lawful-request index: one row per distinct party (sender, recipient)
@@ -103,6 +113,10 @@ CREATE TRIGGER cosignature_no_update BEFORE UPDATE ON cosignature
 BEGIN SELECT RAISE(ABORT, 'cosignature is append-only'); END;
 CREATE TRIGGER cosignature_no_delete BEFORE DELETE ON cosignature
 BEGIN SELECT RAISE(ABORT, 'cosignature is append-only'); END;
+CREATE TRIGGER event_data_no_update BEFORE UPDATE ON event_data
+BEGIN SELECT RAISE(ABORT, 'event_data is append-only'); END;
+CREATE TRIGGER event_data_no_delete BEFORE DELETE ON event_data
+BEGIN SELECT RAISE(ABORT, 'event_data is append-only'); END;
 CREATE TRIGGER event_index_no_update BEFORE UPDATE ON event_index
 BEGIN SELECT RAISE(ABORT, 'event_index is append-only'); END;
 CREATE TRIGGER event_index_no_delete BEFORE DELETE ON event_index

@@ -17,6 +17,7 @@
 enum stmt_id {
 	ST_SIZE,
 	ST_INSERT_ENTRY,
+	ST_INSERT_EVENT,
 	ST_INSERT_INDEX,
 	ST_INSERT_TREE,
 	ST_INSERT_CHECKPOINT,
@@ -32,10 +33,18 @@ enum stmt_id {
 	ST_COUNT
 };
 
+/* An entry with its leaf data: events' from event_data (NULL if purged). */
+#define LEAF_SELECT                                                         \
+	"SELECT e.seq, e.kind, coalesce(v.ts, e.ts), coalesce(v.data, "     \
+	"e.data), e.leaf_hash, e.chain_hash FROM entry e LEFT JOIN "        \
+	"event_data v ON v.seq = e.seq AND e.kind = 0 "
+
 static const char *const stmt_sql[ST_COUNT] = {
 	[ST_SIZE] = "SELECT coalesce(max(seq) + 1, 0) FROM entry",
 	[ST_INSERT_ENTRY] = "INSERT INTO entry(seq, kind, ts, data, leaf_hash, "
 			    "chain_hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+	[ST_INSERT_EVENT] =
+		"INSERT INTO event_data(seq, ts, data) VALUES (?1, ?2, ?3)",
 	[ST_INSERT_INDEX] =
 		"INSERT INTO event_index(party, ts, seq) VALUES (?1, ?2, ?3)",
 	[ST_INSERT_TREE] = "INSERT INTO tree_hash(id, hash) VALUES (?1, ?2)",
@@ -44,10 +53,9 @@ static const char *const stmt_sql[ST_COUNT] = {
 		"VALUES (?1, ?2, ?3, ?4)",
 	[ST_LEAF_HASH] = "SELECT leaf_hash FROM entry WHERE seq = ?1",
 	[ST_TREE_HASH] = "SELECT hash FROM tree_hash WHERE id = ?1",
-	[ST_LEAF] = "SELECT seq, kind, ts, data, leaf_hash, chain_hash FROM "
-		    "entry WHERE seq = ?1",
-	[ST_LEAVES] = "SELECT seq, kind, ts, data, leaf_hash, chain_hash FROM "
-		      "entry WHERE seq >= ?1 AND seq < ?2 ORDER BY seq",
+	[ST_LEAF] = LEAF_SELECT "WHERE e.seq = ?1",
+	[ST_LEAVES] = LEAF_SELECT "WHERE e.seq >= ?1 AND e.seq < ?2 ORDER BY "
+				  "e.seq",
 	[ST_CP_LATEST] = "SELECT size, note FROM checkpoint ORDER BY size DESC "
 			 "LIMIT 1",
 	[ST_CP_AT] = "SELECT size, note FROM checkpoint WHERE size = ?1",
@@ -73,6 +81,10 @@ struct elog_store {
 	elog_frontier saved_frontier;
 	elog_hash saved_chain;
 	uint64_t tx_first;
+	/* elog_store_leaf's copy of the leaf data, so that its statement is
+	 * reset at once and no read transaction outlives the call */
+	char *leaf_buf;
+	size_t leaf_cap;
 };
 
 static int db_fail(elog_store *s, elog_err_t *err, const char *what)
@@ -222,6 +234,7 @@ static void store_free(elog_store *s)
 	if (s->db)
 		sqlite3_close(s->db);
 	sodium_memzero(s->party_key, sizeof s->party_key);
+	free(s->leaf_buf);
 	free(s);
 }
 
@@ -494,12 +507,23 @@ int elog_store_add(elog_store *w, const elog_entry *e, uint64_t *seq,
 		return -ELOG_IO;
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)n);
 	sqlite3_bind_int(st, 2, e->kind);
-	sqlite3_bind_int64(st, 3, e->ts);
-	sqlite3_bind_blob(st, 4, e->data, (int)e->len, SQLITE_STATIC);
+	if (e->kind != ELOG_KIND_EVENT) {
+		sqlite3_bind_int64(st, 3, e->ts);
+		sqlite3_bind_blob(st, 4, e->data, (int)e->len, SQLITE_STATIC);
+	}
 	sqlite3_bind_blob(st, 5, leaf.b, ELOG_HASH_LEN, SQLITE_STATIC);
 	sqlite3_bind_blob(st, 6, chain.b, ELOG_HASH_LEN, SQLITE_STATIC);
 	if ((rc = step_done(w, st, err, "writing an entry")))
 		return rc;
+	if (e->kind == ELOG_KIND_EVENT) {
+		if (!(st = stmt(w, ST_INSERT_EVENT, err)))
+			return -ELOG_IO;
+		sqlite3_bind_int64(st, 1, (sqlite3_int64)n);
+		sqlite3_bind_int64(st, 2, e->ts);
+		sqlite3_bind_blob(st, 3, e->data, (int)e->len, SQLITE_STATIC);
+		if ((rc = step_done(w, st, err, "writing an event")))
+			return rc;
+	}
 	if (e->kind == ELOG_KIND_EVENT && e->sender && e->recipient) {
 		int64_t ps = party_hash(w, e->sender);
 		int64_t pr = party_hash(w, e->recipient);
@@ -622,7 +646,27 @@ int elog_store_leaf(elog_store *s, uint64_t seq, elog_leaf *out,
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)seq);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
-		fill_leaf(st, out); /* valid until the next call on s */
+		fill_leaf(st, out);
+		/* Copy the data (valid until the next call on s) and reset
+		 * now: a statement left on its row would hold the connection's
+		 * read snapshot, hiding later commits and pinning the WAL. */
+		if (out->data && out->len + 1 > s->leaf_cap) {
+			size_t cap = out->len + 1 > 4096 ? out->len + 1 : 4096;
+			char *g = realloc(s->leaf_buf, cap);
+			if (!g) {
+				sqlite3_reset(st);
+				return elog_fail(err, ELOG_NOMEM, -1, NULL,
+						 "out of memory");
+			}
+			s->leaf_buf = g;
+			s->leaf_cap = cap;
+		}
+		if (out->data) {
+			memcpy(s->leaf_buf, out->data, out->len);
+			s->leaf_buf[out->len] = '\0';
+			out->data = s->leaf_buf;
+		}
+		sqlite3_reset(st);
 		return 0;
 	}
 	sqlite3_reset(st);
@@ -874,7 +918,8 @@ int elog_store_events_for(elog_store *s, char *const *subjects,
 		}
 		rc = 0;
 	}
-	qsort(cand, nc, sizeof *cand, cmp_u64);
+	if (nc > 1) /* qsort's array must not be NULL, even when empty */
+		qsort(cand, nc, sizeof *cand, cmp_u64);
 	keep = malloc((nc ? nc : 1) * sizeof *keep);
 	if (!keep) {
 		rc = elog_fail(err, ELOG_NOMEM, -1, NULL, "out of memory");
@@ -988,8 +1033,7 @@ int elog_store_purge(elog_store *w, int64_t before, uint64_t *events,
 				 (long long)cur);
 	if ((rc = run_with_before(w,
 				  "SELECT coalesce(max(seq), -1), count(*) "
-				  "FROM entry WHERE kind = 0 AND data IS NOT "
-				  "NULL AND ts < ?1",
+				  "FROM event_data WHERE ts < ?1",
 				  before, &last, &count, err)))
 		return rc;
 	if (last < (int64_t)through - 1)
@@ -997,15 +1041,12 @@ int elog_store_purge(elog_store *w, int64_t before, uint64_t *events,
 	if ((rc = run_with_before(w,
 				  "INSERT INTO purge_horizon(before, "
 				  "through_seq, created) VALUES (?1, max("
-				  "(SELECT coalesce(max(seq), -1) FROM entry "
-				  "WHERE kind = 0 AND data IS NOT NULL AND "
-				  "ts < ?1), (SELECT coalesce(max(through_seq), "
-				  "-1) FROM purge_horizon)), ?2)",
+				  "(SELECT coalesce(max(seq), -1) FROM "
+				  "event_data WHERE ts < ?1), (SELECT "
+				  "coalesce(max(through_seq), -1) FROM "
+				  "purge_horizon)), ?2)",
 				  before, NULL, NULL, err)) ||
-	    (rc = run_with_before(w,
-				  "UPDATE entry SET data = NULL, ts = NULL "
-				  "WHERE kind = 0 AND data IS NOT NULL AND "
-				  "ts < ?1",
+	    (rc = run_with_before(w, "DELETE FROM event_data WHERE ts < ?1",
 				  before, NULL, NULL, err)) ||
 	    (rc = run_with_before(w,
 				  "DELETE FROM event_index WHERE ts < ?1",
@@ -1019,7 +1060,11 @@ int elog_store_purge(elog_store *w, int64_t before, uint64_t *events,
 int elog_store_vacuum(elog_store *w, int64_t pages, elog_err_t *err)
 {
 	char sql[64];
+	int rc;
 	snprintf(sql, sizeof sql, "PRAGMA incremental_vacuum(%lld)",
 		 (long long)pages);
-	return exec(w, sql, err);
+	if ((rc = exec(w, sql, err)))
+		return rc;
+	/* The file shrinks when the WAL is checkpointed into it. */
+	return exec(w, "PRAGMA wal_checkpoint(TRUNCATE)", err);
 }

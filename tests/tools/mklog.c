@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -52,7 +53,11 @@ int main(int argc, char **argv)
 		if (elog_signer_generate("test.example/log", &sk, &err) ||
 		    elog_signer_format(&sk, text, sizeof text, &err))
 			return die("key", &err);
-		f = fopen(keypath, "w");
+		{
+			mode_t old = umask(077);
+			f = fopen(keypath, "w");
+			umask(old);
+		}
 		if (!f)
 			return fprintf(stderr, "mklog: cannot write key\n"), 2;
 		fprintf(f, "%s\n", text);
