@@ -1,0 +1,235 @@
+// Unit tests of the console's verification code (web/verify.js and
+// web/ed25519.js) against ../shared/vectors/: RFC 6962 trees and proofs
+// computed by Go's sumdb/tlog and by transparency-dev/merkle, and signed
+// notes from Go's sumdb/note.  Run with plain `node`; prints TAP.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, readdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+
+import * as v from '../../web/verify.js';
+import { ed25519VerifyJS } from '../../web/ed25519.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const VEC = path.resolve(here, '../../../shared/vectors');
+const json = (p) => JSON.parse(readFileSync(path.join(VEC, p), 'utf8'));
+const enc = new TextEncoder();
+const b64 = (s) => v.b64decode(s);
+// The merkle vectors use "" or null for an absent hash: pass what they mean.
+const maybe = (s) => (s ? Uint8Array.from(atob(s), (c) => c.charCodeAt(0)) : new Uint8Array(0));
+
+async function rejects(p) {
+	try {
+		await p;
+	} catch (e) {
+		assert.ok(e instanceof v.VerifyError, `a VerifyError, got ${e}`);
+		return e;
+	}
+	assert.fail('accepted what must be rejected');
+}
+
+const records = json('tlog/tlog-records.json');
+const roots = json('tlog/tlog-roots.json');
+const notes = json('tlog/notes.json');
+
+test('leaf hashes of the 300 tlog records', async () => {
+	assert.equal(records.length, 300);
+	for (const r of records) assert.equal(v.b64encode(await v.leafHash(enc.encode(r.data))), r.leaf_hash, `record ${r.index}`);
+});
+
+test('canonical JSON reproduces every record, so entry leaf hashes match', async () => {
+	for (const r of records) {
+		const entry = JSON.parse(r.data);
+		assert.equal(v.canonicalJSON(entry), r.data);
+		assert.equal(v.b64encode(await v.entryLeafHash(entry)), r.leaf_hash);
+	}
+	// keys sort by byte value, only " and \ are escaped, integers plain
+	assert.equal(v.canonicalJSON({ b: 1, a: 'x"y\\z', B: [2, 'é'] }), '{"B":[2,"é"],"a":"x\\"y\\\\z","b":1}');
+	assert.equal(v.canonicalJSON({ '\uff01': 1, '\u{1f600}': 2 }), '{"\uff01":1,"\u{1f600}":2}');
+	assert.throws(() => v.canonicalJSON({ a: 1.5 }), v.VerifyError);
+	assert.throws(() => v.canonicalJSON({ a: -1 }), v.VerifyError);
+	assert.throws(() => v.canonicalJSON({ a: true }), v.VerifyError);
+	assert.throws(() => v.canonicalJSON({ a: 'x\ny' }), v.VerifyError);
+});
+
+test('tree roots for every size 0..300', async () => {
+	const leaves = records.map((r) => b64(r.leaf_hash));
+	for (let n = 0; n <= 300; n++) assert.equal(v.b64encode(await v.treeHash(leaves.slice(0, n))), roots[String(n)], `size ${n}`);
+});
+
+test('tlog inclusion proofs verify, and altered ones fail', async () => {
+	const cases = json('tlog/tlog-inclusion.json');
+	assert.ok(cases.length > 10);
+	for (const c of cases) {
+		const proof = c.proof.map(b64);
+		await v.verifyInclusion(c.index, c.size, b64(c.leaf_hash), proof, b64(c.root));
+		if (c.size > 1) {
+			await rejects(v.verifyInclusion(c.index ^ 1, c.size, b64(c.leaf_hash), proof, b64(c.root)));
+			const bad = proof.map((h) => h.slice());
+			if (bad.length) {
+				bad[bad.length - 1][0] ^= 1;
+				await rejects(v.verifyInclusion(c.index, c.size, b64(c.leaf_hash), bad, b64(c.root)));
+				await rejects(v.verifyInclusion(c.index, c.size, b64(c.leaf_hash), proof.slice(1), b64(c.root)));
+			}
+		}
+		await rejects(v.verifyInclusion(c.size, c.size, b64(c.leaf_hash), proof, b64(c.root)));
+	}
+});
+
+test('tlog consistency proofs verify, and altered ones fail', async () => {
+	const cases = json('tlog/tlog-consistency.json');
+	assert.ok(cases.length > 10);
+	for (const c of cases) {
+		const proof = c.proof.map(b64);
+		await v.verifyConsistency(c.old, c.new, b64(c.old_root), b64(c.new_root), proof);
+		if (c.old !== c.new) {
+			const wrongOld = b64(roots[String(c.old === 1 ? 2 : c.old - 1)]);
+			await rejects(v.verifyConsistency(c.old, c.new, wrongOld, b64(c.new_root), proof));
+			const bad = proof.map((h) => h.slice());
+			bad[0][5] ^= 0x80;
+			await rejects(v.verifyConsistency(c.old, c.new, b64(c.old_root), b64(c.new_root), bad));
+			await rejects(v.verifyConsistency(c.new, c.old, b64(c.new_root), b64(c.old_root), proof));
+		}
+	}
+});
+
+function merkleFiles(kind) {
+	const dir = path.join(VEC, 'merkle', kind);
+	const out = [];
+	for (const sub of readdirSync(dir).sort())
+		for (const f of readdirSync(path.join(dir, sub)).sort())
+			out.push([`${sub}/${f}`, JSON.parse(readFileSync(path.join(dir, sub, f), 'utf8'))]);
+	return out;
+}
+
+test('transparency-dev inclusion vectors: accept the good, reject the mangled', async () => {
+	const files = merkleFiles('inclusion');
+	let good = 0, bad = 0;
+	for (const [name, c] of files) {
+		const run = v.verifyInclusion(c.leafIdx, c.treeSize, maybe(c.leafHash), (c.proof || []).map(maybe), maybe(c.root));
+		if (c.wantErr) {
+			await rejects(run);
+			bad++;
+		} else {
+			await run.catch((e) => assert.fail(`${name}: ${e.message}`));
+			good++;
+		}
+	}
+	assert.ok(good > 0 && bad > 0, `${good} good, ${bad} bad`);
+});
+
+test('transparency-dev consistency vectors: accept the good, reject the mangled', async () => {
+	const files = merkleFiles('consistency');
+	let good = 0, bad = 0;
+	for (const [name, c] of files) {
+		const run = v.verifyConsistency(c.size1, c.size2, maybe(c.root1), maybe(c.root2), (c.proof || []).map(maybe));
+		if (c.wantErr) {
+			await rejects(run);
+			bad++;
+		} else {
+			await run.catch((e) => assert.fail(`${name}: ${e.message}`));
+			good++;
+		}
+	}
+	assert.ok(good > 0 && bad > 0, `${good} good, ${bad} bad`);
+});
+
+test('verifier key text parses and its key id is checked', async () => {
+	const k = await v.parseVerifierKey(notes.log_verifier_key);
+	assert.equal(k.name, 'envelog.example/log-1');
+	assert.equal(k.keyIdHex, '1da554fc');
+	assert.equal(k.publicKey.length, 32);
+	await rejects(v.parseVerifierKey(notes.log_verifier_key.replace('+1da554fc+', '+1da554fd+')));
+	await rejects(v.parseVerifierKey(notes.log_verifier_key.replace('envelog.example', 'envelog.exampla')));
+	await rejects(v.parseVerifierKey('no plus signs'));
+	await rejects(v.parseVerifierKey(notes.log_verifier_key.slice(0, -4)));
+});
+
+test('signed checkpoints verify with the log key, through WebCrypto', async () => {
+	const k = await v.parseVerifierKey(notes.log_verifier_key);
+	for (const c of notes.checkpoints) {
+		const cp = await v.verifyCheckpoint(c.signed_note, k);
+		assert.equal(cp.size, c.size);
+		assert.equal(cp.rootB64, roots[String(c.size)]);
+		assert.equal(cp.origin, k.name);
+		assert.equal(cp.engine, 'WebCrypto');
+	}
+});
+
+test('checkpoints are refused on a wrong key, altered text or signature', async () => {
+	const k = await v.parseVerifierKey(notes.log_verifier_key);
+	const other = await v.parseVerifierKey(notes.authority_verifier_key);
+	const note = notes.checkpoints[2].signed_note;
+	let e = await rejects(v.verifyCheckpoint(note, other));
+	assert.match(e.message, /no signature by "authority-1"/);
+	e = await rejects(v.verifyCheckpoint(note.replace('\n7\n', '\n8\n'), k));
+	assert.match(e.message, /does not verify/);
+	const [body, sigline] = note.split('\n\n');
+	const raw = b64(sigline.split(' ')[2].trim());
+	raw[10] ^= 1;
+	e = await rejects(v.verifyCheckpoint(`${body}\n\n— ${k.name} ${v.b64encode(raw)}\n`, k));
+	assert.match(e.message, /does not verify/);
+	// the pinned key's name, another key id: refused before any signature check
+	const sameName = { ...k, keyId: Uint8Array.of(1, 2, 3, 4), keyIdHex: '01020304' };
+	e = await rejects(v.verifyCheckpoint(note, sameName));
+	assert.match(e.message, /not with the pinned key 01020304/);
+});
+
+test('a witness cosignature line is ignored, a malformed note refused', async () => {
+	const k = await v.parseVerifierKey(notes.log_verifier_key);
+	const note = notes.checkpoints[3].signed_note + '— witness.example/w1 AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\n';
+	assert.equal((await v.verifyCheckpoint(note, k)).size, 300);
+	await rejects(v.verifyCheckpoint(note.replace('\n\n', '\n'), k));
+	await rejects(v.verifyCheckpoint(note.slice(0, -1), k));
+	await rejects(v.verifyCheckpoint(note.replace('— witness', '- witness'), k));
+});
+
+test('warrants: the signed one verifies, forged and tampered ones do not', async () => {
+	const k = await v.parseVerifierKey(notes.authority_verifier_key);
+	const { text } = await v.openNote(notes.warrant_signed, k);
+	assert.equal(text, notes.warrant_text);
+	await rejects(v.openNote(notes.warrant_forged_same_name_other_key, k));
+	await rejects(v.openNote(notes.warrant_tampered_after_signing, k));
+});
+
+test('the JavaScript Ed25519 agrees with WebCrypto on every vector signature', async () => {
+	const cases = [];
+	for (const c of notes.checkpoints) cases.push([notes.log_verifier_key, c.signed_note]);
+	cases.push([notes.authority_verifier_key, notes.warrant_signed]);
+	for (const [key, note] of cases) {
+		const k = await v.parseVerifierKey(key);
+		const { text, signatures } = v.parseNote(note);
+		const sig = signatures[0].sig;
+		const msg = enc.encode(text);
+		assert.equal(await ed25519VerifyJS(k.publicKey, msg, sig), true);
+		const flipped = sig.slice();
+		flipped[3] ^= 4;
+		assert.equal(await ed25519VerifyJS(k.publicKey, msg, flipped), false);
+		assert.equal(await ed25519VerifyJS(k.publicKey, enc.encode(text + ' '), sig), false);
+		const s = sig.slice();
+		s[63] |= 0x80; // S >= L: must be refused, not reduced
+		assert.equal(await ed25519VerifyJS(k.publicKey, msg, s), false);
+	}
+	// RFC 8032 §7.1 test 1: the empty message
+	const pk = Uint8Array.from(Buffer.from('d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a', 'hex'));
+	const sig = Uint8Array.from(Buffer.from('e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e065224901555fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b', 'hex'));
+	assert.equal(await ed25519VerifyJS(pk, new Uint8Array(0), sig), true);
+	assert.equal(await ed25519VerifyJS(pk, Uint8Array.of(0), sig), false);
+});
+
+test('the hash chain: chain(i) = SHA-256(chain(i-1) || leafhash(i))', async () => {
+	let c = new Uint8Array(32);
+	c = await v.chainNext(c, b64(records[0].leaf_hash));
+	const want = await v.sha256(v.concat(new Uint8Array(32), b64(records[0].leaf_hash)));
+	assert.ok(v.bytesEqual(c, want));
+	assert.equal(c.length, 32);
+});
+
+test('base64 is strict', () => {
+	assert.throws(() => v.b64decode('abc'), v.VerifyError);
+	assert.throws(() => v.b64decode('ab=c'), v.VerifyError);
+	assert.throws(() => v.b64decode('a b='), v.VerifyError);
+	assert.deepEqual(v.b64decode('AAEC'), Uint8Array.of(0, 1, 2));
+	assert.deepEqual(v.decodeProof(null), []);
+});

@@ -1,0 +1,354 @@
+// verify.js — everything the console checks, with no DOM: base64, SHA-256
+// (WebCrypto), RFC 9162 Merkle proofs, canonical JSON and leaf hashes, the
+// hash chain, C2SP signed notes and checkpoints, Ed25519 signatures.
+// Runs unchanged in the browser and under Node (the unit tests).
+//
+// Failures throw VerifyError, whose message is a sentence fit to show.
+
+import { ed25519VerifyJS } from './ed25519.js';
+
+export class VerifyError extends Error {
+	constructor(message) {
+		super(message);
+		this.name = 'VerifyError';
+	}
+}
+
+const subtle = () => globalThis.crypto.subtle;
+const enc = new TextEncoder();
+
+// ---- bytes -----------------------------------------------------------------
+
+const B64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
+/** Standard padded base64 to bytes; throws VerifyError naming what on bad input. */
+export function b64decode(s, what = 'value') {
+	if (typeof s !== 'string' || !B64.test(s))
+		throw new VerifyError(`The ${what} is not valid base64.`);
+	const bin = atob(s);
+	const out = new Uint8Array(bin.length);
+	for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+	return out;
+}
+
+export function b64encode(bytes) {
+	let bin = '';
+	for (const b of bytes) bin += String.fromCharCode(b);
+	return btoa(bin);
+}
+
+export function hex(bytes) {
+	return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+export function bytesEqual(a, b) {
+	if (a.length !== b.length) return false;
+	let d = 0;
+	for (let i = 0; i < a.length; i++) d |= a[i] ^ b[i];
+	return d === 0;
+}
+
+export function concat(...parts) {
+	const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+	let off = 0;
+	for (const p of parts) {
+		out.set(p, off);
+		off += p.length;
+	}
+	return out;
+}
+
+export async function sha256(bytes) {
+	return new Uint8Array(await subtle().digest('SHA-256', bytes));
+}
+
+// ---- tree hashing (RFC 9162 §2.1) -------------------------------------------
+
+export const leafHash = (data) => sha256(concat(Uint8Array.of(0), data));
+export const nodeHash = (l, r) => sha256(concat(Uint8Array.of(1), l, r));
+
+/** The Merkle tree hash of a list of leaf hashes (for tests and small trees). */
+export async function treeHash(leaves) {
+	if (leaves.length === 0) return sha256(new Uint8Array(0));
+	if (leaves.length === 1) return leaves[0];
+	let k = 1;
+	while (k * 2 < leaves.length) k *= 2;
+	return nodeHash(await treeHash(leaves.slice(0, k)), await treeHash(leaves.slice(k)));
+}
+
+// Sizes reach 2^53, past the 32 bits of JavaScript's bit operators.
+const odd = (n) => n % 2 === 1;
+const half = (n) => Math.floor(n / 2);
+function powerOfTwo(n) {
+	while (n > 1 && !odd(n)) n = half(n);
+	return n === 1;
+}
+
+function checkHashes(list, what) {
+	for (const h of list)
+		if (!(h instanceof Uint8Array) || h.length !== 32)
+			throw new VerifyError(`The ${what} contains a hash that is not 32 bytes long.`);
+}
+
+function checkSize(n, what) {
+	if (!Number.isSafeInteger(n) || n < 0) throw new VerifyError(`The ${what} is not a valid tree size.`);
+}
+
+/**
+ * Verify an RFC 9162 §2.1.3.2 inclusion proof that leaf (hash) sits at index
+ * in the tree of the given size whose root is root.  Resolves, or throws
+ * VerifyError saying why not.
+ */
+export async function verifyInclusion(index, size, leaf, proof, root) {
+	checkSize(index, 'index');
+	checkSize(size, 'tree size');
+	if (index >= size) throw new VerifyError(`Entry ${index} is not in a tree of size ${size}.`);
+	checkHashes([leaf], 'leaf hash');
+	checkHashes([root], 'root');
+	checkHashes(proof, 'inclusion proof');
+	let fn = index, sn = size - 1;
+	let r = leaf;
+	for (const p of proof) {
+		if (sn === 0) throw new VerifyError('The inclusion proof is longer than the tree is deep.');
+		if (odd(fn) || fn === sn) {
+			r = await nodeHash(p, r);
+			if (!odd(fn))
+				while (!odd(fn) && fn !== 0) {
+					fn = half(fn);
+					sn = half(sn);
+				}
+		} else {
+			r = await nodeHash(r, p);
+		}
+		fn = half(fn);
+		sn = half(sn);
+	}
+	if (sn !== 0) throw new VerifyError('The inclusion proof is too short for the tree size.');
+	if (!bytesEqual(r, root))
+		throw new VerifyError(`The inclusion proof of entry ${index} does not lead to the root of the tree of size ${size}.`);
+}
+
+/**
+ * Verify an RFC 9162 §2.1.4.2 consistency proof between the tree of size1
+ * with root1 and the tree of size2 with root2.  Resolves, or throws
+ * VerifyError.  size1 = 0 is refused, as by the reference verifier: every
+ * tree extends the empty one, and there is nothing to prove.
+ */
+export async function verifyConsistency(size1, size2, root1, root2, proof) {
+	checkSize(size1, 'old tree size');
+	checkSize(size2, 'new tree size');
+	checkHashes([root1, root2], 'root');
+	checkHashes(proof, 'consistency proof');
+	if (size2 < size1)
+		throw new VerifyError(`The log shrank from ${size1} to ${size2} entries.`);
+	if (size1 === size2) {
+		if (proof.length !== 0) throw new VerifyError('A consistency proof between equal sizes must be empty.');
+		if (!bytesEqual(root1, root2))
+			throw new VerifyError(`Two different roots were signed for the same size ${size1}.`);
+		return;
+	}
+	if (size1 === 0) throw new VerifyError('There is no consistency proof from the empty tree.');
+	if (proof.length === 0) throw new VerifyError('The consistency proof is empty.');
+	let path = proof;
+	let fn = size1 - 1, sn = size2 - 1;
+	// size1 a power of two: the old root is itself a node of the new tree.
+	if (powerOfTwo(size1)) path = [root1, ...proof];
+	while (odd(fn)) {
+		fn = half(fn);
+		sn = half(sn);
+	}
+	let fr = path[0], sr = path[0];
+	for (const c of path.slice(1)) {
+		if (sn === 0) throw new VerifyError('The consistency proof is longer than the tree is deep.');
+		if (odd(fn) || fn === sn) {
+			fr = await nodeHash(c, fr);
+			sr = await nodeHash(c, sr);
+			if (!odd(fn))
+				while (!odd(fn) && fn !== 0) {
+					fn = half(fn);
+					sn = half(sn);
+				}
+		} else {
+			sr = await nodeHash(sr, c);
+		}
+		fn = half(fn);
+		sn = half(sn);
+	}
+	if (sn !== 0) throw new VerifyError('The consistency proof is too short for the tree sizes.');
+	if (!bytesEqual(fr, root1))
+		throw new VerifyError(`The consistency proof does not reproduce the old root of size ${size1}: the log was rewritten.`);
+	if (!bytesEqual(sr, root2))
+		throw new VerifyError(`The consistency proof does not lead to the new root of size ${size2}.`);
+}
+
+// ---- entries ----------------------------------------------------------------
+
+function compareUtf8(a, b) {
+	const x = enc.encode(a), y = enc.encode(b);
+	const n = Math.min(x.length, y.length);
+	for (let i = 0; i < n; i++) if (x[i] !== y[i]) return x[i] - y[i];
+	return x.length - y.length;
+}
+
+/**
+ * The canonical JSON of SPEC.md: objects, arrays, strings and integers in
+ * [0, 2^53); keys sorted by UTF-8 bytes; only '"' and '\' escaped.  Throws
+ * VerifyError on any other value.
+ */
+export function canonicalJSON(v) {
+	if (typeof v === 'string') {
+		if (/[\u0000-\u001f\u007f]/.test(v)) throw new VerifyError('A string holds a control character.');
+		return '"' + v.replace(/[\\"]/g, (c) => '\\' + c) + '"';
+	}
+	if (typeof v === 'number') {
+		if (!Number.isSafeInteger(v) || v < 0) throw new VerifyError(`The number ${v} is not an integer in [0, 2^53).`);
+		return String(v);
+	}
+	if (Array.isArray(v)) return '[' + v.map(canonicalJSON).join(',') + ']';
+	if (v !== null && typeof v === 'object') {
+		const keys = Object.keys(v).sort(compareUtf8);
+		return '{' + keys.map((k) => canonicalJSON(k) + ':' + canonicalJSON(v[k])).join(',') + '}';
+	}
+	throw new VerifyError(`An entry holds a value of type ${v === null ? 'null' : typeof v}, which the log never writes.`);
+}
+
+/** The leaf hash of an entry given as a parsed JSON object. */
+export const entryLeafHash = (entry) => leafHash(enc.encode(canonicalJSON(entry)));
+
+/** chain(i) from chain(i-1) and leafhash(i); chain(-1) is 32 zero bytes. */
+export const chainNext = (prev, leaf) => sha256(concat(prev, leaf));
+
+// ---- signed notes and checkpoints ---------------------------------------------
+
+const KEY_NAME = /^[^\s+]+$/u;
+
+async function keyId(name, keyBytes) {
+	return (await sha256(concat(enc.encode(name + '\n'), keyBytes))).subarray(0, 4);
+}
+
+/**
+ * Parse verifier-key text "<name>+<8 hex keyid>+<base64(0x01 || key)>".
+ * Resolves to {name, keyId, keyIdHex, publicKey, text}; throws VerifyError if
+ * the text is malformed or its key id does not match its key.
+ */
+export async function parseVerifierKey(text) {
+	const t = String(text).trim();
+	const m = /^([^+]*)\+([^+]*)\+(.*)$/su.exec(t);
+	if (!m) throw new VerifyError('A log key has the form name+keyid+key.');
+	const [, name, idHex, b64] = m;
+	if (!name || !KEY_NAME.test(name)) throw new VerifyError('The log key has no valid name before its first "+".');
+	if (!/^[0-9a-f]{8}$/.test(idHex)) throw new VerifyError('The key id of the log key must be 8 lower-case hex digits.');
+	const raw = b64decode(b64, 'log key');
+	if (raw.length !== 33 || raw[0] !== 1) throw new VerifyError('The log key is not an Ed25519 key (type byte 0x01 and 32 bytes).');
+	const id = await keyId(name, raw);
+	if (hex(id) !== idHex)
+		throw new VerifyError(`The log key's id ${idHex} does not match its key (it should be ${hex(id)}); the key text was mistyped.`);
+	return { name, keyId: id, keyIdHex: idHex, publicKey: raw.subarray(1), text: t };
+}
+
+let webcryptoEd25519; // undefined: not probed yet; true or false after
+
+async function webcryptoVerify(publicKey, message, sig) {
+	if (webcryptoEd25519 === false) return null;
+	try {
+		const key = await subtle().importKey('raw', publicKey, { name: 'Ed25519' }, false, ['verify']);
+		webcryptoEd25519 = true;
+		return await subtle().verify({ name: 'Ed25519' }, key, sig, message);
+	} catch (e) {
+		if (webcryptoEd25519 === true) return false; // a bad key, not a missing algorithm
+		webcryptoEd25519 = false;
+		return null;
+	}
+}
+
+/**
+ * Whether sig is publicKey's Ed25519 signature of message: WebCrypto where the
+ * browser has Ed25519, our own code where it does not.  {engine} tells which.
+ */
+export async function ed25519Verify(publicKey, message, sig) {
+	const r = await webcryptoVerify(publicKey, message, sig);
+	if (r !== null) return { ok: r, engine: 'WebCrypto' };
+	return { ok: await ed25519VerifyJS(publicKey, message, sig), engine: 'JavaScript Ed25519' };
+}
+
+/**
+ * Split a signed note into its text and signature lines.  Resolves to
+ * {text, signatures: [{name, keyId, sig}]}; throws VerifyError if malformed.
+ */
+export function parseNote(note) {
+	if (typeof note !== 'string' || !note.endsWith('\n')) throw new VerifyError('The signed note does not end with a newline.');
+	if (/[\u0000-\u0009\u000b-\u001f\u007f]/.test(note)) throw new VerifyError('The signed note contains control characters.');
+	const i = note.lastIndexOf('\n\n');
+	if (i < 0) throw new VerifyError('The signed note has no blank line before its signatures.');
+	const text = note.slice(0, i + 1);
+	const lines = note.slice(i + 2, -1).split('\n');
+	const signatures = [];
+	for (const line of lines) {
+		const m = /^\u2014 (\S+) (\S+)$/u.exec(line);
+		if (!m) throw new VerifyError('A signature line of the signed note is malformed.');
+		const raw = b64decode(m[2], 'signature');
+		if (raw.length < 5) throw new VerifyError('A signature of the signed note is too short.');
+		signatures.push({ name: m[1], keyId: raw.subarray(0, 4), sig: raw.subarray(4) });
+	}
+	return { text, signatures };
+}
+
+/**
+ * Open a signed note with a verifier key (as from parseVerifierKey): the
+ * note must carry a signature by that key's name and id, and it must verify.
+ * Other signatures (witness cosignatures) are ignored.  Resolves to
+ * {text, engine}; throws VerifyError saying what failed.
+ */
+export async function openNote(note, vkey) {
+	const { text, signatures } = parseNote(note);
+	const mine = signatures.filter((s) => s.name === vkey.name);
+	if (mine.length === 0)
+		throw new VerifyError(`The checkpoint carries no signature by "${vkey.name}", the name of the pinned log key.`);
+	const byId = mine.filter((s) => bytesEqual(s.keyId, vkey.keyId));
+	if (byId.length === 0)
+		throw new VerifyError(`The checkpoint is signed by "${vkey.name}" with key id ${hex(mine[0].keyId)}, not with the pinned key ${vkey.keyIdHex}.`);
+	for (const s of byId) {
+		if (s.sig.length !== 64) throw new VerifyError('The log signature is not 64 bytes long.');
+		const r = await ed25519Verify(vkey.publicKey, enc.encode(text), s.sig);
+		if (!r.ok)
+			throw new VerifyError(`The Ed25519 signature on the checkpoint does not verify against the pinned log key ${vkey.name}+${vkey.keyIdHex}.`);
+		return { text, engine: r.engine };
+	}
+}
+
+/**
+ * Parse checkpoint text (C2SP tlog-checkpoint): origin, decimal size, base64
+ * root, each line ending in "\n", extension lines allowed.
+ */
+export function parseCheckpointText(text) {
+	const lines = text.split('\n');
+	if (lines.length < 4 || lines[lines.length - 1] !== '')
+		throw new VerifyError('The checkpoint does not have an origin, a size and a root line.');
+	const [origin, sizeText, rootB64] = lines;
+	if (!origin) throw new VerifyError('The checkpoint has an empty origin line.');
+	if (!/^(0|[1-9][0-9]{0,15})$/.test(sizeText) || !Number.isSafeInteger(Number(sizeText)))
+		throw new VerifyError('The checkpoint size is not a decimal number.');
+	const root = b64decode(rootB64, 'checkpoint root');
+	if (root.length !== 32) throw new VerifyError('The checkpoint root is not 32 bytes long.');
+	return { origin, size: Number(sizeText), root, rootB64 };
+}
+
+/**
+ * Verify a signed checkpoint note against the pinned key: signature, then
+ * that the origin is the key's name.  Resolves to
+ * {origin, size, root, rootB64, note, engine}.
+ */
+export async function verifyCheckpoint(note, vkey) {
+	const { text, engine } = await openNote(note, vkey);
+	const cp = parseCheckpointText(text);
+	if (cp.origin !== vkey.name)
+		throw new VerifyError(`The checkpoint's origin "${cp.origin}" is not the pinned log's name "${vkey.name}".`);
+	return { ...cp, note, engine };
+}
+
+/** Decode a JSON array of base64 proof hashes. */
+export function decodeProof(list, what = 'proof') {
+	if (list === null || list === undefined) return [];
+	if (!Array.isArray(list)) throw new VerifyError(`The ${what} is not a list of hashes.`);
+	return list.map((h) => b64decode(h, `${what} hash`));
+}
