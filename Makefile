@@ -82,6 +82,32 @@ $(B)/bench/%: bench/%.c $(B)/libenvelog.a $(HEADERS)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(B)/libenvelog.a $(LDLIBS_ALL)
 
+# Fuzzing with libFuzzer (clang).  `make fuzz` runs each target for
+# FUZZ_SECONDS on a copy of its seed corpus (tests/fuzz/corpus/<target>);
+# `make fuzz-smoke` (part of `make check`) replays the seeds and runs each
+# target for a few seconds.
+FUZZ_B       := build-fuzz
+FUZZ_SECONDS ?= 60
+FUZZ_SRC     := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_BIN     := $(FUZZ_SRC:tests/fuzz/%.c=$(FUZZ_B)/fuzz/%)
+FUZZ_FLAGS   := -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer
+.PHONY: fuzz fuzz-smoke fuzz-build
+fuzz-build:
+	@$(MAKE) --no-print-directory B=$(FUZZ_B) CC=clang SANFLAGS="$(FUZZ_FLAGS)" $(FUZZ_B)/libenvelog.a
+	@$(MAKE) --no-print-directory $(FUZZ_BIN)
+$(FUZZ_B)/fuzz/%: tests/fuzz/%.c $(FUZZ_B)/libenvelog.a
+	@mkdir -p $(@D)
+	clang $(WARN) -Wno-missing-prototypes -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L -Isrc/lib -g -O1 \
+	  -fsanitize=fuzzer,address,undefined -o $@ $< $(FUZZ_B)/libenvelog.a $(LDLIBS_ALL)
+fuzz: fuzz-build
+	@for t in $(FUZZ_BIN); do n=$$(basename $$t); mkdir -p $(FUZZ_B)/corpus/$$n; \
+	  cp -n tests/fuzz/corpus/$$n/* $(FUZZ_B)/corpus/$$n/ 2>/dev/null; \
+	  echo "== $$n ($(FUZZ_SECONDS) s)"; \
+	  $$t -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 -max_len=65536 -artifact_prefix=$(FUZZ_B)/$$n- \
+	    $(FUZZ_B)/corpus/$$n 2>&1 | grep -E '^(#[0-9]+ +DONE|==|SUMMARY)|stat::number_of_executed_units' ; done
+fuzz-smoke: fuzz-build
+	@B=$(B) FUZZ_B=$(FUZZ_B) tests/fuzz/smoke
+
 # Debian packages the build and the tests need; quick when all are present.
 DEB_PKGS := build-essential pkg-config libsqlite3-dev sqlite3 libmicrohttpd-dev \
             libjansson-dev libsodium-dev libcurl4-openssl-dev libcmocka-dev \
@@ -96,6 +122,7 @@ deps:
 
 check: deps
 	@$(MAKE) --no-print-directory all $(UNIT_BIN) $(TOOL_BIN)
+	@$(MAKE) --no-print-directory fuzz-build
 	@B=$(B) tests/run
 
 bench: deps all $(BENCH_BIN)
