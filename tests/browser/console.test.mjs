@@ -1,0 +1,373 @@
+// Browser test of the auditor console (web/) against a real envelogd:
+// Playwright (playwright-core) drives Debian's headless chromium.
+//
+// One log, one browser profile, in order: pin the key and see the verified
+// checkpoint; ingest more and see the consistency check pass; the ledger
+// matches /v1/disclosures; the report matches /v1/report; entry lookup; a
+// wrong pinned key raises the alarm; a server restarted on a forked
+// database (validly signed, inconsistent) raises the alarm.
+// Screenshots of each screen, wide and narrow, go to $B/test-out/browser/.
+// Prints TAP (node:test); run with plain `node`.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, mkdirSync, rmSync, copyFileSync, existsSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import net from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const B = path.resolve(ROOT, process.env.B || 'build');
+const OUT = path.resolve(process.env.TEST_OUT ? path.join(process.env.TEST_OUT, 'browser') : path.join(B, 'test-out', 'browser'));
+const CLI = path.join(B, 'envelog');
+const SERVER = path.join(B, 'envelogd');
+const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+const ORIGIN = 'test.example/console';
+
+const T = mkdtempSync(path.join(tmpdir(), 'envelog-browser-'));
+const DB = path.join(T, 'log.db');
+const KEY = path.join(T, 'log.key');
+const FORK = path.join(T, 'fork.db');
+let VKEY, INGEST, AUDITOR;
+const authorities = {}; // name -> {token, keyFile}
+let srv = null, URL_ = '';
+let browser = null, page = null;
+let skipAll = '';
+
+const cli = (args, input) => execFileSync(CLI, args, { input, encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'] }).trim();
+
+function freePort() {
+	return new Promise((resolve, reject) => {
+		const s = net.createServer();
+		s.listen(0, '127.0.0.1', () => {
+			const { port } = s.address();
+			s.close(() => resolve(port));
+		});
+		s.on('error', reject);
+	});
+}
+
+// One port for the whole run: the browser keeps its storage per origin.
+let port = 0;
+async function startServer(db) {
+	if (!port) port = await freePort();
+	URL_ = `http://127.0.0.1:${port}`;
+	srv = spawn(SERVER, ['--db', db, '--key', KEY, '--listen', `127.0.0.1:${port}`, '--web', path.join(ROOT, 'web'), '--threads', '2'],
+		{ stdio: ['ignore', 'ignore', 'pipe'] });
+	let log = '';
+	srv.stderr.on('data', (d) => { log += d; });
+	for (let i = 0; i < 200; i++) {
+		try {
+			if ((await fetch(`${URL_}/healthz`)).ok) return;
+		} catch (e) { /* not up yet */ }
+		if (srv.exitCode !== null) break;
+		await new Promise((r) => setTimeout(r, 50));
+	}
+	throw new Error(`envelogd did not come up: ${log.slice(-500)}`);
+}
+
+async function stopServer() {
+	if (!srv) return;
+	const p = srv;
+	srv = null;
+	if (p.exitCode !== null) return;
+	const done = new Promise((r) => p.once('exit', r));
+	p.kill('SIGTERM');
+	await Promise.race([done, new Promise((r) => setTimeout(r, 10000))]);
+	if (p.exitCode === null) p.kill('SIGKILL');
+}
+
+async function api(pathname, opts = {}) {
+	const res = await fetch(URL_ + pathname, opts);
+	const text = await res.text();
+	let json = null;
+	try { json = JSON.parse(text); } catch (e) { /* text */ }
+	return { status: res.status, text, json };
+}
+
+const NOW = Date.now();
+async function ingest(n, tag) {
+	const events = Array.from({ length: n }, (_, i) => ({
+		ts: NOW - 3600000 + i * 1000, sender: `+4477009${String(i % 50).padStart(5, '0')}`,
+		recipient: '+447700900456', type: 'message', size: 100 + i, device: `${tag}-${i}`,
+	}));
+	const r = await api('/v1/events', { method: 'POST', headers: { Authorization: `Bearer ${INGEST}`, 'Content-Type': 'application/json' }, body: JSON.stringify(events) });
+	assert.equal(r.status, 201, `ingest: ${r.text}`);
+	return r.json;
+}
+
+const rfc3339 = (ms) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+async function request(authority, id, subjects, from, to) {
+	const body = ['envelog/warrant/v1', `id ${id}`, `authority ${authority}`, ...subjects.map((s) => `subject ${s}`),
+		`from ${rfc3339(from)}`, `to ${rfc3339(to)}`, `expires ${rfc3339(NOW + 30 * 86400000)}`, 'basis Test Act 2026 s.1', ''].join('\n');
+	const signed = cli(['warrant', 'sign', '--key', authorities[authority].keyFile], body) + '\n';
+	return api('/v1/requests', { method: 'POST', headers: { Authorization: `Bearer ${authorities[authority].token}`, 'Content-Type': 'text/plain' }, body: signed });
+}
+
+async function shot(name) {
+	mkdirSync(OUT, { recursive: true });
+	await page.screenshot({ path: path.join(OUT, `${name}-wide.png`), fullPage: true });
+	await page.setViewportSize({ width: 375, height: 740 });
+	await page.screenshot({ path: path.join(OUT, `${name}-phone.png`), fullPage: true });
+	await page.setViewportSize({ width: 1280, height: 860 });
+}
+
+// A fresh load of the console on screen (a hash change alone would not reload).
+async function go(screen) {
+	await page.goto('about:blank');
+	await page.goto(`${URL_}/#${screen}`);
+	await page.waitForSelector('body[data-ready="1"]');
+}
+
+async function pinKey(text) {
+	await go('settings');
+	await page.fill('#key-input', text);
+	await page.click('#key-pin');
+	await page.waitForSelector('#key-status .notice');
+}
+
+/** The health screen's outcome: {ok, text}. */
+async function health(recheck) {
+	if (recheck) await page.click('#health-recheck');
+	else await go('health');
+	const el = await page.waitForSelector('#health-status .notice.ok, #health-status .notice.alarm, #health-status .notice.warn', { timeout: 15000 });
+	return { ok: await el.evaluate((e) => e.classList.contains('ok')), alarm: await el.evaluate((e) => e.classList.contains('alarm')), text: await el.innerText() };
+}
+
+before(async () => {
+	for (const f of [CLI, SERVER]) if (!existsSync(f)) { skipAll = `${f} is not built`; return; }
+	if (!existsSync(CHROMIUM)) { skipAll = `${CHROMIUM} is missing (make deps installs it)`; return; }
+	VKEY = cli(['init', '--db', DB, '--origin', ORIGIN]);
+	if (!existsSync(KEY)) throw new Error(`envelog init wrote no key at ${KEY}`);
+	INGEST = cli(['token', 'add', '--db', DB, '--role', 'ingest']);
+	AUDITOR = cli(['token', 'add', '--db', DB, '--role', 'auditor']);
+	for (const name of ['uk-nca', 'met-police']) {
+		const keyFile = path.join(T, `${name}.key`);
+		const vkey = cli(['warrant', 'keygen', name, '--out', keyFile]);
+		cli(['authority', 'add', '--db', DB, name, vkey]);
+		authorities[name] = { keyFile, token: cli(['token', 'add', '--db', DB, '--role', 'authority', '--authority', name]) };
+	}
+	const { chromium } = await import('playwright-core');
+	const profile = path.join(T, 'profile');
+	browser = await chromium.launchPersistentContext(profile, {
+		executablePath: CHROMIUM, headless: true, viewport: { width: 1280, height: 860 },
+		args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+	});
+	page = browser.pages()[0] || (await browser.newPage());
+	page.on('pageerror', (e) => console.log(`# page error: ${e.message}`));
+	// The fork: the log as it is after the first batch, before anything else.
+	await startServer(DB);
+	await ingest(12, 'a');
+	await stopServer();
+	for (const ext of ['', '-wal', '-shm']) if (existsSync(DB + ext)) copyFileSync(DB + ext, FORK + ext);
+	await startServer(DB);
+	await ingest(8, 'b');
+});
+
+after(async () => {
+	if (browser) await browser.close().catch(() => {});
+	await stopServer();
+	rmSync(T, { recursive: true, force: true });
+});
+
+const t = (name, fn) => test(name, async (ctx) => {
+	if (skipAll) return ctx.skip(skipAll);
+	await fn(ctx);
+});
+
+let lawful = true; // whether this envelogd answers lawful requests yet
+
+t('the console pins the log key and shows the verified checkpoint', async () => {
+	await go('settings');
+	await shot('settings-empty');
+	await page.click('#key-offered');
+	assert.equal(await page.textContent('#offered-key'), VKEY, 'the offered key is shown, not pinned');
+	assert.equal(await page.evaluate(() => localStorage.getItem('envelog.logKey')), null);
+	await pinKey(VKEY);
+	assert.equal(await page.textContent('#pinned-key'), VKEY);
+	const h = await health();
+	assert.ok(h.ok, h.text);
+	assert.match(h.text, /^✔?\s*Verified/);
+	assert.match(h.text, /signature of the checkpoint verifies against the pinned log key/);
+	assert.match(h.text, /first checkpoint this browser has seen/);
+	const cp = (await api('/v1/checkpoint')).text.split('\n');
+	assert.equal(await page.textContent('#cp-size'), `${cp[1]} entries`);
+	assert.equal(await page.textContent('#cp-root'), cp[2]);
+	await shot('health-first');
+});
+
+t('lawful requests: answered and refused (setup)', async (ctx) => {
+	let r = await request('uk-nca', 'NCA-2026-000001', ['+447700900456'], NOW - 86400000, NOW + 3600000);
+	if (r.status === 404 || r.status === 405) {
+		lawful = false;
+		return ctx.skip(`this envelogd does not answer lawful requests yet (${r.status})`);
+	}
+	assert.equal(r.status, 200, r.text);
+	assert.ok(r.json.records.length >= 20, 'the bundle holds the events of the subject');
+	r = await request('met-police', 'MET-7', ['+447700900001', '+447700900002'], NOW - 86400000, NOW);
+	assert.equal(r.status, 200, r.text);
+	r = await request('met-police', 'MET-8', ['+447700900001'], Date.UTC(2019, 0, 1), Date.UTC(2021, 0, 1));
+	assert.equal(r.status, 422, `a window of two years is refused: ${r.text}`);
+	r = await request('uk-nca', 'NCA-2026-000002', Array.from({ length: 11 }, (_, i) => `+4477009${String(i).padStart(5, '0')}`), NOW - 86400000, NOW);
+	assert.equal(r.status, 422, `eleven subjects are refused: ${r.text}`);
+});
+
+t('after more events, the consistency check passes', async () => {
+	const before = Number((await api('/v1/checkpoint')).text.split('\n')[1]);
+	await ingest(25, 'c');
+	const now = Number((await api('/v1/checkpoint')).text.split('\n')[1]);
+	assert.ok(now > before);
+	const h = await health(true);
+	assert.ok(h.ok, h.text);
+	assert.match(h.text, new RegExp(`log of ${now} entries extends the log of \\d+ entries this browser saw before: a consistency proof of [1-9]\\d* hashes`));
+	assert.equal(await page.textContent('#cp-size'), `${now} entries`);
+	// a second look with no growth: same size, same root
+	const again = await health(true);
+	assert.match(again.text, /has not grown since this browser last saw it/);
+	await shot('health-consistent');
+});
+
+t('the disclosure table matches /v1/disclosures', async (ctx) => {
+	if (!lawful) return ctx.skip('no lawful requests on this envelogd yet');
+	const want = (await api('/v1/disclosures?since=0&limit=1000', { headers: { Authorization: `Bearer ${AUDITOR}` } })).json.disclosures;
+	assert.equal(want.length, 4);
+	await go('ledger');
+	assert.match(await page.textContent('#ledger-status'), /auditor token/);
+	await go('settings');
+	await page.fill('#token-input', AUDITOR);
+	await page.click('#token-save');
+	await go('ledger');
+	await page.waitForSelector('#ledger tbody tr.row');
+	const rows = await page.$$eval('#ledger tbody tr.row', (trs) => trs.map((tr) => ({
+		seq: Number(tr.dataset.seq), kind: tr.dataset.kind,
+		cells: Object.fromEntries([...tr.cells].map((td) => [td.dataset.label, td.textContent])),
+	})));
+	assert.equal(rows.length, want.length);
+	want.forEach((d, i) => {
+		const r = rows[i];
+		assert.equal(r.seq, d.seq);
+		assert.equal(r.kind, d.kind);
+		assert.equal(r.cells.Authority, d.entry.authority);
+		assert.equal(r.cells.Warrant, d.entry.warrant_id);
+		assert.equal(r.cells.Time, new Date(d.entry.ts).toISOString().replace('T', ' ').slice(0, 19) + ' UTC');
+		if (d.kind === 'disclosure') {
+			assert.equal(r.cells.Records.replace(/,/g, ''), String(d.entry.records));
+			assert.equal(r.cells.Subjects.replace(/,/g, ''), String(d.entry.subjects));
+		} else {
+			assert.equal(r.cells.Reason, d.entry.reason);
+		}
+	});
+	// filter by authority
+	await page.selectOption('#f-authority', 'met-police');
+	const shown = await page.$$eval('#ledger tbody tr.row', (trs) => trs.map((tr) => tr.cells[3].textContent));
+	assert.deepEqual(shown, want.filter((d) => d.entry.authority === 'met-police').map(() => 'met-police'));
+	await page.selectOption('#f-authority', '');
+	// a time filter that excludes everything
+	await page.fill('#f-to', '2020-01-01');
+	await page.click('#ledger-filter button[type=submit]');
+	assert.match(await page.textContent('#ledger-table'), /No entries match the filter/);
+	await page.fill('#f-to', '');
+	await page.click('#ledger-filter button[type=submit]');
+	// expand each kind: leaf data and inclusion proof verified in the browser
+	for (const d of [want.find((x) => x.kind === 'disclosure'), want.find((x) => x.kind === 'refusal')]) {
+		await page.click(`#ledger tr.row[data-seq="${d.seq}"] button`);
+		const cell = await page.waitForSelector(`#ledger-detail-${d.seq} .notice.ok, #ledger-detail-${d.seq} .notice.alarm, #ledger-detail-${d.seq} .notice.warn`);
+		const text = await cell.innerText();
+		assert.match(text, new RegExp(`Entry ${d.seq} verified`), text);
+		assert.match(text, /leaf hash recomputed from the entry data/);
+		assert.match(text, /inclusion proof of \d+ hashes leads from this leaf to the root/);
+		assert.match(await page.textContent(`#ledger-detail-${d.seq} pre.leafdata`), new RegExp(`"warrant_id":"${d.entry.warrant_id}"`));
+	}
+	await shot('ledger');
+});
+
+t('the report numbers match /v1/report', async (ctx) => {
+	if (!lawful) return ctx.skip('no lawful requests on this envelogd yet');
+	const want = (await api('/v1/report', { headers: { Authorization: `Bearer ${AUDITOR}` } })).json.rows;
+	assert.ok(want.length >= 2);
+	await go('report');
+	await page.waitForSelector('#report tbody tr');
+	const rows = await page.$$eval('#report tbody tr', (trs) => trs.map((tr) => [...tr.cells].map((c) => c.textContent.replace(/,/g, ''))));
+	assert.deepEqual(rows, want.map((r) => [r.authority, r.month, String(r.answered), String(r.refused), String(r.subjects), String(r.records)]));
+	const sum = (k) => String(want.reduce((n, r) => n + r[k], 0));
+	const foot = await page.$$eval('#report tfoot td', (tds) => tds.map((c) => c.textContent.replace(/,/g, '')));
+	assert.deepEqual(foot, ['', sum('answered'), sum('refused'), sum('subjects'), sum('records')]);
+	assert.equal(await page.locator('#chart-months rect.bar').count(), 2 * new Set(want.map((r) => r.month)).size + 2);
+	assert.equal(await page.locator('#chart-authorities rect.bar').count(), 2 * new Set(want.map((r) => r.authority)).size + 2);
+	const csv = await page.evaluate(async () => (await fetch(document.querySelector('#report-csv').href)).text());
+	assert.equal(csv, ['authority,month,answered,refused,subjects,records',
+		...want.map((r) => [r.authority, r.month, r.answered, r.refused, r.subjects, r.records].join(','))].join('\r\n') + '\r\n');
+	await shot('report');
+});
+
+t('entry lookup verifies leaf hash, chain value and inclusion proof', async () => {
+	await go('lookup');
+	for (const seq of [0, 5, 19]) {
+		await page.fill('#lookup-seq', String(seq));
+		await page.click('#lookup-form button[type=submit]');
+		const el = await page.waitForSelector('#lookup-result .notice:not(.info)');
+		const text = await el.innerText();
+		assert.match(text, new RegExp(`Entry ${seq} verified`), text);
+		assert.match(text, /chain value is SHA-256 of/);
+		assert.match(text, /inclusion proof of \d+ hashes/);
+		const leaf = (await api(`/v1/leaves?start=${seq}&end=${seq + 1}`)).json.leaves[0];
+		assert.ok((await page.textContent('#lookup-result')).includes(leaf.leaf_hash));
+		assert.ok((await page.textContent('#lookup-result')).includes(leaf.chain_hash));
+	}
+	await shot('lookup');
+	await page.fill('#lookup-seq', '999999');
+	await page.click('#lookup-form button[type=submit]');
+	const el = await page.waitForSelector('#lookup-result .notice:not(.info)');
+	assert.match(await el.innerText(), /not yet covered by the verified checkpoint/);
+	await page.fill('#lookup-seq', 'seven');
+	await page.click('#lookup-form button[type=submit]');
+	assert.match(await page.textContent('#lookup-result'), /Enter a sequence number/);
+});
+
+t('pinning the wrong log key gives the red alarm', async () => {
+	// the same name as the log, another key: a server's key swap looks like this
+	const other = cli(['warrant', 'keygen', ORIGIN, '--out', path.join(T, 'other.key')]);
+	assert.notEqual(other, VKEY);
+	await pinKey(other);
+	const h = await health();
+	assert.ok(h.alarm, h.text);
+	assert.match(h.text, /ALARM/);
+	assert.match(h.text, /signature check failed/);
+	assert.match(h.text, /not with the pinned key/);
+	assert.ok((await page.textContent('#evidence-new')).startsWith(`${ORIGIN}\n`));
+	await shot('alarm-wrong-key');
+	// a key that differs only in its key bytes (its id then fails to parse)
+	await pinKey(VKEY.slice(0, -6) + 'AAAAA=');
+	assert.match(await page.textContent('#key-status'), /not pinned/);
+	// back to the right key: verified again, consistent with what it saw
+	await pinKey(VKEY);
+	const ok = await health();
+	assert.ok(ok.ok, ok.text);
+	assert.match(ok.text, /has not grown since/);
+});
+
+t('a server restarted on a forked database gives the red alarm', async () => {
+	const seen = JSON.parse(await page.evaluate(() => localStorage.getItem(Object.keys(localStorage).find((k) => k.startsWith('envelog.seen.')))));
+	await stopServer();
+	await startServer(FORK);
+	// the fork grows past what the browser saw, validly signed by the same key
+	const forkSize = Number((await api('/v1/checkpoint')).text.split('\n')[1]);
+	assert.ok(forkSize < seen.size);
+	await ingest(seen.size - forkSize + 5, 'fork');
+	const cp = (await api('/v1/checkpoint')).text;
+	assert.ok(Number(cp.split('\n')[1]) > seen.size);
+	const h = await health();
+	assert.ok(h.alarm, h.text);
+	assert.match(h.text, /consistency check failed/);
+	assert.match(h.text, /rewritten|does not lead|does not reproduce/);
+	assert.match(h.text, /signature of the checkpoint verifies/, 'the signature itself was fine');
+	assert.equal(await page.textContent('#evidence-old'), seen.note);
+	assert.equal(await page.textContent('#evidence-new'), cp);
+	await shot('alarm-inconsistent');
+	// the alarm holds: the remembered checkpoint did not move on
+	const h2 = await health(true);
+	assert.ok(h2.alarm, h2.text);
+	const still = JSON.parse(await page.evaluate(() => localStorage.getItem(Object.keys(localStorage).find((k) => k.startsWith('envelog.seen.')))));
+	assert.equal(still.note, seen.note);
+});

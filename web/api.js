@@ -1,0 +1,89 @@
+// api.js — talking to envelogd.  Every failure becomes an ApiError whose
+// message is a sentence for people: the server's own message where it sent
+// one ({"error":{"code","message","detail"}}), else what went wrong.
+
+export class ApiError extends Error {
+	constructor(message, status = 0, code = '') {
+		super(message);
+		this.name = 'ApiError';
+		this.status = status;
+		this.code = code;
+	}
+}
+
+const TOKEN_KEY = 'envelog.auditorToken';
+
+export const auditorToken = () => sessionStorage.getItem(TOKEN_KEY) || '';
+export function setAuditorToken(t) {
+	if (t) sessionStorage.setItem(TOKEN_KEY, t);
+	else sessionStorage.removeItem(TOKEN_KEY);
+}
+
+function sentence(s) {
+	s = String(s).trim();
+	if (!s) return '';
+	s = s[0].toUpperCase() + s.slice(1);
+	return /[.!?]$/.test(s) ? s : s + '.';
+}
+
+const STATUS_TEXT = {
+	401: 'The server did not accept the auditor token',
+	403: 'The auditor token does not allow this',
+	404: 'The server does not offer this',
+	429: 'The server is busy; try again in a moment',
+	500: 'The server failed to answer',
+	503: 'The server is shutting down or not ready',
+};
+
+/**
+ * GET path from the server this page came from.  opts.auth: send the
+ * auditor token; opts.text: resolve to the body text instead of JSON.
+ */
+export async function get(path, opts = {}) {
+	const headers = { Accept: opts.text ? 'text/plain' : 'application/json' };
+	if (opts.auth) {
+		const t = auditorToken();
+		if (!t) throw new ApiError('No auditor token is set: enter it under Settings to see the ledger and the report.', 401, 'no_token');
+		headers.Authorization = `Bearer ${t}`;
+	}
+	let res;
+	try {
+		res = await fetch(path, { headers, cache: 'no-store' });
+	} catch (e) {
+		throw new ApiError('The log server could not be reached. Check that envelogd is running and the network is up.');
+	}
+	const body = await res.text().catch(() => '');
+	if (!res.ok) {
+		let msg = '', code = '';
+		try {
+			const err = JSON.parse(body).error;
+			msg = err.message;
+			code = err.code;
+		} catch (e) {
+			/* not our JSON error: fall back on the status */
+		}
+		const lead = STATUS_TEXT[res.status] || `The server answered with status ${res.status}`;
+		throw new ApiError(msg ? `${lead}: ${sentence(msg)}` : `${lead}.`, res.status, code);
+	}
+	if (opts.text) return body;
+	try {
+		return JSON.parse(body);
+	} catch (e) {
+		throw new ApiError('The server sent an answer that is not valid JSON.', res.status, 'bad_json');
+	}
+}
+
+/** All pages of /v1/disclosures, at most max entries. */
+export async function allDisclosures(max = 100000) {
+	const out = [];
+	let since = 0;
+	for (;;) {
+		const page = await get(`/v1/disclosures?since=${since}&limit=500`, { auth: true });
+		if (!page || !Array.isArray(page.disclosures)) throw new ApiError('The server sent a disclosure list in an unexpected shape.');
+		out.push(...page.disclosures);
+		if (page.next === null || page.next === undefined || out.length >= max || page.disclosures.length === 0) break;
+		if (!(page.next > since)) throw new ApiError('The server sent a disclosure list whose pages do not advance.');
+		since = page.next;
+	}
+	return out;
+}

@@ -1,0 +1,529 @@
+// app.js — the auditor console: screens, settings, and the glue between the
+// API (api.js), the checks (verify.js, monitor.js) and the page (dom.js).
+
+import { h, fill, $, utc, utcDay, ago, fmtInt, notice } from './dom.js';
+import { get, allDisclosures, auditorToken, setAuditorToken, ApiError } from './api.js';
+import {
+	VerifyError, parseVerifierKey, verifyInclusion, entryLeafHash, chainNext,
+	canonicalJSON, b64decode, b64encode, bytesEqual, decodeProof,
+} from './verify.js';
+import { checkLog } from './monitor.js';
+import { checkRows, totals, sumBy, toCSV, barChart, COLUMNS } from './report.js';
+
+const KEY_STORE = 'envelog.logKey';
+const seenStore = (vkey) => `envelog.seen.${vkey.name}+${vkey.keyIdHex}`;
+const alarmStore = (vkey) => `envelog.alarm.${vkey.name}+${vkey.keyIdHex}`;
+
+/** A sentence for any error: ours carry one; anything else is a bug here. */
+function say(e) {
+	if (e instanceof ApiError || e instanceof VerifyError) return e.message;
+	console.error(e);
+	return 'The console hit an unexpected problem while checking; the details are in the browser console.';
+}
+
+function loadJSON(store, key) {
+	try {
+		return JSON.parse(store.getItem(key) || 'null');
+	} catch (e) {
+		return null;
+	}
+}
+
+// ---- screens -------------------------------------------------------------------
+
+const SCREENS = ['health', 'ledger', 'report', 'lookup', 'settings'];
+const entered = new Set();
+
+function show(name, focus) {
+	if (!SCREENS.includes(name)) name = 'health';
+	for (const sec of document.querySelectorAll('main > section')) sec.hidden = sec.dataset.screen !== name;
+	for (const a of document.querySelectorAll('nav a[data-screen]')) {
+		if (a.dataset.screen === name) a.setAttribute('aria-current', 'page');
+		else a.removeAttribute('aria-current');
+	}
+	document.title = `${$(`#h-${name}`).textContent} — envelog auditor console`;
+	if (focus) $(`#h-${name}`).focus();
+	const first = !entered.has(name);
+	entered.add(name);
+	if (name === 'health' && first) runHealth();
+	if (name === 'ledger' && first) loadLedger();
+	if (name === 'report' && first) loadReport();
+	if (name === 'settings') renderSettings();
+}
+
+// ---- the pinned key and the verified checkpoint ------------------------------------
+
+let pinned = null; // parsed verifier key, or null
+let verified = null; // the last checkpoint that passed every check, or null
+let healthRun = null; // the running health check (a promise)
+
+async function loadPinned() {
+	const text = localStorage.getItem(KEY_STORE);
+	pinned = null;
+	if (!text) return;
+	try {
+		pinned = await parseVerifierKey(text);
+	} catch (e) {
+		localStorage.removeItem(KEY_STORE);
+	}
+}
+
+/** The verified latest checkpoint; runs the health check if none ran yet. */
+async function ensureVerified() {
+	if (verified) return verified;
+	await (healthRun || runHealth());
+	if (!verified)
+		throw new VerifyError('The latest checkpoint did not pass the log-health check, so nothing can be verified against it; see Log health.');
+	return verified;
+}
+
+function runHealth() {
+	healthRun = doHealth().finally(() => {
+		healthRun = null;
+	});
+	return healthRun;
+}
+
+async function doHealth() {
+	const status = $('#health-status'), detail = $('#health-detail');
+	verified = null;
+	fill(detail);
+	if (!pinned) {
+		fill(status, notice('warn', 'No log key is pinned yet.',
+			h('p', null, 'Pin the log key under ', h('a', { href: '#settings' }, 'Settings'), ' to verify the log in this browser.')));
+		return;
+	}
+	fill(status, notice('info', 'Checking the latest checkpoint…'));
+	const seen = loadJSON(localStorage, seenStore(pinned));
+	let result;
+	try {
+		result = await checkLog(pinned, seen, {
+			checkpoint: () => get('/v1/checkpoint', { text: true }),
+			consistency: (o, n) => get(`/v1/proof/consistency?old=${o}&new=${n}`),
+		});
+	} catch (e) {
+		fill(status, notice('warn', 'The log could not be checked.', h('p', null, say(e))));
+		return;
+	}
+	const keyLine = `${pinned.name}+${pinned.keyIdHex}`;
+	if (!result.ok) {
+		const evidence = { at: Date.now(), key: pinned.text, step: result.step, failed: result.failed, oldCheckpoint: result.oldNote, newCheckpoint: result.newNote };
+		localStorage.setItem(alarmStore(pinned), JSON.stringify(evidence));
+		renderAlarm(status, detail, evidence, result.checks);
+		return;
+	}
+	localStorage.setItem(seenStore(pinned), JSON.stringify(result.seen));
+	verified = result.cp;
+	const cp = result.cp;
+	fill(status, notice('ok', 'Verified',
+		h('ul', { class: 'checks' }, result.checks.map((c) => h('li', null, c)))));
+	const old = loadJSON(localStorage, alarmStore(pinned));
+	fill(detail,
+		h('dl', { class: 'facts', id: 'checkpoint-facts' },
+			h('dt', null, 'Log'), h('dd', null, cp.origin),
+			h('dt', null, 'Size'), h('dd', { id: 'cp-size' }, `${fmtInt(cp.size)} entries`),
+			h('dt', null, 'Age'), h('dd', null, `at this size since this browser first saw it ${ago(result.seen.firstSeen)} (${utc(result.seen.firstSeen)}); checked ${utc(Date.now())}`),
+			h('dt', null, 'Root'), h('dd', null, h('code', { class: 'hash', id: 'cp-root' }, cp.rootB64)),
+			h('dt', null, 'Pinned key'), h('dd', null, h('code', { class: 'hash' }, keyLine))),
+		h('details', null, h('summary', null, 'The signed checkpoint as served'), h('pre', { class: 'note' }, cp.note)),
+		old ? h('div', { class: 'past-alarm' },
+			notice('warn', `An earlier check, ${utc(old.at)}, raised an alarm: ${old.failed}`,
+				h('p', null, 'Its evidence is kept in this browser.'),
+				evidenceBlock(old))) : null);
+}
+
+function evidenceBlock(ev) {
+	const blob = new Blob([JSON.stringify(ev, null, 2) + '\n'], { type: 'application/json' });
+	return h('div', { class: 'evidence' },
+		h('h2', null, 'Evidence'),
+		h('div', { class: 'two' },
+			h('figure', null, h('figcaption', null, 'The checkpoint this browser had verified before'),
+				h('pre', { class: 'note', id: 'evidence-old' }, ev.oldCheckpoint || '(none: this browser had not seen this log before)')),
+			h('figure', null, h('figcaption', null, 'The checkpoint the server serves now'),
+				h('pre', { class: 'note', id: 'evidence-new' }, ev.newCheckpoint || '(none)'))),
+		h('p', null, h('a', { class: 'button secondary', href: URL.createObjectURL(blob), download: `envelog-alarm-${utcDay(ev.at)}.json` }, 'Download the evidence (JSON)')));
+}
+
+function renderAlarm(status, detail, ev, checks) {
+	const what = ev.step === 'signature' ? 'The checkpoint signature check failed.' : 'The consistency check failed.';
+	fill(status, h('div', { class: 'notice alarm', role: 'alert', id: 'alarm' },
+		h('p', { class: 'notice-title' }, 'ALARM: the log did not verify'),
+		h('p', { class: 'failed' }, what, ' ', ev.failed),
+		checks.length ? h('p', null, 'What did hold: ', checks.join(' ')) : null,
+		h('p', null, 'The console keeps the last verified checkpoint and does not move on to the new one. Keep the evidence below and report it to the log operator and other auditors.')));
+	fill(detail, evidenceBlock(ev));
+}
+
+// ---- settings --------------------------------------------------------------------------
+
+function renderSettings() {
+	fill($('#key-status'), pinned
+		? notice('info', 'Pinned log key', h('p', null, h('code', { class: 'hash', id: 'pinned-key' }, pinned.text)))
+		: notice('warn', 'No log key is pinned.'));
+	if (pinned && !$('#key-input').value) $('#key-input').value = pinned.text;
+	fill($('#token-status'), auditorToken()
+		? notice('info', 'An auditor token is set for this session.')
+		: notice('info', 'No auditor token is set.'));
+	const seen = pinned ? loadJSON(localStorage, seenStore(pinned)) : null;
+	fill($('#seen-status'), seen
+		? h('p', null, `Remembered: size ${fmtInt(seen.size)}, root `, h('code', { class: 'hash' }, seen.rootB64), '.')
+		: h('p', null, 'No checkpoint is remembered for the pinned key.'));
+}
+
+function setupSettings() {
+	$('#key-form').addEventListener('submit', async (ev) => {
+		ev.preventDefault();
+		const text = $('#key-input').value.trim();
+		try {
+			const k = await parseVerifierKey(text);
+			localStorage.setItem(KEY_STORE, k.text);
+			await loadPinned();
+			entered.clear();
+			verified = null;
+			fill($('#key-offer'));
+			renderSettings();
+			fill($('#key-status'), notice('ok', 'Log key pinned.', h('p', null, h('code', { class: 'hash', id: 'pinned-key' }, k.text)),
+				h('p', null, h('a', { href: '#health' }, 'Check the log now'))));
+		} catch (e) {
+			fill($('#key-status'), notice('warn', 'That key was not pinned.', h('p', null, say(e))));
+		}
+	});
+	$('#key-offered').addEventListener('click', async () => {
+		const box = $('#key-offer');
+		try {
+			const text = (await get('/v1/key', { text: true })).trim();
+			const k = await parseVerifierKey(text);
+			fill(box, notice('warn', 'The server offers this key. It is not trusted until you pin it.',
+				h('p', null, h('code', { class: 'hash', id: 'offered-key' }, k.text)),
+				h('p', null, 'Compare it character by character with the key the log operator gave you through another channel. A server that was taken over would offer its own key.'),
+				h('p', null, h('button', { type: 'button', class: 'secondary', onclick: () => { $('#key-input').value = k.text; $('#key-input').focus(); } }, 'Copy into the key field'))));
+		} catch (e) {
+			fill(box, notice('warn', 'The server did not offer a usable key.', h('p', null, say(e))));
+		}
+	});
+	$('#key-unpin').addEventListener('click', () => {
+		localStorage.removeItem(KEY_STORE);
+		pinned = null;
+		verified = null;
+		entered.clear();
+		$('#key-input').value = '';
+		renderSettings();
+	});
+	$('#token-form').addEventListener('submit', (ev) => {
+		ev.preventDefault();
+		const t = $('#token-input').value.trim();
+		setAuditorToken(t);
+		$('#token-input').value = '';
+		entered.delete('ledger');
+		entered.delete('report');
+		renderSettings();
+		fill($('#token-status'), t
+			? notice('ok', 'Auditor token set for this session.', h('p', null, 'Open the ', h('a', { href: '#ledger' }, 'disclosure ledger'), ' or the ', h('a', { href: '#report' }, 'transparency report'), '.'))
+			: notice('info', 'No auditor token is set.'));
+	});
+	$('#token-clear').addEventListener('click', () => {
+		setAuditorToken('');
+		entered.delete('ledger');
+		entered.delete('report');
+		renderSettings();
+	});
+	$('#seen-forget').addEventListener('click', () => {
+		if (!pinned) return;
+		if (!confirm('Forget the remembered checkpoint and its alarms? The next check starts afresh and cannot prove the log consistent with what this browser saw before.')) return;
+		localStorage.removeItem(seenStore(pinned));
+		localStorage.removeItem(alarmStore(pinned));
+		entered.delete('health');
+		renderSettings();
+	});
+}
+
+// ---- inclusion: shared by the ledger and the lookup --------------------------------------
+
+/**
+ * Verify entry seq against the verified checkpoint: the leaf and its chain
+ * link from /v1/leaves, the leaf hash from the entry data when it is public,
+ * the inclusion proof.  Resolves to {leaf, checks, proof}; throws with a
+ * sentence when anything fails.
+ */
+async function verifyEntry(seq, entryFromLedger) {
+	const cp = await ensureVerified();
+	if (seq >= cp.size)
+		throw new VerifyError(`Entry ${seq} is not yet covered by the verified checkpoint, which holds ${cp.size} entries (0 to ${cp.size - 1}).`);
+	const start = seq > 0 ? seq - 1 : 0;
+	const res = await get(`/v1/leaves?start=${start}&end=${seq + 1}`);
+	const leaves = res && Array.isArray(res.leaves) ? res.leaves : [];
+	const leaf = leaves.find((l) => l.seq === seq);
+	if (!leaf) throw new VerifyError(`The server did not send entry ${seq}.`);
+	const prev = seq > 0 ? leaves.find((l) => l.seq === seq - 1) : null;
+	if (seq > 0 && !prev) throw new VerifyError(`The server did not send entry ${seq - 1}, needed to check the chain.`);
+	const checks = [];
+	const leafHash = b64decode(leaf.leaf_hash, 'leaf hash');
+	const entry = entryFromLedger || leaf.entry;
+	if (entry) {
+		const mine = await entryLeafHash(entry);
+		if (!bytesEqual(mine, leafHash))
+			throw new VerifyError(`The leaf hash of entry ${seq} recomputed from its data (${b64encode(mine)}) is not the one the log holds (${leaf.leaf_hash}).`);
+		if (entryFromLedger && leaf.entry && canonicalJSON(leaf.entry) !== canonicalJSON(entryFromLedger))
+			throw new VerifyError(`The ledger and the log's leaves disagree about the data of entry ${seq}.`);
+		checks.push('The leaf hash recomputed from the entry data (SHA-256 of 0x00 and its canonical JSON) matches the log.');
+	} else {
+		checks.push('This is an event: its metadata is not public, so the leaf hash is taken as the log states it.');
+	}
+	const chainPrev = prev ? b64decode(prev.chain_hash, 'chain value') : new Uint8Array(32);
+	const chain = await chainNext(chainPrev, leafHash);
+	if (!bytesEqual(chain, b64decode(leaf.chain_hash, 'chain value')))
+		throw new VerifyError(`The chain value of entry ${seq} is not SHA-256 of the previous chain value and its leaf hash: the chain is broken here.`);
+	checks.push(seq > 0 ? `The chain value is SHA-256 of entry ${seq - 1}'s chain value and this leaf hash.` : 'The chain value is SHA-256 of 32 zero bytes and this leaf hash (the first entry).');
+	const pr = await get(`/v1/proof/inclusion?index=${seq}&size=${cp.size}`);
+	if (!pr || pr.index !== seq || pr.size !== cp.size) throw new VerifyError('The server answered an inclusion proof for another entry or tree size.');
+	const proof = decodeProof(pr.proof, 'inclusion proof');
+	await verifyInclusion(seq, cp.size, leafHash, proof, cp.root);
+	checks.push(`The inclusion proof of ${proof.length} hashes leads from this leaf to the root of the verified checkpoint of size ${cp.size}.`);
+	return { leaf, checks, proof: pr.proof, cp };
+}
+
+function proofView(r) {
+	return [
+		h('dl', { class: 'facts' },
+			h('dt', null, 'Leaf hash'), h('dd', null, h('code', { class: 'hash' }, r.leaf.leaf_hash)),
+			h('dt', null, 'Chain value'), h('dd', null, h('code', { class: 'hash' }, r.leaf.chain_hash)),
+			h('dt', null, 'Checkpoint root'), h('dd', null, h('code', { class: 'hash' }, r.cp.rootB64), ` (size ${fmtInt(r.cp.size)})`)),
+		h('details', null, h('summary', null, `Inclusion proof (${r.proof.length} hashes)`),
+			h('ol', { class: 'proof', start: 1 }, r.proof.map((p) => h('li', null, h('code', { class: 'hash' }, p))))),
+	];
+}
+
+// ---- disclosure ledger ---------------------------------------------------------------------
+
+const PAGE = 20;
+let ledger = []; // all entries from /v1/disclosures
+let ledgerPage = 0;
+
+function window_(e) {
+	if (!Number.isFinite(e.from) || !Number.isFinite(e.to)) return '—';
+	return `${utc(e.from).slice(0, 16)} to ${utc(e.to).slice(0, 16)} UTC`;
+}
+
+async function loadLedger() {
+	const status = $('#ledger-status');
+	fill($('#ledger-table'));
+	fill($('#ledger-pager'));
+	if (!auditorToken()) {
+		fill(status, notice('warn', 'The ledger needs an auditor token.', h('p', null, 'Enter it under ', h('a', { href: '#settings' }, 'Settings'), '.')));
+		return;
+	}
+	fill(status, notice('info', 'Loading the ledger…'));
+	try {
+		ledger = (await allDisclosures()).filter((d) => d && Number.isSafeInteger(d.seq) && d.entry && typeof d.entry === 'object');
+	} catch (e) {
+		fill(status, notice('warn', 'The ledger could not be loaded.', h('p', null, say(e))));
+		return;
+	}
+	const sel = $('#f-authority');
+	const keep = sel.value;
+	fill(sel, h('option', { value: '' }, 'All authorities'),
+		[...new Set(ledger.map((d) => String(d.entry.authority)))].sort().map((a) => h('option', { value: a }, a)));
+	sel.value = keep;
+	ledgerPage = 0;
+	renderLedger();
+}
+
+function ledgerFiltered() {
+	const f = new FormData($('#ledger-filter'));
+	const authority = f.get('authority'), kind = f.get('kind');
+	const from = f.get('from') ? Date.parse(f.get('from') + 'T00:00:00Z') : -Infinity;
+	const to = f.get('to') ? Date.parse(f.get('to') + 'T00:00:00Z') + 86400000 : Infinity;
+	return ledger.filter((d) => (!authority || d.entry.authority === authority) && (!kind || d.kind === kind) &&
+		d.entry.ts >= from && d.entry.ts < to);
+}
+
+function renderLedger() {
+	const rows = ledgerFiltered();
+	const pages = Math.max(1, Math.ceil(rows.length / PAGE));
+	ledgerPage = Math.min(ledgerPage, pages - 1);
+	const shown = rows.slice(ledgerPage * PAGE, (ledgerPage + 1) * PAGE);
+	const answered = rows.filter((d) => d.kind === 'disclosure').length;
+	fill($('#ledger-status'), h('p', { class: 'count' },
+		`${fmtInt(rows.length)} of ${fmtInt(ledger.length)} entries shown by the filter: ${fmtInt(answered)} disclosures, ${fmtInt(rows.length - answered)} refusals.`));
+	const head = ['Seq', 'Time', 'Kind', 'Authority', 'Warrant', 'Window', 'Subjects', 'Records', 'Reason', 'Proof'];
+	const tbody = h('tbody');
+	for (const d of shown) {
+		const e = d.entry;
+		const detailId = `ledger-detail-${d.seq}`;
+		const btn = h('button', { type: 'button', class: 'secondary small', 'aria-expanded': 'false', 'aria-controls': detailId }, 'Verify');
+		const cells = [
+			d.seq, utc(e.ts), d.kind === 'disclosure' ? 'Disclosure' : 'Refusal', e.authority, e.warrant_id, d.kind === 'disclosure' ? window_(e) : '—',
+			d.kind === 'disclosure' ? fmtInt(e.subjects) : '—', d.kind === 'disclosure' ? fmtInt(e.records) + (e.partly_purged ? ' (partly purged)' : '') : '—',
+			d.kind === 'refusal' ? e.reason : '—',
+		];
+		const tr = h('tr', { class: `row ${d.kind}`, dataset: { seq: String(d.seq), kind: d.kind } },
+			cells.map((c, i) => h('td', { 'data-label': head[i], class: `c-${head[i].toLowerCase()}` }, c)),
+			h('td', { 'data-label': head[9], class: 'c-proof' }, btn));
+		const detail = h('tr', { class: 'detail', id: detailId, hidden: true }, h('td', { colspan: head.length }));
+		btn.addEventListener('click', () => toggleDetail(btn, detail, d));
+		tbody.append(tr, detail);
+	}
+	fill($('#ledger-table'), rows.length === 0
+		? h('p', { class: 'empty' }, ledger.length ? 'No entries match the filter.' : 'The ledger is empty: no request has been answered or refused.')
+		: h('div', { class: 'table-wrap' }, h('table', { class: 'ledger', id: 'ledger' },
+			h('caption', { class: 'sr-only' }, 'Disclosures and refusals, newest last'),
+			h('thead', null, h('tr', null, head.map((c) => h('th', { scope: 'col' }, c)))), tbody)));
+	const pager = $('#ledger-pager');
+	fill(pager, pages > 1 ? [
+		h('button', { type: 'button', class: 'secondary', disabled: ledgerPage === 0, onclick: () => { ledgerPage--; renderLedger(); } }, '← Previous'),
+		h('span', { class: 'page-of' }, `Page ${ledgerPage + 1} of ${pages}`),
+		h('button', { type: 'button', class: 'secondary', disabled: ledgerPage >= pages - 1, onclick: () => { ledgerPage++; renderLedger(); } }, 'Next →'),
+	] : null);
+}
+
+async function toggleDetail(btn, detail, d) {
+	const open = btn.getAttribute('aria-expanded') === 'true';
+	btn.setAttribute('aria-expanded', String(!open));
+	btn.textContent = open ? 'Verify' : 'Hide';
+	detail.hidden = open;
+	if (open || detail.dataset.done) return;
+	const cell = detail.firstChild;
+	fill(cell, notice('info', `Verifying entry ${d.seq}…`));
+	let leafData;
+	try {
+		leafData = canonicalJSON(d.entry);
+	} catch (e) {
+		leafData = JSON.stringify(d.entry);
+	}
+	const dataView = h('details', { open: true }, h('summary', null, 'Leaf data (canonical JSON)'), h('pre', { class: 'leafdata' }, leafData));
+	try {
+		const r = await verifyEntry(d.seq, d.entry);
+		fill(cell, notice('ok', `Entry ${d.seq} verified`, h('ul', { class: 'checks' }, r.checks.map((c) => h('li', null, c)))), dataView, proofView(r));
+		detail.dataset.done = '1';
+	} catch (e) {
+		fill(cell, notice(e instanceof VerifyError ? 'alarm' : 'warn', `Entry ${d.seq} did not verify.`, h('p', null, say(e))), dataView);
+	}
+}
+
+function setupLedger() {
+	$('#ledger-filter').addEventListener('submit', (ev) => {
+		ev.preventDefault();
+		ledgerPage = 0;
+		renderLedger();
+	});
+	$('#ledger-filter').addEventListener('change', () => {
+		ledgerPage = 0;
+		renderLedger();
+	});
+	$('#ledger-reload').addEventListener('click', loadLedger);
+}
+
+// ---- transparency report -------------------------------------------------------------------------
+
+let csvUrl = null;
+
+async function loadReport() {
+	const status = $('#report-status');
+	const csv = $('#report-csv');
+	csv.hidden = true;
+	fill($('#report-table'));
+	fill($('#report-charts'));
+	if (!auditorToken()) {
+		fill(status, notice('warn', 'The report needs an auditor token.', h('p', null, 'Enter it under ', h('a', { href: '#settings' }, 'Settings'), '.')));
+		return;
+	}
+	const from = $('#r-from').value, to = $('#r-to').value;
+	const q = new URLSearchParams();
+	if (from) q.set('from', from);
+	if (to) q.set('to', to);
+	fill(status, notice('info', 'Loading the report…'));
+	let rows;
+	try {
+		const qs = q.toString();
+		const res = await get(`/v1/report${qs ? '?' + qs : ''}`, { auth: true });
+		rows = checkRows(res && res.rows);
+	} catch (e) {
+		fill(status, notice('warn', 'The report could not be loaded.', h('p', null, say(e))));
+		return;
+	}
+	const t = totals(rows);
+	const span = from || to ? ` from ${from || 'the start'} to ${to || 'now'}` : '';
+	fill(status, h('p', { class: 'count' },
+		`${fmtInt(t.answered)} requests answered and ${fmtInt(t.refused)} refused${span}; ${fmtInt(t.subjects)} subjects and ${fmtInt(t.records)} records disclosed.`));
+	if (rows.length === 0) {
+		fill($('#report-table'), h('p', { class: 'empty' }, 'No requests in this period.'));
+		return;
+	}
+	const head = ['Authority', 'Month', 'Answered', 'Refused', 'Subjects', 'Records'];
+	fill($('#report-table'), h('div', { class: 'table-wrap' }, h('table', { class: 'report', id: 'report' },
+		h('caption', null, 'Requests per authority and month'),
+		h('thead', null, h('tr', null, head.map((c) => h('th', { scope: 'col' }, c)))),
+		h('tbody', null, rows.map((r) => h('tr', { dataset: { authority: r.authority, month: r.month } },
+			COLUMNS.map((c, i) => h(i === 0 ? 'th' : 'td', { 'data-label': head[i], class: `c-${c}`, scope: i === 0 ? 'row' : undefined },
+				i < 2 ? r[c] : fmtInt(r[c])))))),
+		h('tfoot', null, h('tr', null, h('th', { scope: 'row', 'data-label': 'Total' }, 'Total'), h('td', { class: 'c-month' }, ''),
+			['answered', 'refused', 'subjects', 'records'].map((c) => h('td', { 'data-label': head[COLUMNS.indexOf(c)], class: `c-${c}` }, fmtInt(t[c]))))))));
+	const months = sumBy(rows, 'month');
+	const auths = sumBy(rows, 'authority');
+	fill($('#report-charts'),
+		h('figure', null, barChart({
+			id: 'chart-months', title: 'Requests answered and refused per month',
+			categories: months.map((m) => m.month), values: months,
+			series: [{ key: 'answered', label: 'Answered', cls: 's-answered' }, { key: 'refused', label: 'Refused', cls: 's-refused' }],
+		}), h('figcaption', null, 'Requests answered and refused per month, all authorities.')),
+		h('figure', null, barChart({
+			id: 'chart-authorities', title: 'Subjects and records disclosed per authority',
+			categories: auths.map((a) => a.authority), values: auths,
+			series: [{ key: 'subjects', label: 'Subjects', cls: 's-subjects' }, { key: 'records', label: 'Records', cls: 's-records' }],
+		}), h('figcaption', null, 'Subjects and records disclosed per authority over the period.')));
+	if (csvUrl) URL.revokeObjectURL(csvUrl);
+	csvUrl = URL.createObjectURL(new Blob([toCSV(rows)], { type: 'text/csv;charset=utf-8' }));
+	csv.href = csvUrl;
+	csv.download = `envelog-report${from ? '-from-' + from : ''}${to ? '-to-' + to : ''}.csv`;
+	csv.hidden = false;
+}
+
+function setupReport() {
+	$('#report-filter').addEventListener('submit', (ev) => {
+		ev.preventDefault();
+		loadReport();
+	});
+}
+
+// ---- entry lookup ------------------------------------------------------------------------------------
+
+function setupLookup() {
+	$('#lookup-form').addEventListener('submit', async (ev) => {
+		ev.preventDefault();
+		const out = $('#lookup-result');
+		const text = $('#lookup-seq').value.trim();
+		if (!/^(0|[1-9][0-9]{0,15})$/.test(text) || !Number.isSafeInteger(Number(text))) {
+			fill(out, notice('warn', 'Enter a sequence number: a whole number from 0 up.'));
+			$('#lookup-seq').setAttribute('aria-invalid', 'true');
+			return;
+		}
+		$('#lookup-seq').removeAttribute('aria-invalid');
+		const seq = Number(text);
+		fill(out, notice('info', `Verifying entry ${seq}…`));
+		try {
+			const r = await verifyEntry(seq, null);
+			fill(out, notice('ok', `Entry ${seq} verified`, h('ul', { class: 'checks' }, r.checks.map((c) => h('li', null, c)))),
+				h('dl', { class: 'facts' }, h('dt', null, 'Kind'), h('dd', { id: 'lookup-kind' }, r.leaf.kind)),
+				r.leaf.entry ? h('details', { open: true }, h('summary', null, 'Leaf data (public entry)'), h('pre', { class: 'leafdata' }, canonicalJSON(r.leaf.entry))) : null,
+				proofView(r));
+		} catch (e) {
+			fill(out, notice(e instanceof VerifyError ? 'alarm' : 'warn', `Entry ${seq} could not be verified.`, h('p', null, say(e))));
+		}
+	});
+}
+
+// ---- start ------------------------------------------------------------------------------------------------
+
+async function start() {
+	await loadPinned();
+	setupSettings();
+	setupLedger();
+	setupReport();
+	setupLookup();
+	$('#health-recheck').addEventListener('click', () => runHealth());
+	window.addEventListener('hashchange', () => show(location.hash.slice(1), true));
+	show(location.hash.slice(1) || (pinned ? 'health' : 'settings'), false);
+	document.body.dataset.ready = '1';
+}
+
+start();
