@@ -233,3 +233,97 @@ test('base64 is strict', () => {
 	assert.deepEqual(v.b64decode('AAEC'), Uint8Array.of(0, 1, 2));
 	assert.deepEqual(v.decodeProof(null), []);
 });
+
+// ---- the log-health check (monitor.js) with the vector checkpoints ----------
+
+const { checkLog } = await import('../../web/monitor.js');
+const leafHashes = records.map((r) => b64(r.leaf_hash));
+
+// RFC 9162 §2.1.4.1 SUBPROOF, to make proofs the vectors do not hold.
+async function consistencyProof(m, leaves, complete = true) {
+	const n = leaves.length;
+	if (m === n) return complete ? [] : [await v.treeHash(leaves)];
+	let k = 1;
+	while (k * 2 < n) k *= 2;
+	if (m <= k) return [...(await consistencyProof(m, leaves.slice(0, k), complete)), await v.treeHash(leaves.slice(k))];
+	return [...(await consistencyProof(m - k, leaves.slice(k), false)), await v.treeHash(leaves.slice(0, k))];
+}
+
+const cpNote = (size) => notes.checkpoints.find((c) => c.size === size).signed_note;
+const seenOf = (size) => ({ note: cpNote(size), size, rootB64: roots[String(size)], firstSeen: 1 });
+const io = (size, proofFor = (o, n) => consistencyProof(o, leafHashes.slice(0, n))) => ({
+	checkpoint: async () => cpNote(size),
+	consistency: async (o, n) => ({ old: o, new: n, proof: (await proofFor(o, n)).map(v.b64encode) }),
+});
+
+test('log health: first sight, growth with a consistency proof, no growth', async () => {
+	const k = await v.parseVerifierKey(notes.log_verifier_key);
+	let r = await checkLog(k, null, io(7), 1000);
+	assert.equal(r.ok, true);
+	assert.equal(r.seen.size, 7);
+	assert.equal(r.seen.firstSeen, 1000);
+	assert.match(r.checks[1], /first checkpoint this browser has seen/);
+	r = await checkLog(k, seenOf(7), io(300), 2000);
+	assert.equal(r.ok, true, r.failed);
+	assert.match(r.checks[1], /log of 300 entries extends the log of 7 entries .* consistency proof of \d+ hashes/);
+	assert.equal(r.seen.firstSeen, 2000);
+	r = await checkLog(k, seenOf(300), io(300), 3000);
+	assert.equal(r.ok, true);
+	assert.equal(r.seen.firstSeen, 1, 'the age counts from when the size was first seen');
+	r = await checkLog(k, seenOf(0), io(7));
+	assert.equal(r.ok, true);
+	r = await checkLog(k, seenOf(1), io(300));
+	assert.equal(r.ok, true, r.failed);
+});
+
+test('log health: alarms for a wrong key, a fork, a rewrite, a shrink', async () => {
+	const k = await v.parseVerifierKey(notes.log_verifier_key);
+	const other = await v.parseVerifierKey(notes.authority_verifier_key);
+	let r = await checkLog(other, seenOf(7), io(300));
+	assert.equal(r.ok, false);
+	assert.equal(r.step, 'signature');
+	assert.equal(r.oldNote, cpNote(7));
+	assert.equal(r.newNote, cpNote(300));
+	// the browser saw size 7 with another root: the log forked
+	const forked = { ...seenOf(7), rootB64: roots['8'] };
+	r = await checkLog(k, forked, io(7));
+	assert.equal(r.ok, false);
+	assert.match(r.failed, /two different roots for the same size 7/);
+	r = await checkLog(k, forked, io(300));
+	assert.equal(r.ok, false);
+	assert.equal(r.step, 'consistency');
+	assert.match(r.failed, /old root/);
+	r = await checkLog(k, seenOf(300), io(7));
+	assert.equal(r.ok, false);
+	assert.match(r.failed, /shrank: this browser saw 300 entries.* 7/);
+	// a proof for other sizes, or a mangled one
+	r = await checkLog(k, seenOf(7), { ...io(300), consistency: async () => ({ old: 6, new: 300, proof: [] }) });
+	assert.equal(r.ok, false);
+	assert.match(r.failed, /other sizes/);
+	r = await checkLog(k, seenOf(7), io(300, async (o, n) => (await consistencyProof(o, leafHashes.slice(0, n))).slice(1)));
+	assert.equal(r.ok, false);
+	assert.equal(r.step, 'consistency');
+	// API failures are thrown, not alarms
+	await assert.rejects(checkLog(k, null, { checkpoint: async () => { throw new Error('down'); } }), /down/);
+});
+
+// ---- the transparency report (report.js) ----------------------------------------
+
+const report = await import('../../web/report.js');
+
+test('report: totals, sums per month and authority, CSV', () => {
+	const rows = [
+		{ authority: 'uk-nca', month: '2026-03', answered: 2, refused: 1, subjects: 3, records: 40 },
+		{ authority: 'met,police', month: '2026-03', answered: 1, refused: 0, subjects: 1, records: 5 },
+		{ authority: '=cmd', month: '2026-04', answered: 0, refused: 2, subjects: 0, records: 0 },
+	];
+	assert.equal(report.checkRows(rows), rows);
+	assert.deepEqual(report.totals(rows), { answered: 3, refused: 3, subjects: 4, records: 45 });
+	assert.deepEqual(report.sumBy(rows, 'month').map((m) => [m.month, m.answered, m.refused]), [['2026-03', 3, 1], ['2026-04', 0, 2]]);
+	assert.deepEqual(report.sumBy(rows, 'authority').map((a) => a.authority), ['=cmd', 'met,police', 'uk-nca']);
+	assert.equal(report.toCSV(rows), 'authority,month,answered,refused,subjects,records\r\n' +
+		'uk-nca,2026-03,2,1,3,40\r\n"met,police",2026-03,1,0,1,5\r\n"\'=cmd",2026-04,0,2,0,0\r\n');
+	assert.throws(() => report.checkRows([{ ...rows[0], records: -1 }]), /records is not a count/);
+	assert.throws(() => report.checkRows([{ ...rows[0], month: 'March' }]), /month/);
+	assert.throws(() => report.checkRows({}), /unexpected shape/);
+});
