@@ -3,6 +3,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <sodium.h>
+
 #include "cli.h"
 #include "keyring.h"
 
@@ -18,9 +20,12 @@ static const char witness_usage[] =
 	"usage: envelog witness add NAME VKEY [--db FILE]\n"
 	"       envelog witness list [--db FILE]\n"
 	"       envelog witness revoke NAME [--db FILE]\n"
+	"       envelog witness keygen NAME --out FILE\n"
 	"\n"
 	"Witnesses cosign checkpoints (C2SP tlog-cosignature).  VKEY is the\n"
-	"witness's verifier key text; its name must be NAME.\n";
+	"witness's verifier key text; its name must be NAME.  keygen writes\n"
+	"a witness signer key (cosignature/v1, algorithm byte 0x04; mode\n"
+	"0600) for `envelog audit --cosign` and prints its verifier key.\n";
 
 static int print_key(void *ctx, const elog_named_key *k)
 {
@@ -88,8 +93,63 @@ int cmd_authority(int argc, char **argv)
 			   authority_usage, argc, argv);
 }
 
+/* envelog witness keygen NAME --out FILE: an Ed25519 key with the
+ * cosignature/v1 algorithm byte, and its key id recomputed for it. */
+static int witness_keygen(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"out", required_argument, NULL, 'o'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	const char *out = NULL;
+	elog_signer s;
+	elog_verifier v;
+	elog_err_t err;
+	char sk[ELOG_KEY_TEXT_MAX + 2], vk[ELOG_KEY_TEXT_MAX];
+	int c, rc = CLI_USAGE;
+	size_t n;
+
+	elog_err_clear(&err);
+	memset(&s, 0, sizeof s);
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'o': out = optarg; break;
+		case 'h': return cli_usage(witness_usage, 0);
+		default: return cli_usage(witness_usage, 1);
+		}
+	}
+	if (argc - optind != 1 || !out)
+		return cli_usage(witness_usage, 1);
+	if (elog_signer_generate(argv[optind], &s, &err))
+		goto fail;
+	s.alg = ELOG_ALG_COSIGNATURE_V1;
+	s.keyid = elog_key_id(s.name, s.alg, s.pk);
+	if (elog_signer_format(&s, sk, sizeof sk - 1, &err))
+		goto fail;
+	n = strlen(sk);
+	sk[n] = '\n';
+	sk[n + 1] = '\0';
+	elog_signer_public(&s, &v);
+	if (elog_verifier_format(&v, vk, sizeof vk, &err) ||
+	    cli_write_secret(out, sk, &err))
+		goto fail;
+	printf("%s\n", vk);
+	rc = CLI_OK;
+	goto out;
+fail:
+	rc = cli_fail("witness keygen", &err);
+out:
+	elog_signer_wipe(&s);
+	sodium_memzero(sk, sizeof sk);
+	return rc;
+}
+
 int cmd_witness(int argc, char **argv)
 {
+	if (argc >= 2 && strcmp(argv[1], "keygen") == 0)
+		return witness_keygen(argc - 1, argv + 1);
 	return keyring_cmd(ELOG_KEYRING_WITNESS, "witness", witness_usage,
 			   argc, argv);
 }
