@@ -14,6 +14,10 @@ const KEY_STORE = 'envelog.logKey';
 const seenStore = (vkey) => `envelog.seen.${vkey.name}+${vkey.keyIdHex}`;
 const alarmStore = (vkey) => `envelog.alarm.${vkey.name}+${vkey.keyIdHex}`;
 
+/** A VerifyError that is no evidence against the log (shown amber, not red). */
+const soft = (msg) => Object.assign(new VerifyError(msg), { soft: true });
+const failKind = (e) => (e instanceof VerifyError && !e.soft ? 'alarm' : 'warn');
+
 /** A sentence for any error: ours carry one; anything else is a bug here. */
 function say(e) {
 	if (e instanceof ApiError || e instanceof VerifyError) return e.message;
@@ -73,7 +77,7 @@ async function ensureVerified() {
 	if (verified) return verified;
 	await (healthRun || runHealth());
 	if (!verified)
-		throw new VerifyError('The latest checkpoint did not pass the log-health check, so nothing can be verified against it; see Log health.');
+		throw soft('The latest checkpoint did not pass the log-health check, so nothing can be verified against it; see Log health.');
 	return verified;
 }
 
@@ -248,7 +252,8 @@ function setupSettings() {
 async function verifyEntry(seq, entryFromLedger) {
 	const cp = await ensureVerified();
 	if (seq >= cp.size)
-		throw new VerifyError(`Entry ${seq} is not yet covered by the verified checkpoint, which holds ${cp.size} entries (0 to ${cp.size - 1}).`);
+		throw soft(cp.size === 0 ? 'The verified checkpoint is of the empty log: there is no entry yet.'
+			: `Entry ${seq} is not yet covered by the verified checkpoint, which holds ${cp.size} entries (0 to ${cp.size - 1}).`);
 	const start = seq > 0 ? seq - 1 : 0;
 	const res = await get(`/v1/leaves?start=${start}&end=${seq + 1}`);
 	const leaves = res && Array.isArray(res.leaves) ? res.leaves : [];
@@ -396,7 +401,7 @@ async function toggleDetail(btn, detail, d) {
 		fill(cell, notice('ok', `Entry ${d.seq} verified`, h('ul', { class: 'checks' }, r.checks.map((c) => h('li', null, c)))), dataView, proofView(r));
 		detail.dataset.done = '1';
 	} catch (e) {
-		fill(cell, notice(e instanceof VerifyError ? 'alarm' : 'warn', `Entry ${d.seq} did not verify.`, h('p', null, say(e))), dataView);
+		fill(cell, notice(failKind(e), `Entry ${d.seq} did not verify.`, h('p', null, say(e))), dataView);
 	}
 }
 
@@ -460,17 +465,18 @@ async function loadReport() {
 			['answered', 'refused', 'subjects', 'records'].map((c) => h('td', { 'data-label': head[COLUMNS.indexOf(c)], class: `c-${c}` }, fmtInt(t[c]))))))));
 	const months = sumBy(rows, 'month');
 	const auths = sumBy(rows, 'authority');
+	const chart = (id, title, caption, categories, values, series) =>
+		h('figure', null, barChart({ id, title, categories, values, series }), h('figcaption', null, caption));
+	const requests = [{ key: 'answered', label: 'Answered', cls: 's-answered' }, { key: 'refused', label: 'Refused', cls: 's-refused' }];
 	fill($('#report-charts'),
-		h('figure', null, barChart({
-			id: 'chart-months', title: 'Requests answered and refused per month',
-			categories: months.map((m) => m.month), values: months,
-			series: [{ key: 'answered', label: 'Answered', cls: 's-answered' }, { key: 'refused', label: 'Refused', cls: 's-refused' }],
-		}), h('figcaption', null, 'Requests answered and refused per month, all authorities.')),
-		h('figure', null, barChart({
-			id: 'chart-authorities', title: 'Subjects and records disclosed per authority',
-			categories: auths.map((a) => a.authority), values: auths,
-			series: [{ key: 'subjects', label: 'Subjects', cls: 's-subjects' }, { key: 'records', label: 'Records', cls: 's-records' }],
-		}), h('figcaption', null, 'Subjects and records disclosed per authority over the period.')));
+		chart('chart-months', 'Requests answered and refused per month', 'Requests answered and refused per month, all authorities.',
+			months.map((m) => m.month), months, requests),
+		chart('chart-authorities', 'Requests answered and refused per authority', 'Requests answered and refused per authority over the period.',
+			auths.map((a) => a.authority), auths, requests),
+		chart('chart-records', 'Records disclosed per authority', 'Records (events) disclosed per authority over the period.',
+			auths.map((a) => a.authority), auths, [{ key: 'records', label: 'Records', cls: 's-records' }]),
+		chart('chart-subjects', 'Subjects named per authority', 'Subjects whose records were disclosed, per authority over the period.',
+			auths.map((a) => a.authority), auths, [{ key: 'subjects', label: 'Subjects', cls: 's-subjects' }]));
 	if (csvUrl) URL.revokeObjectURL(csvUrl);
 	csvUrl = URL.createObjectURL(new Blob([toCSV(rows)], { type: 'text/csv;charset=utf-8' }));
 	csv.href = csvUrl;
@@ -507,7 +513,7 @@ function setupLookup() {
 				r.leaf.entry ? h('details', { open: true }, h('summary', null, 'Leaf data (public entry)'), h('pre', { class: 'leafdata' }, canonicalJSON(r.leaf.entry))) : null,
 				proofView(r));
 		} catch (e) {
-			fill(out, notice(e instanceof VerifyError ? 'alarm' : 'warn', `Entry ${seq} could not be verified.`, h('p', null, say(e))));
+			fill(out, notice(failKind(e), `Entry ${seq} could not be verified.`, h('p', null, say(e))));
 		}
 	});
 }

@@ -294,7 +294,12 @@ t('the report numbers match /v1/report', async (ctx) => {
 	const foot = await page.$$eval('#report tfoot td', (tds) => tds.map((c) => c.textContent.replace(/,/g, '')));
 	assert.deepEqual(foot, ['', sum('answered'), sum('refused'), sum('subjects'), sum('records')]);
 	assert.equal(await page.locator('#chart-months rect.bar').count(), 2 * new Set(want.map((r) => r.month)).size + 2);
-	assert.equal(await page.locator('#chart-authorities rect.bar').count(), 2 * new Set(want.map((r) => r.authority)).size + 2);
+	const nauth = new Set(want.map((r) => r.authority)).size;
+	assert.equal(await page.locator('#chart-authorities rect.bar').count(), 2 * nauth + 2);
+	assert.equal(await page.locator('#chart-records rect.bar').count(), nauth + 1);
+	// each bar's tooltip names its value: the records per authority add up
+	const titles = await page.$$eval('#chart-records rect.bar title', (ts) => ts.map((t) => t.textContent));
+	assert.equal(titles.reduce((n, t) => n + Number(t.split(': ')[1]), 0), want.reduce((n, r) => n + r.records, 0));
 	const csv = await page.evaluate(async () => (await fetch(document.querySelector('#report-csv').href)).text());
 	assert.equal(csv, ['authority,month,answered,refused,subjects,records',
 		...want.map((r) => [r.authority, r.month, r.answered, r.refused, r.subjects, r.records].join(','))].join('\r\n') + '\r\n');
