@@ -267,6 +267,25 @@ kill "$fpid" 2>/dev/null; wait "$fpid" 2>/dev/null
 check "--follow audits repeatedly and sees new entries" jq -se \
 	'length >= 2 and all(.ok) and (map(.entries_checked) | add) == 4' "$T/follow"
 stop_server
+
+# --- HTTPS with --cacert ---
+if openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+	-keyout "$T/tls.key" -out "$T/tls.crt" -days 1 -subj /CN=127.0.0.1 \
+	-addext subjectAltName=IP:127.0.0.1 >/dev/null 2>&1; then
+	SCHEME=https CURL_TLS=(--cacert "$T/tls.crt")
+	if start_server --tls-cert "$T/tls.crt" --tls-key "$T/tls.key"; then
+		audit "$T/a.state" --cacert "$T/tls.crt"
+		check "https with --cacert: audit passes" test "$rc" = 0 -a "${URL:0:8}" = https://
+		audit "$T/a.state"
+		check "https without the CA: exit 2" test "$rc" = 2
+		stop_server
+	else
+		nok "server starts with TLS"
+	fi
+	SCHEME=http CURL_TLS=()
+else
+	ok "# SKIP openssl cannot make a test certificate"
+fi
 use_db "$ORIG_DB"
 
 finish
