@@ -34,6 +34,7 @@ const authorities = {}; // name -> {token, keyFile}
 let srv = null, URL_ = '';
 let browser = null, page = null;
 let skipAll = '';
+const pageErrors = [], requested = [];
 
 const cli = (args, input) => execFileSync(CLI, args, { input, encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'] }).trim();
 
@@ -155,7 +156,8 @@ before(async () => {
 		args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
 	});
 	page = browser.pages()[0] || (await browser.newPage());
-	page.on('pageerror', (e) => console.log(`# page error: ${e.message}`));
+	page.on('pageerror', (e) => pageErrors.push(e.message));
+	browser.on('request', (r) => requested.push(r.url()));
 	// The fork: the log as it is after the first batch, before anything else.
 	await startServer(DB);
 	await ingest(12, 'a');
@@ -226,6 +228,21 @@ t('after more events, the consistency check passes', async () => {
 	const again = await health(true);
 	assert.match(again.text, /has not grown since this browser last saw it/);
 	await shot('health-consistent');
+});
+
+t('API errors are shown as sentences: a wrong auditor token', async () => {
+	await go('settings');
+	await page.fill('#token-input', 'not-a-token');
+	await page.click('#token-save');
+	await go('ledger');
+	const el = await page.waitForSelector('#ledger-status .notice.warn');
+	const text = await el.innerText();
+	assert.match(text, /The ledger could not be loaded\.\s+The server did not accept the auditor token: [A-Z][^{}]*\.$/);
+	assert.doesNotMatch(text, /Error:|at |\{|undefined/);
+	await go('report');
+	assert.match(await (await page.waitForSelector('#report-status .notice.warn')).innerText(), /did not accept the auditor token/);
+	await go('settings');
+	await page.click('#token-clear');
 });
 
 t('the disclosure table matches /v1/disclosures', async (ctx) => {
@@ -321,6 +338,16 @@ t('entry lookup verifies leaf hash, chain value and inclusion proof', async () =
 		assert.ok((await page.textContent('#lookup-result')).includes(leaf.chain_hash));
 	}
 	await shot('lookup');
+	// by keyboard: the skip link first, then the navigation, Enter follows a link
+	await go('lookup');
+	await page.keyboard.press('Tab');
+	assert.equal(await page.evaluate(() => document.activeElement.textContent), 'Skip to content');
+	let guard = 0;
+	while (guard++ < 10 && (await page.evaluate(() => document.activeElement.textContent)) !== 'Transparency report') await page.keyboard.press('Tab');
+	await page.keyboard.press('Enter');
+	await page.waitForFunction(() => document.activeElement && document.activeElement.id === 'h-report');
+	assert.equal(await page.evaluate(() => document.querySelector('nav a[aria-current=page]').textContent), 'Transparency report');
+	await go('lookup');
 	await page.fill('#lookup-seq', '999999');
 	await page.click('#lookup-form button[type=submit]');
 	const el = await page.waitForSelector('#lookup-result .notice:not(.info)');
@@ -375,4 +402,11 @@ t('a server restarted on a forked database gives the red alarm', async () => {
 	assert.ok(h2.alarm, h2.text);
 	const still = JSON.parse(await page.evaluate(() => localStorage.getItem(Object.keys(localStorage).find((k) => k.startsWith('envelog.seen.')))));
 	assert.equal(still.note, seen.note);
+});
+
+t('the page fetched nothing from outside the server and threw no errors', () => {
+	const outside = requested.filter((u) => !u.startsWith(URL_ + '/') && !/^(blob|data|about):/.test(u));
+	assert.deepEqual(outside, []);
+	assert.ok(requested.some((u) => u.endsWith('/app.js')));
+	assert.deepEqual(pageErrors, []);
 });
