@@ -435,7 +435,8 @@ async function loadReport() {
 	const from = $('#r-from').value, to = $('#r-to').value;
 	const q = new URLSearchParams();
 	if (from) q.set('from', from);
-	if (to) q.set('to', to);
+	// the server's window is [from, to): the day the auditor picked is included
+	if (to) q.set('to', utcDay(Date.parse(to + 'T00:00:00Z') + 86400000));
 	fill(status, notice('info', 'Loading the report…'));
 	let rows;
 	try {
