@@ -321,6 +321,16 @@ t('the report numbers match /v1/report', async (ctx) => {
 	assert.equal(csv, ['authority,month,answered,refused,subjects,records',
 		...want.map((r) => [r.authority, r.month, r.answered, r.refused, r.subjects, r.records].join(','))].join('\r\n') + '\r\n');
 	await shot('report');
+	// the period: up to yesterday holds nothing; today alone holds everything
+	const day = (ms) => new Date(ms).toISOString().slice(0, 10);
+	await page.fill('#r-to', day(NOW - 86400000));
+	await page.click('#report-filter button[type=submit]');
+	await page.waitForSelector('#report-table .empty');
+	await page.fill('#r-from', day(Date.now()));
+	await page.fill('#r-to', day(Date.now()));
+	await page.click('#report-filter button[type=submit]');
+	await page.waitForSelector('#report tbody tr');
+	assert.equal(await page.locator('#report tbody tr').count(), want.length);
 });
 
 t('entry lookup verifies leaf hash, chain value and inclusion proof', async () => {
