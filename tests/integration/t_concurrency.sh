@@ -16,8 +16,9 @@ client() { # K
 			--data-binary "@$T/in.$1.$j" "$URL/v1/events" >>"$T/status.$1"
 	done
 }
-for ((k = 0; k < CLIENTS; k++)); do client $k & done
-wait
+pids=()
+for ((k = 0; k < CLIENTS; k++)); do client $k & pids+=($!); done
+wait "${pids[@]}"
 total=$((CLIENTS * ROUNDS * PER))
 
 check "every request was acknowledged with 201" test "$(cat "$T"/status.* | sort -u)" = 201
