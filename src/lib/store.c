@@ -961,6 +961,32 @@ out:
 	return rc;
 }
 
+int elog_store_add_cosignature(elog_store *w, uint64_t size,
+			       const char *witness, const char *line,
+			       size_t len, int64_t now_ms, elog_err_t *err)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+	if (!w->in_tx)
+		return elog_fail(err, ELOG_INTERNAL, -1, NULL,
+				 "no transaction is open");
+	if (sqlite3_prepare_v2(w->db,
+			       "INSERT OR IGNORE INTO cosignature(size, "
+			       "witness, line, created) VALUES (?1, ?2, ?3, "
+			       "?4)",
+			       -1, &st, NULL) != SQLITE_OK)
+		return db_fail(w, err, "storing a cosignature");
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)size);
+	sqlite3_bind_text(st, 2, witness, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, line, (int)len, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, now_ms);
+	rc = sqlite3_step(st) == SQLITE_DONE
+		     ? 0
+		     : db_fail(w, err, "storing a cosignature");
+	sqlite3_finalize(st);
+	return rc;
+}
+
 /* ---- purge ---- */
 
 int elog_store_horizon(elog_store *s, int64_t *before, uint64_t *through,

@@ -153,6 +153,15 @@ int elog_store_events_for(elog_store *s, char *const *subjects,
 			  size_t max, uint64_t **seqs, size_t *n,
 			  int *truncated, elog_err_t *err);
 
+/*
+ * Inside a transaction: store a witness's cosignature line for the
+ * checkpoint of size (kept from then on and served with it).  A second
+ * line from the same witness for the same size is ignored.
+ */
+int elog_store_add_cosignature(elog_store *w, uint64_t size,
+			       const char *witness, const char *line,
+			       size_t len, int64_t now_ms, elog_err_t *err);
+
 /* ---- purge (writer) ---- */
 
 /* The purge horizon (ms; 0 if never purged) and the last purged seq + 1. */

@@ -19,11 +19,16 @@ enum MHD_Result handle_proof_inclusion(struct request *rq);
 enum MHD_Result handle_proof_consistency(struct request *rq);
 /* events.c */
 enum MHD_Result handle_events_post(struct request *rq);
+/* requests.c */
+enum MHD_Result handle_requests_post(struct request *rq);
+/* disclosures.c */
+enum MHD_Result handle_disclosures(struct request *rq);
+enum MHD_Result handle_report(struct request *rq);
+/* cosignatures.c */
+enum MHD_Result handle_cosignatures_post(struct request *rq);
 /* metrics_get.c */
 enum MHD_Result handle_metrics(struct request *rq);
 /* static.c: GET/HEAD of any path outside /v1/ that no row matches */
 enum MHD_Result handle_static(struct request *rq);
-/* routes.c: endpoints not built yet */
-enum MHD_Result handle_not_implemented(struct request *rq);
 
 #endif

@@ -112,22 +112,16 @@ static struct MHD_Response *buffer_response(const char *content_type,
 }
 
 /* The one error body (see reply_error); NULL when out of memory. */
-static struct MHD_Response *error_response(int code, long index,
-					   const char *field,
+static struct MHD_Response *error_response(int code, json_t *detail,
 					   const char *message, size_t *len)
 {
-	json_t *detail, *v;
+	json_t *v;
 	char *body;
 
 	if (code < 0)
 		code = -code;
 	if (!message || !*message)
 		message = elog_code_name(code);
-	detail = json_object();
-	if (detail && index >= 0)
-		json_object_set_new(detail, "index", json_integer(index));
-	if (detail && field && *field)
-		json_object_set_new(detail, "field", json_string(field));
 	v = json_pack("{s:{s:s,s:s,s:o}}", "error", "code",
 		      elog_code_name(code), "message", message, "detail",
 		      detail ? detail : json_object());
@@ -144,13 +138,25 @@ static struct MHD_Response *error_response(int code, long index,
 enum MHD_Result reply_error(struct request *rq, int code, long index,
 			    const char *field, const char *message)
 {
+	json_t *detail = json_object();
+
+	if (detail && index >= 0)
+		json_object_set_new(detail, "index", json_integer(index));
+	if (detail && field && *field)
+		json_object_set_new(detail, "field", json_string(field));
+	return reply_error_detail(rq, code, message, detail);
+}
+
+enum MHD_Result reply_error_detail(struct request *rq, int code,
+				   const char *message, json_t *detail)
+{
 	struct MHD_Response *resp;
 	const char *ra = NULL;
 	size_t len = 0;
 
 	if (code < 0)
 		code = -code;
-	resp = error_response(code, index, field, message, &len);
+	resp = error_response(code, detail, message, &len);
 	if (!resp)
 		return MHD_NO;
 	if (code == ELOG_QUEUE_FULL)
@@ -274,7 +280,7 @@ static enum MHD_Result method_not_allowed(struct request *rq,
 	struct MHD_Response *resp;
 	size_t len = 0;
 
-	resp = error_response(ELOG_METHOD_NOT_ALLOWED, -1, NULL,
+	resp = error_response(ELOG_METHOD_NOT_ALLOWED, json_object(),
 			      "this method is not allowed here", &len);
 	if (!resp)
 		return MHD_NO;
@@ -427,8 +433,11 @@ static enum MHD_Result begin(struct request *rq, const char *url)
 	}
 	rq->route = r;
 	rq->slot = (size_t)(r - routes);
-	if (r->role != ELOG_ROLE_NONE && authorize(rq, &ret) != 0)
+	if (r->role != ELOG_ROLE_NONE && authorize(rq, &ret) != 0) {
+		if (r->role == ELOG_ROLE_AUTHORITY)
+			metrics_lawful("unauthenticated");
 		return ret;
+	}
 	if (!r->types)
 		return r->handler(rq);
 	if (!content_type_ok(rq, r->types))

@@ -107,6 +107,9 @@ enum MHD_Result reply(struct request *rq, unsigned status,
  */
 enum MHD_Result reply_error(struct request *rq, int code, long index,
 			    const char *field, const char *message);
+/* reply_error() with a detail object of the handler's (taken). */
+enum MHD_Result reply_error_detail(struct request *rq, int code,
+				   const char *message, json_t *detail);
 /* reply_error() from a filled elog_err_t (rc is the failing status, used
  * when err->code is unset). */
 enum MHD_Result reply_err(struct request *rq, int rc, const elog_err_t *err);

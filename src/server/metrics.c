@@ -28,6 +28,21 @@ static atomic_uint_fast64_t commits, commit_failures, entries_total;
 static atomic_uint_fast64_t events_total;
 static atomic_uint_fast64_t log_size, queue_depth;
 
+/* Lawful requests by outcome, and refusals by reason. */
+static const char *const lawful_outcomes[] = {
+	"answered", "refused", "unauthenticated", "bad_signature",
+	"malformed", "failed",
+};
+static const char *const refusal_reasons[] = {
+	"expired",	     "window_reversed", "window_too_long",
+	"no_subjects",	     "too_many_subjects", "id_reused",
+	"too_many_records",
+};
+#define NOUTCOMES (sizeof lawful_outcomes / sizeof lawful_outcomes[0])
+#define NREASONS (sizeof refusal_reasons / sizeof refusal_reasons[0])
+static atomic_uint_fast64_t lawful[NOUTCOMES];
+static atomic_uint_fast64_t refusals[NREASONS];
+
 void metrics_init(size_t nroutes, const char *const *labels)
 {
 	nslots = nroutes + 2 <= METRICS_MAX_ROUTES + 2 ? nroutes + 2
@@ -129,6 +144,27 @@ static const char *slot_label(size_t i)
 	return slot_labels ? slot_labels[i] : "?";
 }
 
+static void count_named(const char *const *names, size_t n,
+			atomic_uint_fast64_t *counters, const char *name)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(names[i], name) == 0) {
+			atomic_fetch_add(&counters[i], 1);
+			return;
+		}
+}
+
+void metrics_lawful(const char *outcome)
+{
+	count_named(lawful_outcomes, NOUTCOMES, lawful, outcome);
+}
+
+void metrics_lawful_refused(const char *reason)
+{
+	metrics_lawful("refused");
+	count_named(refusal_reasons, NREASONS, refusals, reason);
+}
+
 int metrics_render(char **out, size_t *len)
 {
 	struct text t = {0};
@@ -207,6 +243,21 @@ int metrics_render(char **out, size_t *len)
 	    "envelog_commit_seconds_count %llu\n",
 	    (unsigned long long)cum,
 	    (double)atomic_load(&lat_sum_us) / 1e6, (unsigned long long)cum);
+
+	put(&t, "# HELP envelog_lawful_requests_total Lawful requests, by "
+		"outcome.\n"
+		"# TYPE envelog_lawful_requests_total counter\n");
+	for (i = 0; i < NOUTCOMES; i++)
+		put(&t, "envelog_lawful_requests_total{outcome=\"%s\"} %llu\n",
+		    lawful_outcomes[i],
+		    (unsigned long long)atomic_load(&lawful[i]));
+	put(&t, "# HELP envelog_lawful_refusals_total Warrants refused by "
+		"policy, by reason.\n"
+		"# TYPE envelog_lawful_refusals_total counter\n");
+	for (i = 0; i < NREASONS; i++)
+		put(&t, "envelog_lawful_refusals_total{reason=\"%s\"} %llu\n",
+		    refusal_reasons[i],
+		    (unsigned long long)atomic_load(&refusals[i]));
 
 	put(&t, "# HELP envelog_log_size Entries in the log (tree size of "
 		"the latest checkpoint).\n"

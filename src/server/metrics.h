@@ -24,6 +24,11 @@ void metrics_commit_failed(void);
 /* Events acknowledged to ingest clients. */
 void metrics_events(uint64_t n);
 void metrics_set_size(uint64_t size);
+/* One lawful request with outcome "answered", "unauthenticated",
+ * "bad_signature", "malformed" or "failed"; or refused for reason (which
+ * also counts outcome "refused"). */
+void metrics_lawful(const char *outcome);
+void metrics_lawful_refused(const char *reason);
 void metrics_set_queue(uint64_t entries);
 
 /* The exposition text, malloc'd, into *out (length *len).  0 or -1. */

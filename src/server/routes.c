@@ -23,20 +23,12 @@ const struct route routes[] = {
 	 handle_proof_consistency},
 	{"/v1/events", M_POST, ELOG_ROLE_INGEST, json_types,
 	 handle_events_post},
-	/* Lawful requests and audit: not built yet (their own issue). */
 	{"/v1/requests", M_POST, ELOG_ROLE_AUTHORITY, warrant_types,
-	 handle_not_implemented},
-	{"/v1/disclosures", M_GET, ELOG_ROLE_AUDITOR, NULL,
-	 handle_not_implemented},
-	{"/v1/report", M_GET, ELOG_ROLE_AUDITOR, NULL, handle_not_implemented},
+	 handle_requests_post},
+	{"/v1/disclosures", M_GET, ELOG_ROLE_AUDITOR, NULL, handle_disclosures},
+	{"/v1/report", M_GET, ELOG_ROLE_AUDITOR, NULL, handle_report},
 	{"/v1/cosignatures", M_POST, ELOG_ROLE_AUDITOR, cosignature_types,
-	 handle_not_implemented},
+	 handle_cosignatures_post},
 };
 
 const size_t nroutes = sizeof routes / sizeof routes[0];
-
-enum MHD_Result handle_not_implemented(struct request *rq)
-{
-	return reply_error(rq, ELOG_NOT_FOUND, -1, NULL,
-			   "this endpoint is not available on this server yet");
-}

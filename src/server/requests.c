@@ -1,0 +1,163 @@
+/*
+ * requests.c — POST /v1/requests: a lawful request, in SPEC.md's order.
+ *
+ *   1. the token's role is authority (the router: 401/403, not logged);
+ *   2. the warrant verifies with the registered key of the authority bound
+ *      to the token and names it (here, on the HTTP thread: 403/400, not
+ *      logged);
+ *   3. policy, 4. query and disclosure: on the writer thread, inside the
+ *      write transaction, so that the refusal or disclosure entry is
+ *      committed, with a signed checkpoint, before anything is answered;
+ *   then the bundle is built from the reader: every proof against the
+ *   commit's checkpoint.  If the commit fails, nothing is disclosed (500).
+ */
+#include "handlers.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "metrics.h"
+#include "request.h"
+#include "rfc3339.h"
+#include "writer.h"
+
+struct lawful {
+	struct writer_job job;
+	struct MHD_Connection *conn;
+	elog_request req;
+	elog_policy policy;
+	size_t max_records;
+	elog_outcome out;
+	int done;
+	int rc;
+	elog_err_t err;
+	uint64_t size;     /* the commit's tree size */
+	char *checkpoint;  /* malloc'd copy of the commit's checkpoint */
+};
+
+static void lawful_free(void *p)
+{
+	struct lawful *l = p;
+	elog_request_free(&l->req);
+	elog_outcome_free(&l->out);
+	free(l->checkpoint);
+	free(l);
+}
+
+/* Writer thread, inside the transaction; may be run again alone. */
+static int run(struct writer_job *job, elog_store *w, elog_err_t *err)
+{
+	struct lawful *l = job->ctx;
+	elog_outcome_free(&l->out);
+	l->policy.now_ms = elog_now_ms();
+	return elog_request_apply(w, &l->req, &l->policy, l->max_records,
+				  &l->out, err);
+}
+
+/* Writer thread, after the commit or its failure. */
+static void done(struct writer_job *job, int rc, const elog_err_t *err,
+		 const elog_commit *c)
+{
+	struct lawful *l = job->ctx;
+	l->rc = rc;
+	if (rc == 0) {
+		l->size = c->size;
+		l->checkpoint = malloc(c->checkpoint_len + 1);
+		if (l->checkpoint) {
+			memcpy(l->checkpoint, c->checkpoint, c->checkpoint_len);
+			l->checkpoint[c->checkpoint_len] = '\0';
+		} else {
+			l->rc = elog_fail(&l->err, ELOG_NOMEM, -1, NULL,
+					  "out of memory");
+		}
+	} else if (err) {
+		l->err = *err;
+	}
+	l->done = 1;
+	MHD_resume_connection(l->conn);
+}
+
+static enum MHD_Result answer(struct request *rq, struct lawful *l)
+{
+	elog_store *s;
+	elog_err_t err;
+	json_t *bundle = NULL;
+	int rc;
+
+	if (l->rc) {
+		metrics_lawful("failed");
+		return reply_err(rq, l->rc, &l->err);
+	}
+	if (l->out.refusal) {
+		json_t *detail = json_pack("{s:s,s:I}", "reason",
+					   l->out.refusal, "seq",
+					   (json_int_t)l->out.seq);
+		metrics_lawful_refused(l->out.refusal);
+		return reply_error_detail(rq, ELOG_WARRANT_REFUSED,
+					  "the warrant was refused by policy; "
+					  "the refusal is in the log",
+					  detail);
+	}
+	/* The disclosure is committed: build the bundle from the reader. */
+	elog_err_clear(&err);
+	rc = http_reader(rq->srv, &s, &err);
+	if (rc == 0)
+		rc = elog_bundle_build(s, &l->out, l->checkpoint, l->size,
+				       &bundle, &err);
+	if (rc) {
+		metrics_lawful("failed");
+		return reply_err(rq, rc, &err);
+	}
+	metrics_lawful("answered");
+	return reply_json(rq, 200, bundle);
+}
+
+enum MHD_Result handle_requests_post(struct request *rq)
+{
+	struct server *srv = rq->srv;
+	struct lawful *l = rq->state;
+	elog_store *s;
+	elog_err_t err;
+	int rc;
+
+	if (l) /* resumed by the writer */
+		return answer(rq, l);
+
+	elog_err_clear(&err);
+	l = calloc(1, sizeof *l);
+	if (!l)
+		return reply_error(rq, ELOG_NOMEM, -1, NULL, NULL);
+	rc = http_reader(srv, &s, &err);
+	if (rc == 0)
+		rc = elog_request_open(s, rq->token.authority,
+				       rq->body ? rq->body : "", rq->len,
+				       &l->req, &err);
+	if (rc) {
+		free(l);
+		metrics_lawful(rc == -ELOG_BAD_SIGNATURE ||
+					       rc == -ELOG_UNKNOWN_KEY ||
+					       rc == -ELOG_AUTHORITY_MISMATCH
+				       ? "bad_signature"
+				       : "malformed");
+		return reply_err(rq, rc, &err);
+	}
+	l->policy.max_window_ms = (int64_t)srv->cfg.max_window_days * 86400000;
+	l->policy.max_subjects = (size_t)srv->cfg.max_subjects;
+	l->max_records = ELOG_MAX_RECORDS;
+	l->conn = rq->conn;
+	l->job.run = run;
+	l->job.done = done;
+	l->job.ctx = l;
+	l->job.weight = 1;
+	rq->state = l;
+	rq->state_free = lawful_free;
+
+	MHD_suspend_connection(rq->conn);
+	rc = writer_submit(srv->writer, &l->job, &l->err);
+	if (rc) {
+		l->rc = rc;
+		l->done = 1;
+		MHD_resume_connection(rq->conn);
+	}
+	return MHD_YES;
+}
