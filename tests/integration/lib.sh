@@ -31,6 +31,7 @@ cleanup() {
 	rm -rf "$T"
 }
 trap cleanup EXIT
+[ -n "${KEEP:-}" ] && trap - EXIT
 
 ok() { n=$((n + 1)); echo "ok $n - $1"; }
 nok() {
