@@ -1076,7 +1076,8 @@ int elog_store_purge(elog_store *w, int64_t before, uint64_t *events,
 				  before, NULL, NULL, err)) ||
 	    (rc = run_with_before(w,
 				  "DELETE FROM event_index WHERE ts < ?1",
-				  before, NULL, NULL, err)))
+				  before, NULL, NULL, err)) ||
+	    (rc = exec(w, "PRAGMA incremental_vacuum", err)))
 		return rc;
 	*events = (uint64_t)count;
 	*through_seq = last < 0 ? 0 : (uint64_t)last;
@@ -1087,6 +1088,9 @@ int elog_store_vacuum(elog_store *w, int64_t pages, elog_err_t *err)
 {
 	char sql[64];
 	int rc;
+	if (w->in_tx)
+		return elog_fail(err, ELOG_INTERNAL, -1, NULL,
+				 "vacuum runs outside a transaction");
 	snprintf(sql, sizeof sql, "PRAGMA incremental_vacuum(%lld)",
 		 (long long)pages);
 	if ((rc = exec(w, sql, err)))

@@ -170,14 +170,18 @@ int elog_store_horizon(elog_store *s, int64_t *before, uint64_t *through,
 
 /*
  * Inside a transaction begun with elog_store_begin: delete the metadata of
- * every event with ts < before, record the horizon, and fill *events and
- * *through_seq for the purge entry, which the caller then adds.
+ * every event with ts < before (their event_data and event_index rows),
+ * record the horizon, hand the freed pages back to the file system
+ * (incremental vacuum; the file shrinks at the next WAL checkpoint), and
+ * fill *events and *through_seq for the purge entry, which the caller then
+ * adds.
  * HORIZON_BACKWARDS if before is not after the current horizon.
  */
 int elog_store_purge(elog_store *w, int64_t before, uint64_t *events,
 		     uint64_t *through_seq, elog_err_t *err);
 
-/* Return up to pages free pages to the file system (0: all). */
+/* Outside a transaction: return up to pages free pages to the file system
+ * (0: all) and checkpoint the WAL into the database file, which shrinks. */
 int elog_store_vacuum(elog_store *w, int64_t pages, elog_err_t *err);
 
 /* ---- key-value meta ---- */
