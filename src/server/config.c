@@ -65,6 +65,11 @@ static const char usage[] =
 	"                         may be (default 300000)\n"
 	"  --drain SECONDS        on SIGTERM, how long to wait for requests\n"
 	"                         in flight (default 10)\n"
+	"  --retention-days N     purge the metadata of events older than N\n"
+	"                         days, at start and then every\n"
+	"                         --retention-interval seconds (default 0:\n"
+	"                         never)\n"
+	"  --retention-interval SECONDS  (default 86400)\n"
 	"  --config FILE          read \"key = value\" lines with the names\n"
 	"                         above (flags given here win)\n"
 	"  --help                 this text\n";
@@ -87,6 +92,8 @@ static void defaults(struct config *c)
 	c->queue = 200000;
 	c->max_future_ms = 300000;
 	c->drain = 10;
+	c->retention_days = 0;
+	c->retention_interval = 86400;
 }
 
 static int set_str(char *dst, size_t cap, const char *name, const char *v)
@@ -168,6 +175,10 @@ static int apply(struct config *c, const char *name, const char *v)
 		return set_num(&c->max_future_ms, name, v, 0, 86400000);
 	if (!strcmp(name, "drain"))
 		return set_num(&c->drain, name, v, 0, 3600);
+	if (!strcmp(name, "retention-days"))
+		return set_num(&c->retention_days, name, v, 0, 36600);
+	if (!strcmp(name, "retention-interval"))
+		return set_num(&c->retention_interval, name, v, 1, 31622400);
 	return -2;
 }
 

@@ -25,6 +25,7 @@
 #include "handlers.h"
 #include "http.h"
 #include "metrics.h"
+#include "retention.h"
 #include "rfc3339.h"
 #include "writer.h"
 
@@ -282,6 +283,7 @@ int main(int argc, char **argv)
 	const char *labels[METRICS_MAX_ROUTES];
 	struct writer_config wc;
 	struct MHD_Daemon *d = NULL;
+	struct retention *ret = NULL;
 	elog_err_t err;
 	sigset_t set;
 	char real[PATH_MAX];
@@ -352,6 +354,9 @@ int main(int argc, char **argv)
 		srv.writer = NULL;
 		goto out;
 	}
+	if (retention_start(srv.writer, srv.cfg.retention_days,
+			    srv.cfg.retention_interval, &ret) != 0)
+		fprintf(stderr, "envelogd: cannot start the retention purge\n");
 	fprintf(stderr, "envelogd: serving %s on %s://%s with %llu threads\n",
 		srv.vkey, srv.tls_cert_pem ? "https" : "http", srv.cfg.listen,
 		(unsigned long long)srv.cfg.threads);
@@ -366,6 +371,7 @@ int main(int argc, char **argv)
 	 * commits their batches), then drain the writer and sign the final
 	 * checkpoint. */
 	srv.stopping = 1;
+	retention_stop(ret);
 	fd = MHD_quiesce_daemon(d);
 	if (fd >= 0)
 		close(fd);
