@@ -1,11 +1,12 @@
 /*
  * disclosures.c — the auditors' endpoints, never event metadata:
  *
- *   GET /v1/disclosures?since=SEQ&limit=L
+ *   GET /v1/disclosures?since=SEQ&limit=L&kinds=K,…
  *     {"disclosures":[{"seq","kind","entry"}…],"next":SEQ|null}
- *     disclosure and refusal entries with seq >= since (default 0), at
- *     most limit (default 100, at most 1000); next is where the following
- *     page starts, null on the last page.
+ *     the public entries of the kinds listed (a comma-separated subset of
+ *     disclosure, refusal, purge; default disclosure,refusal) with
+ *     seq >= since (default 0), at most limit (default 100, at most 1000);
+ *     next is where the following page starts, null on the last page.
  *   GET /v1/report?from=T&to=T
  *     {"from":T|null,"to":T|null,"rows":[{"authority","month","answered",
  *     "refused","subjects","records"}…]}
@@ -59,18 +60,51 @@ static int opt_uint(struct request *rq, const char *name, uint64_t dflt,
 	return query_uint(rq, name, out, err);
 }
 
+/* The optional kinds parameter as a kind mask. */
+static int opt_kinds(struct request *rq, unsigned *mask, elog_err_t *err)
+{
+	const char *v = MHD_lookup_connection_value(rq->conn,
+						    MHD_GET_ARGUMENT_KIND, "kinds");
+	char name[16];
+	*mask = ELOG_KINDMASK(ELOG_KIND_DISCLOSURE) |
+		ELOG_KINDMASK(ELOG_KIND_REFUSAL);
+	if (!v)
+		return 0;
+	*mask = 0;
+	for (;;) {
+		size_t n = strcspn(v, ",");
+		int k = -1;
+		if (n < sizeof name) {
+			memcpy(name, v, n);
+			name[n] = '\0';
+			k = elog_kind_from_name(name);
+		}
+		if (k != ELOG_KIND_DISCLOSURE && k != ELOG_KIND_REFUSAL &&
+		    k != ELOG_KIND_PURGE)
+			return elog_fail(err, ELOG_INVALID_PARAMETER, -1, "kinds",
+					 "kinds must be a comma-separated list "
+					 "of disclosure, refusal and purge");
+		*mask |= ELOG_KINDMASK(k);
+		if (!v[n])
+			return 0;
+		v += n + 1;
+	}
+}
+
 enum MHD_Result handle_disclosures(struct request *rq)
 {
 	elog_store *s;
 	elog_err_t err;
 	uint64_t since, limit;
+	unsigned mask;
 	struct page p = {.err = &err};
 	json_t *v;
 	int rc;
 
 	elog_err_clear(&err);
 	if ((rc = opt_uint(rq, "since", 0, &since, &err)) ||
-	    (rc = opt_uint(rq, "limit", PAGE_DEFAULT, &limit, &err)))
+	    (rc = opt_uint(rq, "limit", PAGE_DEFAULT, &limit, &err)) ||
+	    (rc = opt_kinds(rq, &mask, &err)))
 		return reply_err(rq, rc, &err);
 	if (limit < 1 || limit > PAGE_MAX)
 		return reply_error(rq, ELOG_PARAMETER_OUT_OF_RANGE, -1, "limit",
@@ -80,11 +114,8 @@ enum MHD_Result handle_disclosures(struct request *rq)
 		return reply_error(rq, ELOG_NOMEM, -1, NULL, NULL);
 	rc = http_reader(rq->srv, &s, &err);
 	if (rc == 0)
-		rc = elog_ledger_list(
-			s, since, (size_t)limit,
-			ELOG_KINDMASK(ELOG_KIND_DISCLOSURE) |
-				ELOG_KINDMASK(ELOG_KIND_REFUSAL),
-			add_public, &p, &err);
+		rc = elog_ledger_list(s, since, (size_t)limit, mask,
+				      add_public, &p, &err);
 	if (rc) {
 		json_decref(p.list);
 		return reply_err(rq, rc, &err);
