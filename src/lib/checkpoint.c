@@ -7,6 +7,8 @@
 
 #include <sodium.h>
 
+#include "canon.h"
+
 #define SIG_PREFIX "\xe2\x80\x94 " /* U+2014 EM DASH, space */
 #define SIG_PREFIX_LEN 4
 #define COSIG_RAW_LEN (4 + 8 + crypto_sign_ed25519_BYTES)
@@ -38,51 +40,6 @@ static int bad_cp(elog_err_t *err, long line, const char *why)
 			 "%s", why);
 }
 
-/* Valid UTF-8 without control characters in s[0 .. len). */
-static int line_text_ok(const char *s, size_t len)
-{
-	const unsigned char *u = (const unsigned char *)s;
-	size_t i = 0;
-
-	while (i < len) {
-		unsigned char c = u[i];
-		size_t n, k;
-		uint32_t cp;
-
-		if (c < 0x80) {
-			if (c < 0x20 || c == 0x7f)
-				return 0;
-			i++;
-			continue;
-		}
-		if (c >= 0xc2 && c <= 0xdf) {
-			n = 2;
-			cp = c & 0x1f;
-		} else if (c >= 0xe0 && c <= 0xef) {
-			n = 3;
-			cp = c & 0x0f;
-		} else if (c >= 0xf0 && c <= 0xf4) {
-			n = 4;
-			cp = c & 0x07;
-		} else {
-			return 0;
-		}
-		if (len - i < n)
-			return 0;
-		for (k = 1; k < n; k++) {
-			if ((u[i + k] & 0xc0) != 0x80)
-				return 0;
-			cp = cp << 6 | (u[i + k] & 0x3f);
-		}
-		if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
-		    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff ||
-		    (cp >= 0x80 && cp <= 0x9f))
-			return 0;
-		i += n;
-	}
-	return 1;
-}
-
 int elog_checkpoint_parse(const char *text, size_t len, elog_checkpoint *cp,
 			  elog_err_t *err)
 {
@@ -112,14 +69,14 @@ int elog_checkpoint_parse(const char *text, size_t len, elog_checkpoint *cp,
 	while (pos < len) {
 		const char *nl = memchr(text + pos, '\n', len - pos);
 		size_t l = (size_t)(nl - (text + pos));
-		if (l == 0 || !line_text_ok(text + pos, l))
+		if (l == 0 || !elog_text_clean(text + pos, l))
 			return bad_cp(err, -1,
 				      "A checkpoint extension line is empty or not text.");
 		pos += l + 1;
 	}
 
 	memset(&c, 0, sizeof c);
-	if (line_len[0] > ELOG_NAME_MAX || !line_text_ok(line[0], line_len[0]))
+	if (line_len[0] > ELOG_NAME_MAX || !elog_text_clean(line[0], line_len[0]))
 		return bad_cp(err, 0, "The checkpoint origin is not valid.");
 	memcpy(c.origin, line[0], line_len[0]);
 	c.origin[line_len[0]] = '\0';

@@ -10,12 +10,7 @@
 #include <cmocka.h>
 
 #include "canon.h"
-
-static const char *vectors_dir(void)
-{
-	const char *d = getenv("ELOG_VECTORS");
-	return d && *d ? d : "../shared/vectors";
-}
+#include "vectors.h"
 
 /* Load then dump s; returns the dump rc, *out the canonical text. */
 static int roundtrip(const char *s, char **out, elog_err_t *err)
@@ -72,16 +67,11 @@ static void expect_dump_fail(const char *in, int code)
 
 static void test_vectors_roundtrip(void **state)
 {
-	char path[512];
-	json_error_t jerr;
 	json_t *recs;
 	size_t i;
 
 	(void)state;
-	snprintf(path, sizeof path, "%s/tlog/tlog-records.json",
-		 vectors_dir());
-	recs = json_load_file(path, 0, &jerr);
-	assert_non_null(recs);
+	recs = load_vector("tlog/tlog-records.json");
 	assert_int_equal(json_array_size(recs), 300);
 	for (i = 0; i < json_array_size(recs); i++) {
 		const char *data = json_string_value(

@@ -13,48 +13,7 @@
 #include <sodium.h>
 
 #include "checkpoint.h"
-
-static json_t *notes;
-
-static json_t *load_vector(const char *rel)
-{
-	const char *dir = getenv("ELOG_VECTORS");
-	char path[1024];
-	json_error_t jerr;
-	json_t *j;
-	int n;
-
-	if (dir == NULL || *dir == '\0')
-		dir = "../shared/vectors";
-	n = snprintf(path, sizeof path, "%s/%s", dir, rel);
-	assert_true(n > 0 && (size_t)n < sizeof path);
-	j = json_load_file(path, 0, &jerr);
-	if (j == NULL)
-		fail_msg("cannot read %s: %s", path, jerr.text);
-	return j;
-}
-
-static const char *vec(const char *key)
-{
-	const char *s = json_string_value(json_object_get(notes, key));
-
-	assert_non_null(s);
-	return s;
-}
-
-static int setup(void **state)
-{
-	(void)state;
-	notes = load_vector("tlog/notes.json");
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	json_decref(notes);
-	return 0;
-}
+#include "vectors.h"
 
 static void test_vector_checkpoints(void **state)
 {
@@ -333,5 +292,5 @@ int main(void)
 	};
 	if (sodium_init() < 0)
 		return 1;
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, notes_setup, notes_teardown);
 }

@@ -12,6 +12,7 @@
 
 #include "canon.h"
 #include "entry.h"
+#include "vectors.h"
 
 #define NOW 1711234567890LL
 #define GOOD                                                              \
@@ -19,12 +20,6 @@
 	"\"recipient\":\"+447700900456\",\"type\":\"message\",\"size\":2048}"
 
 static const elog_ingest_rules rules = {NOW, 5 * 60 * 1000, ELOG_MAX_BATCH};
-
-static const char *vectors_dir(void)
-{
-	const char *d = getenv("ELOG_VECTORS");
-	return d && *d ? d : "../shared/vectors";
-}
 
 /* Parse body (JSON array or NDJSON) and expect it to be refused. */
 static void refuse_ex(const char *body, size_t len, int ndjson, int code,
@@ -753,18 +748,13 @@ static void from_data_fails(const char *data, int code)
 
 static void test_entry_from_data(void **state)
 {
-	char path[512];
-	json_error_t jerr;
 	json_t *recs;
 	elog_err_t err;
 	elog_entry e, built;
 	size_t i;
 
 	(void)state;
-	snprintf(path, sizeof path, "%s/tlog/tlog-records.json",
-		 vectors_dir());
-	recs = json_load_file(path, 0, &jerr);
-	assert_non_null(recs);
+	recs = load_vector("tlog/tlog-records.json");
 	assert_int_equal(json_array_size(recs), 300);
 	for (i = 0; i < json_array_size(recs); i++) {
 		const char *data = json_string_value(

@@ -13,29 +13,12 @@
 #include <jansson.h>
 
 #include "merkle.h"
+#include "vectors.h"
 
 #define NREC 300
 
 static elog_hash leaves[NREC];
 static elog_hash roots[NREC + 1];
-
-static json_t *load_vector(const char *rel)
-{
-	const char *dir = getenv("ELOG_VECTORS");
-	char path[1024];
-	json_error_t jerr;
-	json_t *j;
-	int n;
-
-	if (dir == NULL || *dir == '\0')
-		dir = "../shared/vectors";
-	n = snprintf(path, sizeof path, "%s/%s", dir, rel);
-	assert_true(n > 0 && (size_t)n < sizeof path);
-	j = json_load_file(path, 0, &jerr);
-	if (j == NULL)
-		fail_msg("cannot read %s: %s", path, jerr.text);
-	return j;
-}
 
 static void b64_hash(json_t *s, elog_hash *out)
 {
@@ -505,14 +488,12 @@ static int run_case(const char *kind, json_t *c)
 
 static int run_dir(const char *kind)
 {
-	const char *base = getenv("ELOG_VECTORS");
+	const char *base = vectors_dir();
 	char dpath[512];
 	DIR *top;
 	struct dirent *de;
 	int count = 0, accepted = 0;
 
-	if (base == NULL || *base == '\0')
-		base = "../shared/vectors";
 	snprintf(dpath, sizeof dpath, "%s/merkle/%s", base, kind);
 	top = opendir(dpath);
 	assert_non_null(top);

@@ -11,6 +11,7 @@
 #include <jansson.h>
 
 #include "warrant.h"
+#include "vectors.h"
 
 #define HDR "envelog/warrant/v1\n"
 #define ID "id W-1-0001\n"
@@ -21,12 +22,6 @@
 #define EXP "expires 2099-01-01T00:00:00Z\n"
 #define BASIS "basis Test Act 2026 s.1\n"
 #define VALID HDR ID AUTH SUBJ FROM TO EXP BASIS
-
-static const char *vectors_dir(void)
-{
-	const char *d = getenv("ELOG_VECTORS");
-	return d && *d ? d : "../shared/vectors";
-}
 
 static void malformed(const char *text, long line, const char *field)
 {
@@ -47,19 +42,13 @@ static void malformed(const char *text, long line, const char *field)
 
 static void test_vector(void **state)
 {
-	char path[512];
-	json_error_t jerr;
-	json_t *notes;
 	const char *text;
 	elog_warrant w;
 	elog_err_t err;
 
 	(void)state;
-	snprintf(path, sizeof path, "%s/tlog/notes.json", vectors_dir());
-	notes = json_load_file(path, 0, &jerr);
-	assert_non_null(notes);
-	text = json_string_value(json_object_get(notes, "warrant_text"));
-	assert_non_null(text);
+	notes_setup(NULL);
+	text = vec("warrant_text");
 	assert_string_equal(text, VALID);
 	assert_int_equal(elog_warrant_parse(text, strlen(text), &w, &err), 0);
 	assert_string_equal(w.id, "W-1-0001");
@@ -73,7 +62,7 @@ static void test_vector(void **state)
 	assert_string_equal(w.basis, "Test Act 2026 s.1");
 	elog_warrant_free(&w);
 	assert_null(w.subjects);
-	json_decref(notes);
+	notes_teardown(NULL);
 }
 
 static void test_spec_example(void **state)
