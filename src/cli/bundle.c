@@ -1,5 +1,4 @@
 /* bundle.c — envelog bundle verify: check a disclosure bundle offline. */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,52 +21,35 @@ static const char usage[] =
 
 int cmd_bundle(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{"vkey", required_argument, NULL, 'v'},
-		{"witness", required_argument, NULL, 'w'},
-		{"min-witnesses", required_argument, NULL, 'm'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
-	};
-	const char *vkey = NULL, *file;
+	const char *vkey = NULL, *minw_s = NULL, *verb, *file;
+	const char *wtext[MAX_WITNESSES];
 	elog_verifier vk, wits[MAX_WITNESSES];
 	size_t nw = 0;
 	unsigned long long minw = 0;
 	elog_bundle_report rep;
 	elog_err_t err;
-	char *buf = NULL;
+	char *buf = NULL, **args;
 	size_t len = 0;
-	int c, rc;
+	int nargs, rc;
+	const cli_opt opts[] = {
+		{.name = "vkey", .value = &vkey},
+		{.name = "witness", .list = wtext, .count = &nw,
+		 .max = MAX_WITNESSES},
+		{.name = "min-witnesses", .value = &minw_s},
+		{.name = NULL},
+	};
 
 	elog_err_clear(&err);
-	if (argc < 2)
+	if ((rc = cli_verb_options(argc, argv, opts, usage, &verb, &nargs,
+				   &args)) >= 0)
+		return rc;
+	if (strcmp(verb, "verify") != 0 || !vkey || nargs != 1 ||
+	    (minw_s && (cli_parse_u64(minw_s, &minw) || minw > MAX_WITNESSES)))
 		return cli_usage(usage, 1);
-	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)
-		return cli_usage(usage, 0);
-	if (strcmp(argv[1], "verify") != 0)
-		return cli_usage(usage, 1);
-	optind = 1;
-	while ((c = getopt_long(argc - 1, argv + 1, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 'v': vkey = optarg; break;
-		case 'w':
-			if (nw == MAX_WITNESSES ||
-			    elog_verifier_parse(optarg, &wits[nw], &err))
-				return cli_fail("bundle verify: --witness",
-						&err);
-			nw++;
-			break;
-		case 'm':
-			if (cli_parse_u64(optarg, &minw) || minw > MAX_WITNESSES)
-				return cli_usage(usage, 1);
-			break;
-		case 'h': return cli_usage(usage, 0);
-		default: return cli_usage(usage, 1);
-		}
-	}
-	if (!vkey || optind + 1 != argc - 1)
-		return cli_usage(usage, 1);
-	file = argv[1 + optind];
+	for (size_t i = 0; i < nw; i++)
+		if (elog_verifier_parse(wtext[i], &wits[i], &err))
+			return cli_fail("bundle verify: --witness", &err);
+	file = args[0];
 	if (elog_verifier_parse(vkey, &vk, &err))
 		return cli_fail("bundle verify: --vkey", &err);
 	if (cli_read_file(file, 1u << 30, &buf, &len, &err))

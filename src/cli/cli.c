@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -186,4 +187,102 @@ void cli_progress(void *ctx, uint64_t done, uint64_t total)
 	if (done >= total)
 		fputc('\n', stderr);
 	fflush(stderr);
+}
+
+#define CLI_MAX_OPTS 32
+
+int cli_options(int argc, char **argv, const cli_opt *opts,
+		const char *usage, int *first)
+{
+	struct option lo[CLI_MAX_OPTS + 2];
+	size_t n = 0;
+	int c, idx;
+
+	for (; opts[n].name && n < CLI_MAX_OPTS; n++) {
+		lo[n].name = opts[n].name;
+		lo[n].has_arg = opts[n].flag ? no_argument : required_argument;
+		lo[n].flag = NULL;
+		lo[n].val = 0x100 + (int)n;
+	}
+	lo[n] = (struct option){"help", no_argument, NULL, 'h'};
+	lo[n + 1] = (struct option){NULL, 0, NULL, 0};
+	optind = 1;
+	opterr = 1;
+	while ((c = getopt_long(argc, argv, "h", lo, &idx)) != -1) {
+		const cli_opt *o;
+		if (c == 'h')
+			return cli_usage(usage, 0);
+		if (c < 0x100 || c >= 0x100 + (int)n)
+			return cli_usage(usage, 1);
+		o = &opts[c - 0x100];
+		if (o->flag) {
+			*o->flag = 1;
+		} else if (o->list) {
+			if (*o->count >= o->max) {
+				fprintf(stderr, "envelog: at most %zu --%s\n",
+					o->max, o->name);
+				return CLI_USAGE;
+			}
+			o->list[(*o->count)++] = optarg;
+		} else {
+			*o->value = optarg;
+		}
+	}
+	*first = optind;
+	return -1;
+}
+
+int cli_verb_options(int argc, char **argv, const cli_opt *opts,
+		     const char *usage, const char **verb, int *nargs,
+		     char ***args)
+{
+	int first, rc;
+	if (argc < 2)
+		return cli_usage(usage, 1);
+	*verb = argv[1];
+	if (strcmp(*verb, "--help") == 0 || strcmp(*verb, "-h") == 0)
+		return cli_usage(usage, 0);
+	if ((rc = cli_options(argc - 1, argv + 1, opts, usage, &first)) >= 0)
+		return rc;
+	*nargs = argc - 1 - first;
+	*args = argv + 1 + first;
+	return -1;
+}
+
+int cli_keygen(const char *what, const char *name, uint8_t alg,
+	       const char *out)
+{
+	elog_signer s;
+	elog_verifier v;
+	elog_err_t err;
+	char sk[ELOG_KEY_TEXT_MAX + 2], vk[ELOG_KEY_TEXT_MAX];
+	int rc = CLI_USAGE;
+	size_t n;
+
+	elog_err_clear(&err);
+	memset(&s, 0, sizeof s);
+	if (elog_signer_generate(name, &s, &err))
+		goto fail;
+	if (alg != s.alg) {
+		s.alg = alg;
+		s.keyid = elog_key_id(s.name, s.alg, s.pk);
+	}
+	if (elog_signer_format(&s, sk, sizeof sk - 1, &err))
+		goto fail;
+	n = strlen(sk);
+	sk[n] = '\n';
+	sk[n + 1] = '\0';
+	elog_signer_public(&s, &v);
+	if (elog_verifier_format(&v, vk, sizeof vk, &err) ||
+	    cli_write_secret(out, sk, &err))
+		goto fail;
+	printf("%s\n", vk);
+	rc = CLI_OK;
+	goto out;
+fail:
+	rc = cli_fail(what, &err);
+out:
+	elog_signer_wipe(&s);
+	sodium_memzero(sk, sizeof sk);
+	return rc;
 }

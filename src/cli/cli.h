@@ -50,6 +50,46 @@ int cli_write_secret(const char *path, const char *text, elog_err_t *err);
 /* Load a signer key file (wipes its buffer). */
 int cli_load_signer(const char *path, elog_signer *out, elog_err_t *err);
 
+/*
+ * One option of a command: "--name VALUE" stored in *value (the last one
+ * given wins), or, with list, appended to list[*count] (at most max), or a
+ * flag "--name" setting *flag to 1.
+ */
+typedef struct cli_opt {
+	const char *name;
+	const char **value;
+	int *flag;
+	const char **list;
+	size_t *count;
+	size_t max;
+} cli_opt;
+
+/*
+ * Parse the options in argv[1..argc) against opts (ended by a NULL name);
+ * --help prints usage.  The positional arguments are left in order in
+ * argv[*first..argc).  Returns -1 to go on, or the exit status to return at
+ * once: CLI_OK after --help, CLI_USAGE after a usage error.
+ */
+int cli_options(int argc, char **argv, const cli_opt *opts,
+		const char *usage, int *first);
+
+/*
+ * The same for a command with verbs ("token add …"): argv[1] is the verb,
+ * into *verb; the positional arguments after it are (*args)[0..*nargs).
+ */
+int cli_verb_options(int argc, char **argv, const cli_opt *opts,
+		     const char *usage, const char **verb, int *nargs,
+		     char ***args);
+
+/*
+ * Generate a signer key named name with algorithm alg (ELOG_ALG_ED25519 for
+ * authorities, ELOG_ALG_COSIGNATURE_V1 for witnesses), write it to the new
+ * file out (mode 0600) and print its verifier key.  Returns an exit status;
+ * what names the command in messages.
+ */
+int cli_keygen(const char *what, const char *name, uint8_t alg,
+	       const char *out);
+
 /* Parse a non-negative decimal integer (the whole string); -1 on error. */
 int cli_parse_u64(const char *s, unsigned long long *out);
 

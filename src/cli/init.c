@@ -1,6 +1,5 @@
 /* init.c — envelog init: create the database and the log key beside it. */
 #include <errno.h>
-#include <getopt.h>
 #include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,35 +35,27 @@ static int make_parent(const char *path)
 
 int cmd_init(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{"db", required_argument, NULL, 'd'},
-		{"origin", required_argument, NULL, 'o'},
-		{"key", required_argument, NULL, 'k'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
-	};
 	const char *db = CLI_DEFAULT_DB, *origin = NULL, *keyfile = NULL;
+	const cli_opt opts[] = {
+		{.name = "db", .value = &db},
+		{.name = "origin", .value = &origin},
+		{.name = "key", .value = &keyfile},
+		{.name = NULL},
+	};
 	char keybuf[4096], host[256], origin_buf[300];
 	char sk_text[ELOG_KEY_TEXT_MAX], vk_text[ELOG_KEY_TEXT_MAX];
 	elog_signer signer;
 	elog_verifier vk;
 	elog_store *w = NULL;
 	elog_err_t err;
-	int c, rc = CLI_USAGE;
+	int first, rc = CLI_USAGE;
 
 	memset(&signer, 0, sizeof signer);
 	elog_err_clear(&err);
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 'd': db = optarg; break;
-		case 'o': origin = optarg; break;
-		case 'k': keyfile = optarg; break;
-		case 'h': return cli_usage(usage, 0);
-		default: return cli_usage(usage, 1);
-		}
-	}
-	if (optind != argc)
+	if ((rc = cli_options(argc, argv, opts, usage, &first)) >= 0)
+		return rc;
+	rc = CLI_USAGE;
+	if (first != argc)
 		return cli_usage(usage, 1);
 	if (!keyfile) {
 		if (cli_key_path(db, keybuf, sizeof keybuf) < 0)

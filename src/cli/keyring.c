@@ -1,5 +1,4 @@
 /* keyring.c — envelog authority|witness add|list|revoke. */
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -37,32 +36,19 @@ static int print_key(void *ctx, const elog_named_key *k)
 static int keyring_cmd(int ring, const char *what, const char *usage,
 		       int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{"db", required_argument, NULL, 'd'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
-	};
 	const char *db = CLI_DEFAULT_DB, *verb;
 	elog_store *s = NULL;
 	elog_err_t err;
-	int c, rc;
+	int rc;
+	const cli_opt opts[] = {
+		{.name = "db", .value = &db},
+		{.name = NULL},
+	};
 
 	elog_err_clear(&err);
-	if (argc < 2)
-		return cli_usage(usage, 1);
-	verb = argv[1];
-	if (strcmp(verb, "--help") == 0 || strcmp(verb, "-h") == 0)
-		return cli_usage(usage, 0);
-	optind = 1;
-	while ((c = getopt_long(argc - 1, argv + 1, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 'd': db = optarg; break;
-		case 'h': return cli_usage(usage, 0);
-		default: return cli_usage(usage, 1);
-		}
-	}
-	argc -= 1 + optind;
-	argv += 1 + optind;
+	if ((rc = cli_verb_options(argc, argv, opts, usage, &verb, &argc,
+				   &argv)) >= 0)
+		return rc;
 	if (strcmp(verb, "list") == 0 && argc == 0) {
 		if ((rc = cli_open(db, ELOG_STORE_READ, &s)))
 			return rc;
@@ -93,57 +79,21 @@ int cmd_authority(int argc, char **argv)
 			   authority_usage, argc, argv);
 }
 
-/* envelog witness keygen NAME --out FILE: an Ed25519 key with the
- * cosignature/v1 algorithm byte, and its key id recomputed for it. */
+/* envelog witness keygen NAME --out FILE: a cosignature/v1 key. */
 static int witness_keygen(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{"out", required_argument, NULL, 'o'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
-	};
 	const char *out = NULL;
-	elog_signer s;
-	elog_verifier v;
-	elog_err_t err;
-	char sk[ELOG_KEY_TEXT_MAX + 2], vk[ELOG_KEY_TEXT_MAX];
-	int c, rc = CLI_USAGE;
-	size_t n;
-
-	elog_err_clear(&err);
-	memset(&s, 0, sizeof s);
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 'o': out = optarg; break;
-		case 'h': return cli_usage(witness_usage, 0);
-		default: return cli_usage(witness_usage, 1);
-		}
-	}
-	if (argc - optind != 1 || !out)
+	int first, rc;
+	const cli_opt opts[] = {
+		{.name = "out", .value = &out},
+		{.name = NULL},
+	};
+	if ((rc = cli_options(argc, argv, opts, witness_usage, &first)) >= 0)
+		return rc;
+	if (argc - first != 1 || !out)
 		return cli_usage(witness_usage, 1);
-	if (elog_signer_generate(argv[optind], &s, &err))
-		goto fail;
-	s.alg = ELOG_ALG_COSIGNATURE_V1;
-	s.keyid = elog_key_id(s.name, s.alg, s.pk);
-	if (elog_signer_format(&s, sk, sizeof sk - 1, &err))
-		goto fail;
-	n = strlen(sk);
-	sk[n] = '\n';
-	sk[n + 1] = '\0';
-	elog_signer_public(&s, &v);
-	if (elog_verifier_format(&v, vk, sizeof vk, &err) ||
-	    cli_write_secret(out, sk, &err))
-		goto fail;
-	printf("%s\n", vk);
-	rc = CLI_OK;
-	goto out;
-fail:
-	rc = cli_fail("witness keygen", &err);
-out:
-	elog_signer_wipe(&s);
-	sodium_memzero(sk, sizeof sk);
-	return rc;
+	return cli_keygen("witness keygen", argv[first],
+			  ELOG_ALG_COSIGNATURE_V1, out);
 }
 
 int cmd_witness(int argc, char **argv)

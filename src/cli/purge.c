@@ -1,5 +1,4 @@
 /* purge.c — envelog purge: the retention purge of old event metadata. */
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -31,14 +30,13 @@ static int parse_date(const char *s, int64_t *ms)
 
 int cmd_purge(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{"db", required_argument, NULL, 'd'},
-		{"key", required_argument, NULL, 'k'},
-		{"before", required_argument, NULL, 'b'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
-	};
 	const char *db = CLI_DEFAULT_DB, *key = NULL, *before_s = NULL;
+	const cli_opt opts[] = {
+		{.name = "db", .value = &db},
+		{.name = "key", .value = &key},
+		{.name = "before", .value = &before_s},
+		{.name = NULL},
+	};
 	char keybuf[4096];
 	elog_signer signer;
 	elog_store *w = NULL;
@@ -48,23 +46,16 @@ int cmd_purge(int argc, char **argv)
 	int64_t before, now = elog_now_ms();
 	uint64_t events = 0, through = 0, seq = 0;
 	struct stat st0, st1;
-	int ch, rc = CLI_USAGE;
+	int first, rc = CLI_USAGE;
 
 	memset(&signer, 0, sizeof signer);
 	memset(&e, 0, sizeof e);
 	memset(&c, 0, sizeof c);
 	elog_err_clear(&err);
-	optind = 1;
-	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (ch) {
-		case 'd': db = optarg; break;
-		case 'k': key = optarg; break;
-		case 'b': before_s = optarg; break;
-		case 'h': return cli_usage(usage, 0);
-		default: return cli_usage(usage, 1);
-		}
-	}
-	if (optind != argc || !before_s)
+	if ((rc = cli_options(argc, argv, opts, usage, &first)) >= 0)
+		return rc;
+	rc = CLI_USAGE;
+	if (first != argc || !before_s)
 		return cli_usage(usage, 1);
 	if (parse_date(before_s, &before) != 0) {
 		fprintf(stderr, "envelog: purge: --before must be YYYY-MM-DD "

@@ -1,5 +1,4 @@
 /* token.c — envelog token add|list|revoke. */
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -30,39 +29,23 @@ static int print_token(void *ctx, const elog_token_info *t)
 
 int cmd_token(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{"db", required_argument, NULL, 'd'},
-		{"role", required_argument, NULL, 'r'},
-		{"authority", required_argument, NULL, 'a'},
-		{"label", required_argument, NULL, 'l'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
-	};
 	const char *db = CLI_DEFAULT_DB, *role = NULL, *authority = NULL,
 		   *label = NULL, *verb;
 	elog_store *s = NULL;
 	elog_err_t err;
-	int c, rc;
+	int rc;
+	const cli_opt opts[] = {
+		{.name = "db", .value = &db},
+		{.name = "role", .value = &role},
+		{.name = "authority", .value = &authority},
+		{.name = "label", .value = &label},
+		{.name = NULL},
+	};
 
 	elog_err_clear(&err);
-	if (argc < 2)
-		return cli_usage(usage, 1);
-	verb = argv[1];
-	if (strcmp(verb, "--help") == 0 || strcmp(verb, "-h") == 0)
-		return cli_usage(usage, 0);
-	optind = 1;
-	while ((c = getopt_long(argc - 1, argv + 1, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 'd': db = optarg; break;
-		case 'r': role = optarg; break;
-		case 'a': authority = optarg; break;
-		case 'l': label = optarg; break;
-		case 'h': return cli_usage(usage, 0);
-		default: return cli_usage(usage, 1);
-		}
-	}
-	argc -= 1 + optind;
-	argv += 1 + optind;
+	if ((rc = cli_verb_options(argc, argv, opts, usage, &verb, &argc,
+				   &argv)) >= 0)
+		return rc;
 	if (strcmp(verb, "add") == 0 && argc == 0) {
 		char text[ELOG_TOKEN_TEXT_MAX];
 		int64_t id;

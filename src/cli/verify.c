@@ -1,5 +1,4 @@
 /* verify.c — envelog verify: the complete offline check of a database. */
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -17,29 +16,21 @@ static const char usage[] =
 
 int cmd_verify(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{"db", required_argument, NULL, 'd'},
-		{"quiet", no_argument, NULL, 'q'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
-	};
 	const char *db = CLI_DEFAULT_DB;
 	elog_store *s = NULL;
 	elog_verify_report rep;
 	elog_err_t err;
-	int c, rc, quiet = 0;
+	int first, rc, quiet = 0;
+	const cli_opt opts[] = {
+		{.name = "db", .value = &db},
+		{.name = "quiet", .flag = &quiet},
+		{.name = NULL},
+	};
 
 	elog_err_clear(&err);
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 'd': db = optarg; break;
-		case 'q': quiet = 1; break;
-		case 'h': return cli_usage(usage, 0);
-		default: return cli_usage(usage, 1);
-		}
-	}
-	if (optind != argc)
+	if ((rc = cli_options(argc, argv, opts, usage, &first)) >= 0)
+		return rc;
+	if (first != argc)
 		return cli_usage(usage, 1);
 	if ((rc = cli_open(db, ELOG_STORE_READ, &s)))
 		return rc;

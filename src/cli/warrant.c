@@ -1,5 +1,4 @@
 /* warrant.c — envelog warrant keygen|sign, for authorities and tests. */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,38 +17,6 @@ static const char usage[] =
 	"the log's operator registers with `envelog authority add`.\n"
 	"sign reads a warrant body on stdin, checks its grammar, and prints\n"
 	"the signed note.\n";
-
-static int keygen(const char *name, const char *out)
-{
-	elog_signer s;
-	elog_verifier v;
-	elog_err_t err;
-	char sk[ELOG_KEY_TEXT_MAX + 2], vk[ELOG_KEY_TEXT_MAX];
-	int rc = CLI_USAGE;
-	size_t n;
-
-	elog_err_clear(&err);
-	if (elog_signer_generate(name, &s, &err) ||
-	    elog_signer_format(&s, sk, sizeof sk - 1, &err)) {
-		rc = cli_fail("warrant keygen", &err);
-		goto out;
-	}
-	n = strlen(sk);
-	sk[n] = '\n';
-	sk[n + 1] = '\0';
-	elog_signer_public(&s, &v);
-	if (elog_verifier_format(&v, vk, sizeof vk, &err) ||
-	    cli_write_secret(out, sk, &err)) {
-		rc = cli_fail("warrant keygen", &err);
-		goto out;
-	}
-	printf("%s\n", vk);
-	rc = CLI_OK;
-out:
-	elog_signer_wipe(&s);
-	sodium_memzero(sk, sizeof sk);
-	return rc;
-}
 
 static int sign(const char *keyfile)
 {
@@ -94,34 +61,22 @@ out:
 
 int cmd_warrant(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{"out", required_argument, NULL, 'o'},
-		{"key", required_argument, NULL, 'k'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
-	};
 	const char *out = NULL, *key = NULL, *verb;
-	int c;
+	char **args;
+	int nargs, rc;
+	const cli_opt opts[] = {
+		{.name = "out", .value = &out},
+		{.name = "key", .value = &key},
+		{.name = NULL},
+	};
 
-	if (argc < 2)
-		return cli_usage(usage, 1);
-	verb = argv[1];
-	if (strcmp(verb, "--help") == 0 || strcmp(verb, "-h") == 0)
-		return cli_usage(usage, 0);
-	optind = 1;
-	while ((c = getopt_long(argc - 1, argv + 1, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 'o': out = optarg; break;
-		case 'k': key = optarg; break;
-		case 'h': return cli_usage(usage, 0);
-		default: return cli_usage(usage, 1);
-		}
-	}
-	argc -= 1 + optind;
-	argv += 1 + optind;
-	if (strcmp(verb, "keygen") == 0 && argc == 1 && out)
-		return keygen(argv[0], out);
-	if (strcmp(verb, "sign") == 0 && argc == 0 && key)
+	if ((rc = cli_verb_options(argc, argv, opts, usage, &verb, &nargs,
+				   &args)) >= 0)
+		return rc;
+	if (strcmp(verb, "keygen") == 0 && nargs == 1 && out)
+		return cli_keygen("warrant keygen", args[0], ELOG_ALG_ED25519,
+				  out);
+	if (strcmp(verb, "sign") == 0 && nargs == 0 && key)
 		return sign(key);
 	return cli_usage(usage, 1);
 }
