@@ -73,12 +73,17 @@ export async function get(path, opts = {}) {
 	}
 }
 
-/** All pages of /v1/disclosures, at most max entries. */
-export async function allDisclosures(max = 100000) {
+/**
+ * All pages of /v1/disclosures, at most max entries.  kinds: the server's
+ * comma-separated subset of disclosure, refusal, purge (its default when
+ * empty: disclosures and refusals).
+ */
+export async function allDisclosures({ kinds = '', max = 100000 } = {}) {
 	const out = [];
+	const k = kinds ? `&kinds=${encodeURIComponent(kinds)}` : '';
 	let since = 0;
 	for (;;) {
-		const page = await get(`/v1/disclosures?since=${since}&limit=500`, { auth: true });
+		const page = await get(`/v1/disclosures?since=${since}&limit=500${k}`, { auth: true });
 		if (!page || !Array.isArray(page.disclosures)) throw new ApiError('The server sent a disclosure list in an unexpected shape.');
 		out.push(...page.disclosures);
 		if (page.next === null || page.next === undefined || out.length >= max || page.disclosures.length === 0) break;

@@ -268,6 +268,8 @@ async function verifyEntry(seq, entryFromLedger) {
 		const mine = await entryLeafHash(entry);
 		if (!bytesEqual(mine, leafHash))
 			throw new VerifyError(`The leaf hash of entry ${seq} recomputed from its data (${b64encode(mine)}) is not the one the log holds (${leaf.leaf_hash}).`);
+		if (entryFromLedger && leaf.kind !== entryFromLedger.kind)
+			throw new VerifyError(`The ledger lists entry ${seq} as a ${entryFromLedger.kind} entry, but the log's leaf is of kind ${leaf.kind}.`);
 		if (entryFromLedger && leaf.entry && canonicalJSON(leaf.entry) !== canonicalJSON(entryFromLedger))
 			throw new VerifyError(`The ledger and the log's leaves disagree about the data of entry ${seq}.`);
 		checks.push('The leaf hash recomputed from the entry data (SHA-256 of 0x00 and its canonical JSON) matches the log.');
@@ -301,8 +303,10 @@ function proofView(r) {
 // ---- disclosure ledger ---------------------------------------------------------------------
 
 const PAGE = 20;
-let ledger = []; // all entries from /v1/disclosures
+let ledger = []; // the disclosures and refusals from /v1/disclosures
+let purges = []; // the retention purges from /v1/disclosures
 let ledgerPage = 0;
+let purgesAll = false; // show every purge, not only the latest PAGE
 
 function window_(e) {
 	if (!Number.isFinite(e.from) || !Number.isFinite(e.to)) return '—';
@@ -313,17 +317,26 @@ async function loadLedger() {
 	const status = $('#ledger-status');
 	fill($('#ledger-table'));
 	fill($('#ledger-pager'));
+	fill($('#retention-status'));
+	fill($('#retention-table'));
 	if (!auditorToken()) {
 		fill(status, notice('warn', 'The ledger needs an auditor token.', h('p', null, 'Enter it under ', h('a', { href: '#settings' }, 'Settings'), '.')));
 		return;
 	}
 	fill(status, notice('info', 'Loading the ledger…'));
+	let all;
 	try {
-		ledger = (await allDisclosures()).filter((d) => d && Number.isSafeInteger(d.seq) && d.entry && typeof d.entry === 'object');
+		// the listing's kind must be the entry's own, which its leaf hash covers
+		all = (await allDisclosures({ kinds: 'disclosure,refusal,purge' }))
+			.filter((d) => d && Number.isSafeInteger(d.seq) && d.entry && typeof d.entry === 'object' && d.entry.kind === d.kind);
 	} catch (e) {
 		fill(status, notice('warn', 'The ledger could not be loaded.', h('p', null, say(e))));
 		return;
 	}
+	ledger = all.filter((d) => d.kind === 'disclosure' || d.kind === 'refusal');
+	purges = all.filter((d) => d.kind === 'purge');
+	purgesAll = false;
+	renderRetention();
 	const sel = $('#f-authority');
 	const keep = sel.value;
 	fill(sel, h('option', { value: '' }, 'All authorities'),
@@ -354,19 +367,11 @@ function renderLedger() {
 	const tbody = h('tbody');
 	for (const d of shown) {
 		const e = d.entry;
-		const detailId = `ledger-detail-${d.seq}`;
-		const btn = h('button', { type: 'button', class: 'secondary small', 'aria-expanded': 'false', 'aria-controls': detailId }, 'Verify');
-		const cells = [
+		tbody.append(...entryRows(d, head, [
 			d.seq, utc(e.ts), d.kind === 'disclosure' ? 'Disclosure' : 'Refusal', e.authority, e.warrant_id, d.kind === 'disclosure' ? window_(e) : '—',
 			d.kind === 'disclosure' ? fmtInt(e.subjects) : '—', d.kind === 'disclosure' ? fmtInt(e.records) + (e.partly_purged ? ' (partly purged)' : '') : '—',
 			d.kind === 'refusal' ? e.reason : '—',
-		];
-		const tr = h('tr', { class: `row ${d.kind}`, dataset: { seq: String(d.seq), kind: d.kind } },
-			cells.map((c, i) => h('td', { 'data-label': head[i], class: `c-${head[i].toLowerCase()}` }, c)),
-			h('td', { 'data-label': head[9], class: 'c-proof' }, btn));
-		const detail = h('tr', { class: 'detail', id: detailId, hidden: true }, h('td', { colspan: head.length }));
-		btn.addEventListener('click', () => toggleDetail(btn, detail, d));
-		tbody.append(tr, detail);
+		]));
 	}
 	fill($('#ledger-table'), rows.length === 0
 		? h('p', { class: 'empty' }, ledger.length ? 'No entries match the filter.' : 'The ledger is empty: no request has been answered or refused.')
@@ -379,6 +384,52 @@ function renderLedger() {
 		h('span', { class: 'page-of' }, `Page ${ledgerPage + 1} of ${pages}`),
 		h('button', { type: 'button', class: 'secondary', disabled: ledgerPage >= pages - 1, onclick: () => { ledgerPage++; renderLedger(); } }, 'Next →'),
 	] : null);
+}
+
+/**
+ * A table row of entry d (cells under head, the last column the Verify
+ * button) and the hidden row below it that expands to the entry's leaf data
+ * and its inclusion proof, verified here.
+ */
+function entryRows(d, head, cells) {
+	const detailId = `ledger-detail-${d.seq}`;
+	const btn = h('button', { type: 'button', class: 'secondary small', 'aria-expanded': 'false', 'aria-controls': detailId, 'aria-label': `Verify entry ${d.seq}` }, 'Verify');
+	const tr = h('tr', { class: `row ${d.kind}`, dataset: { seq: String(d.seq), kind: d.kind } },
+		cells.map((c, i) => h('td', { 'data-label': head[i], class: `c-${head[i].toLowerCase().replace(/[^a-z]+/g, '-')}` }, c)),
+		h('td', { 'data-label': head[head.length - 1], class: 'c-proof' }, btn));
+	const detail = h('tr', { class: 'detail', id: detailId, hidden: true }, h('td', { colspan: head.length }));
+	btn.addEventListener('click', () => toggleDetail(btn, detail, d));
+	return [tr, detail];
+}
+
+/** The retention purges: when, up to which time, through which entry, how many events. */
+function renderRetention() {
+	const status = $('#retention-status');
+	if (purges.length === 0) {
+		fill(status);
+		fill($('#retention-table'), h('p', { class: 'empty' }, 'No retention purge has been recorded: the log still holds the metadata of every event.'));
+		return;
+	}
+	const last = purges[purges.length - 1].entry;
+	const total = purges.reduce((n, d) => n + (Number.isSafeInteger(d.entry.events) ? d.entry.events : 0), 0);
+	fill(status, h('p', { class: 'count' },
+		`${fmtInt(purges.length)} ${purges.length === 1 ? 'purge' : 'purges'}, ${fmtInt(total)} events' metadata deleted in all. ` +
+		`The log now keeps no metadata of events before ${utc(last.before)}; their leaf hashes stay, so the log still verifies.`));
+	const head = ['Seq', 'Time', 'Horizon', 'Through seq', 'Events purged', 'Proof'];
+	const shown = purgesAll ? purges : purges.slice(-PAGE);
+	const tbody = h('tbody');
+	for (const d of shown) {
+		const e = d.entry;
+		tbody.append(...entryRows(d, head, [d.seq, utc(e.ts), `events before ${utc(e.before)}`, fmtInt(e.through_seq), fmtInt(e.events)]));
+	}
+	fill($('#retention-table'),
+		h('div', { class: 'table-wrap' }, h('table', { class: 'ledger', id: 'retention' },
+			h('caption', { class: 'sr-only' }, 'Retention purges, newest last'),
+			h('thead', null, h('tr', null, head.map((c) => h('th', { scope: 'col' }, c)))), tbody)),
+		shown.length < purges.length
+			? h('p', null, h('button', { type: 'button', class: 'secondary', id: 'retention-all', onclick: () => { purgesAll = true; renderRetention(); } },
+				`Show all ${fmtInt(purges.length)} purges`))
+			: null);
 }
 
 async function toggleDetail(btn, detail, d) {

@@ -3,7 +3,9 @@
 //
 // One log, one browser profile, in order: pin the key and see the verified
 // checkpoint; ingest more and see the consistency check pass; the ledger
-// matches /v1/disclosures; the report matches /v1/report; entry lookup; a
+// matches /v1/disclosures, and one row verifies end to end (and fails when
+// the listing is altered); the report matches /v1/report; entry lookup; a
+// retention purge by `envelog purge` beside the server shows up, verified; a
 // wrong pinned key raises the alarm; a server restarted on a forked
 // database (validly signed, inconsistent) raises the alarm.
 // Screenshots of each screen, wide and narrow, go to $B/test-out/browser/.
@@ -12,12 +14,14 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, mkdirSync, rmSync, copyFileSync, existsSync, readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const { canonicalJSON } = await import(path.join(ROOT, 'web/verify.js'));
 const B = path.resolve(ROOT, process.env.B || 'build');
 const OUT = path.resolve(process.env.TEST_OUT ? path.join(process.env.TEST_OUT, 'browser') : path.join(B, 'test-out', 'browser'));
 const CLI = path.join(B, 'envelog');
@@ -261,20 +265,29 @@ t('the disclosure table matches /v1/disclosures', async (ctx) => {
 		cells: Object.fromEntries([...tr.cells].map((td) => [td.dataset.label, td.textContent])),
 	})));
 	assert.equal(rows.length, want.length);
+	const when = (ms) => new Date(ms).toISOString().replace('T', ' ').slice(0, 19) + ' UTC';
 	want.forEach((d, i) => {
 		const r = rows[i];
 		assert.equal(r.seq, d.seq);
 		assert.equal(r.kind, d.kind);
+		assert.equal(r.cells.Seq, String(d.seq));
+		assert.equal(r.cells.Kind, d.kind === 'disclosure' ? 'Disclosure' : 'Refusal');
 		assert.equal(r.cells.Authority, d.entry.authority);
 		assert.equal(r.cells.Warrant, d.entry.warrant_id);
-		assert.equal(r.cells.Time, new Date(d.entry.ts).toISOString().replace('T', ' ').slice(0, 19) + ' UTC');
+		assert.equal(r.cells.Time, when(d.entry.ts));
 		if (d.kind === 'disclosure') {
+			assert.equal(r.cells.Window, `${when(d.entry.from).slice(0, 16)} to ${when(d.entry.to).slice(0, 16)} UTC`);
 			assert.equal(r.cells.Records.replace(/,/g, ''), String(d.entry.records));
 			assert.equal(r.cells.Subjects.replace(/,/g, ''), String(d.entry.subjects));
+			assert.equal(r.cells.Reason, '—');
 		} else {
 			assert.equal(r.cells.Reason, d.entry.reason);
+			assert.deepEqual([r.cells.Window, r.cells.Subjects, r.cells.Records], ['—', '—', '—']);
 		}
 	});
+	assert.deepEqual(want.filter((d) => d.kind === 'refusal').map((d) => d.entry.reason).sort(), ['too_many_subjects', 'window_too_long']);
+	assert.match(await page.textContent('#ledger-status'), /4 of 4 entries shown by the filter: 2 disclosures, 2 refusals/);
+	assert.match(await page.textContent('#retention-table'), /No retention purge has been recorded/);
 	// filter by authority
 	await page.selectOption('#f-authority', 'met-police');
 	const shown = await page.$$eval('#ledger tbody tr.row', (trs) => trs.map((tr) => tr.cells[3].textContent));
@@ -297,7 +310,58 @@ t('the disclosure table matches /v1/disclosures', async (ctx) => {
 		assert.match(await page.textContent(`#ledger-detail-${d.seq} pre.leafdata`), new RegExp(`"warrant_id":"${d.entry.warrant_id}"`));
 	}
 	await shot('ledger');
+	await verifiedEndToEnd(want.find((x) => x.kind === 'disclosure'));
+	// the same row, its listing altered on the way (one record more): red, not verified
+	const d = want.find((x) => x.kind === 'disclosure');
+	await page.route('**/v1/disclosures?*', async (route) => {
+		const res = await route.fetch();
+		const body = await res.json();
+		for (const x of body.disclosures) if (x.seq === d.seq) x.entry.records += 1;
+		await route.fulfill({ response: res, json: body });
+	});
+	try {
+		await go('ledger');
+		await page.waitForSelector('#ledger tbody tr.row');
+		assert.equal((await page.textContent(`#ledger tr.row[data-seq="${d.seq}"] .c-records`)).replace(/,/g, ''), String(d.entry.records + 1));
+		await page.click(`#ledger tr.row[data-seq="${d.seq}"] button`);
+		const bad = await page.waitForSelector(`#ledger-detail-${d.seq} .notice:not(.info)`);
+		const text = await bad.innerText();
+		assert.ok(await bad.evaluate((e) => e.classList.contains('alarm')), text);
+		assert.match(text, new RegExp(`Entry ${d.seq} did not verify`));
+		assert.match(text, /recomputed from its data .* is not the one the log holds/);
+		await shot('ledger-altered');
+	} finally {
+		await page.unroute('**/v1/disclosures?*');
+	}
 });
+
+/**
+ * Row d of the ledger (or the retention table), expanded: what the browser
+ * shows is checked here against the server, independently.  The leaf data is
+ * d's canonical JSON, its SHA-256 leaf hash is the log's, the chain value is
+ * the log's, the inclusion proof shown is the server's for the size of the
+ * latest checkpoint, and the root shown is that checkpoint's.
+ */
+async function verifiedEndToEnd(d) {
+	const cp = (await api('/v1/checkpoint')).text.split('\n');
+	const size = Number(cp[1]);
+	const id = `#ledger-detail-${d.seq}`;
+	if (!(await page.isVisible(`${id} .notice.ok`))) await page.click(`tr.row[data-seq="${d.seq}"] button`);
+	await page.waitForSelector(`${id} .notice.ok`);
+	const data = await page.textContent(`${id} pre.leafdata`);
+	assert.equal(data, canonicalJSON(d.entry));
+	const leafHash = createHash('sha256').update(Buffer.concat([Buffer.of(0), Buffer.from(data, 'utf8')])).digest('base64');
+	const leaf = (await api(`/v1/leaves?start=${d.seq}&end=${d.seq + 1}`)).json.leaves[0];
+	assert.equal(leaf.leaf_hash, leafHash);
+	assert.deepEqual(leaf.entry, d.entry);
+	const facts = await page.$$eval(`${id} dl.facts dd`, (dds) => dds.map((x) => x.textContent));
+	assert.equal(facts[0], leafHash);
+	assert.equal(facts[1], leaf.chain_hash);
+	assert.equal(facts[2], `${cp[2]} (size ${size.toLocaleString('en-GB')})`);
+	const proof = (await api(`/v1/proof/inclusion?index=${d.seq}&size=${size}`)).json.proof;
+	assert.deepEqual(await page.$$eval(`${id} ol.proof li`, (lis) => lis.map((x) => x.textContent)), proof);
+	assert.match(await page.textContent(id), new RegExp(`inclusion proof of ${proof.length} hashes leads from this leaf to the root of the verified checkpoint of size ${size}`));
+}
 
 t('the report numbers match /v1/report', async (ctx) => {
 	if (!lawful) return ctx.skip('no lawful requests on this envelogd yet');
@@ -317,7 +381,9 @@ t('the report numbers match /v1/report', async (ctx) => {
 	// each bar's tooltip names its value: the records per authority add up
 	const titles = await page.$$eval('#chart-records rect.bar title', (ts) => ts.map((t) => t.textContent));
 	assert.equal(titles.reduce((n, t) => n + Number(t.split(': ')[1]), 0), want.reduce((n, r) => n + r.records, 0));
-	const csv = await page.evaluate(async () => (await fetch(document.querySelector('#report-csv').href)).text());
+	const [download] = await Promise.all([page.waitForEvent('download'), page.click('#report-csv')]);
+	assert.match(download.suggestedFilename(), /^envelog-report.*\.csv$/);
+	const csv = readFileSync(await download.path(), 'utf8');
 	assert.equal(csv, ['authority,month,answered,refused,subjects,records',
 		...want.map((r) => [r.authority, r.month, r.answered, r.refused, r.subjects, r.records].join(','))].join('\r\n') + '\r\n');
 	await shot('report');
@@ -365,6 +431,57 @@ t('entry lookup verifies leaf hash, chain value and inclusion proof', async () =
 	await page.fill('#lookup-seq', 'seven');
 	await page.click('#lookup-form button[type=submit]');
 	assert.match(await page.textContent('#lookup-result'), /Enter a sequence number/);
+});
+
+t('a retention purge beside the running server shows in the console, verified', async (ctx) => {
+	if (!lawful) return ctx.skip('no lawful requests on this envelogd yet');
+	// the first five events of each batch are older than the horizon
+	const horizon = rfc3339(NOW - 3600000 + 5000);
+	const out = cli(['purge', '--db', DB, '--key', KEY, '--before', horizon]);
+	assert.match(out, /^purged 15 events through seq \d+; purge entry seq \d+;/);
+	const pseq = Number(/purge entry seq (\d+)/.exec(out)[1]);
+	const want = (await api('/v1/disclosures?kinds=purge', { headers: { Authorization: `Bearer ${AUDITOR}` } })).json.disclosures;
+	assert.equal(want.length, 1);
+	const p = want[0];
+	assert.equal(p.seq, pseq);
+	assert.equal(p.entry.before, Date.parse(horizon));
+	assert.equal(p.entry.events, 15);
+	// the default listing, as before, holds no purge
+	const plain = (await api('/v1/disclosures', { headers: { Authorization: `Bearer ${AUDITOR}` } })).json.disclosures;
+	assert.ok(plain.every((d) => d.kind !== 'purge'));
+	await go('ledger');
+	await page.waitForSelector('#retention tbody tr.row');
+	const rows = await page.$$eval('#retention tbody tr.row', (trs) => trs.map((tr) => ({
+		seq: Number(tr.dataset.seq), kind: tr.dataset.kind,
+		cells: Object.fromEntries([...tr.cells].map((td) => [td.dataset.label, td.textContent])),
+	})));
+	const when = (ms) => new Date(ms).toISOString().replace('T', ' ').slice(0, 19) + ' UTC';
+	assert.deepEqual(rows, [{ seq: p.seq, kind: 'purge', cells: {
+		Seq: String(p.seq), Time: when(p.entry.ts), Horizon: `events before ${when(p.entry.before)}`,
+		'Through seq': String(p.entry.through_seq), 'Events purged': '15', Proof: 'Verify',
+	} }]);
+	assert.match(await page.textContent('#retention-status'), new RegExp(`1 purge, 15 events' metadata deleted in all.*no metadata of events before ${when(p.entry.before)}`));
+	// the ledger of requests is unchanged: four rows, no purge among them
+	assert.equal(await page.locator('#ledger tbody tr.row').count(), 4);
+	await verifiedEndToEnd(p);
+	assert.match(await page.textContent(`#ledger-detail-${p.seq}`), /"kind":"purge"/);
+	await page.locator('#h-retention').scrollIntoViewIfNeeded();
+	await shot('ledger-retention');
+	// a request whose window reaches below the horizon: its row says so
+	const r = await request('uk-nca', 'NCA-2026-000003', ['+447700900456'], NOW - 86400000, NOW + 3600000);
+	assert.equal(r.status, 200, r.text);
+	const de = r.json.disclosure.entry;
+	assert.equal(de.partly_purged, 1);
+	assert.equal(de.records, r.json.records.length);
+	await go('ledger');
+	const cell = await page.waitForSelector(`#ledger tr.row[data-seq="${r.json.disclosure.seq}"] .c-records`);
+	assert.equal((await cell.textContent()).replace(/,/g, ''), `${de.records} (partly purged)`);
+	// the log after the purge extends the log before it
+	const hh = await health();
+	assert.ok(hh.ok, hh.text);
+	assert.match(hh.text, /extends the log of \d+ entries this browser saw before/);
+	// the log still verifies offline, the purged metadata gone
+	assert.match(execFileSync(CLI, ['verify', '--quiet', '--db', DB], { encoding: 'utf8' }), /^ok: \d+ entries \(15 purged\)/);
 });
 
 t('pinning the wrong log key gives the red alarm', async () => {
