@@ -19,24 +19,20 @@
 #include "checkpoint.h"
 #include "keyring.h"
 #include "rfc3339.h"
-#include "writer.h"
 
 struct cosign {
-	struct writer_job job;
-	struct MHD_Connection *conn;
+	struct write_request wr; /* first: the writer's view */
 	uint64_t size;
 	char witness[ELOG_NAME_MAX + 1];
 	char *line;
 	size_t line_len;
-	int done;
-	int rc;
-	elog_err_t err;
 };
 
 static void cosign_free(void *p)
 {
 	struct cosign *c = p;
 	free(c->line);
+	write_request_clear(&c->wr);
 	free(c);
 }
 
@@ -45,18 +41,6 @@ static int run(struct writer_job *job, elog_store *w, elog_err_t *err)
 	struct cosign *c = job->ctx;
 	return elog_store_add_cosignature(w, c->size, c->witness, c->line,
 					  c->line_len, elog_now_ms(), err);
-}
-
-static void done(struct writer_job *job, int rc, const elog_err_t *err,
-		 const elog_commit *commit)
-{
-	struct cosign *c = job->ctx;
-	(void)commit;
-	c->rc = rc;
-	if (rc && err)
-		c->err = *err;
-	c->done = 1;
-	MHD_resume_connection(c->conn);
 }
 
 /* Check the body against the stored checkpoint and the witness's key. */
@@ -127,8 +111,8 @@ enum MHD_Result handle_cosignatures_post(struct request *rq)
 	int rc;
 
 	if (c) { /* resumed by the writer */
-		if (c->rc)
-			return reply_err(rq, c->rc, &c->err);
+		if (c->wr.rc)
+			return reply_err(rq, c->wr.rc, &c->wr.err);
 		return reply_json(rq, 201,
 				  json_pack("{s:I,s:s}", "size",
 					    (json_int_t)c->size, "witness",
@@ -142,19 +126,10 @@ enum MHD_Result handle_cosignatures_post(struct request *rq)
 		cosign_free(c);
 		return reply_err(rq, rc, &err);
 	}
-	c->conn = rq->conn;
-	c->job.run = run;
-	c->job.done = done;
-	c->job.ctx = c;
-	c->job.weight = 1;
+	c->wr.job.run = run;
+	c->wr.job.ctx = c;
+	c->wr.job.weight = 1;
 	rq->state = c;
 	rq->state_free = cosign_free;
-	MHD_suspend_connection(rq->conn);
-	rc = writer_submit(rq->srv->writer, &c->job, &c->err);
-	if (rc) {
-		c->rc = rc;
-		c->done = 1;
-		MHD_resume_connection(rq->conn);
-	}
-	return MHD_YES;
+	return write_submit(rq, &c->wr);
 }

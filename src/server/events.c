@@ -12,18 +12,11 @@
 #include "entry.h"
 #include "metrics.h"
 #include "rfc3339.h"
-#include "writer.h"
 
 struct ingest {
-	struct writer_job job;
-	struct MHD_Connection *conn;
+	struct write_request wr; /* first: the writer's view */
 	elog_entry *entries;
 	size_t n;
-	int done;          /* set by the writer before it resumes us */
-	int rc;
-	elog_err_t err;
-	uint64_t first, count;
-	char *checkpoint;  /* malloc'd copy of the commit's checkpoint */
 };
 
 static void ingest_free(void *p)
@@ -31,7 +24,7 @@ static void ingest_free(void *p)
 	struct ingest *in = p;
 
 	elog_entries_free(in->entries, in->n);
-	free(in->checkpoint);
+	write_request_clear(&in->wr);
 	free(in);
 }
 
@@ -50,42 +43,16 @@ static int run(struct writer_job *job, elog_store *w, elog_err_t *err)
 	return 0;
 }
 
-/* Writer thread, after the commit or its failure. */
-static void done(struct writer_job *job, int rc, const elog_err_t *err,
-		 const elog_commit *c)
-{
-	struct ingest *in = job->ctx;
-
-	in->rc = rc;
-	if (rc == 0) {
-		in->first = job->first;
-		in->count = job->count;
-		in->checkpoint = malloc(c->checkpoint_len + 1);
-		if (in->checkpoint) {
-			memcpy(in->checkpoint, c->checkpoint,
-			       c->checkpoint_len);
-			in->checkpoint[c->checkpoint_len] = '\0';
-		} else {
-			in->rc = elog_fail(&in->err, ELOG_NOMEM, -1, NULL,
-					   "out of memory");
-		}
-	} else if (err) {
-		in->err = *err;
-	}
-	in->done = 1;
-	MHD_resume_connection(in->conn);
-}
-
 static enum MHD_Result answer(struct request *rq, struct ingest *in)
 {
-	if (in->rc)
-		return reply_err(rq, in->rc, &in->err);
-	metrics_events(in->count);
+	if (in->wr.rc)
+		return reply_err(rq, in->wr.rc, &in->wr.err);
+	metrics_events(in->wr.job.count);
 	return reply_json(rq, 201,
 			  json_pack("{s:I,s:I,s:s}", "first",
-				    (json_int_t)in->first, "count",
-				    (json_int_t)in->count, "checkpoint",
-				    in->checkpoint));
+				    (json_int_t)in->wr.job.first, "count",
+				    (json_int_t)in->wr.job.count, "checkpoint",
+				    in->wr.checkpoint));
 }
 
 enum MHD_Result handle_events_post(struct request *rq)
@@ -116,22 +83,10 @@ enum MHD_Result handle_events_post(struct request *rq)
 		free(in);
 		return reply_err(rq, rc, &err);
 	}
-	in->conn = rq->conn;
-	in->job.run = run;
-	in->job.done = done;
-	in->job.ctx = in;
-	in->job.weight = in->n;
+	in->wr.job.run = run;
+	in->wr.job.ctx = in;
+	in->wr.job.weight = in->n;
 	rq->state = in;
 	rq->state_free = ingest_free;
-
-	/* Suspend before the writer can resume us; if the writer refuses the
-	 * job, resume at once and answer on the next call. */
-	MHD_suspend_connection(rq->conn);
-	rc = writer_submit(srv->writer, &in->job, &in->err);
-	if (rc) {
-		in->rc = rc;
-		in->done = 1;
-		MHD_resume_connection(rq->conn);
-	}
-	return MHD_YES;
+	return write_submit(rq, &in->wr);
 }

@@ -607,3 +607,50 @@ struct MHD_Daemon *http_start(struct server *srv, int fd, elog_err_t *err)
 			  "libmicrohttpd could not start (errno %d)", errno);
 	return d;
 }
+
+/* Writer thread, after the commit or its failure: keep the outcome and
+ * resume the connection. */
+static void write_done(struct writer_job *job, int rc, const elog_err_t *err,
+		       const elog_commit *c)
+{
+	struct write_request *wr = (struct write_request *)job;
+
+	wr->rc = rc;
+	if (rc == 0) {
+		wr->size = c->size;
+		wr->checkpoint = malloc(c->checkpoint_len + 1);
+		if (wr->checkpoint) {
+			memcpy(wr->checkpoint, c->checkpoint,
+			       c->checkpoint_len);
+			wr->checkpoint[c->checkpoint_len] = '\0';
+		} else {
+			wr->rc = elog_fail(&wr->err, ELOG_NOMEM, -1, NULL,
+					   "out of memory");
+		}
+	} else if (err) {
+		wr->err = *err;
+	}
+	MHD_resume_connection(wr->conn);
+}
+
+enum MHD_Result write_submit(struct request *rq, struct write_request *wr)
+{
+	int rc;
+
+	wr->conn = rq->conn;
+	wr->job.done = write_done;
+	/* Suspend before the writer can resume us. */
+	MHD_suspend_connection(rq->conn);
+	rc = writer_submit(rq->srv->writer, &wr->job, &wr->err);
+	if (rc) {
+		wr->rc = rc;
+		MHD_resume_connection(rq->conn);
+	}
+	return MHD_YES;
+}
+
+void write_request_clear(struct write_request *wr)
+{
+	free(wr->checkpoint);
+	wr->checkpoint = NULL;
+}

@@ -21,6 +21,7 @@
 #include "note.h"
 #include "store.h"
 #include "token.h"
+#include "writer.h"
 
 struct writer;
 
@@ -128,6 +129,28 @@ enum MHD_Result reply_text(struct request *rq, unsigned status,
  */
 int query_uint(struct request *rq, const char *name, uint64_t *out,
 	       elog_err_t *err);
+
+/*
+ * A change a handler hands to the writer.  The connection is suspended
+ * until the writer has committed it (or failed), then resumed: the handler
+ * is called again and finds the outcome here.  Embed it first in the
+ * handler's state; the handler sets job.run, job.ctx and job.weight.
+ */
+struct write_request {
+	struct writer_job job;
+	struct MHD_Connection *conn;
+	int rc;            /* 0 once committed */
+	elog_err_t err;
+	uint64_t size;     /* the commit's tree size */
+	char *checkpoint;  /* its signed checkpoint (malloc'd; see below) */
+};
+
+/* Queue wr and suspend rq until the writer is done with it.  If the writer
+ * refuses the job (queue full, shutting down), rq is resumed at once with
+ * wr->rc set.  Returns MHD_YES. */
+enum MHD_Result write_submit(struct request *rq, struct write_request *wr);
+/* Free what the writer left in wr. */
+void write_request_clear(struct write_request *wr);
 
 /* Start the daemon on the listening socket fd (taken). */
 struct MHD_Daemon *http_start(struct server *srv, int fd, elog_err_t *err);

@@ -19,20 +19,13 @@
 #include "metrics.h"
 #include "request.h"
 #include "rfc3339.h"
-#include "writer.h"
 
 struct lawful {
-	struct writer_job job;
-	struct MHD_Connection *conn;
+	struct write_request wr; /* first: the writer's view */
 	elog_request req;
 	elog_policy policy;
 	size_t max_records;
 	elog_outcome out;
-	int done;
-	int rc;
-	elog_err_t err;
-	uint64_t size;     /* the commit's tree size */
-	char *checkpoint;  /* malloc'd copy of the commit's checkpoint */
 };
 
 static void lawful_free(void *p)
@@ -40,7 +33,7 @@ static void lawful_free(void *p)
 	struct lawful *l = p;
 	elog_request_free(&l->req);
 	elog_outcome_free(&l->out);
-	free(l->checkpoint);
+	write_request_clear(&l->wr);
 	free(l);
 }
 
@@ -54,29 +47,6 @@ static int run(struct writer_job *job, elog_store *w, elog_err_t *err)
 				  &l->out, err);
 }
 
-/* Writer thread, after the commit or its failure. */
-static void done(struct writer_job *job, int rc, const elog_err_t *err,
-		 const elog_commit *c)
-{
-	struct lawful *l = job->ctx;
-	l->rc = rc;
-	if (rc == 0) {
-		l->size = c->size;
-		l->checkpoint = malloc(c->checkpoint_len + 1);
-		if (l->checkpoint) {
-			memcpy(l->checkpoint, c->checkpoint, c->checkpoint_len);
-			l->checkpoint[c->checkpoint_len] = '\0';
-		} else {
-			l->rc = elog_fail(&l->err, ELOG_NOMEM, -1, NULL,
-					  "out of memory");
-		}
-	} else if (err) {
-		l->err = *err;
-	}
-	l->done = 1;
-	MHD_resume_connection(l->conn);
-}
-
 static enum MHD_Result answer(struct request *rq, struct lawful *l)
 {
 	elog_store *s;
@@ -84,9 +54,9 @@ static enum MHD_Result answer(struct request *rq, struct lawful *l)
 	json_t *bundle = NULL;
 	int rc;
 
-	if (l->rc) {
+	if (l->wr.rc) {
 		metrics_lawful("failed");
-		return reply_err(rq, l->rc, &l->err);
+		return reply_err(rq, l->wr.rc, &l->wr.err);
 	}
 	if (l->out.refusal) {
 		json_t *detail = json_pack("{s:s,s:I}", "reason",
@@ -102,8 +72,8 @@ static enum MHD_Result answer(struct request *rq, struct lawful *l)
 	elog_err_clear(&err);
 	rc = http_reader(rq->srv, &s, &err);
 	if (rc == 0)
-		rc = elog_bundle_build(s, &l->out, l->checkpoint, l->size,
-				       &bundle, &err);
+		rc = elog_bundle_build(s, &l->out, l->wr.checkpoint,
+				       l->wr.size, &bundle, &err);
 	if (rc) {
 		metrics_lawful("failed");
 		return reply_err(rq, rc, &err);
@@ -144,20 +114,10 @@ enum MHD_Result handle_requests_post(struct request *rq)
 	l->policy.max_window_ms = (int64_t)srv->cfg.max_window_days * 86400000;
 	l->policy.max_subjects = (size_t)srv->cfg.max_subjects;
 	l->max_records = ELOG_MAX_RECORDS;
-	l->conn = rq->conn;
-	l->job.run = run;
-	l->job.done = done;
-	l->job.ctx = l;
-	l->job.weight = 1;
+	l->wr.job.run = run;
+	l->wr.job.ctx = l;
+	l->wr.job.weight = 1;
 	rq->state = l;
 	rq->state_free = lawful_free;
-
-	MHD_suspend_connection(rq->conn);
-	rc = writer_submit(srv->writer, &l->job, &l->err);
-	if (rc) {
-		l->rc = rc;
-		l->done = 1;
-		MHD_resume_connection(rq->conn);
-	}
-	return MHD_YES;
+	return write_submit(rq, &l->wr);
 }
