@@ -78,9 +78,12 @@ $(B)/tests/tools/%: tests/tools/%.c $(B)/libenvelog.a $(HEADERS)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(B)/libenvelog.a $(LDLIBS_ALL)
 
-$(B)/bench/%: bench/%.c $(B)/libenvelog.a $(HEADERS)
+# Every bench/NAME.c is a program; bench/lib/ is what they share.
+BENCH_LIB := $(B)/bench/lib/harness.o
+$(BENCH_LIB): bench/lib/harness.h
+$(B)/bench/%: bench/%.c $(BENCH_LIB) $(B)/libenvelog.a $(HEADERS) bench/lib/harness.h
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -o $@ $< $(B)/libenvelog.a $(LDLIBS_ALL)
+	$(CC) $(ALL_CFLAGS) -Ibench/lib -o $@ $< $(BENCH_LIB) $(B)/libenvelog.a $(LDLIBS_ALL)
 
 # Fuzzing with libFuzzer (clang).  `make fuzz` runs each target for
 # FUZZ_SECONDS on a copy of its seed corpus (tests/fuzz/corpus/<target>);
@@ -130,7 +133,7 @@ check: deps
 	@$(MAKE) --no-print-directory fuzz-build
 	@B=$(B) tests/run
 
-bench: deps all $(BENCH_BIN)
+bench: deps all $(BENCH_BIN) $(B)/tests/tools/mklog
 	@B=$(B) bench/run
 
 # First run: ./var/ with the database, the log key and two tokens (kept in

@@ -1,0 +1,102 @@
+/*
+ * harness.h — what the HTTP benchmarks share: clocks and quantiles, the
+ * machine line, child processes (envelog, envelogd, mklog, wrk), a copy of
+ * a generated log, and a wrk run with its summary.
+ *
+ * Every function that cannot go on prints "PROG: what" on stderr and exits
+ * with status 2 (h_die): a benchmark either measures or stops; it never
+ * fails on timing.  Children get only 127.0.0.1 addresses.
+ */
+#ifndef ELOG_BENCH_HARNESS_H
+#define ELOG_BENCH_HARNESS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/* The program name for diagnostics; set it first. */
+extern const char *h_prog;
+
+_Noreturn void h_die(const char *fmt, ...);
+void *h_calloc(size_t n, size_t size);
+/* Monotonic seconds. */
+double h_now(void);
+/* The q-quantile (0..1) of n values (nearest rank); sorts v. */
+double h_quantile(double *v, size_t n, double q);
+/* Parse a decimal count in 1..max into *out; -1 if it is not one. */
+int h_count(const char *s, unsigned long long max, unsigned long long *out);
+
+/* Print "machine: …" (cores, CPU model, load, date) and a note that
+ * client and server share the cores. */
+void h_machine(void);
+
+/* $B or "build": where envelog, envelogd and tests/tools/mklog are. */
+const char *h_build_dir(void);
+
+/* A fresh temporary directory into buf ($TMPDIR or /tmp). */
+void h_tmpdir(char *buf, size_t cap);
+/* Remove the directory and everything in it. */
+void h_rmtree(const char *dir);
+
+/*
+ * Run argv (argv[0] a path) with input (may be NULL) on stdin, its stdout
+ * into out[cap] (NUL-terminated, a trailing newline removed; out may be
+ * NULL), stderr to stderr_path (NULL: inherited).  Returns its exit
+ * status, or -1 if it did not exit normally.
+ */
+int h_run(char *const argv[], const char *input, char *out, size_t cap,
+	  const char *stderr_path);
+
+/*
+ * A log of n entries made by tests/tools/mklog (event i: sender
+ * "+4470000" + i % 1000, ts 1700000000000 + 1000 i ms), copied to
+ * dir/log.db with its key dir/log.key.  With $ENVELOG_BENCH_CACHE (set by
+ * bench/run) the log is made once there and copied for each program.
+ */
+void h_log(const char *dir, uint64_t n, char *db, size_t cap);
+
+typedef struct h_server {
+	pid_t pid;
+	int port;
+	char url[64];  /* http://127.0.0.1:PORT */
+} h_server;
+
+/*
+ * Start envelogd --db db --listen 127.0.0.1:<free port> --web dir/web
+ * plus extra (NULL-terminated, may be NULL), its stderr (one line per
+ * request) to dir/envelogd.log; wait until /healthz answers.
+ */
+void h_server_start(h_server *s, const char *dir, const char *db,
+		    const char *const *extra);
+/* SIGTERM and wait; returns the exit status (-1 if killed). */
+int h_server_stop(h_server *s);
+/* Peak resident set (VmHWM) and current (VmRSS) of pid, in kB; -1. */
+long h_status_kb(pid_t pid, const char *field);
+
+/* GET url with libcurl on a fresh handle; returns the status (0 on a
+ * transport error) and the body (malloc'd, may be NULL) in *body. */
+long h_get(const char *url, char **body);
+
+typedef struct h_wrk {
+	uint64_t requests;
+	double secs;
+	double rps;
+	double p50_ms, p90_ms, p99_ms, max_ms;
+	uint64_t err_connect, err_read, err_write, err_timeout;
+	uint64_t non2xx;   /* HTTP status >= 400 (wrk's errors.status) */
+} h_wrk;
+
+/*
+ * Write script (Lua; h_wrk_run appends its own done()) to dir/NAME.lua and
+ * run wrk -t threads -c conns -d secs s --latency on url.  Exits if wrk is
+ * missing or its summary cannot be read.
+ */
+void h_wrk_run(const char *dir, const char *name, const char *script,
+	       const char *url, int threads, int conns, int secs,
+	       h_wrk *out);
+/* "  LABEL  N req/s  p50 … ms  p90 … p99 … max …  errors: …" */
+void h_wrk_print(const char *label, const h_wrk *w);
+/* Sum of all wrk error counts and non-2xx answers. */
+uint64_t h_wrk_errors(const h_wrk *w);
+
+#endif
