@@ -510,6 +510,20 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 		clean_copy(rq->path, sizeof rq->path, url);
 		*con_cls = rq;
 		atomic_fetch_add(&in_flight, 1);
+		/* A reply queued in this first callback makes libmicrohttpd
+		 * close the connection after it; requests without a body are
+		 * routed on the next call, so keep-alive and pipelining work. */
+		if (rq->method == M_GET || rq->method == M_HEAD)
+			return MHD_YES;
+		rq->begun = 1;
+		return begin(rq, url);
+	}
+	if (!rq->begun) {
+		if (*upload_data_size) { /* a GET with a body: drop it */
+			*upload_data_size = 0;
+			return MHD_YES;
+		}
+		rq->begun = 1;
 		return begin(rq, url);
 	}
 	if (rq->route && rq->route->types && !rq->body_done) {

@@ -81,6 +81,7 @@ struct request {
 	size_t len, cap;
 	int too_large;             /* stopped buffering; the rest discarded */
 	int body_done;
+	int begun;                 /* begin() ran: routed, role checked */
 	/* the handler's own state, freed by state_free at completion */
 	void *state;
 	void (*state_free)(void *state);
