@@ -263,11 +263,13 @@ int elog_bundle_build(elog_store *s, const elog_outcome *o,
 		      elog_err_t *err)
 {
 	json_t *b = NULL, *records = NULL, *disc = NULL;
-	int rc;
+	int rc, began = 0;
 
 	*out = NULL;
-	if ((rc = proved_entry(s, o->seq, size, &disc, err)))
+	if ((rc = elog_store_read_begin(s, &began, err)))
 		return rc;
+	if ((rc = proved_entry(s, o->seq, size, &disc, err)))
+		goto out;
 	records = json_array();
 	if (!records) {
 		rc = elog_fail(err, ELOG_NOMEM, -1, NULL, "out of memory");
@@ -288,6 +290,7 @@ int elog_bundle_build(elog_store *s, const elog_outcome *o,
 	*out = b;
 	rc = 0;
 out:
+	elog_store_read_end(s, began);
 	json_decref(disc);
 	json_decref(records);
 	return rc;

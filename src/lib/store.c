@@ -30,6 +30,8 @@ enum stmt_id {
 	ST_COSIGS,
 	ST_INDEX_QUERY,
 	ST_LAST_CHAIN,
+	ST_BEGIN_READ,
+	ST_END_READ,
 	ST_COUNT
 };
 
@@ -65,6 +67,8 @@ static const char *const stmt_sql[ST_COUNT] = {
 			   "ts >= ?2 AND ts < ?3",
 	[ST_LAST_CHAIN] = "SELECT chain_hash FROM entry ORDER BY seq DESC "
 			  "LIMIT 1",
+	[ST_BEGIN_READ] = "BEGIN",
+	[ST_END_READ] = "COMMIT",
 };
 
 struct elog_store {
@@ -346,7 +350,10 @@ int elog_store_open(const char *path, int mode, int sync, elog_store **out,
 			goto out;
 	} else {
 		sqlite3_busy_timeout(s->db, 10000);
-		if ((rc = exec(s, "PRAGMA query_only = 1", err)))
+		/* Readers map the file: proofs read pages without a copy. */
+		if ((rc = exec(s, "PRAGMA query_only = 1; "
+				  "PRAGMA mmap_size = 1073741824",
+			       err)))
 			goto out;
 	}
 	if ((rc = elog_store_meta_get(s, "origin", s->origin,
@@ -732,26 +739,59 @@ int elog_store_hash_reader(void *ctx, int level, uint64_t index,
 	return db_fail(s, err, "reading a tree hash");
 }
 
+int elog_store_read_begin(elog_store *s, int *began, elog_err_t *err)
+{
+	sqlite3_stmt *st;
+	*began = 0;
+	if (!sqlite3_get_autocommit(s->db))
+		return 0; /* already inside a transaction */
+	if (!(st = stmt(s, ST_BEGIN_READ, err)))
+		return -ELOG_IO;
+	if (step_done(s, st, err, "starting a read"))
+		return -ELOG_IO;
+	*began = 1;
+	return 0;
+}
+
+void elog_store_read_end(elog_store *s, int began)
+{
+	sqlite3_stmt *st;
+	if (began && (st = stmt(s, ST_END_READ, NULL)))
+		step_done(s, st, NULL, "ending a read");
+}
+
 int elog_store_root(elog_store *s, uint64_t size, elog_hash *out,
 		    elog_err_t *err)
 {
-	return elog_tree_root(size, elog_store_hash_reader, s, out, err);
+	int began, rc = elog_store_read_begin(s, &began, err);
+	if (rc == 0)
+		rc = elog_tree_root(size, elog_store_hash_reader, s, out, err);
+	elog_store_read_end(s, began);
+	return rc;
 }
 
 int elog_store_prove_inclusion(elog_store *s, uint64_t index, uint64_t size,
 			       elog_hash *proof, size_t *n, elog_err_t *err)
 {
-	return elog_prove_inclusion(index, size, elog_store_hash_reader, s,
-				    proof, n, err);
+	int began, rc = elog_store_read_begin(s, &began, err);
+	if (rc == 0)
+		rc = elog_prove_inclusion(index, size, elog_store_hash_reader,
+					  s, proof, n, err);
+	elog_store_read_end(s, began);
+	return rc;
 }
 
 int elog_store_prove_consistency(elog_store *s, uint64_t old_size,
 				 uint64_t new_size, elog_hash *proof,
 				 size_t *n, elog_err_t *err)
 {
-	return elog_prove_consistency(old_size, new_size,
-				      elog_store_hash_reader, s, proof, n,
-				      err);
+	int began, rc = elog_store_read_begin(s, &began, err);
+	if (rc == 0)
+		rc = elog_prove_consistency(old_size, new_size,
+					    elog_store_hash_reader, s, proof,
+					    n, err);
+	elog_store_read_end(s, began);
+	return rc;
 }
 
 /* Append the cosignature lines stored for size to the malloc'd note. */

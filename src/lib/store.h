@@ -104,6 +104,15 @@ typedef struct elog_leaf {
 	size_t len;
 } elog_leaf;
 
+/*
+ * Run the reads that follow in one read transaction (one snapshot, and no
+ * lock and unlock per statement), unless one is already open: *began says
+ * whether this call opened it; pass it to elog_store_read_end().  Proofs
+ * and roots do this themselves.
+ */
+int elog_store_read_begin(elog_store *s, int *began, elog_err_t *err);
+void elog_store_read_end(elog_store *s, int began);
+
 /* Entry seq; NOT_FOUND if seq >= size. */
 int elog_store_leaf(elog_store *s, uint64_t seq, elog_leaf *out,
 		    elog_err_t *err);
