@@ -10,11 +10,12 @@
       DIR/bundles/rN.json, noted in DIR/requests with its subjects, window
       and the seqs of acknowledged events it must hold.  A connection that
       fails (the server was killed) is retried on a new one after a pause.
+      While DIR/pause exists the clients stay idle (see wait_while_paused).
 
   load.py check --url URL --dir SNAP --db DB --vkey VKEY --state FILE
                 --envelog BIN --proofcheck BIN
-      Run after a restart over SNAP, a copy of DIR taken while the server
-      was down.  Prints TAP-like lines "ok|DESC" or "nok|DESC|DETAIL" for
+      Run after a restart, with the clients paused, over SNAP, a copy of
+      DIR taken while the server was down.  Prints TAP-like lines "ok|DESC" or "nok|DESC|DETAIL" for
       t_crash.sh, and keeps what it has already covered in FILE.
 
 Only the Python 3 standard library; traffic only to the given URL.
@@ -104,15 +105,35 @@ class Shared:
         self.by_number = {}  # number -> [seq] of acknowledged events
 
 
+def wait_while_paused(a, who, deadline):
+    """While DIR/pause exists (it holds a round number), stay idle and say
+    so in DIR/paused.WHO, so that the checks see a log nobody writes to."""
+    said = None
+    while time.time() < deadline and not os.path.exists(a.dir + "/stop"):
+        try:
+            with open(a.dir + "/pause") as f:
+                r = f.read()
+        except FileNotFoundError:
+            return
+        if r != said:
+            with open("%s/paused.%s.tmp" % (a.dir, who), "w") as f:
+                f.write(r)
+            os.rename("%s/paused.%s.tmp" % (a.dir, who),
+                      "%s/paused.%s" % (a.dir, who))
+            said = r
+        time.sleep(0.01)
+
+
 def ingest(a, k, shared, deadline):
     conn = Conn(a.url)
     hdrs = {"Authorization": "Bearer " + a.ingest,
             "Content-Type": "application/json"}
     now = int(time.time() * 1000)
     for j in range(100000):
+        wait_while_paused(a, str(k), deadline)
         if time.time() > deadline or os.path.exists(a.dir + "/stop"):
             break
-        time.sleep(random.uniform(0, 0.04))  # keeps the checks' work bounded
+        time.sleep(random.uniform(0, 0.02))  # bounds the checks' work
         evs = []
         for i in range(random.randint(1, 16)):
             evs.append({"ts": now - random.randint(0, 3600000),
@@ -153,9 +174,10 @@ def lawful(a, shared, deadline):
             "Content-Type": "text/plain"}
     os.makedirs(a.dir + "/bundles", exist_ok=True)
     for r in range(100000):
+        time.sleep(random.uniform(0.05, 0.25))
+        wait_while_paused(a, "lawful", deadline)
         if time.time() > deadline or os.path.exists(a.dir + "/stop"):
             break
-        time.sleep(random.uniform(0.05, 0.25))
         subjects = random.sample(NUMBERS, random.randint(1, 3))
         t = time.time()
         frm, to = rfc3339(t - 86400), rfc3339(t + 86400)
