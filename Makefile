@@ -128,10 +128,31 @@ deps:
 	  $$SUDO DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm; }
 	@[ -d node_modules/playwright-core ] || npm ci --no-audit --no-fund
 
+# make check: every suite (tests/run), then the unit and integration suites
+# again under SANITIZE=address,undefined (tests/sanitize); the last line
+# sums both runs, and the exit status fails if either failed.
 check: deps
 	@$(MAKE) --no-print-directory all $(UNIT_BIN) $(TOOL_BIN)
 	@$(MAKE) --no-print-directory fuzz-build
-	@B=$(B) tests/run
+	@$(MAKE) --no-print-directory san-build
+	@{ B=$(B) tests/run; echo $$? >$(B)/check.status; } | tee $(B)/check.log
+	@echo; echo "== again under SANITIZE=address,undefined"
+	@{ B=$(SAN_B) tests/sanitize; echo $$? >$(SAN_B)/check.status; } | tee $(SAN_B)/check.log
+	@echo; tail -qn 1 $(B)/check.log $(SAN_B)/check.log | \
+	  awk '{ p += $$1; f += $$3 } END { print "both runs: " p " passed, " f " failed" }'; \
+	  [ "$$(cat $(B)/check.status $(SAN_B)/check.status)" = "$$(printf '0\n0')" ]
+
+# The instrumented build (ASan and UBSan) and its test run; see
+# tests/sanitize.
+SAN_B := build-san
+.PHONY: san-build check-san
+san-build:
+	@$(MAKE) --no-print-directory SANITIZE=address,undefined B=$(SAN_B) \
+	  $(SAN_B)/envelogd $(SAN_B)/envelog \
+	  $(UNIT_SRC:tests/unit/%.c=$(SAN_B)/tests/%) \
+	  $(patsubst tests/tools/%.c,$(SAN_B)/tests/tools/%,$(wildcard tests/tools/*.c))
+check-san: deps san-build
+	@B=$(SAN_B) tests/sanitize
 
 bench: deps all $(BENCH_BIN) $(B)/tests/tools/mklog
 	@B=$(B) bench/run
