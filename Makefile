@@ -129,8 +129,9 @@ deps:
 	@[ -d node_modules/playwright-core ] || npm ci --no-audit --no-fund
 
 # make check: every suite (tests/run), then the unit and integration suites
-# again under SANITIZE=address,undefined (tests/sanitize); the last line
-# sums both runs, and the exit status fails if either failed.
+# again under SANITIZE=address,undefined (tests/sanitize); the last line,
+# "N passed, N failed", sums both runs, and the exit status fails if
+# either failed.
 check: deps
 	@$(MAKE) --no-print-directory all $(UNIT_BIN) $(TOOL_BIN)
 	@$(MAKE) --no-print-directory fuzz-build
@@ -139,7 +140,7 @@ check: deps
 	@echo; echo "== again under SANITIZE=address,undefined"
 	@{ B=$(SAN_B) tests/sanitize; echo $$? >$(SAN_B)/check.status; } | tee $(SAN_B)/check.log
 	@echo; tail -qn 1 $(B)/check.log $(SAN_B)/check.log | \
-	  awk '{ p += $$1; f += $$3 } END { print "both runs: " p " passed, " f " failed" }'; \
+	  awk '{ p += $$1; f += $$3 } END { print p " passed, " f " failed" }'; \
 	  [ "$$(cat $(B)/check.status $(SAN_B)/check.status)" = "$$(printf '0\n0')" ]
 
 # The instrumented build (ASan and UBSan) and its test run; see

@@ -190,12 +190,14 @@ int elog_verify_store(elog_store *s, elog_progress_fn progress, void *ctx,
 	elog_frontier_init(&v.f);
 	if ((rc = elog_verifier_parse(elog_store_vkey(s), &v.vk, err)))
 		return rc;
-	if ((rc = elog_store_size(s, &total, err)) || (rc = purge_bound(&v, err)))
-		return rc;
-	/* One read transaction, so the walk sees one state of the log. */
+	/* One read transaction, so the walk sees one state of the log even
+	 * while a server appends to it. */
 	if (sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
 		return elog_fail(err, ELOG_IO, -1, NULL, "cannot read: %s",
 				 sqlite3_errmsg(db));
+	if ((rc = elog_store_size(s, &total, err)) ||
+	    (rc = purge_bound(&v, err)))
+		goto out;
 	if (sqlite3_prepare_v2(db, "SELECT id, hash FROM tree_hash ORDER BY id",
 			       -1, &v.tree, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(db,
