@@ -59,6 +59,8 @@ static const char usage[] =
 	"                         (default 64)\n"
 	"  --timeout SECONDS      idle time before a connection is closed\n"
 	"                         (default 30)\n"
+	"  --request-timeout SECONDS  longest time to receive a request body,\n"
+	"                         however slowly it arrives (default 120)\n"
 	"  --queue N              entries waiting for the writer before\n"
 	"                         503 queue_full (default 200000)\n"
 	"  --max-future-ms MS     how far ahead of the clock an event's ts\n"
@@ -89,6 +91,7 @@ static void defaults(struct config *c)
 	c->max_connections = 1024;
 	c->max_per_ip = 64;
 	c->timeout = 30;
+	c->request_timeout = 120;
 	c->queue = 200000;
 	c->max_future_ms = 300000;
 	c->drain = 10;
@@ -169,6 +172,8 @@ static int apply(struct config *c, const char *name, const char *v)
 		return set_num(&c->max_per_ip, name, v, 1, 1000000);
 	if (!strcmp(name, "timeout"))
 		return set_num(&c->timeout, name, v, 1, 86400);
+	if (!strcmp(name, "request-timeout"))
+		return set_num(&c->request_timeout, name, v, 1, 86400);
 	if (!strcmp(name, "queue"))
 		return set_num(&c->queue, name, v, 1, 100000000);
 	if (!strcmp(name, "max-future-ms"))

@@ -27,6 +27,7 @@ struct config {
 	uint64_t max_connections;
 	uint64_t max_per_ip;
 	uint64_t timeout;            /* seconds of inactivity per connection */
+	uint64_t request_timeout;    /* seconds to receive a request body */
 	uint64_t queue;              /* entries waiting for the writer */
 	uint64_t max_future_ms;      /* how far ahead of the clock ts may be */
 	uint64_t drain;              /* seconds to wait for in-flight requests */

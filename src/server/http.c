@@ -526,6 +526,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 		rq->begun = 1;
 		return begin(rq, url);
 	}
+	/* Time per request is bounded: a body still arriving after
+	 * --request-timeout seconds (however slowly it trickles) ends the
+	 * connection. */
+	if (*upload_data_size &&
+	    now_us() - rq->start_us > srv->cfg.request_timeout * 1000000u)
+		return MHD_NO;
 	if (rq->route && rq->route->types && !rq->body_done) {
 		if (*upload_data_size) {
 			absorb(rq, upload_data, *upload_data_size);

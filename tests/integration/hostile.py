@@ -127,6 +127,31 @@ def cmd_slow(port, kind, n, ready):
     print("closed %d/%d answered %d" % (closed, n, answered))
 
 
+def cmd_trickle(port):
+    """A body sent one byte every 0.3 s, never idle long enough for the
+    idle timeout: the server must still end it (--request-timeout)."""
+    token = os.environ.get("INGEST", "")
+    s = connect(port)
+    s.sendall(("POST /v1/events HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+               "Authorization: Bearer %s\r\n"
+               "Content-Type: application/json\r\n"
+               "Content-Length: 100000\r\n\r\n[" % token).encode())
+    start = time.time()
+    closed = False
+    s.settimeout(0.3)
+    while time.time() - start < 12 and not closed:
+        try:
+            s.sendall(b" ")
+            if s.recv(65536) == b"":
+                closed = True
+        except socket.timeout:
+            pass
+        except OSError:
+            closed = True
+    s.close()
+    print("closed" if closed else "still open")
+
+
 def cmd_hold(port, n, ready, release, src):
     socks = [connect(port, src) for _ in range(n)]
     open(ready, "w").close()
@@ -168,6 +193,8 @@ def main(a):
         cmd_raw(int(a[1]), a[2])
     elif a[0] == "slow":
         cmd_slow(int(a[1]), a[2], int(a[3]), a[4])
+    elif a[0] == "trickle":
+        cmd_trickle(int(a[1]))
     elif a[0] == "hold":
         cmd_hold(int(a[1]), int(a[2]), a[3], a[4],
                  a[5] if len(a) > 5 else "127.0.0.1")

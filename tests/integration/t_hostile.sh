@@ -20,7 +20,7 @@ ln -s "$T/outside/secret.txt" "$T/web/link.txt"
 ln -s ../outside/secret.txt "$T/web/sub/rel.txt"
 ln -s "$T/outside" "$T/web/outdir"
 
-start_server --timeout 2 || bail "server starts"
+start_server --timeout 2 --request-timeout 4 || bail "server starts"
 post_events "a few events to start with" "$(events 5 start)"
 STATE0=$(log_state) || bail "log_state"
 
@@ -58,6 +58,11 @@ check "slow body: all 6 dropped without an answer" grep -qx 'closed 6/6 answered
 check "a chunked body that never ends: all 6 dropped without an answer" \
 	grep -qx 'closed 6/6 answered 0' "$T/slow.chunked"
 unchanged "slow clients"
+
+# ---- a body that trickles in, never idle: ended by --request-timeout ----
+check "a trickling body is cut off after the request timeout" \
+	test "$(python3 "$H" trickle "$PORT")" = closed
+unchanged "a trickling body"
 
 # ---- header floods ----
 {
