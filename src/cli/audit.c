@@ -30,6 +30,7 @@
 #include "canon.h"
 #include "checkpoint.h"
 #include "cli.h"
+#include "param.h"
 #include "entry.h"
 #include "merkle.h"
 #include "note.h"
@@ -1225,7 +1226,7 @@ int cmd_audit(int argc, char **argv)
 		{NULL, 0, NULL, 0},
 	};
 	const char *url = NULL, *vkey = NULL, *cacert = NULL, *wkey = NULL;
-	unsigned long long follow = 0, timeout = 60;
+	uint64_t follow = 0, timeout = 60;
 	struct audit au;
 	struct state st;
 	struct run r;
@@ -1252,16 +1253,16 @@ int cmd_audit(int argc, char **argv)
 		case 'w': wkey = optarg; break;
 		case 'k': au.token = optarg; break;
 		case 'f':
-			if (cli_parse_u64(optarg, &follow) || follow < 1 ||
-			    follow > 86400) {
+			if (elog_param_uint(optarg, 86400, &follow) ||
+			    follow < 1) {
 				fprintf(stderr, "envelog: audit: --follow "
 						"takes 1..86400 seconds\n");
 				return CLI_USAGE;
 			}
 			break;
 		case 't':
-			if (cli_parse_u64(optarg, &timeout) || timeout < 1 ||
-			    timeout > 3600) {
+			if (elog_param_uint(optarg, 3600, &timeout) ||
+			    timeout < 1) {
 				fprintf(stderr, "envelog: audit: --timeout "
 						"takes 1..3600 seconds\n");
 				return CLI_USAGE;
@@ -1323,7 +1324,7 @@ int cmd_audit(int argc, char **argv)
 			break;
 		if (rc == CLI_USAGE)
 			fprintf(stderr, "envelog: audit: retrying in %llu s\n",
-				follow);
+				(unsigned long long)follow);
 		run_free(&r);
 		if (!st.present) {
 			/* The state file could not be written: start over

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "param.h"
 #include "request.h"
 
 static const char usage[] =
@@ -25,7 +26,7 @@ int cmd_bundle(int argc, char **argv)
 	const char *wtext[MAX_WITNESSES];
 	elog_verifier vk, wits[MAX_WITNESSES];
 	size_t nw = 0;
-	unsigned long long minw = 0;
+	uint64_t minw = 0;
 	elog_bundle_report rep;
 	elog_err_t err;
 	char *buf = NULL, **args;
@@ -44,7 +45,7 @@ int cmd_bundle(int argc, char **argv)
 				   &args)) >= 0)
 		return rc;
 	if (strcmp(verb, "verify") != 0 || !vkey || nargs != 1 ||
-	    (minw_s && (cli_parse_u64(minw_s, &minw) || minw > MAX_WITNESSES)))
+	    (minw_s && elog_param_uint(minw_s, MAX_WITNESSES, &minw)))
 		return cli_usage(usage, 1);
 	for (size_t i = 0; i < nw; i++)
 		if (elog_verifier_parse(wtext[i], &wits[i], &err))

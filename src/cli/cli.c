@@ -158,20 +158,6 @@ int cli_load_signer(const char *path, elog_signer *out, elog_err_t *err)
 	return rc;
 }
 
-int cli_parse_u64(const char *s, unsigned long long *out)
-{
-	unsigned long long v = 0;
-	if (!s || !*s || strlen(s) > 19)
-		return -1;
-	for (const char *p = s; *p; p++) {
-		if (*p < '0' || *p > '9')
-			return -1;
-		v = v * 10 + (unsigned long long)(*p - '0');
-	}
-	*out = v;
-	return 0;
-}
-
 void cli_progress(void *ctx, uint64_t done, uint64_t total)
 {
 	const int width = 40;

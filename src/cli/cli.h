@@ -90,9 +90,6 @@ int cli_verb_options(int argc, char **argv, const cli_opt *opts,
 int cli_keygen(const char *what, const char *name, uint8_t alg,
 	       const char *out);
 
-/* Parse a non-negative decimal integer (the whole string); -1 on error. */
-int cli_parse_u64(const char *s, unsigned long long *out);
-
 /* Draw a progress bar on stderr if it is a terminal. */
 void cli_progress(void *ctx, uint64_t done, uint64_t total);
 

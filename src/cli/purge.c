@@ -5,6 +5,7 @@
 
 #include "cli.h"
 #include "entry.h"
+#include "param.h"
 #include "rfc3339.h"
 
 static const char usage[] =
@@ -16,17 +17,6 @@ static const char usage[] =
 	"pages to the file system.  Leaf hashes, chain values, tree hashes\n"
 	"and checkpoints stay, so the log still verifies.  The horizon only\n"
 	"moves forward.  Prints the purge entry's seq and counts.\n";
-
-/* Parse YYYY-MM-DD (midnight UTC) or an RFC 3339 UTC time. */
-static int parse_date(const char *s, int64_t *ms)
-{
-	char buf[40];
-	if (strlen(s) == 10) {
-		snprintf(buf, sizeof buf, "%sT00:00:00Z", s);
-		return elog_rfc3339_parse(buf, strlen(buf), 1, ms);
-	}
-	return elog_rfc3339_parse(s, strlen(s), 1, ms);
-}
 
 int cmd_purge(int argc, char **argv)
 {
@@ -57,7 +47,7 @@ int cmd_purge(int argc, char **argv)
 	rc = CLI_USAGE;
 	if (first != argc || !before_s)
 		return cli_usage(usage, 1);
-	if (parse_date(before_s, &before) != 0) {
+	if (elog_param_time(before_s, &before) != 0) {
 		fprintf(stderr, "envelog: purge: --before must be YYYY-MM-DD "
 				"or an RFC 3339 UTC time\n");
 		return CLI_USAGE;

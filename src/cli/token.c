@@ -5,6 +5,7 @@
 #include <sodium.h>
 
 #include "cli.h"
+#include "param.h"
 #include "token.h"
 
 static const char usage[] =
@@ -76,8 +77,8 @@ int cmd_token(int argc, char **argv)
 		return rc ? cli_fail("token list", &err) : CLI_OK;
 	}
 	if (strcmp(verb, "revoke") == 0 && argc == 1) {
-		unsigned long long id;
-		if (cli_parse_u64(argv[0], &id) || id > INT64_MAX) {
+		uint64_t id;
+		if (elog_param_uint(argv[0], INT64_MAX, &id)) {
 			fprintf(stderr, "envelog: token revoke: ID must be a "
 					"number from `envelog token list`\n");
 			return CLI_USAGE;
@@ -88,7 +89,7 @@ int cmd_token(int argc, char **argv)
 		elog_store_close(s);
 		if (rc)
 			return cli_fail("token revoke", &err);
-		printf("revoked %llu\n", id);
+		printf("revoked %llu\n", (unsigned long long)id);
 		return CLI_OK;
 	}
 	return cli_usage(usage, 1);

@@ -1,5 +1,11 @@
-/* checkpoint.c — GET /v1/checkpoint (the latest signed checkpoint) and
- * GET /v1/key (the log's verifier key), both text/plain. */
+/*
+ * checkpoint.c — GET /v1/checkpoint (the latest signed checkpoint) and
+ * GET /v1/key (the log's verifier key), both text/plain.
+ *
+ * GET /v1/checkpoint?size=N answers the checkpoint of that size, if the
+ * log ever signed one (404 otherwise), with the witness cosignatures it has
+ * gathered since: how the holder of a bundle gets its checkpoint cosigned.
+ */
 #include "handlers.h"
 
 #include <stdio.h>
@@ -20,8 +26,20 @@ enum MHD_Result handle_checkpoint(struct request *rq)
 
 	elog_err_clear(&err);
 	rc = http_reader(rq->srv, &s, &err);
-	if (rc == 0)
+	if (rc == 0 && MHD_lookup_connection_value(rq->conn,
+						   MHD_GET_ARGUMENT_KIND,
+						   "size")) {
+		rc = query_uint(rq, "size", &size, &err);
+		if (rc == 0)
+			rc = elog_store_checkpoint_at(s, size, &note, &len,
+						      &err);
+		if (rc == -ELOG_NOT_FOUND)
+			return reply_error(rq, ELOG_NOT_FOUND, -1, "size",
+					   "the log never signed a checkpoint "
+					   "of that size");
+	} else if (rc == 0) {
 		rc = elog_store_checkpoint_latest(s, &note, &len, &size, &err);
+	}
 	if (rc)
 		return reply_err(rq, rc, &err);
 	ret = reply_text(rq, 200, TEXT_PLAIN, note, len);

@@ -1,6 +1,8 @@
 /* config.c — defaults, config file and flags (see config.h). */
 #include "config.h"
 
+#include "param.h"
+
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
@@ -9,28 +11,6 @@
 #include <unistd.h>
 
 #include "store.h"
-
-int parse_uint(const char *s, uint64_t max, uint64_t *out)
-{
-	uint64_t v = 0;
-	size_t i;
-
-	if (!s || !*s)
-		return -1;
-	for (i = 0; s[i]; i++) {
-		unsigned d;
-		if (s[i] < '0' || s[i] > '9')
-			return -1;
-		d = (unsigned)(s[i] - '0');
-		if (v > (UINT64_MAX - d) / 10)
-			return -2;
-		v = v * 10 + d;
-	}
-	if (v > max)
-		return -2;
-	*out = v;
-	return 0;
-}
 
 static const char usage[] =
 	"usage: envelogd [options]\n"
@@ -115,7 +95,7 @@ static int set_num(uint64_t *dst, const char *name, const char *v,
 {
 	uint64_t x;
 
-	if (parse_uint(v, max, &x) != 0 || x < min) {
+	if (elog_param_uint(v, max, &x) != 0 || x < min) {
 		fprintf(stderr,
 			"envelogd: --%s: expected an integer from %llu to "
 			"%llu\n",

@@ -36,12 +36,6 @@ struct config {
 };
 
 /*
- * Parse a decimal unsigned integer (digits only, no sign or spaces) of at
- * most max.  0 ok; -1 not a number; -2 above max.
- */
-int parse_uint(const char *s, uint64_t max, uint64_t *out);
-
-/*
  * Fill cfg from defaults, the --config file if any, then argv.  Writes
  * diagnostics to stderr.  Returns 0 to run, 1 when --help was printed, 2 on
  * a usage error.

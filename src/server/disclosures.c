@@ -22,6 +22,7 @@
 #include "canon.h"
 #include "entry.h"
 #include "ledger.h"
+#include "param.h"
 #include "rfc3339.h"
 
 #define PAGE_DEFAULT 100
@@ -133,18 +134,12 @@ static int opt_time(struct request *rq, const char *name, int64_t dflt,
 {
 	const char *v = MHD_lookup_connection_value(rq->conn,
 						    MHD_GET_ARGUMENT_KIND, name);
-	char buf[40];
-	*text = v;
-	if (!v || !*v) {
-		*text = NULL;
+	*text = v && *v ? v : NULL;
+	if (!*text) {
 		*out = dflt;
 		return 0;
 	}
-	if (strlen(v) == 10) {
-		snprintf(buf, sizeof buf, "%sT00:00:00Z", v);
-		v = buf;
-	}
-	if (strlen(v) > 35 || elog_rfc3339_parse(v, strlen(v), 1, out) != 0)
+	if (elog_param_time(v, out) != 0)
 		return elog_fail(err, ELOG_INVALID_PARAMETER, -1, name,
 				 "%s must be an RFC 3339 UTC time or a date "
 				 "YYYY-MM-DD",

@@ -17,6 +17,7 @@
 
 #include "handlers.h"
 #include "metrics.h"
+#include "param.h"
 #include "rfc3339.h"
 
 static atomic_uint_fast64_t in_flight;
@@ -227,7 +228,7 @@ int query_uint(struct request *rq, const char *name, uint64_t *out,
 	if (!v || !*v)
 		return elog_fail(err, ELOG_MISSING_PARAMETER, -1, name,
 				 "the query parameter %s is missing", name);
-	rc = parse_uint(v, (uint64_t)INT64_MAX, out);
+	rc = elog_param_uint(v, (uint64_t)INT64_MAX, out);
 	if (rc == -1)
 		return elog_fail(err, ELOG_INVALID_PARAMETER, -1, name,
 				 "the query parameter %s must be a "
@@ -445,7 +446,7 @@ static enum MHD_Result begin(struct request *rq, const char *url)
 				   "unsupported Content-Type");
 	cl = MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND,
 					 MHD_HTTP_HEADER_CONTENT_LENGTH);
-	if (cl && parse_uint(cl, UINT64_MAX, &clen) == 0 &&
+	if (cl && elog_param_uint(cl, UINT64_MAX, &clen) == 0 &&
 	    clen > rq->srv->cfg.max_body)
 		return reply_error(rq, ELOG_BODY_TOO_LARGE, -1, NULL,
 				   "the request body is too large");

@@ -35,9 +35,17 @@ printf '%s\n' "$BODY" >"$T/cp"
 read -r size _ < <("$B/tests/tools/proofcheck" checkpoint "$VKEY" "$T/cp")
 check "the cosigned checkpoint still verifies with the log key" test -n "$size"
 
-# The bundle's checkpoint, as now served with its cosignature.
-jq --rawfile cp "$T/cp" '.checkpoint = $cp' "$T/bundle.json" >"$T/cosigned.json"
-check "the cosigned checkpoint is the bundle's" test "$(jq -r .checkpoint "$T/bundle.json" | head -3)" = "$(head -3 "$T/cp")"
+# The bundle's checkpoint, fetched again by its size with the
+# cosignatures it gathered since.
+bsize=$(jq -r .checkpoint "$T/bundle.json" | sed -n 2p)
+req GET "/v1/checkpoint?size=$bsize"
+check "the bundle's checkpoint is served by size" test "$STATUS" = 200
+check "it carries the witness line" grep -q '^— witness-1 ' <<<"$BODY"
+printf '%s\n' "$BODY" >"$T/bcp"
+check "its text is the bundle's checkpoint" test "$(jq -r .checkpoint "$T/bundle.json" | head -3)" = "$(head -3 "$T/bcp")"
+jq --rawfile cp "$T/bcp" '.checkpoint = $cp' "$T/bundle.json" >"$T/cosigned.json"
+expect_error "a size never signed is 404" 404 not_found GET "/v1/checkpoint?size=999999"
+expect_error "a bad size is 400" 400 invalid_parameter GET "/v1/checkpoint?size=x"
 out=$($E bundle verify --vkey "$VKEY" --witness "$W1" --min-witnesses 1 "$T/cosigned.json"); rc=$?
 check "bundle verify --min-witnesses 1 passes with the cosignature" test "$rc" -eq 0
 $E bundle verify --vkey "$VKEY" --witness "$W1" --min-witnesses 1 "$T/bundle.json" >/dev/null; rc=$?
