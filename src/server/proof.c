@@ -5,20 +5,50 @@
  */
 #include "handlers.h"
 
-static json_t *proof_array(const elog_hash *proof, size_t n)
+/*
+ * The query parameters na and nb, the thread's reader and the log's size.
+ * 0, or an error reply was queued and *ret holds its outcome.
+ */
+static int params(struct request *rq, const char *na, uint64_t *a,
+		  const char *nb, uint64_t *b, elog_store **s, uint64_t *cur,
+		  enum MHD_Result *ret)
 {
-	json_t *a = json_array();
-	char b64[ELOG_HASH_B64_LEN];
-	size_t i;
+	elog_err_t err;
+	int rc;
 
-	for (i = 0; a && i < n; i++) {
+	elog_err_clear(&err);
+	rc = query_uint(rq, na, a, &err);
+	if (rc == 0)
+		rc = query_uint(rq, nb, b, &err);
+	if (rc == 0)
+		rc = http_reader(rq->srv, s, &err);
+	if (rc == 0)
+		rc = elog_store_size(*s, cur, &err);
+	if (rc)
+		*ret = reply_err(rq, rc, &err);
+	return rc;
+}
+
+/* {"<na>":a,"<nb>":b,"proof":[b64…]} */
+static enum MHD_Result reply_proof(struct request *rq, const char *na,
+				   uint64_t a, const char *nb, uint64_t b,
+				   const elog_hash *proof, size_t n)
+{
+	json_t *arr = json_array();
+	char b64[ELOG_HASH_B64_LEN];
+
+	for (size_t i = 0; arr && i < n; i++) {
 		elog_hash_to_b64(&proof[i], b64);
-		if (json_array_append_new(a, json_string(b64)) != 0) {
-			json_decref(a);
-			return NULL;
+		if (json_array_append_new(arr, json_string(b64)) != 0) {
+			json_decref(arr);
+			arr = NULL;
 		}
 	}
-	return a;
+	if (!arr)
+		return reply_error(rq, ELOG_NOMEM, -1, NULL, NULL);
+	return reply_json(rq, 200,
+			  json_pack("{s:I,s:I,s:o}", na, (json_int_t)a, nb,
+				    (json_int_t)b, "proof", arr));
 }
 
 enum MHD_Result handle_proof_inclusion(struct request *rq)
@@ -28,20 +58,11 @@ enum MHD_Result handle_proof_inclusion(struct request *rq)
 	elog_err_t err;
 	uint64_t index, size, cur;
 	size_t n = 0;
-	json_t *a;
+	enum MHD_Result ret;
 	int rc;
 
-	elog_err_clear(&err);
-	rc = query_uint(rq, "index", &index, &err);
-	if (rc == 0)
-		rc = query_uint(rq, "size", &size, &err);
-	if (rc)
-		return reply_err(rq, rc, &err);
-	rc = http_reader(rq->srv, &s, &err);
-	if (rc == 0)
-		rc = elog_store_size(s, &cur, &err);
-	if (rc)
-		return reply_err(rq, rc, &err);
+	if (params(rq, "index", &index, "size", &size, &s, &cur, &ret))
+		return ret;
 	if (size < 1 || size > cur)
 		return reply_error(rq, ELOG_PARAMETER_OUT_OF_RANGE, -1, "size",
 				   "size must be between 1 and the size of "
@@ -49,16 +70,11 @@ enum MHD_Result handle_proof_inclusion(struct request *rq)
 	if (index >= size)
 		return reply_error(rq, ELOG_PARAMETER_OUT_OF_RANGE, -1,
 				   "index", "index must be less than size");
+	elog_err_clear(&err);
 	rc = elog_store_prove_inclusion(s, index, size, proof, &n, &err);
 	if (rc)
 		return reply_err(rq, rc, &err);
-	a = proof_array(proof, n);
-	if (!a)
-		return reply_error(rq, ELOG_NOMEM, -1, NULL, NULL);
-	return reply_json(rq, 200,
-			  json_pack("{s:I,s:I,s:o}", "index",
-				    (json_int_t)index, "size",
-				    (json_int_t)size, "proof", a));
+	return reply_proof(rq, "index", index, "size", size, proof, n);
 }
 
 enum MHD_Result handle_proof_consistency(struct request *rq)
@@ -68,38 +84,24 @@ enum MHD_Result handle_proof_consistency(struct request *rq)
 	elog_err_t err;
 	uint64_t old_size, new_size, cur;
 	size_t n = 0;
-	json_t *a;
+	enum MHD_Result ret;
 	int rc;
 
-	elog_err_clear(&err);
-	rc = query_uint(rq, "old", &old_size, &err);
-	if (rc == 0)
-		rc = query_uint(rq, "new", &new_size, &err);
-	if (rc)
-		return reply_err(rq, rc, &err);
+	if (params(rq, "old", &old_size, "new", &new_size, &s, &cur, &ret))
+		return ret;
 	if (new_size < old_size)
 		return reply_error(rq, ELOG_INVALID_RANGE, -1, "new",
 				   "new must not be less than old");
-	rc = http_reader(rq->srv, &s, &err);
-	if (rc == 0)
-		rc = elog_store_size(s, &cur, &err);
-	if (rc)
-		return reply_err(rq, rc, &err);
 	if (old_size < 1)
 		return reply_error(rq, ELOG_PARAMETER_OUT_OF_RANGE, -1, "old",
 				   "old must be at least 1");
 	if (new_size > cur)
 		return reply_error(rq, ELOG_PARAMETER_OUT_OF_RANGE, -1, "new",
 				   "new is beyond the size of the log");
+	elog_err_clear(&err);
 	rc = elog_store_prove_consistency(s, old_size, new_size, proof, &n,
 					  &err);
 	if (rc)
 		return reply_err(rq, rc, &err);
-	a = proof_array(proof, n);
-	if (!a)
-		return reply_error(rq, ELOG_NOMEM, -1, NULL, NULL);
-	return reply_json(rq, 200,
-			  json_pack("{s:I,s:I,s:o}", "old",
-				    (json_int_t)old_size, "new",
-				    (json_int_t)new_size, "proof", a));
+	return reply_proof(rq, "old", old_size, "new", new_size, proof, n);
 }

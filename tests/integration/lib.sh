@@ -10,7 +10,7 @@
 #   expect_error DESC STATUS CODE METHOD PATH [CURL ARGS…]
 #   post_events DESC BODY [CONTENT-TYPE]  201 expected; sets $FIRST $COUNT
 #   log_state               "SIZE ROOT" of the verified latest checkpoint
-#   ok/nok/check            TAP lines; finish prints a summary status
+#   ok/nok/check/bail/finish   TAP lines (tap.sh)
 set -u
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 B=${B:-build}
@@ -21,7 +21,7 @@ SRV_PID=
 SRV_RC=
 PORT=
 URL=
-n=0 fails=0
+. tests/integration/tap.sh
 
 cleanup() {
 	if [ -n "$SRV_PID" ]; then
@@ -33,17 +33,6 @@ cleanup() {
 trap cleanup EXIT
 [ -n "${KEEP:-}" ] && trap - EXIT
 
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-nok() {
-	n=$((n + 1)); fails=$((fails + 1)); echo "not ok $n - $1"; shift
-	local l; for l in "$@"; do echo "# $l"; done
-}
-check() { # DESC COMMAND…
-	local d=$1; shift
-	if "$@" >/dev/null; then ok "$d"; else nok "$d"; fi
-}
-finish() { [ "$fails" -eq 0 ]; exit $?; }
-bail() { echo "not ok $((n + 1)) - $1"; exit 1; }
 
 for tool in "$B/envelog" "$B/envelogd" "$B/tests/tools/proofcheck"; do
 	[ -x "$tool" ] || bail "$tool is not built (make all $B/tests/tools/proofcheck)"

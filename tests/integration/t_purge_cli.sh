@@ -7,10 +7,7 @@ cd "$(dirname "$0")/../.."
 B=${B:-build}
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
-n=0 fails=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-nok() { n=$((n + 1)); fails=$((fails + 1)); echo "not ok $n - $1"; shift; for l in "$@"; do echo "# $l"; done; }
-check() { local d=$1; shift; if "$@"; then ok "$d"; else nok "$d"; fi; }
+. tests/integration/tap.sh
 
 db=$T/log.db
 $B/tests/tools/mklog "$db" 1000 100 >/dev/null || { echo "not ok 1 - mklog"; exit 1; }
