@@ -15,7 +15,6 @@
 #include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1212,20 +1211,8 @@ static int compare(int argc, char **argv);
 
 int cmd_audit(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{"url", required_argument, NULL, 'u'},
-		{"vkey", required_argument, NULL, 'v'},
-		{"state", required_argument, NULL, 's'},
-		{"json", no_argument, NULL, 'j'},
-		{"follow", required_argument, NULL, 'f'},
-		{"cacert", required_argument, NULL, 'c'},
-		{"timeout", required_argument, NULL, 't'},
-		{"cosign", required_argument, NULL, 'w'},
-		{"token", required_argument, NULL, 'k'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
-	};
 	const char *url = NULL, *vkey = NULL, *cacert = NULL, *wkey = NULL;
+	const char *follow_s = NULL, *timeout_s = NULL;
 	uint64_t follow = 0, timeout = 60;
 	struct audit au;
 	struct state st;
@@ -1233,7 +1220,19 @@ int cmd_audit(int argc, char **argv)
 	elog_signer witness;
 	elog_err_t err;
 	char vtext[ELOG_KEY_TEXT_MAX];
-	int c, rc = CLI_USAGE, curl_up = 0;
+	int first, rc = CLI_USAGE, curl_up = 0;
+	const cli_opt opts[] = {
+		{.name = "url", .value = &url},
+		{.name = "vkey", .value = &vkey},
+		{.name = "state", .value = &au.state_path},
+		{.name = "json", .flag = &au.json},
+		{.name = "follow", .value = &follow_s},
+		{.name = "cacert", .value = &cacert},
+		{.name = "timeout", .value = &timeout_s},
+		{.name = "cosign", .value = &wkey},
+		{.name = "token", .value = &au.token},
+		{.name = NULL},
+	};
 
 	if (argc >= 2 && strcmp(argv[1], "compare") == 0)
 		return compare(argc - 1, argv + 1);
@@ -1242,37 +1241,22 @@ int cmd_audit(int argc, char **argv)
 	memset(&r, 0, sizeof r);
 	memset(&witness, 0, sizeof witness);
 	elog_err_clear(&err);
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 'u': url = optarg; break;
-		case 'v': vkey = optarg; break;
-		case 's': au.state_path = optarg; break;
-		case 'j': au.json = 1; break;
-		case 'c': cacert = optarg; break;
-		case 'w': wkey = optarg; break;
-		case 'k': au.token = optarg; break;
-		case 'f':
-			if (elog_param_uint(optarg, 86400, &follow) ||
-			    follow < 1) {
-				fprintf(stderr, "envelog: audit: --follow "
-						"takes 1..86400 seconds\n");
-				return CLI_USAGE;
-			}
-			break;
-		case 't':
-			if (elog_param_uint(optarg, 3600, &timeout) ||
-			    timeout < 1) {
-				fprintf(stderr, "envelog: audit: --timeout "
-						"takes 1..3600 seconds\n");
-				return CLI_USAGE;
-			}
-			break;
-		case 'h': return cli_usage(usage, 0);
-		default: return cli_usage(usage, 1);
-		}
+	if ((rc = cli_options(argc, argv, opts, usage, &first)) >= 0)
+		return rc;
+	rc = CLI_USAGE;
+	if (follow_s && (elog_param_uint(follow_s, 86400, &follow) ||
+			 follow < 1)) {
+		fprintf(stderr, "envelog: audit: --follow takes 1..86400 "
+				"seconds\n");
+		return CLI_USAGE;
 	}
-	if (optind != argc || !url || !vkey || !au.state_path)
+	if (timeout_s && (elog_param_uint(timeout_s, 3600, &timeout) ||
+			  timeout < 1)) {
+		fprintf(stderr, "envelog: audit: --timeout takes 1..3600 "
+				"seconds\n");
+		return CLI_USAGE;
+	}
+	if (first != argc || !url || !vkey || !au.state_path)
 		return cli_usage(usage, 1);
 	if (!au.token)
 		au.token = getenv("ENVELOG_TOKEN");
@@ -1371,14 +1355,6 @@ static const char compare_usage[] =
 
 static int compare(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{"url", required_argument, NULL, 'u'},
-		{"vkey", required_argument, NULL, 'v'},
-		{"cacert", required_argument, NULL, 'c'},
-		{"json", no_argument, NULL, 'j'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
-	};
 	const char *url = NULL, *vkey = NULL, *cacert = NULL;
 	struct state sa, sb;
 	const struct state *lo, *hi;
@@ -1387,44 +1363,43 @@ static int compare(int argc, char **argv)
 	elog_verifier pin;
 	elog_err_t err;
 	char vtext[ELOG_KEY_TEXT_MAX], path_lo[16], path_hi[16];
-	int c, json = 0, rc = CLI_USAGE, curl_up = 0;
+	int first, json = 0, rc = CLI_USAGE, curl_up = 0;
+	const cli_opt opts[] = {
+		{.name = "url", .value = &url},
+		{.name = "vkey", .value = &vkey},
+		{.name = "cacert", .value = &cacert},
+		{.name = "json", .flag = &json},
+		{.name = NULL},
+	};
 
 	memset(&sa, 0, sizeof sa);
 	memset(&sb, 0, sizeof sb);
 	memset(&h, 0, sizeof h);
 	memset(&r, 0, sizeof r);
 	elog_err_clear(&err);
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 'u': url = optarg; break;
-		case 'v': vkey = optarg; break;
-		case 'c': cacert = optarg; break;
-		case 'j': json = 1; break;
-		case 'h': return cli_usage(compare_usage, 0);
-		default: return cli_usage(compare_usage, 1);
-		}
-	}
-	if (argc - optind != 2)
+	if ((rc = cli_options(argc, argv, opts, compare_usage, &first)) >= 0)
+		return rc;
+	rc = CLI_USAGE;
+	if (argc - first != 2)
 		return cli_usage(compare_usage, 1);
 	if (vkey && load_vkey(vkey, &pin, vtext, sizeof vtext, &err))
 		return cli_fail("audit compare: --vkey", &err);
-	if (state_load(argv[optind], vkey ? &pin : NULL, &sa, &err)) {
+	if (state_load(argv[first], vkey ? &pin : NULL, &sa, &err)) {
 		rc = cli_fail("audit compare", &err);
 		goto out;
 	}
 	if (!sa.present) {
 		fprintf(stderr, "envelog: audit compare: %s does not exist\n",
-			argv[optind]);
+			argv[first]);
 		goto out;
 	}
-	if (state_load(argv[optind + 1], &sa.vk, &sb, &err)) {
+	if (state_load(argv[first + 1], &sa.vk, &sb, &err)) {
 		rc = cli_fail("audit compare", &err);
 		goto out;
 	}
 	if (!sb.present) {
 		fprintf(stderr, "envelog: audit compare: %s does not exist\n",
-			argv[optind + 1]);
+			argv[first + 1]);
 		goto out;
 	}
 	lo = sa.fr.size <= sb.fr.size ? &sa : &sb;
