@@ -31,7 +31,6 @@
 
 #include <curl/curl.h>
 #include <jansson.h>
-#include <sodium.h>
 #include <sqlite3.h>
 
 #include "checkpoint.h"
@@ -44,18 +43,6 @@
 #define ORIGIN "bench.example/log"
 
 static uint64_t rng = 0x2545f4914f6cdd1dULL;
-static uint64_t rnd(void)
-{
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return rng;
-}
-
-static const char *const types[] = {"message", "message", "message",
-				    "message", "media",   "voice",
-				    "call",    "group_message", "receipt",
-				    "status"};
 
 struct body {
 	char *p;
@@ -77,18 +64,22 @@ static struct body *generate(size_t n, size_t batch, size_t *nbodies)
 			size_t e = k * batch + i;
 			char dev[32] = "";
 			int w;
+			unsigned long long sender, recipient, size;
+			const char *type;
 			if (e % 3 == 0)
 				snprintf(dev, sizeof dev, ",\"device\":\"dev-%d\"",
-					 (int)(rnd() % 4));
+					 (int)(h_rand(&rng) % 4));
+			/* drawn last field first: the bodies of earlier runs */
+			size = h_rand(&rng) % 5000000;
+			type = h_event_type(h_rand(&rng));
+			recipient = h_rand(&rng) % 100000;
+			sender = h_rand(&rng) % 100000;
 			w = snprintf(p + len, cap - len,
 				     "%s{\"ts\":%lld,\"sender\":\"+4477%08llu\","
 				     "\"recipient\":\"+4477%08llu\",\"type\":"
 				     "\"%s\",\"size\":%llu%s}",
 				     i ? "," : "", (long long)(t0 + (int64_t)e / 20),
-				     (unsigned long long)(rnd() % 100000),
-				     (unsigned long long)(rnd() % 100000),
-				     types[rnd() % (sizeof types / sizeof *types)],
-				     (unsigned long long)(rnd() % 5000000), dev);
+				     sender, recipient, type, size, dev);
 			if (w < 0 || (size_t)w >= cap - len - 1)
 				h_die("body buffer too small");
 			len += (size_t)w;
@@ -138,32 +129,17 @@ static size_t keep(char *p, size_t size, size_t n, void *ctx)
 static void *client(void *arg)
 {
 	struct run *r = arg;
-	CURL *c = curl_easy_init();
 	struct resp resp;
+	CURL *c = h_post_handle(r->url, r->hdrs, 120L, keep, &resp);
 
-	if (!c)
-		h_die("curl_easy_init");
-	curl_easy_setopt(c, CURLOPT_URL, r->url);
-	curl_easy_setopt(c, CURLOPT_HTTPHEADER, r->hdrs);
-	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT, 120L);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, keep);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, &resp);
 	for (;;) {
 		size_t k = atomic_fetch_add(&r->next, 1), slot;
-		long status = 0;
-		double t;
+		long status;
 		if (k >= r->nbodies)
 			break;
 		resp.len = 0;
 		resp.buf[0] = '\0';
-		curl_easy_setopt(c, CURLOPT_POSTFIELDS, r->bodies[k].p);
-		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE,
-				 (curl_off_t)r->bodies[k].len);
-		t = h_now();
-		if (curl_easy_perform(c) == CURLE_OK)
-			curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-		r->lat[k] = h_now() - t;
+		status = h_post(c, r->bodies[k].p, r->bodies[k].len, &r->lat[k]);
 		slot = atomic_fetch_add(&r->done, 1);
 		r->done_t[slot] = h_now();
 		r->done_n[slot] = r->bodies[k].n;
@@ -221,23 +197,6 @@ struct rows {
 	elog_hash *tree;
 };
 
-static sqlite3_stmt *prep(sqlite3 *db, const char *sql)
-{
-	sqlite3_stmt *st = NULL;
-
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
-		h_die("%s: %s", sql, sqlite3_errmsg(db));
-	return st;
-}
-
-static void exec_sql(sqlite3 *db, const char *sql)
-{
-	char *msg = NULL;
-
-	if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK)
-		h_die("%s: %s", sql, msg ? msg : "?");
-}
-
 static size_t count_rows(sqlite3 *db, const char *table)
 {
 	char sql[128];
@@ -245,7 +204,7 @@ static size_t count_rows(sqlite3 *db, const char *table)
 	size_t n;
 
 	snprintf(sql, sizeof sql, "SELECT count(*) FROM %s", table);
-	st = prep(db, sql);
+	st = h_prepare(db, sql, 0);
 	if (sqlite3_step(st) != SQLITE_ROW)
 		h_die("count %s", table);
 	n = (size_t)sqlite3_column_int64(st, 0);
@@ -275,8 +234,8 @@ static void load_rows(const char *db, struct rows *r)
 	r->kind = h_calloc(r->nentry, sizeof *r->kind);
 	r->leaf = h_calloc(r->nentry, sizeof *r->leaf);
 	r->chain = h_calloc(r->nentry, sizeof *r->chain);
-	st = prep(h, "SELECT kind, leaf_hash, chain_hash FROM entry "
-		     "ORDER BY seq");
+	st = h_prepare(h, "SELECT kind, leaf_hash, chain_hash FROM entry "
+			  "ORDER BY seq", 0);
 	for (i = 0; i < r->nentry && sqlite3_step(st) == SQLITE_ROW; i++) {
 		r->kind[i] = sqlite3_column_int(st, 0);
 		blob32(st, 1, &r->leaf[i]);
@@ -287,7 +246,8 @@ static void load_rows(const char *db, struct rows *r)
 	r->data_ts = h_calloc(r->ndata, sizeof *r->data_ts);
 	r->data = h_calloc(r->ndata, sizeof *r->data);
 	r->data_len = h_calloc(r->ndata, sizeof *r->data_len);
-	st = prep(h, "SELECT seq, ts, data FROM event_data ORDER BY seq");
+	st = h_prepare(h, "SELECT seq, ts, data FROM event_data ORDER BY seq",
+		       0);
 	for (i = 0; i < r->ndata && sqlite3_step(st) == SQLITE_ROW; i++) {
 		int len = sqlite3_column_bytes(st, 2);
 		r->data_seq[i] = (uint64_t)sqlite3_column_int64(st, 0);
@@ -300,7 +260,8 @@ static void load_rows(const char *db, struct rows *r)
 	r->ix_party = h_calloc(r->nindex, sizeof *r->ix_party);
 	r->ix_ts = h_calloc(r->nindex, sizeof *r->ix_ts);
 	r->ix_seq = h_calloc(r->nindex, sizeof *r->ix_seq);
-	st = prep(h, "SELECT party, ts, seq FROM event_index ORDER BY seq");
+	st = h_prepare(h, "SELECT party, ts, seq FROM event_index ORDER BY seq",
+		       0);
 	for (i = 0; i < r->nindex && sqlite3_step(st) == SQLITE_ROW; i++) {
 		r->ix_party[i] = sqlite3_column_int64(st, 0);
 		r->ix_ts[i] = sqlite3_column_int64(st, 1);
@@ -309,7 +270,7 @@ static void load_rows(const char *db, struct rows *r)
 	sqlite3_finalize(st);
 	r->tree_id = h_calloc(r->ntree, sizeof *r->tree_id);
 	r->tree = h_calloc(r->ntree, sizeof *r->tree);
-	st = prep(h, "SELECT id, hash FROM tree_hash ORDER BY id");
+	st = h_prepare(h, "SELECT id, hash FROM tree_hash ORDER BY id", 0);
 	for (i = 0; i < r->ntree && sqlite3_step(st) == SQLITE_ROW; i++) {
 		r->tree_id[i] = (uint64_t)sqlite3_column_int64(st, 0);
 		blob32(st, 1, &r->tree[i]);
@@ -324,19 +285,11 @@ static void sign_checkpoints(const char *db, const char *keyfile,
 			     size_t **lens, elog_hash **roots)
 {
 	size_t nb = (n + batch - 1) / batch;
-	char text[ELOG_KEY_TEXT_MAX + 2];
 	elog_store *s = NULL;
 	elog_signer sk;
 	elog_err_t err;
-	FILE *f = fopen(keyfile, "r");
 
-	if (!f || !fgets(text, sizeof text, f))
-		h_die("cannot read %s", keyfile);
-	fclose(f);
-	text[strcspn(text, "\n")] = '\0';
-	if (elog_signer_parse(text, &sk, &err))
-		h_die("key: %s", err.msg);
-	sodium_memzero(text, sizeof text);
+	h_read_signer(keyfile, &sk);
 	if (elog_store_open(db, ELOG_STORE_READ, ELOG_SYNC_FULL, &s, &err))
 		h_die("open: %s", err.msg);
 	*notes = h_calloc(nb, sizeof **notes);
@@ -358,52 +311,43 @@ static void sign_checkpoints(const char *db, const char *keyfile,
 	elog_signer_wipe(&sk);
 }
 
-static void step(sqlite3 *db, sqlite3_stmt *st)
-{
-	if (sqlite3_step(st) != SQLITE_DONE)
-		h_die("insert: %s", sqlite3_errmsg(db));
-	sqlite3_reset(st);
-}
-
 /* Write the rows, one transaction per batch; fills lat[], done_t[]. */
 static double run_raw(const struct rows *r, const char *path,
 		      const char *vkey, int sync, size_t batch, char **notes,
 		      const size_t *lens, const elog_hash *roots, double *lat,
 		      double *done_t, double *t0)
 {
-	sqlite3 *h = NULL;
+	sqlite3 *h = h_raw_open(path, ORIGIN, vkey, sync);
 	sqlite3_stmt *ins_entry, *ins_data, *ins_index, *ins_tree, *ins_cp;
 	size_t di = 0, xi = 0, ti = 0, nb = (r->nentry + batch - 1) / batch;
-	elog_err_t err;
 	double total = 0;
 
-	if (elog_store_create(path, ORIGIN, vkey, &err))
-		h_die("create: %s", err.msg);
-	if (sqlite3_open_v2(path, &h, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
-			    NULL) != SQLITE_OK)
-		h_die("open %s", path);
-	/* The store's pragmas (store.c configure()). */
-	exec_sql(h, "PRAGMA journal_mode = WAL");
-	exec_sql(h, sync == ELOG_SYNC_NORMAL ? "PRAGMA synchronous = NORMAL"
-					     : "PRAGMA synchronous = FULL");
-	exec_sql(h, "PRAGMA foreign_keys = OFF; PRAGMA temp_store = MEMORY; "
-		    "PRAGMA cache_size = -65536");
-	ins_entry = prep(h, "INSERT INTO entry(seq, kind, ts, data, leaf_hash, "
-			    "chain_hash) VALUES (?1, ?2, NULL, NULL, ?3, ?4)");
-	ins_data = prep(h, "INSERT INTO event_data(seq, ts, data) VALUES "
-			   "(?1, ?2, ?3)");
-	ins_index = prep(h, "INSERT INTO event_index(party, ts, seq) VALUES "
-			    "(?1, ?2, ?3)");
-	ins_tree = prep(h, "INSERT INTO tree_hash(id, hash) VALUES (?1, ?2)");
-	ins_cp = prep(h, "INSERT INTO checkpoint(size, root, note, created) "
-			 "VALUES (?1, ?2, ?3, ?4)");
+	ins_entry = h_prepare(h,
+			      "INSERT INTO entry(seq, kind, ts, data, leaf_hash, "
+			      "chain_hash) VALUES (?1, ?2, NULL, NULL, ?3, ?4)",
+			      0);
+	ins_data = h_prepare(h,
+			     "INSERT INTO event_data(seq, ts, data) VALUES "
+			     "(?1, ?2, ?3)",
+			     0);
+	ins_index = h_prepare(h,
+			      "INSERT INTO event_index(party, ts, seq) VALUES "
+			      "(?1, ?2, ?3)",
+			      0);
+	ins_tree = h_prepare(h,
+			     "INSERT INTO tree_hash(id, hash) VALUES (?1, ?2)",
+			     0);
+	ins_cp = h_prepare(h,
+			   "INSERT INTO checkpoint(size, root, note, created) "
+			   "VALUES (?1, ?2, ?3, ?4)",
+			   0);
 	*t0 = h_now();
 	for (size_t b = 0; b < nb; b++) {
 		size_t lo = b * batch,
 		       hi = lo + batch < r->nentry ? lo + batch : r->nentry;
 		uint64_t tree_end = elog_stored_hash_index(0, hi);
 		double t = h_now();
-		exec_sql(h, "BEGIN IMMEDIATE");
+		h_exec(h, "BEGIN IMMEDIATE");
 		for (size_t i = lo; i < hi; i++) {
 			sqlite3_bind_int64(ins_entry, 1, (sqlite3_int64)i);
 			sqlite3_bind_int(ins_entry, 2, r->kind[i]);
@@ -411,7 +355,7 @@ static double run_raw(const struct rows *r, const char *path,
 					  ELOG_HASH_LEN, SQLITE_STATIC);
 			sqlite3_bind_blob(ins_entry, 4, r->chain[i].b,
 					  ELOG_HASH_LEN, SQLITE_STATIC);
-			step(h, ins_entry);
+			h_insert(h, ins_entry);
 		}
 		for (; di < r->ndata && r->data_seq[di] < hi; di++) {
 			sqlite3_bind_int64(ins_data, 1,
@@ -419,21 +363,21 @@ static double run_raw(const struct rows *r, const char *path,
 			sqlite3_bind_int64(ins_data, 2, r->data_ts[di]);
 			sqlite3_bind_blob(ins_data, 3, r->data[di],
 					  r->data_len[di], SQLITE_STATIC);
-			step(h, ins_data);
+			h_insert(h, ins_data);
 		}
 		for (; xi < r->nindex && r->ix_seq[xi] < hi; xi++) {
 			sqlite3_bind_int64(ins_index, 1, r->ix_party[xi]);
 			sqlite3_bind_int64(ins_index, 2, r->ix_ts[xi]);
 			sqlite3_bind_int64(ins_index, 3,
 					   (sqlite3_int64)r->ix_seq[xi]);
-			step(h, ins_index);
+			h_insert(h, ins_index);
 		}
 		for (; ti < r->ntree && r->tree_id[ti] < tree_end; ti++) {
 			sqlite3_bind_int64(ins_tree, 1,
 					   (sqlite3_int64)r->tree_id[ti]);
 			sqlite3_bind_blob(ins_tree, 2, r->tree[ti].b,
 					  ELOG_HASH_LEN, SQLITE_STATIC);
-			step(h, ins_tree);
+			h_insert(h, ins_tree);
 		}
 		sqlite3_bind_int64(ins_cp, 1, (sqlite3_int64)hi);
 		sqlite3_bind_blob(ins_cp, 2, roots[b].b, ELOG_HASH_LEN,
@@ -441,8 +385,8 @@ static double run_raw(const struct rows *r, const char *path,
 		sqlite3_bind_text(ins_cp, 3, notes[b], (int)lens[b],
 				  SQLITE_STATIC);
 		sqlite3_bind_int64(ins_cp, 4, elog_now_ms());
-		step(h, ins_cp);
-		exec_sql(h, "COMMIT");
+		h_insert(h, ins_cp);
+		h_exec(h, "COMMIT");
 		done_t[b] = h_now();
 		lat[b] = done_t[b] - t;
 		total += lat[b];
@@ -470,7 +414,7 @@ int main(int argc, char **argv)
 			   window = 100000;
 	int sync = ELOG_SYNC_FULL, raw = 1;
 	char dir[1024], db[2048], keyfile[2048], rawdb[2048], url[128];
-	char vkey[ELOG_KEY_TEXT_MAX + 8], token[256], auth[300];
+	char vkey[ELOG_KEY_TEXT_MAX + 8], token[256];
 	char envelog[1024], cpu[64];
 	struct run r;
 	pthread_t th[64];
@@ -512,11 +456,7 @@ int main(int argc, char **argv)
 		}
 		i++;
 	}
-	if (sodium_init() < 0 || curl_global_init(CURL_GLOBAL_DEFAULT) != 0)
-		h_die("library initialisation");
-
-	h_machine();
-	h_tmpdir(dir, sizeof dir);
+	h_begin(dir, sizeof dir);
 	snprintf(db, sizeof db, "%s/ingest.db", dir);
 	snprintf(keyfile, sizeof keyfile, "%s/ingest.key", dir);
 	snprintf(rawdb, sizeof rawdb, "%s/raw.db", dir);
@@ -530,10 +470,8 @@ int main(int argc, char **argv)
 		    h_run(tok, NULL, token, sizeof token, "/dev/null") != 0)
 			h_die("envelog init / token add failed");
 	}
-	snprintf(auth, sizeof auth, "Authorization: Bearer %s", token);
-	sodium_memzero(token, sizeof token);
-
 	memset(&r, 0, sizeof r);
+	r.hdrs = h_auth_headers(token, sizeof token, "application/json");
 	t0 = h_now();
 	r.bodies = generate((size_t)n, (size_t)batch, &r.nbodies);
 	{
@@ -548,10 +486,6 @@ int main(int argc, char **argv)
 	r.done_t = h_calloc(r.nbodies, sizeof *r.done_t);
 	r.done_n = h_calloc(r.nbodies, sizeof *r.done_n);
 	r.lat = h_calloc(r.nbodies, sizeof *r.lat);
-	r.hdrs = curl_slist_append(NULL, auth);
-	r.hdrs = curl_slist_append(r.hdrs, "Content-Type: application/json");
-	r.hdrs = curl_slist_append(r.hdrs, "Expect:");
-	sodium_memzero(auth, sizeof auth);
 
 	{
 		const char *extra[] = {"--sync",
@@ -674,7 +608,6 @@ int main(int argc, char **argv)
 	curl_slist_free_all(r.hdrs);
 	for (size_t k = 0; k < r.nbodies; k++)
 		free(r.bodies[k].p);
-	h_rmtree(dir);
-	curl_global_cleanup();
+	h_end(dir);
 	return 0;
 }

@@ -28,7 +28,6 @@
 
 #include <curl/curl.h>
 #include <jansson.h>
-#include <sodium.h>
 #include <sqlite3.h>
 
 #include "harness.h"
@@ -94,14 +93,14 @@ int main(int argc, char **argv)
 {
 	unsigned long long n = 1000000, reqs = 200;
 	char dir[1024], db[2048], nca_key[2048], envelog[1024], url[160];
-	char vk[ELOG_KEY_TEXT_MAX + 8], token[256], auth[300], text[1024];
+	char vk[ELOG_KEY_TEXT_MAX + 8], token[256], text[1024];
 	char from_s[32], to_s[32];
 	size_t total, nwant_max = 0;
 	uint64_t i0, span, *want;
 	char **notes;
 	size_t *note_len;
 	double *lat;
-	struct curl_slist *hdrs = NULL;
+	struct curl_slist *hdrs;
 	elog_signer sk;
 	elog_err_t err;
 	h_server srv;
@@ -125,12 +124,9 @@ int main(int argc, char **argv)
 		}
 		i++;
 	}
-	if (sodium_init() < 0 || curl_global_init(CURL_GLOBAL_DEFAULT) != 0)
-		h_die("library initialisation");
 	total = (size_t)reqs + WARMUP;
 
-	h_machine();
-	h_tmpdir(dir, sizeof dir);
+	h_begin(dir, sizeof dir);
 	h_log(dir, n, db, sizeof db);
 	snprintf(envelog, sizeof envelog, "%s/envelog", h_build_dir());
 	snprintf(nca_key, sizeof nca_key, "%s/nca.key", dir);
@@ -147,17 +143,7 @@ int main(int argc, char **argv)
 			h_die("envelog warrant keygen / authority add / token "
 			      "add failed");
 	}
-	{
-		FILE *f = fopen(nca_key, "r");
-		char line[ELOG_KEY_TEXT_MAX + 2];
-		if (!f || !fgets(line, sizeof line, f))
-			h_die("cannot read %s", nca_key);
-		fclose(f);
-		line[strcspn(line, "\n")] = '\0';
-		if (elog_signer_parse(line, &sk, &err))
-			h_die("authority key: %s", err.msg);
-		sodium_memzero(line, sizeof line);
-	}
+	h_read_signer(nca_key, &sk);
 
 	/* The window: 100 000 s from event i0; subject k has an event at
 	 * every i = k (mod 1000). */
@@ -198,38 +184,18 @@ int main(int argc, char **argv)
 		const char *extra[] = {"--sync", "full", NULL};
 		h_server_start(&srv, dir, db, extra);
 	}
-	snprintf(auth, sizeof auth, "Authorization: Bearer %s", token);
-	sodium_memzero(token, sizeof token);
-	hdrs = curl_slist_append(hdrs, auth);
-	hdrs = curl_slist_append(hdrs, "Content-Type: text/plain");
-	hdrs = curl_slist_append(hdrs, "Expect:");
-	sodium_memzero(auth, sizeof auth);
+	hdrs = h_auth_headers(token, sizeof token, "text/plain");
 
 	lat = h_calloc(total, sizeof *lat);
-	c = curl_easy_init();
-	if (!c)
-		h_die("curl_easy_init");
 	snprintf(url, sizeof url, "%s/v1/requests", srv.url);
-	curl_easy_setopt(c, CURLOPT_URL, url);
-	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
-	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT, 60L);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, keep);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, &resp);
+	c = h_post_handle(url, hdrs, 60L, keep, &resp);
 	printf("\nenvelogd --sync full, log of %llu entries, requests one "
 	       "after another on one keep-alive connection:\n", n);
 	for (size_t r = 0; r < total; r++) {
-		long status = 0;
-		double t;
+		long status;
 		json_t *v;
 		resp.len = 0;
-		curl_easy_setopt(c, CURLOPT_POSTFIELDS, notes[r]);
-		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE,
-				 (curl_off_t)note_len[r]);
-		t = h_now();
-		if (curl_easy_perform(c) == CURLE_OK)
-			curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-		lat[r] = h_now() - t;
+		status = h_post(c, notes[r], note_len[r], &lat[r]);
 		v = resp.p ? json_loads(resp.p, 0, NULL) : NULL;
 		if (status != 200 ||
 		    json_array_size(json_object_get(v, "records")) != want[r]) {
@@ -349,7 +315,6 @@ int main(int argc, char **argv)
 	free(lat);
 	free(resp.p);
 	curl_slist_free_all(hdrs);
-	h_rmtree(dir);
-	curl_global_cleanup();
+	h_end(dir);
 	return 0;
 }

@@ -25,34 +25,11 @@
 #include <unistd.h>
 
 #include <curl/curl.h>
-#include <sodium.h>
 
 #include "harness.h"
 #include "rfc3339.h"
 
 #define POOL 32
-
-static const char mixed_lua[] =
-	"local n = %llu\n"
-	"local counter = 0\n"
-	"local k = 0\n"
-	"function setup(thread)\n"
-	"  counter = counter + 1\n"
-	"  thread:set(\"tid\", counter)\n"
-	"end\n"
-	"function init(args)\n"
-	"  math.randomseed(tid * 7919 + os.time())\n"
-	"end\n"
-	"request = function()\n"
-	"  k = k + 1\n"
-	"  if k %% 2 == 0 then\n"
-	"    return wrk.format(\"GET\", \"/v1/checkpoint\")\n"
-	"  end\n"
-	"  local size = math.random(1, n)\n"
-	"  local index = math.random(0, size - 1)\n"
-	"  return wrk.format(\"GET\", \"/v1/proof/inclusion?index=\" .. index"
-	" .. \"&size=\" .. size)\n"
-	"end\n";
 
 struct ingest {
 	const char *url;
@@ -75,26 +52,13 @@ static size_t sink(char *p, size_t size, size_t n, void *ctx)
 static void *client(void *arg)
 {
 	struct ingest *in = arg;
-	CURL *c = curl_easy_init();
+	CURL *c = h_post_handle(in->url, in->hdrs, 60L, sink, NULL);
 
-	if (!c)
-		h_die("curl_easy_init");
-	curl_easy_setopt(c, CURLOPT_URL, in->url);
-	curl_easy_setopt(c, CURLOPT_HTTPHEADER, in->hdrs);
-	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT, 60L);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, sink);
 	while (!atomic_load(&in->stop)) {
 		size_t k = atomic_fetch_add(&in->next, 1);
-		long status = 0;
 		double t;
-		curl_easy_setopt(c, CURLOPT_POSTFIELDS, in->body[k % POOL]);
-		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE,
-				 (curl_off_t)in->len[k % POOL]);
-		t = h_now();
-		if (curl_easy_perform(c) == CURLE_OK)
-			curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-		t = h_now() - t;
+		long status = h_post(c, in->body[k % POOL], in->len[k % POOL],
+				     &t);
 		if (status == 201) {
 			size_t p = atomic_fetch_add(&in->posts, 1);
 			if (p < in->cap)
@@ -119,7 +83,7 @@ int main(int argc, char **argv)
 {
 	unsigned long long n = 1000000, secs = 60, conns = 16, clients = 2,
 			   batch = 1000;
-	char dir[1024], db[2048], envelog[1024], token[256], auth[300];
+	char dir[1024], db[2048], envelog[1024], token[256];
 	char url[160], script[2048], out[4096];
 	struct ingest in;
 	pthread_t th[32];
@@ -150,11 +114,7 @@ int main(int argc, char **argv)
 			usage();
 		i++;
 	}
-	if (sodium_init() < 0 || curl_global_init(CURL_GLOBAL_DEFAULT) != 0)
-		h_die("library initialisation");
-
-	h_machine();
-	h_tmpdir(dir, sizeof dir);
+	h_begin(dir, sizeof dir);
 	h_log(dir, n, db, sizeof db);
 	snprintf(envelog, sizeof envelog, "%s/envelog", h_build_dir());
 	{
@@ -192,12 +152,7 @@ int main(int argc, char **argv)
 	}
 	in.cap = 1000000;
 	in.lat = h_calloc(in.cap, sizeof *in.lat);
-	snprintf(auth, sizeof auth, "Authorization: Bearer %s", token);
-	sodium_memzero(token, sizeof token);
-	in.hdrs = curl_slist_append(NULL, auth);
-	in.hdrs = curl_slist_append(in.hdrs, "Content-Type: application/json");
-	in.hdrs = curl_slist_append(in.hdrs, "Expect:");
-	sodium_memzero(auth, sizeof auth);
+	in.hdrs = h_auth_headers(token, sizeof token, "application/json");
 
 	h_server_start(&srv, dir, db, NULL);
 	snprintf(url, sizeof url, "%s/v1/events", srv.url);
@@ -212,7 +167,7 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < clients; i++)
 		if (pthread_create(&th[i], NULL, client, &in) != 0)
 			h_die("pthread_create");
-	snprintf(script, sizeof script, mixed_lua, n);
+	h_proof_script(script, sizeof script, n, 1);
 	h_wrk_run(dir, "mixed", script, srv.url, 2, (int)conns, (int)secs, &w);
 	atomic_store(&in.stop, 1);
 	for (size_t i = 0; i < clients; i++)
@@ -254,7 +209,6 @@ int main(int argc, char **argv)
 		free(in.body[k]);
 	free(in.lat);
 	curl_slist_free_all(in.hdrs);
-	h_rmtree(dir);
-	curl_global_cleanup();
+	h_end(dir);
 	return failed;
 }

@@ -30,8 +30,6 @@
 
 #include <curl/curl.h>
 #include <jansson.h>
-#include <sodium.h>
-#include <sqlite3.h>
 
 #include "harness.h"
 #include "merkle.h"
@@ -42,44 +40,11 @@
 #define NVARIANTS 5
 
 static uint64_t rng = 0x9e3779b97f4a7c15ULL;
-static uint64_t rnd(void)
-{
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return rng;
-}
-
-static const char proof_lua[] =
-	"local n = %llu\n"
-	"local counter = 0\n"
-	"function setup(thread)\n"
-	"  counter = counter + 1\n"
-	"  thread:set(\"tid\", counter)\n"
-	"end\n"
-	"function init(args)\n"
-	"  math.randomseed(tid * 7919 + os.time())\n"
-	"end\n"
-	"request = function()\n"
-	"  local size = math.random(1, n)\n"
-	"  local index = math.random(0, size - 1)\n"
-	"  return wrk.format(\"GET\", \"/v1/proof/inclusion?index=\" .. index"
-	" .. \"&size=\" .. size)\n"
-	"end\n";
 
 static const char path_lua[] =
 	"request = function()\n"
 	"  return wrk.format(\"GET\", \"%s\")\n"
 	"end\n";
-
-static void exec_sql(elog_store *s, const char *sql)
-{
-	char *msg = NULL;
-
-	if (sqlite3_exec(elog_store_db(s), sql, NULL, NULL, &msg) != SQLITE_OK)
-		h_die("%s: %s", sql, msg ? msg : "?");
-	sqlite3_free(msg);
-}
 
 /* The in-process variants, measured in interleaved slices. */
 struct variant {
@@ -96,25 +61,27 @@ struct variant {
 static double library_slice(elog_store *s, uint64_t n, uint64_t k,
 			    const struct variant *v)
 {
+	sqlite3 *db = elog_store_db(s);
 	elog_hash proof[ELOG_MAX_PROOF];
 	elog_err_t err;
 	double t;
 
-	exec_sql(s, v->mmap ? "PRAGMA mmap_size = 1073741824"
-			    : "PRAGMA mmap_size = 0");
+	h_exec(db, v->mmap ? "PRAGMA mmap_size = 1073741824"
+			   : "PRAGMA mmap_size = 0");
 	t = h_now();
 	for (uint64_t i = 0; i < k; i++) {
-		uint64_t size = 1 + rnd() % n, index = rnd() % size, cur;
+		uint64_t size = 1 + h_rand(&rng) % n;
+		uint64_t index = h_rand(&rng) % size, cur;
 		size_t len;
 		if (v->txn)
-			exec_sql(s, "BEGIN");
+			h_exec(db, "BEGIN");
 		if (v->with_size && elog_store_size(s, &cur, &err))
 			h_die("size: %s", err.msg);
 		if (elog_store_prove_inclusion(s, index, size, proof, &len,
 					       &err))
 			h_die("prove: %s", err.msg);
 		if (v->txn)
-			exec_sql(s, "COMMIT");
+			h_exec(db, "COMMIT");
 	}
 	return (double)k / (h_now() - t);
 }
@@ -208,13 +175,10 @@ int main(int argc, char **argv)
 			usage();
 		i++;
 	}
-	if (sodium_init() < 0 || curl_global_init(CURL_GLOBAL_DEFAULT) != 0)
-		h_die("library initialisation");
 	if (calls < SLICES)
 		calls = SLICES;
 
-	h_machine();
-	h_tmpdir(dir, sizeof dir);
+	h_begin(dir, sizeof dir);
 	h_log(dir, n, db, sizeof db);
 
 	if (elog_store_open(db, ELOG_STORE_READ, ELOG_SYNC_FULL, &s, &err))
@@ -235,7 +199,7 @@ int main(int argc, char **argv)
 		printf("  %-46s %8.0f proofs/s  (%.1f us each)\n",
 		       variants[v].name, r, 1e6 / r);
 	}
-	exec_sql(s, "PRAGMA mmap_size = 0");
+	h_exec(elog_store_db(s), "PRAGMA mmap_size = 0");
 	fflush(stdout);
 
 	h_server_start(&srv, dir, db, NULL);
@@ -248,7 +212,7 @@ int main(int argc, char **argv)
 	for (unsigned long long r = 0; r < rounds; r++) {
 		for (int k = 0; k < 3; k++) {
 			if (k == 2)
-				snprintf(script, sizeof script, proof_lua, n);
+				h_proof_script(script, sizeof script, n, 0);
 			else
 				snprintf(script, sizeof script, path_lua,
 					 k == 0 ? "/healthz" : "/v1/checkpoint");
@@ -291,7 +255,6 @@ int main(int argc, char **argv)
 	printf("  envelogd exit status after SIGTERM: %d\n",
 	       h_server_stop(&srv));
 	elog_store_close(s);
-	h_rmtree(dir);
-	curl_global_cleanup();
+	h_end(dir);
 	return 0;
 }

@@ -29,7 +29,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -39,6 +38,7 @@
 
 #include "checkpoint.h"
 #include "entry.h"
+#include "harness.h"
 #include "merkle.h"
 #include "note.h"
 #include "rfc3339.h"
@@ -63,73 +63,14 @@ typedef struct baseline {
 	elog_hash *root;         /* root per batch */
 } baseline;
 
-static double now_s(void)
+static _Noreturn void die(const char *what, const elog_err_t *e)
 {
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+	h_die("%s: %s", what, e ? e->msg : strerror(errno));
 }
 
-static int die(const char *what, const elog_err_t *e)
-{
-	fprintf(stderr, "storage: %s: %s\n", what, e ? e->msg : strerror(errno));
-	exit(2);
-}
-
-static void *xcalloc(size_t n, size_t size)
-{
-	void *p = calloc(n ? n : 1, size);
-	if (!p)
-		die("out of memory", NULL);
-	return p;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return x < y ? -1 : x > y;
-}
-
-/* The q-quantile (0..1) of n values; sorts them. */
-static double quantile(double *v, size_t n, double q)
-{
-	size_t i;
-	if (n == 0)
-		return 0;
-	qsort(v, n, sizeof *v, cmp_double);
-	i = (size_t)(q * (double)(n - 1) + 0.5);
-	return v[i < n ? i : n - 1];
-}
-
-static uint64_t rng_state = 0x9e3779b97f4a7c15ULL;
-static uint64_t rnd(void)
-{
-	uint64_t x = rng_state;
-	x ^= x << 13;
-	x ^= x >> 7;
-	x ^= x << 17;
-	return rng_state = x;
-}
-
-static int parse_count(const char *s, unsigned long long max,
-		       unsigned long long *out)
-{
-	char *end;
-	unsigned long long v;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno || end == s || *end || v == 0 || v > max)
-		return -1;
-	*out = v;
-	return 0;
-}
+static uint64_t rng = 0x9e3779b97f4a7c15ULL;
 
 /* ---- generating the events ---- */
-
-static const char *const types[] = {"message", "message", "message",
-				    "message", "media",   "voice",
-				    "call",    "group_message", "receipt",
-				    "status"};
 
 static void generate(baseline *r, size_t parties)
 {
@@ -137,28 +78,30 @@ static void generate(baseline *r, size_t parties)
 	int64_t t0 = rules.now_ms - (int64_t)r->n * 50 - 86400000;
 	elog_err_t err;
 
-	r->ev = xcalloc(r->n, sizeof *r->ev);
+	r->ev = h_calloc(r->n, sizeof *r->ev);
 	for (size_t i = 0; i < r->n; i++) {
 		json_t *o = json_object();
 		char s[32], p[32], dev[32];
+		int64_t jitter;
 		if (!o)
 			die("out of memory", NULL);
 		snprintf(s, sizeof s, "+4477%08llu",
-			 (unsigned long long)(rnd() % parties));
+			 (unsigned long long)(h_rand(&rng) % parties));
 		snprintf(p, sizeof p, "+4477%08llu",
-			 (unsigned long long)(rnd() % parties));
-		json_object_set_new(o, "ts", json_integer(t0 + (int64_t)i * 50 +
-							  (int64_t)(rnd() % 40)));
+			 (unsigned long long)(h_rand(&rng) % parties));
+		jitter = (int64_t)(h_rand(&rng) % 40);
+		json_object_set_new(o, "ts",
+				    json_integer(t0 + (int64_t)i * 50 + jitter));
 		json_object_set_new(o, "sender", json_string(s));
 		json_object_set_new(o, "recipient", json_string(p));
 		json_object_set_new(o, "type",
-				    json_string(types[rnd() % (sizeof types /
-							       sizeof types[0])]));
+				    json_string(h_event_type(h_rand(&rng))));
 		json_object_set_new(o, "size",
-				    json_integer((json_int_t)(rnd() % 5000000)));
+				    json_integer((json_int_t)(h_rand(&rng) %
+							      5000000)));
 		if (i % 3 == 0) {
 			snprintf(dev, sizeof dev, "dev-%llu",
-				 (unsigned long long)(rnd() % 4));
+				 (unsigned long long)(h_rand(&rng) % 4));
 			json_object_set_new(o, "device", json_string(dev));
 		}
 		if (elog_event_from_json(o, i, &rules, &r->ev[i], &err))
@@ -198,12 +141,12 @@ static void precompute(baseline *r, const elog_signer *sk)
 	elog_hash prev = ELOG_ZERO_HASH;
 	elog_err_t err;
 
-	r->leaf = xcalloc(r->n, sizeof *r->leaf);
-	r->chain = xcalloc(r->n, sizeof *r->chain);
-	r->tree_first = xcalloc(r->n + 1, sizeof *r->tree_first);
-	r->note = xcalloc(r->nbatches, sizeof *r->note);
-	r->note_len = xcalloc(r->nbatches, sizeof *r->note_len);
-	r->root = xcalloc(r->nbatches, sizeof *r->root);
+	r->leaf = h_calloc(r->n, sizeof *r->leaf);
+	r->chain = h_calloc(r->n, sizeof *r->chain);
+	r->tree_first = h_calloc(r->n + 1, sizeof *r->tree_first);
+	r->note = h_calloc(r->nbatches, sizeof *r->note);
+	r->note_len = h_calloc(r->nbatches, sizeof *r->note_len);
+	r->root = h_calloc(r->nbatches, sizeof *r->root);
 	elog_frontier_init(&f);
 	for (size_t i = 0; i < r->n; i++) {
 		elog_leaf_hash(r->ev[i].data, r->ev[i].len, &r->leaf[i]);
@@ -255,8 +198,8 @@ static void party_hashes(baseline *r, sqlite3 *db)
 		die("reading the party key", NULL);
 	sqlite3_finalize(st);
 	if (!r->ps) {
-		r->ps = xcalloc(r->n, sizeof *r->ps);
-		r->pr = xcalloc(r->n, sizeof *r->pr);
+		r->ps = h_calloc(r->n, sizeof *r->ps);
+		r->pr = h_calloc(r->n, sizeof *r->pr);
 	}
 	for (size_t i = 0; i < r->n; i++) {
 		r->ps[i] = party_hash(key, r->ev[i].sender);
@@ -307,11 +250,11 @@ static void run_store(const baseline *r, const char *db, int sync,
 	for (size_t done = 0; done < r->n; done += r->batch) {
 		size_t m = r->n - done < r->batch ? r->n - done : r->batch;
 		elog_commit c;
-		double t = now_s();
+		double t = h_now();
 		if (elog_store_append(w, r->ev + done, m, sk, elog_now_ms(), &c,
 				      &err))
 			die("append", &err);
-		t = now_s() - t;
+		t = h_now() - t;
 		res->lat[res->nlat++] = t;
 		res->secs += t;
 		if (c.size != done + m ||
@@ -326,33 +269,10 @@ static void run_store(const baseline *r, const char *db, int sync,
 	elog_store_close(w);
 }
 
+/* The baseline's statements run once per row: prepared as persistent. */
 static sqlite3_stmt *prep(sqlite3 *db, const char *sql)
 {
-	sqlite3_stmt *st = NULL;
-	if (sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st,
-			       NULL) != SQLITE_OK) {
-		fprintf(stderr, "storage: %s: %s\n", sql, sqlite3_errmsg(db));
-		exit(2);
-	}
-	return st;
-}
-
-static void step(sqlite3 *db, sqlite3_stmt *st)
-{
-	if (sqlite3_step(st) != SQLITE_DONE) {
-		fprintf(stderr, "storage: insert: %s\n", sqlite3_errmsg(db));
-		exit(2);
-	}
-	sqlite3_reset(st);
-}
-
-static void exec(sqlite3 *db, const char *sql)
-{
-	char *msg = NULL;
-	if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-		fprintf(stderr, "storage: %s: %s\n", sql, msg ? msg : "?");
-		exit(2);
-	}
+	return h_prepare(db, sql, SQLITE_PREPARE_PERSISTENT);
 }
 
 /*
@@ -363,24 +283,13 @@ static void exec(sqlite3 *db, const char *sql)
 static void run_raw(baseline *r, const char *db, int sync, const char *vkey,
 		    int with_index, result *res)
 {
-	sqlite3 *h = NULL;
+	sqlite3 *h;
 	sqlite3_stmt *ins_entry, *ins_event = NULL, *ins_index, *ins_tree,
 		*ins_cp, *st = NULL;
-	elog_err_t err;
 	int apart; /* events' data and ts in event_data, not in entry */
 
 	remove_db(db);
-	if (elog_store_create(db, ORIGIN, vkey, &err))
-		die("create", &err);
-	if (sqlite3_open_v2(db, &h, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
-			    NULL) != SQLITE_OK)
-		die("open", NULL);
-	/* The store's pragmas (store.c configure()). */
-	exec(h, "PRAGMA journal_mode = WAL");
-	exec(h, sync == ELOG_SYNC_NORMAL ? "PRAGMA synchronous = NORMAL"
-					 : "PRAGMA synchronous = FULL");
-	exec(h, "PRAGMA foreign_keys = OFF; PRAGMA temp_store = MEMORY; "
-		"PRAGMA cache_size = -65536");
+	h = h_raw_open(db, ORIGIN, vkey, sync);
 	if (sqlite3_prepare_v2(h,
 			       "SELECT count(*) FROM sqlite_master WHERE "
 			       "type = 'table' AND name = 'event_data'",
@@ -407,8 +316,8 @@ static void run_raw(baseline *r, const char *db, int sync, const char *vkey,
 	for (size_t done = 0; done < r->n; done += r->batch) {
 		size_t m = r->n - done < r->batch ? r->n - done : r->batch;
 		size_t b = done / r->batch;
-		double t = now_s();
-		exec(h, "BEGIN IMMEDIATE");
+		double t = h_now();
+		h_exec(h, "BEGIN IMMEDIATE");
 		for (size_t i = done; i < done + m; i++) {
 			const elog_entry *e = &r->ev[i];
 			sqlite3_bind_int64(ins_entry, 1, (sqlite3_int64)i);
@@ -425,7 +334,7 @@ static void run_raw(baseline *r, const char *db, int sync, const char *vkey,
 					  ELOG_HASH_LEN, SQLITE_STATIC);
 			sqlite3_bind_blob(ins_entry, 6, r->chain[i].b,
 					  ELOG_HASH_LEN, SQLITE_STATIC);
-			step(h, ins_entry);
+			h_insert(h, ins_entry);
 			res->rows++;
 			if (apart) {
 				sqlite3_bind_int64(ins_event, 1,
@@ -433,7 +342,7 @@ static void run_raw(baseline *r, const char *db, int sync, const char *vkey,
 				sqlite3_bind_int64(ins_event, 2, e->ts);
 				sqlite3_bind_blob(ins_event, 3, e->data,
 						  (int)e->len, SQLITE_STATIC);
-				step(h, ins_event);
+				h_insert(h, ins_event);
 				res->rows++;
 			}
 			if (with_index) {
@@ -441,7 +350,7 @@ static void run_raw(baseline *r, const char *db, int sync, const char *vkey,
 				sqlite3_bind_int64(ins_index, 2, e->ts);
 				sqlite3_bind_int64(ins_index, 3,
 						   (sqlite3_int64)i);
-				step(h, ins_index);
+				h_insert(h, ins_index);
 				res->rows++;
 				if (r->pr[i] != r->ps[i]) {
 					sqlite3_bind_int64(ins_index, 1,
@@ -450,7 +359,7 @@ static void run_raw(baseline *r, const char *db, int sync, const char *vkey,
 							   e->ts);
 					sqlite3_bind_int64(ins_index, 3,
 							   (sqlite3_int64)i);
-					step(h, ins_index);
+					h_insert(h, ins_index);
 					res->rows++;
 				}
 			}
@@ -461,7 +370,7 @@ static void run_raw(baseline *r, const char *db, int sync, const char *vkey,
 				sqlite3_bind_blob(ins_tree, 2,
 						  r->tree_hash[k].b,
 						  ELOG_HASH_LEN, SQLITE_STATIC);
-				step(h, ins_tree);
+				h_insert(h, ins_tree);
 				res->rows++;
 			}
 		}
@@ -471,10 +380,10 @@ static void run_raw(baseline *r, const char *db, int sync, const char *vkey,
 		sqlite3_bind_text(ins_cp, 3, r->note[b], (int)r->note_len[b],
 				  SQLITE_STATIC);
 		sqlite3_bind_int64(ins_cp, 4, elog_now_ms());
-		step(h, ins_cp);
+		h_insert(h, ins_cp);
 		res->rows++;
-		exec(h, "COMMIT");
-		t = now_s() - t;
+		h_exec(h, "COMMIT");
+		t = h_now() - t;
 		res->lat[res->nlat++] = t;
 		res->secs += t;
 	}
@@ -509,10 +418,10 @@ static void series_print(series *s, size_t runs, size_t n, uint64_t rows)
 {
 	double rates[MAX_RUNS], med, p50, p99;
 	memcpy(rates, s->rate, runs * sizeof *rates);
-	med = quantile(rates, runs, 0.5);
+	med = h_quantile(rates, runs, 0.5);
 	s->median_rate = med;
-	p50 = quantile(s->lat, s->nlat, 0.5);
-	p99 = quantile(s->lat, s->nlat, 0.99);
+	p50 = h_quantile(s->lat, s->nlat, 0.5);
+	p99 = h_quantile(s->lat, s->nlat, 0.99);
 	printf("  %-28s %9.0f events/s %10.0f rows/s   batch median %7.2f ms"
 	       "  p99 %7.2f ms",
 	       s->name, med, med * (double)rows / (double)n, p50 * 1e3,
@@ -527,23 +436,9 @@ static void series_print(series *s, size_t runs, size_t n, uint64_t rows)
 
 static void machine(void)
 {
-	FILE *f = fopen("/proc/cpuinfo", "r");
-	char line[512], model[256] = "unknown";
-	if (f) {
-		while (fgets(line, sizeof line, f)) {
-			char *c;
-			if (strncmp(line, "model name", 10) == 0 &&
-			    (c = strchr(line, ':'))) {
-				c++;
-				while (*c == ' ' || *c == '\t')
-					c++;
-				c[strcspn(c, "\n")] = '\0';
-				snprintf(model, sizeof model, "%s", c);
-				break;
-			}
-		}
-		fclose(f);
-	}
+	char model[256];
+
+	h_cpu_model(model, sizeof model);
 	printf("machine: %ld cpus (nproc), %s; SQLite %s\n",
 	       sysconf(_SC_NPROCESSORS_ONLN), model, sqlite3_libversion());
 }
@@ -570,6 +465,7 @@ int main(int argc, char **argv)
 	result res;
 	double t;
 
+	h_prog = "storage";
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -578,16 +474,16 @@ int main(int argc, char **argv)
 		if (!v)
 			usage();
 		if (strcmp(a, "-n") == 0) {
-			if (parse_count(v, 100000000ULL, &n))
+			if (h_count(v, 100000000ULL, &n))
 				usage();
 		} else if (strcmp(a, "--batch") == 0) {
-			if (parse_count(v, ELOG_MAX_BATCH, &batch))
+			if (h_count(v, ELOG_MAX_BATCH, &batch))
 				usage();
 		} else if (strcmp(a, "--parties") == 0) {
-			if (parse_count(v, 100000000ULL, &parties))
+			if (h_count(v, 100000000ULL, &parties))
 				usage();
 		} else if (strcmp(a, "--repeat") == 0) {
-			if (parse_count(v, MAX_RUNS, &repeat))
+			if (h_count(v, MAX_RUNS, &repeat))
 				usage();
 		} else if (strcmp(a, "--sync") == 0) {
 			if (strcmp(v, "full") == 0)
@@ -616,11 +512,7 @@ int main(int argc, char **argv)
 		if (mkdir(dir, 0700) != 0 && errno != EEXIST)
 			die(dir, NULL);
 	} else {
-		const char *tmp = getenv("TMPDIR");
-		if ((size_t)snprintf(dir, sizeof dir, "%s/envelog-bench-XXXXXX",
-				     tmp && *tmp ? tmp : "/tmp") >= sizeof dir ||
-		    !mkdtemp(dir))
-			die("temporary directory", NULL);
+		h_tmpdir(dir, sizeof dir);
 	}
 
 	machine();
@@ -639,7 +531,7 @@ int main(int argc, char **argv)
 	r.n = (size_t)n;
 	r.batch = (size_t)batch;
 	r.nbatches = (r.n + r.batch - 1) / r.batch;
-	t = now_s();
+	t = h_now();
 	generate(&r, (size_t)parties);
 	{
 		size_t bytes = 0;
@@ -647,24 +539,24 @@ int main(int argc, char **argv)
 			bytes += r.ev[i].len;
 		printf("generated and validated %zu events in %.1f s (not "
 		       "timed below), leaf data %.0f bytes on average\n",
-		       r.n, now_s() - t, (double)bytes / (double)r.n);
+		       r.n, h_now() - t, (double)bytes / (double)r.n);
 	}
-	t = now_s();
+	t = h_now();
 	precompute(&r, &sk);
 	printf("precomputed the baseline's hashes, tree rows and %zu signed "
 	       "checkpoints in %.1f s (not timed below)\n",
-	       r.nbatches, now_s() - t);
+	       r.nbatches, h_now() - t);
 	fflush(stdout);
 
-	res.lat = xcalloc(r.nbatches, sizeof *res.lat);
+	res.lat = h_calloc(r.nbatches, sizeof *res.lat);
 	for (int si = 0; si < nsync; si++) {
 		int sync = syncs[si];
 		series st = {"envelog store (append)", {0}, NULL, 0, 0, 0};
 		series rw = {"raw SQLite, same rows", {0}, NULL, 0, 0, 0};
 		series rn = {"raw SQLite, no event_index", {0}, NULL, 0, 0, 0};
-		st.lat = xcalloc(r.nbatches * repeat, sizeof *st.lat);
-		rw.lat = xcalloc(r.nbatches * repeat, sizeof *rw.lat);
-		rn.lat = xcalloc(r.nbatches * repeat, sizeof *rn.lat);
+		st.lat = h_calloc(r.nbatches * repeat, sizeof *st.lat);
+		rw.lat = h_calloc(r.nbatches * repeat, sizeof *rw.lat);
+		rn.lat = h_calloc(r.nbatches * repeat, sizeof *rn.lat);
 		printf("\nsync=%s (WAL, synchronous %s)\n",
 		       sync == ELOG_SYNC_FULL ? "full" : "normal",
 		       sync == ELOG_SYNC_FULL ? "FULL" : "NORMAL");
@@ -710,10 +602,10 @@ int main(int argc, char **argv)
 		if (elog_store_open(db, ELOG_STORE_READ, ELOG_SYNC_FULL, &s,
 				    &err))
 			die("open", &err);
-		t = now_s();
+		t = h_now();
 		if (elog_verify_store(s, NULL, NULL, &rep, &err))
 			die("verify", &err);
-		t = now_s() - t;
+		t = h_now() - t;
 		printf("\nelog_verify_store: %llu entries, %llu tree hashes, "
 		       "%llu checkpoints in %.2f s: %.0f entries/s\n",
 		       (unsigned long long)rep.entries,

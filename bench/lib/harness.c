@@ -16,7 +16,10 @@
 #include <unistd.h>
 
 #include <curl/curl.h>
+#include <sodium.h>
 #include <sqlite3.h>
+
+#include "store.h"
 
 const char *h_prog = "bench";
 
@@ -82,29 +85,57 @@ int h_count(const char *s, unsigned long long max, unsigned long long *out)
 	return 0;
 }
 
-void h_machine(void)
+uint64_t h_rand(uint64_t *state)
+{
+	uint64_t x = *state;
+
+	x ^= x << 13;
+	x ^= x >> 7;
+	x ^= x << 17;
+	return *state = x;
+}
+
+const char *h_event_type(uint64_t r)
+{
+	static const char *const types[] = {
+		"message", "message", "message",       "message", "media",
+		"voice",   "call",    "group_message", "receipt", "status"};
+
+	return types[r % (sizeof types / sizeof types[0])];
+}
+
+void h_cpu_model(char *model, size_t cap)
 {
 	FILE *f = fopen("/proc/cpuinfo", "r");
-	char line[512], model[256] = "unknown", date[64] = "?";
+	char line[512];
+
+	snprintf(model, cap, "unknown");
+	if (!f)
+		return;
+	while (fgets(line, sizeof line, f)) {
+		char *c;
+		if (strncmp(line, "model name", 10) == 0 &&
+		    (c = strchr(line, ':'))) {
+			c++;
+			while (*c == ' ' || *c == '\t')
+				c++;
+			c[strcspn(c, "\n")] = '\0';
+			snprintf(model, cap, "%s", c);
+			break;
+		}
+	}
+	fclose(f);
+}
+
+void h_machine(void)
+{
+	FILE *f;
+	char model[256], date[64] = "?";
 	double load[3] = {0, 0, 0};
 	time_t t = time(NULL);
 	struct tm tm;
 
-	if (f) {
-		while (fgets(line, sizeof line, f)) {
-			char *c;
-			if (strncmp(line, "model name", 10) == 0 &&
-			    (c = strchr(line, ':'))) {
-				c++;
-				while (*c == ' ' || *c == '\t')
-					c++;
-				c[strcspn(c, "\n")] = '\0';
-				snprintf(model, sizeof model, "%s", c);
-				break;
-			}
-		}
-		fclose(f);
-	}
+	h_cpu_model(model, sizeof model);
 	f = fopen("/proc/loadavg", "r");
 	if (f) {
 		if (fscanf(f, "%lf %lf %lf", &load[0], &load[1], &load[2]) != 3)
@@ -120,6 +151,20 @@ void h_machine(void)
 	printf("note: client and envelogd share these cores, so every figure "
 	       "includes the client's own CPU time\n");
 	fflush(stdout);
+}
+
+void h_begin(char *dir, size_t cap)
+{
+	if (sodium_init() < 0 || curl_global_init(CURL_GLOBAL_DEFAULT) != 0)
+		h_die("library initialisation");
+	h_machine();
+	h_tmpdir(dir, cap);
+}
+
+void h_end(const char *dir)
+{
+	h_rmtree(dir);
+	curl_global_cleanup();
 }
 
 const char *h_build_dir(void)
@@ -348,6 +393,72 @@ long h_get(const char *url, char **body)
 	return status;
 }
 
+struct curl_slist *h_auth_headers(char *token, size_t cap,
+				  const char *content_type)
+{
+	char auth[300], type[128];
+	struct curl_slist *h;
+
+	if ((size_t)snprintf(auth, sizeof auth, "Authorization: Bearer %s",
+			     token) >= sizeof auth ||
+	    (size_t)snprintf(type, sizeof type, "Content-Type: %s",
+			     content_type) >= sizeof type)
+		h_die("header too long");
+	sodium_memzero(token, cap);
+	h = curl_slist_append(NULL, auth);
+	h = curl_slist_append(h, type);
+	h = curl_slist_append(h, "Expect:");
+	sodium_memzero(auth, sizeof auth);
+	if (!h)
+		h_die("out of memory");
+	return h;
+}
+
+CURL *h_post_handle(const char *url, struct curl_slist *hdrs,
+		    long timeout_s, curl_write_callback on_body, void *data)
+{
+	CURL *c = curl_easy_init();
+
+	if (!c)
+		h_die("curl_easy_init");
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, timeout_s);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, data);
+	return c;
+}
+
+long h_post(CURL *c, const char *body, size_t len, double *secs)
+{
+	long status = 0;
+	double t;
+
+	curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+	curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+	t = h_now();
+	if (curl_easy_perform(c) == CURLE_OK)
+		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+	*secs = h_now() - t;
+	return status;
+}
+
+void h_read_signer(const char *path, elog_signer *sk)
+{
+	char text[ELOG_KEY_TEXT_MAX + 2];
+	elog_err_t err;
+	FILE *f = fopen(path, "r");
+
+	if (!f || !fgets(text, sizeof text, f))
+		h_die("cannot read %s", path);
+	fclose(f);
+	text[strcspn(text, "\n")] = '\0';
+	if (elog_signer_parse(text, sk, &err))
+		h_die("%s: %s", path, err.msg);
+	sodium_memzero(text, sizeof text);
+}
+
 void h_server_start(h_server *s, const char *dir, const char *db,
 		    const char *const *extra)
 {
@@ -514,4 +625,82 @@ void h_wrk_print(const char *label, const h_wrk *w)
 	       (unsigned long long)w->err_timeout,
 	       (unsigned long long)w->non2xx);
 	fflush(stdout);
+}
+
+void h_proof_script(char *buf, size_t cap, unsigned long long n,
+		    int checkpoints)
+{
+	int w = snprintf(
+		buf, cap,
+		"local n = %llu\n"
+		"local counter = 0\n"
+		"%s"
+		"function setup(thread)\n"
+		"  counter = counter + 1\n"
+		"  thread:set(\"tid\", counter)\n"
+		"end\n"
+		"function init(args)\n"
+		"  math.randomseed(tid * 7919 + os.time())\n"
+		"end\n"
+		"request = function()\n"
+		"%s"
+		"  local size = math.random(1, n)\n"
+		"  local index = math.random(0, size - 1)\n"
+		"  return wrk.format(\"GET\", \"/v1/proof/inclusion?index=\" .. "
+		"index .. \"&size=\" .. size)\n"
+		"end\n",
+		n, checkpoints ? "local k = 0\n" : "",
+		checkpoints ? "  k = k + 1\n"
+			      "  if k % 2 == 0 then\n"
+			      "    return wrk.format(\"GET\", \"/v1/checkpoint\")\n"
+			      "  end\n"
+			    : "");
+
+	if (w < 0 || (size_t)w >= cap)
+		h_die("wrk script too long");
+}
+
+sqlite3 *h_raw_open(const char *path, const char *origin, const char *vkey,
+		    int sync)
+{
+	sqlite3 *db = NULL;
+	elog_err_t err;
+
+	if (elog_store_create(path, origin, vkey, &err))
+		h_die("create: %s", err.msg);
+	if (sqlite3_open_v2(path, &db,
+			    SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
+			    NULL) != SQLITE_OK)
+		h_die("open %s", path);
+	/* The store's pragmas (store.c configure()). */
+	h_exec(db, "PRAGMA journal_mode = WAL");
+	h_exec(db, sync == ELOG_SYNC_NORMAL ? "PRAGMA synchronous = NORMAL"
+					    : "PRAGMA synchronous = FULL");
+	h_exec(db, "PRAGMA foreign_keys = OFF; PRAGMA temp_store = MEMORY; "
+		   "PRAGMA cache_size = -65536");
+	return db;
+}
+
+sqlite3_stmt *h_prepare(sqlite3 *db, const char *sql, unsigned flags)
+{
+	sqlite3_stmt *st = NULL;
+
+	if (sqlite3_prepare_v3(db, sql, -1, flags, &st, NULL) != SQLITE_OK)
+		h_die("%s: %s", sql, sqlite3_errmsg(db));
+	return st;
+}
+
+void h_exec(sqlite3 *db, const char *sql)
+{
+	char *msg = NULL;
+
+	if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK)
+		h_die("%s: %s", sql, msg ? msg : "?");
+}
+
+void h_insert(sqlite3 *db, sqlite3_stmt *st)
+{
+	if (sqlite3_step(st) != SQLITE_DONE)
+		h_die("insert: %s", sqlite3_errmsg(db));
+	sqlite3_reset(st);
 }

@@ -1,7 +1,8 @@
 /*
- * harness.h — what the HTTP benchmarks share: clocks and quantiles, the
- * machine line, child processes (envelog, envelogd, mklog, wrk), a copy of
- * a generated log, and a wrk run with its summary.
+ * harness.h — what the benchmarks share: clocks, quantiles and a random
+ * sequence, the machine line, child processes (envelog, envelogd, mklog,
+ * wrk), a copy of a generated log, authorised POSTs with libcurl, a wrk
+ * run with its summary, and the plain SQLite the raw baselines write with.
  *
  * Every function that cannot go on prints "PROG: what" on stderr and exits
  * with status 2 (h_die): a benchmark either measures or stops; it never
@@ -14,6 +15,11 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include <curl/curl.h>
+#include <sqlite3.h>
+
+#include "note.h"
+
 /* The program name for diagnostics; set it first. */
 extern const char *h_prog;
 
@@ -25,10 +31,26 @@ double h_now(void);
 double h_quantile(double *v, size_t n, double q);
 /* Parse a decimal count in 1..max into *out; -1 if it is not one. */
 int h_count(const char *s, unsigned long long max, unsigned long long *out);
+/* The next value of the xorshift64 sequence in *state (never 0). */
+uint64_t h_rand(uint64_t *state);
+/* An event type for the generated events, from a random value r: four in
+ * ten "message", the others one in ten each. */
+const char *h_event_type(uint64_t r);
 
+/* The CPU model from /proc/cpuinfo into model[cap] ("unknown" if none). */
+void h_cpu_model(char *model, size_t cap);
 /* Print "machine: …" (cores, CPU model, load, date) and a note that
  * client and server share the cores. */
 void h_machine(void);
+
+/*
+ * What every HTTP benchmark does first: initialise libsodium and libcurl,
+ * print the machine line (h_machine) and make a fresh temporary directory
+ * into dir[cap] (h_tmpdir).  h_end removes the directory and cleans up
+ * libcurl.
+ */
+void h_begin(char *dir, size_t cap);
+void h_end(const char *dir);
 
 /* $B or "build": where envelog, envelogd and tests/tools/mklog are. */
 const char *h_build_dir(void);
@@ -77,6 +99,26 @@ long h_status_kb(pid_t pid, const char *field);
  * transport error) and the body (malloc'd, may be NULL) in *body. */
 long h_get(const char *url, char **body);
 
+/*
+ * The headers of an authorised POST: "Authorization: Bearer TOKEN", then
+ * "Content-Type: content_type" and an empty "Expect:".  Wipes token[cap]
+ * (the bearer token, NUL-terminated) and the line made from it.  Free the
+ * list with curl_slist_free_all.
+ */
+struct curl_slist *h_auth_headers(char *token, size_t cap,
+				  const char *content_type);
+/* A keep-alive libcurl handle for POSTs to url with hdrs, answers to
+ * on_body(…, data), each transfer limited to timeout_s seconds. */
+CURL *h_post_handle(const char *url, struct curl_slist *hdrs,
+		    long timeout_s, curl_write_callback on_body, void *data);
+/* POST body[len] on c; returns the HTTP status (0 on a transport error)
+ * and the seconds the transfer took in *secs. */
+long h_post(CURL *c, const char *body, size_t len, double *secs);
+
+/* The signer in the key file at path (one line, as envelog writes it);
+ * the text read is wiped.  Wipe *sk with elog_signer_wipe. */
+void h_read_signer(const char *path, elog_signer *sk);
+
 typedef struct h_wrk {
 	uint64_t requests;
 	double secs;
@@ -98,5 +140,26 @@ void h_wrk_run(const char *dir, const char *name, const char *script,
 void h_wrk_print(const char *label, const h_wrk *w);
 /* Sum of all wrk error counts and non-2xx answers. */
 uint64_t h_wrk_errors(const h_wrk *w);
+/*
+ * A wrk script into buf[cap] for GET /v1/proof/inclusion at a random size
+ * in [1, n] and a random index below it, seeded per thread.  With
+ * checkpoints, every other request is GET /v1/checkpoint instead.
+ */
+void h_proof_script(char *buf, size_t cap, unsigned long long n,
+		    int checkpoints);
+
+/*
+ * The raw baselines' SQLite.  h_raw_open makes a fresh store database at
+ * path (elog_store_create with origin and vkey, so the schema is the
+ * store's) and opens it with plain SQLite and the store's pragmas (WAL,
+ * synchronous FULL or NORMAL as sync, foreign keys off, temp store in
+ * memory, 64 MiB cache).  h_prepare (sqlite3_prepare_v3 with flags),
+ * h_exec and h_insert (step to SQLITE_DONE, then reset) exit on an error.
+ */
+sqlite3 *h_raw_open(const char *path, const char *origin, const char *vkey,
+		    int sync);
+sqlite3_stmt *h_prepare(sqlite3 *db, const char *sql, unsigned flags);
+void h_exec(sqlite3 *db, const char *sql);
+void h_insert(sqlite3 *db, sqlite3_stmt *st);
 
 #endif
