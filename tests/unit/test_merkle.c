@@ -246,77 +246,89 @@ static void test_frontier(void **state)
 	}
 }
 
-static void test_tlog_inclusion(void **state)
+/* Call check with each case in the vector file at rel, an array that must
+ * not be empty. */
+static void each_case(const char *rel, void (*check)(json_t *c))
 {
-	json_t *v = load_vector("tlog/tlog-inclusion.json");
-	elog_leaf_array la = {leaves, NREC};
+	json_t *v = load_vector(rel);
 	size_t i, count = json_array_size(v);
 
-	(void)state;
 	assert_true(count > 0);
-	for (i = 0; i < count; i++) {
-		json_t *c = json_array_get(v, i);
-		uint64_t index = (uint64_t)json_integer_value(json_object_get(c, "index"));
-		uint64_t size = (uint64_t)json_integer_value(json_object_get(c, "size"));
-		elog_hash root, leaf, want[ELOG_MAX_PROOF], got[ELOG_MAX_PROOF];
-		struct counting cnt = {elog_leaf_array_reader, &la, 0};
-		size_t nwant, ngot = 99;
-
-		b64_hash(json_object_get(c, "root"), &root);
-		b64_hash(json_object_get(c, "leaf_hash"), &leaf);
-		nwant = b64_proof(json_object_get(c, "proof"), want);
-		assert_hash_equal(&root, &roots[size]);
-		assert_hash_equal(&leaf, &leaves[index]);
-		assert_int_equal(elog_verify_inclusion(index, size, &leaf, want, nwant, &root, NULL), 0);
-		assert_int_equal(elog_prove_inclusion(index, size, counting_reader, &cnt, got, &ngot, NULL), 0);
-		assert_int_equal(ngot, nwant);
-		if (nwant)
-			assert_memory_equal(got, want, nwant * sizeof want[0]);
-		assert_true(cnt.reads <= 2 * bit_len(size) + 1);
-		/* Wrong leaf, wrong index, shortened proof. */
-		assert_int_equal(elog_verify_inclusion(index, size, &roots[0], want, nwant, &root, NULL), -ELOG_PROOF_INVALID);
-		if (size > 1)
-			assert_int_equal(elog_verify_inclusion(index ^ 1, size, &leaf, want, nwant, &root, NULL), -ELOG_PROOF_INVALID);
-		if (nwant)
-			assert_int_equal(elog_verify_inclusion(index, size, &leaf, want, nwant - 1, &root, NULL), -ELOG_PROOF_INVALID);
-	}
+	for (i = 0; i < count; i++)
+		check(json_array_get(v, i));
 	json_decref(v);
+}
+
+/* A proof made over the counting reader cnt (got, ngot) is the vector's
+ * (want, nwant), and making it read at most 2 bit_len(size) + 1 hashes. */
+static void assert_made_proof(const elog_hash *got, size_t ngot, const elog_hash *want, size_t nwant,
+			      const struct counting *cnt, uint64_t size)
+{
+	assert_int_equal(ngot, nwant);
+	if (nwant)
+		assert_memory_equal(got, want, nwant * sizeof want[0]);
+	assert_true(cnt->reads <= 2 * bit_len(size) + 1);
+}
+
+static void inclusion_case(json_t *c)
+{
+	elog_leaf_array la = {leaves, NREC};
+	uint64_t index = (uint64_t)json_integer_value(json_object_get(c, "index"));
+	uint64_t size = (uint64_t)json_integer_value(json_object_get(c, "size"));
+	elog_hash root, leaf, want[ELOG_MAX_PROOF], got[ELOG_MAX_PROOF];
+	struct counting cnt = {elog_leaf_array_reader, &la, 0};
+	size_t nwant, ngot = 99;
+
+	b64_hash(json_object_get(c, "root"), &root);
+	b64_hash(json_object_get(c, "leaf_hash"), &leaf);
+	nwant = b64_proof(json_object_get(c, "proof"), want);
+	assert_hash_equal(&root, &roots[size]);
+	assert_hash_equal(&leaf, &leaves[index]);
+	assert_int_equal(elog_verify_inclusion(index, size, &leaf, want, nwant, &root, NULL), 0);
+	assert_int_equal(elog_prove_inclusion(index, size, counting_reader, &cnt, got, &ngot, NULL), 0);
+	assert_made_proof(got, ngot, want, nwant, &cnt, size);
+	/* Wrong leaf, wrong index, shortened proof. */
+	assert_int_equal(elog_verify_inclusion(index, size, &roots[0], want, nwant, &root, NULL), -ELOG_PROOF_INVALID);
+	if (size > 1)
+		assert_int_equal(elog_verify_inclusion(index ^ 1, size, &leaf, want, nwant, &root, NULL), -ELOG_PROOF_INVALID);
+	if (nwant)
+		assert_int_equal(elog_verify_inclusion(index, size, &leaf, want, nwant - 1, &root, NULL), -ELOG_PROOF_INVALID);
+}
+
+static void test_tlog_inclusion(void **state)
+{
+	(void)state;
+	each_case("tlog/tlog-inclusion.json", inclusion_case);
+}
+
+static void consistency_case(json_t *c)
+{
+	elog_leaf_array la = {leaves, NREC};
+	uint64_t old = (uint64_t)json_integer_value(json_object_get(c, "old"));
+	uint64_t new = (uint64_t)json_integer_value(json_object_get(c, "new"));
+	elog_hash r1, r2, want[ELOG_MAX_PROOF], got[ELOG_MAX_PROOF];
+	struct counting cnt = {elog_leaf_array_reader, &la, 0};
+	size_t nwant, ngot = 99;
+
+	b64_hash(json_object_get(c, "old_root"), &r1);
+	b64_hash(json_object_get(c, "new_root"), &r2);
+	nwant = b64_proof(json_object_get(c, "proof"), want);
+	assert_hash_equal(&r1, &roots[old]);
+	assert_hash_equal(&r2, &roots[new]);
+	assert_int_equal(elog_verify_consistency(old, new, &r1, &r2, want, nwant, NULL), 0);
+	assert_int_equal(elog_prove_consistency(old, new, counting_reader, &cnt, got, &ngot, NULL), 0);
+	assert_made_proof(got, ngot, want, nwant, &cnt, new);
+	if (old != new) {
+		assert_int_equal(elog_verify_consistency(old, new, &r2, &r1, want, nwant, NULL), -ELOG_PROOF_INVALID);
+		assert_int_equal(elog_verify_consistency(old, new, &r1, &r2, want, nwant - 1, NULL), -ELOG_PROOF_INVALID);
+		assert_int_equal(elog_verify_consistency(0, new, &r1, &r2, want, nwant, NULL), -ELOG_PROOF_INVALID);
+	}
 }
 
 static void test_tlog_consistency(void **state)
 {
-	json_t *v = load_vector("tlog/tlog-consistency.json");
-	elog_leaf_array la = {leaves, NREC};
-	size_t i, count = json_array_size(v);
-
 	(void)state;
-	assert_true(count > 0);
-	for (i = 0; i < count; i++) {
-		json_t *c = json_array_get(v, i);
-		uint64_t old = (uint64_t)json_integer_value(json_object_get(c, "old"));
-		uint64_t new = (uint64_t)json_integer_value(json_object_get(c, "new"));
-		elog_hash r1, r2, want[ELOG_MAX_PROOF], got[ELOG_MAX_PROOF];
-		struct counting cnt = {elog_leaf_array_reader, &la, 0};
-		size_t nwant, ngot = 99;
-
-		b64_hash(json_object_get(c, "old_root"), &r1);
-		b64_hash(json_object_get(c, "new_root"), &r2);
-		nwant = b64_proof(json_object_get(c, "proof"), want);
-		assert_hash_equal(&r1, &roots[old]);
-		assert_hash_equal(&r2, &roots[new]);
-		assert_int_equal(elog_verify_consistency(old, new, &r1, &r2, want, nwant, NULL), 0);
-		assert_int_equal(elog_prove_consistency(old, new, counting_reader, &cnt, got, &ngot, NULL), 0);
-		assert_int_equal(ngot, nwant);
-		if (nwant)
-			assert_memory_equal(got, want, nwant * sizeof want[0]);
-		assert_true(cnt.reads <= 2 * bit_len(new) + 1);
-		if (old != new) {
-			assert_int_equal(elog_verify_consistency(old, new, &r2, &r1, want, nwant, NULL), -ELOG_PROOF_INVALID);
-			assert_int_equal(elog_verify_consistency(old, new, &r1, &r2, want, nwant - 1, NULL), -ELOG_PROOF_INVALID);
-			assert_int_equal(elog_verify_consistency(0, new, &r1, &r2, want, nwant, NULL), -ELOG_PROOF_INVALID);
-		}
-	}
-	json_decref(v);
+	each_case("tlog/tlog-consistency.json", consistency_case);
 }
 
 /* Every proof between all sizes 1..64 regenerates and verifies. */

@@ -270,20 +270,26 @@ static void build_log(fx *f)
 	append_events(f, 16);
 }
 
-static sqlite3_int64 count_rows(elog_store *s, const char *table)
+/* The first column of the first row sql answers on s's connection. */
+static sqlite3_int64 query_int(elog_store *s, const char *sql)
 {
-	char sql[128];
 	sqlite3_stmt *st = NULL;
-	sqlite3_int64 n;
-	int k = snprintf(sql, sizeof sql, "SELECT count(*) FROM %s", table);
-	assert_true(k > 0 && (size_t)k < sizeof sql);
+	sqlite3_int64 v;
 	assert_int_equal(sqlite3_prepare_v2(elog_store_db(s), sql, -1, &st,
 					    NULL),
 			 SQLITE_OK);
 	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-	n = sqlite3_column_int64(st, 0);
+	v = sqlite3_column_int64(st, 0);
 	sqlite3_finalize(st);
-	return n;
+	return v;
+}
+
+static sqlite3_int64 count_rows(elog_store *s, const char *table)
+{
+	char sql[128];
+	int k = snprintf(sql, sizeof sql, "SELECT count(*) FROM %s", table);
+	assert_true(k > 0 && (size_t)k < sizeof sql);
+	return query_int(s, sql);
 }
 
 /* The table that holds events' leaf data and ts: "event_data" where the
@@ -294,19 +300,6 @@ static const char *event_table(elog_store *s)
 			     "name = 'event_data'")
 		       ? "event_data"
 		       : "entry";
-}
-
-static int pragma_int(elog_store *s, const char *sql)
-{
-	sqlite3_stmt *st = NULL;
-	int v;
-	assert_int_equal(sqlite3_prepare_v2(elog_store_db(s), sql, -1, &st,
-					    NULL),
-			 SQLITE_OK);
-	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-	v = sqlite3_column_int(st, 0);
-	sqlite3_finalize(st);
-	return v;
 }
 
 /* ---- create and open ---- */
@@ -343,9 +336,9 @@ static void test_create_open(void **state)
 		elog_store_checkpoint_latest(f->w, &note, &len, &size, &err),
 		-ELOG_NOT_FOUND);
 	assert_null(note);
-	assert_int_equal(pragma_int(f->w, "PRAGMA user_version"),
+	assert_int_equal(query_int(f->w, "PRAGMA user_version"),
 			 elog_schema_count);
-	assert_int_equal(pragma_int(f->w, "PRAGMA synchronous"), 2); /* FULL */
+	assert_int_equal(query_int(f->w, "PRAGMA synchronous"), 2); /* FULL */
 	{
 		sqlite3_stmt *st = NULL;
 		assert_int_equal(sqlite3_prepare_v2(elog_store_db(f->w),
@@ -370,7 +363,7 @@ static void test_create_open(void **state)
 	assert_int_equal(elog_store_open(f->path, ELOG_STORE_WRITE,
 					 ELOG_SYNC_NORMAL, &w2, &err),
 			 0);
-	assert_int_equal(pragma_int(w2, "PRAGMA synchronous"), 1);
+	assert_int_equal(query_int(w2, "PRAGMA synchronous"), 1);
 	elog_store_close(w2);
 
 	/* Missing files and foreign databases are refused. */
@@ -617,56 +610,73 @@ static int sampled(size_t a, size_t b)
 	       a + 1 == b || a == 0;
 }
 
-static void test_inclusion_proofs(void **state)
+/*
+ * Build f's log and call check(f, roots, a, b) for every sampled pair with
+ * 1 <= b <= n and first <= a < b, or first <= a <= b if up_to_b; roots
+ * holds the root of every size 0 .. n.  Returns how many pairs it checked.
+ */
+static size_t each_sampled_pair(fx *f, size_t first, int up_to_b,
+				void (*check)(fx *f, const elog_hash *roots,
+					      size_t a, size_t b))
 {
-	fx *f = *state;
-	elog_err_t err;
 	elog_hash roots[MAXN + 1];
 	size_t pairs = 0;
 
 	build_log(f);
 	for (size_t size = 0; size <= f->n; size++)
 		elog_root_of_leaves(f->leaf, size, &roots[size]);
-	for (size_t size = 1; size <= f->n; size++) {
-		elog_leaf_array la = {f->leaf, size};
-		for (size_t index = 0; index < size; index++) {
-			elog_hash p[ELOG_MAX_PROOF], q[ELOG_MAX_PROOF];
-			size_t np = 0, nq = 0;
-			if (!sampled(index, size))
+	for (size_t b = 1; b <= f->n; b++)
+		for (size_t a = first; a < b + (up_to_b ? 1 : 0); a++) {
+			if (!sampled(a, b))
 				continue;
 			pairs++;
-			assert_int_equal(elog_store_prove_inclusion(
-						 f->w, index, size, p, &np,
-						 &err),
-					 0);
-			assert_int_equal(elog_verify_inclusion(
-						 index, size, &f->leaf[index],
-						 p, np, &roots[size], &err),
-					 0);
-			assert_int_equal(elog_prove_inclusion(
-						 index, size,
-						 elog_leaf_array_reader, &la,
-						 q, &nq, &err),
-					 0);
-			assert_int_equal(np, nq);
-			assert_memory_equal(p, q, np * sizeof p[0]);
-			/* the proof is for this leaf and this size only */
-			if (size > 1) {
-				size_t other = index ? index - 1 : 1;
-				assert_int_equal(
-					elog_verify_inclusion(
-						index, size, &f->leaf[other],
-						p, np, &roots[size], &err),
-					-ELOG_PROOF_INVALID);
-				assert_int_equal(
-					elog_verify_inclusion(
-						index, size, &f->leaf[index],
-						p, np, &roots[size - 1], &err),
-					-ELOG_PROOF_INVALID);
-			}
+			check(f, roots, a, b);
 		}
+	return pairs;
+}
+
+/* The store's proof of (index, size) verifies, is the in-memory one, and
+ * holds for this leaf and this size only. */
+static void check_inclusion(fx *f, const elog_hash *roots, size_t index,
+			    size_t size)
+{
+	elog_leaf_array la = {f->leaf, size};
+	elog_hash p[ELOG_MAX_PROOF], q[ELOG_MAX_PROOF];
+	size_t np = 0, nq = 0;
+	elog_err_t err;
+
+	assert_int_equal(elog_store_prove_inclusion(f->w, index, size, p, &np,
+						    &err),
+			 0);
+	assert_int_equal(elog_verify_inclusion(index, size, &f->leaf[index],
+					       p, np, &roots[size], &err),
+			 0);
+	assert_int_equal(elog_prove_inclusion(index, size,
+					      elog_leaf_array_reader, &la, q,
+					      &nq, &err),
+			 0);
+	assert_int_equal(np, nq);
+	assert_memory_equal(p, q, np * sizeof p[0]);
+	if (size > 1) {
+		size_t other = index ? index - 1 : 1;
+		assert_int_equal(elog_verify_inclusion(index, size,
+						       &f->leaf[other], p, np,
+						       &roots[size], &err),
+				 -ELOG_PROOF_INVALID);
+		assert_int_equal(elog_verify_inclusion(index, size,
+						       &f->leaf[index], p, np,
+						       &roots[size - 1], &err),
+				 -ELOG_PROOF_INVALID);
 	}
-	assert_true(pairs > 8000);
+}
+
+static void test_inclusion_proofs(void **state)
+{
+	fx *f = *state;
+	elog_err_t err;
+
+	/* index in [0, size) */
+	assert_true(each_sampled_pair(f, 0, 0, check_inclusion) > 8000);
 	{
 		elog_hash p[ELOG_MAX_PROOF];
 		size_t np;
@@ -679,51 +689,46 @@ static void test_inclusion_proofs(void **state)
 	}
 }
 
+/* The store's proof from old to nw verifies, is the in-memory one, is
+ * empty from a size to itself and does not hold for another old root. */
+static void check_consistency(fx *f, const elog_hash *roots, size_t old,
+			      size_t nw)
+{
+	elog_leaf_array la = {f->leaf, nw};
+	elog_hash p[ELOG_MAX_PROOF], q[ELOG_MAX_PROOF];
+	size_t np = 0, nq = 0;
+	elog_err_t err;
+
+	assert_int_equal(elog_store_prove_consistency(f->w, old, nw, p, &np,
+						      &err),
+			 0);
+	assert_int_equal(elog_verify_consistency(old, nw, &roots[old],
+						 &roots[nw], p, np, &err),
+			 0);
+	assert_int_equal(elog_prove_consistency(old, nw,
+						elog_leaf_array_reader, &la, q,
+						&nq, &err),
+			 0);
+	assert_int_equal(np, nq);
+	assert_memory_equal(p, q, np * sizeof p[0]);
+	if (old == nw) {
+		assert_int_equal(np, 0);
+	} else {
+		assert_int_equal(elog_verify_consistency(old, nw,
+							 &roots[old - 1],
+							 &roots[nw], p, np,
+							 &err),
+				 -ELOG_PROOF_INVALID);
+	}
+}
+
 static void test_consistency_proofs(void **state)
 {
 	fx *f = *state;
 	elog_err_t err;
-	elog_hash roots[MAXN + 1];
-	size_t pairs = 0;
 
-	build_log(f);
-	for (size_t size = 0; size <= f->n; size++)
-		elog_root_of_leaves(f->leaf, size, &roots[size]);
-	for (size_t nw = 1; nw <= f->n; nw++) {
-		elog_leaf_array la = {f->leaf, nw};
-		for (size_t old = 1; old <= nw; old++) {
-			elog_hash p[ELOG_MAX_PROOF], q[ELOG_MAX_PROOF];
-			size_t np = 0, nq = 0;
-			if (!sampled(old, nw))
-				continue;
-			pairs++;
-			assert_int_equal(elog_store_prove_consistency(
-						 f->w, old, nw, p, &np, &err),
-					 0);
-			assert_int_equal(elog_verify_consistency(
-						 old, nw, &roots[old],
-						 &roots[nw], p, np, &err),
-					 0);
-			assert_int_equal(elog_prove_consistency(
-						 old, nw,
-						 elog_leaf_array_reader, &la,
-						 q, &nq, &err),
-					 0);
-			assert_int_equal(np, nq);
-			assert_memory_equal(p, q, np * sizeof p[0]);
-			if (old == nw) {
-				assert_int_equal(np, 0);
-			} else {
-				/* a different old root does not verify */
-				assert_int_equal(
-					elog_verify_consistency(
-						old, nw, &roots[old - 1],
-						&roots[nw], p, np, &err),
-					-ELOG_PROOF_INVALID);
-			}
-		}
-	}
-	assert_true(pairs > 8000);
+	/* old in [1, nw] */
+	assert_true(each_sampled_pair(f, 1, 1, check_consistency) > 8000);
 	{
 		elog_hash p[ELOG_MAX_PROOF];
 		size_t np;

@@ -31,6 +31,25 @@ static inline json_t *load_vector(const char *rel)
 	return j;
 }
 
+/* Call check(data) with the leaf data of each record in
+ * tlog/tlog-records.json, in order; fails the test unless there are 300
+ * records and each has its data as a string. */
+static inline void each_record(void (*check)(const char *data))
+{
+	json_t *recs = load_vector("tlog/tlog-records.json");
+	size_t i;
+
+	assert_int_equal(json_array_size(recs), 300);
+	for (i = 0; i < json_array_size(recs); i++) {
+		const char *data = json_string_value(
+			json_object_get(json_array_get(recs, i), "data"));
+
+		assert_non_null(data);
+		check(data);
+	}
+	json_decref(recs);
+}
+
 /* tlog/notes.json, for the tests of signed notes and checkpoints. */
 static json_t *notes;
 
