@@ -350,10 +350,7 @@ int elog_store_open(const char *path, int mode, int sync, elog_store **out,
 			goto out;
 	} else {
 		sqlite3_busy_timeout(s->db, 10000);
-		/* Readers map the file: proofs read pages without a copy. */
-		if ((rc = exec(s, "PRAGMA query_only = 1; "
-				  "PRAGMA mmap_size = 1073741824",
-			       err)))
+		if ((rc = exec(s, "PRAGMA query_only = 1", err)))
 			goto out;
 	}
 	if ((rc = elog_store_meta_get(s, "origin", s->origin,
@@ -388,6 +385,13 @@ void elog_store_close(elog_store *s)
 	if (s && s->in_tx)
 		elog_store_rollback(s);
 	store_free(s);
+}
+
+int elog_store_map(elog_store *s, int64_t bytes, elog_err_t *err)
+{
+	char sql[64];
+	snprintf(sql, sizeof sql, "PRAGMA mmap_size = %lld", (long long)bytes);
+	return exec(s, sql, err);
 }
 
 struct sqlite3 *elog_store_db(elog_store *s) { return s->db; }

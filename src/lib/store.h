@@ -46,6 +46,13 @@ int elog_store_open(const char *path, int mode, int sync, elog_store **out,
 		    elog_err_t *err);
 void elog_store_close(elog_store *s);
 
+/*
+ * Read the database through a memory map of up to bytes (0: not at all):
+ * for readers serving many random point reads (proofs), where it saves a
+ * copy per page.  Mapped pages count in the process's resident size.
+ */
+int elog_store_map(elog_store *s, int64_t bytes, elog_err_t *err);
+
 /* The raw connection, for the registry modules (token.c …). */
 struct sqlite3 *elog_store_db(elog_store *s);
 

@@ -43,6 +43,9 @@ static void reader_key_init(void)
 	reader_key_ok = pthread_key_create(&reader_key, reader_close) == 0;
 }
 
+/* Readers map the database: proofs are random point reads. */
+#define READER_MAP_BYTES ((int64_t)1 << 30)
+
 int http_reader(struct server *srv, elog_store **out, elog_err_t *err)
 {
 	elog_store *s;
@@ -56,8 +59,12 @@ int http_reader(struct server *srv, elog_store **out, elog_err_t *err)
 	if (!s) {
 		rc = elog_store_open(srv->cfg.db, ELOG_STORE_READ,
 				     srv->cfg.sync, &s, err);
-		if (rc)
+		if (rc == 0)
+			rc = elog_store_map(s, READER_MAP_BYTES, err);
+		if (rc) {
+			elog_store_close(s);
 			return rc;
+		}
 		if (pthread_setspecific(reader_key, s) != 0) {
 			elog_store_close(s);
 			return elog_fail(err, ELOG_INTERNAL, -1, NULL,
