@@ -1207,6 +1207,24 @@ static int load_vkey(const char *arg, elog_verifier *vk, char *text,
 	return elog_verifier_format(vk, text, cap, err);
 }
 
+/*
+ * The state to audit from: the state file when it exists, else the empty
+ * log under the pinned key (vk, its text vtext), trusted on first use.
+ */
+static int state_start(const char *path, const elog_verifier *vk,
+		       const char *vtext, struct state *st, elog_err_t *err)
+{
+	int rc = state_load(path, vk, st, err);
+	if (rc == 0 && !st->present) {
+		st->vk = *vk;
+		snprintf(st->vkey, sizeof st->vkey, "%s", vtext);
+		elog_frontier_init(&st->fr);
+		st->root = ELOG_EMPTY_ROOT;
+		st->chain = ELOG_ZERO_HASH;
+	}
+	return rc;
+}
+
 static int compare(int argc, char **argv);
 
 int cmd_audit(int argc, char **argv)
@@ -1281,16 +1299,9 @@ int cmd_audit(int argc, char **argv)
 		}
 		au.witness = &witness;
 	}
-	if (state_load(au.state_path, &au.vk, &st, &err)) {
+	if (state_start(au.state_path, &au.vk, vtext, &st, &err)) {
 		rc = cli_fail("audit: --state", &err);
 		goto out;
-	}
-	if (!st.present) {
-		st.vk = au.vk;
-		snprintf(st.vkey, sizeof st.vkey, "%s", vtext);
-		elog_frontier_init(&st.fr);
-		st.root = ELOG_EMPTY_ROOT;
-		st.chain = ELOG_ZERO_HASH;
 	}
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0) {
 		fprintf(stderr, "envelog: audit: libcurl failed to start\n");
@@ -1314,16 +1325,10 @@ int cmd_audit(int argc, char **argv)
 			/* The state file could not be written: start over
 			 * from what it holds. */
 			state_free(&st);
-			if (state_load(au.state_path, &au.vk, &st, &err)) {
+			if (state_start(au.state_path, &au.vk, vtext, &st,
+					&err)) {
 				rc = cli_fail("audit: --state", &err);
 				goto out;
-			}
-			if (!st.present) {
-				st.vk = au.vk;
-				snprintf(st.vkey, sizeof st.vkey, "%s", vtext);
-				elog_frontier_init(&st.fr);
-				st.root = ELOG_EMPTY_ROOT;
-				st.chain = ELOG_ZERO_HASH;
 			}
 		}
 		sleep((unsigned)follow);
