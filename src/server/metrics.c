@@ -165,6 +165,18 @@ void metrics_lawful_refused(const char *reason)
 	count_named(refusal_reasons, NREASONS, refusals, reason);
 }
 
+/* A counter family with one label: one line per name. */
+static void put_counters(struct text *t, const char *metric,
+			 const char *help, const char *label,
+			 const char *const *names, atomic_uint_fast64_t *v,
+			 size_t n)
+{
+	put(t, "# HELP %s %s\n# TYPE %s counter\n", metric, help, metric);
+	for (size_t i = 0; i < n; i++)
+		put(t, "%s{%s=\"%s\"} %llu\n", metric, label, names[i],
+		    (unsigned long long)atomic_load(&v[i]));
+}
+
 int metrics_render(char **out, size_t *len)
 {
 	struct text t = {0};
@@ -244,20 +256,12 @@ int metrics_render(char **out, size_t *len)
 	    (unsigned long long)cum,
 	    (double)atomic_load(&lat_sum_us) / 1e6, (unsigned long long)cum);
 
-	put(&t, "# HELP envelog_lawful_requests_total Lawful requests, by "
-		"outcome.\n"
-		"# TYPE envelog_lawful_requests_total counter\n");
-	for (i = 0; i < NOUTCOMES; i++)
-		put(&t, "envelog_lawful_requests_total{outcome=\"%s\"} %llu\n",
-		    lawful_outcomes[i],
-		    (unsigned long long)atomic_load(&lawful[i]));
-	put(&t, "# HELP envelog_lawful_refusals_total Warrants refused by "
-		"policy, by reason.\n"
-		"# TYPE envelog_lawful_refusals_total counter\n");
-	for (i = 0; i < NREASONS; i++)
-		put(&t, "envelog_lawful_refusals_total{reason=\"%s\"} %llu\n",
-		    refusal_reasons[i],
-		    (unsigned long long)atomic_load(&refusals[i]));
+	put_counters(&t, "envelog_lawful_requests_total",
+		     "Lawful requests, by outcome.", "outcome",
+		     lawful_outcomes, lawful, NOUTCOMES);
+	put_counters(&t, "envelog_lawful_refusals_total",
+		     "Warrants refused by policy, by reason.", "reason",
+		     refusal_reasons, refusals, NREASONS);
 
 	put(&t, "# HELP envelog_log_size Entries in the log (tree size of "
 		"the latest checkpoint).\n"
