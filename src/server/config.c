@@ -1,8 +1,6 @@
 /* config.c — defaults, config file and flags (see config.h). */
 #include "config.h"
 
-#include "param.h"
-
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
@@ -10,6 +8,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "param.h"
+#include "request.h"
 #include "store.h"
 
 static const char usage[] =
@@ -28,6 +28,9 @@ static const char usage[] =
 	"(default)\n"
 	"  --max-window-days N    longest warrant window (default 366)\n"
 	"  --max-subjects N       most subjects per warrant (default 10)\n"
+	"  --max-records N        most records per disclosure; a warrant\n"
+	"                         matching more is refused with\n"
+	"                         too_many_records (default 10000)\n"
 	"  --threads N            HTTP threads (default: number of cores)\n"
 	"  --tls-cert FILE        serve HTTPS with this PEM certificate...\n"
 	"  --tls-key FILE         ...and this PEM private key\n"
@@ -65,6 +68,7 @@ static void defaults(struct config *c)
 	c->sync = ELOG_SYNC_FULL;
 	c->max_window_days = 366;
 	c->max_subjects = 10;
+	c->max_records = ELOG_MAX_RECORDS;
 	c->threads = 0;
 	c->max_body = 8u << 20;
 	c->max_events = 10000;
@@ -138,6 +142,8 @@ static int apply(struct config *c, const char *name, const char *v)
 	}
 	if (!strcmp(name, "max-window-days"))
 		return set_num(&c->max_window_days, name, v, 1, 36600);
+	if (!strcmp(name, "max-records"))
+		return set_num(&c->max_records, name, v, 1, 1000000);
 	if (!strcmp(name, "max-subjects"))
 		return set_num(&c->max_subjects, name, v, 1, 1000);
 	if (!strcmp(name, "threads"))

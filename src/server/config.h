@@ -21,6 +21,7 @@ struct config {
 	int sync;                    /* enum elog_sync */
 	uint64_t max_window_days;
 	uint64_t max_subjects;
+	uint64_t max_records;        /* records per disclosure bundle */
 	uint64_t threads;            /* 0 = number of cores */
 	uint64_t max_body;           /* bytes */
 	uint64_t max_events;

@@ -226,6 +226,17 @@ check "/v1/leaves never serves an event's data" jq -e '[.leaves[] | select(.kind
 	<<<"$(curl -s "$URL/v1/leaves?start=0&end=$size")"
 check "the server log names no subject" bash -c "! grep -qF -- '$A' '$T/server.log'"
 
+# ---- a warrant matching more records than --max-records is refused ----
+stop_server
+start_server --max-records 3 || bail "server with --max-records 3"
+read -r s0 _ < <(log_state)
+req POST /v1/requests "${REQ_AUTH[@]}" "${TEXT[@]}" --data-binary "@$T/w1.signed"
+check "a warrant matching 4 records with --max-records 3 is refused" jq -e --argjson s "$s0" \
+	'.error.code == "warrant_refused" and .error.detail.reason == "too_many_records" and .error.detail.seq == $s' <<<"$BODY"
+check "it is answered 422" test "$STATUS" = 422
+req GET "/v1/leaves?start=$s0&end=$((s0 + 1))"
+check "the too_many_records refusal is in the log" jq -e '.leaves[0].kind == "refusal" and .leaves[0].entry.reason == "too_many_records"' <<<"$BODY"
+
 stop_server
 out=$($E verify --quiet --db "$DB"); rc=$?
 check "the log verifies after the requests" test "$rc" -eq 0
