@@ -351,6 +351,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "envelogd: %s\n", err.msg);
 		close(fd);
 		writer_stop(srv.writer, NULL);
+		writer_free(srv.writer);
 		srv.writer = NULL;
 		goto out;
 	}
@@ -382,9 +383,12 @@ int main(int argc, char **argv)
 			err.msg);
 		status = 1;
 	}
-	srv.writer = NULL;
+	/* Requests still arriving are answered 503 shutting_down by the
+	 * stopped writer; it is freed only once no HTTP thread can reach it. */
 	wait_idle(2.0);
 	MHD_stop_daemon(d);
+	writer_free(srv.writer);
+	srv.writer = NULL;
 	fprintf(stderr, "envelogd: stopped\n");
 out:
 	elog_signer_wipe(&srv.signer);

@@ -240,8 +240,15 @@ int writer_stop(struct writer *wr, elog_err_t *err)
 	if (rc && err)
 		*err = wr->final_err;
 	elog_store_close(wr->store);
+	wr->store = NULL;
+	return rc;
+}
+
+void writer_free(struct writer *wr)
+{
+	if (!wr)
+		return;
 	pthread_cond_destroy(&wr->cv);
 	pthread_mutex_destroy(&wr->mu);
 	free(wr);
-	return rc;
 }

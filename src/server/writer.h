@@ -77,9 +77,12 @@ size_t writer_queued(struct writer *wr);
 
 /*
  * Refuse new jobs, run every queued one, commit a final checkpoint of the
- * current size, join the thread and free the writer.  Returns 0 if the
- * final checkpoint was committed.
+ * current size and join the thread.  Returns 0 if the final checkpoint was
+ * committed.  The writer stays valid (writer_submit answers SHUTTING_DOWN)
+ * until writer_free(), which may only run once no other thread can reach
+ * it — after the HTTP daemon stopped.
  */
 int writer_stop(struct writer *wr, elog_err_t *err);
+void writer_free(struct writer *wr);
 
 #endif

@@ -69,6 +69,32 @@ post_events "ingest works after the restart" "$(events 3 after)"
 check "new events follow the old ones" test "$FIRST" = "$size"
 stop_server INT
 check "SIGINT exits 0" test "$SRV_RC" = 0
+
+# A body still arriving after --drain: answered 503 shutting_down (or the
+# connection closes), and the server still exits 0.
+start_server --drain 1 || bail "server restarts"
+python3 - "$PORT" "$INGEST" "$SRV_PID" >"$T/late" <<'EOF2'
+import json, os, signal, socket, sys, time
+port, tok, pid = int(sys.argv[1]), sys.argv[2], int(sys.argv[3])
+body = json.dumps([{"ts": int(time.time() * 1000), "sender": "a",
+                    "recipient": "b", "type": "message", "size": 1}]).encode()
+s = socket.create_connection(("127.0.0.1", port))
+s.sendall(b"POST /v1/events HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer "
+          + tok.encode() + b"\r\nContent-Type: application/json\r\n"
+          b"Content-Length: %d\r\n\r\n" % len(body) + body[:5])
+time.sleep(0.3)
+os.kill(pid, signal.SIGTERM)
+time.sleep(2.0)
+try:
+    s.sendall(body[5:])
+    s.settimeout(5)
+    print((s.recv(4096).split(b"\r\n")[0] or b"closed").decode())
+except OSError:
+    print("closed")
+EOF2
+stop_server
+check "a body that outlasts --drain does not crash the server: exit 0" test "$SRV_RC" = 0
+check "it is answered 503 or closed" grep -Eq '^(HTTP/1.1 503|closed)' "$T/late"
 "$B/envelog" verify --db "$DB" >/dev/null 2>&1
 check "envelog verify passes at the end" test $? = 0
 finish
