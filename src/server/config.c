@@ -273,6 +273,9 @@ int config_load(struct config *cfg, int argc, char **argv)
 			}
 			if (load_file(cfg, argv[i + 1]) != 0)
 				return 2;
+		} else if (!strncmp(argv[i], "--config=", 9)) {
+			if (load_file(cfg, argv[i] + 9) != 0)
+				return 2;
 		}
 	}
 	for (i = 1; i < argc; i++) {

@@ -52,6 +52,8 @@ stop_server
 echo "bogus = 1" >"$T/bad.conf"
 "$B/envelogd" --config "$T/bad.conf" >/dev/null 2>&1
 check "unknown config setting: exit 2" test $? = 2
+"$B/envelogd" --config="$T/bad.conf" >/dev/null 2>&1
+check "--config=FILE is read too: exit 2" test $? = 2
 
 # a tiny queue: every answer is 201 or 503 queue_full with Retry-After, and
 # the log holds exactly the acknowledged events
