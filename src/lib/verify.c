@@ -21,6 +21,7 @@ typedef struct vstate {
 	int tree_row, cp_row; /* 1: the statement stands on a row */
 	uint64_t purged_through; /* seqs below this may be purged (from the
 				    purge entries in the log itself) */
+	uint64_t purged_max;     /* events the purge entries say they purged */
 	uint64_t next_seq;
 	elog_hash chain;
 	elog_frontier f;
@@ -127,7 +128,12 @@ static int check_leaf(void *ctx, const elog_leaf *l)
 			return bad(v, l->seq,
 				   "entry data is missing above the purge "
 				   "horizon", NULL);
-		v->rep->purged++;
+		if (++v->rep->purged > v->purged_max)
+			return bad(v, l->seq,
+				   "more event data is missing, up to this "
+				   "seq, than the purge entries say they "
+				   "deleted",
+				   NULL);
 	}
 	elog_chain_hash(&v->chain, &l->leaf_hash, &chain);
 	if (memcmp(chain.b, l->chain_hash.b, ELOG_HASH_LEN))
@@ -142,13 +148,16 @@ static int check_leaf(void *ctx, const elog_leaf *l)
 	return checkpoints_at_size(v);
 }
 
-/* The highest through_seq of the purge entries in the log: below it, event
- * data may be gone.  The purge entries are themselves verified later. */
+/* From the purge entries in the log: the highest through_seq of a purge
+ * that deleted anything (below it, event data may be gone) and how many
+ * events they deleted in all.  The purge entries are themselves verified
+ * later. */
 static int purge_bound(vstate *v, elog_err_t *err)
 {
 	sqlite3_stmt *st = NULL;
 	int rc;
 	v->purged_through = 0;
+	v->purged_max = 0;
 	if (sqlite3_prepare_v2(elog_store_db(v->s),
 			       "SELECT data FROM entry WHERE kind = 3", -1, &st,
 			       NULL) != SQLITE_OK)
@@ -160,11 +169,16 @@ static int purge_bound(vstate *v, elog_err_t *err)
 		int n = sqlite3_column_bytes(st, 0);
 		if (d && elog_json_load(d, (size_t)n, &j, NULL) == 0) {
 			json_t *t = json_object_get(j, "through_seq");
-			if (json_is_integer(t) && json_integer_value(t) >= 0 &&
-			    (uint64_t)json_integer_value(t) + 1 >
+			json_t *ev = json_object_get(j, "events");
+			if (json_is_integer(ev) && json_integer_value(ev) > 0 &&
+			    json_is_integer(t) && json_integer_value(t) >= 0) {
+				v->purged_max += (uint64_t)json_integer_value(ev);
+				if ((uint64_t)json_integer_value(t) + 1 >
 				    v->purged_through)
-				v->purged_through =
-					(uint64_t)json_integer_value(t) + 1;
+					v->purged_through =
+						(uint64_t)json_integer_value(
+							t) + 1;
+			}
 		}
 		json_decref(j);
 	}

@@ -86,5 +86,15 @@ check "a later purge moves the horizon forward and purges nothing more" jq -e \
 stop_server
 out=$($E verify --quiet --db "$DB"); rc=$?
 if [ "$rc" -eq 0 ] && [[ "$out" == *"(3 purged)"* ]]; then ok "envelog verify passes and counts the purged"; else nok "verify after retention" "$rc $out"; fi
+# The purge took seqs first, first+1 and first+4; first+2 lies below the
+# purge's through_seq but its ts is above the horizon: deleting its data
+# behind the triggers' back is tampering, not a purge.  The purged seqs
+# are not recorded (only their count), so verify names the seq at which
+# the missing data first exceeds what the purges deleted.
+cp "$DB" "$T/tampered.db"
+sqlite3 "$T/tampered.db" "DROP TRIGGER event_data_no_delete; DELETE FROM event_data WHERE seq = $((first + 2))"
+out=$($E verify --quiet --db "$T/tampered.db"); rc=$?
+if [ "$rc" -eq 1 ] && [[ "$out" == "TAMPERED seq $((first + 4)): more event data is missing"* ]]; then ok "data deleted below through_seq but never purged is tampering"
+else nok "data deleted below through_seq but never purged is tampering" "$rc $out"; fi
 echo "1..$n"
 finish
