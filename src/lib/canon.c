@@ -45,8 +45,9 @@ int elog_json_load(const char *buf, size_t len, json_t **out, elog_err_t *err)
 		code = ELOG_MALFORMED_JSON;
 		break;
 	}
-	/* jansson's text may quote input (a key or a token): do not echo it. */
-	return elog_fail(err, code, (long)jerr.position, NULL,
+	/* jansson's text may quote input (a key or a token): do not echo it.
+	 * The byte position goes in the message only: index names an event. */
+	return elog_fail(err, code, -1, NULL,
 			 "The JSON input is not accepted (%s) near byte %ld.",
 			 elog_code_name(code), (long)jerr.position);
 }

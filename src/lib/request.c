@@ -77,6 +77,9 @@ void elog_outcome_free(elog_outcome *o)
 {
 	if (!o)
 		return;
+	for (size_t i = 0; o->data && i < o->ndata; i++)
+		free(o->data[i]);
+	free(o->data);
 	free(o->records);
 	memset(o, 0, sizeof *o);
 }
@@ -188,10 +191,25 @@ int elog_request_apply(elog_store *w, const elog_request *rq,
 		rc = elog_fail(err, ELOG_NOMEM, -1, NULL, "out of memory");
 		goto out;
 	}
+	/* The records' leaf data is kept with the outcome: the bundle is
+	 * built after the commit, when a purge may already have run. */
+	out->data = calloc(n ? n : 1, sizeof *out->data);
+	if (!out->data) {
+		rc = elog_fail(err, ELOG_NOMEM, -1, NULL, "out of memory");
+		goto out;
+	}
+	out->ndata = n;
 	for (size_t i = 0; i < n; i++) {
 		elog_leaf l;
 		if ((rc = elog_store_leaf(w, seqs[i], &l, err)))
 			goto out;
+		if (!l.data || !(out->data[i] = malloc(l.len + 1))) {
+			rc = elog_fail(err, ELOG_NOMEM, (long)seqs[i], NULL,
+				       "cannot keep the data of a record");
+			goto out;
+		}
+		memcpy(out->data[i], l.data, l.len);
+		out->data[i][l.len] = '\0';
 		leaves[i] = l.leaf_hash;
 	}
 	if ((rc = elog_store_horizon(w, &horizon, &through, err)))
@@ -218,27 +236,36 @@ out:
 	elog_entry_free(&e);
 	free(leaves);
 	free(seqs);
+	if (rc)
+		elog_outcome_free(out);
 	return rc;
 }
 
-/* {"seq":…,"entry":{…},"proof":[…]} for one entry against size. */
-static int proved_entry(elog_store *s, uint64_t seq, uint64_t size,
-			json_t **out, elog_err_t *err)
+/* {"seq":…,"entry":{…},"proof":[…]} for one entry against size; its
+ * leaf data is data when given, else read from the store. */
+static int proved_entry(elog_store *s, uint64_t seq, const char *data,
+			uint64_t size, json_t **out, elog_err_t *err)
 {
 	elog_hash proof[ELOG_MAX_PROOF];
-	size_t np = 0;
+	size_t np = 0, len;
 	elog_leaf l;
 	json_t *entry = NULL, *arr = NULL;
 	int rc;
 
 	*out = NULL;
-	if ((rc = elog_store_leaf(s, seq, &l, err)))
-		return rc;
-	if (!l.data)
-		return elog_fail(err, ELOG_NOT_FOUND, (long)seq, NULL,
-				 "entry %llu has been purged",
-				 (unsigned long long)seq);
-	if ((rc = elog_json_load(l.data, l.len, &entry, err)))
+	if (data) {
+		len = strlen(data);
+	} else {
+		if ((rc = elog_store_leaf(s, seq, &l, err)))
+			return rc;
+		if (!l.data)
+			return elog_fail(err, ELOG_NOT_FOUND, (long)seq, NULL,
+					 "entry %llu has been purged",
+					 (unsigned long long)seq);
+		data = l.data;
+		len = l.len;
+	}
+	if ((rc = elog_json_load(data, len, &entry, err)))
 		return rc;
 	if ((rc = elog_store_prove_inclusion(s, seq, size, proof, &np, err)))
 		goto out;
@@ -268,7 +295,7 @@ int elog_bundle_build(elog_store *s, const elog_outcome *o,
 	*out = NULL;
 	if ((rc = elog_store_read_begin(s, &began, err)))
 		return rc;
-	if ((rc = proved_entry(s, o->seq, size, &disc, err)))
+	if ((rc = proved_entry(s, o->seq, NULL, size, &disc, err)))
 		goto out;
 	records = json_array();
 	if (!records) {
@@ -277,7 +304,9 @@ int elog_bundle_build(elog_store *s, const elog_outcome *o,
 	}
 	for (size_t i = 0; i < o->nrecords; i++) {
 		json_t *r;
-		if ((rc = proved_entry(s, o->records[i], size, &r, err)))
+		if ((rc = proved_entry(s, o->records[i],
+				       i < o->ndata ? o->data[i] : NULL, size,
+				       &r, err)))
 			goto out;
 		json_array_append_new(records, r);
 	}

@@ -48,6 +48,8 @@ typedef struct elog_outcome {
 	uint64_t seq;          /* seq of the disclosure or refusal entry */
 	uint64_t *records;     /* disclosed seqs, ascending (owned) */
 	size_t nrecords;
+	char **data;           /* their leaf data, kept for the bundle (owned) */
+	size_t ndata;
 	int partly_purged;
 } elog_outcome;
 

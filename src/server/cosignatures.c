@@ -46,7 +46,7 @@ static int run(struct writer_job *job, elog_store *w, elog_err_t *err)
 /* Check the body against the stored checkpoint and the witness's key. */
 static int check(struct request *rq, struct cosign *c, elog_err_t *err)
 {
-	elog_note_sig sig;
+	elog_note_sig sigs[2]; /* room for one more than allowed */
 	elog_checkpoint cp;
 	elog_verifier wk;
 	elog_store *s;
@@ -58,7 +58,7 @@ static int check(struct request *rq, struct cosign *c, elog_err_t *err)
 	if (!rq->body || rq->len == 0)
 		return elog_fail(err, ELOG_MALFORMED_COSIGNATURE, -1, NULL,
 				 "the body is empty");
-	if ((rc = elog_note_parse(rq->body, rq->len, &text_len, &sig, 1,
+	if ((rc = elog_note_parse(rq->body, rq->len, &text_len, sigs, 2,
 				  &nsigs, err)))
 		return rc;
 	if (nsigs != 1)
@@ -81,26 +81,26 @@ static int check(struct request *rq, struct cosign *c, elog_err_t *err)
 	free(stored);
 	if (rc)
 		return rc;
-	rc = elog_keyring_get(s, ELOG_KEYRING_WITNESS, sig.name, &wk, err);
+	rc = elog_keyring_get(s, ELOG_KEYRING_WITNESS, sigs[0].name, &wk, err);
 	if (rc == -ELOG_NOT_FOUND)
 		return elog_fail(err, ELOG_UNKNOWN_KEY, -1, "witness",
 				 "the witness is not registered with this log");
 	if (rc)
 		return rc;
 	if (elog_cosignature_verify(rq->body, text_len,
-				    rq->body + sig.line_off, sig.line_len, &wk,
+				    rq->body + sigs[0].line_off, sigs[0].line_len, &wk,
 				    &t, err) != 0)
 		return elog_fail(err, ELOG_BAD_SIGNATURE, -1, "cosignature",
 				 "the cosignature does not verify with the "
 				 "witness's key");
 	c->size = cp.size;
-	snprintf(c->witness, sizeof c->witness, "%s", sig.name);
-	c->line = malloc(sig.line_len + 1);
+	snprintf(c->witness, sizeof c->witness, "%s", sigs[0].name);
+	c->line = malloc(sigs[0].line_len + 1);
 	if (!c->line)
 		return elog_fail(err, ELOG_NOMEM, -1, NULL, "out of memory");
-	memcpy(c->line, rq->body + sig.line_off, sig.line_len);
-	c->line[sig.line_len] = '\0';
-	c->line_len = sig.line_len;
+	memcpy(c->line, rq->body + sigs[0].line_off, sigs[0].line_len);
+	c->line[sigs[0].line_len] = '\0';
+	c->line_len = sigs[0].line_len;
 	return 0;
 }
 

@@ -69,6 +69,9 @@ expect_error "a checkpoint the log never signed is refused" 404 not_found POST /
 	-H "Authorization: Bearer $AUD" -H "Content-Type: text/plain" --data-binary "@$T/unknown-cp"
 expect_error "a cosignature needs the auditor role" 403 wrong_role POST /v1/cosignatures \
 	"${AUTH[@]}" -H "Content-Type: text/plain" --data-binary "@$T/forged2"
+cat "$T/forged2" >"$T/two"; tail -1 "$T/forged1" >>"$T/two"
+expect_error "a body with two cosignature lines is refused" 400 malformed_cosignature POST /v1/cosignatures \
+	-H "Authorization: Bearer $AUD" -H "Content-Type: text/plain" --data-binary "@$T/two"
 expect_error "an empty cosignature body is refused" 400 malformed_cosignature POST /v1/cosignatures \
 	-H "Authorization: Bearer $AUD" -H "Content-Type: text/plain" --data-binary ""
 check "forged cosignatures were not stored" test "$(curl -s "$URL/v1/checkpoint")" = "$before"
