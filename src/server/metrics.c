@@ -13,8 +13,8 @@ static const double latency_bounds[] = {0.0005, 0.001, 0.0025, 0.005, 0.01,
 					0.025,  0.05,  0.1,    0.25,  0.5,
 					1.0,    2.5,   5.0};
 #define NLAT (sizeof latency_bounds / sizeof latency_bounds[0])
-static const uint64_t batch_bounds[] = {1,   2,    5,    10,   20,  50, 100,
-					200, 500, 1000, 2000, 5000, 10000, 50000};
+static const double batch_bounds[] = {1,   2,    5,    10,   20,  50, 100,
+				      200, 500, 1000, 2000, 5000, 10000, 50000};
 #define NBATCH (sizeof batch_bounds / sizeof batch_bounds[0])
 
 static size_t nslots;
@@ -65,7 +65,7 @@ void metrics_commit(uint64_t entries, double seconds, uint64_t size)
 		;
 	atomic_fetch_add(&lat_bucket[i], 1);
 	atomic_fetch_add(&lat_sum_us, (uint64_t)(seconds * 1e6));
-	for (i = 0; i < NBATCH && entries > batch_bounds[i]; i++)
+	for (i = 0; i < NBATCH && (double)entries > batch_bounds[i]; i++)
 		;
 	atomic_fetch_add(&batch_bucket[i], 1);
 	atomic_fetch_add(&batch_sum, entries);
@@ -165,6 +165,24 @@ void metrics_lawful_refused(const char *reason)
 	count_named(refusal_reasons, NREASONS, refusals, reason);
 }
 
+/* A histogram: cumulative buckets (n bounds, then +Inf), sum and count. */
+static void put_histogram(struct text *t, const char *metric,
+			  const char *help, const double *bounds, size_t n,
+			  atomic_uint_fast64_t *buckets, const char *sum)
+{
+	uint64_t cum = 0;
+	put(t, "# HELP %s %s\n# TYPE %s histogram\n", metric, help, metric);
+	for (size_t i = 0; i < n; i++) {
+		cum += atomic_load(&buckets[i]);
+		put(t, "%s_bucket{le=\"%g\"} %llu\n", metric, bounds[i],
+		    (unsigned long long)cum);
+	}
+	cum += atomic_load(&buckets[n]);
+	put(t, "%s_bucket{le=\"+Inf\"} %llu\n%s_sum %s\n%s_count %llu\n",
+	    metric, (unsigned long long)cum, metric, sum, metric,
+	    (unsigned long long)cum);
+}
+
 /* A counter family with one label: one line per name. */
 static void put_counters(struct text *t, const char *metric,
 			 const char *help, const char *label,
@@ -180,7 +198,7 @@ static void put_counters(struct text *t, const char *metric,
 int metrics_render(char **out, size_t *len)
 {
 	struct text t = {0};
-	uint64_t cum;
+	char sum[32];
 	size_t i, s;
 
 	t.cap = 8192;
@@ -220,41 +238,16 @@ int metrics_render(char **out, size_t *len)
 		"envelog_commit_failures_total %llu\n",
 	    (unsigned long long)atomic_load(&commit_failures));
 
-	put(&t, "# HELP envelog_commit_batch_entries Entries per committed "
-		"transaction.\n"
-		"# TYPE envelog_commit_batch_entries histogram\n");
-	cum = 0;
-	for (i = 0; i < NBATCH; i++) {
-		cum += atomic_load(&batch_bucket[i]);
-		put(&t, "envelog_commit_batch_entries_bucket{le=\"%llu\"} %llu\n",
-		    (unsigned long long)batch_bounds[i],
-		    (unsigned long long)cum);
-	}
-	cum += atomic_load(&batch_bucket[NBATCH]);
-	put(&t,
-	    "envelog_commit_batch_entries_bucket{le=\"+Inf\"} %llu\n"
-	    "envelog_commit_batch_entries_sum %llu\n"
-	    "envelog_commit_batch_entries_count %llu\n",
-	    (unsigned long long)cum,
-	    (unsigned long long)atomic_load(&batch_sum),
-	    (unsigned long long)cum);
-
-	put(&t, "# HELP envelog_commit_seconds Time to run, commit and sign "
-		"one transaction.\n"
-		"# TYPE envelog_commit_seconds histogram\n");
-	cum = 0;
-	for (i = 0; i < NLAT; i++) {
-		cum += atomic_load(&lat_bucket[i]);
-		put(&t, "envelog_commit_seconds_bucket{le=\"%g\"} %llu\n",
-		    latency_bounds[i], (unsigned long long)cum);
-	}
-	cum += atomic_load(&lat_bucket[NLAT]);
-	put(&t,
-	    "envelog_commit_seconds_bucket{le=\"+Inf\"} %llu\n"
-	    "envelog_commit_seconds_sum %.6f\n"
-	    "envelog_commit_seconds_count %llu\n",
-	    (unsigned long long)cum,
-	    (double)atomic_load(&lat_sum_us) / 1e6, (unsigned long long)cum);
+	snprintf(sum, sizeof sum, "%llu",
+		 (unsigned long long)atomic_load(&batch_sum));
+	put_histogram(&t, "envelog_commit_batch_entries",
+		      "Entries per committed transaction.", batch_bounds,
+		      NBATCH, batch_bucket, sum);
+	snprintf(sum, sizeof sum, "%.6f",
+		 (double)atomic_load(&lat_sum_us) / 1e6);
+	put_histogram(&t, "envelog_commit_seconds",
+		      "Time to run, commit and sign one transaction.",
+		      latency_bounds, NLAT, lat_bucket, sum);
 
 	put_counters(&t, "envelog_lawful_requests_total",
 		     "Lawful requests, by outcome.", "outcome",
