@@ -165,6 +165,14 @@ void metrics_lawful_refused(const char *reason)
 	count_named(refusal_reasons, NREASONS, refusals, reason);
 }
 
+/* One metric of one value: its HELP, TYPE and sample lines. */
+static void put_value(struct text *t, const char *metric, const char *type,
+		      const char *help, uint64_t v)
+{
+	put(t, "# HELP %s %s\n# TYPE %s %s\n%s %llu\n", metric, help, metric,
+	    type, metric, (unsigned long long)v);
+}
+
 /* A histogram: cumulative buckets (n bounds, then +Inf), sum and count. */
 static void put_histogram(struct text *t, const char *metric,
 			  const char *help, const double *bounds, size_t n,
@@ -217,26 +225,18 @@ int metrics_render(char **out, size_t *len)
 				    "status=\"%zu\"} %llu\n",
 				    slot_label(i), s, (unsigned long long)v);
 		}
-	put(&t, "# HELP envelog_events_appended_total Events acknowledged to "
-		"ingest clients.\n"
-		"# TYPE envelog_events_appended_total counter\n"
-		"envelog_events_appended_total %llu\n",
-	    (unsigned long long)atomic_load(&events_total));
-	put(&t, "# HELP envelog_entries_appended_total Entries committed to "
-		"the log.\n"
-		"# TYPE envelog_entries_appended_total counter\n"
-		"envelog_entries_appended_total %llu\n",
-	    (unsigned long long)atomic_load(&entries_total));
-	put(&t, "# HELP envelog_commits_total Transactions committed, each "
-		"with one signed checkpoint.\n"
-		"# TYPE envelog_commits_total counter\n"
-		"envelog_commits_total %llu\n",
-	    (unsigned long long)atomic_load(&commits));
-	put(&t, "# HELP envelog_commit_failures_total Transactions rolled "
-		"back.\n"
-		"# TYPE envelog_commit_failures_total counter\n"
-		"envelog_commit_failures_total %llu\n",
-	    (unsigned long long)atomic_load(&commit_failures));
+	put_value(&t, "envelog_events_appended_total", "counter",
+		  "Events acknowledged to ingest clients.",
+		  atomic_load(&events_total));
+	put_value(&t, "envelog_entries_appended_total", "counter",
+		  "Entries committed to the log.",
+		  atomic_load(&entries_total));
+	put_value(&t, "envelog_commits_total", "counter",
+		  "Transactions committed, each with one signed checkpoint.",
+		  atomic_load(&commits));
+	put_value(&t, "envelog_commit_failures_total", "counter",
+		  "Transactions rolled back.",
+		  atomic_load(&commit_failures));
 
 	snprintf(sum, sizeof sum, "%llu",
 		 (unsigned long long)atomic_load(&batch_sum));
@@ -256,16 +256,11 @@ int metrics_render(char **out, size_t *len)
 		     "Warrants refused by policy, by reason.", "reason",
 		     refusal_reasons, refusals, NREASONS);
 
-	put(&t, "# HELP envelog_log_size Entries in the log (tree size of "
-		"the latest checkpoint).\n"
-		"# TYPE envelog_log_size gauge\n"
-		"envelog_log_size %llu\n",
-	    (unsigned long long)atomic_load(&log_size));
-	put(&t, "# HELP envelog_writer_queue_entries Entries waiting for the "
-		"writer.\n"
-		"# TYPE envelog_writer_queue_entries gauge\n"
-		"envelog_writer_queue_entries %llu\n",
-	    (unsigned long long)atomic_load(&queue_depth));
+	put_value(&t, "envelog_log_size", "gauge",
+		  "Entries in the log (tree size of the latest checkpoint).",
+		  atomic_load(&log_size));
+	put_value(&t, "envelog_writer_queue_entries", "gauge",
+		  "Entries waiting for the writer.", atomic_load(&queue_depth));
 	if (t.failed) {
 		free(t.p);
 		return -1;

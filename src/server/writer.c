@@ -217,16 +217,6 @@ int writer_submit(struct writer *wr, struct writer_job *job, elog_err_t *err)
 	return rc;
 }
 
-size_t writer_queued(struct writer *wr)
-{
-	size_t n;
-
-	pthread_mutex_lock(&wr->mu);
-	n = wr->queued;
-	pthread_mutex_unlock(&wr->mu);
-	return n;
-}
-
 int writer_stop(struct writer *wr, elog_err_t *err)
 {
 	int rc;

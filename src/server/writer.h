@@ -72,9 +72,6 @@ int writer_start(const struct writer_config *cfg, struct writer **out,
  */
 int writer_submit(struct writer *wr, struct writer_job *job, elog_err_t *err);
 
-/* Entries currently queued. */
-size_t writer_queued(struct writer *wr);
-
 /*
  * Refuse new jobs, run every queued one, commit a final checkpoint of the
  * current size and join the thread.  Returns 0 if the final checkpoint was
