@@ -111,22 +111,10 @@ fuzz: fuzz-build
 fuzz-smoke: fuzz-build
 	@B=$(B) FUZZ_B=$(FUZZ_B) tests/fuzz/smoke
 
-# Debian packages the build and the tests need; quick when all are present.
-DEB_PKGS := build-essential pkg-config libsqlite3-dev sqlite3 libmicrohttpd-dev \
-            libjansson-dev libsodium-dev libcurl4-openssl-dev libcmocka-dev \
-            curl jq openssl wrk clang chromium
-# The browser test: node (in the image, else Debian's nodejs and npm) and
-# playwright-core from package-lock.json, driving Debian's chromium.
+# Debian packages the build and the tests need, and the browser test's npm
+# packages; quick when all are present.  See .ci/deps.
 deps:
-	@missing=$$(for p in $(DEB_PKGS); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
-	if [ -n "$$missing" ]; then \
-	  echo "installing:" $$missing; \
-	  SUDO=; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
-	  $$SUDO apt-get update -qq && $$SUDO DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
-	fi
-	@command -v npm >/dev/null 2>&1 || { SUDO=; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
-	  $$SUDO DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm; }
-	@[ -d node_modules/playwright-core ] || npm ci --no-audit --no-fund
+	@sh .ci/deps
 
 # make check: every suite (tests/run), then the unit and integration suites
 # again under SANITIZE=address,undefined (tests/sanitize); the last line,
