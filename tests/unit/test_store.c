@@ -1518,6 +1518,9 @@ static void test_verify_tampered(void **state)
 	/* the kind column */
 	tamper_and_verify("UPDATE entry SET kind = 1 WHERE seq = 9", NULL, 9,
 			  NULL);
+	/* an entry without public leaf data: every leaf's data is public */
+	tamper_and_verify("UPDATE entry SET data = NULL WHERE seq = 9", NULL, 9,
+			  "public leaf data is missing");
 	/* a row removed from the middle */
 	tamper_and_verify("DELETE FROM entry WHERE seq = 21", NULL, 21,
 			  "entry is missing");
