@@ -223,6 +223,7 @@ check "the report of another period is empty" jq -e '.rows == [] and .from == "2
 req GET /metrics
 check "metrics count answered requests" grep -q '^envelog_lawful_requests_total{outcome="answered"} 2$' <<<"$BODY"
 check "metrics count refusals by reason" grep -q '^envelog_lawful_refusals_total{reason="window_reversed"} 2$' <<<"$BODY"
+check "metrics count other_log refusals" grep -q '^envelog_lawful_refusals_total{reason="other_log"} 1$' <<<"$BODY"
 check "metrics count unauthenticated requests" grep -q '^envelog_lawful_requests_total{outcome="unauthenticated"} 4$' <<<"$BODY"
 check "metrics count bad signatures" grep -Eq '^envelog_lawful_requests_total\{outcome="bad_signature"\} [5-9]$' <<<"$BODY"
 
