@@ -106,9 +106,13 @@ typedef struct elog_leaf {
 	int64_t ts;        /* -1 when purged */
 	elog_hash leaf_hash;
 	elog_hash chain_hash;
-	const char *data;  /* leaf data, NULL when purged; valid until the next
-			      call on the store or the end of the callback */
+	const char *data;  /* public leaf data (events: the commitment); valid
+			      until the next call on the store or the end of
+			      the callback */
 	size_t len;
+	const char *record; /* events: the private record, NULL when purged;
+			       other kinds: NULL.  Valid as data is. */
+	size_t record_len;
 } elog_leaf;
 
 /*

@@ -107,26 +107,46 @@ static int check_leaf(void *ctx, const elog_leaf *l)
 
 	if (l->seq != v->next_seq)
 		return bad(v, v->next_seq, "entry is missing", NULL);
-	if (l->data) {
+	if (!l->data)
+		return bad(v, l->seq, "the public leaf data is missing", NULL);
+	elog_leaf_hash(l->data, l->len, &h);
+	if (memcmp(h.b, l->leaf_hash.b, ELOG_HASH_LEN))
+		return bad(v, l->seq,
+			   "leaf hash differs from the hash of the leaf data",
+			   NULL);
+	/* An event with its record: the record's commitment, rebuilt below,
+	 * must equal the data byte for byte, which checks the data too. */
+	if (!(l->record && l->kind == ELOG_KIND_EVENT)) {
 		elog_entry en;
-		elog_leaf_hash(l->data, l->len, &h);
-		if (memcmp(h.b, l->leaf_hash.b, ELOG_HASH_LEN))
-			return bad(v, l->seq,
-				   "leaf hash differs from the hash of the "
-				   "leaf data", NULL);
 		if (elog_entry_from_data(l->data, l->len, &en, &e))
 			return bad(v, l->seq, "leaf data is not a canonical "
 					      "entry", e.msg);
-		rc = en.kind != l->kind || (en.kind == ELOG_KIND_EVENT &&
-					    en.ts != l->ts);
+		rc = en.kind != l->kind;
 		elog_entry_free(&en);
 		if (rc)
-			return bad(v, l->seq, "kind or ts column differs from "
-					      "the leaf data", NULL);
-	} else {
-		if (l->kind != ELOG_KIND_EVENT || l->seq >= v->purged_through)
+			return bad(v, l->seq, "kind column differs from the "
+					      "leaf data", NULL);
+	}
+	if (l->record) {
+		elog_entry en;
+		if (l->kind != ELOG_KIND_EVENT)
+			return bad(v, l->seq, "a record is stored for an "
+					      "entry that is not an event",
+				   NULL);
+		if (elog_entry_from_record(l->record, l->record_len, &en, &e))
+			return bad(v, l->seq, "the record is not a canonical "
+					      "event", e.msg);
+		rc = en.len != l->len || memcmp(en.data, l->data, l->len) ||
+		     en.ts != l->ts;
+		elog_entry_free(&en);
+		if (rc)
+			return bad(v, l->seq, "the record does not match its "
+					      "commitment (or its ts column)",
+				   NULL);
+	} else if (l->kind == ELOG_KIND_EVENT) {
+		if (l->seq >= v->purged_through)
 			return bad(v, l->seq,
-				   "entry data is missing above the purge "
+				   "the record is missing above the purge "
 				   "horizon", NULL);
 		if (++v->rep->purged > v->purged_max)
 			return bad(v, l->seq,

@@ -55,9 +55,11 @@ check "healthz size counts every event" jq -e --argjson t $total '.size == $t' <
 
 # --- leaves: shape, chain and root ---
 expect_status "GET /v1/leaves" 200 GET "/v1/leaves?start=0&end=$total"
-check "leaves shape: seq, kind, leaf_hash, chain_hash; no entry for events" \
+check "leaves shape: seq, kind, leaf_hash, chain_hash, entry; an event's entry is only its commitment" \
 	jq -e --argjson t $total '(keys == ["leaves"]) and (.leaves | length == $t) and
-	all(.leaves[]; keys == ["chain_hash","kind","leaf_hash","seq"] and .kind == "event")
+	all(.leaves[]; keys == ["chain_hash","entry","kind","leaf_hash","seq"] and .kind == "event"
+		and (.entry | keys == ["commitment","kind"]) and .entry.kind == "event"
+		and (.entry.commitment | test("^[A-Za-z0-9+/]{43}=$")))
 	and ([.leaves[].seq] == [range(0; $t)])' <<<"$BODY"
 check "leaves are application/json" grep -qi '^content-type: application/json' <<<"$HDRS"
 jq -r '.leaves[] | "\(.leaf_hash) \(.chain_hash)"' <<<"$BODY" >"$T/leaves"
