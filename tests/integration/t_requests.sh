@@ -111,7 +111,7 @@ check "the same warrant may be presented again" test "$STATUS" = 200
 
 # ---- refusals: logged, then 422 ----
 refused() { # DESC REASON FILE
-	local s0 r0 seq
+	local s0 r0 s1 seq
 	read -r s0 r0 < <(log_state)
 	sign "$3" >"$3.signed"
 	req POST /v1/requests "${REQ_AUTH[@]}" "${TEXT[@]}" --data-binary "@$3.signed"
@@ -123,6 +123,8 @@ refused() { # DESC REASON FILE
 		nok "$1: 422 $2" "status $STATUS ${BODY:0:300}"
 		return
 	fi
+	read -r s1 _ < <(log_state)
+	check "$1: the log grew by exactly one entry" test "$s1" = "$((s0 + 1))"
 	req GET "/v1/leaves?start=$seq&end=$((seq + 1))"
 	check "$1: the refusal entry is in the log" jq -e --arg r "$2" --arg sha "$(sha256sum "$3.signed" | cut -d' ' -f1)" '
 		.leaves[0] | .kind == "refusal" and (.entry | keys == ["authority","kind","reason","ts","warrant_id","warrant_sha256"]) and
@@ -236,6 +238,25 @@ check "a warrant matching 4 records with --max-records 3 is refused" jq -e --arg
 check "it is answered 422" test "$STATUS" = 422
 req GET "/v1/leaves?start=$s0&end=$((s0 + 1))"
 check "the too_many_records refusal is in the log" jq -e '.leaves[0].kind == "refusal" and .leaves[0].entry.reason == "too_many_records"' <<<"$BODY"
+
+# ---- --max-window-days and --max-subjects ----
+stop_server
+start_server --max-window-days 7 --max-subjects 2 || bail "server with --max-window-days 7 --max-subjects 2"
+warrant NCA-L1 2026-03-01T00:00:00Z 2026-03-08T00:00:01Z 2027-01-01T00:00:00Z $A >"$T/l1"
+refused "a window one second over --max-window-days 7" window_too_long "$T/l1"
+warrant NCA-L2 2026-03-01T00:00:00Z 2026-03-08T00:00:00Z 2027-01-01T00:00:00Z $A $S $C >"$T/l2"
+refused "three subjects with --max-subjects 2" too_many_subjects "$T/l2"
+warrant NCA-L3 2026-03-15T00:00:00Z 2026-03-22T00:00:00Z 2027-01-01T00:00:00Z $A $S >"$T/l3"
+sign "$T/l3" >"$T/l3.signed"
+read -r s0 _ < <(log_state)
+req POST /v1/requests "${REQ_AUTH[@]}" "${TEXT[@]}" --data-binary "@$T/l3.signed"
+check "a warrant of exactly 7 days and 2 subjects is answered 200" test "$STATUS" = 200
+printf '%s' "$BODY" >"$T/l3.json"
+check "its bundle verifies" $E bundle verify --vkey "$VKEY" "$T/l3.json"
+check "its bundle discloses the one matching event" jq -e '(.records | length) == 1' "$T/l3.json"
+read -r s1 _ < <(log_state)
+check "the answer appended exactly one entry, the disclosure" \
+	test "$s1 $(jq .disclosure.seq "$T/l3.json")" = "$((s0 + 1)) $s0"
 
 stop_server
 out=$($E verify --quiet --db "$DB"); rc=$?
