@@ -258,6 +258,36 @@ read -r s1 _ < <(log_state)
 check "the answer appended exactly one entry, the disclosure" \
 	test "$s1 $(jq .disclosure.seq "$T/l3.json")" = "$((s0 + 1)) $s0"
 
+# ---- a request whose commit fails discloses nothing (500) ----
+# ELOG_TEST_FAIL_COMMIT=1: the writer's first commit fails before COMMIT.
+stop_server
+export ELOG_TEST_FAIL_COMMIT=1
+start_server || bail "server with ELOG_TEST_FAIL_COMMIT=1"
+unset ELOG_TEST_FAIL_COMMIT
+read -r s0 r0 < <(log_state)
+rows0=$(sqlite3 "$DB" "SELECT count(*) FROM entry")
+expect_error "a request whose commit fails is answered 500 io_error" 500 io_error \
+	POST /v1/requests "${REQ_AUTH[@]}" "${TEXT[@]}" --data-binary "@$T/w1.signed"
+leaked=
+for id in $A $S $C $D $(jq -r '.records[].entry.nonce' "$T/bundle.json"); do
+	grep -qF -- "$id" <<<"$BODY" && leaked="$leaked $id"
+done
+check "the failed request's answer carries no bundle, record or checkpoint" \
+	test -z "$leaked$(jq -r '.. | objects | (.records, .checkpoint, .disclosure) // empty' <<<"$BODY" 2>&1)"
+read -r s1 r1 < <(log_state)
+check "after the failed commit the log is unchanged (same size, same root)" test "$s1 $r1" = "$s0 $r0"
+check "after the failed commit the database holds no new entry" \
+	test "$(sqlite3 "$DB" "SELECT count(*) FROM entry")" = "$rows0"
+req GET /metrics
+check "metrics count the failed commit" grep -q '^envelog_commit_failures_total 1$' <<<"$BODY"
+check "metrics count the request as failed" grep -q '^envelog_lawful_requests_total{outcome="failed"} 1$' <<<"$BODY"
+req POST /v1/requests "${REQ_AUTH[@]}" "${TEXT[@]}" --data-binary "@$T/w1.signed"
+check "the server answers the next request 200" test "$STATUS" = 200
+printf '%s' "$BODY" >"$T/after.json"
+check "the next bundle verifies" $E bundle verify --vkey "$VKEY" "$T/after.json"
+check "its disclosure takes the seq the failed one would have had" \
+	test "$(jq .disclosure.seq "$T/after.json")" = "$s0"
+
 stop_server
 out=$($E verify --quiet --db "$DB"); rc=$?
 check "the log verifies after the requests" test "$rc" -eq 0
