@@ -80,8 +80,21 @@ out=$($E bundle verify --vkey "$VKEY" "$T/bundle.json"); rc=$?
 check "envelog bundle verify passes" test "$rc" -eq 0
 check "bundle verify names the disclosure" grep -q "disclosure seq $dseq for uk-nca warrant NCA-2026-000042, 4 records" <<<"$out"
 jq -j .checkpoint "$T/bundle.json" >"$T/bundle.cp"
-check "the bundle's checkpoint is signed by the log and covers the disclosure" \
-	test "$("$B/tests/tools/proofcheck" checkpoint "$VKEY" "$T/bundle.cp" | cut -d' ' -f1)" -gt "$dseq"
+read -r bsize broot < <("${ORACLE[@]}" checkpoint "$VKEY" "$T/bundle.cp")
+check "the bundle's checkpoint is signed by the log and covers the disclosure" test "${bsize:-0}" -gt "$dseq"
+# The oracle checks the bundle's proofs on its own: the disclosure's leaf
+# hash from its entry (public leaf data, canonical JSON), each record's from
+# the public /v1/leaves, all against the root of the bundle's checkpoint.
+{
+	jq -c --arg leaf "$(jq -jcS .disclosure.entry "$T/bundle.json" | "${ORACLE[@]}" leaf)" --arg s "$bsize" --arg r "$broot" \
+		'["inclusion", (.disclosure.seq | tostring), $s, $leaf, $r] + .disclosure.proof' "$T/bundle.json"
+	req GET "/v1/leaves?start=0&end=$bsize"
+	jq -c --argjson leaves "$BODY" --arg s "$bsize" --arg r "$broot" '.records[] |
+		["inclusion", (.seq | tostring), $s, ($leaves.leaves[.seq].leaf_hash), $r] + .proof' "$T/bundle.json"
+} >"$T/bundle.in"
+"${ORACLE[@]}" batch <"$T/bundle.in" >"$T/bundle.out"
+check "the oracle verifies the disclosure's and all 4 records' inclusion proofs" \
+	test "$(sort -u "$T/bundle.out")/$(wc -l <"$T/bundle.out")" = "ok/5"
 
 tamper() { # DESC JQ-FILTER
 	jq "$2" "$T/bundle.json" >"$T/bad.json"
