@@ -78,7 +78,6 @@ static void append_pub(logfx *f, pub *p)
 		d.to = p->ts;
 		d.subjects = p->subjects;
 		d.records = p->records;
-		d.records_root = ELOG_ZERO_HASH;
 		assert_int_equal(elog_disclosure_entry(&d, &e, &err), 0);
 	} else if (p->kind == ELOG_KIND_REFUSAL) {
 		assert_int_equal(elog_refusal_entry(p->ts, p->authority, "W-2",

@@ -549,39 +549,52 @@ static void change_hash(json_t *arr, size_t i)
 	json_array_set_new(arr, i, json_string(s));
 }
 
-/* A bundle whose second record is another event of the log, between the
+/* A bundle whose second record is another event of the log (disclosed to
+ * another warrant, so with its data as a bundle carries it), between the
  * first and the third in seq order, with a valid proof, under the
  * disclosure of the usual warrant. */
 static void test_bundle_other_records(void **state)
 {
 	rfx *f = *state;
 	elog_policy p = policy();
-	elog_outcome o;
-	elog_commit c;
+	elog_outcome o, o2;
+	elog_commit c, c2;
 	elog_err_t err;
 	json_t *b = NULL;
-	char *note = warrant(f, "W-swap");
-	uint64_t other;
+	const char *const cd[] = {C, D};
+	char *note = warrant(f, "W-swap"), *text, *note2;
+	size_t k;
 
 	lawful(f, note, &p, ELOG_MAX_RECORDS, &o, &c);
 	assert_null(o.refusal);
 	assert_true(o.nrecords >= 3);
-	for (other = o.records[0] + 1; other < o.records[2]; other++)
-		if (other != o.records[1])
+	text = warrant_text("W-cd", T0, T0 + 10 * DAY, elog_now_ms() + DAY, cd,
+			    2);
+	note2 = logfx_sign(&f->nca, text);
+	lawful(f, note2, &p, ELOG_MAX_RECORDS, &o2, &c2);
+	assert_null(o2.refusal);
+	for (k = 0; k < o2.nrecords; k++)
+		if (o2.records[k] > o.records[0] &&
+		    o2.records[k] < o.records[2] &&
+		    o2.records[k] != o.records[1])
 			break;
-	assert_true(other < o.records[2]);
-	o.records[1] = other;
-	for (size_t i = 0; i < o.ndata; i++)
-		free(o.data[i]);
-	o.ndata = 0; /* the bundle reads the records' data from the log */
+	assert_true(k < o2.nrecords && k < o2.ndata);
+	o.records[1] = o2.records[k];
+	free(o.data[1]);
+	o.data[1] = strdup(o2.data[k]);
+	assert_non_null(o.data[1]);
 	assert_int_equal(elog_bundle_build(f->log->w, &o, c.checkpoint, c.size,
 					   &b, &err),
 			 0);
 	assert_int_equal(verify_bundle(f, b), -ELOG_PROOF_INVALID);
 	json_decref(b);
 	elog_outcome_free(&o);
+	elog_outcome_free(&o2);
 	elog_commit_free(&c);
+	elog_commit_free(&c2);
 	free(note);
+	free(note2);
+	free(text);
 }
 
 static void test_bundle_tampered(void **state)
