@@ -11,6 +11,7 @@
 #include <sodium.h>
 #include <sqlite3.h>
 
+#include "param.h"
 #include "rfc3339.h"
 #include "schema.h"
 
@@ -86,6 +87,8 @@ struct elog_store {
 	elog_frontier saved_frontier;
 	elog_hash saved_chain;
 	uint64_t tx_first;
+	uint64_t commits;         /* elog_store_commit calls so far */
+	uint64_t fail_commit;     /* tests: this commit fails (0: none) */
 	/* elog_store_leaf's copy of the leaf data, so that its statement is
 	 * reset at once and no read transaction outlives the call */
 	char *leaf_buf;
@@ -393,6 +396,14 @@ int elog_store_open(const char *path, int mode, int sync, elog_store **out,
 	}
 	if (mode == ELOG_STORE_WRITE && (rc = load_writer(s, err)))
 		goto out;
+	if (mode == ELOG_STORE_WRITE && getenv(ELOG_TEST_FAIL_COMMIT) &&
+	    elog_param_uint(getenv(ELOG_TEST_FAIL_COMMIT), UINT64_MAX,
+			    &s->fail_commit) != 0) {
+		rc = elog_fail(err, ELOG_INVALID_VALUE, -1, NULL,
+			       "%s must be a commit number",
+			       ELOG_TEST_FAIL_COMMIT);
+		goto out;
+	}
 	*out = s;
 	s = NULL;
 	rc = 0;
@@ -612,6 +623,13 @@ int elog_store_commit(elog_store *w, const elog_signer *signer,
 	sqlite3_bind_int64(st, 4, now_ms);
 	if ((rc = step_done(w, st, err, "writing the checkpoint")))
 		goto fail;
+	if (++w->commits == w->fail_commit) {
+		rc = elog_fail(err, ELOG_IO, -1, NULL,
+			       "commit %llu failed as %s asked",
+			       (unsigned long long)w->commits,
+			       ELOG_TEST_FAIL_COMMIT);
+		goto fail;
+	}
 	if ((rc = exec(w, "COMMIT", err)))
 		goto fail;
 	w->in_tx = 0;

@@ -32,7 +32,7 @@ req GET /v1/checkpoint
 check "the checkpoint is served with the witness line" grep -q '^— witness-1 ' <<<"$BODY"
 check "the log's own signature comes first" test "$(grep -c '^— ' <<<"$BODY")" = 2 -a "$(grep '^— ' <<<"$BODY" | head -1 | cut -d' ' -f2)" = test.example/log
 printf '%s\n' "$BODY" >"$T/cp"
-read -r size _ < <("$B/tests/tools/proofcheck" checkpoint "$VKEY" "$T/cp")
+read -r size _ < <("${ORACLE[@]}" checkpoint "$VKEY" "$T/cp")
 check "the cosigned checkpoint still verifies with the log key" test -n "$size"
 
 # The bundle's checkpoint, fetched again by its size with the

@@ -82,8 +82,21 @@ out=$($E bundle verify --vkey "$VKEY" "$T/bundle.json"); rc=$?
 check "envelog bundle verify passes" test "$rc" -eq 0
 check "bundle verify names the disclosure" grep -q "disclosure seq $dseq for uk-nca warrant NCA-2026-000042, 4 records" <<<"$out"
 jq -j .checkpoint "$T/bundle.json" >"$T/bundle.cp"
-check "the bundle's checkpoint is signed by the log and covers the disclosure" \
-	test "$("$B/tests/tools/proofcheck" checkpoint "$VKEY" "$T/bundle.cp" | cut -d' ' -f1)" -gt "$dseq"
+read -r bsize broot < <("${ORACLE[@]}" checkpoint "$VKEY" "$T/bundle.cp")
+check "the bundle's checkpoint is signed by the log and covers the disclosure" test "${bsize:-0}" -gt "$dseq"
+# The oracle checks the bundle's proofs on its own: the disclosure's leaf
+# hash from its entry (public leaf data, canonical JSON), each record's from
+# the public /v1/leaves, all against the root of the bundle's checkpoint.
+{
+	jq -c --arg leaf "$(jq -jcS .disclosure.entry "$T/bundle.json" | "${ORACLE[@]}" leaf)" --arg s "$bsize" --arg r "$broot" \
+		'["inclusion", (.disclosure.seq | tostring), $s, $leaf, $r] + .disclosure.proof' "$T/bundle.json"
+	req GET "/v1/leaves?start=0&end=$bsize"
+	jq -c --argjson leaves "$BODY" --arg s "$bsize" --arg r "$broot" '.records[] |
+		["inclusion", (.seq | tostring), $s, ($leaves.leaves[.seq].leaf_hash), $r] + .proof' "$T/bundle.json"
+} >"$T/bundle.in"
+"${ORACLE[@]}" batch <"$T/bundle.in" >"$T/bundle.out"
+check "the oracle verifies the disclosure's and all 4 records' inclusion proofs" \
+	test "$(sort -u "$T/bundle.out")/$(wc -l <"$T/bundle.out")" = "ok/5"
 
 tamper() { # DESC JQ-FILTER
 	jq "$2" "$T/bundle.json" >"$T/bad.json"
@@ -118,7 +131,7 @@ check "the same warrant may be presented again" test "$STATUS" = 200
 
 # ---- refusals: logged, then 422 ----
 refused() { # DESC REASON FILE
-	local s0 r0 seq
+	local s0 r0 s1 seq
 	read -r s0 r0 < <(log_state)
 	sign "$3" >"$3.signed"
 	req POST /v1/requests "${REQ_AUTH[@]}" "${TEXT[@]}" --data-binary "@$3.signed"
@@ -130,6 +143,8 @@ refused() { # DESC REASON FILE
 		nok "$1: 422 $2" "status $STATUS ${BODY:0:300}"
 		return
 	fi
+	read -r s1 _ < <(log_state)
+	check "$1: the log grew by exactly one entry" test "$s1" = "$((s0 + 1))"
 	req GET "/v1/leaves?start=$seq&end=$((seq + 1))"
 	check "$1: the refusal entry is in the log" jq -e --arg r "$2" --arg sha "$(sha256sum "$3.signed" | cut -d' ' -f1)" '
 		.leaves[0] | .kind == "refusal" and (.entry | keys == ["authority","kind","reason","ts","warrant_id","warrant_sha256"]) and
@@ -256,6 +271,55 @@ check "a warrant matching 4 records with --max-records 3 is refused" jq -e --arg
 check "it is answered 422" test "$STATUS" = 422
 req GET "/v1/leaves?start=$s0&end=$((s0 + 1))"
 check "the too_many_records refusal is in the log" jq -e '.leaves[0].kind == "refusal" and .leaves[0].entry.reason == "too_many_records"' <<<"$BODY"
+
+# ---- --max-window-days and --max-subjects ----
+stop_server
+start_server --max-window-days 7 --max-subjects 2 || bail "server with --max-window-days 7 --max-subjects 2"
+warrant NCA-L1 2026-03-01T00:00:00Z 2026-03-08T00:00:01Z 2027-01-01T00:00:00Z $A >"$T/l1"
+refused "a window one second over --max-window-days 7" window_too_long "$T/l1"
+warrant NCA-L2 2026-03-01T00:00:00Z 2026-03-08T00:00:00Z 2027-01-01T00:00:00Z $A $S $C >"$T/l2"
+refused "three subjects with --max-subjects 2" too_many_subjects "$T/l2"
+warrant NCA-L3 2026-03-15T00:00:00Z 2026-03-22T00:00:00Z 2027-01-01T00:00:00Z $A $S >"$T/l3"
+sign "$T/l3" >"$T/l3.signed"
+read -r s0 _ < <(log_state)
+req POST /v1/requests "${REQ_AUTH[@]}" "${TEXT[@]}" --data-binary "@$T/l3.signed"
+check "a warrant of exactly 7 days and 2 subjects is answered 200" test "$STATUS" = 200
+printf '%s' "$BODY" >"$T/l3.json"
+check "its bundle verifies" $E bundle verify --vkey "$VKEY" "$T/l3.json"
+check "its bundle discloses the one matching event" jq -e '(.records | length) == 1' "$T/l3.json"
+read -r s1 _ < <(log_state)
+check "the answer appended exactly one entry, the disclosure" \
+	test "$s1 $(jq .disclosure.seq "$T/l3.json")" = "$((s0 + 1)) $s0"
+
+# ---- a request whose commit fails discloses nothing (500) ----
+# ELOG_TEST_FAIL_COMMIT=1: the writer's first commit fails before COMMIT.
+stop_server
+export ELOG_TEST_FAIL_COMMIT=1
+start_server || bail "server with ELOG_TEST_FAIL_COMMIT=1"
+unset ELOG_TEST_FAIL_COMMIT
+read -r s0 r0 < <(log_state)
+rows0=$(sqlite3 "$DB" "SELECT count(*) FROM entry")
+expect_error "a request whose commit fails is answered 500 io_error" 500 io_error \
+	POST /v1/requests "${REQ_AUTH[@]}" "${TEXT[@]}" --data-binary "@$T/w1.signed"
+leaked=
+for id in $A $S $C $D $(jq -r '.records[].entry.nonce' "$T/bundle.json"); do
+	grep -qF -- "$id" <<<"$BODY" && leaked="$leaked $id"
+done
+check "the failed request's answer carries no bundle, record or checkpoint" \
+	test -z "$leaked$(jq -r '.. | objects | (.records, .checkpoint, .disclosure) // empty' <<<"$BODY" 2>&1)"
+read -r s1 r1 < <(log_state)
+check "after the failed commit the log is unchanged (same size, same root)" test "$s1 $r1" = "$s0 $r0"
+check "after the failed commit the database holds no new entry" \
+	test "$(sqlite3 "$DB" "SELECT count(*) FROM entry")" = "$rows0"
+req GET /metrics
+check "metrics count the failed commit" grep -q '^envelog_commit_failures_total 1$' <<<"$BODY"
+check "metrics count the request as failed" grep -q '^envelog_lawful_requests_total{outcome="failed"} 1$' <<<"$BODY"
+req POST /v1/requests "${REQ_AUTH[@]}" "${TEXT[@]}" --data-binary "@$T/w1.signed"
+check "the server answers the next request 200" test "$STATUS" = 200
+printf '%s' "$BODY" >"$T/after.json"
+check "the next bundle verifies" $E bundle verify --vkey "$VKEY" "$T/after.json"
+check "its disclosure takes the seq the failed one would have had" \
+	test "$(jq .disclosure.seq "$T/after.json")" = "$s0"
 
 stop_server
 out=$($E verify --quiet --db "$DB"); rc=$?
