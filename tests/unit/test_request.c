@@ -98,7 +98,8 @@ static char *warrant_text(const char *id, int64_t from, int64_t to,
 	int k;
 
 	k = snprintf(buf, sizeof buf,
-		     "envelog/warrant/v1\nid %s\nauthority uk-nca\n", id);
+		     "envelog/warrant/v1\nid %s\nauthority uk-nca\nlog %s\n",
+		     id, ORIGIN);
 	assert_true(k > 0 && (size_t)k < sizeof buf);
 	n = (size_t)k;
 	for (size_t i = 0; i < nsubjects; i++) {
@@ -273,9 +274,9 @@ static void test_open(void **state)
 		char text[512], t1[32], t2[32], t3[32];
 		int k = snprintf(text, sizeof text,
 				 "envelog/warrant/v1\nid W-x\nauthority "
-				 "fr-dgsi\nsubject %s\nfrom %s\nto %s\nexpires "
-				 "%s\nbasis x\n",
-				 A, logfx_time(T0, t1),
+				 "fr-dgsi\nlog %s\nsubject %s\nfrom %s\nto %s\n"
+				 "expires %s\nbasis x\n",
+				 ORIGIN, A, logfx_time(T0, t1),
 				 logfx_time(T0 + DAY, t2),
 				 logfx_time(elog_now_ms() + DAY, t3));
 		assert_true(k > 0 && (size_t)k < sizeof text);
