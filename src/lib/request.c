@@ -369,6 +369,8 @@ static int read_proved(const json_t *j, long index, uint64_t *seq,
 	return 0;
 }
 
+/* The number of distinct witness keys among wits[0..nw) with a valid
+ * cosignature in the note. */
 static int count_witnesses(const char *note, size_t len,
 			   const elog_checkpoint *cp, size_t text_len,
 			   const elog_verifier *wits, size_t nw, size_t *count,
@@ -383,6 +385,13 @@ static int count_witnesses(const char *note, size_t len,
 				  err)))
 		return rc;
 	for (size_t k = 0; k < nw; k++) {
+		size_t j;
+		/* A witness key given twice counts once. */
+		for (j = 0; j < k; j++)
+			if (!memcmp(wits[j].pk, wits[k].pk, sizeof wits[k].pk))
+				break;
+		if (j < k)
+			continue;
 		for (size_t i = 0; i < ns; i++) {
 			uint64_t t;
 			if (strcmp(sigs[i].name, wits[k].name) != 0 ||

@@ -86,7 +86,7 @@ typedef struct elog_bundle_report {
 
 /*
  * Check a bundle offline: the checkpoint's signature by the log key vk;
- * at least min_witnesses valid cosignatures by the given witness keys; the
+ * at least min_witnesses valid cosignatures by distinct given witness keys; the
  * disclosure's and every record's inclusion proof; that records are events
  * in ascending seq order below the disclosure; that the disclosure's
  * records and records_root match them.  PROOF_INVALID, BAD_SIGNATURE or
