@@ -394,6 +394,23 @@ static int content_type_ok(struct request *rq, const char *const *types)
 	return 1;
 }
 
+/* Iterator: stop at the first query argument whose name or value holds a
+ * NUL (percent-encoded %00), keeping its name. */
+static enum MHD_Result arg_without_nul(void *cls, enum MHD_ValueKind kind,
+				       const char *key, size_t key_size,
+				       const char *value, size_t value_size)
+{
+	const char **bad = cls;
+
+	(void)kind;
+	if ((key && memchr(key, '\0', key_size)) ||
+	    (value && memchr(value, '\0', value_size))) {
+		*bad = key;
+		return MHD_NO;
+	}
+	return MHD_YES;
+}
+
 /* The first callback of a request: route, role, headers.  Returns with a
  * reply queued, or MHD_YES to receive the body. */
 static enum MHD_Result begin(struct request *rq, const char *url)
@@ -402,9 +419,16 @@ static enum MHD_Result begin(struct request *rq, const char *url)
 	char allow[64] = "";
 	size_t i, alen = 0;
 	enum MHD_Result ret;
-	const char *cl;
+	const char *cl, *nul = NULL;
 	uint64_t clen;
 
+	/* A NUL in a query argument would cut its value short ("1%00abc"
+	 * read as 1): refused before anything reads one. */
+	MHD_get_connection_values_n(rq->conn, MHD_GET_ARGUMENT_KIND,
+				    arg_without_nul, &nul);
+	if (nul)
+		return reply_error(rq, ELOG_INVALID_PARAMETER, -1, nul,
+				   "a query parameter holds a NUL byte");
 	for (i = 0; i < nroutes; i++) {
 		if (strcmp(routes[i].path, url) != 0)
 			continue;
@@ -626,6 +650,9 @@ struct MHD_Daemon *http_start(struct server *srv, int fd, elog_err_t *err)
 			MHD_OPTION_HTTPS_MEM_CERT, 0, srv->tls_cert_pem};
 		opts[n++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_KEY,
 						    0, srv->tls_key_pem};
+		opts[n++] = (struct MHD_OptionItem){
+			MHD_OPTION_HTTPS_PRIORITIES, 0,
+			(void *)HTTP_TLS_PRIORITIES};
 	}
 	opts[n++] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
 	d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, srv,

@@ -153,6 +153,16 @@ enum MHD_Result write_submit(struct request *rq, struct write_request *wr);
 /* Free what the writer left in wr. */
 void write_request_clear(struct write_request *wr);
 
+/*
+ * The GnuTLS priority string of HTTPS: TLS 1.2 and 1.3 only, forward
+ * secret key exchange only (ECDHE, or TLS 1.3's), AEAD ciphers only; no
+ * static RSA, no CBC, no SHA-1 MACs.
+ */
+#define HTTP_TLS_PRIORITIES                                              \
+	"SECURE128:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:-KX-ALL:+ECDHE-ECDSA:" \
+	"+ECDHE-RSA:-CIPHER-ALL:+AES-256-GCM:+AES-128-GCM:"                \
+	"+CHACHA20-POLY1305:-MAC-ALL:+AEAD"
+
 /* Start the daemon on the listening socket fd (taken). */
 struct MHD_Daemon *http_start(struct server *srv, int fd, elog_err_t *err);
 /* Requests begun and not yet completed. */
