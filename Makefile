@@ -148,6 +148,7 @@ bench: deps all $(BENCH_BIN) $(B)/tests/tools/mklog
 
 # First run: ./var/ with the database, the log key and two tokens (kept in
 # ./var/tokens, mode 0600, so later runs can print them again); then serve.
+# A tokens file open to group or others is refused (see docs/SECURITY.md).
 VAR ?= ./var
 run: deps all
 	@set -e; umask 077; mkdir -p $(VAR); \
@@ -156,6 +157,11 @@ run: deps all
 	  { echo "INGEST_TOKEN=$$($(B)/envelog token add --db $(VAR)/envelog.db --role ingest --label make-run 2>/dev/null)"; \
 	    echo "AUDITOR_TOKEN=$$($(B)/envelog token add --db $(VAR)/envelog.db --role auditor --label make-run 2>/dev/null)"; \
 	  } > $(VAR)/tokens; \
+	fi; \
+	if [ -n "$$(find $(VAR)/tokens -perm /077)" ]; then \
+	  echo "make run: $(VAR)/tokens holds live tokens and is open to group or others" \
+	    "(mode $$(stat -c %a $(VAR)/tokens)); refusing to print them (chmod 600 $(VAR)/tokens)" >&2; \
+	  exit 1; \
 	fi; \
 	. $(VAR)/tokens; \
 	echo "envelog is serving http://127.0.0.1:8080/  (auditor console at /)"; \
