@@ -30,6 +30,8 @@ int cmd_bundle(int argc, char **argv)
 	elog_bundle_report rep;
 	elog_err_t err;
 	char *buf = NULL, **args;
+	char msg[4 * sizeof err.msg], au[4 * sizeof rep.authority],
+		wi[4 * sizeof rep.warrant_id];
 	size_t len = 0;
 	int nargs, rc;
 	const cli_opt opts[] = {
@@ -61,12 +63,18 @@ int cmd_bundle(int argc, char **argv)
 	if (rc == -ELOG_IO || rc == -ELOG_NOMEM)
 		return cli_fail("bundle verify", &err);
 	if (rc) {
-		printf("INVALID: %s\n", err.msg);
+		printf("INVALID: %s\n", cli_clean(msg, sizeof msg, err.msg,
+						   strlen(err.msg), 0));
 		return CLI_BAD;
 	}
+	/* The bundle's names are the server's text: shown escaped. */
 	printf("ok: disclosure seq %llu for %s warrant %s, %llu records, "
 	       "checkpoint size %llu",
-	       (unsigned long long)rep.seq, rep.authority, rep.warrant_id,
+	       (unsigned long long)rep.seq,
+	       cli_clean(au, sizeof au, rep.authority, strlen(rep.authority),
+			 0),
+	       cli_clean(wi, sizeof wi, rep.warrant_id,
+			 strlen(rep.warrant_id), 0),
 	       (unsigned long long)rep.records, (unsigned long long)rep.size);
 	if (minw > 0)
 		printf(", %zu witness cosignatures", rep.witnesses);
