@@ -93,6 +93,29 @@ struct request {
 	uint64_t start_us;
 };
 
+/*
+ * The token of an Authorization header value h (NULL when absent):
+ * "Bearer", any case, a space, then the token, spaces around it ignored.
+ * 0 with *tok, *len set (not NUL-terminated); ELOG_MISSING_TOKEN without
+ * "Bearer " or a token; ELOG_UNKNOWN_TOKEN when longer than any token.
+ */
+int http_bearer(const char *h, const char **tok, size_t *len);
+
+/*
+ * 1 if the Content-Type header value h (NULL when absent) names one of
+ * types (a NULL-terminated list; parameters allowed; a charset only utf-8),
+ * with *match set to the entry; else 0.
+ */
+int http_content_type_match(const char *h, const char *const *types,
+			    const char **match);
+
+/*
+ * Append a chunk of the request body to rq->body (NUL-terminated), within
+ * rq->srv->cfg.max_body; past it, drop what was kept and set rq->too_large
+ * (also on allocation failure), discarding the rest.
+ */
+void http_absorb(struct request *rq, const char *data, size_t n);
+
 /* The calling thread's read connection to the store, opened on first use
  * and closed when the thread exits. */
 int http_reader(struct server *srv, elog_store **out, elog_err_t *err);
