@@ -50,7 +50,9 @@ static int setup(void **state)
 
 	(void)state;
 	assert_int_equal(elog_signer_generate("authority-1", &s, NULL), 0);
-	if (elog_warrant_parse(text, strlen(text), &w, NULL) != 0)
+	if (elog_warrant_parse(text, strlen(text), &w, NULL) == 0)
+		elog_warrant_free(&w);
+	else
 		text = HEAD "log test.example/log\n" TAIL;
 	assert_int_equal(elog_warrant_parse(text, strlen(text), &w, NULL), 0);
 	elog_warrant_free(&w);
