@@ -63,6 +63,11 @@ $(B)/schema.c: $(SCHEMA) Makefile
 $(B)/schema.o: $(B)/schema.c
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
+# The server without main(), for the fuzz targets of its parsers.
+$(B)/libenvelogd.a: $(filter-out $(B)/src/server/main.o,$(SERVER_OBJ))
+	@mkdir -p $(@D)
+	$(AR) rcs $@ $^
+
 $(B)/envelogd: $(SERVER_OBJ) $(B)/libenvelog.a
 	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $^ $(LDLIBS_ALL)
 $(B)/envelog: $(CLI_OBJ) $(B)/libenvelog.a
@@ -96,12 +101,14 @@ FUZZ_BIN     := $(FUZZ_SRC:tests/fuzz/%.c=$(FUZZ_B)/fuzz/%)
 FUZZ_FLAGS   := -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer
 .PHONY: fuzz fuzz-smoke fuzz-build
 fuzz-build:
-	@$(MAKE) --no-print-directory B=$(FUZZ_B) CC=clang SANFLAGS="$(FUZZ_FLAGS)" $(FUZZ_B)/libenvelog.a
+	@$(MAKE) --no-print-directory B=$(FUZZ_B) CC=clang SANFLAGS="$(FUZZ_FLAGS)" \
+	  $(FUZZ_B)/libenvelog.a $(FUZZ_B)/libenvelogd.a
 	@$(MAKE) --no-print-directory $(FUZZ_BIN)
-$(FUZZ_B)/fuzz/%: tests/fuzz/%.c $(FUZZ_B)/libenvelog.a
+$(FUZZ_B)/fuzz/%: tests/fuzz/%.c $(FUZZ_B)/libenvelog.a $(FUZZ_B)/libenvelogd.a
 	@mkdir -p $(@D)
-	clang $(WARN) -Wno-missing-prototypes -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L -Isrc/lib -g -O1 \
-	  -fsanitize=fuzzer,address,undefined -o $@ $< $(FUZZ_B)/libenvelog.a $(LDLIBS_ALL)
+	clang $(WARN) -Wno-missing-prototypes -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L -Isrc/lib -Isrc/server \
+	  $(PKG_CFLAGS) -g -O1 -fsanitize=fuzzer,address,undefined -o $@ $< \
+	  $(FUZZ_B)/libenvelogd.a $(FUZZ_B)/libenvelog.a $(LDLIBS_ALL)
 fuzz: fuzz-build
 	@for t in $(FUZZ_BIN); do n=$$(basename $$t); mkdir -p $(FUZZ_B)/corpus/$$n; \
 	  cp -n tests/fuzz/corpus/$$n/* $(FUZZ_B)/corpus/$$n/ 2>/dev/null; \
@@ -148,6 +155,7 @@ bench: deps all $(BENCH_BIN) $(B)/tests/tools/mklog
 
 # First run: ./var/ with the database, the log key and two tokens (kept in
 # ./var/tokens, mode 0600, so later runs can print them again); then serve.
+# A tokens file open to group or others is refused (see docs/SECURITY.md).
 VAR ?= ./var
 run: deps all
 	@set -e; umask 077; mkdir -p $(VAR); \
@@ -156,6 +164,11 @@ run: deps all
 	  { echo "INGEST_TOKEN=$$($(B)/envelog token add --db $(VAR)/envelog.db --role ingest --label make-run 2>/dev/null)"; \
 	    echo "AUDITOR_TOKEN=$$($(B)/envelog token add --db $(VAR)/envelog.db --role auditor --label make-run 2>/dev/null)"; \
 	  } > $(VAR)/tokens; \
+	fi; \
+	if [ -n "$$(find $(VAR)/tokens -perm /077)" ]; then \
+	  echo "make run: $(VAR)/tokens holds live tokens and is open to group or others" \
+	    "(mode $$(stat -c %a $(VAR)/tokens)); refusing to print them (chmod 600 $(VAR)/tokens)" >&2; \
+	  exit 1; \
 	fi; \
 	. $(VAR)/tokens; \
 	echo "envelog is serving http://127.0.0.1:8080/  (auditor console at /)"; \

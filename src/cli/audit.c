@@ -139,20 +139,29 @@ static void body_free(struct body *b)
 	memset(b, 0, sizeof *b);
 }
 
-/* "code: message" of a JSON error answer, or a prefix of the body. */
+/* "code: message" of a JSON error answer, or a prefix of the body, with
+ * control characters escaped (cli_clean): a hostile server's text. */
 static void server_message(const struct body *b, char *out, size_t cap)
 {
 	json_t *j = b->p ? json_loadb(b->p, b->len, 0, NULL) : NULL;
 	json_t *e = json_object_get(j, "error");
 	const char *code = json_string_value(json_object_get(e, "code"));
 	const char *msg = json_string_value(json_object_get(e, "message"));
+	char raw[512];
+	int n;
 
 	if (msg)
-		snprintf(out, cap, "%s: %s", code ? code : "error", msg);
+		n = snprintf(raw, sizeof raw, "%s: %s", code ? code : "error",
+			     msg);
 	else if (b->p && b->len)
-		snprintf(out, cap, "%.120s", b->p);
+		n = snprintf(raw, sizeof raw, "%.*s",
+			     (int)(b->len < 120 ? b->len : 120), b->p);
 	else
-		snprintf(out, cap, "empty answer");
+		n = snprintf(raw, sizeof raw, "empty answer");
+	if (n < 0)
+		n = 0;
+	cli_clean(out, cap, raw,
+		  (size_t)n < sizeof raw ? (size_t)n : sizeof raw - 1, 0);
 	json_decref(j);
 }
 
@@ -1037,11 +1046,24 @@ static int audit_once(struct audit *au, struct state *st, struct run *r)
 
 /* ---- output ---- */
 
+/* A served string field of e, cleaned for the terminal, or "?". */
+static const char *field_text(json_t *e, const char *name, char *buf,
+			      size_t cap)
+{
+	json_t *v = json_object_get(e, name);
+
+	if (!json_is_string(v))
+		return "?";
+	return cli_clean(buf, cap, json_string_value(v), json_string_length(v),
+			 0);
+}
+
 static void print_entry_line(uint64_t seq, json_t *e)
 {
 	const char *kind = json_string_value(json_object_get(e, "kind"));
-	const char *auth = json_string_value(json_object_get(e, "authority"));
-	const char *wid = json_string_value(json_object_get(e, "warrant_id"));
+	char ab[256], wb[256], rb[256];
+	const char *auth = field_text(e, "authority", ab, sizeof ab);
+	const char *wid = field_text(e, "warrant_id", wb, sizeof wb);
 
 	if (kind && strcmp(kind, "purge") == 0)
 		printf("  seq %llu purge: %lld events through seq %lld\n",
@@ -1052,27 +1074,29 @@ static void print_entry_line(uint64_t seq, json_t *e)
 			       json_object_get(e, "through_seq")));
 	else if (kind && strcmp(kind, "refusal") == 0)
 		printf("  seq %llu refusal: %s warrant %s: %s\n",
-		       (unsigned long long)seq, auth ? auth : "?",
-		       wid ? wid : "?",
-		       json_string_value(json_object_get(e, "reason"))
-			       ? json_string_value(json_object_get(e, "reason"))
-			       : "?");
+		       (unsigned long long)seq, auth, wid,
+		       field_text(e, "reason", rb, sizeof rb));
 	else
 		printf("  seq %llu disclosure: %s warrant %s: %lld records of "
 		       "%lld subjects\n",
-		       (unsigned long long)seq, auth ? auth : "?",
-		       wid ? wid : "?",
+		       (unsigned long long)seq, auth, wid,
 		       (long long)json_integer_value(
 			       json_object_get(e, "records")),
 		       (long long)json_integer_value(
 			       json_object_get(e, "subjects")));
 }
 
+/* A checkpoint note as served (bounded), control characters escaped. */
 static void print_note(const char *title, const char *note)
 {
 	size_t n = strlen(note), m = n > EVIDENCE_MAX ? EVIDENCE_MAX : n;
+	char *clean = malloc(4 * m + 1);
+
 	printf("%s:\n", title);
-	fwrite(note, 1, m, stdout);
+	if (clean) {
+		fputs(cli_clean(clean, 4 * m + 1, note, m, 1), stdout);
+		free(clean);
+	}
 	if (m < n)
 		printf("\n[… %zu more bytes]\n", n - m);
 	else if (m == 0 || note[m - 1] != '\n')
@@ -1096,7 +1120,7 @@ static void report(const struct audit *au, const struct run *r,
 {
 	const char *old_note = r->show_state && st->note ? st->note : NULL;
 	const char *new_note = r->show_served ? r->served : NULL;
-	char root[ELOG_HASH_B64_LEN];
+	char root[ELOG_HASH_B64_LEN], msg[4 * sizeof r->msg];
 	size_t i;
 
 	if (au->json) {
@@ -1132,20 +1156,23 @@ static void report(const struct audit *au, const struct run *r,
 		free(s);
 		json_decref(o);
 		if (r->rc == CLI_USAGE)
-			fprintf(stderr, "envelog: audit: %s\n", r->msg);
+			fprintf(stderr, "envelog: audit: %s\n",
+				cli_clean(msg, sizeof msg, r->msg,
+					  strlen(r->msg), 0));
 		fflush(stdout);
 		return;
 	}
+	cli_clean(msg, sizeof msg, r->msg, strlen(r->msg), 0);
 	if (r->rc == CLI_USAGE) {
-		fprintf(stderr, "envelog: audit: %s\n", r->msg);
+		fprintf(stderr, "envelog: audit: %s\n", msg);
 		return;
 	}
 	if (r->rc == CLI_BAD) {
 		if (r->seq >= 0)
 			printf("FAILED %s at seq %lld: %s\n", r->check, r->seq,
-			       r->msg);
+			       msg);
 		else
-			printf("FAILED %s: %s\n", r->check, r->msg);
+			printf("FAILED %s: %s\n", r->check, msg);
 		if (old_note)
 			print_note("last verified checkpoint (from the state "
 				   "file)",

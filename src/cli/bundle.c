@@ -9,35 +9,42 @@
 
 static const char usage[] =
 	"usage: envelog bundle verify --vkey VKEY [--witness VKEY]...\n"
-	"                             [--min-witnesses N] FILE\n"
+	"                             [--min-witnesses N] [--warrant W] FILE\n"
 	"\n"
 	"Check a disclosure bundle offline (FILE or - for stdin): the\n"
 	"checkpoint's signature by the log key VKEY (verifier key text),\n"
 	"every record's leaf (recomputed from the record's commitment) and\n"
 	"the disclosure's inclusion proof, and that the disclosure's records\n"
 	"and records_commitment match the records and records_salt.  With\n"
-	"--min-witnesses N, at least N cosignatures by the given witnesses.\n"
+	"--min-witnesses N, at least N cosignatures by distinct given\n"
+	"witnesses.  With --warrant W (the signed warrant note the bundle\n"
+	"answered): the disclosure is for W, and every record lies inside\n"
+	"it (ts in [from, to), a subject as sender or recipient); exit 1\n"
+	"naming the first record outside.\n"
 	"Exit 0 valid, 1 invalid, 2 usage or I/O error.\n";
 
 #define MAX_WITNESSES 16
 
 int cmd_bundle(int argc, char **argv)
 {
-	const char *vkey = NULL, *minw_s = NULL, *verb, *file;
+	const char *vkey = NULL, *minw_s = NULL, *warrant = NULL, *verb, *file;
 	const char *wtext[MAX_WITNESSES];
 	elog_verifier vk, wits[MAX_WITNESSES];
 	size_t nw = 0;
 	uint64_t minw = 0;
 	elog_bundle_report rep;
 	elog_err_t err;
-	char *buf = NULL, **args;
-	size_t len = 0;
+	char *buf = NULL, *wbuf = NULL, **args;
+	char msg[4 * sizeof err.msg], au[4 * sizeof rep.authority],
+		wi[4 * sizeof rep.warrant_id];
+	size_t len = 0, wlen = 0;
 	int nargs, rc;
 	const cli_opt opts[] = {
 		{.name = "vkey", .value = &vkey},
 		{.name = "witness", .list = wtext, .count = &nw,
 		 .max = MAX_WITNESSES},
 		{.name = "min-witnesses", .value = &minw_s},
+		{.name = "warrant", .value = &warrant},
 		{.name = NULL},
 	};
 
@@ -54,20 +61,35 @@ int cmd_bundle(int argc, char **argv)
 	file = args[0];
 	if (elog_verifier_parse(vkey, &vk, &err))
 		return cli_fail("bundle verify: --vkey", &err);
-	if (cli_read_file(file, 1u << 30, &buf, &len, &err))
+	if (warrant && cli_read_file(warrant, ELOG_NOTE_MAX, &wbuf, &wlen, &err))
+		return cli_fail("bundle verify: --warrant", &err);
+	if (cli_read_file(file, 1u << 30, &buf, &len, &err)) {
+		free(wbuf);
 		return cli_fail("bundle verify", &err);
+	}
 	rc = elog_bundle_verify(buf, len, &vk, wits, nw, (size_t)minw, &rep,
 				&err);
+	if (rc == 0 && wbuf)
+		rc = elog_bundle_check_warrant(buf, len, wbuf, wlen, &err);
 	free(buf);
+	free(wbuf);
+	if (rc == -ELOG_MALFORMED_WARRANT || rc == -ELOG_MALFORMED_NOTE)
+		return cli_fail("bundle verify: --warrant", &err);
 	if (rc == -ELOG_IO || rc == -ELOG_NOMEM)
 		return cli_fail("bundle verify", &err);
 	if (rc) {
-		printf("INVALID: %s\n", err.msg);
+		printf("INVALID: %s\n", cli_clean(msg, sizeof msg, err.msg,
+						   strlen(err.msg), 0));
 		return CLI_BAD;
 	}
+	/* The bundle's names are the server's text: shown escaped. */
 	printf("ok: disclosure seq %llu for %s warrant %s, %llu records, "
 	       "checkpoint size %llu",
-	       (unsigned long long)rep.seq, rep.authority, rep.warrant_id,
+	       (unsigned long long)rep.seq,
+	       cli_clean(au, sizeof au, rep.authority, strlen(rep.authority),
+			 0),
+	       cli_clean(wi, sizeof wi, rep.warrant_id,
+			 strlen(rep.warrant_id), 0),
 	       (unsigned long long)rep.records, (unsigned long long)rep.size);
 	if (minw > 0)
 		printf(", %zu witness cosignatures", rep.witnesses);

@@ -14,8 +14,13 @@
 
 int cli_fail(const char *what, const elog_err_t *err)
 {
+	char msg[4 * sizeof err->msg];
+
 	fprintf(stderr, "envelog: %s: %s\n", what,
-		err && err->msg[0] ? err->msg : "failed");
+		err && err->msg[0]
+			? cli_clean(msg, sizeof msg, err->msg,
+				    strlen(err->msg), 0)
+			: "failed");
 	return CLI_USAGE;
 }
 
@@ -110,6 +115,87 @@ int cli_read_file(const char *path, size_t max, char **buf, size_t *len,
 	*buf = b;
 	*len = n;
 	return 0;
+}
+
+/* The length of the UTF-8 sequence at s (at most n bytes) and its code
+ * point, or 0 if it is not well-formed (overlong, surrogate, > U+10FFFF). */
+static size_t utf8_seq(const unsigned char *s, size_t n, uint32_t *cp)
+{
+	size_t len, i;
+	uint32_t c;
+
+	if (s[0] < 0x80) {
+		*cp = s[0];
+		return 1;
+	}
+	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
+		len = 2;
+		c = s[0] & 0x1f;
+	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
+		len = 3;
+		c = s[0] & 0x0f;
+	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+		len = 4;
+		c = s[0] & 0x07;
+	} else {
+		return 0;
+	}
+	if (len > n)
+		return 0;
+	for (i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		c = c << 6 | (s[i] & 0x3f);
+	}
+	if ((len == 3 && (c < 0x800 || (c >= 0xd800 && c <= 0xdfff))) ||
+	    (len == 4 && (c < 0x10000 || c > 0x10ffff)))
+		return 0;
+	*cp = c;
+	return len;
+}
+
+char *cli_clean(char *out, size_t cap, const char *in, size_t n,
+		int keep_newlines)
+{
+	const unsigned char *s = (const unsigned char *)in;
+	size_t i = 0, o = 0;
+
+	if (cap == 0)
+		return out;
+	while (i < n && s) {
+		char esc[8];
+		const char *piece;
+		size_t plen;
+		uint32_t cp = 0;
+		size_t len = utf8_seq(s + i, n - i, &cp);
+
+		if (len == 0) {
+			snprintf(esc, sizeof esc, "\\x%02x", s[i]);
+			piece = esc;
+			plen = 4;
+			len = 1;
+		} else if ((cp < 0x20 && !(cp == '\n' && keep_newlines)) ||
+			   (cp >= 0x7f && cp <= 0x9f)) {
+			if (cp < 0x80)
+				snprintf(esc, sizeof esc, "\\x%02x",
+					 (unsigned)cp);
+			else
+				snprintf(esc, sizeof esc, "\\u%04x",
+					 (unsigned)cp);
+			piece = esc;
+			plen = strlen(esc);
+		} else {
+			piece = in + i;
+			plen = len;
+		}
+		if (o + plen + 1 > cap)
+			break;
+		memcpy(out + o, piece, plen);
+		o += plen;
+		i += len;
+	}
+	out[o] = '\0';
+	return out;
 }
 
 int cli_write_secret(const char *path, const char *text, elog_err_t *err)

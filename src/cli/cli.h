@@ -44,6 +44,16 @@ int cli_key_path(const char *db, char *buf, size_t cap);
 int cli_read_file(const char *path, size_t max, char **buf, size_t *len,
 		  elog_err_t *err);
 
+/*
+ * Copy n bytes of untrusted text (a server's answer, a bundle's field) into
+ * out (cap bytes, NUL-terminated, cut at an escape boundary) so that it is
+ * safe to print on a terminal: control characters (C0 but a newline when
+ * keep_newlines, DEL, and C1 as UTF-8), and bytes that are not UTF-8,
+ * become visible escapes \xHH or \uHHHH.  Returns out.
+ */
+char *cli_clean(char *out, size_t cap, const char *in, size_t n,
+		int keep_newlines);
+
 /* Write text to a new file with mode 0600 (fails if it exists). */
 int cli_write_secret(const char *path, const char *text, elog_err_t *err);
 

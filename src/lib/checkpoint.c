@@ -171,6 +171,9 @@ int elog_cosign(const char *cp_text, size_t cp_len, const elog_signer *s,
 	if (s->alg != ELOG_ALG_COSIGNATURE_V1 || !elog_key_name_valid(s->name))
 		return elog_fail(err, ELOG_MALFORMED_KEY, -1, "key",
 				 "Cosignatures need a cosignature/v1 key.");
+	if (t > (uint64_t)INT64_MAX)
+		return elog_fail(err, ELOG_OUT_OF_RANGE, -1, "time",
+				 "A cosignature's time must be below 2^63.");
 	rc = elog_checkpoint_parse(cp_text, cp_len, &c, err);
 	if (rc < 0)
 		return rc;
@@ -252,6 +255,9 @@ int elog_cosignature_verify(const char *cp_text, size_t cp_len,
 		keyid = keyid << 8 | raw[i];
 	for (i = 0; i < 8; i++)
 		ts = ts << 8 | raw[4 + i];
+	/* C2SP tlog-cosignature: the timestamp is below 2^63. */
+	if (ts > (uint64_t)INT64_MAX)
+		return bad_cosig(err, "A cosignature's time must be below 2^63.");
 	if (keyid != v->keyid)
 		return elog_fail(err, ELOG_BAD_SIGNATURE, -1, "cosignature",
 				 "The cosignature is by another key named %s.",

@@ -44,14 +44,16 @@ int elog_checkpoint_open(const char *note, size_t len, const elog_verifier *v,
 
 /*
  * Cosignature of the checkpoint text by witness key s (alg
- * ELOG_ALG_COSIGNATURE_V1) at time t (seconds): the full signature line,
- * with its "— " prefix and trailing \n, into line (cap bytes).
+ * ELOG_ALG_COSIGNATURE_V1) at time t (seconds, below 2^63, else
+ * OUT_OF_RANGE): the full signature line, with its "— " prefix and
+ * trailing \n, into line (cap bytes).
  */
 int elog_cosign(const char *cp_text, size_t cp_len, const elog_signer *s,
 		uint64_t t, char *line, size_t cap, elog_err_t *err);
 /*
  * Verify one cosignature line (with or without trailing \n) over cp_text
- * by witness key v; *t receives its timestamp.
+ * by witness key v; *t receives its timestamp.  A timestamp of 2^63 or
+ * more is MALFORMED_COSIGNATURE (C2SP tlog-cosignature).
  */
 int elog_cosignature_verify(const char *cp_text, size_t cp_len,
 			    const char *line, size_t line_len,

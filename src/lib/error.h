@@ -67,6 +67,7 @@
 	X(PROOF_INVALID, "proof_invalid", 422)               \
 	X(TAMPERED, "tampered", 422)                         \
 	X(INCONSISTENT, "inconsistent", 422)                 \
+	X(OUTSIDE_WARRANT, "outside_warrant", 422)           \
 	/* system */                                         \
 	X(IO, "io_error", 500)                               \
 	X(NOMEM, "out_of_memory", 500)                       \

@@ -40,12 +40,19 @@ int elog_keyring_add(elog_store *w, int ring, const char *name,
 	if (strcmp(v.name, name) != 0)
 		return elog_fail(err, ELOG_INVALID_VALUE, -1, "name",
 				 "the key's name is %s, not %s", v.name, name);
-	if (v.alg != want && !(ring == ELOG_KEYRING_WITNESS &&
-			       v.alg == ELOG_ALG_ED25519))
+	if (v.alg != want && ring == ELOG_KEYRING_WITNESS)
 		return elog_fail(err, ELOG_MALFORMED_KEY, -1, "vkey",
-				 "the key has the wrong algorithm for a%s",
-				 ring == ELOG_KEYRING_WITNESS ? " witness"
-							      : "n authority");
+				 "a witness key must be a cosignature/v1 key "
+				 "(type 0x04, made by `envelog witness "
+				 "keygen`); this one is of type 0x%02x, whose "
+				 "cosignatures could never verify",
+				 (unsigned)v.alg);
+	if (v.alg != want)
+		return elog_fail(err, ELOG_MALFORMED_KEY, -1, "vkey",
+				 "an authority key must be an Ed25519 "
+				 "signed-note key (type 0x01); this one is of "
+				 "type 0x%02x",
+				 (unsigned)v.alg);
 	if ((rc = prepare(w,
 			  "INSERT INTO %s(name, vkey, added) VALUES (?1, ?2, "
 			  "?3) ON CONFLICT DO NOTHING",

@@ -21,8 +21,9 @@ typedef struct elog_named_key {
 	int revoked;
 } elog_named_key;
 
-/* Add a key; vkey_text must parse and its name must equal name.  CONFLICT if
- * the name exists (even revoked). */
+/* Add a key; vkey_text must parse and its name must equal name; a witness
+ * key must be cosignature/v1 (0x04), an authority key Ed25519 (0x01), else
+ * MALFORMED_KEY.  CONFLICT if the name exists (even revoked). */
 int elog_keyring_add(elog_store *w, int ring, const char *name,
 		     const char *vkey_text, elog_err_t *err);
 /* The live (unrevoked) key of name: NOT_FOUND otherwise. */

@@ -401,6 +401,8 @@ static int read_proved(const json_t *j, long index, const char *what,
 	return 0;
 }
 
+/* The number of distinct witness keys among wits[0..nw) with a valid
+ * cosignature in the note. */
 static int count_witnesses(const char *note, size_t len,
 			   const elog_checkpoint *cp, size_t text_len,
 			   const elog_verifier *wits, size_t nw, size_t *count,
@@ -415,6 +417,13 @@ static int count_witnesses(const char *note, size_t len,
 				  err)))
 		return rc;
 	for (size_t k = 0; k < nw; k++) {
+		size_t j;
+		/* A witness key given twice counts once. */
+		for (j = 0; j < k; j++)
+			if (!memcmp(wits[j].pk, wits[k].pk, sizeof wits[k].pk))
+				break;
+		if (j < k)
+			continue;
 		for (size_t i = 0; i < ns; i++) {
 			uint64_t t;
 			if (strcmp(sigs[i].name, wits[k].name) != 0 ||
@@ -587,5 +596,101 @@ int elog_bundle_verify(const char *json, size_t len, const elog_verifier *vk,
 out:
 	free(leaves);
 	json_decref(b);
+	return rc;
+}
+
+/* ---- over-disclosure ---- */
+
+/* 1 if s is one of the warrant's subjects. */
+static int is_subject(const elog_warrant *w, const char *s)
+{
+	for (size_t k = 0; s && k < w->nsubjects; k++)
+		if (strcmp(w->subjects[k], s) == 0)
+			return 1;
+	return 0;
+}
+
+int elog_bundle_check_warrant(const char *json, size_t len,
+			      const char *warrant, size_t warrant_len,
+			      elog_err_t *err)
+{
+	elog_note_sig sigs[ELOG_NOTE_MAX_SIGS];
+	elog_warrant w;
+	json_t *b = NULL;
+	const json_t *jr, *r, *jd;
+	size_t tl = 0, ns = 0, i;
+	elog_hash whole;
+	char hex[65];
+	int rc;
+
+	memset(&w, 0, sizeof w);
+	if ((rc = elog_note_parse(warrant, warrant_len, &tl, sigs,
+				  ELOG_NOTE_MAX_SIGS, &ns, err)) ||
+	    (rc = elog_warrant_parse(warrant, tl, &w, err)))
+		return rc;
+	if ((rc = elog_json_load(json, len, &b, err)))
+		goto out;
+	jr = json_object_get(b, "records");
+	jd = json_object_get(json_object_get(b, "disclosure"), "entry");
+	if (!json_is_array(jr) || !json_is_object(jd)) {
+		rc = bad_bundle(err, ELOG_MALFORMED_BUNDLE, -1,
+				"a bundle has a disclosure and records");
+		goto out;
+	}
+	elog_sha256(warrant, warrant_len, &whole);
+	elog_hash_to_hex(&whole, hex);
+	if (!json_is_string(json_object_get(jd, "warrant_sha256")) ||
+	    strcmp(json_string_value(json_object_get(jd, "warrant_sha256")),
+		   hex) != 0) {
+		rc = elog_fail(err, ELOG_OUTSIDE_WARRANT, -1, "warrant_sha256",
+			       "the disclosure answered another warrant "
+			       "(warrant_sha256 differs)");
+		goto out;
+	}
+	json_array_foreach(jr, i, r) {
+		const json_t *ev = json_object_get(r, "record");
+		const json_t *ts, *seq = json_object_get(r, "seq");
+		const char *snd, *rcp;
+		long long sq = json_is_integer(seq) ? json_integer_value(seq)
+						    : -1;
+
+		if (!json_is_object(ev))
+			ev = json_object_get(r, "entry");
+		ts = json_object_get(ev, "ts");
+		snd = json_string_value(json_object_get(ev, "sender"));
+		rcp = json_string_value(json_object_get(ev, "recipient"));
+		if (!json_is_integer(ts) || !snd || !rcp) {
+			rc = elog_fail(err, ELOG_MALFORMED_BUNDLE, (long)i,
+				       NULL,
+				       "record %zu (seq %lld) has no ts, "
+				       "sender and recipient",
+				       i, sq);
+			goto out;
+		}
+		if (json_integer_value(ts) < w.from ||
+		    json_integer_value(ts) >= w.to) {
+			rc = elog_fail(err, ELOG_OUTSIDE_WARRANT, (long)i,
+				       "ts",
+				       "record %zu (seq %lld) has ts %lld, "
+				       "outside the warrant's window "
+				       "[%lld, %lld)",
+				       i, sq, (long long)json_integer_value(ts),
+				       (long long)w.from, (long long)w.to);
+			goto out;
+		}
+		if (!is_subject(&w, snd) && !is_subject(&w, rcp)) {
+			rc = elog_fail(err, ELOG_OUTSIDE_WARRANT, (long)i,
+				       "sender",
+				       "record %zu (seq %lld): neither its "
+				       "sender nor its recipient is a subject "
+				       "of the warrant",
+				       i, sq);
+			goto out;
+		}
+	}
+	rc = 0;
+out:
+	json_decref(b);
+	elog_warrant_free(&w);
 	return rc;
 }

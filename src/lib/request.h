@@ -94,8 +94,8 @@ typedef struct elog_bundle_report {
 
 /*
  * Check a bundle offline: the checkpoint's signature by the log key vk;
- * at least min_witnesses valid cosignatures by the given witness keys; the
- * disclosure's and every record's inclusion proof, each record's leaf
+ * at least min_witnesses valid cosignatures by distinct given witness keys;
+ * the disclosure's and every record's inclusion proof, each record's leaf
  * recomputed from the record (record -> commitment -> leaf hash); that
  * records are events in ascending seq order below the disclosure; that the
  * disclosure (a public disclosure entry, not an event commitment) has the
@@ -107,5 +107,20 @@ int elog_bundle_verify(const char *json, size_t len, const elog_verifier *vk,
 		       const elog_verifier *witnesses, size_t nwitnesses,
 		       size_t min_witnesses, elog_bundle_report *rep,
 		       elog_err_t *err);
+
+/*
+ * Over-disclosure: check a bundle's records against the signed warrant note
+ * it answered (warrant, as the authority sent it).  The disclosure's
+ * warrant_sha256 must be that note's; each record's event must have its ts
+ * in the warrant's [from, to) and a subject as its sender or recipient.
+ * The event's fields are read from the record's "record" object, or, when
+ * it has none, from its "entry".  Call after elog_bundle_verify.
+ * OUTSIDE_WARRANT naming the first record outside (err->index, and its seq
+ * in the message), MALFORMED_BUNDLE / MALFORMED_WARRANT /
+ * MALFORMED_NOTE when either does not parse.
+ */
+int elog_bundle_check_warrant(const char *json, size_t len,
+			      const char *warrant, size_t warrant_len,
+			      elog_err_t *err);
 
 #endif

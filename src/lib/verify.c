@@ -251,6 +251,12 @@ int elog_verify_store(elog_store *s, elog_progress_fn progress, void *ctx,
 		rc = elog_store_leaves(s, start, end, check_leaf, &v, err);
 		if (rc)
 			goto out;
+		/* A gap ends the walk: a hostile file's one huge seq must not
+		 * make it step through 2^63 empty ranges. */
+		if (v.next_seq != end) {
+			rc = bad(&v, v.next_seq, "entry is missing", NULL);
+			goto out;
+		}
 		if (progress)
 			progress(ctx, end, total);
 	}

@@ -104,6 +104,20 @@ static int check(struct request *rq, struct cosign *c, elog_err_t *err)
 	return 0;
 }
 
+int cosignature_check(struct request *rq, uint64_t *size, elog_err_t *err)
+{
+	struct cosign *c = calloc(1, sizeof *c);
+	int rc;
+
+	if (!c)
+		return elog_fail(err, ELOG_NOMEM, -1, NULL, "out of memory");
+	rc = check(rq, c, err);
+	if (rc == 0 && size)
+		*size = c->size;
+	cosign_free(c);
+	return rc;
+}
+
 enum MHD_Result handle_cosignatures_post(struct request *rq)
 {
 	struct cosign *c = rq->state;

@@ -26,9 +26,17 @@ enum MHD_Result handle_disclosures(struct request *rq);
 enum MHD_Result handle_report(struct request *rq);
 /* cosignatures.c */
 enum MHD_Result handle_cosignatures_post(struct request *rq);
+/* The check of a cosignature body (rq->body, rq->len) against the stored
+ * checkpoint and the registered witness, without storing it; *size (if not
+ * NULL) gets the checkpoint's size.  0 or the error the POST answers. */
+int cosignature_check(struct request *rq, uint64_t *size, elog_err_t *err);
 /* metrics_get.c */
 enum MHD_Result handle_metrics(struct request *rq);
 /* static.c: GET/HEAD of any path outside /v1/ that no row matches */
 enum MHD_Result handle_static(struct request *rq);
+/* 1 if the (decoded) URL path p may be looked up at all: it starts with
+ * '/', holds only printable ASCII but '\\' and '%', and no segment starts
+ * with '.' (no "..", "." or hidden files). */
+int static_path_clean(const char *p);
 
 #endif

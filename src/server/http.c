@@ -296,12 +296,34 @@ static enum MHD_Result method_not_allowed(struct request *rq,
 	return reply(rq, 405, resp, len);
 }
 
+int http_bearer(const char *h, const char **tok, size_t *len)
+{
+	const char *t;
+	size_t n;
+
+	if (!h || strncasecmp(h, "Bearer ", 7) != 0)
+		return ELOG_MISSING_TOKEN;
+	t = h + 7;
+	while (*t == ' ')
+		t++;
+	n = strlen(t);
+	while (n && (t[n - 1] == ' ' || t[n - 1] == '\t'))
+		n--;
+	if (n == 0)
+		return ELOG_MISSING_TOKEN;
+	if (n >= ELOG_TOKEN_TEXT_MAX)
+		return ELOG_UNKNOWN_TOKEN;
+	*tok = t;
+	*len = n;
+	return 0;
+}
+
 /* Check the bearer token for rq->route->role.  0 when allowed; otherwise an
  * error reply was queued (or failed) and *ret holds its outcome. */
 static int authorize(struct request *rq, enum MHD_Result *ret)
 {
-	const char *h, *tok;
-	size_t len;
+	const char *h, *tok = NULL;
+	size_t len = 0;
 	elog_store *s;
 	elog_err_t err;
 	int rc;
@@ -309,24 +331,16 @@ static int authorize(struct request *rq, enum MHD_Result *ret)
 	elog_err_clear(&err);
 	h = MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND,
 					MHD_HTTP_HEADER_AUTHORIZATION);
-	if (!h || strncasecmp(h, "Bearer ", 7) != 0) {
+	rc = http_bearer(h, &tok, &len);
+	if (rc == ELOG_MISSING_TOKEN) {
 		*ret = reply_error(rq, ELOG_MISSING_TOKEN, -1, NULL,
-				   "this endpoint needs an "
-				   "\"Authorization: Bearer\" token");
+				   h && !strncasecmp(h, "Bearer ", 7)
+					   ? "the bearer token is empty"
+					   : "this endpoint needs an "
+					     "\"Authorization: Bearer\" token");
 		return -1;
 	}
-	tok = h + 7;
-	while (*tok == ' ')
-		tok++;
-	len = strlen(tok);
-	while (len && (tok[len - 1] == ' ' || tok[len - 1] == '\t'))
-		len--;
-	if (len == 0) {
-		*ret = reply_error(rq, ELOG_MISSING_TOKEN, -1, NULL,
-				   "the bearer token is empty");
-		return -1;
-	}
-	if (len >= ELOG_TOKEN_TEXT_MAX) {
+	if (rc) {
 		*ret = reply_error(rq, ELOG_UNKNOWN_TOKEN, -1, NULL,
 				   "the token is not known");
 		return -1;
@@ -351,15 +365,12 @@ static int authorize(struct request *rq, enum MHD_Result *ret)
 	return 0;
 }
 
-/* 1 if the Content-Type header names one of types (parameters allowed,
- * charset only utf-8); sets rq->ctype to the matching entry. */
-static int content_type_ok(struct request *rq, const char *const *types)
+int http_content_type_match(const char *h, const char *const *types,
+			    const char **match)
 {
-	const char *h, *semi, *p;
+	const char *semi, *p;
 	size_t n, i;
 
-	h = MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND,
-					MHD_HTTP_HEADER_CONTENT_TYPE);
 	if (!h)
 		return 0;
 	while (*h == ' ' || *h == '\t')
@@ -390,8 +401,34 @@ static int content_type_ok(struct request *rq, const char *const *types)
 		      (end - q == 4 && !strncasecmp(q, "utf8", 4))))
 			return 0;
 	}
-	rq->ctype = types[i];
+	*match = types[i];
 	return 1;
+}
+
+/* 1 if the Content-Type header names one of types; sets rq->ctype. */
+static int content_type_ok(struct request *rq, const char *const *types)
+{
+	return http_content_type_match(
+		MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND,
+					    MHD_HTTP_HEADER_CONTENT_TYPE),
+		types, &rq->ctype);
+}
+
+/* Iterator: stop at the first query argument whose name or value holds a
+ * NUL (percent-encoded %00), keeping its name. */
+static enum MHD_Result arg_without_nul(void *cls, enum MHD_ValueKind kind,
+				       const char *key, size_t key_size,
+				       const char *value, size_t value_size)
+{
+	const char **bad = cls;
+
+	(void)kind;
+	if ((key && memchr(key, '\0', key_size)) ||
+	    (value && memchr(value, '\0', value_size))) {
+		*bad = key;
+		return MHD_NO;
+	}
+	return MHD_YES;
 }
 
 /* The first callback of a request: route, role, headers.  Returns with a
@@ -402,9 +439,16 @@ static enum MHD_Result begin(struct request *rq, const char *url)
 	char allow[64] = "";
 	size_t i, alen = 0;
 	enum MHD_Result ret;
-	const char *cl;
+	const char *cl, *nul = NULL;
 	uint64_t clen;
 
+	/* A NUL in a query argument would cut its value short ("1%00abc"
+	 * read as 1): refused before anything reads one. */
+	MHD_get_connection_values_n(rq->conn, MHD_GET_ARGUMENT_KIND,
+				    arg_without_nul, &nul);
+	if (nul)
+		return reply_error(rq, ELOG_INVALID_PARAMETER, -1, nul,
+				   "a query parameter holds a NUL byte");
 	for (i = 0; i < nroutes; i++) {
 		if (strcmp(routes[i].path, url) != 0)
 			continue;
@@ -460,8 +504,7 @@ static enum MHD_Result begin(struct request *rq, const char *url)
 	return MHD_YES;
 }
 
-/* Take a chunk of the body, within cfg.max_body; beyond it, discard. */
-static void absorb(struct request *rq, const char *data, size_t n)
+void http_absorb(struct request *rq, const char *data, size_t n)
 {
 	size_t max = (size_t)rq->srv->cfg.max_body;
 
@@ -542,7 +585,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 		return MHD_NO;
 	if (rq->route && rq->route->types && !rq->body_done) {
 		if (*upload_data_size) {
-			absorb(rq, upload_data, *upload_data_size);
+			http_absorb(rq, upload_data, *upload_data_size);
 			*upload_data_size = 0;
 			return MHD_YES;
 		}
@@ -626,6 +669,9 @@ struct MHD_Daemon *http_start(struct server *srv, int fd, elog_err_t *err)
 			MHD_OPTION_HTTPS_MEM_CERT, 0, srv->tls_cert_pem};
 		opts[n++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_KEY,
 						    0, srv->tls_key_pem};
+		opts[n++] = (struct MHD_OptionItem){
+			MHD_OPTION_HTTPS_PRIORITIES, 0,
+			(void *)HTTP_TLS_PRIORITIES};
 	}
 	opts[n++] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
 	d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, srv,

@@ -93,6 +93,29 @@ struct request {
 	uint64_t start_us;
 };
 
+/*
+ * The token of an Authorization header value h (NULL when absent):
+ * "Bearer", any case, a space, then the token, spaces around it ignored.
+ * 0 with *tok, *len set (not NUL-terminated); ELOG_MISSING_TOKEN without
+ * "Bearer " or a token; ELOG_UNKNOWN_TOKEN when longer than any token.
+ */
+int http_bearer(const char *h, const char **tok, size_t *len);
+
+/*
+ * 1 if the Content-Type header value h (NULL when absent) names one of
+ * types (a NULL-terminated list; parameters allowed; a charset only utf-8),
+ * with *match set to the entry; else 0.
+ */
+int http_content_type_match(const char *h, const char *const *types,
+			    const char **match);
+
+/*
+ * Append a chunk of the request body to rq->body (NUL-terminated), within
+ * rq->srv->cfg.max_body; past it, drop what was kept and set rq->too_large
+ * (also on allocation failure), discarding the rest.
+ */
+void http_absorb(struct request *rq, const char *data, size_t n);
+
 /* The calling thread's read connection to the store, opened on first use
  * and closed when the thread exits. */
 int http_reader(struct server *srv, elog_store **out, elog_err_t *err);
@@ -152,6 +175,16 @@ struct write_request {
 enum MHD_Result write_submit(struct request *rq, struct write_request *wr);
 /* Free what the writer left in wr. */
 void write_request_clear(struct write_request *wr);
+
+/*
+ * The GnuTLS priority string of HTTPS: TLS 1.2 and 1.3 only, forward
+ * secret key exchange only (ECDHE, or TLS 1.3's), AEAD ciphers only; no
+ * static RSA, no CBC, no SHA-1 MACs.
+ */
+#define HTTP_TLS_PRIORITIES                                              \
+	"SECURE128:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:-KX-ALL:+ECDHE-ECDSA:" \
+	"+ECDHE-RSA:-CIPHER-ALL:+AES-256-GCM:+AES-128-GCM:"                \
+	"+CHACHA20-POLY1305:-MAC-ALL:+AEAD"
 
 /* Start the daemon on the listening socket fd (taken). */
 struct MHD_Daemon *http_start(struct server *srv, int fd, elog_err_t *err);

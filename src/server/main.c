@@ -165,6 +165,47 @@ out:
 	return rc;
 }
 
+/*
+ * The log key, the database and the TLS key are the operator's secrets:
+ * refuse to start (-1, with a message) when the log key is readable or
+ * writable by group or others, or the database writable by them; warn when
+ * the database or the TLS key is readable by them.  A missing file is left
+ * to the code that opens it.
+ */
+static int check_modes(void)
+{
+	struct stat st;
+
+	if (stat(srv.cfg.key, &st) == 0 && (st.st_mode & 077)) {
+		fprintf(stderr,
+			"envelogd: the log key %s is mode %04o, open to group "
+			"or others; refusing to start (chmod 600 %s)\n",
+			srv.cfg.key, (unsigned)(st.st_mode & 07777),
+			srv.cfg.key);
+		return -1;
+	}
+	if (stat(srv.cfg.db, &st) == 0 && (st.st_mode & 022)) {
+		fprintf(stderr,
+			"envelogd: the database %s is mode %04o, writable by "
+			"group or others; refusing to start (chmod 600 %s)\n",
+			srv.cfg.db, (unsigned)(st.st_mode & 07777), srv.cfg.db);
+		return -1;
+	}
+	if (stat(srv.cfg.db, &st) == 0 && (st.st_mode & 044))
+		fprintf(stderr,
+			"envelogd: warning: the database %s (event metadata) "
+			"is readable by group or others (mode %04o); it "
+			"should be mode 0600\n",
+			srv.cfg.db, (unsigned)(st.st_mode & 07777));
+	if (srv.cfg.tls_key[0] && stat(srv.cfg.tls_key, &st) == 0 &&
+	    (st.st_mode & 077))
+		fprintf(stderr,
+			"envelogd: warning: the TLS key %s is open to group or "
+			"others (mode %04o); it should be mode 0600\n",
+			srv.cfg.tls_key, (unsigned)(st.st_mode & 07777));
+	return 0;
+}
+
 static int load_key(void)
 {
 	elog_err_t err;
@@ -312,7 +353,7 @@ int main(int argc, char **argv)
 						  : METRICS_MAX_ROUTES,
 		     labels);
 
-	if (load_key() != 0)
+	if (check_modes() != 0 || load_key() != 0)
 		goto out;
 	if (check_store() != 0)
 		goto out;

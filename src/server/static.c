@@ -53,8 +53,7 @@ static const char *content_type(const char *path)
 	return "application/octet-stream";
 }
 
-/* 1 if the (decoded) URL path is acceptable to look up at all. */
-static int path_clean(const char *p)
+int static_path_clean(const char *p)
 {
 	const char *seg;
 
@@ -87,7 +86,7 @@ enum MHD_Result handle_static(struct request *rq)
 	size_t rlen = strlen(root);
 	int n, fd;
 
-	if (!*root || !path_clean(url))
+	if (!*root || !static_path_clean(url))
 		return not_found(rq);
 	n = snprintf(want, sizeof want, "%s%s%s", root, url,
 		     url[strlen(url) - 1] == '/' ? "index.html" : "");

@@ -12,6 +12,12 @@ $E witness keygen witness-1 --out "$T/w1-other.key" >/dev/null 2>&1
 check "the witness key file is mode 0600" test "$(stat -c %a "$T/w1.key")" = 600
 $E witness add --db "$DB" witness-1 "$W1" >/dev/null 2>&1
 check "a registered witness is listed" grep -q "^witness-1" <<<"$($E witness list --db "$DB" 2>/dev/null)"
+# An Ed25519 signed-note key (0x01) can never make cosignature/v1 lines.
+ED=$($E warrant keygen witness-3 --out "$T/w3-ed.key" 2>/dev/null)
+$E witness add --db "$DB" witness-3 "$ED" >/dev/null 2>"$T/err"; rc=$?
+check "witness add refuses a 0x01 key (exit 2)" test "$rc" -eq 2
+check "naming the key type it needs" grep -q "cosignature/v1 key (type 0x04" "$T/err"
+check "the refused witness is not registered" test -z "$($E witness list --db "$DB" 2>/dev/null | grep '^witness-3')"
 NCA_VK=$($E warrant keygen uk-nca --out "$T/nca.key" 2>/dev/null)
 $E authority add --db "$DB" uk-nca "$NCA_VK" >/dev/null 2>&1
 NCA=$($E token add --db "$DB" --role authority --authority uk-nca 2>/dev/null)
@@ -52,6 +58,9 @@ $E bundle verify --vkey "$VKEY" --witness "$W1" --min-witnesses 1 "$T/bundle.jso
 check "bundle verify --min-witnesses 1 fails without it" test "$rc" -eq 1
 $E bundle verify --vkey "$VKEY" --witness "$W1" --witness "$W2" --min-witnesses 2 "$T/cosigned.json" >/dev/null; rc=$?
 check "bundle verify --min-witnesses 2 fails with one" test "$rc" -eq 1
+out=$($E bundle verify --vkey "$VKEY" --witness "$W1" --witness "$W1" --witness "$W1" --min-witnesses 3 "$T/cosigned.json"); rc=$?
+check "one witness named three times counts once (exit 1)" test "$rc" -eq 1
+check "bundle verify says it found one cosignature" grep -q "has 1 valid witness cosignatures; 3 required" <<<"$out"
 
 # Forged cosignatures: 403, nothing stored.
 cosig() { # KEYFILE -> a cosignature body for the latest checkpoint

@@ -106,6 +106,26 @@ case $RAW in none | 431) ok "4000 query parameters: refused ($RAW)" ;;
 *) nok "4000 query parameters: refused" "answered $RAW" ;; esac
 unchanged "long URLs"
 
+# ---- a NUL in a query value: 400 with the JSON error shape, never read as
+# the digits before it ----
+expect_error "index=1%00abc is refused, not read as 1" 400 invalid_parameter \
+	GET "/v1/proof/inclusion?index=1%00abc&size=5"
+check "the error names the parameter" jq -e '.error.detail.field == "index"' <<<"$BODY"
+expect_error "start=0%00 on /v1/leaves is refused" 400 invalid_parameter GET "/v1/leaves?start=0%00&end=1"
+expect_error "size=5%00 on /v1/checkpoint is refused" 400 invalid_parameter GET "/v1/checkpoint?size=5%00"
+expect_error "a NUL in a parameter's name is refused" 400 invalid_parameter GET "/v1/leaves?start=0&end=1&x%00y=1"
+expect_error "a NUL in a query on a static path is refused" 400 invalid_parameter GET "/?q=%00"
+expect_error "a NUL in an ingest request's query is refused" 400 invalid_parameter \
+	POST "/v1/events?x=%00" "${AUTH[@]}" "${JSON[@]}" --data-binary "$(events 1 nul)"
+unchanged "NUL in a query"
+
+# ---- an HTTP version libmicrohttpd does not speak: 505 (its own HTML body,
+# see docs/SECURITY.md) ----
+printf 'GET /healthz HTTP/2.0\r\nHost: 127.0.0.1\r\n\r\n' >"$T/raw.v2"
+raw v2
+check "HTTP/2.0 in the request line: 505" test "$RAW" = 505
+unchanged "HTTP/2.0 request line"
+
 # ---- path traversal in the static file handler ----
 expect_status "the console's index is served" 200 GET /
 check "  with its content" grep -q console <<<"$BODY"

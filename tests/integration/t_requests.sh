@@ -81,6 +81,19 @@ check "the disclosure was appended, and only it" test "$size1" = "$((size0 + 1))
 out=$($E bundle verify --vkey "$VKEY" "$T/bundle.json"); rc=$?
 check "envelog bundle verify passes" test "$rc" -eq 0
 check "bundle verify names the disclosure" grep -q "disclosure seq $dseq for uk-nca warrant NCA-2026-000042, 4 records" <<<"$out"
+# Over-disclosure (--warrant): the records of an honest bundle lie inside
+# its warrant; a record outside is named (tests/unit/test_bundle.c forges
+# such records, which the server never serves).
+out=$($E bundle verify --vkey "$VKEY" --warrant "$T/w1.signed" "$T/bundle.json"); rc=$?
+check "bundle verify --warrant with the warrant it answered passes" test "$rc" -eq 0
+warrant NCA-2026-000043 2026-03-01T00:00:00Z 2026-03-10T00:00:00Z 2027-01-01T00:00:00Z $A >"$T/w-narrow"
+sign "$T/w-narrow" >"$T/w-narrow.signed"
+out=$($E bundle verify --vkey "$VKEY" --warrant "$T/w-narrow.signed" "$T/bundle.json"); rc=$?
+check "bundle verify --warrant with another warrant: exit 1" test "$rc" -eq 1
+check "saying the disclosure answered another warrant" grep -q "INVALID: the disclosure answered another warrant" <<<"$out"
+printf 'not a warrant\n' >"$T/w-garbage"
+$E bundle verify --vkey "$VKEY" --warrant "$T/w-garbage" "$T/bundle.json" >/dev/null 2>&1; rc=$?
+check "bundle verify --warrant with a file that is no warrant: exit 2" test "$rc" -eq 2
 jq -j .checkpoint "$T/bundle.json" >"$T/bundle.cp"
 read -r bsize broot < <("${ORACLE[@]}" checkpoint "$VKEY" "$T/bundle.cp")
 check "the bundle's checkpoint is signed by the log and covers the disclosure" test "${bsize:-0}" -gt "$dseq"

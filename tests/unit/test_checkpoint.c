@@ -264,10 +264,28 @@ static void test_cosignature(void **state)
 	assert_int_equal(elog_cosign(text, tl, &w2, 1, line, sizeof line, NULL), -ELOG_MALFORMED_KEY);
 	assert_int_equal(elog_cosign("nope\n", 5, &w, 1, line, sizeof line, NULL), -ELOG_MALFORMED_CHECKPOINT);
 	assert_int_equal(elog_cosign(text, tl, &w, 1, line, 50, NULL), -ELOG_INTERNAL);
-	/* The largest time round-trips. */
-	assert_int_equal(elog_cosign(text, tl, &w, UINT64_MAX, line, sizeof line, NULL), 0);
+	/* The largest time C2SP allows (2^63 - 1) round-trips; 2^63 and more
+	 * is neither made nor accepted, even correctly signed. */
+	assert_int_equal(elog_cosign(text, tl, &w, (uint64_t)INT64_MAX, line, sizeof line, NULL), 0);
 	assert_int_equal(elog_cosignature_verify(text, tl, line, strlen(line), &wv, &t, NULL), 0);
-	assert_true(t == UINT64_MAX);
+	assert_true(t == (uint64_t)INT64_MAX);
+	assert_int_equal(elog_cosign(text, tl, &w, UINT64_MAX, line, sizeof line, &err), -ELOG_OUT_OF_RANGE);
+	assert_int_equal(elog_cosign(text, tl, &w, (uint64_t)INT64_MAX + 1, line, sizeof line, &err), -ELOG_OUT_OF_RANGE);
+	{
+		uint64_t big = (uint64_t)INT64_MAX + 1;
+		int k;
+		n = snprintf(msg, sizeof msg, "cosignature/v1\ntime %llu\n%s", (unsigned long long)big, text);
+		assert_true(n > 0 && (size_t)n < sizeof msg);
+		for (k = 0; k < 4; k++)
+			raw[k] = (uint8_t)(wv.keyid >> (24 - 8 * k));
+		for (k = 0; k < 8; k++)
+			raw[4 + k] = (uint8_t)(big >> (56 - 8 * k));
+		assert_int_equal(crypto_sign_ed25519_detached(raw + 12, NULL, (const unsigned char *)msg, (size_t)n, w.sk), 0);
+		memcpy(forged, "\xe2\x80\x94 witness.example/w1 ", 23);
+		sodium_bin2base64(forged + 23, sizeof forged - 23, raw, 76, sodium_base64_VARIANT_ORIGINAL);
+		assert_int_equal(crypto_sign_ed25519_verify_detached(raw + 12, (const unsigned char *)msg, (size_t)n, wv.pk), 0);
+		assert_int_equal(elog_cosignature_verify(text, tl, forged, strlen(forged), &wv, &t, &err), -ELOG_MALFORMED_COSIGNATURE);
+	}
 	/* A cosignature line rides in the note after the log's signature. */
 	{
 		const char *signed_note = json_string_value(json_object_get(c, "signed_note"));

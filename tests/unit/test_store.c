@@ -1860,13 +1860,36 @@ static void test_keyring(void **state)
 	assert_int_equal(elog_keyring_get(f->w, ELOG_KEYRING_WITNESS, "uk-nca",
 					  &got, &err),
 			 -ELOG_NOT_FOUND);
+	/* A witness key must be cosignature/v1 (0x04): an Ed25519 signed-note
+	 * key (0x01) could never make a valid cosignature. */
 	assert_int_equal(elog_keyring_add(f->w, ELOG_KEYRING_WITNESS, "uk-nca",
 					  t2, &err),
-			 0);
-	assert_int_equal(elog_keyring_get(f->w, ELOG_KEYRING_WITNESS, "uk-nca",
-					  &got, &err),
-			 0);
-	assert_memory_equal(got.pk, v2.pk, sizeof got.pk);
+			 -ELOG_MALFORMED_KEY);
+	assert_non_null(strstr(err.msg, "cosignature/v1"));
+	assert_int_equal(count_rows(f->w, "witness"), 0);
+	{
+		elog_signer s3;
+		elog_verifier v3;
+		char t3[ELOG_KEY_TEXT_MAX];
+		assert_int_equal(elog_signer_generate("uk-nca", &s3, &err), 0);
+		s3.alg = ELOG_ALG_COSIGNATURE_V1;
+		s3.keyid = elog_key_id(s3.name, s3.alg, s3.pk);
+		elog_signer_public(&s3, &v3);
+		elog_signer_wipe(&s3);
+		assert_int_equal(elog_verifier_format(&v3, t3, sizeof t3, &err), 0);
+		/* ... and an authority key is not a cosignature/v1 key. */
+		assert_int_equal(elog_keyring_add(f->w, ELOG_KEYRING_AUTHORITY,
+						  "uk-nca", t3, &err),
+				 -ELOG_MALFORMED_KEY);
+		assert_int_equal(elog_keyring_add(f->w, ELOG_KEYRING_WITNESS,
+						  "uk-nca", t3, &err),
+				 0);
+		assert_int_equal(elog_keyring_get(f->w, ELOG_KEYRING_WITNESS,
+						  "uk-nca", &got, &err),
+				 0);
+		assert_memory_equal(got.pk, v3.pk, sizeof got.pk);
+		assert_int_equal(got.alg, ELOG_ALG_COSIGNATURE_V1);
+	}
 
 	memset(&kl, 0, sizeof kl);
 	assert_int_equal(elog_keyring_list(f->w, ELOG_KEYRING_AUTHORITY,
