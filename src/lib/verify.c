@@ -25,6 +25,11 @@ typedef struct vstate {
 	uint64_t next_seq;
 	elog_hash chain;
 	elog_frontier f;
+	int vkey_given;          /* the key came from the caller */
+	int have_signed;         /* a checkpoint was verified */
+	uint64_t signed_size;    /* the largest verified checkpoint's size */
+	int have_trusted;        /* the caller's checkpoint, checked at its size */
+	elog_checkpoint trusted;
 } vstate;
 
 static int bad(vstate *v, uint64_t seq, const char *what, const char *detail)
@@ -64,9 +69,18 @@ static int tree_check(void *ctx, int level, uint64_t index,
 	return 0;
 }
 
-/* Check every stored checkpoint of size v->f.size. */
+/* Check every stored checkpoint of size v->f.size, and the caller's. */
 static int checkpoints_at_size(vstate *v)
 {
+	if (v->have_trusted && v->trusted.size == v->f.size) {
+		elog_hash root;
+		elog_frontier_root(&v->f, &root);
+		if (memcmp(v->trusted.root.b, root.b, ELOG_HASH_LEN))
+			return bad_cp(v, v->f.size,
+				      "the trusted checkpoint (--checkpoint) "
+				      "has another root: the log was "
+				      "rewritten or forked");
+	}
 	while (v->cp_row &&
 	       (uint64_t)sqlite3_column_int64(v->cps, 0) == v->f.size) {
 		elog_checkpoint cp;
@@ -77,8 +91,11 @@ static int checkpoints_at_size(vstate *v)
 		elog_frontier_root(&v->f, &root);
 		if (!note || elog_checkpoint_open(note, len, &v->vk, &cp, &e))
 			return bad_cp(v, v->f.size,
-				      "the signature does not verify with the "
-				      "log key");
+				      v->vkey_given
+					      ? "the signature does not verify "
+						"with --vkey"
+					      : "the signature does not verify "
+						"with the log key");
 		if (cp.size != v->f.size)
 			return bad_cp(v, v->f.size,
 				      "the signed size differs from the row");
@@ -93,6 +110,8 @@ static int checkpoints_at_size(vstate *v)
 				      "the stored root differs from the "
 				      "recomputed root");
 		v->rep->checkpoints++;
+		v->have_signed = 1;
+		v->signed_size = v->f.size;
 		v->cp_row = sqlite3_step(v->cps) == SQLITE_ROW;
 	}
 	return 0;
@@ -117,8 +136,7 @@ static int check_leaf(void *ctx, const elog_leaf *l)
 		if (elog_entry_from_data(l->data, l->len, &en, &e))
 			return bad(v, l->seq, "leaf data is not a canonical "
 					      "entry", e.msg);
-		rc = en.kind != l->kind || (en.kind == ELOG_KIND_EVENT &&
-					    en.ts != l->ts);
+		rc = en.kind != l->kind || en.ts != l->ts;
 		elog_entry_free(&en);
 		if (rc)
 			return bad(v, l->seq, "kind or ts column differs from "
@@ -186,7 +204,39 @@ static int purge_bound(vstate *v, elog_err_t *err)
 	return 0;
 }
 
-int elog_verify_store(elog_store *s, elog_progress_fn progress, void *ctx,
+/* The key and the caller's checkpoint: from opts, or the database's key. */
+static int trust(vstate *v, const elog_verify_opts *opts, elog_err_t *err)
+{
+	int rc;
+	v->vkey_given = opts && opts->vkey;
+	if ((rc = elog_verifier_parse(v->vkey_given ? opts->vkey
+						     : elog_store_vkey(v->s),
+				      &v->vk, err)))
+		return rc;
+	if (strcmp(v->vk.name, elog_store_origin(v->s)) != 0) {
+		v->rep->bad_seq = -1;
+		snprintf(v->rep->what, sizeof v->rep->what,
+			 "the database's origin (meta.origin %.80s) is not "
+			 "the log key's name %.80s",
+			 elog_store_origin(v->s), v->vk.name);
+		return -ELOG_TAMPERED;
+	}
+	if (opts && opts->checkpoint) {
+		elog_err_t e;
+		if ((rc = elog_checkpoint_open(opts->checkpoint,
+					       opts->checkpoint_len, &v->vk,
+					       &v->trusted, &e)))
+			return elog_fail(err, -rc, -1, NULL,
+					 "the trusted checkpoint does not "
+					 "verify with the log key: %s",
+					 e.msg);
+		v->have_trusted = 1;
+	}
+	return 0;
+}
+
+int elog_verify_store(elog_store *s, const elog_verify_opts *opts,
+		      elog_progress_fn progress, void *ctx,
 		      elog_verify_report *rep, elog_err_t *err)
 {
 	vstate v;
@@ -202,8 +252,12 @@ int elog_verify_store(elog_store *s, elog_progress_fn progress, void *ctx,
 	v.rep = rep;
 	v.chain = ELOG_ZERO_HASH;
 	elog_frontier_init(&v.f);
-	if ((rc = elog_verifier_parse(elog_store_vkey(s), &v.vk, err)))
+	if ((rc = trust(&v, opts, err))) {
+		if (rc == -ELOG_TAMPERED)
+			elog_fail(err, ELOG_TAMPERED, -1, NULL, "%s",
+				  rep->what);
 		return rc;
+	}
 	/* One read transaction, so the walk sees one state of the log even
 	 * while a server appends to it. */
 	if (sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
@@ -246,6 +300,25 @@ int elog_verify_store(elog_store *s, elog_progress_fn progress, void *ctx,
 	if (v.tree_row) {
 		rc = bad(&v, total,
 			 "there are tree hashes beyond the last entry", NULL);
+		goto out;
+	}
+	if (total > 0 && (!v.have_signed || v.signed_size < total)) {
+		char d[96];
+		snprintf(d, sizeof d, "the last signed checkpoint has size %llu",
+			 (unsigned long long)v.signed_size);
+		rc = bad(&v, v.signed_size,
+			 "entry is not covered by a signed checkpoint "
+			 "(an unsigned tail)", d);
+		goto out;
+	}
+	if (v.have_trusted && v.trusted.size > total) {
+		char d[96];
+		snprintf(d, sizeof d, "the trusted checkpoint has size %llu",
+			 (unsigned long long)v.trusted.size);
+		rc = bad(&v, total,
+			 "entry is missing: the log is shorter than the "
+			 "trusted checkpoint (--checkpoint), so it was "
+			 "truncated or rolled back", d);
 		goto out;
 	}
 	rc = 0;

@@ -568,7 +568,7 @@ static void test_reopen_continues(void **state)
 					 ELOG_SYNC_FULL, &f->w, &err),
 			 0);
 	append_events(f, 45);
-	assert_int_equal(elog_verify_store(f->w, NULL, NULL, &rep, &err), 0);
+	assert_int_equal(elog_verify_store(f->w, NULL, NULL, NULL, &rep, &err), 0);
 	assert_int_equal(rep.entries, 64);
 	assert_int_equal(rep.bad_seq, -1);
 }
@@ -950,7 +950,7 @@ static void test_rollback_restores_frontier(void **state)
 	assert_hash_equal(&root, &want);
 
 	append_events(f, 17); /* checks the commit's root against the model */
-	assert_int_equal(elog_verify_store(f->w, NULL, NULL, &rep, &err), 0);
+	assert_int_equal(elog_verify_store(f->w, NULL, NULL, NULL, &rep, &err), 0);
 	assert_int_equal(rep.entries, 40);
 
 	/* A commit that fails (here: a key that is not the log's) rolls
@@ -986,7 +986,7 @@ static void test_rollback_restores_frontier(void **state)
 	assert_int_equal(elog_store_size(f->w, &size, &err), 0);
 	assert_int_equal(size, 40);
 	append_events(f, 24);
-	assert_int_equal(elog_verify_store(f->w, NULL, NULL, &rep, &err), 0);
+	assert_int_equal(elog_verify_store(f->w, NULL, NULL, NULL, &rep, &err), 0);
 	assert_int_equal(rep.entries, 64);
 	assert_int_equal(rep.checkpoints, f->ncp);
 }
@@ -1269,7 +1269,7 @@ static void test_triggers(void **state)
 	assert_int_equal(count_rows(f->w, "tree_hash"), nt);
 	assert_int_equal(count_rows(f->w, "checkpoint"), nc);
 	assert_int_equal(count_rows(f->w, "event_index"), ni);
-	assert_int_equal(elog_verify_store(f->w, NULL, NULL, &rep, &err), 0);
+	assert_int_equal(elog_verify_store(f->w, NULL, NULL, NULL, &rep, &err), 0);
 	/* The store still appends after the refused statements. */
 	append_events(f, 3);
 }
@@ -1298,14 +1298,14 @@ static void test_verify_good(void **state)
 	elog_store *r = NULL;
 
 	/* The empty log verifies. */
-	assert_int_equal(elog_verify_store(f->w, NULL, NULL, &rep, &err), 0);
+	assert_int_equal(elog_verify_store(f->w, NULL, NULL, NULL, &rep, &err), 0);
 	assert_int_equal(rep.entries, 0);
 	assert_int_equal(rep.bad_seq, -1);
 	build_log(f);
 	assert_int_equal(elog_store_open(f->path, ELOG_STORE_READ,
 					 ELOG_SYNC_FULL, &r, &err),
 			 0);
-	assert_int_equal(elog_verify_store(r, on_progress, &pr, &rep, &err),
+	assert_int_equal(elog_verify_store(r, NULL, on_progress, &pr, &rep, &err),
 			 0);
 	assert_int_equal(rep.entries, f->n);
 	assert_int_equal(rep.purged, 0);
@@ -1355,7 +1355,7 @@ static void tamper_and_verify(const char *sql, const char *sql_apart,
 	append_events(f, 10);
 	append_events(f, 15);
 	append_events(f, 15);
-	assert_int_equal(elog_verify_store(f->w, NULL, NULL, &rep, &err), 0);
+	assert_int_equal(elog_verify_store(f->w, NULL, NULL, NULL, &rep, &err), 0);
 	table = event_table(f->w);
 	rc = sqlite3_exec(elog_store_db(f->w),
 			  "DROP TRIGGER IF EXISTS entry_no_update;"
@@ -1379,7 +1379,7 @@ static void tamper_and_verify(const char *sql, const char *sql_apart,
 					 ELOG_SYNC_FULL, &r, &err),
 			 0);
 	elog_err_clear(&err);
-	rc = elog_verify_store(r, NULL, NULL, &rep, &err);
+	rc = elog_verify_store(r, NULL, NULL, NULL, &rep, &err);
 	if (rc != -ELOG_TAMPERED || rep.bad_seq != bad_seq ||
 	    (what && !strstr(rep.what, what)))
 		fail_msg("%s: rc %d, bad_seq %lld (want %lld), what \"%s\" "

@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# envelog verify against what the auditor holds (--vkey, --checkpoint), and
+# the forgeries of the adversarial review done with write access to the
+# database file: a re-keyed rewrite, a truncated tail, an unsigned tail.
+. "$(dirname "$0")/lib.sh"
+
+E=$B/envelog
+FORGE=$B/tests/tools/forge
+[ -x "$FORGE" ] || bail "$FORGE is not built"
+A=+447700900123
+NCA_VK=$($E warrant keygen uk-nca --out "$T/nca.key" 2>/dev/null)
+$E authority add --db "$DB" uk-nca "$NCA_VK" >/dev/null 2>&1 || bail "authority add"
+NCA=$($E token add --db "$DB" --role authority --authority uk-nca 2>/dev/null)
+start_server || bail "server"
+
+NOW=$(($(date +%s) * 1000))
+iso() { date -u -d "@$(($1 / 1000))" +%Y-%m-%dT%H:%M:%SZ; }
+ev() { printf '{"ts":%s,"sender":"%s","recipient":"+447700900456","type":"call","size":%d}' "$2" "$1" "$RANDOM"; }
+post_events "ingest three events" "[$(ev $A $((NOW - 5000))),$(ev +447700900777 $((NOW - 4000))),$(ev $A $((NOW - 3000)))]"
+printf 'envelog/warrant/v1\nid W-1\nauthority uk-nca\nsubject %s\nfrom %s\nto %s\nexpires %s\nbasis test\n' \
+	"$A" "$(iso $((NOW - 86400000)))" "$(iso $((NOW + 86400000)))" "$(iso $((NOW + 86400000)))" |
+	$E warrant sign --key "$T/nca.key" >"$T/w1.signed"
+req POST /v1/requests -H "Authorization: Bearer $NCA" -H "Content-Type: text/plain" --data-binary "@$T/w1.signed"
+check "a lawful request is answered" test "$STATUS" = 200
+DSEQ=$(jq .disclosure.seq <<<"$BODY")
+post_events "ingest one more event, alone in its commit" "[$(ev +447700900888 $((NOW - 2000)))]"
+curl -s -o "$T/held.cp" "$URL/v1/checkpoint"
+read -r SIZE _ < <("$B/tests/tools/proofcheck" checkpoint "$VKEY" "$T/held.cp")
+stop_server
+check "the server stops cleanly" test "$SRV_RC" -eq 0
+sqlite3 "$DB" "PRAGMA wal_checkpoint(TRUNCATE)" >/dev/null
+cp "$DB" "$T/intact.db"
+
+# verify DESC WANT-RC WANT-PREFIX DB [ARGS…]
+verify() {
+	local d=$1 want=$2 prefix=$3 db=$4; shift 4
+	out=$($E verify --quiet --db "$db" "$@" 2>"$T/verify.err"); rc=$?
+	if [ "$rc" -eq "$want" ] && [[ "$out" == "$prefix"* ]]; then ok "$d"
+	else nok "$d" "exit $rc (want $want): $out" "$(cat "$T/verify.err")"; fi
+}
+fresh() { cp "$T/intact.db" "$T/$1.db"; echo "$T/$1.db"; }
+drop="DROP TRIGGER entry_no_update; DROP TRIGGER entry_no_delete; DROP TRIGGER event_data_no_delete; DROP TRIGGER event_index_no_delete; DROP TRIGGER tree_hash_no_delete; DROP TRIGGER checkpoint_no_delete;"
+
+# ---- the intact log ----
+verify "the intact log verifies with --vkey and --checkpoint" 0 "ok: $SIZE entries" "$DB" --vkey "$VKEY" --checkpoint "$T/held.cp"
+check "with --vkey, verify gives no warning" test ! -s "$T/verify.err"
+verify "the intact log verifies without --vkey" 0 "ok: $SIZE entries" "$DB"
+check "without --vkey, verify says on stderr that it trusted the database's key" \
+	grep -q "no --vkey given: signatures were checked against the key stored in the database" "$T/verify.err"
+printf '%s\n' "$(sqlite3 "$DB" "SELECT note FROM checkpoint WHERE size = 3")" >"$T/old.cp"
+verify "a checkpoint of an older size is consistent with the log" 0 "ok:" "$DB" --vkey "$VKEY" --checkpoint "$T/old.cp"
+other=$($E warrant keygen test.example/log --out "$T/other.key" 2>/dev/null)
+out=$($E verify --quiet --db "$DB" --vkey "$VKEY" --checkpoint "$NCA_VK" 2>&1); rc=$?
+check "an unreadable --checkpoint file is a usage error (exit 2)" test "$rc" -eq 2
+printf 'test.example/log\n%s\n%s\n' "$SIZE" "$(sqlite3 "$DB" "SELECT note FROM checkpoint WHERE size = $SIZE" | sed -n 3p)" |
+	$E warrant sign --key "$T/other.key" >"$T/other.cp" 2>/dev/null
+out=$($E verify --quiet --db "$DB" --vkey "$VKEY" --checkpoint "$T/other.cp" 2>&1); rc=$?
+check "a --checkpoint not signed by --vkey is refused (exit 2)" test "$rc" -eq 2
+
+# ---- a re-keyed rewrite: a disclosure's data rewritten, every hash
+# recomputed, every checkpoint re-signed with a fresh key of the same
+# origin, that key stored in meta ----
+db=$(fresh rewrite)
+sqlite3 "$db" "$drop UPDATE entry SET data = CAST(replace(CAST(data AS TEXT), '\"records\":2', '\"records\":0') AS BLOB) WHERE seq = $DSEQ"
+check "the rewrite changed the disclosure" sqlite3 "$db" "SELECT 1 FROM entry WHERE seq = $DSEQ AND CAST(data AS TEXT) LIKE '%\"records\":0%'" 
+"$FORGE" rekey "$db" "$T/rekeyed.db" >/dev/null || bail "forge rekey"
+verify "without --vkey the re-keyed rewrite passes (the database's key is trusted)" 0 "ok: $SIZE entries" "$T/rekeyed.db"
+verify "with --vkey the re-keyed rewrite fails (exit 1)" 1 "TAMPERED seq 0: checkpoint of size 0: the signature does not verify with --vkey" "$T/rekeyed.db" --vkey "$VKEY"
+verify "with --checkpoint the re-keyed rewrite fails (exit 1)" 1 "TAMPERED" "$T/rekeyed.db" --vkey "$VKEY" --checkpoint "$T/held.cp"
+
+# ---- the last entry deleted with its checkpoint and tree hashes ----
+# tlog's stored-hash index of leaf n: every hash of the first n leaves is
+# stored below it.
+stored_index() { local n=$1 i=0; while [ "$n" -gt 0 ]; do i=$((i + n)); n=$((n >> 1)); done; echo $i; }
+db=$(fresh truncate)
+last=$((SIZE - 1))
+sqlite3 "$db" "$drop DELETE FROM entry WHERE seq = $last; DELETE FROM event_data WHERE seq = $last; DELETE FROM event_index WHERE seq = $last; DELETE FROM checkpoint WHERE size = $SIZE; DELETE FROM tree_hash WHERE id >= $(stored_index $last)"
+verify "without --checkpoint the truncated log passes" 0 "ok: $last entries" "$db" --vkey "$VKEY"
+verify "with --checkpoint of the old size the truncated log fails (exit 1)" 1 \
+	"TAMPERED seq $last: entry is missing: the log is shorter than the trusted checkpoint" "$db" --vkey "$VKEY" --checkpoint "$T/held.cp"
+
+# ---- an unsigned tail ----
+db=$(fresh tail)
+"$FORGE" purge "$db" 0 >/dev/null || bail "forge purge"
+verify "entries beyond the last signed checkpoint fail verify (exit 1)" 1 \
+	"TAMPERED seq $SIZE: entry is not covered by a signed checkpoint" "$db" --vkey "$VKEY"
+verify "... without --vkey too" 1 "TAMPERED seq $SIZE: entry is not covered by a signed checkpoint" "$db"
+
+# ---- meta.origin edited ----
+db=$(fresh origin)
+sqlite3 "$db" "UPDATE meta SET value = 'evil.example/log' WHERE key = 'origin'"
+verify "an edited meta.origin fails verify (exit 1)" 1 "TAMPERED: the database's origin (meta.origin evil.example/log) is not the log key's name" "$db" --vkey "$VKEY"
+
+# ---- a disclosure row's entry.ts edited ----
+db=$(fresh ts)
+sqlite3 "$db" "$drop UPDATE entry SET ts = ts + 1 WHERE seq = $DSEQ"
+verify "an edited entry.ts of a disclosure row fails verify (exit 1)" 1 "TAMPERED seq $DSEQ: kind or ts column differs from the leaf data" "$db" --vkey "$VKEY"
+
+finish
