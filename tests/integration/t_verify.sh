@@ -81,10 +81,54 @@ verify "with --checkpoint of the old size the truncated log fails (exit 1)" 1 \
 
 # ---- an unsigned tail ----
 db=$(fresh tail)
-"$FORGE" purge "$db" 0 >/dev/null || bail "forge purge"
+"$FORGE" tail "$db" >/dev/null || bail "forge tail"
 verify "entries beyond the last signed checkpoint fail verify (exit 1)" 1 \
 	"TAMPERED seq $SIZE: entry is not covered by a signed checkpoint" "$db" --vkey "$VKEY"
 verify "... without --vkey too" 1 "TAMPERED seq $SIZE: entry is not covered by a signed checkpoint" "$db"
+
+# ---- the forged purge of the review: one recent event's record and index
+# rows deleted, a purge entry {before:1, through_seq:N, events:1} appended
+# without the key, with correct chain and tree hashes ----
+N=$((SIZE - 1))
+db=$(fresh forged)
+"$FORGE" purge "$db" $N >/dev/null || bail "forge purge"
+verify "the forged purge fails verify with --vkey (exit 1)" 1 "TAMPERED seq $SIZE: the purge_horizon table differs from the purge entries" "$db" --vkey "$VKEY"
+verify "the forged purge fails verify without --vkey (exit 1)" 1 "TAMPERED seq $SIZE: the purge_horizon table differs" "$db"
+db=$(fresh forged2)
+"$FORGE" purge "$db" $N horizon >/dev/null || bail "forge purge horizon"
+verify "with a matching horizon row, the forged purge is not a prefix (exit 1)" 1 \
+	"TAMPERED seq 0: event data survives below the last purge's through_seq: the purge was not a prefix" "$db" --vkey "$VKEY"
+# The forger deletes the whole prefix to make it one: then the purge is
+# unsigned, and its events count is wrong.
+db=$(fresh forged3)
+"$FORGE" purge "$db" $N horizon >/dev/null || bail "forge purge horizon"
+sqlite3 "$db" "DELETE FROM event_data WHERE seq < $N; DELETE FROM event_index WHERE seq < $N"
+verify "a forged purge of the whole prefix claiming one event fails (exit 1)" 1 \
+	"TAMPERED seq $SIZE: purge entry's events count differs from the events in its range" "$db" --vkey "$VKEY"
+
+# ---- the lawful-request index against the records ----
+db=$(fresh index)
+sqlite3 "$db" "$drop DELETE FROM event_index WHERE seq = 0"
+verify "deleted index rows fail verify (exit 1)" 1 "TAMPERED seq 0: the lawful-request index lacks the event's sender" "$db" --vkey "$VKEY"
+db=$(fresh partykey)
+sqlite3 "$db" "UPDATE meta SET value = '000102030405060708090a0b0c0d0e0f' WHERE key = 'party_key'"
+verify "a changed meta.party_key fails verify (exit 1)" 1 "TAMPERED seq 0: the lawful-request index lacks the event's sender" "$db" --vkey "$VKEY"
+db=$(fresh extraindex)
+sqlite3 "$db" "INSERT INTO event_index(party, ts, seq) VALUES (42, 1, 1)"
+verify "an index row no record explains fails verify (exit 1)" 1 "TAMPERED seq $SIZE: the lawful-request index has rows no record explains" "$db" --vkey "$VKEY"
+
+# ---- warrant_use: deleting a row would re-open the warrant id ----
+db=$(fresh warrantuse)
+sqlite3 "$db" "DROP TRIGGER warrant_use_no_delete; DELETE FROM warrant_use"
+verify "a deleted warrant_use row fails verify (exit 1)" 1 "TAMPERED seq $DSEQ: the warrant id it answered has no warrant_use row" "$db" --vkey "$VKEY"
+db=$(fresh warrantuse2)
+sqlite3 "$db" "INSERT INTO warrant_use(authority, id, text_sha256, first_seq) VALUES ('uk-nca', 'W-9', zeroblob(32), 0)"
+verify "a warrant_use row no entry explains fails verify (exit 1)" 1 "TAMPERED seq $SIZE: warrant_use has rows that no disclosure or refusal entry explains" "$db" --vkey "$VKEY"
+
+# ---- the purge horizon table edited ----
+db=$(fresh horizon)
+sqlite3 "$db" "INSERT INTO purge_horizon(before, through_seq, created) VALUES (1, 0, 0)"
+verify "a purge_horizon row no purge entry explains fails verify (exit 1)" 1 "TAMPERED: the purge_horizon table differs from the purge entries" "$db" --vkey "$VKEY"
 
 # ---- meta.origin edited ----
 db=$(fresh origin)

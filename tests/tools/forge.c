@@ -9,10 +9,14 @@
  *     signed with a fresh key of the same origin, which NEW's meta stores.
  *     warrant_use and purge_horizon rows are copied.  A rewrite of OLD's
  *     data then passes every check but the key's.
- *   forge purge DB SEQ
+ *   forge purge DB SEQ [horizon]
  *     Without the log key: delete event SEQ's event_data and event_index
  *     rows and append a purge entry {before:1, through_seq:SEQ, events:1}
- *     with correct leaf, chain and tree hashes and no checkpoint.
+ *     with correct leaf, chain and tree hashes and no checkpoint; with
+ *     "horizon", also the matching purge_horizon row.
+ *   forge tail DB
+ *     Without the log key: append one valid event (leaf, chain, tree
+ *     hashes and index rows as envelogd writes them) and no checkpoint.
  *
  * Exit 0 done, 2 error.
  */
@@ -21,6 +25,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include <jansson.h>
 #include <sqlite3.h>
 
 #include "entry.h"
@@ -137,7 +142,7 @@ static int rekey(const char *old, const char *new)
 	return 0;
 }
 
-static int forged_purge(const char *db, uint64_t seq)
+static int forged_purge(const char *db, uint64_t seq, int horizon)
 {
 	elog_err_t err;
 	elog_store *w = NULL;
@@ -154,8 +159,20 @@ static int forged_purge(const char *db, uint64_t seq)
 		 "DROP TRIGGER IF EXISTS event_data_no_delete; "
 		 "DROP TRIGGER IF EXISTS event_index_no_delete; "
 		 "DELETE FROM event_data WHERE seq = %llu; "
-		 "DELETE FROM event_index WHERE seq = %llu;",
-		 (unsigned long long)seq, (unsigned long long)seq);
+		 "DELETE FROM event_index WHERE seq = %llu; %s",
+		 (unsigned long long)seq, (unsigned long long)seq,
+		 horizon ? "INSERT INTO purge_horizon(before, through_seq, "
+			   "created) VALUES (1, ?, 0);"
+			 : "");
+	if (horizon) { /* the row's through_seq */
+		char *q = strchr(sql, '?');
+		char tail[64];
+		snprintf(tail, sizeof tail, "%llu, 0);",
+			 (unsigned long long)seq);
+		if (!q || (size_t)(q - sql) + strlen(tail) + 1 > sizeof sql)
+			return 2;
+		memcpy(q, tail, strlen(tail) + 1);
+	}
 	if (sqlite3_exec(h, sql, NULL, NULL, NULL) != SQLITE_OK)
 		return fprintf(stderr, "forge: delete: %s\n",
 			       sqlite3_errmsg(h)), 2;
@@ -174,12 +191,46 @@ static int forged_purge(const char *db, uint64_t seq)
 	return 0;
 }
 
+static int tail(const char *db)
+{
+	elog_err_t err;
+	elog_store *w = NULL;
+	elog_entry e;
+	elog_ingest_rules rules = {.now_ms = elog_now_ms(),
+				   .max_future_ms = 300000,
+				   .max_events = 1};
+	json_t *o = json_pack("{s:I, s:s, s:s, s:s, s:i}", "ts",
+			      (json_int_t)rules.now_ms, "sender", "+447700900999",
+			      "recipient", "+447700900998", "type", "message",
+			      "size", 10);
+	uint64_t at;
+
+	elog_err_clear(&err);
+	if (!o || elog_event_from_json(o, 0, &rules, &e, &err))
+		return die("event", &err);
+	json_decref(o);
+	if (elog_store_open(db, ELOG_STORE_WRITE, ELOG_SYNC_NORMAL, &w, &err) ||
+	    elog_store_begin(w, &err) || elog_store_add(w, &e, &at, &err))
+		return die("append", &err);
+	if (sqlite3_exec(elog_store_db(w), "COMMIT", NULL, NULL, NULL) !=
+	    SQLITE_OK)
+		return die("commit", NULL);
+	printf("%llu\n", (unsigned long long)at);
+	elog_entry_free(&e);
+	elog_store_close(w);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 4 && strcmp(argv[1], "rekey") == 0)
 		return rekey(argv[2], argv[3]);
-	if (argc == 4 && strcmp(argv[1], "purge") == 0)
-		return forged_purge(argv[2], strtoull(argv[3], NULL, 10));
-	fprintf(stderr, "usage: forge rekey OLD NEW | forge purge DB SEQ\n");
+	if ((argc == 4 || argc == 5) && strcmp(argv[1], "purge") == 0)
+		return forged_purge(argv[2], strtoull(argv[3], NULL, 10),
+				    argc == 5 && !strcmp(argv[4], "horizon"));
+	if (argc == 3 && strcmp(argv[1], "tail") == 0)
+		return tail(argv[2]);
+	fprintf(stderr, "usage: forge rekey OLD NEW | forge purge DB SEQ "
+			"[horizon] | forge tail DB\n");
 	return 2;
 }

@@ -255,6 +255,14 @@ static void append_disclosure(fx *f, uint64_t records)
 	assert_int_equal(e->kind, ELOG_KIND_DISCLOSURE);
 	assert_null(e->sender);
 	append_entries(f, e, 1);
+	/* As the lawful request records the warrant id it answered. */
+	assert_int_equal(sqlite3_exec(elog_store_db(f->w),
+				      "INSERT INTO warrant_use(authority, id, "
+				      "text_sha256, first_seq) SELECT 'uk-nca', "
+				      "'NCA-2026-000042', zeroblob(32), "
+				      "max(seq) FROM entry",
+				      NULL, NULL, NULL),
+			 SQLITE_OK);
 }
 
 /* A log of about 250 entries in batches of varied sizes, with a
