@@ -585,3 +585,43 @@ out:
 			  "seq %lld: %s", (long long)rep->bad_seq, rep->what);
 	return rc;
 }
+
+int elog_verify_checkpoint(elog_store *s, const elog_verifier *vk,
+			   const char *note, size_t len, uint64_t *size,
+			   elog_err_t *err)
+{
+	elog_checkpoint cp;
+	elog_hash root;
+	uint64_t have;
+	int began, rc;
+
+	if ((rc = elog_checkpoint_open(note, len, vk, &cp, err)))
+		return rc;
+	if (size)
+		*size = cp.size;
+	if ((rc = elog_store_read_begin(s, &began, err)))
+		return rc;
+	if ((rc = elog_store_size(s, &have, err)))
+		goto out;
+	if (have < cp.size) {
+		rc = elog_fail(err, ELOG_TAMPERED, (long)have, NULL,
+			       "the log has %llu entries, fewer than the "
+			       "signed checkpoint of size %llu: it was rolled "
+			       "back or truncated",
+			       (unsigned long long)have,
+			       (unsigned long long)cp.size);
+		goto out;
+	}
+	if ((rc = elog_tree_root(cp.size, elog_store_hash_reader, s, &root,
+				 err)))
+		goto out;
+	if (memcmp(root.b, cp.root.b, ELOG_HASH_LEN) != 0)
+		rc = elog_fail(err, ELOG_TAMPERED, -1, NULL,
+			       "the log's tree at size %llu has another root "
+			       "than the signed checkpoint of that size: it "
+			       "was rewritten or forked",
+			       (unsigned long long)cp.size);
+out:
+	elog_store_read_end(s, began);
+	return rc;
+}

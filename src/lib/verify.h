@@ -50,4 +50,17 @@ int elog_verify_store(elog_store *s, const elog_verify_opts *opts,
 		      elog_progress_fn progress, void *ctx,
 		      elog_verify_report *rep, elog_err_t *err);
 
+/*
+ * The quick check of the store against a signed checkpoint note, from the
+ * stored hashes (O(log n) reads, not a full verify): the note verifies with
+ * vk, the log has at least its size, and the stored tree has its root at
+ * that size.  *size (if not NULL) receives its size.  0; TAMPERED when the
+ * log is shorter (rolled back or truncated) or has another root there
+ * (rewritten or forked), err saying which; MALFORMED_CHECKPOINT or
+ * BAD_SIGNATURE for a note that does not verify.
+ */
+int elog_verify_checkpoint(elog_store *s, const elog_verifier *vk,
+			   const char *note, size_t len, uint64_t *size,
+			   elog_err_t *err);
+
 #endif

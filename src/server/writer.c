@@ -1,12 +1,16 @@
 /* writer.c — the group-commit writer thread (see writer.h). */
 #include "writer.h"
 
+#include <errno.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "metrics.h"
 #include "rfc3339.h"
+#include "statefile.h"
 
 struct writer {
 	pthread_t thread;
@@ -20,6 +24,12 @@ struct writer {
 	elog_store *store;              /* the writer thread's alone */
 	const elog_signer *signer;
 	size_t queue_max, batch_max;
+	/* the state file; the writer thread's alone */
+	const char *state_path;
+	char *state_note;               /* last signed checkpoint, unsaved */
+	size_t state_len;
+	int state_dirty;
+	double state_saved;             /* when it was last written */
 };
 
 static double now_seconds(void)
@@ -28,6 +38,38 @@ static double now_seconds(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Keep the commit's checkpoint for the state file. */
+static void note_state(struct writer *wr, const elog_commit *c)
+{
+	char *copy;
+	if (!wr->state_path || !c->checkpoint)
+		return;
+	copy = malloc(c->checkpoint_len + 1);
+	if (!copy)
+		return; /* the next commit's will do */
+	memcpy(copy, c->checkpoint, c->checkpoint_len + 1);
+	free(wr->state_note);
+	wr->state_note = copy;
+	wr->state_len = c->checkpoint_len;
+	wr->state_dirty = 1;
+}
+
+/* Write the last signed checkpoint to the state file (mode 0600). */
+static void save_state(struct writer *wr)
+{
+	elog_err_t err;
+	if (!wr->state_dirty)
+		return;
+	elog_err_clear(&err);
+	if (elog_file_replace(wr->state_path, wr->state_note, wr->state_len,
+			      0600, &err) != 0)
+		fprintf(stderr, "envelogd: cannot keep the last checkpoint: %s\n",
+			err.msg);
+	else
+		wr->state_dirty = 0;
+	wr->state_saved = now_seconds();
 }
 
 /*
@@ -82,6 +124,7 @@ static void process(struct writer *wr, struct writer_job *list, size_t n)
 	rc = run_batch(wr, list, n, &c, &err);
 	if (rc == 0) {
 		metrics_commit(c.count, now_seconds() - t0, c.size);
+		note_state(wr, &c);
 		for (j = list; j; j = next) {
 			next = j->next;
 			j->done(j, 0, NULL, &c);
@@ -111,8 +154,23 @@ static void *writer_main(void *arg)
 		size_t n = 0, weight = 0;
 
 		pthread_mutex_lock(&wr->mu);
-		while (!wr->head && !wr->stopping)
-			pthread_cond_wait(&wr->cv, &wr->mu);
+		while (!wr->head && !wr->stopping) {
+			struct timespec until;
+			if (!wr->state_dirty) {
+				pthread_cond_wait(&wr->cv, &wr->mu);
+				continue;
+			}
+			/* A checkpoint waits for the state file: at most a
+			 * second. */
+			clock_gettime(CLOCK_REALTIME, &until);
+			until.tv_sec += 1;
+			if (pthread_cond_timedwait(&wr->cv, &wr->mu, &until) ==
+			    ETIMEDOUT) {
+				pthread_mutex_unlock(&wr->mu);
+				save_state(wr);
+				pthread_mutex_lock(&wr->mu);
+			}
+		}
 		if (!wr->head) { /* stopping and drained */
 			pthread_mutex_unlock(&wr->mu);
 			break;
@@ -136,6 +194,8 @@ static void *writer_main(void *arg)
 		pthread_mutex_unlock(&wr->mu);
 
 		process(wr, list, n);
+		if (wr->state_dirty && now_seconds() - wr->state_saved >= 1.0)
+			save_state(wr);
 	}
 
 	/* The final checkpoint: a commit with no entries. */
@@ -145,8 +205,11 @@ static void *writer_main(void *arg)
 		wr->final_rc = elog_store_commit(wr->store, wr->signer,
 						 elog_now_ms(), &c,
 						 &wr->final_err);
-	if (wr->final_rc == 0)
+	if (wr->final_rc == 0) {
 		metrics_set_size(c.size);
+		note_state(wr, &c);
+	}
+	save_state(wr);
 	elog_commit_free(&c);
 	return NULL;
 }
@@ -164,6 +227,8 @@ int writer_start(const struct writer_config *cfg, struct writer **out,
 	wr->signer = cfg->signer;
 	wr->queue_max = cfg->queue_max ? cfg->queue_max : 1;
 	wr->batch_max = cfg->batch_max ? cfg->batch_max : 1;
+	wr->state_path = cfg->state_path;
+	wr->state_saved = now_seconds();
 	rc = elog_store_open(cfg->db_path, ELOG_STORE_WRITE, cfg->sync,
 			     &wr->store, err);
 	if (rc)
@@ -240,5 +305,6 @@ void writer_free(struct writer *wr)
 		return;
 	pthread_cond_destroy(&wr->cv);
 	pthread_mutex_destroy(&wr->mu);
+	free(wr->state_note);
 	free(wr);
 }

@@ -59,6 +59,10 @@ struct writer_config {
 	const elog_signer *signer; /* borrowed for the writer's lifetime */
 	size_t queue_max;         /* entries waiting, at most */
 	size_t batch_max;         /* entries per transaction, about */
+	/* The file that keeps the last signed checkpoint outside the
+	 * database (NULL: none): replaced at most a second after each
+	 * commit, and at the final checkpoint. */
+	const char *state_path;
 };
 
 /* Open the write connection and start the thread. */
@@ -74,7 +78,7 @@ int writer_submit(struct writer *wr, struct writer_job *job, elog_err_t *err);
 
 /*
  * Refuse new jobs, run every queued one, commit a final checkpoint of the
- * current size and join the thread.  Returns 0 if the final checkpoint was
+ * current size, write it to the state file and join the thread.  Returns 0 if the final checkpoint was
  * committed.  The writer stays valid (writer_submit answers SHUTTING_DOWN)
  * until writer_free(), which may only run once no other thread can reach
  * it — after the HTTP daemon stopped.
