@@ -423,6 +423,17 @@ int elog_store_size(elog_store *s, uint64_t *size, elog_err_t *err)
 
 /* ---- appending ---- */
 
+int elog_store_set_sync(elog_store *w, int sync, elog_err_t *err)
+{
+	if (w->in_tx)
+		return elog_fail(err, ELOG_INTERNAL, -1, NULL,
+				 "the sync mode is set outside a transaction");
+	return exec(w,
+		    sync == ELOG_SYNC_NORMAL ? "PRAGMA synchronous = NORMAL"
+					     : "PRAGMA synchronous = FULL",
+		    err);
+}
+
 int elog_store_begin(elog_store *w, elog_err_t *err)
 {
 	uint64_t size;

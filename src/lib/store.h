@@ -75,6 +75,12 @@ typedef struct elog_commit {
 	size_t checkpoint_len;
 } elog_commit;
 
+/*
+ * Outside a transaction: how the following commits reach the disk
+ * (enum elog_sync; ELOG_SYNC_FULL: on disk when the commit returns).
+ */
+int elog_store_set_sync(elog_store *w, int sync, elog_err_t *err);
+
 /* Start a transaction. */
 int elog_store_begin(elog_store *w, elog_err_t *err);
 /*

@@ -22,6 +22,7 @@ struct writer {
 	int final_rc;
 	elog_err_t final_err;
 	elog_store *store;              /* the writer thread's alone */
+	int sync;                       /* enum elog_sync, for ingest */
 	const elog_signer *signer;
 	size_t queue_max, batch_max;
 	/* the state file; the writer thread's alone */
@@ -72,13 +73,40 @@ static void save_state(struct writer *wr)
 	wr->state_saved = now_seconds();
 }
 
+static int run_jobs(struct writer *wr, struct writer_job *list, size_t n,
+		    elog_commit *c, elog_err_t *err);
+
 /*
  * Run the jobs of list (n of them, linked by next) in one transaction and
- * commit it.  On success fills every job's first/count and *c.  On failure
- * everything is rolled back.
+ * commit it, with full sync if one of them asks for it.  On success fills
+ * every job's first/count and *c.  On failure everything is rolled back.
  */
 static int run_batch(struct writer *wr, struct writer_job *list, size_t n,
 		     elog_commit *c, elog_err_t *err)
+{
+	struct writer_job *j;
+	size_t i;
+	int rc, full = 0;
+
+	for (j = list, i = 0; j && i < n; j = j->next, i++)
+		full |= j->full_sync;
+	full = full && wr->sync != ELOG_SYNC_FULL;
+	if (full && (rc = elog_store_set_sync(wr->store, ELOG_SYNC_FULL, err)))
+		return rc;
+	rc = run_jobs(wr, list, n, c, err);
+	if (full) {
+		elog_err_t e;
+		if (elog_store_set_sync(wr->store, wr->sync, &e) != 0)
+			fprintf(stderr, "envelogd: %s\n", e.msg);
+		if (rc == 0)
+			metrics_full_sync_commit();
+	}
+	return rc;
+}
+
+/* run_batch's transaction, under the sync mode it chose. */
+static int run_jobs(struct writer *wr, struct writer_job *list, size_t n,
+		    elog_commit *c, elog_err_t *err)
 {
 	struct writer_job *j;
 	uint64_t before, after;
@@ -228,6 +256,7 @@ int writer_start(const struct writer_config *cfg, struct writer **out,
 	wr->queue_max = cfg->queue_max ? cfg->queue_max : 1;
 	wr->batch_max = cfg->batch_max ? cfg->batch_max : 1;
 	wr->state_path = cfg->state_path;
+	wr->sync = cfg->sync;
 	wr->state_saved = now_seconds();
 	rc = elog_store_open(cfg->db_path, ELOG_STORE_WRITE, cfg->sync,
 			     &wr->store, err);

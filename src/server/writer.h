@@ -48,6 +48,9 @@ struct writer_job {
 	writer_done_fn done;
 	void *ctx;          /* the submitter's */
 	size_t weight;      /* entries it will add, for the queue bound */
+	int full_sync;      /* commit with full sync whatever --sync says
+			       (lawful requests: an answer leaves only once
+			       its entry is on disk) */
 	uint64_t first;     /* filled by the writer */
 	uint64_t count;
 	struct writer_job *next; /* the writer's */

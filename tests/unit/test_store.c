@@ -1297,6 +1297,23 @@ static void on_progress(void *ctx, uint64_t done, uint64_t total)
 	p->calls++;
 }
 
+/* The sync mode a commit uses: set outside a transaction only. */
+static void test_set_sync(void **state)
+{
+	fx *f = *state;
+	elog_err_t err;
+
+	assert_int_equal(elog_store_set_sync(f->w, ELOG_SYNC_NORMAL, &err), 0);
+	assert_int_equal(query_int(f->w, "PRAGMA synchronous"), 1);
+	assert_int_equal(elog_store_set_sync(f->w, ELOG_SYNC_FULL, &err), 0);
+	assert_int_equal(query_int(f->w, "PRAGMA synchronous"), 2);
+	assert_int_equal(elog_store_begin(f->w, &err), 0);
+	assert_int_equal(elog_store_set_sync(f->w, ELOG_SYNC_NORMAL, &err),
+			 -ELOG_INTERNAL);
+	elog_store_rollback(f->w);
+	assert_int_equal(query_int(f->w, "PRAGMA synchronous"), 2);
+}
+
 static void test_verify_good(void **state)
 {
 	fx *f = *state;
@@ -1853,6 +1870,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_index_query_plan, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_triggers, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_set_sync, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_verify_good, setup,
 						teardown),
