@@ -452,6 +452,24 @@ static int after_walk(vstate *v, uint64_t total, elog_err_t *err)
 		return bad(v, total,
 			   "warrant_use has rows that no disclosure or "
 			   "refusal entry explains", NULL);
+	/* A checkpoint deleted from the middle leaves its entries covered by
+	 * later ones; only its witnesses' cosignatures show it was there. */
+	if (sqlite3_prepare_v2(elog_store_db(v->s),
+			       "SELECT min(size) FROM cosignature WHERE size "
+			       "NOT IN (SELECT size FROM checkpoint)",
+			       -1, &st, NULL) != SQLITE_OK ||
+	    sqlite3_step(st) != SQLITE_ROW) {
+		sqlite3_finalize(st);
+		return elog_fail(err, ELOG_IO, -1, NULL,
+				 "cannot read cosignatures");
+	}
+	if (sqlite3_column_type(st, 0) != SQLITE_NULL) {
+		uint64_t size = (uint64_t)sqlite3_column_int64(st, 0);
+		sqlite3_finalize(st);
+		return bad_cp(v, size,
+			      "it was cosigned by a witness but is missing");
+	}
+	sqlite3_finalize(st);
 	return 0;
 }
 

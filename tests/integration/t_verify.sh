@@ -130,6 +130,17 @@ db=$(fresh horizon)
 sqlite3 "$db" "INSERT INTO purge_horizon(before, through_seq, created) VALUES (1, 0, 0)"
 verify "a purge_horizon row no purge entry explains fails verify (exit 1)" 1 "TAMPERED: the purge_horizon table differs from the purge entries" "$db" --vkey "$VKEY"
 
+# ---- a checkpoint deleted in the middle: its entries stay covered by
+# later checkpoints and its root is recomputed, so whoever holds it still
+# finds it consistent; only a witness's cosignature shows it was there ----
+db=$(fresh midcp)
+sqlite3 "$db" "$drop DELETE FROM checkpoint WHERE size = 3"
+verify "a checkpoint deleted in the middle leaves a log that verifies" 0 "ok: $SIZE entries" "$db" --vkey "$VKEY"
+verify "... and is still consistent with it (--checkpoint of that size)" 0 "ok: $SIZE entries" "$db" --vkey "$VKEY" --checkpoint "$T/old.cp"
+db=$(fresh midcosig)
+sqlite3 "$db" "$drop INSERT INTO cosignature(size, witness, line, created) VALUES (3, 'w1', 'x', 0); DELETE FROM checkpoint WHERE size = 3"
+verify "a cosigned checkpoint deleted in the middle fails verify (exit 1)" 1 "TAMPERED seq 2: checkpoint of size 3: it was cosigned by a witness but is missing" "$db" --vkey "$VKEY"
+
 # ---- meta.origin edited ----
 db=$(fresh origin)
 sqlite3 "$db" "UPDATE meta SET value = 'evil.example/log' WHERE key = 'origin'"
