@@ -2,9 +2,12 @@
  * verify.h — the complete offline check of a database: every leaf hash
  * recomputed from its data (unless purged), the chain, every stored tree
  * hash, every stored checkpoint's root and signature (against a key the
- * caller trusts), every entry covered by a signed checkpoint, and,
- * optionally, a checkpoint the caller holds.  Streaming: memory does not
- * grow with the size of the log.
+ * caller trusts), every entry covered by a signed checkpoint, the purge
+ * prefix (purge entries, their counts and the purge_horizon table), the
+ * lawful-request index against the records, warrant_use against the
+ * disclosures and refusals, and, optionally, a checkpoint the caller
+ * holds.  Streaming: memory does not grow with the size of the log (but
+ * for one small record per purge entry).
  */
 #ifndef ELOG_VERIFY_H
 #define ELOG_VERIFY_H
