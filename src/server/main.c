@@ -34,7 +34,6 @@
 #define FILE_MAX (1 << 20)
 
 static struct server srv;
-static char state_path[4096]; /* the last signed checkpoint, beside the key */
 
 /*
  * Read a whole file of at most FILE_MAX bytes into a malloc'd,
@@ -103,6 +102,7 @@ static void free_secret(char *p, size_t len)
 static int check_signed(elog_store *w, const elog_verifier *mine,
 			const char *note, size_t len)
 {
+	const char *state_path = srv.cfg.state;
 	elog_err_t err;
 	char *kept = NULL;
 	size_t kept_len = 0;
@@ -132,10 +132,6 @@ static int check_signed(elog_store *w, const elog_verifier *mine,
 			(unsigned long long)size,
 			(unsigned long long)signed_size,
 			(unsigned long long)signed_size);
-		return -1;
-	}
-	if (elog_state_path(srv.cfg.key, state_path, sizeof state_path)) {
-		fprintf(stderr, "envelogd: the key path is too long\n");
 		return -1;
 	}
 	if (read_file(state_path, &kept, &kept_len) == 0) {
@@ -435,7 +431,7 @@ int main(int argc, char **argv)
 	wc.signer = &srv.signer;
 	wc.queue_max = (size_t)srv.cfg.queue;
 	wc.batch_max = (size_t)srv.cfg.max_events * 4;
-	wc.state_path = state_path;
+	wc.state_path = srv.cfg.state;
 	if (writer_start(&wc, &srv.writer, &err) != 0) {
 		fprintf(stderr, "envelogd: cannot open database %s: %s\n",
 			srv.cfg.db, err.msg);

@@ -69,6 +69,19 @@ stop_server
 check "and stops cleanly" test "$SRV_RC" -eq 0
 snapshot "$T/intact.db"
 
+# --state names another file: the intact database starts and keeps it there.
+timeout 20 "$B/envelogd" --db "$DB" --state "$T/elsewhere.state" --listen "127.0.0.1:$(free_port)" --web "$T/web" 2>"$T/state.log" &
+pid=$!
+for i in $(seq 1 100); do [ -s "$T/elsewhere.state" ] && break; sleep 0.05; done
+kill -TERM "$pid"; wait "$pid"; rc=$?
+read -r size3 _ < <("$B/tests/tools/proofcheck" checkpoint "$VKEY" "$T/elsewhere.state")
+check "--state FILE keeps the last signed checkpoint there" test "$rc" -eq 0 -a "$size3" = 14
+cp "$T/backup.db" "$T/rolled.db"
+timeout 20 "$B/envelogd" --db "$T/rolled.db" --key "$KEY" --state "$T/elsewhere.state" --listen "127.0.0.1:$(free_port)" --web "$T/web" 2>"$T/state.log"
+rc=$?
+check "... and refuses a rolled back database against it" test "$rc" -ne 0 -a "$rc" -ne 124
+check "the refusal names the --state file" grep -q "kept in $T/elsewhere.state" "$T/state.log"
+
 # An unsigned tail: one event appended without the key.
 cp "$T/intact.db" "$T/tail.db"
 "$FORGE" tail "$T/tail.db" >/dev/null || bail "forge tail"
