@@ -187,6 +187,9 @@ struct rows {
 	size_t nentry, ndata, nindex, ntree;
 	int *kind;
 	elog_hash *leaf, *chain;
+	int64_t *ent_ts;   /* entry.ts, -1 for NULL (events) */
+	char **ent_data;   /* entry.data: every entry's public leaf data */
+	int *ent_len;
 	uint64_t *data_seq;
 	int64_t *data_ts;
 	char **data;
@@ -234,12 +237,23 @@ static void load_rows(const char *db, struct rows *r)
 	r->kind = h_calloc(r->nentry, sizeof *r->kind);
 	r->leaf = h_calloc(r->nentry, sizeof *r->leaf);
 	r->chain = h_calloc(r->nentry, sizeof *r->chain);
-	st = h_prepare(h, "SELECT kind, leaf_hash, chain_hash FROM entry "
-			  "ORDER BY seq", 0);
+	r->ent_ts = h_calloc(r->nentry, sizeof *r->ent_ts);
+	r->ent_data = h_calloc(r->nentry, sizeof *r->ent_data);
+	r->ent_len = h_calloc(r->nentry, sizeof *r->ent_len);
+	st = h_prepare(h, "SELECT kind, leaf_hash, chain_hash, ts, data FROM "
+			  "entry ORDER BY seq", 0);
 	for (i = 0; i < r->nentry && sqlite3_step(st) == SQLITE_ROW; i++) {
+		int len = sqlite3_column_bytes(st, 4);
 		r->kind[i] = sqlite3_column_int(st, 0);
 		blob32(st, 1, &r->leaf[i]);
 		blob32(st, 2, &r->chain[i]);
+		r->ent_ts[i] = sqlite3_column_type(st, 3) == SQLITE_NULL
+				       ? -1
+				       : sqlite3_column_int64(st, 3);
+		r->ent_data[i] = h_calloc((size_t)len + 1, 1);
+		memcpy(r->ent_data[i], sqlite3_column_blob(st, 4),
+		       (size_t)len);
+		r->ent_len[i] = len;
 	}
 	sqlite3_finalize(st);
 	r->data_seq = h_calloc(r->ndata, sizeof *r->data_seq);
@@ -324,7 +338,7 @@ static double run_raw(const struct rows *r, const char *path,
 
 	ins_entry = h_prepare(h,
 			      "INSERT INTO entry(seq, kind, ts, data, leaf_hash, "
-			      "chain_hash) VALUES (?1, ?2, NULL, NULL, ?3, ?4)",
+			      "chain_hash) VALUES (?1, ?2, ?5, ?6, ?3, ?4)",
 			      0);
 	ins_data = h_prepare(h,
 			     "INSERT INTO event_data(seq, ts, data) VALUES "
@@ -355,6 +369,12 @@ static double run_raw(const struct rows *r, const char *path,
 					  ELOG_HASH_LEN, SQLITE_STATIC);
 			sqlite3_bind_blob(ins_entry, 4, r->chain[i].b,
 					  ELOG_HASH_LEN, SQLITE_STATIC);
+			if (r->ent_ts[i] < 0)
+				sqlite3_bind_null(ins_entry, 5);
+			else
+				sqlite3_bind_int64(ins_entry, 5, r->ent_ts[i]);
+			sqlite3_bind_blob(ins_entry, 6, r->ent_data[i],
+					  r->ent_len[i], SQLITE_STATIC);
 			h_insert(h, ins_entry);
 		}
 		for (; di < r->ndata && r->data_seq[di] < hi; di++) {
@@ -596,6 +616,8 @@ int main(int argc, char **argv)
 		       http_win / rwin);
 		for (size_t i = 0; i < rows.ndata; i++)
 			free(rows.data[i]);
+		for (size_t i = 0; i < rows.nentry; i++)
+			free(rows.ent_data[i]);
 		for (size_t b = 0; b < nb; b++)
 			free(notes[b]);
 		free(notes);

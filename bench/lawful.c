@@ -159,6 +159,7 @@ int main(int argc, char **argv)
 		int w = snprintf(text, sizeof text,
 				 "envelog/warrant/v1\nid BENCH-%zu-%u\n"
 				 "authority " AUTHORITY "\n"
+				 "log test.example/log\n"
 				 "subject +4470000%u\nfrom %s\nto %s\n"
 				 "expires 2099-01-01T00:00:00Z\n"
 				 "basis bench/lawful\n",

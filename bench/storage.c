@@ -322,14 +322,14 @@ static void run_raw(baseline *r, const char *db, int sync, const char *vkey,
 			const elog_entry *e = &r->ev[i];
 			sqlite3_bind_int64(ins_entry, 1, (sqlite3_int64)i);
 			sqlite3_bind_int(ins_entry, 2, e->kind);
-			if (apart) {
+			/* R2: the public leaf data (the commitment) is
+			 * in entry for every entry; the record apart */
+			if (apart)
 				sqlite3_bind_null(ins_entry, 3);
-				sqlite3_bind_null(ins_entry, 4);
-			} else {
+			else
 				sqlite3_bind_int64(ins_entry, 3, e->ts);
-				sqlite3_bind_blob(ins_entry, 4, e->data,
-						  (int)e->len, SQLITE_STATIC);
-			}
+			sqlite3_bind_blob(ins_entry, 4, e->data, (int)e->len,
+					  SQLITE_STATIC);
 			sqlite3_bind_blob(ins_entry, 5, r->leaf[i].b,
 					  ELOG_HASH_LEN, SQLITE_STATIC);
 			sqlite3_bind_blob(ins_entry, 6, r->chain[i].b,
@@ -340,8 +340,9 @@ static void run_raw(baseline *r, const char *db, int sync, const char *vkey,
 				sqlite3_bind_int64(ins_event, 1,
 						   (sqlite3_int64)i);
 				sqlite3_bind_int64(ins_event, 2, e->ts);
-				sqlite3_bind_blob(ins_event, 3, e->data,
-						  (int)e->len, SQLITE_STATIC);
+				sqlite3_bind_blob(ins_event, 3, e->record,
+						  (int)e->record_len,
+						  SQLITE_STATIC);
 				h_insert(h, ins_event);
 				res->rows++;
 			}

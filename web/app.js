@@ -4,7 +4,7 @@
 import { h, fill, $, utc, utcDay, ago, fmtInt, notice } from './dom.js';
 import { get, allDisclosures, auditorToken, setAuditorToken, ApiError } from './api.js';
 import {
-	VerifyError, parseVerifierKey, verifyInclusion, entryLeafHash, chainNext,
+	VerifyError, parseVerifierKey, verifyInclusion, entryLeafHash, chainNext, checkEntry,
 	canonicalJSON, b64decode, b64encode, bytesEqual, decodeProof,
 } from './verify.js';
 import { checkLog } from './monitor.js';
@@ -245,8 +245,9 @@ function setupSettings() {
 
 /**
  * Verify entry seq against the verified checkpoint: the leaf and its chain
- * link from /v1/leaves, the leaf hash from the entry data when it is public,
- * the inclusion proof.  Resolves to {leaf, checks, proof}; throws with a
+ * link from /v1/leaves, the leaf hash recomputed from its public data (every
+ * leaf's, R2: an event's is its commitment, and nothing else passes for an
+ * event), the inclusion proof.  Resolves to {leaf, checks, proof}; throws with a
  * sentence when anything fails.
  */
 async function verifyEntry(seq, entryFromLedger) {
@@ -263,19 +264,17 @@ async function verifyEntry(seq, entryFromLedger) {
 	if (seq > 0 && !prev) throw new VerifyError(`The server did not send entry ${seq - 1}, needed to check the chain.`);
 	const checks = [];
 	const leafHash = b64decode(leaf.leaf_hash, 'leaf hash');
-	const entry = entryFromLedger || leaf.entry;
-	if (entry) {
-		const mine = await entryLeafHash(entry);
-		if (!bytesEqual(mine, leafHash))
-			throw new VerifyError(`The leaf hash of entry ${seq} recomputed from its data (${b64encode(mine)}) is not the one the log holds (${leaf.leaf_hash}).`);
-		if (entryFromLedger && leaf.kind !== entryFromLedger.kind)
-			throw new VerifyError(`The ledger lists entry ${seq} as a ${entryFromLedger.kind} entry, but the log's leaf is of kind ${leaf.kind}.`);
-		if (entryFromLedger && leaf.entry && canonicalJSON(leaf.entry) !== canonicalJSON(entryFromLedger))
-			throw new VerifyError(`The ledger and the log's leaves disagree about the data of entry ${seq}.`);
-		checks.push('The leaf hash recomputed from the entry data (SHA-256 of 0x00 and its canonical JSON) matches the log.');
-	} else {
-		checks.push('This is an event: its metadata is not public, so the leaf hash is taken as the log states it.');
-	}
+	if (entryFromLedger && leaf.kind !== entryFromLedger.kind)
+		throw new VerifyError(`The ledger lists entry ${seq} as a ${entryFromLedger.kind} entry, but the log's leaf is of kind ${leaf.kind}.`);
+	const entry = checkEntry(leaf.kind, entryFromLedger || leaf.entry);
+	const mine = await entryLeafHash(entry);
+	if (!bytesEqual(mine, leafHash))
+		throw new VerifyError(`The leaf hash of entry ${seq} recomputed from its data (${b64encode(mine)}) is not the one the log holds (${leaf.leaf_hash}).`);
+	if (entryFromLedger && leaf.entry && canonicalJSON(leaf.entry) !== canonicalJSON(entryFromLedger))
+		throw new VerifyError(`The ledger and the log's leaves disagree about the data of entry ${seq}.`);
+	checks.push('The leaf hash recomputed from the entry data (SHA-256 of 0x00 and its canonical JSON) matches the log.');
+	if (leaf.kind === 'event')
+		checks.push('This is an event: its public data is only a salted commitment to its metadata, which stays private.');
 	const chainPrev = prev ? b64decode(prev.chain_hash, 'chain value') : new Uint8Array(32);
 	const chain = await chainNext(chainPrev, leafHash);
 	if (!bytesEqual(chain, b64decode(leaf.chain_hash, 'chain value')))
@@ -562,7 +561,8 @@ function setupLookup() {
 			const r = await verifyEntry(seq, null);
 			fill(out, notice('ok', `Entry ${seq} verified`, h('ul', { class: 'checks' }, r.checks.map((c) => h('li', null, c)))),
 				h('dl', { class: 'facts' }, h('dt', null, 'Kind'), h('dd', { id: 'lookup-kind' }, r.leaf.kind)),
-				r.leaf.entry ? h('details', { open: true }, h('summary', null, 'Leaf data (public entry)'), h('pre', { class: 'leafdata' }, canonicalJSON(r.leaf.entry))) : null,
+				h('details', { open: true }, h('summary', null, r.leaf.kind === 'event' ? 'Leaf data (the event\'s commitment)' : 'Leaf data (public entry)'),
+					h('pre', { class: 'leafdata' }, canonicalJSON(r.leaf.entry))),
 				proofView(r));
 		} catch (e) {
 			fill(out, notice(failKind(e), `Entry ${seq} could not be verified.`, h('p', null, say(e))));

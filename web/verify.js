@@ -215,6 +215,45 @@ export function canonicalJSON(v) {
 /** The leaf hash of an entry given as a parsed JSON object. */
 export const entryLeafHash = (entry) => leafHash(enc.encode(canonicalJSON(entry)));
 
+const KINDS = ['event', 'disclosure', 'refusal', 'purge'];
+
+/**
+ * R2: every leaf's data is public.  Check that entry (parsed JSON) is the
+ * leaf data of an entry of this kind: an object whose own kind is kind, and
+ * for an event exactly its commitment {"commitment": 32 bytes of base64,
+ * "kind": "event"}, so that nothing passes for an event unless it is one;
+ * the other kinds carry an integer ts.  Throws VerifyError saying what it is
+ * instead.
+ */
+export function checkEntry(kind, entry) {
+	if (entry === null || typeof entry !== 'object' || Array.isArray(entry))
+		throw new VerifyError(`The ${kind} leaf is served without its public leaf data.`);
+	if (!KINDS.includes(entry.kind))
+		throw new VerifyError(`The leaf data names no kind of entry the log writes (${JSON.stringify(entry.kind)}).`);
+	if (entry.kind !== kind)
+		throw new VerifyError(`The leaf is listed as a ${kind} entry, but its data says it is a ${entry.kind} entry.`);
+	if (kind === 'event') {
+		const keys = Object.keys(entry).sort();
+		if (keys.length !== 2 || keys[0] !== 'commitment' || keys[1] !== 'kind' || typeof entry.commitment !== 'string' ||
+			!/^[A-Za-z0-9+/]{43}=$/.test(entry.commitment) || b64decode(entry.commitment, 'commitment').length !== 32)
+			throw new VerifyError('The leaf data of an event must be exactly its commitment; this one is something else.');
+	} else if (!Number.isSafeInteger(entry.ts) || entry.ts < 0) {
+		throw new VerifyError(`The ${kind} entry has no time (ts).`);
+	}
+	return entry;
+}
+
+/** The public leaf data of an event's private record (parsed JSON with its
+ * nonce): {"commitment": base64 SHA-256(canonical record), "kind": "event"}. */
+export async function eventLeafData(record) {
+	if (record === null || typeof record !== 'object' || record.kind !== 'event' || typeof record.nonce !== 'string')
+		throw new VerifyError('A record is an event with a nonce.');
+	return { commitment: b64encode(await sha256(enc.encode(canonicalJSON(record)))), kind: 'event' };
+}
+
+/** records_commitment = SHA-256(salt || records_root), both bytes. */
+export const recordsCommitment = (salt, recordsRoot) => sha256(concat(salt, recordsRoot));
+
 /** chain(i) from chain(i-1) and leafhash(i); chain(-1) is 32 zero bytes. */
 export const chainNext = (prev, leaf) => sha256(concat(prev, leaf));
 

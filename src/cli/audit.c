@@ -679,13 +679,15 @@ static int localise(struct http *h, struct run *r, const elog_frontier *base,
 		   (unsigned long long)k, (unsigned long long)r->cp.size);
 }
 
-/* Check one served public entry against its leaf hash; 0 or CLI_BAD. */
+/* Check one served entry (R2: every leaf's data is public; an event's is
+ * exactly its commitment) against its kind and leaf hash; 0 or CLI_BAD. */
 static int check_entry(struct run *r, uint64_t seq, int kind, json_t *entry,
 		       const elog_hash *leaf)
 {
 	const char *ek = json_string_value(json_object_get(entry, "kind"));
 	elog_hash calc;
 	elog_err_t err;
+	elog_entry en;
 	char *data = NULL;
 	size_t len = 0;
 
@@ -705,6 +707,14 @@ static int check_entry(struct run *r, uint64_t seq, int kind, json_t *entry,
 		return bad(r, "leaf_hash", (long long)seq,
 			   "the entry of seq %llu has no canonical form: %s",
 			   (unsigned long long)seq, err.msg);
+	if (elog_entry_from_data(data, len, &en, &err)) {
+		free(data);
+		return bad(r, "entry", (long long)seq,
+			   "the %s entry of seq %llu is not one: %s",
+			   elog_kind_name(kind), (unsigned long long)seq,
+			   err.msg);
+	}
+	elog_entry_free(&en);
 	elog_leaf_hash(data, len, &calc);
 	free(data);
 	if (memcmp(calc.b, leaf->b, ELOG_HASH_LEN) != 0)
@@ -783,18 +793,9 @@ static int check_leaves(struct audit *au, struct run *r,
 				goto out;
 			}
 			*chain = calc;
-			if (kind == ELOG_KIND_EVENT) {
-				if (entry) {
-					rc = bad(r, "privacy", (long long)s,
-						 "the server publishes the leaf "
-						 "data of event %llu",
-						 (unsigned long long)s);
-					goto out;
-				}
-			} else {
-				if ((rc = check_entry(r, s, kind, entry,
-						      &lh[i])))
-					goto out;
+			if ((rc = check_entry(r, s, kind, entry, &lh[i])))
+				goto out;
+			if (kind != ELOG_KIND_EVENT) {
 				if (kind == ELOG_KIND_DISCLOSURE)
 					r->disclosures++;
 				else if (kind == ELOG_KIND_REFUSAL)

@@ -13,8 +13,9 @@ static const char usage[] =
 	"\n"
 	"Check a disclosure bundle offline (FILE or - for stdin): the\n"
 	"checkpoint's signature by the log key VKEY (verifier key text),\n"
-	"every record's and the disclosure's inclusion proof, and that the\n"
-	"disclosure's records and records_root match the records.  With\n"
+	"every record's leaf (recomputed from the record's commitment) and\n"
+	"the disclosure's inclusion proof, and that the disclosure's records\n"
+	"and records_commitment match the records and records_salt.  With\n"
 	"--min-witnesses N, at least N cosignatures by the given witnesses.\n"
 	"Exit 0 valid, 1 invalid, 2 usage or I/O error.\n";
 

@@ -16,7 +16,18 @@ static const char usage[] =
 	"0600, as Go's note.GenerateKey) and prints its verifier key, which\n"
 	"the log's operator registers with `envelog authority add`.\n"
 	"sign reads a warrant body on stdin, checks its grammar, and prints\n"
-	"the signed note.\n";
+	"the signed note.  A warrant names the one log it is for in a\n"
+	"required `log ORIGIN` line (the origin of that log's checkpoints):\n"
+	"\n"
+	"  envelog/warrant/v1\n"
+	"  id NCA-2026-000042\n"
+	"  authority uk-nca\n"
+	"  log example.com/envelog\n"
+	"  subject +447700900123\n"
+	"  from 2026-03-01T00:00:00Z\n"
+	"  to 2026-03-23T00:00:00Z\n"
+	"  expires 2026-04-30T00:00:00Z\n"
+	"  basis Investigatory Powers Act 2016 s.61\n";
 
 static int sign(const char *keyfile)
 {

@@ -55,6 +55,7 @@ void elog_entry_free(elog_entry *e)
 	if (!e)
 		return;
 	free(e->data);
+	free(e->record);
 	free(e->sender);
 	free(e->recipient);
 	memset(e, 0, sizeof *e);
@@ -69,6 +70,22 @@ void elog_entries_free(elog_entry *e, size_t n)
 	for (i = 0; i < n; i++)
 		elog_entry_free(&e[i]);
 	free(e);
+}
+
+int elog_identifier_valid(const char *s, size_t n, size_t max)
+{
+	size_t i;
+
+	if (!s || n < 1 || n > max)
+		return 0;
+	for (i = 0; i < n; i++) {
+		char c = s[i];
+		if (c == '\0' ||
+		    !((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+		      (c >= '0' && c <= '9') || strchr("+._:@/=-", c)))
+			return 0;
+	}
+	return 1;
 }
 
 int elog_is_content_key(const char *key)
@@ -169,6 +186,11 @@ static int check_text(const json_t *v, size_t index, const char *field,
 				 "Event %zu: %s is not valid UTF-8.", index,
 				 field);
 	}
+	if (!elog_identifier_valid(s, n, max))
+		return elog_fail(err, ELOG_INVALID_VALUE, (long)index, field,
+				 "Event %zu: %s must be an identifier: only "
+				 "A-Z a-z 0-9 and + . _ : @ / = -.",
+				 index, field);
 	return 0;
 }
 
@@ -294,6 +316,35 @@ static int finish(json_t *obj, elog_entry *out, elog_err_t *err)
 	return elog_canon_dump(obj, &out->data, &out->len, err);
 }
 
+int elog_event_leaf_data(const char *record, size_t len, char **data,
+			 size_t *data_len, elog_err_t *err)
+{
+	char b64[ELOG_HASH_B64_LEN];
+	elog_hash h;
+	json_t *obj;
+	int rc;
+
+	elog_sha256(record, len, &h);
+	elog_hash_to_b64(&h, b64);
+	obj = json_pack("{s:s,s:s}", "commitment", b64, "kind", "event");
+	if (!obj)
+		return elog_fail(err, ELOG_NOMEM, -1, NULL,
+				 "Out of memory building a commitment.");
+	rc = elog_canon_dump(obj, data, data_len, err);
+	json_decref(obj);
+	return rc;
+}
+
+void elog_records_commitment(const unsigned char salt[ELOG_SALT_LEN],
+			     const elog_hash *records_root, elog_hash *out)
+{
+	unsigned char buf[ELOG_SALT_LEN + ELOG_HASH_LEN];
+
+	memcpy(buf, salt, ELOG_SALT_LEN);
+	memcpy(buf + ELOG_SALT_LEN, records_root->b, ELOG_HASH_LEN);
+	elog_sha256(buf, sizeof buf, out);
+}
+
 int elog_event_from_json(const json_t *obj, size_t index,
 			 const elog_ingest_rules *rules, elog_entry *out,
 			 elog_err_t *err)
@@ -393,7 +444,11 @@ int elog_event_from_json(const json_t *obj, size_t index,
 			       "Out of memory building event %zu.", index);
 		goto out;
 	}
-	rc = finish(leaf, out, err);
+	rc = elog_canon_dump(leaf, &out->record, &out->record_len, err);
+	if (rc)
+		goto out;
+	rc = elog_event_leaf_data(out->record, out->record_len, &out->data,
+				  &out->len, err);
 	if (rc)
 		goto out;
 	out->kind = ELOG_KIND_EVENT;
@@ -604,8 +659,8 @@ int elog_disclosure_entry(const elog_disclosure *d, elog_entry *out,
 	    (rc = check_public(d->warrant_id, "warrant_id", err)) ||
 	    (rc = check_hex(d->warrant_sha256, err)))
 		return rc;
-	sodium_bin2base64(root, sizeof root, d->records_root.b, ELOG_HASH_LEN,
-			  sodium_base64_VARIANT_ORIGINAL);
+	sodium_bin2base64(root, sizeof root, d->records_commitment.b,
+			  ELOG_HASH_LEN, sodium_base64_VARIANT_ORIGINAL);
 	obj = json_object();
 	if (!obj || set_new(obj, "kind", json_string("disclosure")) ||
 	    set_new(obj, "ts", json_integer(d->ts)) ||
@@ -616,7 +671,7 @@ int elog_disclosure_entry(const elog_disclosure *d, elog_entry *out,
 	    set_new(obj, "to", json_integer(d->to)) ||
 	    set_new(obj, "subjects", json_integer((json_int_t)d->subjects)) ||
 	    set_new(obj, "records", json_integer((json_int_t)d->records)) ||
-	    set_new(obj, "records_root", json_string(root)) ||
+	    set_new(obj, "records_commitment", json_string(root)) ||
 	    (d->partly_purged &&
 	     set_new(obj, "partly_purged", json_integer(1)))) {
 		rc = nomem_entry(err);
@@ -715,58 +770,162 @@ static int copy_string(const json_t *obj, const char *field, char **out,
 	return 0;
 }
 
+/* Parse data (len bytes) into a JSON object, checking it is canonical; the
+ * canonical copy into *canon. */
+static int load_canonical(const char *data, size_t len, json_t **obj,
+			  char **canon, size_t *canon_len, elog_err_t *err)
+{
+	int rc;
+
+	*obj = NULL;
+	*canon = NULL;
+	rc = elog_json_load(data, len, obj, err);
+	if (rc)
+		return rc;
+	if (!json_is_object(*obj)) {
+		rc = elog_fail(err, ELOG_EXPECTED_OBJECT, -1, NULL,
+			       "Leaf data is not a JSON object.");
+		goto out;
+	}
+	rc = elog_canon_dump(*obj, canon, canon_len, err);
+	if (rc)
+		goto out;
+	if (*canon_len != len || memcmp(*canon, data, len) != 0)
+		rc = elog_fail(err, ELOG_INVALID_VALUE, -1, NULL,
+			       "Leaf data is not in canonical form.");
+out:
+	if (rc) {
+		json_decref(*obj);
+		*obj = NULL;
+		free(*canon);
+		*canon = NULL;
+	}
+	return rc;
+}
+
+/* The kind named by obj's "kind", or a failure. */
+static int entry_kind(const json_t *obj, int *kind, elog_err_t *err)
+{
+	const json_t *kind_v = json_object_get(obj, "kind");
+
+	if (!json_is_string(kind_v))
+		return elog_fail(err, kind_v ? ELOG_WRONG_TYPE
+					     : ELOG_MISSING_FIELD,
+				 -1, "kind", "Leaf data has no kind.");
+	*kind = elog_kind_from_name(json_string_value(kind_v));
+	if (*kind < 0)
+		return elog_fail(err, ELOG_INVALID_VALUE, -1, "kind",
+				 "Leaf data has an unknown kind.");
+	return 0;
+}
+
+/* 1 if v is a string of base64 decoding to exactly n bytes. */
+static int b64_of_len(const json_t *v, size_t n)
+{
+	unsigned char buf[64];
+	size_t got = 0;
+	const char *s;
+
+	if (!json_is_string(v) || n > sizeof buf)
+		return 0;
+	s = json_string_value(v);
+	if (json_string_length(v) != sodium_base64_ENCODED_LEN(
+					     n, sodium_base64_VARIANT_ORIGINAL) -
+					     1)
+		return 0;
+	return sodium_base642bin(buf, sizeof buf, s, json_string_length(v),
+				 NULL, &got, NULL,
+				 sodium_base64_VARIANT_ORIGINAL) == 0 &&
+	       got == n;
+}
+
 int elog_entry_from_data(const char *data, size_t len, elog_entry *out,
 			 elog_err_t *err)
 {
-	json_t *obj = NULL, *kind_v, *ts_v;
+	json_t *obj = NULL, *ts_v;
 	char *canon = NULL;
 	size_t canon_len = 0;
 	int rc, kind;
 
 	memset(out, 0, sizeof *out);
-	rc = elog_json_load(data, len, &obj, err);
+	rc = load_canonical(data, len, &obj, &canon, &canon_len, err);
 	if (rc)
 		return rc;
-	if (!json_is_object(obj)) {
-		rc = elog_fail(err, ELOG_EXPECTED_OBJECT, -1, NULL,
-			       "Leaf data is not a JSON object.");
+	if ((rc = entry_kind(obj, &kind, err)))
 		goto out;
+	if (kind == ELOG_KIND_EVENT) {
+		if (json_object_size(obj) != 2 ||
+		    !b64_of_len(json_object_get(obj, "commitment"),
+				ELOG_HASH_LEN)) {
+			rc = elog_fail(err, ELOG_INVALID_VALUE, -1,
+				       "commitment",
+				       "The leaf data of an event must be "
+				       "exactly its commitment.");
+			goto out;
+		}
+		out->ts = -1;
+	} else {
+		ts_v = json_object_get(obj, "ts");
+		if (!json_is_integer(ts_v)) {
+			rc = elog_fail(err, ts_v ? ELOG_WRONG_TYPE
+						 : ELOG_MISSING_FIELD,
+				       -1, "ts", "Leaf data has no integer ts.");
+			goto out;
+		}
+		out->ts = (int64_t)json_integer_value(ts_v);
 	}
-	rc = elog_canon_dump(obj, &canon, &canon_len, err);
+	out->kind = kind;
+	out->data = canon;
+	out->len = canon_len;
+	canon = NULL;
+out:
+	free(canon);
+	json_decref(obj);
 	if (rc)
+		elog_entry_free(out);
+	return rc;
+}
+
+int elog_entry_from_record(const char *record, size_t len, elog_entry *out,
+			   elog_err_t *err)
+{
+	json_t *obj = NULL, *ts_v;
+	char *canon = NULL;
+	size_t canon_len = 0;
+	int rc, kind;
+
+	memset(out, 0, sizeof *out);
+	rc = load_canonical(record, len, &obj, &canon, &canon_len, err);
+	if (rc)
+		return rc;
+	if ((rc = entry_kind(obj, &kind, err)))
 		goto out;
-	if (canon_len != len || memcmp(canon, data, len) != 0) {
-		rc = elog_fail(err, ELOG_INVALID_VALUE, -1, NULL,
-			       "Leaf data is not in canonical form.");
-		goto out;
-	}
-	kind_v = json_object_get(obj, "kind");
-	if (!json_is_string(kind_v)) {
-		rc = elog_fail(err, kind_v ? ELOG_WRONG_TYPE
-					   : ELOG_MISSING_FIELD,
-			       -1, "kind", "Leaf data has no kind.");
-		goto out;
-	}
-	kind = elog_kind_from_name(json_string_value(kind_v));
-	if (kind < 0) {
+	if (kind != ELOG_KIND_EVENT) {
 		rc = elog_fail(err, ELOG_INVALID_VALUE, -1, "kind",
-			       "Leaf data has an unknown kind.");
+			       "A record is an event.");
+		goto out;
+	}
+	if (!b64_of_len(json_object_get(obj, "nonce"), ELOG_NONCE_LEN)) {
+		rc = elog_fail(err, ELOG_INVALID_VALUE, -1, "nonce",
+			       "A record needs a nonce of 16 bytes of "
+			       "base64.");
 		goto out;
 	}
 	ts_v = json_object_get(obj, "ts");
 	if (!json_is_integer(ts_v)) {
 		rc = elog_fail(err, ts_v ? ELOG_WRONG_TYPE : ELOG_MISSING_FIELD,
-			       -1, "ts", "Leaf data has no integer ts.");
+			       -1, "ts", "The record has no integer ts.");
 		goto out;
 	}
-	out->kind = kind;
+	out->kind = ELOG_KIND_EVENT;
 	out->ts = (int64_t)json_integer_value(ts_v);
-	if (kind == ELOG_KIND_EVENT &&
-	    ((rc = copy_string(obj, "sender", &out->sender, err)) ||
-	     (rc = copy_string(obj, "recipient", &out->recipient, err))))
+	if ((rc = copy_string(obj, "sender", &out->sender, err)) ||
+	    (rc = copy_string(obj, "recipient", &out->recipient, err)) ||
+	    (rc = elog_event_leaf_data(canon, canon_len, &out->data,
+				       &out->len, err)))
 		goto out;
-	out->data = canon;
-	out->len = canon_len;
+	out->record = canon;
+	out->record_len = canon_len;
 	canon = NULL;
 out:
 	free(canon);

@@ -29,12 +29,23 @@ enum elog_kind {
 #define ELOG_SIZE_LIMIT ((int64_t)1 << 40)
 #define ELOG_NONCE_LEN 16
 
+/*
+ * R2: every leaf's data is public.  For an event, data is its commitment
+ * {"commitment":"<base64 SHA-256(record)>","kind":"event"} and record the
+ * private canonical JSON of the event with its nonce; for the other kinds
+ * record is NULL.  The leaf hash is always over data.
+ */
 typedef struct elog_entry {
 	int kind;        /* enum elog_kind */
-	int64_t ts;      /* ms since the epoch */
-	char *data;      /* canonical leaf data, NUL-terminated, owned */
+	int64_t ts;      /* ms since the epoch (events: from the record; -1
+			    when only the commitment is known) */
+	char *data;      /* public canonical leaf data, NUL-terminated, owned */
 	size_t len;
-	char *sender;    /* events only (else NULL): owned copies, for the index */
+	char *record;    /* events only: the private record, NUL-terminated,
+			    owned; else NULL */
+	size_t record_len;
+	char *sender;    /* from the record (else NULL): owned copies, for the
+			    index */
 	char *recipient;
 } elog_entry;
 
@@ -77,6 +88,10 @@ int elog_events_parse(const char *body, size_t len, int ndjson,
 		      const elog_ingest_rules *rules, elog_entry **out,
 		      size_t *n, elog_err_t *err);
 
+/* 1 if s (n bytes) is an identifier (SPEC R2): 1 to max bytes of
+ * [A-Za-z0-9+._:@/=-].  Senders, recipients, devices, warrant subjects. */
+int elog_identifier_valid(const char *s, size_t n, size_t max);
+
 /* 1 if key names message content (case-insensitive). */
 int elog_is_content_key(const char *key);
 
@@ -89,9 +104,15 @@ typedef struct elog_disclosure {
 	int64_t from, to;
 	uint64_t subjects;
 	uint64_t records;
-	elog_hash records_root;
+	elog_hash records_commitment; /* elog_records_commitment() */
 	int partly_purged;       /* window reaches below the purge horizon */
 } elog_disclosure;
+
+#define ELOG_SALT_LEN 16
+
+/* records_commitment = SHA-256(salt || records_root) (SPEC R2). */
+void elog_records_commitment(const unsigned char salt[ELOG_SALT_LEN],
+			     const elog_hash *records_root, elog_hash *out);
 
 int elog_disclosure_entry(const elog_disclosure *d, elog_entry *out,
 			  elog_err_t *err);
@@ -104,11 +125,28 @@ int elog_purge_entry(int64_t ts, int64_t before, uint64_t through_seq,
 		     uint64_t events, elog_entry *out, elog_err_t *err);
 
 /*
- * Build an entry from canonical leaf data read back (kind from its "kind"),
- * checking that the data is canonical.  For events, sender/recipient/ts are
- * filled.  Used by verification and the lawful-request query.
+ * Build an entry from public leaf data read back (kind from its "kind"),
+ * checking that the data is canonical.  An event's leaf data must be
+ * exactly {"commitment":<32 bytes of base64>,"kind":"event"} (ts is then
+ * -1); every other kind needs an integer ts.  No entry passes for an event
+ * unless it is a commitment.
  */
 int elog_entry_from_data(const char *data, size_t len, elog_entry *out,
 			 elog_err_t *err);
+
+/*
+ * Build an event entry from its private record: canonical JSON of kind
+ * "event" with a nonce (16 bytes, base64), string sender and recipient and
+ * an integer ts.  Fills record (a copy), data (the commitment leaf data),
+ * ts, sender and recipient.  Used by verification, the lawful-request
+ * query and bundle verification.
+ */
+int elog_entry_from_record(const char *record, size_t len, elog_entry *out,
+			   elog_err_t *err);
+
+/* The commitment leaf data of a record (no checks on the record): *data is
+ * malloc'd, canonical. */
+int elog_event_leaf_data(const char *record, size_t len, char **data,
+			 size_t *data_len, elog_err_t *err);
 
 #endif

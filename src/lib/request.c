@@ -155,7 +155,7 @@ int elog_request_apply(elog_store *w, const elog_request *rq,
 {
 	const char *reason;
 	uint64_t next, *seqs = NULL, through = 0;
-	elog_hash *leaves = NULL;
+	elog_hash *leaves = NULL, root;
 	elog_disclosure d;
 	elog_entry e;
 	size_t n = 0;
@@ -166,7 +166,9 @@ int elog_request_apply(elog_store *w, const elog_request *rq,
 	memset(&e, 0, sizeof e);
 	if ((rc = elog_store_size(w, &next, err)))
 		return rc;
-	reason = elog_warrant_refusal(&rq->w, p);
+	reason = strcmp(rq->w.log, elog_store_origin(w)) != 0
+			 ? "other_log"
+			 : elog_warrant_refusal(&rq->w, p);
 	if (!reason) {
 		rc = id_reused(w, rq, next, err);
 		if (rc < 0)
@@ -191,8 +193,8 @@ int elog_request_apply(elog_store *w, const elog_request *rq,
 		rc = elog_fail(err, ELOG_NOMEM, -1, NULL, "out of memory");
 		goto out;
 	}
-	/* The records' leaf data is kept with the outcome: the bundle is
-	 * built after the commit, when a purge may already have run. */
+	/* The records are kept with the outcome: the bundle is built after
+	 * the commit, when a purge may already have run. */
 	out->data = calloc(n ? n : 1, sizeof *out->data);
 	if (!out->data) {
 		rc = elog_fail(err, ELOG_NOMEM, -1, NULL, "out of memory");
@@ -203,13 +205,13 @@ int elog_request_apply(elog_store *w, const elog_request *rq,
 		elog_leaf l;
 		if ((rc = elog_store_leaf(w, seqs[i], &l, err)))
 			goto out;
-		if (!l.data || !(out->data[i] = malloc(l.len + 1))) {
+		if (!l.record || !(out->data[i] = malloc(l.record_len + 1))) {
 			rc = elog_fail(err, ELOG_NOMEM, (long)seqs[i], NULL,
-				       "cannot keep the data of a record");
+				       "cannot keep a record");
 			goto out;
 		}
-		memcpy(out->data[i], l.data, l.len);
-		out->data[i][l.len] = '\0';
+		memcpy(out->data[i], l.record, l.record_len);
+		out->data[i][l.record_len] = '\0';
 		leaves[i] = l.leaf_hash;
 	}
 	if ((rc = elog_store_horizon(w, &horizon, &through, err)))
@@ -223,7 +225,9 @@ int elog_request_apply(elog_store *w, const elog_request *rq,
 	d.to = rq->w.to;
 	d.subjects = rq->w.nsubjects;
 	d.records = n;
-	elog_root_of_leaves(leaves, n, &d.records_root);
+	elog_root_of_leaves(leaves, n, &root);
+	randombytes_buf(out->salt, sizeof out->salt);
+	elog_records_commitment(out->salt, &root, &d.records_commitment);
 	d.partly_purged = horizon > rq->w.from;
 	if ((rc = elog_disclosure_entry(&d, &e, err)) ||
 	    (rc = elog_store_add(w, &e, &out->seq, err)))
@@ -241,9 +245,10 @@ out:
 	return rc;
 }
 
-/* {"seq":…,"entry":{…},"proof":[…]} for one entry against size; its
- * leaf data is data when given, else read from the store. */
-static int proved_entry(elog_store *s, uint64_t seq, const char *data,
+/* {"seq":…,"entry":{…},"proof":[…]} for one entry against size, its leaf
+ * data read from the store; or, when record is given, {"seq":…,
+ * "record":{…},"proof":[…]} for that event's record. */
+static int proved_entry(elog_store *s, uint64_t seq, const char *record,
 			uint64_t size, json_t **out, elog_err_t *err)
 {
 	elog_hash proof[ELOG_MAX_PROOF];
@@ -251,6 +256,8 @@ static int proved_entry(elog_store *s, uint64_t seq, const char *data,
 	elog_leaf l;
 	json_t *entry = NULL, *arr = NULL;
 	int rc;
+
+	const char *data = record;
 
 	*out = NULL;
 	if (data) {
@@ -260,7 +267,7 @@ static int proved_entry(elog_store *s, uint64_t seq, const char *data,
 			return rc;
 		if (!l.data)
 			return elog_fail(err, ELOG_NOT_FOUND, (long)seq, NULL,
-					 "entry %llu has been purged",
+					 "entry %llu has no leaf data",
 					 (unsigned long long)seq);
 		data = l.data;
 		len = l.len;
@@ -275,8 +282,8 @@ static int proved_entry(elog_store *s, uint64_t seq, const char *data,
 		elog_hash_to_b64(&proof[i], b64);
 		json_array_append_new(arr, json_string(b64));
 	}
-	*out = json_pack("{s:I,s:O,s:O}", "seq", (json_int_t)seq, "entry",
-			 entry, "proof", arr);
+	*out = json_pack("{s:I,s:O,s:O}", "seq", (json_int_t)seq,
+			 record ? "record" : "entry", entry, "proof", arr);
 	if (!*out)
 		rc = elog_fail(err, ELOG_NOMEM, -1, NULL, "out of memory");
 out:
@@ -290,6 +297,8 @@ int elog_bundle_build(elog_store *s, const elog_outcome *o,
 		      elog_err_t *err)
 {
 	json_t *b = NULL, *records = NULL, *disc = NULL;
+	char salt[sodium_base64_ENCODED_LEN(ELOG_SALT_LEN,
+					    sodium_base64_VARIANT_ORIGINAL)];
 	int rc, began = 0;
 
 	*out = NULL;
@@ -304,14 +313,20 @@ int elog_bundle_build(elog_store *s, const elog_outcome *o,
 	}
 	for (size_t i = 0; i < o->nrecords; i++) {
 		json_t *r;
-		if ((rc = proved_entry(s, o->records[i],
-				       i < o->ndata ? o->data[i] : NULL, size,
-				       &r, err)))
+		if (i >= o->ndata || !o->data[i]) {
+			rc = elog_fail(err, ELOG_INTERNAL, (long)i, NULL,
+				       "a record of the outcome is missing");
+			goto out;
+		}
+		if ((rc = proved_entry(s, o->records[i], o->data[i], size, &r,
+				       err)))
 			goto out;
 		json_array_append_new(records, r);
 	}
-	b = json_pack("{s:O,s:O,s:s}", "disclosure", disc, "records", records,
-		      "checkpoint", checkpoint);
+	sodium_bin2base64(salt, sizeof salt, o->salt, sizeof o->salt,
+			  sodium_base64_VARIANT_ORIGINAL);
+	b = json_pack("{s:O,s:O,s:s,s:s}", "disclosure", disc, "records",
+		      records, "records_salt", salt, "checkpoint", checkpoint);
 	if (!b) {
 		rc = elog_fail(err, ELOG_NOMEM, -1, NULL, "out of memory");
 		goto out;
@@ -332,10 +347,12 @@ static int bad_bundle(elog_err_t *err, int code, long index, const char *what)
 	return elog_fail(err, code, index, NULL, "%s", what);
 }
 
-/* Parse {"seq","entry","proof"}; leaf hash of the canonical entry. */
-static int read_proved(const json_t *j, long index, uint64_t *seq,
-		       elog_hash *leaf, elog_hash *proof, size_t *np,
-		       const json_t **entry, elog_err_t *err)
+/* Parse {"seq",<what>,"proof"} (what: "entry" or "record"); leaf hash of
+ * the canonical entry, or for a record of its commitment (the record must
+ * be an event with a nonce). */
+static int read_proved(const json_t *j, long index, const char *what,
+		       uint64_t *seq, elog_hash *leaf, elog_hash *proof,
+		       size_t *np, const json_t **entry, elog_err_t *err)
 {
 	const json_t *js = json_object_get(j, "seq");
 	const json_t *jp = json_object_get(j, "proof");
@@ -344,13 +361,13 @@ static int read_proved(const json_t *j, long index, uint64_t *seq,
 	size_t i;
 	const json_t *h;
 
-	*entry = json_object_get(j, "entry");
+	*entry = json_object_get(j, what);
 	if (!json_is_object(j) || !json_is_integer(js) ||
 	    json_integer_value(js) < 0 || !json_is_object(*entry) ||
 	    !json_is_array(jp) || json_array_size(jp) > ELOG_MAX_PROOF)
-		return bad_bundle(err, ELOG_MALFORMED_BUNDLE, index,
-				  "an entry of the bundle lacks seq, entry or "
-				  "proof");
+		return elog_fail(err, ELOG_MALFORMED_BUNDLE, index, what,
+				 "an item of the bundle lacks seq, %s or proof",
+				 what);
 	*seq = (uint64_t)json_integer_value(js);
 	json_array_foreach(jp, i, h) {
 		if (!json_is_string(h) ||
@@ -364,7 +381,22 @@ static int read_proved(const json_t *j, long index, uint64_t *seq,
 		return bad_bundle(err, ELOG_MALFORMED_BUNDLE, index,
 				  "an entry is not canonical JSON of our "
 				  "types");
-	elog_leaf_hash(canon, clen, leaf);
+	if (strcmp(what, "record") == 0) {
+		elog_entry ev;
+		elog_err_t e;
+		if (elog_entry_from_record(canon, clen, &ev, &e) != 0) {
+			free(canon);
+			return elog_fail(err, ELOG_MALFORMED_BUNDLE, index,
+					 "record",
+					 "record %ld is not an event record "
+					 "with a nonce: %s",
+					 index, e.msg);
+		}
+		elog_leaf_hash(ev.data, ev.len, leaf);
+		elog_entry_free(&ev);
+	} else {
+		elog_leaf_hash(canon, clen, leaf);
+	}
 	free(canon);
 	return 0;
 }
@@ -406,7 +438,9 @@ int elog_bundle_verify(const char *json, size_t len, const elog_verifier *vk,
 		       elog_err_t *err)
 {
 	json_t *b = NULL;
-	const json_t *jd, *jr, *jc, *entry, *r;
+	const json_t *jd, *jr, *jc, *js, *entry, *r;
+	unsigned char salt[ELOG_SALT_LEN];
+	size_t salt_len = 0;
 	elog_checkpoint cp;
 	elog_hash proof[ELOG_MAX_PROOF], leaf, *leaves = NULL, root;
 	size_t np, i, tl = 0;
@@ -421,10 +455,20 @@ int elog_bundle_verify(const char *json, size_t len, const elog_verifier *vk,
 	jd = json_object_get(b, "disclosure");
 	jr = json_object_get(b, "records");
 	jc = json_object_get(b, "checkpoint");
-	if (!json_is_object(jd) || !json_is_array(jr) || !json_is_string(jc)) {
+	js = json_object_get(b, "records_salt");
+	if (!json_is_object(jd) || !json_is_array(jr) || !json_is_string(jc) ||
+	    !json_is_string(js)) {
 		rc = bad_bundle(err, ELOG_MALFORMED_BUNDLE, -1,
-				"a bundle has disclosure, records and "
-				"checkpoint");
+				"a bundle has disclosure, records, "
+				"records_salt and checkpoint");
+		goto out;
+	}
+	if (sodium_base642bin(salt, sizeof salt, json_string_value(js),
+			      json_string_length(js), NULL, &salt_len, NULL,
+			      sodium_base64_VARIANT_ORIGINAL) != 0 ||
+	    salt_len != ELOG_SALT_LEN) {
+		rc = elog_fail(err, ELOG_MALFORMED_BUNDLE, -1, "records_salt",
+			       "records_salt is not 16 bytes of base64");
 		goto out;
 	}
 	note = json_string_value(jc);
@@ -458,16 +502,9 @@ int elog_bundle_verify(const char *json, size_t len, const elog_verifier *vk,
 		goto out;
 	}
 	json_array_foreach(jr, i, r) {
-		if ((rc = read_proved(r, (long)i, &seq, &leaf, proof, &np,
-				      &entry, err)))
+		if ((rc = read_proved(r, (long)i, "record", &seq, &leaf, proof,
+				      &np, &entry, err)))
 			goto out;
-		if (!json_is_string(json_object_get(entry, "kind")) ||
-		    strcmp(json_string_value(json_object_get(entry, "kind")),
-			   "event") != 0) {
-			rc = elog_fail(err, ELOG_MALFORMED_BUNDLE, (long)i,
-				       "kind", "record %zu is not an event", i);
-			goto out;
-		}
 		if (i > 0 && seq <= prev) {
 			rc = elog_fail(err, ELOG_MALFORMED_BUNDLE, (long)i,
 				       "seq",
@@ -489,7 +526,8 @@ int elog_bundle_verify(const char *json, size_t len, const elog_verifier *vk,
 		leaves[i] = leaf;
 	}
 	/* The disclosure. */
-	if ((rc = read_proved(jd, -1, &seq, &leaf, proof, &np, &entry, err)))
+	if ((rc = read_proved(jd, -1, "entry", &seq, &leaf, proof, &np, &entry,
+			      err)))
 		goto out;
 	if (elog_verify_inclusion(seq, cp.size, &leaf, proof, np, &cp.root,
 				  NULL) != 0) {
@@ -502,7 +540,7 @@ int elog_bundle_verify(const char *json, size_t len, const elog_verifier *vk,
 	{
 		const json_t *k = json_object_get(entry, "kind");
 		const json_t *nr = json_object_get(entry, "records");
-		const json_t *rr = json_object_get(entry, "records_root");
+		const json_t *rr = json_object_get(entry, "records_commitment");
 		const json_t *au = json_object_get(entry, "authority");
 		const json_t *wi = json_object_get(entry, "warrant_id");
 		elog_hash want;
@@ -530,11 +568,12 @@ int elog_bundle_verify(const char *json, size_t len, const elog_verifier *vk,
 			goto out;
 		}
 		elog_root_of_leaves(leaves, json_array_size(jr), &root);
+		elog_records_commitment(salt, &root, &root);
 		if (memcmp(root.b, want.b, ELOG_HASH_LEN) != 0) {
 			rc = elog_fail(err, ELOG_PROOF_INVALID, -1,
-				       "records_root",
-				       "records_root does not match the "
-				       "records");
+				       "records_commitment",
+				       "records_commitment does not match the "
+				       "records and records_salt");
 			goto out;
 		}
 		snprintf(rep->authority, sizeof rep->authority, "%s",

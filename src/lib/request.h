@@ -48,8 +48,10 @@ typedef struct elog_outcome {
 	uint64_t seq;          /* seq of the disclosure or refusal entry */
 	uint64_t *records;     /* disclosed seqs, ascending (owned) */
 	size_t nrecords;
-	char **data;           /* their leaf data, kept for the bundle (owned) */
+	char **data;           /* their private records, kept for the bundle
+				  (owned) */
 	size_t ndata;
+	unsigned char salt[ELOG_SALT_LEN]; /* of the records_commitment */
 	int partly_purged;
 } elog_outcome;
 
@@ -59,7 +61,10 @@ void elog_outcome_free(elog_outcome *o);
  * Inside a transaction begun on the writer: apply the policy (now, limits,
  * id reuse), then add a refusal entry, or find the records (at most
  * max_records, else the refusal "too_many_records") and add the disclosure
- * entry.  The caller commits.
+ * entry with records_commitment = SHA-256(salt || records_root) and a
+ * fresh random salt (kept in out->salt for the bundle).  A warrant whose
+ * log line names another log than this one's origin is refused
+ * "other_log".  The caller commits.
  */
 int elog_request_apply(elog_store *w, const elog_request *rq,
 		       const elog_policy *p, size_t max_records,
@@ -69,7 +74,10 @@ int elog_request_apply(elog_store *w, const elog_request *rq,
  * The bundle of a committed disclosure, proofs against the checkpoint note
  * of size `size` (the commit's):
  *   {"disclosure":{"seq","entry","proof"},
- *    "records":[{"seq","entry","proof"},…], "checkpoint":"…"}
+ *    "records":[{"seq","record","proof"},…], "records_salt":"<base64>",
+ *    "checkpoint":"…"}
+ * Each record is the event's private record (with its nonce); its leaf is
+ * its commitment.
  */
 int elog_bundle_build(elog_store *s, const elog_outcome *o,
 		      const char *checkpoint, uint64_t size, json_t **out,
@@ -87,9 +95,12 @@ typedef struct elog_bundle_report {
 /*
  * Check a bundle offline: the checkpoint's signature by the log key vk;
  * at least min_witnesses valid cosignatures by the given witness keys; the
- * disclosure's and every record's inclusion proof; that records are events
- * in ascending seq order below the disclosure; that the disclosure's
- * records and records_root match them.  PROOF_INVALID, BAD_SIGNATURE or
+ * disclosure's and every record's inclusion proof, each record's leaf
+ * recomputed from the record (record -> commitment -> leaf hash); that
+ * records are events in ascending seq order below the disclosure; that the
+ * disclosure (a public disclosure entry, not an event commitment) has the
+ * number of records and records_commitment = SHA-256(records_salt ||
+ * root of the records' leaf hashes).  PROOF_INVALID, BAD_SIGNATURE or
  * MALFORMED_BUNDLE naming what failed.
  */
 int elog_bundle_verify(const char *json, size_t len, const elog_verifier *vk,

@@ -8,4 +8,8 @@
 extern const char *const elog_schema[];
 extern const int elog_schema_count;
 
+/* The first user_version of the R2 formats (schema/003_r2.sql).  A database
+ * with a lower, non-zero version was made before R2 and is refused. */
+#define ELOG_SCHEMA_R2 3
+
 #endif

@@ -11,6 +11,7 @@
 #include <sodium.h>
 #include <sqlite3.h>
 
+#include "param.h"
 #include "rfc3339.h"
 #include "schema.h"
 
@@ -37,10 +38,11 @@ enum stmt_id {
 	ST_COUNT
 };
 
-/* An entry with its leaf data: events' from event_data (NULL if purged). */
+/* An entry with its public leaf data and, for events, the record from
+ * event_data (NULL if purged). */
 #define LEAF_SELECT                                                         \
-	"SELECT e.seq, e.kind, coalesce(v.ts, e.ts), coalesce(v.data, "     \
-	"e.data), e.leaf_hash, e.chain_hash FROM entry e LEFT JOIN "        \
+	"SELECT e.seq, e.kind, coalesce(v.ts, e.ts), e.data, "              \
+	"e.leaf_hash, e.chain_hash, v.data FROM entry e LEFT JOIN "         \
 	"event_data v ON v.seq = e.seq AND e.kind = 0 "
 
 static const char *const stmt_sql[ST_COUNT] = {
@@ -90,6 +92,8 @@ struct elog_store {
 	elog_frontier saved_frontier;
 	elog_hash saved_chain;
 	uint64_t tx_first;
+	uint64_t commits;         /* elog_store_commit calls so far */
+	uint64_t fail_commit;     /* tests: this commit fails (0: none) */
 	/* elog_store_leaf's copy of the leaf data, so that its statement is
 	 * reset at once and no read transaction outlives the call */
 	char *leaf_buf;
@@ -184,22 +188,41 @@ int elog_store_meta_set(elog_store *s, const char *key, const char *value,
 	return rc;
 }
 
-/* Apply the migrations above the database's user_version. */
-static int migrate(elog_store *s, elog_err_t *err)
+/* The database's user_version into *version, refusing one newer than this
+ * program or made before R2. */
+static int schema_version(elog_store *s, int *version, elog_err_t *err)
 {
 	sqlite3_stmt *st = NULL;
-	int version = 0, rc;
+
+	*version = 0;
 	if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st, NULL) !=
 	    SQLITE_OK)
 		return db_fail(s, err, "reading the schema version");
 	if (sqlite3_step(st) == SQLITE_ROW)
-		version = sqlite3_column_int(st, 0);
+		*version = sqlite3_column_int(st, 0);
 	sqlite3_finalize(st);
-	if (version > elog_schema_count)
+	if (*version > elog_schema_count)
 		return elog_fail(err, ELOG_IO, -1, NULL,
 				 "the database schema (version %d) is newer "
 				 "than this program (version %d)",
-				 version, elog_schema_count);
+				 *version, elog_schema_count);
+	if (*version > 0 && *version < ELOG_SCHEMA_R2)
+		return elog_fail(err, ELOG_IO, -1, NULL,
+				 "the database was made before Revision 2 of "
+				 "the envelog formats (schema version %d); an "
+				 "R2 log cannot continue it: create a new log "
+				 "with envelog init",
+				 *version);
+	return 0;
+}
+
+/* Apply the migrations above the database's user_version. */
+static int migrate(elog_store *s, elog_err_t *err)
+{
+	int version = 0, rc;
+
+	if ((rc = schema_version(s, &version, err)))
+		return rc;
 	for (int v = version; v < elog_schema_count; v++) {
 		char pragma[64];
 		if ((rc = exec(s, "BEGIN IMMEDIATE", err)))
@@ -354,8 +377,10 @@ int elog_store_open(const char *path, int mode, int sync, elog_store **out,
 		if ((rc = configure(s, sync, err)) || (rc = migrate(s, err)))
 			goto out;
 	} else {
+		int version;
 		sqlite3_busy_timeout(s->db, 10000);
-		if ((rc = exec(s, "PRAGMA query_only = 1", err)))
+		if ((rc = exec(s, "PRAGMA query_only = 1", err)) ||
+		    (rc = schema_version(s, &version, err)))
 			goto out;
 	}
 	if ((rc = elog_store_meta_get(s, "origin", s->origin,
@@ -376,6 +401,14 @@ int elog_store_open(const char *path, int mode, int sync, elog_store **out,
 	}
 	if (mode == ELOG_STORE_WRITE && (rc = load_writer(s, err)))
 		goto out;
+	if (mode == ELOG_STORE_WRITE && getenv(ELOG_TEST_FAIL_COMMIT) &&
+	    elog_param_uint(getenv(ELOG_TEST_FAIL_COMMIT), UINT64_MAX,
+			    &s->fail_commit) != 0) {
+		rc = elog_fail(err, ELOG_INVALID_VALUE, -1, NULL,
+			       "%s must be a commit number",
+			       ELOG_TEST_FAIL_COMMIT);
+		goto out;
+	}
 	*out = s;
 	s = NULL;
 	rc = 0;
@@ -534,10 +567,12 @@ int elog_store_add(elog_store *w, const elog_entry *e, uint64_t *seq,
 		return -ELOG_IO;
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)n);
 	sqlite3_bind_int(st, 2, e->kind);
-	if (e->kind != ELOG_KIND_EVENT) {
+	if (e->kind != ELOG_KIND_EVENT)
 		sqlite3_bind_int64(st, 3, e->ts);
-		sqlite3_bind_blob(st, 4, e->data, (int)e->len, SQLITE_STATIC);
-	}
+	else if (!e->record)
+		return elog_fail(err, ELOG_INTERNAL, -1, NULL,
+				 "an event entry has no record");
+	sqlite3_bind_blob(st, 4, e->data, (int)e->len, SQLITE_STATIC);
 	sqlite3_bind_blob(st, 5, leaf.b, ELOG_HASH_LEN, SQLITE_STATIC);
 	sqlite3_bind_blob(st, 6, chain.b, ELOG_HASH_LEN, SQLITE_STATIC);
 	if ((rc = step_done(w, st, err, "writing an entry")))
@@ -547,7 +582,8 @@ int elog_store_add(elog_store *w, const elog_entry *e, uint64_t *seq,
 			return -ELOG_IO;
 		sqlite3_bind_int64(st, 1, (sqlite3_int64)n);
 		sqlite3_bind_int64(st, 2, e->ts);
-		sqlite3_bind_blob(st, 3, e->data, (int)e->len, SQLITE_STATIC);
+		sqlite3_bind_blob(st, 3, e->record, (int)e->record_len,
+				  SQLITE_STATIC);
 		if ((rc = step_done(w, st, err, "writing an event")))
 			return rc;
 	}
@@ -603,6 +639,13 @@ int elog_store_commit(elog_store *w, const elog_signer *signer,
 	sqlite3_bind_int64(st, 4, now_ms);
 	if ((rc = step_done(w, st, err, "writing the checkpoint")))
 		goto fail;
+	if (++w->commits == w->fail_commit) {
+		rc = elog_fail(err, ELOG_IO, -1, NULL,
+			       "commit %llu failed as %s asked",
+			       (unsigned long long)w->commits,
+			       ELOG_TEST_FAIL_COMMIT);
+		goto fail;
+	}
 	if ((rc = exec(w, "COMMIT", err)))
 		goto fail;
 	w->in_tx = 0;
@@ -641,6 +684,19 @@ int elog_store_append(elog_store *w, const elog_entry *entries, size_t n,
 
 /* ---- reading ---- */
 
+/* A blob column, NULL when the column is NULL. */
+static const char *blob_col(sqlite3_stmt *st, int col, size_t *len)
+{
+	const char *b;
+
+	*len = 0;
+	if (sqlite3_column_type(st, col) == SQLITE_NULL)
+		return NULL;
+	b = sqlite3_column_blob(st, col);
+	*len = (size_t)sqlite3_column_bytes(st, col);
+	return b ? b : "";
+}
+
 static void fill_leaf(sqlite3_stmt *st, elog_leaf *l)
 {
 	l->seq = (uint64_t)sqlite3_column_int64(st, 0);
@@ -648,19 +704,12 @@ static void fill_leaf(sqlite3_stmt *st, elog_leaf *l)
 	l->ts = sqlite3_column_type(st, 2) == SQLITE_NULL
 			? -1
 			: sqlite3_column_int64(st, 2);
-	if (sqlite3_column_type(st, 3) == SQLITE_NULL) {
-		l->data = NULL;
-		l->len = 0;
-	} else {
-		l->data = sqlite3_column_blob(st, 3);
-		l->len = (size_t)sqlite3_column_bytes(st, 3);
-		if (!l->data)
-			l->data = "";
-	}
+	l->data = blob_col(st, 3, &l->len);
 	if (blob_hash(st, 4, &l->leaf_hash) < 0)
 		memset(&l->leaf_hash, 0, sizeof l->leaf_hash);
 	if (blob_hash(st, 5, &l->chain_hash) < 0)
 		memset(&l->chain_hash, 0, sizeof l->chain_hash);
+	l->record = blob_col(st, 6, &l->record_len);
 }
 
 int elog_store_leaf(elog_store *s, uint64_t seq, elog_leaf *out,
@@ -677,8 +726,9 @@ int elog_store_leaf(elog_store *s, uint64_t seq, elog_leaf *out,
 		/* Copy the data (valid until the next call on s) and reset
 		 * now: a statement left on its row would hold the connection's
 		 * read snapshot, hiding later commits and pinning the WAL. */
-		if (out->data && out->len + 1 > s->leaf_cap) {
-			size_t cap = out->len + 1 > 4096 ? out->len + 1 : 4096;
+		size_t need = out->len + 1 + out->record_len + 1;
+		if (need > s->leaf_cap) {
+			size_t cap = need > 4096 ? need : 4096;
 			char *g = realloc(s->leaf_buf, cap);
 			if (!g) {
 				sqlite3_reset(st);
@@ -692,6 +742,12 @@ int elog_store_leaf(elog_store *s, uint64_t seq, elog_leaf *out,
 			memcpy(s->leaf_buf, out->data, out->len);
 			s->leaf_buf[out->len] = '\0';
 			out->data = s->leaf_buf;
+		}
+		if (out->record) {
+			char *r = s->leaf_buf + out->len + 1;
+			memcpy(r, out->record, out->record_len);
+			r[out->record_len] = '\0';
+			out->record = r;
 		}
 		sqlite3_reset(st);
 		return 0;
@@ -995,9 +1051,10 @@ int elog_store_events_for(elog_store *s, char *const *subjects,
 			continue;
 		if ((rc = elog_store_leaf(s, cand[i], &l, err)))
 			goto out;
-		if (!l.data || l.kind != ELOG_KIND_EVENT)
+		if (!l.record || l.kind != ELOG_KIND_EVENT)
 			continue; /* purged since it was indexed */
-		if ((rc = elog_entry_from_data(l.data, l.len, &e, err)))
+		if ((rc = elog_entry_from_record(l.record, l.record_len, &e,
+						 err)))
 			goto out;
 		if (e.ts >= from && e.ts < to)
 			for (size_t j = 0; j < nsubjects && !match; j++)

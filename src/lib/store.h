@@ -41,7 +41,12 @@ int elog_store_create(const char *path, const char *origin,
 /*
  * Open an existing database.  mode: ELOG_STORE_READ or ELOG_STORE_WRITE
  * (the writer applies pending migrations and loads the frontier).
+ *
+ * For tests only: when the environment variable ELOG_TEST_FAIL_COMMIT is N
+ * (a decimal number) at open, the writer's Nth elog_store_commit fails
+ * with IO just before COMMIT and rolls back, as a full disk would.
  */
+#define ELOG_TEST_FAIL_COMMIT "ELOG_TEST_FAIL_COMMIT"
 int elog_store_open(const char *path, int mode, int sync, elog_store **out,
 		    elog_err_t *err);
 void elog_store_close(elog_store *s);
@@ -112,9 +117,13 @@ typedef struct elog_leaf {
 	int64_t ts;        /* -1 when purged */
 	elog_hash leaf_hash;
 	elog_hash chain_hash;
-	const char *data;  /* leaf data, NULL when purged; valid until the next
-			      call on the store or the end of the callback */
+	const char *data;  /* public leaf data (events: the commitment); valid
+			      until the next call on the store or the end of
+			      the callback */
 	size_t len;
+	const char *record; /* events: the private record, NULL when purged;
+			       other kinds: NULL.  Valid as data is. */
+	size_t record_len;
 } elog_leaf;
 
 /*

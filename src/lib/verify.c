@@ -242,25 +242,50 @@ static int check_leaf(void *ctx, const elog_leaf *l)
 {
 	vstate *v = ctx;
 	elog_hash h, chain;
-	elog_entry en;
+	elog_entry en; /* the event of the record, else the public entry */
 	elog_err_t e;
 	int rc;
 
 	memset(&en, 0, sizeof en);
 	if (l->seq != v->next_seq)
 		return bad(v, v->next_seq, "entry is missing", NULL);
-	if (l->data) {
-		elog_leaf_hash(l->data, l->len, &h);
-		if (memcmp(h.b, l->leaf_hash.b, ELOG_HASH_LEN))
-			return bad(v, l->seq,
-				   "leaf hash differs from the hash of the "
-				   "leaf data", NULL);
+	if (!l->data)
+		return bad(v, l->seq, "the public leaf data is missing", NULL);
+	elog_leaf_hash(l->data, l->len, &h);
+	if (memcmp(h.b, l->leaf_hash.b, ELOG_HASH_LEN))
+		return bad(v, l->seq,
+			   "leaf hash differs from the hash of the leaf data",
+			   NULL);
+	/* An event with its record: the record's commitment, rebuilt below,
+	 * must equal the data byte for byte, which checks the data too. */
+	if (!(l->record && l->kind == ELOG_KIND_EVENT)) {
 		if (elog_entry_from_data(l->data, l->len, &en, &e))
 			return bad(v, l->seq, "leaf data is not a canonical "
 					      "entry", e.msg);
-		if (en.kind != l->kind || en.ts != l->ts) {
+		if (en.kind != l->kind ||
+		    (en.kind != ELOG_KIND_EVENT && en.ts != l->ts)) {
 			rc = bad(v, l->seq, "kind or ts column differs from "
 					    "the leaf data", NULL);
+			goto out;
+		}
+	}
+	if (l->record) {
+		if (l->kind != ELOG_KIND_EVENT) {
+			rc = bad(v, l->seq, "a record is stored for an entry "
+					    "that is not an event", NULL);
+			goto out;
+		}
+		if (elog_entry_from_record(l->record, l->record_len, &en,
+					   &e)) {
+			rc = bad(v, l->seq, "the record is not a canonical "
+					    "event", e.msg);
+			goto out;
+		}
+		if (en.len != l->len || memcmp(en.data, l->data, l->len) ||
+		    en.ts != l->ts) {
+			rc = bad(v, l->seq, "the record does not match its "
+					    "commitment (or its ts column)",
+				 NULL);
 			goto out;
 		}
 	}
@@ -275,25 +300,26 @@ static int check_leaf(void *ctx, const elog_leaf *l)
 				       &e)))
 		goto out;
 	/* What the records and the tables beside them must say. */
-	if (!l->data) {
-		if (l->kind != ELOG_KIND_EVENT || !purged(v, l->seq)) {
+	rc = 0;
+	if (l->kind == ELOG_KIND_EVENT && !l->record) {
+		if (!purged(v, l->seq)) {
 			rc = bad(v, l->seq,
-				 "entry data is missing above the purge "
+				 "the record is missing above the purge "
 				 "horizon (the last purge's through_seq)",
 				 NULL);
 			goto out;
 		}
 		v->rep->purged++;
-	} else if (en.kind == ELOG_KIND_EVENT && purged(v, l->seq)) {
+	} else if (l->kind == ELOG_KIND_EVENT && purged(v, l->seq)) {
 		rc = bad(v, l->seq,
-			 "event data survives below the last purge's "
+			 "the record survives below the last purge's "
 			 "through_seq: the purge was not a prefix",
 			 NULL);
 		goto out;
-	} else if (en.kind == ELOG_KIND_EVENT) {
+	} else if (l->kind == ELOG_KIND_EVENT) {
 		rc = index_check(v, l->seq, &en);
-	} else if (en.kind == ELOG_KIND_DISCLOSURE ||
-		   en.kind == ELOG_KIND_REFUSAL) {
+	} else if (l->kind == ELOG_KIND_DISCLOSURE ||
+		   l->kind == ELOG_KIND_REFUSAL) {
 		rc = warrant_check(v, l);
 	}
 	if (rc || (rc = purge_ranges(v, l->seq)))

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "canon.h"
+#include "entry.h"
 #include "rfc3339.h"
 
 #define DEFAULT_MAX_WINDOW_MS ((int64_t)366 * 24 * 3600 * 1000)
@@ -17,12 +18,13 @@ enum {
 	K_TO,
 	K_EXPIRES,
 	K_BASIS,
+	K_LOG,
 	K_SUBJECT,
 	K_COUNT
 };
 
 static const char *const key_names[K_COUNT] = {
-	"id", "authority", "from", "to", "expires", "basis", "subject",
+	"id", "authority", "from", "to", "expires", "basis", "log", "subject",
 };
 
 void elog_warrant_free(elog_warrant *w)
@@ -66,10 +68,10 @@ static int add_subject(elog_warrant *w, const char *s, size_t n, size_t line,
 	char **grown;
 	size_t i;
 
-	if (n < 1 || n > 128 || !elog_text_clean(s, n))
+	if (!elog_identifier_valid(s, n, ELOG_PARTY_MAX))
 		return bad(err, line, "subject",
-			   "a subject must be 1-128 bytes of UTF-8 without "
-			   "control characters");
+			   "a subject must be an identifier: 1-128 bytes of "
+			   "A-Z a-z 0-9 and + . _ : @ / = -");
 	for (i = 0; i < w->nsubjects; i++)
 		if (strlen(w->subjects[i]) == n &&
 		    memcmp(w->subjects[i], s, n) == 0)
@@ -117,6 +119,16 @@ static int set_field(elog_warrant *w, int k, const char *v, size_t n,
 		    !elog_key_name_valid(w->authority))
 			return bad(err, line, name,
 				   "the authority is not a valid key name");
+		return 0;
+	case K_LOG:
+		if (n > ELOG_NAME_MAX)
+			return bad(err, line, name,
+				   "the log is not a valid origin");
+		memcpy(w->log, v, n);
+		w->log[n] = '\0';
+		if (strlen(w->log) != n || !elog_key_name_valid(w->log))
+			return bad(err, line, name,
+				   "the log is not a valid origin");
 		return 0;
 	case K_BASIS:
 		if (n < 1 || n > ELOG_WARRANT_BASIS_MAX ||

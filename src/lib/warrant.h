@@ -5,7 +5,8 @@
  *   envelog/warrant/v1
  *   id <1-64 of [A-Za-z0-9._:/-]>
  *   authority <key name>
- *   subject <1-128 bytes, as an event's sender>   (1 or more)
+ *   log <origin of the one log the warrant is for>   (R2, required)
+ *   subject <an identifier, as an event's sender>   (1 or more)
  *   from <RFC 3339 UTC>
  *   to <RFC 3339 UTC>
  *   expires <RFC 3339 UTC>
@@ -28,6 +29,7 @@
 typedef struct elog_warrant {
 	char id[ELOG_WARRANT_ID_MAX + 1];
 	char authority[ELOG_NAME_MAX + 1];
+	char log[ELOG_NAME_MAX + 1]; /* the origin of the log it is for */
 	char **subjects;   /* owned, nsubjects of them, distinct */
 	size_t nsubjects;
 	int64_t from, to, expires; /* ms */

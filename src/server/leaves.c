@@ -4,9 +4,9 @@
  *
  * end must not exceed the log size and not precede start.  A range longer
  * than LEAVES_MAX is clamped to [S, S + LEAVES_MAX): clients page on by
- * asking again from the last seq + 1.  The leaf data is public, and so
- * served as "entry", only for disclosure, refusal and purge entries, never
- * for events.
+ * asking again from the last seq + 1.  Every leaf's data is public (R2)
+ * and served as "entry": disclosure, refusal and purge entries in full,
+ * events as their commitment, so that anyone can recompute every leaf hash.
  */
 #include "handlers.h"
 
@@ -35,7 +35,7 @@ static int add_leaf(void *ctx, const elog_leaf *leaf)
 		      "chain_hash", ch);
 	if (!o)
 		return elog_fail(w->err, ELOG_NOMEM, -1, NULL, "out of memory");
-	if (leaf->kind != ELOG_KIND_EVENT && leaf->data) {
+	if (leaf->data) {
 		json_t *entry = NULL;
 		rc = elog_json_load(leaf->data, leaf->len, &entry, w->err);
 		if (rc) {

@@ -37,7 +37,7 @@ static const char *const lawful_outcomes[] = {
 static const char *const refusal_reasons[] = {
 	"expired",	     "window_reversed", "window_too_long",
 	"no_subjects",	     "too_many_subjects", "id_reused",
-	"too_many_records",
+	"too_many_records",  "other_log",
 };
 #define NOUTCOMES (sizeof lawful_outcomes / sizeof lawful_outcomes[0])
 #define NREASONS (sizeof refusal_reasons / sizeof refusal_reasons[0])

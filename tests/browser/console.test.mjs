@@ -104,7 +104,7 @@ async function ingest(n, tag) {
 
 const rfc3339 = (ms) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 async function request(authority, id, subjects, from, to) {
-	const body = ['envelog/warrant/v1', `id ${id}`, `authority ${authority}`, ...subjects.map((s) => `subject ${s}`),
+	const body = ['envelog/warrant/v1', `id ${id}`, `authority ${authority}`, `log ${ORIGIN}`, ...subjects.map((s) => `subject ${s}`),
 		`from ${rfc3339(from)}`, `to ${rfc3339(to)}`, `expires ${rfc3339(NOW + 30 * 86400000)}`, 'basis Test Act 2026 s.1', ''].join('\n');
 	const signed = cli(['warrant', 'sign', '--key', authorities[authority].keyFile], body) + '\n';
 	return api('/v1/requests', { method: 'POST', headers: { Authorization: `Bearer ${authorities[authority].token}`, 'Content-Type': 'text/plain' }, body: signed });
@@ -407,6 +407,13 @@ t('entry lookup verifies leaf hash, chain value and inclusion proof', async () =
 		assert.match(text, /inclusion proof of \d+ hashes/);
 		const leaf = (await api(`/v1/leaves?start=${seq}&end=${seq + 1}`)).json.leaves[0];
 		assert.ok((await page.textContent('#lookup-result')).includes(leaf.leaf_hash));
+		// R2: an event's leaf is recomputed from its public commitment, shown as such
+		if (leaf.kind === 'event') {
+			assert.match(text, /leaf hash recomputed from the entry data/);
+			assert.match(text, /salted commitment/);
+			assert.equal(await page.textContent('#lookup-result pre.leafdata'), canonicalJSON(leaf.entry));
+			assert.deepEqual(Object.keys(leaf.entry).sort(), ['commitment', 'kind']);
+		}
 		assert.ok((await page.textContent('#lookup-result')).includes(leaf.chain_hash));
 	}
 	await shot('lookup');

@@ -327,3 +327,48 @@ test('report: totals, sums per month and authority, CSV', () => {
 	assert.throws(() => report.checkRows([{ ...rows[0], month: 'March' }]), /month/);
 	assert.throws(() => report.checkRows({}), /unexpected shape/);
 });
+
+// ---- R2 formats (v2/) ----
+
+const v2events = json('v2/events.json');
+const v2commitments = json('v2/records-commitments.json');
+
+test('v2 events: record -> commitment -> leaf data -> leaf hash, byte for byte', async () => {
+	assert.ok(v2events.length > 0);
+	for (const e of v2events) {
+		const leaf = await v.eventLeafData(JSON.parse(e.record));
+		assert.equal(leaf.commitment, e.commitment, `seq ${e.seq}`);
+		assert.equal(v.canonicalJSON(leaf), e.leaf_data, `seq ${e.seq}`);
+		assert.equal(v.b64encode(await v.entryLeafHash(leaf)), e.leaf_hash, `seq ${e.seq}`);
+		assert.equal(v.checkEntry('event', JSON.parse(e.leaf_data)).commitment, e.commitment);
+	}
+});
+
+test('v2 records commitments: root over the events in seq order, salted', async () => {
+	assert.ok(v2commitments.length > 0);
+	for (const c of v2commitments) {
+		const leaves = c.seqs.map((s) => b64(v2events.find((e) => e.seq === s).leaf_hash));
+		const root = await v.treeHash(leaves);
+		assert.equal(v.b64encode(root), c.records_root);
+		assert.equal(v.b64encode(await v.recordsCommitment(b64(c.records_salt), root)), c.records_commitment);
+	}
+});
+
+test('nothing passes for an event unless it is exactly a commitment', () => {
+	const good = JSON.parse(v2events[0].leaf_data);
+	assert.deepEqual(v.checkEntry('event', good), good);
+	const record = JSON.parse(v2events[0].record);
+	for (const [kind, entry] of [
+		['event', record], // the private record is no public leaf data
+		['event', { kind: 'event' }],
+		['event', { ...good, ts: 1 }],
+		['event', { commitment: 'AAAA', kind: 'event' }],
+		['event', { kind: 'disclosure', ts: 1, records: 0 }], // a disclosure listed as an event
+		['disclosure', good], // a commitment listed as a disclosure
+		['refusal', { kind: 'refusal' }], // no ts
+		['purge', null],
+		['event', undefined],
+	])
+		assert.throws(() => v.checkEntry(kind, entry), v.VerifyError, JSON.stringify(entry));
+	assert.equal(v.checkEntry('purge', { kind: 'purge', ts: 5, before: 4, through_seq: 3, events: 2 }).kind, 'purge');
+});

@@ -173,6 +173,14 @@ def lawful(a, shared, deadline):
     hdrs = {"Authorization": "Bearer " + a.authority,
             "Content-Type": "text/plain"}
     os.makedirs(a.dir + "/bundles", exist_ok=True)
+    # A warrant names the log it is for: the origin of its checkpoints.
+    origin = None
+    while origin is None and time.time() < deadline:
+        got = conn.request("GET", "/v1/checkpoint")
+        if got and got[0] == 200:
+            origin = got[1].decode().split("\n", 1)[0]
+        else:
+            time.sleep(0.1)
     for r in range(100000):
         time.sleep(random.uniform(0.05, 0.25))
         wait_while_paused(a, "lawful", deadline)
@@ -181,7 +189,8 @@ def lawful(a, shared, deadline):
         subjects = random.sample(NUMBERS, random.randint(1, 3))
         t = time.time()
         frm, to = rfc3339(t - 86400), rfc3339(t + 86400)
-        text = "envelog/warrant/v1\nid CRASH-%d\nauthority crash-auth\n" % r
+        text = ("envelog/warrant/v1\nid CRASH-%d\nauthority crash-auth\n"
+                "log %s\n" % (r, origin))
         text += "".join("subject %s\n" % s for s in subjects)
         text += "from %s\nto %s\nexpires %s\nbasis crash test\n" % (
             frm, to, rfc3339(t + 2 * 86400))
@@ -369,7 +378,7 @@ def cmd_check(a):
             bbad.append("r%d lacks acknowledged seqs %s" % (q["r"],
                                                              missing[:5]))
         for x in b["records"]:
-            e = x["entry"]
+            e = x["record"]
             if not ((e["sender"] in q["subjects"] or
                      e["recipient"] in q["subjects"]) and
                     q["from"] <= e["ts"] < q["to"]):

@@ -10,6 +10,9 @@
 #   expect_error DESC STATUS CODE METHOD PATH [CURL ARGS…]
 #   post_events DESC BODY [CONTENT-TYPE]  201 expected; sets $FIRST $COUNT
 #   log_state               "SIZE ROOT" of the verified latest checkpoint
+#   "${ORACLE[@]}" …        the independent verifier (tests/tools/oracle.mjs,
+#                           no code shared with libenvelog): proofs, chains,
+#                           roots and signed checkpoints
 #   ok/nok/check/bail/finish   TAP lines (tap.sh)
 set -u
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
@@ -34,9 +37,11 @@ trap cleanup EXIT
 [ -n "${KEEP:-}" ] && trap - EXIT
 
 
-for tool in "$B/envelog" "$B/envelogd" "$B/tests/tools/proofcheck"; do
-	[ -x "$tool" ] || bail "$tool is not built (make all $B/tests/tools/proofcheck)"
+for tool in "$B/envelog" "$B/envelogd"; do
+	[ -x "$tool" ] || bail "$tool is not built (make all)"
 done
+command -v node >/dev/null || bail "node is not installed (make deps)"
+ORACLE=(node tests/tools/oracle.mjs)
 
 VKEY=$("$B/envelog" init --db "$DB" --origin test.example/log 2>/dev/null) ||
 	bail "envelog init"
@@ -130,10 +135,10 @@ post_events() {
 	fi
 }
 
-# The latest checkpoint, signature checked: "SIZE ROOT".
+# The latest checkpoint, signature checked by the oracle: "SIZE ROOT".
 log_state() {
 	curl -s "${CURL_TLS[@]}" -o "$T/cp" "$URL/v1/checkpoint" &&
-		"$B/tests/tools/proofcheck" checkpoint "$VKEY" "$T/cp"
+		"${ORACLE[@]}" checkpoint "$VKEY" "$T/cp"
 }
 
 # event [TS] — one valid event object

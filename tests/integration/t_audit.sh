@@ -164,6 +164,37 @@ audit "$T/t.state"
 expect_fail "altered public entry: its leaf hash no longer matches" leaf_hash "$PURGE_SEQ"
 stop_server
 
+# R2: no entry passes for an event unless its data is a commitment.  A purge
+# entry whose kind column says "event" is named as what it is.
+copy_log pkind "$T/clean.db"
+tamper "$T/pkind.db" "db.execute('UPDATE entry SET kind = 0 WHERE seq = $PURGE_SEQ')"
+use_db "$T/pkind.db"; start_server || bail "server on pkind.db"
+cp "$T/a5.state" "$T/t.state"
+audit "$T/t.state"
+expect_fail "a purge entry listed as an event: named by its own data" entry "$PURGE_SEQ"
+check "the message says what the data is" grep -q "its data says purge" <<<"$out"
+stop_server
+# An event served with anything but its commitment (here its private
+# record, with a matching leaf hash and chain) is refused.
+copy_log erec "$T/clean.db"
+tamper "$T/erec.db" "
+K = 600
+rows = db.execute('SELECT seq, leaf_hash FROM entry ORDER BY seq').fetchall()
+prev = bytes(32)
+for seq, lh in rows:
+    if seq == K:
+        rec = bytes(db.execute('SELECT data FROM event_data WHERE seq = ?', (K,)).fetchone()[0])
+        lh = sha256(b'\\x00' + rec)
+        db.execute('UPDATE entry SET data = ? WHERE seq = ?', (rec, K))
+    prev = sha256(prev + bytes(lh))
+    db.execute('UPDATE entry SET leaf_hash = ?, chain_hash = ? WHERE seq = ?', (lh, prev, seq))"
+use_db "$T/erec.db"; start_server || bail "server on erec.db"
+cp "$T/a5.state" "$T/t.state"
+audit "$T/t.state"
+expect_fail "an event whose public data is not its commitment is refused" entry 600
+check "the message says it is not a commitment" grep -q "commitment" <<<"$out"
+stop_server
+
 # The purge entry's data and leaf hash changed together.
 copy_log pleaf "$T/clean.db"
 tamper "$T/pleaf.db" "
@@ -176,10 +207,10 @@ audit "$T/t.state"
 expect_fail "altered public entry and leaf hash: the chain names it" chain "$PURGE_SEQ"
 stop_server
 
-# An event's leaf hash changed and every later chain value recomputed: only
-# the tree (whose hashes are stored apart) and the checkpoint give it away.
-copy_log rechain "$T/clean.db"
-tamper "$T/rechain.db" "
+# R2: an event's leaf hash changed (every later chain value recomputed) no
+# longer matches its public commitment: the leaf check names it.
+copy_log releaf "$T/clean.db"
+tamper "$T/releaf.db" "
 K = 600
 rows = db.execute('SELECT seq, leaf_hash FROM entry ORDER BY seq').fetchall()
 prev = bytes(32)
@@ -187,10 +218,32 @@ for seq, lh in rows:
     if seq == K: lh = sha256(b'forged')
     prev = sha256(prev + bytes(lh))
     db.execute('UPDATE entry SET leaf_hash = ?, chain_hash = ? WHERE seq = ?', (lh, prev, seq))"
+use_db "$T/releaf.db"; start_server || bail "server on releaf.db"
+cp "$T/a5.state" "$T/t.state"
+audit "$T/t.state"
+expect_fail "an event's leaf hash rewritten: recomputed from its commitment, the leaf check names the seq" leaf_hash 600
+stop_server
+
+# An event's commitment and leaf hash changed together and every later chain
+# value recomputed: only the tree (whose hashes are stored apart) and the
+# checkpoint give it away.
+copy_log rechain "$T/clean.db"
+tamper "$T/rechain.db" "
+import base64
+K = 600
+forged = ('{\"commitment\":\"' + base64.b64encode(sha256(b'forged')).decode() + '\",\"kind\":\"event\"}').encode()
+rows = db.execute('SELECT seq, leaf_hash FROM entry ORDER BY seq').fetchall()
+prev = bytes(32)
+for seq, lh in rows:
+    if seq == K:
+        lh = sha256(b'\\x00' + forged)
+        db.execute('UPDATE entry SET data = ? WHERE seq = ?', (forged, seq))
+    prev = sha256(prev + bytes(lh))
+    db.execute('UPDATE entry SET leaf_hash = ?, chain_hash = ? WHERE seq = ?', (lh, prev, seq))"
 use_db "$T/rechain.db"; start_server || bail "server on rechain.db"
 cp "$T/a5.state" "$T/t.state"
 audit "$T/t.state"
-expect_fail "leaf hash and later chain rewritten: tree root check names the seq" tree_root 600
+expect_fail "commitment, leaf hash and later chain rewritten: tree root check names the seq" tree_root 600
 stop_server
 
 # Stored tree hashes overwritten under the running server (envelogd

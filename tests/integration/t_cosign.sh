@@ -19,7 +19,7 @@ start_server || bail "server"
 
 post_events "ingest" "[$(event 1772400000000),$(event 1772400001000)]"
 # A disclosure, so that a bundle exists whose checkpoint gets cosigned.
-printf 'envelog/warrant/v1\nid W-1\nauthority uk-nca\nsubject +447700900456\nfrom 2026-03-01T00:00:00Z\nto 2026-03-23T00:00:00Z\nexpires 2027-01-01T00:00:00Z\nbasis test\n' |
+printf 'envelog/warrant/v1\nid W-1\nauthority uk-nca\nlog test.example/log\nsubject +447700900456\nfrom 2026-03-01T00:00:00Z\nto 2026-03-23T00:00:00Z\nexpires 2027-01-01T00:00:00Z\nbasis test\n' |
 	$E warrant sign --key "$T/nca.key" >"$T/w.signed"
 req POST /v1/requests -H "Authorization: Bearer $NCA" -H "Content-Type: text/plain" --data-binary "@$T/w.signed"
 printf '%s' "$BODY" >"$T/bundle.json"
@@ -32,7 +32,7 @@ req GET /v1/checkpoint
 check "the checkpoint is served with the witness line" grep -q '^— witness-1 ' <<<"$BODY"
 check "the log's own signature comes first" test "$(grep -c '^— ' <<<"$BODY")" = 2 -a "$(grep '^— ' <<<"$BODY" | head -1 | cut -d' ' -f2)" = test.example/log
 printf '%s\n' "$BODY" >"$T/cp"
-read -r size _ < <("$B/tests/tools/proofcheck" checkpoint "$VKEY" "$T/cp")
+read -r size _ < <("${ORACLE[@]}" checkpoint "$VKEY" "$T/cp")
 check "the cosigned checkpoint still verifies with the log key" test -n "$size"
 
 # The bundle's checkpoint, fetched again by its size with the

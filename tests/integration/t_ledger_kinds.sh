@@ -28,7 +28,7 @@ sleep 1.1
 post_events "ingest an event of 2026" "[$(ev +447700900123 2026-03-10T00:00:00Z)]"
 
 lawful() { # ID FROM TO EXPIRES
-	printf 'envelog/warrant/v1\nid %s\nauthority uk-nca\nsubject +447700900123\nfrom %s\nto %s\nexpires %s\nbasis s.61\n' "$@" |
+	printf 'envelog/warrant/v1\nid %s\nauthority uk-nca\nlog test.example/log\nsubject +447700900123\nfrom %s\nto %s\nexpires %s\nbasis s.61\n' "$@" |
 		$E warrant sign --key "$T/nca.key" >"$T/w.signed"
 	req POST /v1/requests -H "Authorization: Bearer $NCA" -H "Content-Type: text/plain" --data-binary "@$T/w.signed"
 }

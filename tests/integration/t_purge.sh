@@ -26,7 +26,7 @@ check "the old log's 300 events come first" test "$first" = 300
 
 iso() { date -u -d "@$(($1 / 1000))" +%Y-%m-%dT%H:%M:%SZ; }
 request() { # ID FROM_MS TO_MS -> $STATUS $BODY
-	printf 'envelog/warrant/v1\nid %s\nauthority uk-nca\nsubject %s\nfrom %s\nto %s\nexpires %s\nbasis test\n' \
+	printf 'envelog/warrant/v1\nid %s\nauthority uk-nca\nlog test.example/log\nsubject %s\nfrom %s\nto %s\nexpires %s\nbasis test\n' \
 		"$1" "$A" "$(iso "$2")" "$(iso "$3")" "$(iso $((NOW + 30 * DAY)))" |
 		$E warrant sign --key "$T/nca.key" >"$T/$1.signed"
 	req POST /v1/requests -H "Authorization: Bearer $NCA" -H "Content-Type: text/plain" \
@@ -65,7 +65,7 @@ request W-ACROSS $win_from $win_to
 check "a request across the horizon is answered" test "$STATUS" = 200
 check "it discloses what remains and says the window was partly purged" jq -e \
 	'.disclosure.entry.records == 2 and .disclosure.entry.partly_purged == 1 and
-	 ([.records[].entry.ts] | all(. > 0))' "$T/W-ACROSS.json"
+	 ([.records[].record.ts] | all(. > 0))' "$T/W-ACROSS.json"
 out=$($E bundle verify --vkey "$VKEY" "$T/W-ACROSS.json"); rc=$?
 check "the partly purged bundle verifies" test "$rc" -eq 0
 request W-NEW $((NOW - 150 * DAY)) $win_to
@@ -73,7 +73,7 @@ check "a request after the horizon is not marked purged" jq -e \
 	'.disclosure.entry.records == 1 and (.disclosure.entry | has("partly_purged") | not)' "$T/W-NEW.json"
 
 req GET "/v1/leaves?start=7&end=8"
-check "a purged event keeps its leaf hash and chain value" jq -e '.leaves[0].kind == "event" and (.leaves[0] | has("entry") | not) and (.leaves[0].leaf_hash | length) == 44' <<<"$BODY"
+check "a purged event keeps its leaf hash, chain value and public commitment" jq -e '.leaves[0].kind == "event" and (.leaves[0].entry | keys == ["commitment","kind"]) and (.leaves[0].leaf_hash | length) == 44' <<<"$BODY"
 
 read -r s2 _ < <(log_state)
 stop_server
@@ -91,7 +91,7 @@ if [ "$rc" -eq 0 ] && [[ "$out" == *"(300 purged)"* ]]; then ok "envelog verify 
 cp "$DB" "$T/tampered.db"
 sqlite3 "$T/tampered.db" "DROP TRIGGER event_data_no_delete; DELETE FROM event_data WHERE seq = $first"
 out=$($E verify --quiet --db "$T/tampered.db" --vkey "$VKEY"); rc=$?
-if [ "$rc" -eq 1 ] && [[ "$out" == "TAMPERED seq $first: entry data is missing above the purge horizon"* ]]; then ok "data deleted after through_seq is tampering"
+if [ "$rc" -eq 1 ] && [[ "$out" == "TAMPERED seq $first: the record is missing above the purge horizon"* ]]; then ok "data deleted after through_seq is tampering"
 else nok "data deleted after through_seq is tampering" "$rc $out"; fi
 err=$(sqlite3 "$DB" "DELETE FROM event_data WHERE seq = $first" 2>&1)
 check "the trigger refuses deleting a record after through_seq" grep -q "append-only" <<<"$err"

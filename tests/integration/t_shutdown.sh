@@ -3,7 +3,6 @@
 # flight, commits what is queued, writes a final checkpoint and exits 0.
 # After a restart the log verifies and every acknowledged event is there.
 . "$(dirname "$0")/lib.sh"
-PC=$B/tests/tools/proofcheck
 CLIENTS=8 PER=50
 
 start_server --threads 2 || bail "server starts"

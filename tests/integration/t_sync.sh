@@ -13,7 +13,7 @@ NCA=$($E token add --db "$DB" --role authority --authority uk-nca 2>/dev/null)
 NOW=$(($(date +%s) * 1000))
 iso() { date -u -d "@$(($1 / 1000))" +%Y-%m-%dT%H:%M:%SZ; }
 lawful() { # ID EXPIRES_MS
-	printf 'envelog/warrant/v1\nid %s\nauthority uk-nca\nsubject %s\nfrom %s\nto %s\nexpires %s\nbasis test\n' \
+	printf 'envelog/warrant/v1\nid %s\nauthority uk-nca\nlog test.example/log\nsubject %s\nfrom %s\nto %s\nexpires %s\nbasis test\n' \
 		"$1" "$A" "$(iso $((NOW - 86400000)))" "$(iso $((NOW + 86400000)))" "$(iso "$2")" |
 		$E warrant sign --key "$T/nca.key" >"$T/w.signed"
 	req POST /v1/requests -H "Authorization: Bearer $NCA" -H "Content-Type: text/plain" --data-binary "@$T/w.signed"

@@ -95,6 +95,35 @@ db=$(fresh cproot)
 sqlite3 "$db" "$drop UPDATE checkpoint SET root = zeroblob(32) WHERE size = 12"
 expect_tampered "altered checkpoint root is named" "$db" 11
 
+# A checkpoint whose body still parses and matches the log, but whose
+# signature is broken: one base64 character of the signature changed.
+cpbody() { sqlite3 "$1" "SELECT substr(note, 1, instr(note, char(10) || char(10))) FROM checkpoint WHERE size = 20"; }
+db=$(fresh cpsig)
+sqlite3 "$db" "$drop UPDATE checkpoint SET note = substr(note, 1, length(note) - 20) ||
+	(CASE substr(note, length(note) - 19, 1) WHEN 'A' THEN 'B' ELSE 'A' END) ||
+	substr(note, length(note) - 18) WHERE size = 20"
+if [ "$(cpbody "$db")" = "$(cpbody "$T/log.db")" ] &&
+	[ "$(sqlite3 "$db" "SELECT note FROM checkpoint WHERE size = 20")" != \
+		"$(sqlite3 "$T/log.db" "SELECT note FROM checkpoint WHERE size = 20")" ]; then
+	ok "the broken signature left the checkpoint's body intact"
+else nok "the broken signature left the checkpoint's body intact"; fi
+expect_tampered "checkpoint with an intact body and a broken signature is named" "$db" 19
+check "verify says the checkpoint's signature does not verify" \
+	grep -q "checkpoint of size 20: the signature does not verify" <<<"$out"
+
+# The same body signed by another key of the log's name, stored as an
+# attacker with the file would: the row deleted and a new one inserted.
+$B/envelog warrant keygen test.example/log --out "$T/other.key" >/dev/null 2>&1
+printf '%s\n' "$(cpbody "$T/log.db")" | $B/tests/tools/signnote "$T/other.key" >"$T/other.cp"
+db=$(fresh cpkey)
+sqlite3 "$db" "$drop CREATE TEMP TABLE c AS SELECT * FROM checkpoint WHERE size = 20;
+DELETE FROM checkpoint WHERE size = 20;
+INSERT INTO checkpoint(size, root, note, created)
+	SELECT size, root, CAST(readfile('$T/other.cp') AS TEXT), created FROM c;"
+check "the re-signed checkpoint was stored with the same body" \
+	test "$(cpbody "$db")" = "$(cpbody "$T/log.db")"
+expect_tampered "checkpoint signed by another key of the same name is named" "$db" 19
+
 db=$(fresh purged)
 sqlite3 "$db" "$drop DELETE FROM event_data WHERE seq = 13"
 expect_tampered "metadata deleted outside a purge is named" "$db" 13

@@ -17,7 +17,7 @@ NOW=$(($(date +%s) * 1000))
 iso() { date -u -d "@$(($1 / 1000))" +%Y-%m-%dT%H:%M:%SZ; }
 ev() { printf '{"ts":%s,"sender":"%s","recipient":"+447700900456","type":"call","size":%d}' "$2" "$1" "$RANDOM"; }
 post_events "ingest three events" "[$(ev $A $((NOW - 5000))),$(ev +447700900777 $((NOW - 4000))),$(ev $A $((NOW - 3000)))]"
-printf 'envelog/warrant/v1\nid W-1\nauthority uk-nca\nsubject %s\nfrom %s\nto %s\nexpires %s\nbasis test\n' \
+printf 'envelog/warrant/v1\nid W-1\nauthority uk-nca\nlog test.example/log\nsubject %s\nfrom %s\nto %s\nexpires %s\nbasis test\n' \
 	"$A" "$(iso $((NOW - 86400000)))" "$(iso $((NOW + 86400000)))" "$(iso $((NOW + 86400000)))" |
 	$E warrant sign --key "$T/nca.key" >"$T/w1.signed"
 req POST /v1/requests -H "Authorization: Bearer $NCA" -H "Content-Type: text/plain" --data-binary "@$T/w1.signed"
@@ -97,7 +97,7 @@ verify "the forged purge fails verify without --vkey (exit 1)" 1 "TAMPERED seq $
 db=$(fresh forged2)
 "$FORGE" purge "$db" $N horizon >/dev/null || bail "forge purge horizon"
 verify "with a matching horizon row, the forged purge is not a prefix (exit 1)" 1 \
-	"TAMPERED seq 0: event data survives below the last purge's through_seq: the purge was not a prefix" "$db" --vkey "$VKEY"
+	"TAMPERED seq 0: the record survives below the last purge's through_seq: the purge was not a prefix" "$db" --vkey "$VKEY"
 # The forger deletes the whole prefix to make it one: then the purge is
 # unsigned, and its events count is wrong.
 db=$(fresh forged3)

@@ -70,11 +70,14 @@ static int copy_leaf(void *ctx, const elog_leaf *l)
 	struct copy *c = ctx;
 	elog_entry e;
 	int rc;
-	if (!l->data)
+	if (l->kind == ELOG_KIND_EVENT && !l->record)
 		return elog_fail(c->err, ELOG_INTERNAL, -1, NULL,
 				 "seq %llu is purged",
 				 (unsigned long long)l->seq);
-	if ((rc = elog_entry_from_data(l->data, l->len, &e, c->err)))
+	if ((rc = l->record ? elog_entry_from_record(l->record, l->record_len,
+						     &e, c->err)
+			    : elog_entry_from_data(l->data, l->len, &e,
+						   c->err)))
 		return rc;
 	rc = elog_store_add(c->w, &e, NULL, c->err);
 	elog_entry_free(&e);

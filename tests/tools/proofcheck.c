@@ -1,6 +1,8 @@
 /*
- * proofcheck — the integration tests' independent checks over what
- * envelogd serves, using libenvelog's verifiers.
+ * proofcheck — checks over what envelogd serves, for the crash test, using
+ * libenvelog's own verifiers and frontier: it is not independent of the
+ * library (a Merkle bug there is a bug here too).  The integration suites
+ * use tests/tools/oracle.mjs, which shares no code with libenvelog.
  *
  *   proofcheck checkpoint VKEY FILE
  *       verify the signed checkpoint note in FILE with the verifier key text

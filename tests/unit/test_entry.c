@@ -95,7 +95,24 @@ static elog_entry accept_one(const char *event)
 	return e;
 }
 
-/* The nonce inside leaf data, checked to be 16 bytes of padded base64. */
+/* The leaf data an event's record commits to, computed here from SPEC
+ * (base64 SHA-256 of the record inside {"commitment","kind"}). */
+static void commitment_of(const char *record, char *out, size_t cap)
+{
+	unsigned char h[crypto_hash_sha256_BYTES];
+	char b64[sodium_base64_ENCODED_LEN(crypto_hash_sha256_BYTES,
+					   sodium_base64_VARIANT_ORIGINAL)];
+
+	crypto_hash_sha256(h, (const unsigned char *)record, strlen(record));
+	sodium_bin2base64(b64, sizeof b64, h, sizeof h,
+			  sodium_base64_VARIANT_ORIGINAL);
+	assert_true((size_t)snprintf(out, cap,
+				     "{\"commitment\":\"%s\",\"kind\":"
+				     "\"event\"}",
+				     b64) < cap);
+}
+
+/* The nonce inside a record, checked to be 16 bytes of padded base64. */
 static void get_nonce(const char *data, char nonce[25])
 {
 	const char *p = strstr(data, "\"nonce\":\"");
@@ -119,15 +136,21 @@ static void test_accept_minimal(void **state)
 	elog_entry e = accept_one(GOOD);
 	char nonce[25], want[512];
 
+	char leaf[128];
+
 	(void)state;
-	get_nonce(e.data, nonce);
+	get_nonce(e.record, nonce);
 	snprintf(want, sizeof want,
 		 "{\"kind\":\"event\",\"nonce\":\"%s\",\"recipient\":"
 		 "\"+447700900456\",\"sender\":\"+447700900123\",\"size\":2048,"
 		 "\"ts\":1711234567890,\"type\":\"message\"}",
 		 nonce);
-	assert_string_equal(e.data, want);
-	assert_int_equal(e.len, strlen(want));
+	assert_string_equal(e.record, want);
+	assert_int_equal(e.record_len, strlen(want));
+	/* the public leaf data is the record's commitment, nothing else */
+	commitment_of(want, leaf, sizeof leaf);
+	assert_string_equal(e.data, leaf);
+	assert_int_equal(e.len, strlen(leaf));
 	assert_int_equal(e.kind, ELOG_KIND_EVENT);
 	assert_int_equal(e.ts, NOW);
 	assert_string_equal(e.sender, "+447700900123");
@@ -146,14 +169,14 @@ static void test_accept_optional(void **state)
 		       "\"ts\":1711234567890,\"sender\":\"alice\","
 		       "\"recipient\":\"group:42\",\"type\":\"group_message\","
 		       "\"size\":0}");
-	get_nonce(e.data, nonce);
+	get_nonce(e.record, nonce);
 	snprintf(want, sizeof want,
 		 "{\"device\":\"phone-1\",\"ip\":\"2001:db8::1\",\"kind\":"
 		 "\"event\",\"nonce\":\"%s\",\"recipient\":\"group:42\","
 		 "\"sender\":\"alice\",\"size\":0,\"ts\":1711234567890,"
 		 "\"type\":\"group_message\"}",
 		 nonce);
-	assert_string_equal(e.data, want);
+	assert_string_equal(e.record, want);
 	elog_entry_free(&e);
 }
 
@@ -168,7 +191,7 @@ static void expect_ip(const char *in, const char *want)
 		 in);
 	e = accept_one(ev);
 	snprintf(needle, sizeof needle, "\"ip\":\"%s\"", want);
-	assert_non_null(strstr(e.data, needle));
+	assert_non_null(strstr(e.record, needle));
 	elog_entry_free(&e);
 }
 
@@ -238,7 +261,7 @@ static void test_ts(void **state)
 	e = accept_one("{\"ts\":\"2024-03-23T22:56:07.890Z\",\"sender\":\"a\","
 		       "\"recipient\":\"b\",\"type\":\"call\",\"size\":1}");
 	assert_int_equal(e.ts, NOW);
-	assert_non_null(strstr(e.data, "\"ts\":1711234567890,"));
+	assert_non_null(strstr(e.record, "\"ts\":1711234567890,"));
 	elog_entry_free(&e);
 	e = accept_one("{\"ts\":\"2024-03-23T23:56:07.890+01:00\","
 		       "\"sender\":\"a\",\"recipient\":\"b\",\"type\":\"call\","
@@ -275,7 +298,7 @@ static void test_size(void **state)
 	(void)state;
 	e = accept_one("{\"ts\":1,\"sender\":\"a\",\"recipient\":\"b\","
 		       "\"type\":\"media\",\"size\":1099511627775}");
-	assert_non_null(strstr(e.data, "\"size\":1099511627775,"));
+	assert_non_null(strstr(e.record, "\"size\":1099511627775,"));
 	elog_entry_free(&e);
 	refuse_event("1", "\"media\"", "1099511627776",
 		     ELOG_OUT_OF_RANGE, "size");
@@ -294,10 +317,9 @@ static void test_text_fields(void **state)
 	elog_entry e;
 
 	(void)state;
-	/* 128 bytes accepted (here 64 two-byte characters), 129 refused */
+	/* 128 bytes accepted, 129 refused */
 	memset(long_sender, 0, sizeof long_sender);
-	for (int i = 0; i < 64; i++)
-		memcpy(long_sender + 2 * i, "\xc3\xa9", 2);
+	memset(long_sender, 'a', 128);
 	snprintf(ev, sizeof ev,
 		 "{\"ts\":1,\"sender\":\"%s\",\"recipient\":\"b\","
 		 "\"type\":\"call\",\"size\":1}",
@@ -331,6 +353,24 @@ static void test_text_fields(void **state)
 	refuse_one("{\"ts\":1,\"sender\":\"a\",\"recipient\":\"b\\tc\","
 		   "\"type\":\"call\",\"size\":1}",
 		   ELOG_CONTROL_CHARACTER, "recipient");
+	/* R2: identifiers are [A-Za-z0-9+._:@/=-], so no prose rides in them */
+	refuse_one("{\"ts\":1,\"sender\":\"Meet me at the docks at 5pm\","
+		   "\"recipient\":\"b\",\"type\":\"call\",\"size\":1}",
+		   ELOG_INVALID_VALUE, "sender");
+	refuse_one("{\"ts\":1,\"sender\":\"a\",\"recipient\":\"caf\u00e9\","
+		   "\"type\":\"call\",\"size\":1}",
+		   ELOG_INVALID_VALUE, "recipient");
+	refuse_one("{\"ts\":1,\"sender\":\"a\",\"recipient\":\"b\","
+		   "\"type\":\"call\",\"size\":1,\"device\":\"my phone\"}",
+		   ELOG_INVALID_VALUE, "device");
+	refuse_one("{\"ts\":1,\"sender\":\"a,b\",\"recipient\":\"b\","
+		   "\"type\":\"call\",\"size\":1}",
+		   ELOG_INVALID_VALUE, "sender");
+	e = accept_one("{\"ts\":1,\"sender\":\"Az09+._:@/=-\","
+		       "\"recipient\":\"grp:7f3a91\",\"type\":\"call\","
+		       "\"size\":1}");
+	assert_string_equal(e.sender, "Az09+._:@/=-");
+	elog_entry_free(&e);
 	refuse_one("{\"ts\":1,\"sender\":447700900123,\"recipient\":\"b\","
 		   "\"type\":\"call\",\"size\":1}",
 		   ELOG_WRONG_TYPE, "sender");
@@ -519,7 +559,7 @@ static void test_batch_limits(void **state)
 	assert_int_equal(n, ELOG_MAX_BATCH);
 	/* every event gets its own nonce */
 	for (i = 1; i < 50; i++)
-		assert_string_not_equal(out[0].data, out[i].data);
+		assert_string_not_equal(out[0].record, out[i].record);
 	elog_entries_free(out, n);
 	free(b);
 
@@ -630,7 +670,7 @@ static void test_disclosure(void **state)
 	assert_string_equal(
 		e.data,
 		"{\"authority\":\"uk-nca\",\"from\":1699920000000,\"kind\":"
-		"\"disclosure\",\"records\":3,\"records_root\":"
+		"\"disclosure\",\"records\":3,\"records_commitment\":"
 		"\"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\","
 		"\"subjects\":2,\"to\":1700006400000,\"ts\":1711234567890,"
 		"\"warrant_id\":\"NCA-2026-000042\",\"warrant_sha256\":"
@@ -641,12 +681,12 @@ static void test_disclosure(void **state)
 	assert_null(e.sender);
 	elog_entry_free(&e);
 
-	memset(d.records_root.b, 0xff, ELOG_HASH_LEN);
+	memset(d.records_commitment.b, 0xff, ELOG_HASH_LEN);
 	d.partly_purged = 1;
 	assert_int_equal(elog_disclosure_entry(&d, &e, &err), 0);
 	assert_non_null(strstr(
 		e.data, "\"kind\":\"disclosure\",\"partly_purged\":1,"
-			"\"records\":3,\"records_root\":"
+			"\"records\":3,\"records_commitment\":"
 			"\"//////////////////////////////////////////8=\","));
 	elog_entry_free(&e);
 
@@ -727,20 +767,48 @@ static void from_data_fails(const char *data, int code)
 	assert_null(e.sender);
 }
 
-/* A record's leaf data reads back as the event it is. */
-static void reads_back_as_event(const char *data)
+/* A v1 vector record (an event with a nonce) reads back as a record: its
+ * leaf data is its commitment, and that reads back as an event leaf. */
+static void reads_back_as_record(const char *data)
+{
+	char leaf[128];
+	elog_err_t err;
+	elog_entry e, pub;
+
+	assert_int_equal(elog_entry_from_record(data, strlen(data), &e, &err),
+			 0);
+	assert_int_equal(e.kind, ELOG_KIND_EVENT);
+	assert_string_equal(e.record, data);
+	assert_int_equal(e.record_len, strlen(data));
+	commitment_of(data, leaf, sizeof leaf);
+	assert_string_equal(e.data, leaf);
+	assert_non_null(e.sender);
+	assert_non_null(e.recipient);
+	assert_true(e.ts >= 1700000000000LL);
+	assert_int_equal(elog_entry_from_data(e.data, e.len, &pub, &err), 0);
+	assert_int_equal(pub.kind, ELOG_KIND_EVENT);
+	assert_int_equal(pub.ts, -1);
+	assert_null(pub.record);
+	assert_null(pub.sender);
+	elog_entry_free(&pub);
+	elog_entry_free(&e);
+	/* a record is never public leaf data */
+	assert_int_equal(elog_entry_from_data(data, strlen(data), &e, &err),
+			 -ELOG_INVALID_VALUE);
+	assert_string_equal(err.field, "commitment");
+}
+
+static void from_record_fails(const char *rec, int code, const char *field)
 {
 	elog_err_t err;
 	elog_entry e;
 
-	assert_int_equal(elog_entry_from_data(data, strlen(data), &e, &err), 0);
-	assert_int_equal(e.kind, ELOG_KIND_EVENT);
-	assert_string_equal(e.data, data);
-	assert_int_equal(e.len, strlen(data));
-	assert_non_null(e.sender);
-	assert_non_null(e.recipient);
-	assert_true(e.ts >= 1700000000000LL);
-	elog_entry_free(&e);
+	elog_err_clear(&err);
+	assert_int_equal(elog_entry_from_record(rec, strlen(rec), &e, &err),
+			 -code);
+	assert_string_equal(err.field, field);
+	assert_null(e.data);
+	assert_null(e.record);
 }
 
 static void test_entry_from_data(void **state)
@@ -749,16 +817,23 @@ static void test_entry_from_data(void **state)
 	elog_entry e, built;
 
 	(void)state;
-	each_record(reads_back_as_event);
+	each_record(reads_back_as_record);
 
-	/* an event built here reads back the same */
+	/* an event built here reads back the same, from either side */
 	built = accept_one(GOOD);
-	assert_int_equal(elog_entry_from_data(built.data, built.len, &e, &err),
+	assert_int_equal(elog_entry_from_record(built.record, built.record_len,
+						&e, &err),
 			 0);
 	assert_string_equal(e.data, built.data);
+	assert_string_equal(e.record, built.record);
 	assert_string_equal(e.sender, "+447700900123");
 	assert_string_equal(e.recipient, "+447700900456");
 	assert_int_equal(e.ts, NOW);
+	elog_entry_free(&e);
+	assert_int_equal(elog_entry_from_data(built.data, built.len, &e, &err),
+			 0);
+	assert_string_equal(e.data, built.data);
+	assert_int_equal(e.kind, ELOG_KIND_EVENT);
 	elog_entry_free(&e);
 	elog_entry_free(&built);
 
@@ -769,6 +844,8 @@ static void test_entry_from_data(void **state)
 	assert_int_equal(e.ts, 5);
 	assert_null(e.sender);
 	elog_entry_free(&e);
+	/* a purge entry is no record */
+	from_record_fails(built.data, ELOG_INVALID_VALUE, "kind");
 	elog_entry_free(&built);
 
 	from_data_fails("{\"kind\":\"purge\", \"ts\":5}", ELOG_INVALID_VALUE);
@@ -779,10 +856,146 @@ static void test_entry_from_data(void **state)
 	from_data_fails("{\"kind\":\"other\",\"ts\":5}", ELOG_INVALID_VALUE);
 	from_data_fails("{\"ts\":5}", ELOG_MISSING_FIELD);
 	from_data_fails("{\"kind\":\"purge\"}", ELOG_MISSING_FIELD);
-	from_data_fails("{\"kind\":\"event\",\"ts\":5}", ELOG_MISSING_FIELD);
 	from_data_fails("[1]", ELOG_EXPECTED_OBJECT);
 	from_data_fails("{\"kind\":\"purge\",\"kind\":\"event\",\"ts\":5}",
 			ELOG_DUPLICATE_KEY);
+	/* nothing passes for an event unless it is exactly a commitment */
+	from_data_fails("{\"kind\":\"event\",\"ts\":5}", ELOG_INVALID_VALUE);
+	from_data_fails("{\"kind\":\"event\"}", ELOG_INVALID_VALUE);
+	from_data_fails("{\"commitment\":\"AAAA\",\"kind\":\"event\"}",
+			ELOG_INVALID_VALUE);
+	from_data_fails("{\"commitment\":\"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+			"AAAAA=\",\"kind\":\"event\",\"records\":1}",
+			ELOG_INVALID_VALUE);
+	from_data_fails("{\"commitment\":1,\"kind\":\"event\"}",
+			ELOG_INVALID_VALUE);
+	from_record_fails("{\"kind\":\"event\",\"recipient\":\"b\",\"sender\":"
+			  "\"a\",\"size\":1,\"ts\":1,\"type\":\"call\"}",
+			  ELOG_INVALID_VALUE, "nonce");
+	from_record_fails("{\"kind\":\"event\",\"nonce\":\"AAAAAAAAAAAAAAAAAAAAAA=="
+			  "\",\"recipient\":\"b\",\"sender\":\"a\",\"size\":1,"
+			  "\"type\":\"call\"}",
+			  ELOG_MISSING_FIELD, "ts");
+}
+
+/* v2/events.json: every record -> commitment -> leaf data -> leaf hash,
+ * byte for byte. */
+static void test_v2_events(void **state)
+{
+	json_t *v = load_vector("v2/events.json");
+	size_t i;
+
+	(void)state;
+	assert_true(json_array_size(v) > 0);
+	for (i = 0; i < json_array_size(v); i++) {
+		json_t *o = json_array_get(v, i);
+		const char *rec = json_string_value(json_object_get(o, "record"));
+		const char *com =
+			json_string_value(json_object_get(o, "commitment"));
+		const char *ld =
+			json_string_value(json_object_get(o, "leaf_data"));
+		const char *lh =
+			json_string_value(json_object_get(o, "leaf_hash"));
+		char b64[ELOG_HASH_B64_LEN], *data = NULL;
+		size_t len = 0;
+		elog_hash h;
+		elog_err_t err;
+		elog_entry e;
+
+		assert_non_null(rec);
+		assert_non_null(com);
+		assert_non_null(ld);
+		assert_non_null(lh);
+		elog_sha256(rec, strlen(rec), &h);
+		elog_hash_to_b64(&h, b64);
+		assert_string_equal(b64, com);
+		assert_int_equal(elog_event_leaf_data(rec, strlen(rec), &data,
+						      &len, &err),
+				 0);
+		assert_string_equal(data, ld);
+		assert_int_equal(len, strlen(ld));
+		elog_leaf_hash(data, len, &h);
+		elog_hash_to_b64(&h, b64);
+		assert_string_equal(b64, lh);
+		free(data);
+		/* the record reads back, and its leaf data is the vector's */
+		assert_int_equal(elog_entry_from_record(rec, strlen(rec), &e,
+							&err),
+				 0);
+		assert_string_equal(e.data, ld);
+		elog_entry_free(&e);
+		assert_int_equal(elog_entry_from_data(ld, strlen(ld), &e, &err),
+				 0);
+		assert_int_equal(e.kind, ELOG_KIND_EVENT);
+		elog_entry_free(&e);
+	}
+	json_decref(v);
+}
+
+/* v2/records-commitments.json: records_root over the events' leaf hashes
+ * in seq order, and records_commitment = SHA-256(salt || root). */
+static void test_v2_records_commitments(void **state)
+{
+	json_t *ev = load_vector("v2/events.json");
+	json_t *v = load_vector("v2/records-commitments.json");
+	elog_hash *leaves;
+	size_t i, k;
+
+	(void)state;
+	assert_true(json_array_size(v) > 0);
+	leaves = calloc(json_array_size(ev) + 1, sizeof *leaves);
+	assert_non_null(leaves);
+	for (i = 0; i < json_array_size(v); i++) {
+		json_t *o = json_array_get(v, i), *seqs = json_object_get(o, "seqs");
+		const char *root_b64 =
+			json_string_value(json_object_get(o, "records_root"));
+		const char *salt_b64 =
+			json_string_value(json_object_get(o, "records_salt"));
+		const char *com_b64 = json_string_value(
+			json_object_get(o, "records_commitment"));
+		unsigned char salt[ELOG_SALT_LEN];
+		size_t salt_len = 0, n = json_array_size(seqs);
+		char b64[ELOG_HASH_B64_LEN];
+		elog_hash root, com;
+
+		assert_true(json_is_array(seqs));
+		assert_non_null(root_b64);
+		assert_non_null(salt_b64);
+		assert_non_null(com_b64);
+		for (k = 0; k < n; k++) {
+			json_int_t seq = json_integer_value(
+				json_array_get(seqs, k));
+			json_t *e;
+
+			assert_true(seq >= 0 &&
+				    (size_t)seq < json_array_size(ev));
+			e = json_array_get(ev, (size_t)seq);
+			assert_int_equal(json_integer_value(
+						 json_object_get(e, "seq")),
+					 seq);
+			assert_int_equal(
+				elog_hash_from_b64(
+					json_string_value(
+						json_object_get(e, "leaf_hash")),
+					&leaves[k]),
+				0);
+		}
+		elog_root_of_leaves(leaves, n, &root);
+		elog_hash_to_b64(&root, b64);
+		assert_string_equal(b64, root_b64);
+		assert_int_equal(sodium_base642bin(salt, sizeof salt, salt_b64,
+						   strlen(salt_b64), NULL,
+						   &salt_len, NULL,
+						   sodium_base64_VARIANT_ORIGINAL),
+				 0);
+		assert_int_equal(salt_len, ELOG_SALT_LEN);
+		elog_records_commitment(salt, &root, &com);
+		elog_hash_to_b64(&com, b64);
+		assert_string_equal(b64, com_b64);
+	}
+	free(leaves);
+	json_decref(v);
+	json_decref(ev);
 }
 
 int main(void)
@@ -798,6 +1011,8 @@ int main(void)
 		cmocka_unit_test(test_missing),
 		cmocka_unit_test(test_unknown_and_nonce),
 		cmocka_unit_test(test_content),
+		cmocka_unit_test(test_v2_events),
+		cmocka_unit_test(test_v2_records_commitments),
 		cmocka_unit_test(test_batch_shape),
 		cmocka_unit_test(test_one_bad_among_good),
 		cmocka_unit_test(test_batch_limits),

@@ -49,7 +49,8 @@ typedef struct fx {
 	size_t n;
 	elog_hash leaf[MAXN];
 	elog_hash chain[MAXN];
-	char *data[MAXN];
+	char *data[MAXN];   /* public leaf data */
+	char *record[MAXN]; /* events' private records, else NULL */
 	int kind[MAXN];
 	int64_t ts[MAXN];
 	char sender[MAXN][24];
@@ -98,8 +99,10 @@ static void fx_free(fx *f)
 	if (!f)
 		return;
 	elog_store_close(f->w);
-	for (size_t i = 0; i < f->n; i++)
+	for (size_t i = 0; i < f->n; i++) {
 		free(f->data[i]);
+		free(f->record[i]);
+	}
 	unlink(f->path);
 	path_in(f, "-wal", p, sizeof p);
 	unlink(p);
@@ -171,6 +174,12 @@ static void model_add(fx *f, const elog_entry *e)
 	f->data[i] = malloc(e->len + 1);
 	assert_non_null(f->data[i]);
 	memcpy(f->data[i], e->data, e->len + 1);
+	f->record[i] = NULL;
+	if (e->record) {
+		f->record[i] = malloc(e->record_len + 1);
+		assert_non_null(f->record[i]);
+		memcpy(f->record[i], e->record, e->record_len + 1);
+	}
 	f->kind[i] = e->kind;
 	f->ts[i] = e->ts;
 	f->sender[i][0] = f->recipient[i][0] = '\0';
@@ -250,7 +259,12 @@ static void append_disclosure(fx *f, uint64_t records)
 	d.to = T0 + 86400000;
 	d.subjects = 1;
 	d.records = records;
-	elog_root_of_leaves(f->leaf, (size_t)records, &d.records_root);
+	{
+		static const unsigned char salt[ELOG_SALT_LEN] = {1, 2, 3};
+		elog_hash root;
+		elog_root_of_leaves(f->leaf, (size_t)records, &root);
+		elog_records_commitment(salt, &root, &d.records_commitment);
+	}
 	assert_int_equal(elog_disclosure_entry(&d, e, &err), 0);
 	assert_int_equal(e->kind, ELOG_KIND_DISCLOSURE);
 	assert_null(e->sender);
@@ -311,6 +325,49 @@ static const char *event_table(elog_store *s)
 }
 
 /* ---- create and open ---- */
+
+/* A database made before R2 (user_version 1 or 2) is refused, by writers
+ * and readers, with a sentence that says so; it is left as it was. */
+static void test_pre_r2_refused(void **state)
+{
+	fx *f = *state;
+	elog_store *s = NULL;
+	elog_err_t err;
+
+	elog_store_close(f->w);
+	f->w = NULL;
+	for (int v = 1; v < ELOG_SCHEMA_R2; v++) {
+		sqlite3 *raw = NULL;
+		char sql[64];
+		int mode;
+		assert_int_equal(sqlite3_open(f->path, &raw), SQLITE_OK);
+		snprintf(sql, sizeof sql, "PRAGMA user_version = %d", v);
+		assert_int_equal(sqlite3_exec(raw, sql, NULL, NULL, NULL),
+				 SQLITE_OK);
+		sqlite3_close(raw);
+		for (mode = ELOG_STORE_READ; mode <= ELOG_STORE_WRITE; mode++) {
+			elog_err_clear(&err);
+			assert_int_equal(elog_store_open(f->path, mode,
+							 ELOG_SYNC_FULL, &s,
+							 &err),
+					 -ELOG_IO);
+			assert_null(s);
+			assert_non_null(strstr(err.msg, "before Revision 2"));
+		}
+		assert_int_equal(sqlite3_open(f->path, &raw), SQLITE_OK);
+		{
+			sqlite3_stmt *st = NULL;
+			assert_int_equal(sqlite3_prepare_v2(raw,
+							    "PRAGMA user_version",
+							    -1, &st, NULL),
+					 SQLITE_OK);
+			assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+			assert_int_equal(sqlite3_column_int(st, 0), v);
+			sqlite3_finalize(st);
+		}
+		sqlite3_close(raw);
+	}
+}
 
 static void test_create_open(void **state)
 {
@@ -505,11 +562,19 @@ static void test_append_read_back(void **state)
 			assert_non_null(strstr(f->data[i],
 					       "\"kind\":\"disclosure\""));
 		} else {
-			/* the data parses back to the same parties */
+			/* the public data is the record's commitment, and the
+			 * record parses back to the same parties */
 			elog_entry e;
-			assert_int_equal(
-				elog_entry_from_data(l.data, l.len, &e, &err),
-				0);
+			assert_non_null(l.record);
+			assert_int_equal(l.record_len, strlen(f->record[i]));
+			assert_memory_equal(l.record, f->record[i],
+					    l.record_len);
+			assert_int_equal(elog_entry_from_record(l.record,
+								l.record_len,
+								&e, &err),
+					 0);
+			assert_int_equal(e.len, l.len);
+			assert_memory_equal(e.data, l.data, l.len);
 			assert_string_equal(e.sender, f->sender[i]);
 			assert_string_equal(e.recipient, f->recipient[i]);
 			assert_int_equal(e.ts, f->ts[i]);
@@ -1429,23 +1494,45 @@ static void test_verify_tampered(void **state)
 	int k;
 	(void)state;
 
-	/* the data changed, its leaf hash not */
+	char *leaf = NULL;
+	size_t leaf_len = 0;
+	elog_err_t err;
+
+	assert_int_equal(elog_event_leaf_data(data, strlen(data), &leaf,
+					      &leaf_len, &err),
+			 0);
+	/* the record changed, its commitment not */
 	k = snprintf(sql, sizeof sql,
 		     "UPDATE {D} SET data = CAST('%s' AS BLOB), "
 		     "ts = 1700000001000 WHERE seq = 17",
 		     data);
 	assert_true(k > 0 && (size_t)k < sizeof sql);
-	tamper_and_verify(sql, NULL, 17, "leaf hash differs");
-	/* data and leaf hash changed together: the chain breaks there */
-	elog_leaf_hash(data, strlen(data), &h);
+	tamper_and_verify(sql, NULL, 17, "does not match its commitment");
+	/* the public leaf data changed, its leaf hash not */
+	k = snprintf(sql, sizeof sql,
+		     "UPDATE entry SET data = CAST('%s' AS BLOB) WHERE seq = 18",
+		     leaf);
+	assert_true(k > 0 && (size_t)k < sizeof sql);
+	tamper_and_verify(sql, NULL, 18, "leaf hash differs");
+	/* an event's public data that is not a commitment */
+	tamper_and_verify("UPDATE entry SET data = CAST('{\"kind\":\"event\"}' "
+			  "AS BLOB), leaf_hash = X'"
+			  "8e2c0d0d2d0c8c2b5ac8d3e4f3f1d6a3b1b1f0d9c4d2c8f1a7a1b4e0b8c1d2e3"
+			  "' WHERE seq = 19",
+			  NULL, 19, NULL);
+	/* record, commitment and leaf hash changed together: the chain
+	 * breaks there */
+	elog_leaf_hash(leaf, leaf_len, &h);
 	elog_hash_to_hex(&h, hex);
 	k = snprintf(sql, sizeof sql,
 		     "UPDATE {D} SET data = CAST('%s' AS BLOB), "
 		     "ts = 1700000001000 WHERE seq = 12; "
-		     "UPDATE entry SET leaf_hash = X'%s' WHERE seq = 12",
-		     data, hex);
+		     "UPDATE entry SET data = CAST('%s' AS BLOB), "
+		     "leaf_hash = X'%s' WHERE seq = 12",
+		     data, leaf, hex);
 	assert_true(k > 0 && (size_t)k < sizeof sql);
 	tamper_and_verify(sql, NULL, 12, "chain value");
+	free(leaf);
 	/* a chain value alone */
 	tamper_and_verify("UPDATE entry SET chain_hash = zeroblob(32) "
 			  "WHERE seq = 30",
@@ -1456,12 +1543,14 @@ static void test_verify_tampered(void **state)
 	/* the kind column */
 	tamper_and_verify("UPDATE entry SET kind = 1 WHERE seq = 9", NULL, 9,
 			  NULL);
+	/* an entry without public leaf data: every leaf's data is public */
+	tamper_and_verify("UPDATE entry SET data = NULL WHERE seq = 9", NULL, 9,
+			  "public leaf data is missing");
 	/* a row removed from the middle */
 	tamper_and_verify("DELETE FROM entry WHERE seq = 21", NULL, 21,
 			  "entry is missing");
 	/* a purge that the log does not record */
-	tamper_and_verify("UPDATE entry SET data = NULL, ts = NULL "
-			  "WHERE seq = 2",
+	tamper_and_verify("DELETE FROM event_data WHERE seq = 2",
 			  "DELETE FROM event_data WHERE seq = 2", 2,
 			  "missing above the purge horizon");
 	/* tree hash (level 1, index 6) covers leaves 12 and 13 */
@@ -1845,6 +1934,8 @@ static void test_keyring(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_pre_r2_refused, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_create_open, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_writer_only, setup,

@@ -21,7 +21,8 @@
 #define TO "to 2023-11-15T00:00:00Z\n"
 #define EXP "expires 2099-01-01T00:00:00Z\n"
 #define BASIS "basis Test Act 2026 s.1\n"
-#define VALID HDR ID AUTH SUBJ FROM TO EXP BASIS
+#define LOG "log envelog.example/log-1\n"
+#define VALID HDR ID AUTH SUBJ FROM TO EXP BASIS LOG
 
 static void malformed(const char *text, long line, const char *field)
 {
@@ -40,19 +41,61 @@ static void malformed(const char *text, long line, const char *field)
 	assert_null(strstr(err.msg, "+4477"));
 }
 
+/* The text of a signed note (up to the blank line before the
+ * signatures). */
+static size_t note_text_len(const char *note)
+{
+	const char *p = strstr(note, "\n\n");
+
+	assert_non_null(p);
+	return (size_t)(p - note) + 1;
+}
+
+/* v2/warrants.json: both warrants parse, and name the log they are for. */
 static void test_vector(void **state)
 {
-	const char *text;
+	json_t *v = load_vector("v2/warrants.json");
+	const char *origin =
+		json_string_value(json_object_get(v, "log_origin"));
+	const char *here = json_string_value(
+		json_object_get(v, "warrant_for_this_log"));
+	const char *other = json_string_value(
+		json_object_get(v, "warrant_for_other_log"));
 	elog_warrant w;
 	elog_err_t err;
 
 	(void)state;
-	notes_setup(NULL);
-	text = vec("warrant_text");
-	assert_string_equal(text, VALID);
-	assert_int_equal(elog_warrant_parse(text, strlen(text), &w, &err), 0);
+	assert_non_null(origin);
+	assert_non_null(here);
+	assert_non_null(other);
+	assert_int_equal(elog_warrant_parse(here, note_text_len(here), &w,
+					    &err),
+			 0);
+	assert_string_equal(w.log, origin);
+	assert_true(w.nsubjects >= 1);
+	assert_true(w.from < w.to);
+	elog_warrant_free(&w);
+	assert_null(w.subjects);
+	assert_int_equal(elog_warrant_parse(other, note_text_len(other), &w,
+					    &err),
+			 0);
+	assert_true(w.log[0] != '\0');
+	assert_string_not_equal(w.log, origin);
+	elog_warrant_free(&w);
+	json_decref(v);
+}
+
+/* The test warrant of this file. */
+static void test_valid(void **state)
+{
+	elog_warrant w;
+	elog_err_t err;
+
+	(void)state;
+	assert_int_equal(elog_warrant_parse(VALID, strlen(VALID), &w, &err), 0);
 	assert_string_equal(w.id, "W-1-0001");
 	assert_string_equal(w.authority, "authority-1");
+	assert_string_equal(w.log, "envelog.example/log-1");
 	assert_int_equal(w.nsubjects, 2);
 	assert_string_equal(w.subjects[0], "+447700900123");
 	assert_string_equal(w.subjects[1], "+447700900456");
@@ -62,7 +105,6 @@ static void test_vector(void **state)
 	assert_string_equal(w.basis, "Test Act 2026 s.1");
 	elog_warrant_free(&w);
 	assert_null(w.subjects);
-	notes_teardown(NULL);
 }
 
 static void test_spec_example(void **state)
@@ -70,6 +112,7 @@ static void test_spec_example(void **state)
 	const char *text = "envelog/warrant/v1\n"
 			   "id NCA-2026-000042\n"
 			   "authority uk-nca\n"
+			   "log example.com/envelog\n"
 			   "subject +447700900123\n"
 			   "subject +447700900456\n"
 			   "from 2026-03-01T00:00:00Z\n"
@@ -83,6 +126,7 @@ static void test_spec_example(void **state)
 	assert_int_equal(elog_warrant_parse(text, strlen(text), &w, &err), 0);
 	assert_string_equal(w.id, "NCA-2026-000042");
 	assert_string_equal(w.authority, "uk-nca");
+	assert_string_equal(w.log, "example.com/envelog");
 	assert_string_equal(w.basis, "Investigatory Powers Act 2016 s.61");
 	assert_int_equal(w.to - w.from, 22LL * 86400000);
 	elog_warrant_free(&w);
@@ -90,17 +134,17 @@ static void test_spec_example(void **state)
 
 static void test_any_order_and_no_subjects(void **state)
 {
-	const char *text = HDR BASIS EXP TO "subject a b c\n" FROM AUTH ID;
+	const char *text = HDR BASIS EXP TO "subject a.b:c\n" FROM LOG AUTH ID;
 	elog_warrant w;
 	elog_err_t err;
 
 	(void)state;
 	assert_int_equal(elog_warrant_parse(text, strlen(text), &w, &err), 0);
 	assert_int_equal(w.nsubjects, 1);
-	assert_string_equal(w.subjects[0], "a b c");
+	assert_string_equal(w.subjects[0], "a.b:c");
 	elog_warrant_free(&w);
 	/* zero subjects parse, so that policy can refuse them */
-	text = HDR ID AUTH FROM TO EXP BASIS;
+	text = HDR ID AUTH FROM TO EXP BASIS LOG;
 	assert_int_equal(elog_warrant_parse(text, strlen(text), &w, &err), 0);
 	assert_int_equal(w.nsubjects, 0);
 	elog_warrant_free(&w);
@@ -121,7 +165,7 @@ static void test_structure(void **state)
 	malformed(ID HDR AUTH SUBJ FROM TO EXP BASIS, 1, "");
 	malformed(HDR, -1, "id");
 	malformed(HDR "\n" ID AUTH SUBJ FROM TO EXP BASIS, 2, "");
-	malformed(HDR ID AUTH SUBJ FROM TO EXP BASIS "\n", 10, "");
+	malformed(HDR ID AUTH SUBJ FROM TO EXP BASIS "\n" LOG, 10, "");
 	malformed(HDR ID AUTH "\n" SUBJ FROM TO EXP BASIS, 4, "");
 	malformed(HDR ID AUTH SUBJ "court high\n" FROM TO EXP BASIS, 6, "");
 	malformed(HDR ID AUTH SUBJ "ID W-2\n" FROM TO EXP BASIS, 6, "");
@@ -141,6 +185,11 @@ static void test_structure(void **state)
 	malformed(HDR ID AUTH SUBJ FROM EXP BASIS, -1, "to");
 	malformed(HDR ID AUTH SUBJ FROM TO BASIS, -1, "expires");
 	malformed(HDR ID AUTH SUBJ FROM TO EXP, -1, "basis");
+	/* R2: the log line too, once, naming an origin */
+	malformed(HDR ID AUTH SUBJ FROM TO EXP BASIS, -1, "log");
+	malformed(VALID LOG, 11, "log");
+	malformed(HDR ID AUTH SUBJ FROM TO EXP BASIS "log a b\n", 10, "log");
+	malformed(HDR ID AUTH SUBJ FROM TO EXP BASIS "log a+b\n", 10, "log");
 	/* the length bounds the text */
 	assert_int_equal(elog_warrant_parse(VALID "junk", strlen(VALID), &w,
 					    &err),
@@ -162,7 +211,7 @@ static void test_values(void **state)
 	memset(id64, 'a', 64);
 	id64[64] = '\0';
 	memcpy(id64, "Az09._:/-", 9);
-	snprintf(text, sizeof text, HDR "id %s\n" AUTH SUBJ FROM TO EXP BASIS,
+	snprintf(text, sizeof text, HDR "id %s\n" AUTH SUBJ FROM TO EXP BASIS LOG,
 		 id64);
 	assert_int_equal(elog_warrant_parse(text, strlen(text), &w, &err), 0);
 	assert_string_equal(w.id, id64);
@@ -198,6 +247,9 @@ static void test_values(void **state)
 		  "subject");
 	malformed(HDR ID AUTH "subject \xff\n" FROM TO EXP BASIS, 4,
 		  "subject");
+	/* R2: subjects are identifiers, as senders are */
+	malformed(HDR ID AUTH "subject Meet me at 5pm\n" FROM TO EXP BASIS, 4,
+		  "subject");
 	memset(basis, 's', 129);
 	basis[129] = '\0';
 	snprintf(text, sizeof text,
@@ -205,7 +257,7 @@ static void test_values(void **state)
 	malformed(text, 4, "subject");
 	basis[128] = '\0';
 	snprintf(text, sizeof text,
-		 HDR ID AUTH "subject %s\n" FROM TO EXP BASIS, basis);
+		 HDR ID AUTH "subject %s\n" FROM TO EXP BASIS LOG, basis);
 	assert_int_equal(elog_warrant_parse(text, strlen(text), &w, &err), 0);
 	elog_warrant_free(&w);
 
@@ -216,8 +268,8 @@ static void test_values(void **state)
 		 basis);
 	malformed(text, 9, "basis");
 	basis[512] = '\0';
-	snprintf(text, sizeof text, HDR ID AUTH SUBJ FROM TO EXP "basis %s\n",
-		 basis);
+	snprintf(text, sizeof text,
+		 HDR ID AUTH SUBJ FROM TO EXP LOG "basis %s\n", basis);
 	assert_int_equal(elog_warrant_parse(text, strlen(text), &w, &err), 0);
 	assert_int_equal(strlen(w.basis), 512);
 	elog_warrant_free(&w);
@@ -233,7 +285,7 @@ static void test_subject_limit(void **state)
 
 	(void)state;
 	assert_non_null(text);
-	pos = (size_t)snprintf(text, cap, HDR ID AUTH FROM TO EXP BASIS);
+	pos = (size_t)snprintf(text, cap, HDR ID AUTH FROM TO EXP BASIS LOG);
 	for (i = 0; i < ELOG_WARRANT_MAX_SUBJECTS; i++)
 		pos += (size_t)snprintf(text + pos, cap - pos,
 					"subject +44%010zu\n", i);
@@ -242,7 +294,7 @@ static void test_subject_limit(void **state)
 	assert_string_equal(w.subjects[999], "+440000000999");
 	elog_warrant_free(&w);
 	pos += (size_t)snprintf(text + pos, cap - pos, "subject +44x\n");
-	malformed(text, 8 + ELOG_WARRANT_MAX_SUBJECTS, "subject");
+	malformed(text, 9 + ELOG_WARRANT_MAX_SUBJECTS, "subject");
 	free(text);
 }
 
@@ -333,6 +385,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_vector),
+		cmocka_unit_test(test_valid),
 		cmocka_unit_test(test_spec_example),
 		cmocka_unit_test(test_any_order_and_no_subjects),
 		cmocka_unit_test(test_structure),

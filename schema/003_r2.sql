@@ -1,0 +1,11 @@
+-- 003: Revision 2 of the formats (SPEC.md "R2").  Every leaf's data is
+-- public: entry.data now holds the leaf data of every entry, for an event
+-- its commitment {"commitment":"<base64 SHA-256(record)>","kind":"event"};
+-- event_data.data holds the event's private record (canonical JSON with its
+-- nonce), deleted by the retention purge.  Disclosures carry
+-- records_commitment and warrants a log line.
+--
+-- Leaf hashes of R2 differ from those of earlier logs, so no older log can
+-- be brought to this version: the store refuses a database whose
+-- user_version is 1 or 2 (see ELOG_SCHEMA_R2 in schema.h).
+INSERT INTO meta(key, value) VALUES ('format', 'r2');
