@@ -1,4 +1,4 @@
--- 003: the retention purge is a prefix of the log (SPEC, purge, R2).  A
+-- 004: the retention purge is a prefix of the log (SPEC, purge, R2).  A
 -- purge deletes the metadata of every event with seq <= through_seq and of
 -- no other, so nobody can erase one person's records and call it
 -- retention.  before is the horizon by commit time; before and through_seq
