@@ -604,7 +604,7 @@ int main(int argc, char **argv)
 				    &err))
 			die("open", &err);
 		t = h_now();
-		if (elog_verify_store(s, NULL, NULL, &rep, &err))
+		if (elog_verify_store(s, NULL, NULL, NULL, &rep, &err))
 			die("verify", &err);
 		t = h_now() - t;
 		printf("\nelog_verify_store: %llu entries, %llu tree hashes, "

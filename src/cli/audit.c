@@ -30,6 +30,7 @@
 #include "checkpoint.h"
 #include "cli.h"
 #include "param.h"
+#include "statefile.h"
 #include "entry.h"
 #include "merkle.h"
 #include "note.h"
@@ -515,66 +516,6 @@ out:
 	return rc;
 }
 
-static int write_all(int fd, const char *p, size_t len)
-{
-	while (len > 0) {
-		ssize_t w = write(fd, p, len);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		p += w;
-		len -= (size_t)w;
-	}
-	return 0;
-}
-
-/* Replace path atomically: temp file beside it, fsync, rename, fsync dir. */
-static int replace_file(const char *path, const char *text, elog_err_t *err)
-{
-	char tmp[4096], dir[4096];
-	const char *slash = strrchr(path, '/');
-	int fd, n, rc = 0;
-
-	n = snprintf(tmp, sizeof tmp, "%s.tmp.XXXXXX", path);
-	if (n < 0 || (size_t)n >= sizeof tmp)
-		return elog_fail(err, ELOG_IO, -1, NULL, "%s: path too long",
-				 path);
-	if (slash)
-		n = snprintf(dir, sizeof dir, "%.*s",
-			     (int)(slash == path ? 1 : slash - path), path);
-	else
-		n = snprintf(dir, sizeof dir, ".");
-	if (n < 0 || (size_t)n >= sizeof dir)
-		return elog_fail(err, ELOG_IO, -1, NULL, "%s: path too long",
-				 path);
-	fd = mkstemp(tmp);
-	if (fd < 0)
-		return elog_fail(err, ELOG_IO, -1, NULL, "cannot create %s: %s",
-				 tmp, strerror(errno));
-	if (fchmod(fd, 0644) != 0 || write_all(fd, text, strlen(text)) ||
-	    write_all(fd, "\n", 1) ||
-	    fsync(fd) != 0) {
-		rc = elog_fail(err, ELOG_IO, -1, NULL, "cannot write %s: %s",
-			       tmp, strerror(errno));
-		close(fd);
-		unlink(tmp);
-		return rc;
-	}
-	if (close(fd) != 0 || rename(tmp, path) != 0) {
-		rc = elog_fail(err, ELOG_IO, -1, NULL,
-			       "cannot replace %s: %s", path, strerror(errno));
-		unlink(tmp);
-		return rc;
-	}
-	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd >= 0) {
-		(void)fsync(fd);
-		close(fd);
-	}
-	return 0;
-}
-
 static json_t *b64_string(const elog_hash *h)
 {
 	char b64[ELOG_HASH_B64_LEN];
@@ -611,7 +552,15 @@ static int state_save(const char *path, const struct state *st,
 	text = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	if (!text)
 		goto nomem;
-	rc = replace_file(path, text, err);
+	{
+		size_t tl = strlen(text);
+		char *nl = realloc(text, tl + 2);
+		if (!nl)
+			goto nomem;
+		text = nl;
+		memcpy(text + tl, "\n", 2);
+		rc = elog_file_replace(path, text, tl + 1, 0644, err);
+	}
 	goto out;
 nomem:
 	rc = elog_fail(err, ELOG_NOMEM, -1, NULL, "out of memory");

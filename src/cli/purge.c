@@ -11,12 +11,14 @@
 static const char usage[] =
 	"usage: envelog purge --before DATE [--db FILE] [--key FILE]\n"
 	"\n"
-	"Delete the metadata (every field, the nonce too) of events whose ts\n"
-	"is before DATE (YYYY-MM-DD or RFC 3339 UTC), append a purge entry\n"
-	"and sign a checkpoint, in one transaction; then return the freed\n"
-	"pages to the file system.  Leaf hashes, chain values, tree hashes\n"
-	"and checkpoints stay, so the log still verifies.  The horizon only\n"
-	"moves forward.  Prints the purge entry's seq and counts.\n";
+	"Delete the metadata (every field, the nonce too) of every event\n"
+	"committed before DATE (YYYY-MM-DD or RFC 3339 UTC): a prefix of the\n"
+	"log, through the last seq committed before DATE.  Append a purge\n"
+	"entry and sign a checkpoint, in one transaction; then return the\n"
+	"freed pages to the file system.  Leaf hashes, chain values, tree\n"
+	"hashes and checkpoints stay, so the log still verifies.  The horizon\n"
+	"only moves forward.  Prints the purge entry's seq and counts, or\n"
+	"that nothing was committed before DATE.\n";
 
 int cmd_purge(int argc, char **argv)
 {
@@ -66,11 +68,21 @@ int cmd_purge(int argc, char **argv)
 	if ((rc = cli_open(db, ELOG_STORE_WRITE, &w)))
 		goto out;
 	stat(db, &st0);
-	if (elog_store_begin(w, &err) ||
-	    elog_store_purge(w, before, &events, &through, &err) ||
+	if (elog_store_begin(w, &err))
+		goto fail;
+	rc = elog_store_purge(w, before, &events, &through, &err);
+	if (rc == -ELOG_NOT_FOUND) {
+		elog_store_rollback(w);
+		printf("nothing to purge: no entry was committed before %s\n",
+		       before_s);
+		rc = CLI_OK;
+		goto out;
+	}
+	if (rc ||
 	    elog_purge_entry(now, before, through, events, &e, &err) ||
 	    elog_store_add(w, &e, &seq, &err) ||
 	    elog_store_commit(w, &signer, now, &c, &err)) {
+fail:
 		elog_store_rollback(w);
 		rc = err.code == ELOG_HORIZON_BACKWARDS ? CLI_BAD : CLI_USAGE;
 		cli_fail("purge", &err);

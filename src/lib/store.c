@@ -33,6 +33,8 @@ enum stmt_id {
 	ST_LAST_CHAIN,
 	ST_BEGIN_READ,
 	ST_END_READ,
+	ST_INDEX_HAS,
+	ST_INDEX_COUNT,
 	ST_COUNT
 };
 
@@ -70,6 +72,9 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_LAST_CHAIN] = "SELECT chain_hash FROM entry ORDER BY seq DESC "
 			  "LIMIT 1",
 	[ST_BEGIN_READ] = "BEGIN",
+	[ST_INDEX_HAS] = "SELECT 1 FROM event_index WHERE party = ?1 AND "
+			 "ts = ?2 AND seq = ?3",
+	[ST_INDEX_COUNT] = "SELECT count(*) FROM event_index",
 	[ST_END_READ] = "COMMIT",
 };
 
@@ -450,6 +455,17 @@ int elog_store_size(elog_store *s, uint64_t *size, elog_err_t *err)
 }
 
 /* ---- appending ---- */
+
+int elog_store_set_sync(elog_store *w, int sync, elog_err_t *err)
+{
+	if (w->in_tx)
+		return elog_fail(err, ELOG_INTERNAL, -1, NULL,
+				 "the sync mode is set outside a transaction");
+	return exec(w,
+		    sync == ELOG_SYNC_NORMAL ? "PRAGMA synchronous = NORMAL"
+					     : "PRAGMA synchronous = FULL",
+		    err);
+}
 
 int elog_store_begin(elog_store *w, elog_err_t *err)
 {
@@ -1062,6 +1078,43 @@ out:
 	return rc;
 }
 
+int elog_store_index_has(elog_store *s, const char *party, int64_t ts,
+			 uint64_t seq, int *found, elog_err_t *err)
+{
+	sqlite3_stmt *st = stmt(s, ST_INDEX_HAS, err);
+	int rc;
+	if (!st)
+		return -ELOG_IO;
+	sqlite3_bind_int64(st, 1, party_hash(s, party));
+	sqlite3_bind_int64(st, 2, ts);
+	sqlite3_bind_int64(st, 3, (sqlite3_int64)seq);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_fail(s, err, "reading the event index");
+	*found = rc == SQLITE_ROW;
+	return 0;
+}
+
+int elog_store_index_rows(const elog_store *s, const char *sender,
+			  const char *recipient)
+{
+	return party_hash(s, sender) == party_hash(s, recipient) ? 1 : 2;
+}
+
+int elog_store_index_count(elog_store *s, uint64_t *n, elog_err_t *err)
+{
+	sqlite3_stmt *st = stmt(s, ST_INDEX_COUNT, err);
+	int rc;
+	if (!st)
+		return -ELOG_IO;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*n = (uint64_t)sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW ? 0 : db_fail(s, err, "counting the event index");
+}
+
 int elog_store_add_cosignature(elog_store *w, uint64_t size,
 			       const char *witness, const char *line,
 			       size_t len, int64_t now_ms, elog_err_t *err)
@@ -1116,17 +1169,21 @@ int elog_store_horizon(elog_store *s, int64_t *before, uint64_t *through,
 	return rc;
 }
 
-/* Run one statement with (before) bound; the first column of its first row
- * into *a and the second into *b when given. */
-static int run_with_before(elog_store *w, const char *sql, int64_t before,
-			   int64_t *a, int64_t *b, elog_err_t *err)
+/* Run one purge statement with ?1 = v, ?2 = now, ?3 = before bound; the
+ * first column of its first row into *a and the second into *b when
+ * given. */
+static int run_purge_sql(elog_store *w, const char *sql, int64_t v,
+			 int64_t before, int64_t *a, int64_t *b,
+			 elog_err_t *err)
 {
 	sqlite3_stmt *st = NULL;
 	int rc;
 	if (sqlite3_prepare_v2(w->db, sql, -1, &st, NULL) != SQLITE_OK)
 		return db_fail(w, err, "purging");
-	sqlite3_bind_int64(st, 1, before);
+	sqlite3_bind_int64(st, 1, v);
 	sqlite3_bind_int64(st, 2, elog_now_ms());
+	if (sqlite3_bind_parameter_count(st) >= 3)
+		sqlite3_bind_int64(st, 3, before);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
 		if (a)
@@ -1144,7 +1201,7 @@ static int run_with_before(elog_store *w, const char *sql, int64_t before,
 int elog_store_purge(elog_store *w, int64_t before, uint64_t *events,
 		     uint64_t *through_seq, elog_err_t *err)
 {
-	int64_t cur, last = -1, count = 0;
+	int64_t cur, n = 0, count = 0;
 	uint64_t through;
 	int rc;
 
@@ -1158,30 +1215,37 @@ int elog_store_purge(elog_store *w, int64_t before, uint64_t *events,
 				 "the purge horizon only moves forward; it "
 				 "is already at %lld ms",
 				 (long long)cur);
-	if ((rc = run_with_before(w,
-				  "SELECT coalesce(max(seq), -1), count(*) "
-				  "FROM event_data WHERE ts < ?1",
-				  before, &last, &count, err)))
+	/* The prefix committed before the horizon: every seq below the
+	 * largest checkpoint signed before it (a checkpoint is signed in the
+	 * commit of its entries). */
+	if ((rc = run_purge_sql(w,
+				  "SELECT coalesce(max(size), 0) FROM "
+				  "checkpoint WHERE created < ?1",
+				  before, before, &n, NULL, err)))
 		return rc;
-	if (last < (int64_t)through - 1)
-		last = (int64_t)through - 1;
-	if ((rc = run_with_before(w,
+	if (n < (int64_t)through)
+		n = (int64_t)through;
+	if (n == 0)
+		return elog_fail(err, ELOG_NOT_FOUND, -1, "before",
+				 "nothing was committed before the horizon");
+	if ((rc = run_purge_sql(w,
+				  "SELECT count(*) FROM event_data WHERE "
+				  "seq < ?1",
+				  n, before, &count, NULL, err)) ||
+	    (rc = run_purge_sql(w,
 				  "INSERT INTO purge_horizon(before, "
-				  "through_seq, created) VALUES (?1, max("
-				  "(SELECT coalesce(max(seq), -1) FROM "
-				  "event_data WHERE ts < ?1), (SELECT "
-				  "coalesce(max(through_seq), -1) FROM "
-				  "purge_horizon)), ?2)",
-				  before, NULL, NULL, err)) ||
-	    (rc = run_with_before(w, "DELETE FROM event_data WHERE ts < ?1",
-				  before, NULL, NULL, err)) ||
-	    (rc = run_with_before(w,
-				  "DELETE FROM event_index WHERE ts < ?1",
-				  before, NULL, NULL, err)) ||
+				  "through_seq, created) VALUES (?3, ?1 - 1, "
+				  "?2)",
+				  n, before, NULL, NULL, err)) ||
+	    (rc = run_purge_sql(w, "DELETE FROM event_data WHERE seq < ?1",
+				  n, before, NULL, NULL, err)) ||
+	    (rc = run_purge_sql(w,
+				  "DELETE FROM event_index WHERE seq < ?1",
+				  n, before, NULL, NULL, err)) ||
 	    (rc = exec(w, "PRAGMA incremental_vacuum", err)))
 		return rc;
 	*events = (uint64_t)count;
-	*through_seq = last < 0 ? 0 : (uint64_t)last;
+	*through_seq = (uint64_t)n - 1;
 	return 0;
 }
 

@@ -80,6 +80,12 @@ typedef struct elog_commit {
 	size_t checkpoint_len;
 } elog_commit;
 
+/*
+ * Outside a transaction: how the following commits reach the disk
+ * (enum elog_sync; ELOG_SYNC_FULL: on disk when the commit returns).
+ */
+int elog_store_set_sync(elog_store *w, int sync, elog_err_t *err);
+
 /* Start a transaction. */
 int elog_store_begin(elog_store *w, elog_err_t *err);
 /*
@@ -179,6 +185,19 @@ int elog_store_events_for(elog_store *s, char *const *subjects,
 			  int *truncated, elog_err_t *err);
 
 /*
+ * For verification of the lawful-request index: *found = 1 if the index
+ * has the row of this party (an identifier, hashed with the database's
+ * party key) for the event (ts, seq), else 0.
+ */
+int elog_store_index_has(elog_store *s, const char *party, int64_t ts,
+			 uint64_t seq, int *found, elog_err_t *err);
+/* The rows an event with these parties has in the index: 1 or 2. */
+int elog_store_index_rows(const elog_store *s, const char *sender,
+			  const char *recipient);
+/* Number of rows in the index. */
+int elog_store_index_count(elog_store *s, uint64_t *n, elog_err_t *err);
+
+/*
  * Inside a transaction: store a witness's cosignature line for the
  * checkpoint of size (kept from then on and served with it).  A second
  * line from the same witness for the same size is ignored.
@@ -189,18 +208,22 @@ int elog_store_add_cosignature(elog_store *w, uint64_t size,
 
 /* ---- purge (writer) ---- */
 
-/* The purge horizon (ms; 0 if never purged) and the last purged seq + 1. */
+/* The purge horizon (ms, commit time; 0 if never purged) and the last
+ * purged seq + 1 (0 if never purged). */
 int elog_store_horizon(elog_store *s, int64_t *before, uint64_t *through,
 		       elog_err_t *err);
 
 /*
- * Inside a transaction begun with elog_store_begin: delete the metadata of
- * every event with ts < before (their event_data and event_index rows),
- * record the horizon, hand the freed pages back to the file system
- * (incremental vacuum; the file shrinks at the next WAL checkpoint), and
- * fill *events and *through_seq for the purge entry, which the caller then
- * adds.
- * HORIZON_BACKWARDS if before is not after the current horizon.
+ * Inside a transaction begun with elog_store_begin: the purge is a prefix
+ * (SPEC, purge, R2).  through_seq is the last seq committed before the
+ * horizon before (ms, commit time: every seq below the largest checkpoint
+ * signed before it); delete the metadata of every event with seq <=
+ * through_seq (their event_data and event_index rows), record the horizon,
+ * hand the freed pages back to the file system (incremental vacuum; the
+ * file shrinks at the next WAL checkpoint), and fill *events (deleted now)
+ * and *through_seq for the purge entry, which the caller then adds.
+ * HORIZON_BACKWARDS if before is not after the current horizon; NOT_FOUND
+ * if nothing was committed before it (then nothing changed).
  */
 int elog_store_purge(elog_store *w, int64_t before, uint64_t *events,
 		     uint64_t *through_seq, elog_err_t *err);

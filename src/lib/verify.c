@@ -12,6 +12,15 @@
 #include "checkpoint.h"
 #include "entry.h"
 
+/* One purge entry: it deleted the records of the events in
+ * (previous through_seq, through_seq]. */
+struct purge {
+	uint64_t seq;
+	int64_t before;
+	uint64_t through;
+	uint64_t events;
+};
+
 typedef struct vstate {
 	elog_store *s;
 	elog_verify_report *rep;
@@ -19,12 +28,20 @@ typedef struct vstate {
 	sqlite3_stmt *tree;  /* tree_hash in id order */
 	sqlite3_stmt *cps;   /* checkpoint in size order */
 	int tree_row, cp_row; /* 1: the statement stands on a row */
-	uint64_t purged_through; /* seqs below this may be purged (from the
-				    purge entries in the log itself) */
-	uint64_t purged_max;     /* events the purge entries say they purged */
+	struct purge *purges;    /* the purge entries, in seq order */
+	size_t npurges;
+	size_t pi;               /* the purge whose range the walk is in */
+	uint64_t in_range;       /* events seen in that range */
+	uint64_t index_rows;     /* index rows the records explain */
+	uint64_t warrant_rows;   /* warrant_use rows the entries explain */
 	uint64_t next_seq;
 	elog_hash chain;
 	elog_frontier f;
+	int vkey_given;          /* the key came from the caller */
+	int have_signed;         /* a checkpoint was verified */
+	uint64_t signed_size;    /* the largest verified checkpoint's size */
+	int have_trusted;        /* the caller's checkpoint, checked at its size */
+	elog_checkpoint trusted;
 } vstate;
 
 static int bad(vstate *v, uint64_t seq, const char *what, const char *detail)
@@ -64,9 +81,18 @@ static int tree_check(void *ctx, int level, uint64_t index,
 	return 0;
 }
 
-/* Check every stored checkpoint of size v->f.size. */
+/* Check every stored checkpoint of size v->f.size, and the caller's. */
 static int checkpoints_at_size(vstate *v)
 {
+	if (v->have_trusted && v->trusted.size == v->f.size) {
+		elog_hash root;
+		elog_frontier_root(&v->f, &root);
+		if (memcmp(v->trusted.root.b, root.b, ELOG_HASH_LEN))
+			return bad_cp(v, v->f.size,
+				      "the trusted checkpoint (--checkpoint) "
+				      "has another root: the log was "
+				      "rewritten or forked");
+	}
 	while (v->cp_row &&
 	       (uint64_t)sqlite3_column_int64(v->cps, 0) == v->f.size) {
 		elog_checkpoint cp;
@@ -77,8 +103,11 @@ static int checkpoints_at_size(vstate *v)
 		elog_frontier_root(&v->f, &root);
 		if (!note || elog_checkpoint_open(note, len, &v->vk, &cp, &e))
 			return bad_cp(v, v->f.size,
-				      "the signature does not verify with the "
-				      "log key");
+				      v->vkey_given
+					      ? "the signature does not verify "
+						"with --vkey"
+					      : "the signature does not verify "
+						"with the log key");
 		if (cp.size != v->f.size)
 			return bad_cp(v, v->f.size,
 				      "the signed size differs from the row");
@@ -93,18 +122,131 @@ static int checkpoints_at_size(vstate *v)
 				      "the stored root differs from the "
 				      "recomputed root");
 		v->rep->checkpoints++;
+		v->have_signed = 1;
+		v->signed_size = v->f.size;
 		v->cp_row = sqlite3_step(v->cps) == SQLITE_ROW;
 	}
 	return 0;
+}
+
+/* 1 if the last purge's range covers seq (its record must be gone). */
+static int purged(const vstate *v, uint64_t seq)
+{
+	return v->npurges > 0 && seq <= v->purges[v->npurges - 1].through;
+}
+
+/* The walk reached seq: close every purge range that ends before it,
+ * checking that the purge deleted exactly the events in it. */
+static int purge_ranges(vstate *v, uint64_t seq)
+{
+	while (v->pi < v->npurges && seq > v->purges[v->pi].through) {
+		const struct purge *p = &v->purges[v->pi];
+		if (v->in_range != p->events) {
+			char d[128];
+			snprintf(d, sizeof d,
+				 "it says %llu events, its range holds %llu",
+				 (unsigned long long)p->events,
+				 (unsigned long long)v->in_range);
+			return bad(v, p->seq,
+				   "purge entry's events count differs from "
+				   "the events in its range", d);
+		}
+		v->in_range = 0;
+		v->pi++;
+	}
+	return 0;
+}
+
+/* The event's parties are in the lawful-request index, with its ts and
+ * seq (a missing row hides a person from warrants). */
+static int index_check(vstate *v, uint64_t seq, const elog_entry *en)
+{
+	const char *party[2] = {en->sender, en->recipient};
+	elog_err_t e;
+	int found, rc;
+	if (!en->sender || !en->recipient)
+		return bad(v, seq, "event has no parties", NULL);
+	for (int i = 0; i < 2; i++) {
+		if ((rc = elog_store_index_has(v->s, party[i], en->ts, seq,
+					       &found, &e)))
+			return bad(v, seq, "the lawful-request index is "
+					   "unreadable", e.msg);
+		if (!found)
+			return bad(v, seq,
+				   i ? "the lawful-request index lacks the "
+				       "event's recipient (a warrant would "
+				       "miss it; was meta.party_key or "
+				       "event_index changed?)"
+				     : "the lawful-request index lacks the "
+				       "event's sender (a warrant would miss "
+				       "it; was meta.party_key or event_index "
+				       "changed?)",
+				   NULL);
+	}
+	v->index_rows += (uint64_t)elog_store_index_rows(v->s, en->sender,
+							 en->recipient);
+	return 0;
+}
+
+/* A disclosure or refusal: the warrant id a disclosure answered (or a
+ * refusal found used) is recorded in warrant_use, since deleting the row
+ * would let the id be reused with other text; and each row is explained
+ * by the entry at its first_seq. */
+static int warrant_check(vstate *v, const elog_leaf *l)
+{
+	sqlite3_stmt *st = NULL;
+	json_t *j = NULL;
+	const char *auth, *id, *sha, *reason;
+	int rc = 0, row;
+	if (elog_json_load(l->data, l->len, &j, NULL) != 0)
+		return bad(v, l->seq, "leaf data is not JSON", NULL);
+	auth = json_string_value(json_object_get(j, "authority"));
+	id = json_string_value(json_object_get(j, "warrant_id"));
+	sha = json_string_value(json_object_get(j, "warrant_sha256"));
+	reason = json_string_value(json_object_get(j, "reason"));
+	if (!auth || !id || !sha) {
+		rc = bad(v, l->seq, "entry names no warrant", NULL);
+		goto out;
+	}
+	if (sqlite3_prepare_v2(elog_store_db(v->s),
+			       "SELECT first_seq FROM "
+			       "warrant_use WHERE authority = ?1 AND id = ?2",
+			       -1, &st, NULL) != SQLITE_OK) {
+		rc = bad(v, l->seq, "warrant_use is unreadable", NULL);
+		goto out;
+	}
+	sqlite3_bind_text(st, 1, auth, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
+	row = sqlite3_step(st) == SQLITE_ROW;
+	/* A refusal by policy comes before the id is recorded; a disclosure,
+	 * or a refusal because the id was used, comes after. */
+	if (!row && (l->kind == ELOG_KIND_DISCLOSURE ||
+		     (reason && strcmp(reason, "id_reused") == 0))) {
+		rc = bad(v, l->seq,
+			 "the warrant id it answered has no warrant_use row "
+			 "(deleting it re-opens the id)",
+			 NULL);
+		goto out;
+	}
+	/* The row holds the hash of the warrant's text, the entry that of
+	 * the whole note: they cannot be compared here. */
+	if (row && (uint64_t)sqlite3_column_int64(st, 0) == l->seq)
+		v->warrant_rows++;
+out:
+	sqlite3_finalize(st);
+	json_decref(j);
+	return rc;
 }
 
 static int check_leaf(void *ctx, const elog_leaf *l)
 {
 	vstate *v = ctx;
 	elog_hash h, chain;
+	elog_entry en; /* the event of the record, else the public entry */
 	elog_err_t e;
 	int rc;
 
+	memset(&en, 0, sizeof en);
 	if (l->seq != v->next_seq)
 		return bad(v, v->next_seq, "entry is missing", NULL);
 	if (!l->data)
@@ -117,96 +259,279 @@ static int check_leaf(void *ctx, const elog_leaf *l)
 	/* An event with its record: the record's commitment, rebuilt below,
 	 * must equal the data byte for byte, which checks the data too. */
 	if (!(l->record && l->kind == ELOG_KIND_EVENT)) {
-		elog_entry en;
 		if (elog_entry_from_data(l->data, l->len, &en, &e))
 			return bad(v, l->seq, "leaf data is not a canonical "
 					      "entry", e.msg);
-		rc = en.kind != l->kind;
-		elog_entry_free(&en);
-		if (rc)
-			return bad(v, l->seq, "kind column differs from the "
-					      "leaf data", NULL);
+		if (en.kind != l->kind ||
+		    (en.kind != ELOG_KIND_EVENT && en.ts != l->ts)) {
+			rc = bad(v, l->seq, "kind or ts column differs from "
+					    "the leaf data", NULL);
+			goto out;
+		}
 	}
 	if (l->record) {
-		elog_entry en;
-		if (l->kind != ELOG_KIND_EVENT)
-			return bad(v, l->seq, "a record is stored for an "
-					      "entry that is not an event",
-				   NULL);
-		if (elog_entry_from_record(l->record, l->record_len, &en, &e))
-			return bad(v, l->seq, "the record is not a canonical "
-					      "event", e.msg);
-		rc = en.len != l->len || memcmp(en.data, l->data, l->len) ||
-		     en.ts != l->ts;
-		elog_entry_free(&en);
-		if (rc)
-			return bad(v, l->seq, "the record does not match its "
-					      "commitment (or its ts column)",
-				   NULL);
-	} else if (l->kind == ELOG_KIND_EVENT) {
-		if (l->seq >= v->purged_through)
-			return bad(v, l->seq,
-				   "the record is missing above the purge "
-				   "horizon", NULL);
-		if (++v->rep->purged > v->purged_max)
-			return bad(v, l->seq,
-				   "more event data is missing, up to this "
-				   "seq, than the purge entries say they "
-				   "deleted",
-				   NULL);
+		if (l->kind != ELOG_KIND_EVENT) {
+			rc = bad(v, l->seq, "a record is stored for an entry "
+					    "that is not an event", NULL);
+			goto out;
+		}
+		if (elog_entry_from_record(l->record, l->record_len, &en,
+					   &e)) {
+			rc = bad(v, l->seq, "the record is not a canonical "
+					    "event", e.msg);
+			goto out;
+		}
+		if (en.len != l->len || memcmp(en.data, l->data, l->len) ||
+		    en.ts != l->ts) {
+			rc = bad(v, l->seq, "the record does not match its "
+					    "commitment (or its ts column)",
+				 NULL);
+			goto out;
+		}
 	}
 	elog_chain_hash(&v->chain, &l->leaf_hash, &chain);
-	if (memcmp(chain.b, l->chain_hash.b, ELOG_HASH_LEN))
-		return bad(v, l->seq, "chain value does not follow from the "
-				      "previous entry", NULL);
+	if (memcmp(chain.b, l->chain_hash.b, ELOG_HASH_LEN)) {
+		rc = bad(v, l->seq, "chain value does not follow from the "
+				    "previous entry", NULL);
+		goto out;
+	}
 	v->chain = chain;
 	if ((rc = elog_frontier_append(&v->f, &l->leaf_hash, tree_check, v,
 				       &e)))
-		return rc;
+		goto out;
+	/* What the records and the tables beside them must say. */
+	rc = 0;
+	if (l->kind == ELOG_KIND_EVENT && !l->record) {
+		if (!purged(v, l->seq)) {
+			rc = bad(v, l->seq,
+				 "the record is missing above the purge "
+				 "horizon (the last purge's through_seq)",
+				 NULL);
+			goto out;
+		}
+		v->rep->purged++;
+	} else if (l->kind == ELOG_KIND_EVENT && purged(v, l->seq)) {
+		rc = bad(v, l->seq,
+			 "the record survives below the last purge's "
+			 "through_seq: the purge was not a prefix",
+			 NULL);
+		goto out;
+	} else if (l->kind == ELOG_KIND_EVENT) {
+		rc = index_check(v, l->seq, &en);
+	} else if (l->kind == ELOG_KIND_DISCLOSURE ||
+		   l->kind == ELOG_KIND_REFUSAL) {
+		rc = warrant_check(v, l);
+	}
+	if (rc || (rc = purge_ranges(v, l->seq)))
+		goto out;
+	if (l->kind == ELOG_KIND_EVENT && v->pi < v->npurges)
+		v->in_range++;
 	v->next_seq++;
 	v->rep->entries++;
-	return checkpoints_at_size(v);
+	rc = checkpoints_at_size(v);
+out:
+	elog_entry_free(&en);
+	return rc;
 }
 
-/* From the purge entries in the log: the highest through_seq of a purge
- * that deleted anything (below it, event data may be gone) and how many
- * events they deleted in all.  The purge entries are themselves verified
- * later. */
-static int purge_bound(vstate *v, elog_err_t *err)
+/* An integer field of a purge entry, >= 0. */
+static int purge_field(json_t *j, const char *name, int64_t *out)
+{
+	json_t *f = json_object_get(j, name);
+	if (!json_is_integer(f) || json_integer_value(f) < 0)
+		return -1;
+	*out = (int64_t)json_integer_value(f);
+	return 0;
+}
+
+/* Read the purge entries (their data is verified in the walk): before
+ * and through_seq only move forward, each purge covers seqs before its
+ * own, and the purge_horizon table says the same. */
+static int load_purges(vstate *v, elog_err_t *err)
 {
 	sqlite3_stmt *st = NULL;
-	int rc;
-	v->purged_through = 0;
-	v->purged_max = 0;
+	size_t cap = 0, i = 0;
+	int rc = 0;
 	if (sqlite3_prepare_v2(elog_store_db(v->s),
-			       "SELECT data FROM entry WHERE kind = 3", -1, &st,
-			       NULL) != SQLITE_OK)
+			       "SELECT seq, data FROM entry WHERE kind = 3 "
+			       "ORDER BY seq",
+			       -1, &st, NULL) != SQLITE_OK)
 		return elog_fail(err, ELOG_IO, -1, NULL,
 				 "cannot read purge entries");
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct purge p;
 		json_t *j = NULL;
-		const char *d = sqlite3_column_blob(st, 0);
-		int n = sqlite3_column_bytes(st, 0);
-		if (d && elog_json_load(d, (size_t)n, &j, NULL) == 0) {
-			json_t *t = json_object_get(j, "through_seq");
-			json_t *ev = json_object_get(j, "events");
-			if (json_is_integer(ev) && json_integer_value(ev) > 0 &&
-			    json_is_integer(t) && json_integer_value(t) >= 0) {
-				v->purged_max += (uint64_t)json_integer_value(ev);
-				if ((uint64_t)json_integer_value(t) + 1 >
-				    v->purged_through)
-					v->purged_through =
-						(uint64_t)json_integer_value(
-							t) + 1;
-			}
+		int64_t before, through, events;
+		const char *d = sqlite3_column_blob(st, 1);
+		int n = sqlite3_column_bytes(st, 1);
+		p.seq = (uint64_t)sqlite3_column_int64(st, 0);
+		if (!d || elog_json_load(d, (size_t)n, &j, NULL) != 0 ||
+		    purge_field(j, "before", &before) ||
+		    purge_field(j, "through_seq", &through) ||
+		    purge_field(j, "events", &events)) {
+			json_decref(j);
+			rc = bad(v, p.seq, "purge entry is malformed", NULL);
+			goto out;
 		}
 		json_decref(j);
+		p.before = before;
+		p.through = (uint64_t)through;
+		p.events = (uint64_t)events;
+		if (p.through >= p.seq) {
+			rc = bad(v, p.seq,
+				 "purge entry's through_seq is not before it",
+				 NULL);
+			goto out;
+		}
+		if (v->npurges > 0 &&
+		    (p.before <= v->purges[v->npurges - 1].before ||
+		     p.through < v->purges[v->npurges - 1].through)) {
+			rc = bad(v, p.seq,
+				 "purge entry moves before or through_seq "
+				 "back",
+				 NULL);
+			goto out;
+		}
+		if (v->npurges == cap) {
+			size_t ncap = cap ? 2 * cap : 16;
+			struct purge *g = realloc(v->purges, ncap * sizeof *g);
+			if (!g) {
+				rc = elog_fail(err, ELOG_NOMEM, -1, NULL,
+					       "out of memory");
+				goto out;
+			}
+			v->purges = g;
+			cap = ncap;
+		}
+		v->purges[v->npurges++] = p;
+	}
+	if (rc != SQLITE_DONE) {
+		rc = elog_fail(err, ELOG_IO, -1, NULL,
+			       "cannot read purge entries");
+		goto out;
+	}
+	sqlite3_finalize(st);
+	st = NULL;
+	/* The horizon table, which the delete guards read, row for row. */
+	if (sqlite3_prepare_v2(elog_store_db(v->s),
+			       "SELECT before, through_seq FROM purge_horizon "
+			       "ORDER BY before",
+			       -1, &st, NULL) != SQLITE_OK) {
+		rc = elog_fail(err, ELOG_IO, -1, NULL,
+			       "cannot read the purge horizon");
+		goto out;
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (i >= v->npurges ||
+		    sqlite3_column_int64(st, 0) != v->purges[i].before ||
+		    sqlite3_column_int64(st, 1) !=
+			    (int64_t)v->purges[i].through)
+			break;
+		i++;
+	}
+	if (rc == SQLITE_ROW || i != v->npurges) {
+		v->rep->bad_seq = i < v->npurges ? (int64_t)v->purges[i].seq
+						 : -1;
+		snprintf(v->rep->what, sizeof v->rep->what,
+			 "the purge_horizon table differs from the purge "
+			 "entries");
+		rc = -ELOG_TAMPERED;
+		goto out;
+	}
+	rc = 0;
+out:
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* After the walk: every purge range closed, and the index and warrant_use
+ * hold nothing the entries do not explain. */
+static int after_walk(vstate *v, uint64_t total, elog_err_t *err)
+{
+	uint64_t n = 0;
+	sqlite3_stmt *st = NULL;
+	int rc;
+	if ((rc = purge_ranges(v, UINT64_MAX)))
+		return rc;
+	if ((rc = elog_store_index_count(v->s, &n, err)))
+		return rc;
+	if (n != v->index_rows) {
+		char d[128];
+		snprintf(d, sizeof d, "%llu rows, the records explain %llu",
+			 (unsigned long long)n,
+			 (unsigned long long)v->index_rows);
+		return bad(v, total,
+			   "the lawful-request index has rows no record "
+			   "explains", d);
+	}
+	if (sqlite3_prepare_v2(elog_store_db(v->s),
+			       "SELECT count(*) FROM warrant_use", -1, &st,
+			       NULL) != SQLITE_OK ||
+	    sqlite3_step(st) != SQLITE_ROW) {
+		sqlite3_finalize(st);
+		return elog_fail(err, ELOG_IO, -1, NULL,
+				 "cannot read warrant_use");
+	}
+	n = (uint64_t)sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	if (n != v->warrant_rows)
+		return bad(v, total,
+			   "warrant_use has rows that no disclosure or "
+			   "refusal entry explains", NULL);
+	/* A checkpoint deleted from the middle leaves its entries covered by
+	 * later ones; only its witnesses' cosignatures show it was there. */
+	if (sqlite3_prepare_v2(elog_store_db(v->s),
+			       "SELECT min(size) FROM cosignature WHERE size "
+			       "NOT IN (SELECT size FROM checkpoint)",
+			       -1, &st, NULL) != SQLITE_OK ||
+	    sqlite3_step(st) != SQLITE_ROW) {
+		sqlite3_finalize(st);
+		return elog_fail(err, ELOG_IO, -1, NULL,
+				 "cannot read cosignatures");
+	}
+	if (sqlite3_column_type(st, 0) != SQLITE_NULL) {
+		uint64_t size = (uint64_t)sqlite3_column_int64(st, 0);
+		sqlite3_finalize(st);
+		return bad_cp(v, size,
+			      "it was cosigned by a witness but is missing");
 	}
 	sqlite3_finalize(st);
 	return 0;
 }
 
-int elog_verify_store(elog_store *s, elog_progress_fn progress, void *ctx,
+/* The key and the caller's checkpoint: from opts, or the database's key. */
+static int trust(vstate *v, const elog_verify_opts *opts, elog_err_t *err)
+{
+	int rc;
+	v->vkey_given = opts && opts->vkey;
+	if ((rc = elog_verifier_parse(v->vkey_given ? opts->vkey
+						     : elog_store_vkey(v->s),
+				      &v->vk, err)))
+		return rc;
+	if (strcmp(v->vk.name, elog_store_origin(v->s)) != 0) {
+		v->rep->bad_seq = -1;
+		snprintf(v->rep->what, sizeof v->rep->what,
+			 "the database's origin (meta.origin %.80s) is not "
+			 "the log key's name %.80s",
+			 elog_store_origin(v->s), v->vk.name);
+		return -ELOG_TAMPERED;
+	}
+	if (opts && opts->checkpoint) {
+		elog_err_t e;
+		if ((rc = elog_checkpoint_open(opts->checkpoint,
+					       opts->checkpoint_len, &v->vk,
+					       &v->trusted, &e)))
+			return elog_fail(err, -rc, -1, NULL,
+					 "the trusted checkpoint does not "
+					 "verify with the log key: %s",
+					 e.msg);
+		v->have_trusted = 1;
+	}
+	return 0;
+}
+
+int elog_verify_store(elog_store *s, const elog_verify_opts *opts,
+		      elog_progress_fn progress, void *ctx,
 		      elog_verify_report *rep, elog_err_t *err)
 {
 	vstate v;
@@ -222,15 +547,19 @@ int elog_verify_store(elog_store *s, elog_progress_fn progress, void *ctx,
 	v.rep = rep;
 	v.chain = ELOG_ZERO_HASH;
 	elog_frontier_init(&v.f);
-	if ((rc = elog_verifier_parse(elog_store_vkey(s), &v.vk, err)))
+	if ((rc = trust(&v, opts, err))) {
+		if (rc == -ELOG_TAMPERED)
+			elog_fail(err, ELOG_TAMPERED, -1, NULL, "%s",
+				  rep->what);
 		return rc;
+	}
 	/* One read transaction, so the walk sees one state of the log even
 	 * while a server appends to it. */
 	if (sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
 		return elog_fail(err, ELOG_IO, -1, NULL, "cannot read: %s",
 				 sqlite3_errmsg(db));
 	if ((rc = elog_store_size(s, &total, err)) ||
-	    (rc = purge_bound(&v, err)))
+	    (rc = load_purges(&v, err)))
 		goto out;
 	if (sqlite3_prepare_v2(db, "SELECT id, hash FROM tree_hash ORDER BY id",
 			       -1, &v.tree, NULL) != SQLITE_OK ||
@@ -264,6 +593,8 @@ int elog_verify_store(elog_store *s, elog_progress_fn progress, void *ctx,
 		rc = bad(&v, v.next_seq, "entry is missing", NULL);
 		goto out;
 	}
+	if ((rc = after_walk(&v, total, err)))
+		goto out;
 	if (v.cp_row) {
 		rc = bad_cp(&v, (uint64_t)sqlite3_column_int64(v.cps, 0),
 			    "the log has fewer entries than the checkpoint");
@@ -274,13 +605,73 @@ int elog_verify_store(elog_store *s, elog_progress_fn progress, void *ctx,
 			 "there are tree hashes beyond the last entry", NULL);
 		goto out;
 	}
+	if (total > 0 && (!v.have_signed || v.signed_size < total)) {
+		char d[96];
+		snprintf(d, sizeof d, "the last signed checkpoint has size %llu",
+			 (unsigned long long)v.signed_size);
+		rc = bad(&v, v.signed_size,
+			 "entry is not covered by a signed checkpoint "
+			 "(an unsigned tail)", d);
+		goto out;
+	}
+	if (v.have_trusted && v.trusted.size > total) {
+		char d[96];
+		snprintf(d, sizeof d, "the trusted checkpoint has size %llu",
+			 (unsigned long long)v.trusted.size);
+		rc = bad(&v, total,
+			 "entry is missing: the log is shorter than the "
+			 "trusted checkpoint (--checkpoint), so it was "
+			 "truncated or rolled back", d);
+		goto out;
+	}
 	rc = 0;
 out:
 	sqlite3_finalize(v.tree);
 	sqlite3_finalize(v.cps);
+	free(v.purges);
 	sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
 	if (rc == -ELOG_TAMPERED)
 		elog_fail(err, ELOG_TAMPERED, (long)rep->bad_seq, NULL,
 			  "seq %lld: %s", (long long)rep->bad_seq, rep->what);
+	return rc;
+}
+
+int elog_verify_checkpoint(elog_store *s, const elog_verifier *vk,
+			   const char *note, size_t len, uint64_t *size,
+			   elog_err_t *err)
+{
+	elog_checkpoint cp;
+	elog_hash root;
+	uint64_t have;
+	int began, rc;
+
+	if ((rc = elog_checkpoint_open(note, len, vk, &cp, err)))
+		return rc;
+	if (size)
+		*size = cp.size;
+	if ((rc = elog_store_read_begin(s, &began, err)))
+		return rc;
+	if ((rc = elog_store_size(s, &have, err)))
+		goto out;
+	if (have < cp.size) {
+		rc = elog_fail(err, ELOG_TAMPERED, (long)have, NULL,
+			       "the log has %llu entries, fewer than the "
+			       "signed checkpoint of size %llu: it was rolled "
+			       "back or truncated",
+			       (unsigned long long)have,
+			       (unsigned long long)cp.size);
+		goto out;
+	}
+	if ((rc = elog_tree_root(cp.size, elog_store_hash_reader, s, &root,
+				 err)))
+		goto out;
+	if (memcmp(root.b, cp.root.b, ELOG_HASH_LEN) != 0)
+		rc = elog_fail(err, ELOG_TAMPERED, -1, NULL,
+			       "the log's tree at size %llu has another root "
+			       "than the signed checkpoint of that size: it "
+			       "was rewritten or forked",
+			       (unsigned long long)cp.size);
+out:
+	elog_store_read_end(s, began);
 	return rc;
 }

@@ -10,6 +10,7 @@
 
 #include "param.h"
 #include "request.h"
+#include "statefile.h"
 #include "store.h"
 
 static const char usage[] =
@@ -20,12 +21,18 @@ static const char usage[] =
 	"  --db FILE              database (default ./var/envelog.db)\n"
 	"  --key FILE             log signer key (default: the db path with\n"
 	"                         .db replaced by .key)\n"
+	"  --state FILE           where the last signed checkpoint is kept\n"
+	"                         outside the database, so that a database\n"
+	"                         rolled back or forked is refused at start\n"
+	"                         (default: the key path + .state)\n"
 	"  --listen ADDR:PORT     address to listen on (default "
 	"127.0.0.1:8080;\n"
 	"                         IPv6 as [::1]:8080)\n"
 	"  --origin NAME          expected log origin (must match the db)\n"
 	"  --sync full|normal     full: acknowledged means on disk "
-	"(default)\n"
+	"(default);\n"
+	"                         normal is for ingest only: lawful requests\n"
+	"                         always commit with full sync\n"
 	"  --max-window-days N    longest warrant window (default 366)\n"
 	"  --max-subjects N       most subjects per warrant (default 10)\n"
 	"  --max-records N        most records per disclosure; a warrant\n"
@@ -118,6 +125,8 @@ static int apply(struct config *c, const char *name, const char *v)
 		return set_str(c->db, sizeof c->db, name, v);
 	if (!strcmp(name, "key"))
 		return set_str(c->key, sizeof c->key, name, v);
+	if (!strcmp(name, "state"))
+		return set_str(c->state, sizeof c->state, name, v);
 	if (!strcmp(name, "listen"))
 		return set_str(c->listen, sizeof c->listen, name, v);
 	if (!strcmp(name, "origin"))
@@ -321,6 +330,11 @@ int config_load(struct config *cfg, int argc, char **argv)
 	}
 	if (!cfg->key[0] && default_key(cfg) != 0) {
 		fprintf(stderr, "envelogd: --db: path too long\n");
+		return 2;
+	}
+	if (!cfg->state[0] &&
+	    elog_state_path(cfg->key, cfg->state, sizeof cfg->state) != 0) {
+		fprintf(stderr, "envelogd: --key: path too long\n");
 		return 2;
 	}
 	if (!cfg->tls_cert[0] != !cfg->tls_key[0]) {

@@ -13,6 +13,7 @@
 struct config {
 	char db[CONFIG_PATH_MAX];
 	char key[CONFIG_PATH_MAX];   /* "" until defaulted from db */
+	char state[CONFIG_PATH_MAX]; /* "" until defaulted from key */
 	char listen[256];
 	char origin[256];            /* "" = take the database's */
 	char web[CONFIG_PATH_MAX];

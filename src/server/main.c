@@ -27,6 +27,8 @@
 #include "metrics.h"
 #include "retention.h"
 #include "rfc3339.h"
+#include "statefile.h"
+#include "verify.h"
 #include "writer.h"
 
 #define FILE_MAX (1 << 20)
@@ -88,9 +90,86 @@ static void free_secret(char *p, size_t len)
 }
 
 /*
+ * The log this key signed must be the database's, whole: the latest stored
+ * checkpoint (note, len) verifies, matches the stored tree and covers every
+ * entry (an unsigned tail was appended without the key); and the last
+ * checkpoint this process's predecessors signed, kept in the state file
+ * beside the key, is not ahead of the database nor inconsistent with it (a
+ * database restored from a backup would make the log sign those sizes
+ * again with other roots: a fork).  Then the state file holds the latest
+ * checkpoint.  0, or -1 with a message.
+ */
+static int check_signed(elog_store *w, const elog_verifier *mine,
+			const char *note, size_t len)
+{
+	const char *state_path = srv.cfg.state;
+	elog_err_t err;
+	char *kept = NULL;
+	size_t kept_len = 0;
+	uint64_t size, signed_size;
+	int rc = -1;
+
+	elog_err_clear(&err);
+	if (elog_verify_checkpoint(w, mine, note, len, &signed_size, &err)) {
+		fprintf(stderr,
+			"envelogd: refusing to start: the database's latest "
+			"checkpoint does not match its log: %s (run envelog "
+			"verify)\n",
+			err.msg);
+		return -1;
+	}
+	if (elog_store_size(w, &size, &err)) {
+		fprintf(stderr, "envelogd: cannot read the database: %s\n",
+			err.msg);
+		return -1;
+	}
+	if (size != signed_size) {
+		fprintf(stderr,
+			"envelogd: refusing to start: the log has %llu entries "
+			"but its last signed checkpoint covers %llu: entries "
+			"from seq %llu on were added without the log key (an "
+			"unsigned tail; run envelog verify)\n",
+			(unsigned long long)size,
+			(unsigned long long)signed_size,
+			(unsigned long long)signed_size);
+		return -1;
+	}
+	if (read_file(state_path, &kept, &kept_len) == 0) {
+		rc = elog_verify_checkpoint(w, mine, kept, kept_len, NULL,
+					    &err);
+		free(kept);
+		if (rc) {
+			fprintf(stderr,
+				"envelogd: refusing to start: the database "
+				"does not hold the last checkpoint this log "
+				"signed (kept in %s): %s.  Was the database "
+				"restored from a backup?  Signing on would "
+				"fork the log.\n",
+				state_path, err.msg);
+			return -1;
+		}
+	} else if (errno != ENOENT) {
+		fprintf(stderr, "envelogd: cannot read %s: %s\n", state_path,
+			strerror(errno));
+		return -1;
+	} else {
+		fprintf(stderr,
+			"envelogd: no record of the last signed checkpoint "
+			"yet; keeping it from now on in %s\n",
+			state_path);
+	}
+	if (elog_file_replace(state_path, note, len, 0600, &err)) {
+		fprintf(stderr, "envelogd: %s\n", err.msg);
+		return -1;
+	}
+	return 0;
+}
+
+/*
  * Open the database as the writer once (applying migrations), check the
- * origin and that the key file's key is the log's, and make sure a
- * checkpoint exists.  Fills srv.vkey.
+ * origin and that the key file's key is the log's, make sure a checkpoint
+ * exists, and check the log against what it signed (check_signed).  Fills
+ * srv.vkey.
  */
 static int check_store(void)
 {
@@ -146,7 +225,17 @@ static int check_store(void)
 	rc = elog_store_checkpoint_latest(w, &note, &len, &size, &err);
 	if (rc == -ELOG_NOT_FOUND) {
 		elog_err_clear(&err);
-		rc = elog_store_begin(w, &err);
+		if ((rc = elog_store_size(w, &size, &err)) == 0 && size > 0) {
+			fprintf(stderr,
+				"envelogd: refusing to start: the log has %llu "
+				"entries and no signed checkpoint (an unsigned "
+				"tail; run envelog verify)\n",
+				(unsigned long long)size);
+			rc = -1;
+			goto out;
+		}
+		if (rc == 0)
+			rc = elog_store_begin(w, &err);
 		if (rc == 0)
 			rc = elog_store_commit(w, &srv.signer, elog_now_ms(),
 					       &commit, &err);
@@ -157,7 +246,9 @@ static int check_store(void)
 		rc = -1;
 		goto out;
 	}
-	rc = 0;
+	rc = note ? check_signed(w, &mine, note, len)
+		  : check_signed(w, &mine, commit.checkpoint,
+				 commit.checkpoint_len);
 out:
 	free(note);
 	elog_commit_free(&commit);
@@ -381,6 +472,7 @@ int main(int argc, char **argv)
 	wc.signer = &srv.signer;
 	wc.queue_max = (size_t)srv.cfg.queue;
 	wc.batch_max = (size_t)srv.cfg.max_events * 4;
+	wc.state_path = srv.cfg.state;
 	if (writer_start(&wc, &srv.writer, &err) != 0) {
 		fprintf(stderr, "envelogd: cannot open database %s: %s\n",
 			srv.cfg.db, err.msg);

@@ -25,6 +25,7 @@ static atomic_uint_fast64_t lat_sum_us;
 static atomic_uint_fast64_t batch_bucket[NBATCH + 1];
 static atomic_uint_fast64_t batch_sum;
 static atomic_uint_fast64_t commits, commit_failures, entries_total;
+static atomic_uint_fast64_t full_sync_commits;
 static atomic_uint_fast64_t events_total;
 static atomic_uint_fast64_t log_size, queue_depth;
 
@@ -77,6 +78,11 @@ void metrics_commit(uint64_t entries, double seconds, uint64_t size)
 void metrics_commit_failed(void)
 {
 	atomic_fetch_add(&commit_failures, 1);
+}
+
+void metrics_full_sync_commit(void)
+{
+	atomic_fetch_add(&full_sync_commits, 1);
 }
 
 void metrics_events(uint64_t n)
@@ -237,6 +243,10 @@ int metrics_render(char **out, size_t *len)
 	put_value(&t, "envelog_commit_failures_total", "counter",
 		  "Transactions rolled back.",
 		  atomic_load(&commit_failures));
+	put_value(&t, "envelog_full_sync_commits_total", "counter",
+		  "Transactions committed with full sync under --sync normal, "
+		  "because they held a lawful request.",
+		  atomic_load(&full_sync_commits));
 
 	snprintf(sum, sizeof sum, "%llu",
 		 (unsigned long long)atomic_load(&batch_sum));

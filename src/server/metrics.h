@@ -21,6 +21,9 @@ void metrics_request(size_t route, unsigned status);
  * the log at size. */
 void metrics_commit(uint64_t entries, double seconds, uint64_t size);
 void metrics_commit_failed(void);
+/* One transaction committed with full sync although --sync is normal (it
+ * held a lawful request). */
+void metrics_full_sync_commit(void);
 /* Events acknowledged to ingest clients. */
 void metrics_events(uint64_t n);
 void metrics_set_size(uint64_t size);

@@ -117,6 +117,7 @@ enum MHD_Result handle_requests_post(struct request *rq)
 	l->wr.job.run = run;
 	l->wr.job.ctx = l;
 	l->wr.job.weight = 1;
+	l->wr.job.full_sync = 1; /* the answer leaves only once it is on disk */
 	rq->state = l;
 	rq->state_free = lawful_free;
 	return write_submit(rq, &l->wr);

@@ -43,8 +43,12 @@ static int run(struct writer_job *job, elog_store *w, elog_err_t *err)
 		return rc;
 	if (before <= cur)
 		return 0;
-	if ((rc = elog_store_purge(w, before, &r->purged, &r->through, err)) ||
-	    (rc = elog_purge_entry(now, before, r->through, r->purged, &e,
+	rc = elog_store_purge(w, before, &r->purged, &r->through, err);
+	if (rc == -ELOG_NOT_FOUND) { /* nothing committed before it yet */
+		elog_err_clear(err);
+		return 0;
+	}
+	if (rc || (rc = elog_purge_entry(now, before, r->through, r->purged, &e,
 				   err)))
 		return rc;
 	rc = elog_store_add(w, &e, &r->seq, err);

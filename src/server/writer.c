@@ -1,12 +1,16 @@
 /* writer.c — the group-commit writer thread (see writer.h). */
 #include "writer.h"
 
+#include <errno.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "metrics.h"
 #include "rfc3339.h"
+#include "statefile.h"
 
 struct writer {
 	pthread_t thread;
@@ -18,8 +22,15 @@ struct writer {
 	int final_rc;
 	elog_err_t final_err;
 	elog_store *store;              /* the writer thread's alone */
+	int sync;                       /* enum elog_sync, for ingest */
 	const elog_signer *signer;
 	size_t queue_max, batch_max;
+	/* the state file; the writer thread's alone */
+	const char *state_path;
+	char *state_note;               /* last signed checkpoint, unsaved */
+	size_t state_len;
+	int state_dirty;
+	double state_saved;             /* when it was last written */
 };
 
 static double now_seconds(void)
@@ -30,13 +41,72 @@ static double now_seconds(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* Keep the commit's checkpoint for the state file. */
+static void note_state(struct writer *wr, const elog_commit *c)
+{
+	char *copy;
+	if (!wr->state_path || !c->checkpoint)
+		return;
+	copy = malloc(c->checkpoint_len + 1);
+	if (!copy)
+		return; /* the next commit's will do */
+	memcpy(copy, c->checkpoint, c->checkpoint_len + 1);
+	free(wr->state_note);
+	wr->state_note = copy;
+	wr->state_len = c->checkpoint_len;
+	wr->state_dirty = 1;
+}
+
+/* Write the last signed checkpoint to the state file (mode 0600). */
+static void save_state(struct writer *wr)
+{
+	elog_err_t err;
+	if (!wr->state_dirty)
+		return;
+	elog_err_clear(&err);
+	if (elog_file_replace(wr->state_path, wr->state_note, wr->state_len,
+			      0600, &err) != 0)
+		fprintf(stderr, "envelogd: cannot keep the last checkpoint: %s\n",
+			err.msg);
+	else
+		wr->state_dirty = 0;
+	wr->state_saved = now_seconds();
+}
+
+static int run_jobs(struct writer *wr, struct writer_job *list, size_t n,
+		    elog_commit *c, elog_err_t *err);
+
 /*
  * Run the jobs of list (n of them, linked by next) in one transaction and
- * commit it.  On success fills every job's first/count and *c.  On failure
- * everything is rolled back.
+ * commit it, with full sync if one of them asks for it.  On success fills
+ * every job's first/count and *c.  On failure everything is rolled back.
  */
 static int run_batch(struct writer *wr, struct writer_job *list, size_t n,
 		     elog_commit *c, elog_err_t *err)
+{
+	struct writer_job *j;
+	size_t i;
+	int rc, full = 0;
+
+	for (j = list, i = 0; j && i < n; j = j->next, i++)
+		full |= j->full_sync;
+	full = full && wr->sync != ELOG_SYNC_FULL;
+	if (full && (rc = elog_store_set_sync(wr->store, ELOG_SYNC_FULL, err)))
+		return rc;
+	rc = run_jobs(wr, list, n, c, err);
+	if (full) {
+		elog_err_t e;
+		if (elog_store_set_sync(wr->store, wr->sync, &e) != 0)
+			fprintf(stderr, "envelogd: %s\n", e.msg);
+		if (rc == 0)
+			metrics_full_sync_commit();
+	}
+	return rc;
+}
+
+/* run_batch's transaction, under the sync mode it chose. */
+static int run_jobs(struct writer *wr, struct writer_job *list, size_t n,
+		    elog_commit *c, elog_err_t *err)
 {
 	struct writer_job *j;
 	uint64_t before, after;
@@ -82,6 +152,7 @@ static void process(struct writer *wr, struct writer_job *list, size_t n)
 	rc = run_batch(wr, list, n, &c, &err);
 	if (rc == 0) {
 		metrics_commit(c.count, now_seconds() - t0, c.size);
+		note_state(wr, &c);
 		for (j = list; j; j = next) {
 			next = j->next;
 			j->done(j, 0, NULL, &c);
@@ -111,8 +182,23 @@ static void *writer_main(void *arg)
 		size_t n = 0, weight = 0;
 
 		pthread_mutex_lock(&wr->mu);
-		while (!wr->head && !wr->stopping)
-			pthread_cond_wait(&wr->cv, &wr->mu);
+		while (!wr->head && !wr->stopping) {
+			struct timespec until;
+			if (!wr->state_dirty) {
+				pthread_cond_wait(&wr->cv, &wr->mu);
+				continue;
+			}
+			/* A checkpoint waits for the state file: at most a
+			 * second. */
+			clock_gettime(CLOCK_REALTIME, &until);
+			until.tv_sec += 1;
+			if (pthread_cond_timedwait(&wr->cv, &wr->mu, &until) ==
+			    ETIMEDOUT) {
+				pthread_mutex_unlock(&wr->mu);
+				save_state(wr);
+				pthread_mutex_lock(&wr->mu);
+			}
+		}
 		if (!wr->head) { /* stopping and drained */
 			pthread_mutex_unlock(&wr->mu);
 			break;
@@ -136,6 +222,8 @@ static void *writer_main(void *arg)
 		pthread_mutex_unlock(&wr->mu);
 
 		process(wr, list, n);
+		if (wr->state_dirty && now_seconds() - wr->state_saved >= 1.0)
+			save_state(wr);
 	}
 
 	/* The final checkpoint: a commit with no entries. */
@@ -145,8 +233,11 @@ static void *writer_main(void *arg)
 		wr->final_rc = elog_store_commit(wr->store, wr->signer,
 						 elog_now_ms(), &c,
 						 &wr->final_err);
-	if (wr->final_rc == 0)
+	if (wr->final_rc == 0) {
 		metrics_set_size(c.size);
+		note_state(wr, &c);
+	}
+	save_state(wr);
 	elog_commit_free(&c);
 	return NULL;
 }
@@ -164,6 +255,9 @@ int writer_start(const struct writer_config *cfg, struct writer **out,
 	wr->signer = cfg->signer;
 	wr->queue_max = cfg->queue_max ? cfg->queue_max : 1;
 	wr->batch_max = cfg->batch_max ? cfg->batch_max : 1;
+	wr->state_path = cfg->state_path;
+	wr->sync = cfg->sync;
+	wr->state_saved = now_seconds();
 	rc = elog_store_open(cfg->db_path, ELOG_STORE_WRITE, cfg->sync,
 			     &wr->store, err);
 	if (rc)
@@ -240,5 +334,6 @@ void writer_free(struct writer *wr)
 		return;
 	pthread_cond_destroy(&wr->cv);
 	pthread_mutex_destroy(&wr->mu);
+	free(wr->state_note);
 	free(wr);
 }

@@ -48,6 +48,9 @@ struct writer_job {
 	writer_done_fn done;
 	void *ctx;          /* the submitter's */
 	size_t weight;      /* entries it will add, for the queue bound */
+	int full_sync;      /* commit with full sync whatever --sync says
+			       (lawful requests: an answer leaves only once
+			       its entry is on disk) */
 	uint64_t first;     /* filled by the writer */
 	uint64_t count;
 	struct writer_job *next; /* the writer's */
@@ -59,6 +62,10 @@ struct writer_config {
 	const elog_signer *signer; /* borrowed for the writer's lifetime */
 	size_t queue_max;         /* entries waiting, at most */
 	size_t batch_max;         /* entries per transaction, about */
+	/* The file that keeps the last signed checkpoint outside the
+	 * database (NULL: none): replaced at most a second after each
+	 * commit, and at the final checkpoint. */
+	const char *state_path;
 };
 
 /* Open the write connection and start the thread. */
@@ -74,7 +81,7 @@ int writer_submit(struct writer *wr, struct writer_job *job, elog_err_t *err);
 
 /*
  * Refuse new jobs, run every queued one, commit a final checkpoint of the
- * current size and join the thread.  Returns 0 if the final checkpoint was
+ * current size, write it to the state file and join the thread.  Returns 0 if the final checkpoint was
  * committed.  The writer stays valid (writer_submit answers SHUTTING_DOWN)
  * until writer_free(), which may only run once no other thread can reach
  * it — after the HTTP daemon stopped.

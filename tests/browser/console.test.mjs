@@ -33,7 +33,7 @@ const T = mkdtempSync(path.join(tmpdir(), 'envelog-browser-'));
 const DB = path.join(T, 'log.db');
 const KEY = path.join(T, 'log.key');
 const FORK = path.join(T, 'fork.db');
-let VKEY, INGEST, AUDITOR;
+let VKEY, INGEST, AUDITOR, HORIZON;
 const authorities = {}; // name -> {token, keyFile}
 let srv = null, URL_ = '';
 let browser = null, page = null;
@@ -167,6 +167,10 @@ before(async () => {
 	await ingest(12, 'a');
 	await stopServer();
 	for (const ext of ['', '-wal', '-shm']) if (existsSync(DB + ext)) copyFileSync(DB + ext, FORK + ext);
+	// The retention horizon (by commit time) falls between the two batches.
+	await new Promise((r) => setTimeout(r, 1100));
+	HORIZON = rfc3339(Date.now());
+	await new Promise((r) => setTimeout(r, 1100));
 	await startServer(DB);
 	await ingest(8, 'b');
 });
@@ -433,17 +437,17 @@ t('entry lookup verifies leaf hash, chain value and inclusion proof', async () =
 });
 
 t('a retention purge beside the running server shows in the console, verified', async () => {
-	// the first five events of each batch are older than the horizon
-	const horizon = rfc3339(NOW - 3600000 + 5000);
+	// the first batch was committed before the horizon, the second after
+	const horizon = HORIZON;
 	const out = cli(['purge', '--db', DB, '--key', KEY, '--before', horizon]);
-	assert.match(out, /^purged 15 events through seq \d+; purge entry seq \d+;/);
+	assert.match(out, /^purged 12 events through seq 11; purge entry seq \d+;/);
 	const pseq = Number(/purge entry seq (\d+)/.exec(out)[1]);
 	const want = (await api('/v1/disclosures?kinds=purge', { headers: { Authorization: `Bearer ${AUDITOR}` } })).json.disclosures;
 	assert.equal(want.length, 1);
 	const p = want[0];
 	assert.equal(p.seq, pseq);
 	assert.equal(p.entry.before, Date.parse(horizon));
-	assert.equal(p.entry.events, 15);
+	assert.equal(p.entry.events, 12);
 	// the default listing, as before, holds no purge
 	const plain = (await api('/v1/disclosures', { headers: { Authorization: `Bearer ${AUDITOR}` } })).json.disclosures;
 	assert.ok(plain.every((d) => d.kind !== 'purge'));
@@ -456,9 +460,9 @@ t('a retention purge beside the running server shows in the console, verified', 
 	const when = (ms) => new Date(ms).toISOString().replace('T', ' ').slice(0, 19) + ' UTC';
 	assert.deepEqual(rows, [{ seq: p.seq, kind: 'purge', cells: {
 		Seq: String(p.seq), Time: when(p.entry.ts), Horizon: `events before ${when(p.entry.before)}`,
-		'Through seq': String(p.entry.through_seq), 'Events purged': '15', Proof: 'Verify',
+		'Through seq': String(p.entry.through_seq), 'Events purged': '12', Proof: 'Verify',
 	} }]);
-	assert.match(await page.textContent('#retention-status'), new RegExp(`1 purge, 15 events' metadata deleted in all.*no metadata of events before ${when(p.entry.before)}`));
+	assert.match(await page.textContent('#retention-status'), new RegExp(`1 purge, 12 events' metadata deleted in all.*no metadata of events before ${when(p.entry.before)}`));
 	// the ledger of requests is unchanged: four rows, no purge among them
 	assert.equal(await page.locator('#ledger tbody tr.row').count(), 4);
 	await verifiedEndToEnd(p);
@@ -479,7 +483,7 @@ t('a retention purge beside the running server shows in the console, verified', 
 	assert.ok(hh.ok, hh.text);
 	assert.match(hh.text, /extends the log of \d+ entries this browser saw before/);
 	// the log still verifies offline, the purged metadata gone
-	assert.match(execFileSync(CLI, ['verify', '--quiet', '--db', DB], { encoding: 'utf8' }), /^ok: \d+ entries \(15 purged\)/);
+	assert.match(execFileSync(CLI, ['verify', '--quiet', '--db', DB], { encoding: 'utf8' }), /^ok: \d+ entries \(12 purged\)/);
 });
 
 t('pinning the wrong log key gives the red alarm', async () => {
@@ -507,6 +511,11 @@ t('pinning the wrong log key gives the red alarm', async () => {
 t('a server restarted on a forked database gives the red alarm', async () => {
 	const seen = JSON.parse(await page.evaluate(() => localStorage.getItem(Object.keys(localStorage).find((k) => k.startsWith('envelog.seen.')))));
 	await stopServer();
+	// envelogd refuses to sign on a database behind the last checkpoint it
+	// signed (kept in <key>.state); an operator forking on purpose deletes
+	// that file, and then the console must see the fork
+	await assert.rejects(startServer(FORK), /does not hold the last checkpoint this log signed/);
+	rmSync(`${KEY}.state`);
 	await startServer(FORK);
 	// the fork grows past what the browser saw, validly signed by the same key
 	const forkSize = Number((await api('/v1/checkpoint')).text.split('\n')[1]);

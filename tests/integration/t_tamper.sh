@@ -11,8 +11,11 @@ trap 'rm -rf "$T"' EXIT
 
 $B/tests/tools/mklog "$T/log.db" 40 4 >/dev/null || { echo "not ok 1 - mklog"; exit 1; }
 
+# The log's key as an auditor holds it, taken before any tampering.
+VK=$(sqlite3 "$T/log.db" "SELECT value FROM meta WHERE key = 'vkey'")
+
 # verify DB -> sets $out and $rc
-run_verify() { out=$($B/envelog verify --quiet --db "$1" 2>&1); rc=$?; }
+run_verify() { out=$($B/envelog verify --quiet --db "$1" --vkey "$VK" 2>&1); rc=$?; }
 expect_tampered() { # desc, db, seq
 	run_verify "$2"
 	if [ "$rc" -eq 1 ] && [[ "$out" == "TAMPERED seq $3:"* ]]; then ok "$1"

@@ -5,7 +5,9 @@
  * "test.example/log", then appends N generated events in batches of BATCH
  * (default 1000) and prints the new size.  Event i has sender
  * "+4470000" + (i % 1000), recipient "+4471000" + ((i * 7) % 1000),
- * ts 1700000000000 + i * 1000.
+ * ts 1700000000000 + i * 1000.  Each batch is committed, as far as the log
+ * can tell (its checkpoint's time), at the ts of its last event, so that a
+ * retention purge by commit time sees an old log.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -101,7 +103,9 @@ int main(int argc, char **argv)
 				return die("event", &err);
 			json_decref(o);
 		}
-		if (elog_store_append(w, es, m, &sk, elog_now_ms(), &c, &err))
+		if (elog_store_append(w, es, m, &sk,
+				      m ? es[m - 1].ts : elog_now_ms(), &c,
+				      &err))
 			return die("append", &err);
 		elog_commit_free(&c);
 		elog_entries_free(es, m);

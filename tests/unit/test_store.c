@@ -269,6 +269,14 @@ static void append_disclosure(fx *f, uint64_t records)
 	assert_int_equal(e->kind, ELOG_KIND_DISCLOSURE);
 	assert_null(e->sender);
 	append_entries(f, e, 1);
+	/* As the lawful request records the warrant id it answered. */
+	assert_int_equal(sqlite3_exec(elog_store_db(f->w),
+				      "INSERT INTO warrant_use(authority, id, "
+				      "text_sha256, first_seq) SELECT 'uk-nca', "
+				      "'NCA-2026-000042', zeroblob(32), "
+				      "max(seq) FROM entry",
+				      NULL, NULL, NULL),
+			 SQLITE_OK);
 }
 
 /* A log of about 250 entries in batches of varied sizes, with a
@@ -633,7 +641,7 @@ static void test_reopen_continues(void **state)
 					 ELOG_SYNC_FULL, &f->w, &err),
 			 0);
 	append_events(f, 45);
-	assert_int_equal(elog_verify_store(f->w, NULL, NULL, &rep, &err), 0);
+	assert_int_equal(elog_verify_store(f->w, NULL, NULL, NULL, &rep, &err), 0);
 	assert_int_equal(rep.entries, 64);
 	assert_int_equal(rep.bad_seq, -1);
 }
@@ -1015,7 +1023,7 @@ static void test_rollback_restores_frontier(void **state)
 	assert_hash_equal(&root, &want);
 
 	append_events(f, 17); /* checks the commit's root against the model */
-	assert_int_equal(elog_verify_store(f->w, NULL, NULL, &rep, &err), 0);
+	assert_int_equal(elog_verify_store(f->w, NULL, NULL, NULL, &rep, &err), 0);
 	assert_int_equal(rep.entries, 40);
 
 	/* A commit that fails (here: a key that is not the log's) rolls
@@ -1051,7 +1059,7 @@ static void test_rollback_restores_frontier(void **state)
 	assert_int_equal(elog_store_size(f->w, &size, &err), 0);
 	assert_int_equal(size, 40);
 	append_events(f, 24);
-	assert_int_equal(elog_verify_store(f->w, NULL, NULL, &rep, &err), 0);
+	assert_int_equal(elog_verify_store(f->w, NULL, NULL, NULL, &rep, &err), 0);
 	assert_int_equal(rep.entries, 64);
 	assert_int_equal(rep.checkpoints, f->ncp);
 }
@@ -1334,7 +1342,7 @@ static void test_triggers(void **state)
 	assert_int_equal(count_rows(f->w, "tree_hash"), nt);
 	assert_int_equal(count_rows(f->w, "checkpoint"), nc);
 	assert_int_equal(count_rows(f->w, "event_index"), ni);
-	assert_int_equal(elog_verify_store(f->w, NULL, NULL, &rep, &err), 0);
+	assert_int_equal(elog_verify_store(f->w, NULL, NULL, NULL, &rep, &err), 0);
 	/* The store still appends after the refused statements. */
 	append_events(f, 3);
 }
@@ -1354,6 +1362,23 @@ static void on_progress(void *ctx, uint64_t done, uint64_t total)
 	p->calls++;
 }
 
+/* The sync mode a commit uses: set outside a transaction only. */
+static void test_set_sync(void **state)
+{
+	fx *f = *state;
+	elog_err_t err;
+
+	assert_int_equal(elog_store_set_sync(f->w, ELOG_SYNC_NORMAL, &err), 0);
+	assert_int_equal(query_int(f->w, "PRAGMA synchronous"), 1);
+	assert_int_equal(elog_store_set_sync(f->w, ELOG_SYNC_FULL, &err), 0);
+	assert_int_equal(query_int(f->w, "PRAGMA synchronous"), 2);
+	assert_int_equal(elog_store_begin(f->w, &err), 0);
+	assert_int_equal(elog_store_set_sync(f->w, ELOG_SYNC_NORMAL, &err),
+			 -ELOG_INTERNAL);
+	elog_store_rollback(f->w);
+	assert_int_equal(query_int(f->w, "PRAGMA synchronous"), 2);
+}
+
 static void test_verify_good(void **state)
 {
 	fx *f = *state;
@@ -1363,14 +1388,14 @@ static void test_verify_good(void **state)
 	elog_store *r = NULL;
 
 	/* The empty log verifies. */
-	assert_int_equal(elog_verify_store(f->w, NULL, NULL, &rep, &err), 0);
+	assert_int_equal(elog_verify_store(f->w, NULL, NULL, NULL, &rep, &err), 0);
 	assert_int_equal(rep.entries, 0);
 	assert_int_equal(rep.bad_seq, -1);
 	build_log(f);
 	assert_int_equal(elog_store_open(f->path, ELOG_STORE_READ,
 					 ELOG_SYNC_FULL, &r, &err),
 			 0);
-	assert_int_equal(elog_verify_store(r, on_progress, &pr, &rep, &err),
+	assert_int_equal(elog_verify_store(r, NULL, on_progress, &pr, &rep, &err),
 			 0);
 	assert_int_equal(rep.entries, f->n);
 	assert_int_equal(rep.purged, 0);
@@ -1420,7 +1445,7 @@ static void tamper_and_verify(const char *sql, const char *sql_apart,
 	append_events(f, 10);
 	append_events(f, 15);
 	append_events(f, 15);
-	assert_int_equal(elog_verify_store(f->w, NULL, NULL, &rep, &err), 0);
+	assert_int_equal(elog_verify_store(f->w, NULL, NULL, NULL, &rep, &err), 0);
 	table = event_table(f->w);
 	rc = sqlite3_exec(elog_store_db(f->w),
 			  "DROP TRIGGER IF EXISTS entry_no_update;"
@@ -1444,7 +1469,7 @@ static void tamper_and_verify(const char *sql, const char *sql_apart,
 					 ELOG_SYNC_FULL, &r, &err),
 			 0);
 	elog_err_clear(&err);
-	rc = elog_verify_store(r, NULL, NULL, &rep, &err);
+	rc = elog_verify_store(r, NULL, NULL, NULL, &rep, &err);
 	if (rc != -ELOG_TAMPERED || rep.bad_seq != bad_seq ||
 	    (what && !strstr(rep.what, what)))
 		fail_msg("%s: rc %d, bad_seq %lld (want %lld), what \"%s\" "
@@ -1959,6 +1984,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_index_query_plan, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_triggers, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_set_sync, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_verify_good, setup,
 						teardown),
