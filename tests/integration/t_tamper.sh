@@ -9,7 +9,7 @@ T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 . tests/integration/tap.sh
 
-$B/tests/tools/mklog "$T/log.db" 40 4 >/dev/null || { echo "not ok 1 - mklog"; exit 1; }
+$B/tests/tools/mklog "$T/log.db" 40 4 >/dev/null || bail "mklog"
 
 # verify DB -> sets $out and $rc
 run_verify() { out=$($B/envelog verify --quiet --db "$1" 2>&1); rc=$?; }
@@ -99,5 +99,4 @@ expect_tampered "metadata deleted outside a purge is named" "$db" 13
 run_verify "$T/nonexistent.db"
 check "missing database exits 2" test "$rc" -eq 2
 
-echo "1..$n"
-[ "$fails" -eq 0 ]
+finish
