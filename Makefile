@@ -65,6 +65,22 @@ $(B)/schema.o: $(B)/schema.c
 
 $(B)/envelogd: $(SERVER_OBJ) $(B)/libenvelog.a
 	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $^ $(LDLIBS_ALL)
+
+# envelogd's default --web is fixed at build time: the build tree's binary
+# serves this tree's web/ from wherever it runs; the installed one (built
+# for `make install` in $(B)/install/, with only config.c compiled again)
+# serves $(WEBDIR).  $(B)/install/webdir changes only when WEBDIR does.
+WEBDIR ?= $(PREFIX)/share/envelog/web
+$(B)/src/server/config.o: ALL_CFLAGS += -DELOG_WEB_DIR='"$(CURDIR)/web"'
+$(B)/install/webdir: FORCE
+	@mkdir -p $(@D)
+	@echo '$(WEBDIR)' | cmp -s - $@ || echo '$(WEBDIR)' >$@
+$(B)/install/config.o: src/server/config.c $(HEADERS) $(B)/install/webdir | $(B)/schema.c
+	$(CC) $(ALL_CFLAGS) -DELOG_WEB_DIR='"$(WEBDIR)"' -c -o $@ $<
+$(B)/install/envelogd: $(filter-out $(B)/src/server/config.o,$(SERVER_OBJ)) $(B)/install/config.o $(B)/libenvelog.a
+	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $^ $(LDLIBS_ALL)
+.PHONY: FORCE
+FORCE:
 $(B)/envelog: $(CLI_OBJ) $(B)/libenvelog.a
 	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $^ $(LDLIBS_ALL)
 
@@ -168,12 +184,12 @@ run: deps all
 	echo "    -d '[{\"ts\":'\$$(date +%s000)',\"sender\":\"+447700900123\",\"recipient\":\"+447700900456\",\"type\":\"message\",\"size\":2048}]' \\"; \
 	echo "    http://127.0.0.1:8080/v1/events"; \
 	echo "  curl -s http://127.0.0.1:8080/v1/checkpoint"; \
-	exec $(B)/envelogd --db $(VAR)/envelog.db --listen 127.0.0.1:8080 --web web
+	exec $(B)/envelogd --db $(VAR)/envelog.db --listen 127.0.0.1:8080
 
-install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/envelog/web
-	install -m 0755 $(B)/envelogd $(B)/envelog $(DESTDIR)$(PREFIX)/bin/
-	cp -R web/. $(DESTDIR)$(PREFIX)/share/envelog/web/
+install: all $(B)/install/envelogd
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(WEBDIR)
+	install -m 0755 $(B)/install/envelogd $(B)/envelog $(DESTDIR)$(PREFIX)/bin/
+	cp -R web/. $(DESTDIR)$(WEBDIR)/
 
 clean:
 	rm -rf build build-san
