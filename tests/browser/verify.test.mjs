@@ -1,5 +1,5 @@
 // Unit tests of the console's verification code (web/verify.js and
-// web/ed25519.js) against ../shared/vectors/: RFC 6962 trees and proofs
+// web/ed25519.js) against tests/vectors/ (or $ELOG_VECTORS): RFC 6962 trees and proofs
 // computed by Go's sumdb/tlog and by transparency-dev/merkle, and signed
 // notes from Go's sumdb/note.  Run with plain `node`; prints TAP.
 import { test } from 'node:test';
@@ -12,7 +12,7 @@ import * as v from '../../web/verify.js';
 import { ed25519VerifyJS } from '../../web/ed25519.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const VEC = path.resolve(here, '../../../shared/vectors');
+const VEC = process.env.ELOG_VECTORS || path.resolve(here, '../vectors');
 const json = (p) => JSON.parse(readFileSync(path.join(VEC, p), 'utf8'));
 const enc = new TextEncoder();
 const b64 = (s) => v.b64decode(s);
