@@ -8,16 +8,20 @@
 #                                   is discarded)
 #   bail DESC                       a failing line and the plan, then exit 1
 #   finish                          the plan; exit 0 if nothing failed
-n=0 fails=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
+#
+# The counters are tap_n and tap_fails, names a suite will not reuse by
+# chance (a suite that set n= once overwrote the count).
+tap_n=0 tap_fails=0
+ok() { tap_n=$((tap_n + 1)); echo "ok $tap_n - $1"; }
 nok() {
-	n=$((n + 1)); fails=$((fails + 1)); echo "not ok $n - $1"; shift
+	tap_n=$((tap_n + 1)); tap_fails=$((tap_fails + 1))
+	echo "not ok $tap_n - $1"; shift
 	local l; for l in "$@"; do echo "# $l"; done
 }
-skip() { n=$((n + 1)); echo "ok $n - $1 # SKIP $2"; }
+skip() { tap_n=$((tap_n + 1)); echo "ok $tap_n - $1 # SKIP $2"; }
 check() { # DESC COMMAND…
 	local d=$1; shift
 	if "$@" >/dev/null; then ok "$d"; else nok "$d"; fi
 }
-finish() { echo "1..$n"; [ "$fails" -eq 0 ]; exit $?; }
-bail() { n=$((n + 1)); echo "not ok $n - $1"; echo "1..$n"; exit 1; }
+finish() { echo "1..$tap_n"; [ "$tap_fails" -eq 0 ]; exit $?; }
+bail() { tap_n=$((tap_n + 1)); echo "not ok $tap_n - $1"; echo "1..$tap_n"; exit 1; }
