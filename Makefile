@@ -84,7 +84,7 @@ FORCE:
 $(B)/envelog: $(CLI_OBJ) $(B)/libenvelog.a
 	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $^ $(LDLIBS_ALL)
 
-$(B)/tests/%: tests/unit/%.c $(B)/libenvelog.a $(HEADERS)
+$(B)/tests/%: tests/unit/%.c $(B)/libenvelog.a $(HEADERS) $(wildcard tests/unit/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(shell pkg-config --cflags cmocka) -o $@ $< \
 	  $(B)/libenvelog.a $(LDLIBS_ALL) $(shell pkg-config --libs cmocka)
