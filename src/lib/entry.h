@@ -1,6 +1,6 @@
 /*
  * entry.h — log entries: validation of ingested events and the canonical
- * leaf data of every kind of entry (SPEC.md "Entries").
+ * leaf data of every kind of entry (docs/PROTOCOL.md).
  *
  * An elog_entry owns its strings; elog_entry_free() releases them.
  */
@@ -80,7 +80,7 @@ int elog_events_parse(const char *body, size_t len, int ndjson,
 /* 1 if key names message content (case-insensitive). */
 int elog_is_content_key(const char *key);
 
-/* Disclosure entry (SPEC.md): subjects and records are counts. */
+/* Disclosure entry (docs/PROTOCOL.md): subjects and records are counts. */
 typedef struct elog_disclosure {
 	int64_t ts;
 	const char *authority;
