@@ -4,7 +4,7 @@
 # that read vectors (those including vectors.h) pass against other sets of
 # the same layout that tests/tools/mkvectors writes (another origin, other
 # keys, another record count, another warrant id), read through
-# ELOG_VECTORS.
+# ELOG_VECTORS; so does the console's verifier test (verify.test.mjs).
 set -u
 cd "$(dirname "$0")/../.."
 B=${B:-build}
@@ -58,6 +58,14 @@ vector_set() {
 			grep -E '^not ok|error|Error' "$T/out" | head -10 | sed 's/^/# /'
 		fi
 	done
+	# The console's verifier reads the same sets.
+	if ELOG_VECTORS=$T/$name node tests/browser/verify.test.mjs >"$T/out" 2>&1 &&
+		! grep -q '^not ok' "$T/out"; then
+		ok "verify.test.mjs (the console's verifier) passes on the $name set"
+	else
+		nok "verify.test.mjs (the console's verifier) passes on the $name set"
+		grep -E '^not ok' -A8 "$T/out" | head -20 | sed 's/^/# /'
+	fi
 }
 vector_set generated 173 vectors.test/generated-log-2 generated-authority GEN/2024/0173
 vector_set small 8 small.example/log authority-9 S-8
