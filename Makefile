@@ -70,10 +70,26 @@ $(B)/libenvelogd.a: $(filter-out $(B)/src/server/main.o,$(SERVER_OBJ))
 
 $(B)/envelogd: $(SERVER_OBJ) $(B)/libenvelog.a
 	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $^ $(LDLIBS_ALL)
+
+# envelogd's default --web is fixed at build time: the build tree's binary
+# serves this tree's web/ from wherever it runs; the installed one (built
+# for `make install` in $(B)/install/, with only config.c compiled again)
+# serves $(WEBDIR).  $(B)/install/webdir changes only when WEBDIR does.
+WEBDIR ?= $(PREFIX)/share/envelog/web
+$(B)/src/server/config.o: ALL_CFLAGS += -DELOG_WEB_DIR='"$(CURDIR)/web"'
+$(B)/install/webdir: FORCE
+	@mkdir -p $(@D)
+	@echo '$(WEBDIR)' | cmp -s - $@ || echo '$(WEBDIR)' >$@
+$(B)/install/config.o: src/server/config.c $(HEADERS) $(B)/install/webdir | $(B)/schema.c
+	$(CC) $(ALL_CFLAGS) -DELOG_WEB_DIR='"$(WEBDIR)"' -c -o $@ $<
+$(B)/install/envelogd: $(filter-out $(B)/src/server/config.o,$(SERVER_OBJ)) $(B)/install/config.o $(B)/libenvelog.a
+	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $^ $(LDLIBS_ALL)
+.PHONY: FORCE
+FORCE:
 $(B)/envelog: $(CLI_OBJ) $(B)/libenvelog.a
 	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $^ $(LDLIBS_ALL)
 
-$(B)/tests/%: tests/unit/%.c $(B)/libenvelog.a $(HEADERS)
+$(B)/tests/%: tests/unit/%.c $(B)/libenvelog.a $(HEADERS) $(wildcard tests/unit/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(shell pkg-config --cflags cmocka) -o $@ $< \
 	  $(B)/libenvelog.a $(LDLIBS_ALL) $(shell pkg-config --libs cmocka)
@@ -125,8 +141,8 @@ deps:
 
 # make check: every suite (tests/run), then the unit and integration suites
 # again under SANITIZE=address,undefined (tests/sanitize); the last line,
-# "N passed, N failed", sums both runs, and the exit status fails if
-# either failed.
+# "N passed, N failed, N skipped", sums both runs, and the exit status
+# fails if either failed or, when CI is set, if anything was skipped.
 check: deps
 	@$(MAKE) --no-print-directory all $(UNIT_BIN) $(TOOL_BIN)
 	@$(MAKE) --no-print-directory fuzz-build
@@ -135,7 +151,8 @@ check: deps
 	@echo; echo "== again under SANITIZE=address,undefined"
 	@{ B=$(SAN_B) tests/sanitize; echo $$? >$(SAN_B)/check.status; } | tee $(SAN_B)/check.log
 	@echo; tail -qn 1 $(B)/check.log $(SAN_B)/check.log | \
-	  awk '{ p += $$1; f += $$3 } END { print p " passed, " f " failed" }'; \
+	  awk '{ p += $$1; f += $$3; s += $$5 } END { print p " passed, " f " failed, " s " skipped"; \
+	    exit !(NR == 2 && f == 0 && p > 0 && (ENVIRON["CI"] == "" || s == 0)) }' && \
 	  [ "$$(cat $(B)/check.status $(SAN_B)/check.status)" = "$$(printf '0\n0')" ]
 
 # The instrumented build (ASan and UBSan) and its test run; see
@@ -180,12 +197,12 @@ run: deps all
 	echo "    -d '[{\"ts\":'\$$(date +%s000)',\"sender\":\"+447700900123\",\"recipient\":\"+447700900456\",\"type\":\"message\",\"size\":2048}]' \\"; \
 	echo "    http://127.0.0.1:8080/v1/events"; \
 	echo "  curl -s http://127.0.0.1:8080/v1/checkpoint"; \
-	exec $(B)/envelogd --db $(VAR)/envelog.db --listen 127.0.0.1:8080 --web web
+	exec $(B)/envelogd --db $(VAR)/envelog.db --listen 127.0.0.1:8080
 
-install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/envelog/web
-	install -m 0755 $(B)/envelogd $(B)/envelog $(DESTDIR)$(PREFIX)/bin/
-	cp -R web/. $(DESTDIR)$(PREFIX)/share/envelog/web/
+install: all $(B)/install/envelogd
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(WEBDIR)
+	install -m 0755 $(B)/install/envelogd $(B)/envelog $(DESTDIR)$(PREFIX)/bin/
+	cp -R web/. $(DESTDIR)$(WEBDIR)/
 
 clean:
 	rm -rf build build-san

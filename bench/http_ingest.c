@@ -15,12 +15,14 @@
  * p50/p99, errors, envelogd's peak RSS.
  *
  * Then the baseline: the rows envelogd wrote (entry, event_data,
- * event_index, tree_hash; one signed checkpoint per batch of B, signed
- * before the clock starts) are read back and written with plain prepared
- * INSERTs into a fresh database with the same schema and pragmas, one
- * transaction per batch of B: what SQLite alone costs for the same rows,
- * without HTTP, JSON, validation or hashing.  Prints figures; never fails
- * on timing.
+ * event_index, tree_hash, and its signed checkpoints) are read back and
+ * written with plain prepared INSERTs into a fresh database with the same
+ * schema and pragmas, replaying envelogd's own commits: one transaction per
+ * checkpoint envelogd signed (each of its group commits signs exactly one;
+ * the count is checked against envelog_commits_total from /metrics), with
+ * the same entries and that checkpoint.  What SQLite alone costs for the
+ * same rows in the same transactions, without HTTP, JSON, validation or
+ * hashing.  Prints figures; never fails on timing.
  */
 #include <pthread.h>
 #include <stdatomic.h>
@@ -293,47 +295,80 @@ static void load_rows(const char *db, struct rows *r)
 	sqlite3_close(h);
 }
 
-/* One signed checkpoint per batch end, from the server's tree hashes. */
-static void sign_checkpoints(const char *db, const char *keyfile,
-			     size_t n, size_t batch, char ***notes,
-			     size_t **lens, elog_hash **roots)
-{
-	size_t nb = (n + batch - 1) / batch;
-	elog_store *s = NULL;
-	elog_signer sk;
-	elog_err_t err;
+/* envelogd's commits, in order: the size, root and signed note of the
+ * checkpoint each one wrote (the empty tree's, from envelog init, left
+ * out). */
+struct commits {
+	size_t n;
+	uint64_t *size;
+	elog_hash *root;
+	char **note;
+	size_t *len;
+};
 
-	h_read_signer(keyfile, &sk);
-	if (elog_store_open(db, ELOG_STORE_READ, ELOG_SYNC_FULL, &s, &err))
-		h_die("open: %s", err.msg);
-	*notes = h_calloc(nb, sizeof **notes);
-	*lens = h_calloc(nb, sizeof **lens);
-	*roots = h_calloc(nb, sizeof **roots);
-	for (size_t b = 0; b < nb; b++) {
-		elog_checkpoint cp;
-		memset(&cp, 0, sizeof cp);
-		snprintf(cp.origin, sizeof cp.origin, "%s",
-			 elog_store_origin(s));
-		cp.size = (b + 1) * batch < n ? (b + 1) * batch : n;
-		if (elog_store_root(s, cp.size, &cp.root, &err) ||
-		    elog_checkpoint_sign(&cp, &sk, &(*notes)[b], &(*lens)[b],
-					 &err))
-			h_die("checkpoint: %s", err.msg);
-		(*roots)[b] = cp.root;
+static void load_commits(const char *db, struct commits *c)
+{
+	sqlite3 *h = NULL;
+	sqlite3_stmt *st;
+	size_t i;
+
+	if (sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK)
+		h_die("open %s", db);
+	c->n = count_rows(h, "checkpoint");
+	c->size = h_calloc(c->n, sizeof *c->size);
+	c->root = h_calloc(c->n, sizeof *c->root);
+	c->note = h_calloc(c->n, sizeof *c->note);
+	c->len = h_calloc(c->n, sizeof *c->len);
+	st = h_prepare(h, "SELECT size, root, note FROM checkpoint "
+			  "WHERE size > 0 ORDER BY size", 0);
+	for (i = 0; i < c->n && sqlite3_step(st) == SQLITE_ROW; i++) {
+		int len = sqlite3_column_bytes(st, 2);
+		c->size[i] = (uint64_t)sqlite3_column_int64(st, 0);
+		blob32(st, 1, &c->root[i]);
+		c->note[i] = h_calloc((size_t)len + 1, 1);
+		memcpy(c->note[i], sqlite3_column_text(st, 2), (size_t)len);
+		c->len[i] = (size_t)len;
 	}
-	elog_store_close(s);
-	elog_signer_wipe(&sk);
+	c->n = i;
+	sqlite3_finalize(st);
+	sqlite3_close(h);
 }
 
-/* Write the rows, one transaction per batch; fills lat[], done_t[]. */
+static void free_commits(struct commits *c)
+{
+	for (size_t i = 0; i < c->n; i++)
+		free(c->note[i]);
+	free(c->size);
+	free(c->root);
+	free(c->note);
+	free(c->len);
+}
+
+/* A counter's value from a Prometheus text body, or -1. */
+static long long metric_value(const char *body, const char *name)
+{
+	size_t nl = strlen(name);
+	const char *p = body;
+
+	while (p != NULL && *p != '\0') {
+		if (strncmp(p, name, nl) == 0 && p[nl] == ' ')
+			return strtoll(p + nl + 1, NULL, 10);
+		p = strchr(p, '\n');
+		if (p != NULL)
+			p++;
+	}
+	return -1;
+}
+
+/* Write the rows in envelogd's commits c, one transaction each with its
+ * checkpoint; fills lat[], done_t[] per commit. */
 static double run_raw(const struct rows *r, const char *path,
-		      const char *vkey, int sync, size_t batch, char **notes,
-		      const size_t *lens, const elog_hash *roots, double *lat,
-		      double *done_t, double *t0)
+		      const char *vkey, int sync, const struct commits *c,
+		      double *lat, double *done_t, double *t0)
 {
 	sqlite3 *h = h_raw_open(path, ORIGIN, vkey, sync);
 	sqlite3_stmt *ins_entry, *ins_data, *ins_index, *ins_tree, *ins_cp;
-	size_t di = 0, xi = 0, ti = 0, nb = (r->nentry + batch - 1) / batch;
+	size_t di = 0, xi = 0, ti = 0, lo = 0;
 	double total = 0;
 
 	ins_entry = h_prepare(h,
@@ -356,9 +391,8 @@ static double run_raw(const struct rows *r, const char *path,
 			   "VALUES (?1, ?2, ?3, ?4)",
 			   0);
 	*t0 = h_now();
-	for (size_t b = 0; b < nb; b++) {
-		size_t lo = b * batch,
-		       hi = lo + batch < r->nentry ? lo + batch : r->nentry;
+	for (size_t b = 0; b < c->n; lo = (size_t)c->size[b++]) {
+		size_t hi = (size_t)c->size[b];
 		uint64_t tree_end = elog_stored_hash_index(0, hi);
 		double t = h_now();
 		h_exec(h, "BEGIN IMMEDIATE");
@@ -400,9 +434,9 @@ static double run_raw(const struct rows *r, const char *path,
 			h_insert(h, ins_tree);
 		}
 		sqlite3_bind_int64(ins_cp, 1, (sqlite3_int64)hi);
-		sqlite3_bind_blob(ins_cp, 2, roots[b].b, ELOG_HASH_LEN,
+		sqlite3_bind_blob(ins_cp, 2, c->root[b].b, ELOG_HASH_LEN,
 				  SQLITE_STATIC);
-		sqlite3_bind_text(ins_cp, 3, notes[b], (int)lens[b],
+		sqlite3_bind_text(ins_cp, 3, c->note[b], (int)c->len[b],
 				  SQLITE_STATIC);
 		sqlite3_bind_int64(ins_cp, 4, elog_now_ms());
 		h_insert(h, ins_cp);
@@ -433,7 +467,7 @@ int main(int argc, char **argv)
 	unsigned long long n = 1000000, batch = 1000, clients = 4,
 			   window = 100000;
 	int sync = ELOG_SYNC_FULL, raw = 1;
-	char dir[1024], db[2048], keyfile[2048], rawdb[2048], url[128];
+	char dir[1024], db[2048], rawdb[2048], url[128];
 	char vkey[ELOG_KEY_TEXT_MAX + 8], token[256];
 	char envelog[1024], cpu[64];
 	struct run r;
@@ -442,6 +476,7 @@ int main(int argc, char **argv)
 	double t0, t1, http_rate, http_win, *lat_copy;
 	size_t nwin;
 	long hwm;
+	long long server_commits = -1;
 
 	h_prog = "http_ingest";
 	for (int i = 1; i < argc; i++) {
@@ -478,7 +513,6 @@ int main(int argc, char **argv)
 	}
 	h_begin(dir, sizeof dir);
 	snprintf(db, sizeof db, "%s/ingest.db", dir);
-	snprintf(keyfile, sizeof keyfile, "%s/ingest.key", dir);
 	snprintf(rawdb, sizeof rawdb, "%s/raw.db", dir);
 	snprintf(envelog, sizeof envelog, "%s/envelog", h_build_dir());
 	{
@@ -560,55 +594,72 @@ int main(int argc, char **argv)
 		json_decref(v);
 		free(body);
 	}
+	{
+		char mu[256], *body = NULL;
+		snprintf(mu, sizeof mu, "%s/metrics", srv.url);
+		h_get(mu, &body);
+		server_commits = metric_value(body, "envelog_commits_total");
+		free(body);
+	}
 	printf("  envelogd exit status after SIGTERM: %d\n",
 	       h_server_stop(&srv));
 	{
 		sqlite3 *h = NULL;
 		if (sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL) ==
 		    SQLITE_OK)
-			printf("  envelogd's group commit: %zu checkpoints "
-			       "(commits) for %llu events\n",
-			       count_rows(h, "checkpoint") - 1, n);
+			printf("  envelogd's group commit: %zu checkpoints, "
+			       "%lld commits (/metrics) for %llu events\n",
+			       count_rows(h, "checkpoint") - 1, server_commits,
+			       n);
 		sqlite3_close(h);
 	}
 	fflush(stdout);
 
 	if (raw) {
 		struct rows rows;
-		char **notes;
-		size_t *lens, nb = r.nbodies;
-		elog_hash *roots;
-		double *lat = h_calloc(nb, sizeof *lat),
-		       *dt = h_calloc(nb, sizeof *dt), *cnt_t, rt0, secs, rwin;
-		size_t *cnt = h_calloc(nb, sizeof *cnt);
+		struct commits c;
+		double *lat, *dt, rt0, secs, rwin;
+		size_t *cnt, lo = 0, smin = (size_t)-1, smax = 0;
 
 		memset(&rows, 0, sizeof rows);
+		memset(&c, 0, sizeof c);
 		t0 = h_now();
 		load_rows(db, &rows);
-		sign_checkpoints(db, keyfile, rows.nentry, (size_t)batch,
-				 &notes, &lens, &roots);
+		load_commits(db, &c);
+		if (c.n == 0 || c.size[c.n - 1] != rows.nentry)
+			h_die("the checkpoints do not cover the log");
+		if (server_commits >= 0 && (size_t)server_commits != c.n)
+			h_die("%zu checkpoints but %lld commits in /metrics",
+			      c.n, server_commits);
+		lat = h_calloc(c.n, sizeof *lat);
+		dt = h_calloc(c.n, sizeof *dt);
+		cnt = h_calloc(c.n, sizeof *cnt);
+		for (size_t b = 0; b < c.n; lo = (size_t)c.size[b++]) {
+			cnt[b] = (size_t)c.size[b] - lo;
+			smin = cnt[b] < smin ? cnt[b] : smin;
+			smax = cnt[b] > smax ? cnt[b] : smax;
+		}
 		printf("\nraw SQLite baseline: read back %zu entry, %zu "
 		       "event_data, %zu event_index, %zu tree_hash rows and "
-		       "signed %zu checkpoints in %.1f s (not timed)\n",
-		       rows.nentry, rows.ndata, rows.nindex, rows.ntree, nb,
+		       "envelogd's %zu signed checkpoints in %.1f s (not "
+		       "timed)\n",
+		       rows.nentry, rows.ndata, rows.nindex, rows.ntree, c.n,
 		       h_now() - t0);
+		printf("  replaying envelogd's %zu commits: %.0f entries per "
+		       "commit on average (min %zu, max %zu)\n",
+		       c.n, (double)rows.nentry / (double)c.n, smin, smax);
 		fflush(stdout);
-		secs = run_raw(&rows, rawdb, vkey, sync, (size_t)batch, notes,
-			       lens, roots, lat, dt, &rt0);
-		for (size_t b = 0; b < nb; b++)
-			cnt[b] = b + 1 < nb ? (size_t)batch
-					    : rows.nentry - b * (size_t)batch;
-		cnt_t = dt;
-		rwin = window_median(cnt_t, cnt, nb, rt0, (size_t)window, &nwin);
+		secs = run_raw(&rows, rawdb, vkey, sync, &c, lat, dt, &rt0);
+		rwin = window_median(dt, cnt, c.n, rt0, (size_t)window, &nwin);
 		printf("  raw SQLite, same rows         %9.0f events/s overall "
 		       "(%zu in %.1f s), median over %zu windows of %llu: %.0f "
 		       "events/s\n",
 		       (double)rows.nentry / secs, rows.nentry, secs, nwin,
 		       window, rwin);
-		printf("  transaction latency (batch of %llu): p50 %.1f ms  p99 "
-		       "%.1f ms  (synchronous %s, one transaction per batch)\n",
-		       batch, h_quantile(lat, nb, 0.5) * 1e3,
-		       h_quantile(lat, nb, 0.99) * 1e3,
+		printf("  transaction latency (one per envelogd commit): p50 "
+		       "%.1f ms  p99 %.1f ms  (synchronous %s)\n",
+		       h_quantile(lat, c.n, 0.5) * 1e3,
+		       h_quantile(lat, c.n, 0.99) * 1e3,
 		       sync == ELOG_SYNC_FULL ? "FULL" : "NORMAL");
 		printf("\n  envelogd over HTTP / raw SQLite: overall %.2f, "
 		       "median window %.2f  (design target >= 0.80)\n",
@@ -618,11 +669,7 @@ int main(int argc, char **argv)
 			free(rows.data[i]);
 		for (size_t i = 0; i < rows.nentry; i++)
 			free(rows.ent_data[i]);
-		for (size_t b = 0; b < nb; b++)
-			free(notes[b]);
-		free(notes);
-		free(lens);
-		free(roots);
+		free_commits(&c);
 		free(lat);
 		free(dt);
 		free(cnt);

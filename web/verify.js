@@ -191,7 +191,7 @@ function compareUtf8(a, b) {
 }
 
 /**
- * The canonical JSON of SPEC.md: objects, arrays, strings and integers in
+ * The canonical JSON of docs/PROTOCOL.md: objects, arrays, strings and integers in
  * [0, 2^53); keys sorted by UTF-8 bytes; only '"' and '\' escaped.  Throws
  * VerifyError on any other value.
  */

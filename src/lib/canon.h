@@ -3,7 +3,7 @@
  *
  * Input goes through jansson with duplicate keys rejected, NUL characters
  * rejected, and jansson's error codes mapped onto ours.  Output is the
- * canonical form of SPEC.md (RFC 8785 restricted to our value types):
+ * canonical form of docs/PROTOCOL.md (RFC 8785 restricted to our value types):
  * objects, arrays, strings and integers 0 <= n < 2^53; no whitespace; keys
  * sorted by byte value; strings with only '"' and '\' escaped (control
  * characters refused); integers in plain decimal.

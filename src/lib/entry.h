@@ -1,6 +1,6 @@
 /*
  * entry.h — log entries: validation of ingested events and the canonical
- * leaf data of every kind of entry (SPEC.md "Entries").
+ * leaf data of every kind of entry (docs/PROTOCOL.md).
  *
  * An elog_entry owns its strings; elog_entry_free() releases them.
  */
@@ -95,7 +95,7 @@ int elog_identifier_valid(const char *s, size_t n, size_t max);
 /* 1 if key names message content (case-insensitive). */
 int elog_is_content_key(const char *key);
 
-/* Disclosure entry (SPEC.md): subjects and records are counts. */
+/* Disclosure entry (docs/PROTOCOL.md): subjects and records are counts. */
 typedef struct elog_disclosure {
 	int64_t ts;
 	const char *authority;

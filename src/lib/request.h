@@ -1,5 +1,5 @@
 /*
- * request.h — lawful requests (SPEC.md "Lawful request"): a signed warrant
+ * request.h — lawful requests (docs/PROTOCOL.md): a signed warrant
  * in, a disclosure or a refusal entry in the log, and the bundle out.
  *
  *   elog_request_open    step 2: the warrant verifies with the registered

@@ -1,5 +1,5 @@
 /*
- * warrant.h — the body of an envelog warrant (SPEC.md "Warrant") and the
+ * warrant.h — the body of an envelog warrant (docs/PROTOCOL.md) and the
  * policy applied to it.  The signature is checked with note.h first.
  *
  *   envelog/warrant/v1

@@ -13,6 +13,15 @@
 #include "statefile.h"
 #include "store.h"
 
+/*
+ * The console's directory when --web is not given, fixed at build time by
+ * the Makefile: this tree's web/ for the build tree's envelogd, and
+ * $(PREFIX)/share/envelog/web for the one `make install` installs.
+ */
+#ifndef ELOG_WEB_DIR
+#define ELOG_WEB_DIR "./web"
+#endif
+
 static const char usage[] =
 	"usage: envelogd [options]\n"
 	"\n"
@@ -41,7 +50,8 @@ static const char usage[] =
 	"  --threads N            HTTP threads (default: number of cores)\n"
 	"  --tls-cert FILE        serve HTTPS with this PEM certificate...\n"
 	"  --tls-key FILE         ...and this PEM private key\n"
-	"  --web DIR              static files for / (default ./web)\n"
+	"  --web DIR              static files for / (default\n"
+	"                         " ELOG_WEB_DIR ")\n"
 	"  --max-body BYTES       largest request body (default 8388608)\n"
 	"  --max-events N         most events per request (default 10000)\n"
 	"  --max-connections N    concurrent connections (default 1024)\n"
@@ -71,7 +81,7 @@ static void defaults(struct config *c)
 	memset(c, 0, sizeof *c);
 	snprintf(c->db, sizeof c->db, "%s", "./var/envelog.db");
 	snprintf(c->listen, sizeof c->listen, "%s", "127.0.0.1:8080");
-	snprintf(c->web, sizeof c->web, "%s", "./web");
+	snprintf(c->web, sizeof c->web, "%s", ELOG_WEB_DIR);
 	c->sync = ELOG_SYNC_FULL;
 	c->max_window_days = 366;
 	c->max_subjects = 10;

@@ -1,5 +1,5 @@
 /*
- * requests.c — POST /v1/requests: a lawful request, in SPEC.md's order.
+ * requests.c — POST /v1/requests: a lawful request, in the order of docs/PROTOCOL.md.
  *
  *   1. the token's role is authority (the router: 401/403, not logged);
  *   2. the warrant verifies with the registered key of the authority bound

@@ -1,5 +1,5 @@
 // Unit tests of the console's verification code (web/verify.js and
-// web/ed25519.js) against ../shared/vectors/: RFC 6962 trees and proofs
+// web/ed25519.js) against tests/vectors/ (or $ELOG_VECTORS): RFC 6962 trees and proofs
 // computed by Go's sumdb/tlog and by transparency-dev/merkle, and signed
 // notes from Go's sumdb/note.  Run with plain `node`; prints TAP.
 import { test } from 'node:test';
@@ -12,7 +12,7 @@ import * as v from '../../web/verify.js';
 import { ed25519VerifyJS } from '../../web/ed25519.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const VEC = path.resolve(here, '../../../shared/vectors');
+const VEC = process.env.ELOG_VECTORS || path.resolve(here, '../vectors');
 const json = (p) => JSON.parse(readFileSync(path.join(VEC, p), 'utf8'));
 const enc = new TextEncoder();
 const b64 = (s) => v.b64decode(s);
@@ -32,9 +32,25 @@ async function rejects(p) {
 const records = json('tlog/tlog-records.json');
 const roots = json('tlog/tlog-roots.json');
 const notes = json('tlog/notes.json');
+// Nothing of the set is remembered: counts, names, key ids and checkpoint
+// sizes come from the files.  The set signs checkpoints of sizes 0 and 1,
+// at least one between (MID) and all the records (N).
+const N = records.length;
+const cpSizes = notes.checkpoints.map((c) => c.size).sort((a, b) => a - b);
+const MID = cpSizes[cpSizes.length - 2];
+const [logName, logKeyId] = notes.log_verifier_key.split('+');
+const authorityName = notes.authority_verifier_key.split('+')[0];
+const cpNote = (size) => notes.checkpoints.find((c) => c.size === size).signed_note;
 
-test('leaf hashes of the 300 tlog records', async () => {
-	assert.equal(records.length, 300);
+test('the vector set has what these tests need', () => {
+	assert.ok(N > 2);
+	assert.equal(Object.keys(roots).length, N + 1);
+	assert.deepEqual(cpSizes.slice(0, 2), [0, 1]);
+	assert.ok(MID > 1 && MID + 1 < N);
+	assert.equal(cpSizes[cpSizes.length - 1], N);
+});
+
+test('leaf hashes of the tlog records', async () => {
 	for (const r of records) assert.equal(v.b64encode(await v.leafHash(enc.encode(r.data))), r.leaf_hash, `record ${r.index}`);
 });
 
@@ -53,9 +69,9 @@ test('canonical JSON reproduces every record, so entry leaf hashes match', async
 	assert.throws(() => v.canonicalJSON({ a: 'x\ny' }), v.VerifyError);
 });
 
-test('tree roots for every size 0..300', async () => {
+test('tree roots for every size 0..N', async () => {
 	const leaves = records.map((r) => b64(r.leaf_hash));
-	for (let n = 0; n <= 300; n++) assert.equal(v.b64encode(await v.treeHash(leaves.slice(0, n))), roots[String(n)], `size ${n}`);
+	for (let n = 0; n <= N; n++) assert.equal(v.b64encode(await v.treeHash(leaves.slice(0, n))), roots[String(n)], `size ${n}`);
 });
 
 test('tlog inclusion proofs verify, and altered ones fail', async () => {
@@ -94,12 +110,17 @@ test('tlog consistency proofs verify, and altered ones fail', async () => {
 	}
 });
 
+// Every case file below merkle/KIND, in folders nested to any depth.
 function merkleFiles(kind) {
-	const dir = path.join(VEC, 'merkle', kind);
 	const out = [];
-	for (const sub of readdirSync(dir).sort())
-		for (const f of readdirSync(path.join(dir, sub)).sort())
-			out.push([`${sub}/${f}`, JSON.parse(readFileSync(path.join(dir, sub, f), 'utf8'))]);
+	const walk = (rel) => {
+		for (const e of readdirSync(path.join(VEC, 'merkle', kind, rel), { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+			const r = rel ? `${rel}/${e.name}` : e.name;
+			if (e.isDirectory()) walk(r);
+			else if (e.name.endsWith('.json')) out.push([r, JSON.parse(readFileSync(path.join(VEC, 'merkle', kind, r), 'utf8'))]);
+		}
+	};
+	walk('');
 	return out;
 }
 
@@ -137,11 +158,12 @@ test('transparency-dev consistency vectors: accept the good, reject the mangled'
 
 test('verifier key text parses and its key id is checked', async () => {
 	const k = await v.parseVerifierKey(notes.log_verifier_key);
-	assert.equal(k.name, 'envelog.example/log-1');
-	assert.equal(k.keyIdHex, '1da554fc');
+	assert.equal(k.name, logName);
+	assert.equal(k.keyIdHex, logKeyId);
 	assert.equal(k.publicKey.length, 32);
-	await rejects(v.parseVerifierKey(notes.log_verifier_key.replace('+1da554fc+', '+1da554fd+')));
-	await rejects(v.parseVerifierKey(notes.log_verifier_key.replace('envelog.example', 'envelog.exampla')));
+	const otherId = logKeyId.slice(0, 7) + (logKeyId[7] === '0' ? '1' : '0');
+	await rejects(v.parseVerifierKey(notes.log_verifier_key.replace(`+${logKeyId}+`, `+${otherId}+`)));
+	await rejects(v.parseVerifierKey(`x${notes.log_verifier_key}`));
 	await rejects(v.parseVerifierKey('no plus signs'));
 	await rejects(v.parseVerifierKey(notes.log_verifier_key.slice(0, -4)));
 });
@@ -160,10 +182,10 @@ test('signed checkpoints verify with the log key, through WebCrypto', async () =
 test('checkpoints are refused on a wrong key, altered text or signature', async () => {
 	const k = await v.parseVerifierKey(notes.log_verifier_key);
 	const other = await v.parseVerifierKey(notes.authority_verifier_key);
-	const note = notes.checkpoints[2].signed_note;
+	const note = cpNote(MID);
 	let e = await rejects(v.verifyCheckpoint(note, other));
-	assert.match(e.message, /no signature by "authority-1"/);
-	e = await rejects(v.verifyCheckpoint(note.replace('\n7\n', '\n8\n'), k));
+	assert.ok(e.message.includes(`no signature by "${authorityName}"`), e.message);
+	e = await rejects(v.verifyCheckpoint(note.replace(`\n${MID}\n`, `\n${MID + 1}\n`), k));
 	assert.match(e.message, /does not verify/);
 	const [body, sigline] = note.split('\n\n');
 	const raw = b64(sigline.split(' ')[2].trim());
@@ -178,8 +200,8 @@ test('checkpoints are refused on a wrong key, altered text or signature', async 
 
 test('a witness cosignature line is ignored, a malformed note refused', async () => {
 	const k = await v.parseVerifierKey(notes.log_verifier_key);
-	const note = notes.checkpoints[3].signed_note + '— witness.example/w1 AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\n';
-	assert.equal((await v.verifyCheckpoint(note, k)).size, 300);
+	const note = cpNote(N) + '— witness.example/w1 AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\n';
+	assert.equal((await v.verifyCheckpoint(note, k)).size, N);
 	await rejects(v.verifyCheckpoint(note.replace('\n\n', '\n'), k));
 	await rejects(v.verifyCheckpoint(note.slice(0, -1), k));
 	await rejects(v.verifyCheckpoint(note.replace('— witness', '- witness'), k));
@@ -249,7 +271,6 @@ async function consistencyProof(m, leaves, complete = true) {
 	return [...(await consistencyProof(m - k, leaves.slice(k), false)), await v.treeHash(leaves.slice(0, k))];
 }
 
-const cpNote = (size) => notes.checkpoints.find((c) => c.size === size).signed_note;
 const seenOf = (size) => ({ note: cpNote(size), size, rootB64: roots[String(size)], firstSeen: 1 });
 const io = (size, proofFor = (o, n) => consistencyProof(o, leafHashes.slice(0, n))) => ({
 	checkpoint: async () => cpNote(size),
@@ -258,49 +279,49 @@ const io = (size, proofFor = (o, n) => consistencyProof(o, leafHashes.slice(0, n
 
 test('log health: first sight, growth with a consistency proof, no growth', async () => {
 	const k = await v.parseVerifierKey(notes.log_verifier_key);
-	let r = await checkLog(k, null, io(7), 1000);
+	let r = await checkLog(k, null, io(MID), 1000);
 	assert.equal(r.ok, true);
-	assert.equal(r.seen.size, 7);
+	assert.equal(r.seen.size, MID);
 	assert.equal(r.seen.firstSeen, 1000);
 	assert.match(r.checks[1], /first checkpoint this browser has seen/);
-	r = await checkLog(k, seenOf(7), io(300), 2000);
+	r = await checkLog(k, seenOf(MID), io(N), 2000);
 	assert.equal(r.ok, true, r.failed);
-	assert.match(r.checks[1], /log of 300 entries extends the log of 7 entries .* consistency proof of \d+ hashes/);
+	assert.match(r.checks[1], new RegExp(`log of ${N} entries extends the log of ${MID} entries .* consistency proof of \\d+ hashes`));
 	assert.equal(r.seen.firstSeen, 2000);
-	r = await checkLog(k, seenOf(300), io(300), 3000);
+	r = await checkLog(k, seenOf(N), io(N), 3000);
 	assert.equal(r.ok, true);
 	assert.equal(r.seen.firstSeen, 1, 'the age counts from when the size was first seen');
-	r = await checkLog(k, seenOf(0), io(7));
+	r = await checkLog(k, seenOf(0), io(MID));
 	assert.equal(r.ok, true);
-	r = await checkLog(k, seenOf(1), io(300));
+	r = await checkLog(k, seenOf(1), io(N));
 	assert.equal(r.ok, true, r.failed);
 });
 
 test('log health: alarms for a wrong key, a fork, a rewrite, a shrink', async () => {
 	const k = await v.parseVerifierKey(notes.log_verifier_key);
 	const other = await v.parseVerifierKey(notes.authority_verifier_key);
-	let r = await checkLog(other, seenOf(7), io(300));
+	let r = await checkLog(other, seenOf(MID), io(N));
 	assert.equal(r.ok, false);
 	assert.equal(r.step, 'signature');
-	assert.equal(r.oldNote, cpNote(7));
-	assert.equal(r.newNote, cpNote(300));
-	// the browser saw size 7 with another root: the log forked
-	const forked = { ...seenOf(7), rootB64: roots['8'] };
-	r = await checkLog(k, forked, io(7));
+	assert.equal(r.oldNote, cpNote(MID));
+	assert.equal(r.newNote, cpNote(N));
+	// the browser saw size MID with another root: the log forked
+	const forked = { ...seenOf(MID), rootB64: roots[String(MID + 1)] };
+	r = await checkLog(k, forked, io(MID));
 	assert.equal(r.ok, false);
-	assert.match(r.failed, /two different roots for the same size 7/);
-	r = await checkLog(k, forked, io(300));
+	assert.match(r.failed, new RegExp(`two different roots for the same size ${MID}`));
+	r = await checkLog(k, forked, io(N));
 	assert.equal(r.ok, false);
 	assert.equal(r.step, 'consistency');
 	assert.match(r.failed, /old root/);
-	r = await checkLog(k, seenOf(300), io(7));
+	r = await checkLog(k, seenOf(N), io(MID));
 	assert.equal(r.ok, false);
-	assert.match(r.failed, /shrank: this browser saw 300 entries.* 7/);
+	assert.match(r.failed, new RegExp(`shrank: this browser saw ${N} entries.* ${MID}`));
 	// a proof for other sizes, or a mangled one
-	r = await checkLog(k, seenOf(7), { ...io(300), consistency: async () => ({ old: 6, new: 300, proof: [] }) });
+	r = await checkLog(k, seenOf(MID), { ...io(N), consistency: async () => ({ old: MID - 1, new: N, proof: [] }) });
 	assert.equal(r.ok, false);
 	assert.match(r.failed, /other sizes/);
-	r = await checkLog(k, seenOf(7), io(300, async (o, n) => (await consistencyProof(o, leafHashes.slice(0, n))).slice(1)));
+	r = await checkLog(k, seenOf(MID), io(N, async (o, n) => (await consistencyProof(o, leafHashes.slice(0, n))).slice(1)));
 	assert.equal(r.ok, false);
 	assert.equal(r.step, 'consistency');
 	// API failures are thrown, not alarms

@@ -3,7 +3,9 @@
 # $VKEY) and an ingest token $INGEST, and offers:
 #
 #   start_server [ARGS…]    start envelogd on a free port ($PORT, $URL);
-#                           waits until /healthz answers
+#                           waits until /healthz answers.  SERVER=PATH
+#                           starts another envelogd binary, SERVER_DIR=DIR
+#                           starts it from DIR, NO_WEB=1 without --web
 #   stop_server [SIG]       signal it (TERM) and wait; exit status in $SRV_RC
 #   req METHOD PATH [CURL ARGS…]   sets $STATUS and $BODY (and $HDRS)
 #   expect_status DESC STATUS METHOD PATH [CURL ARGS…]
@@ -59,8 +61,11 @@ start_server() {
 	local i
 	PORT=$(free_port)
 	URL=$SCHEME://127.0.0.1:$PORT
-	"$B/envelogd" --db "$DB" --listen "127.0.0.1:$PORT" --web "$T/web" \
-		"$@" 2>>"$T/server.log" &
+	local bin=${SERVER:-$B/envelogd} web=(--web "$T/web")
+	case $bin in /*) ;; *) bin=$PWD/$bin ;; esac
+	[ -n "${NO_WEB:-}" ] && web=()
+	(cd "${SERVER_DIR:-.}" && exec "$bin" --db "$DB" \
+		--listen "127.0.0.1:$PORT" "${web[@]}" "$@") 2>>"$T/server.log" &
 	SRV_PID=$!
 	for i in $(seq 1 100); do
 		if curl -s -o /dev/null "${CURL_TLS[@]}" "$URL/healthz"; then

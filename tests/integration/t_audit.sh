@@ -345,7 +345,7 @@ if openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
 	fi
 	SCHEME=http CURL_TLS=()
 else
-	ok "# SKIP openssl cannot make a test certificate"
+	skip "audit over https" "openssl cannot make a test certificate"
 fi
 use_db "$ORIG_DB"
 

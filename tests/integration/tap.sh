@@ -1,20 +1,27 @@
 # tap.sh — TAP output for the shell test suites (tests/run counts the
-# "ok"/"not ok" lines).  Source it.
+# "ok", "not ok" and "ok … # SKIP" lines and checks them against the plan
+# "1..N" that finish and bail print at the end).  Source it.
 #
 #   ok DESC / nok DESC [COMMENT…]   one result line
+#   skip DESC REASON                a skipped result (fails a run under CI)
 #   check DESC COMMAND…             ok when COMMAND succeeds (its stdout
 #                                   is discarded)
-#   bail DESC                       a failing line, then exit 1
-#   finish                          exit 0 if nothing failed
-n=0 fails=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
+#   bail DESC                       a failing line and the plan, then exit 1
+#   finish                          the plan; exit 0 if nothing failed
+#
+# The counters are tap_n and tap_fails, names a suite will not reuse by
+# chance (a suite that set n= once overwrote the count).
+tap_n=0 tap_fails=0
+ok() { tap_n=$((tap_n + 1)); echo "ok $tap_n - $1"; }
 nok() {
-	n=$((n + 1)); fails=$((fails + 1)); echo "not ok $n - $1"; shift
+	tap_n=$((tap_n + 1)); tap_fails=$((tap_fails + 1))
+	echo "not ok $tap_n - $1"; shift
 	local l; for l in "$@"; do echo "# $l"; done
 }
+skip() { tap_n=$((tap_n + 1)); echo "ok $tap_n - $1 # SKIP $2"; }
 check() { # DESC COMMAND…
 	local d=$1; shift
 	if "$@" >/dev/null; then ok "$d"; else nok "$d"; fi
 }
-finish() { [ "$fails" -eq 0 ]; exit $?; }
-bail() { echo "not ok $((n + 1)) - $1"; exit 1; }
+finish() { echo "1..$tap_n"; [ "$tap_fails" -eq 0 ]; exit $?; }
+bail() { tap_n=$((tap_n + 1)); echo "not ok $tap_n - $1"; echo "1..$tap_n"; exit 1; }

@@ -24,7 +24,7 @@ static void test_vector_checkpoints(void **state)
 	size_t i;
 
 	(void)state;
-	assert_int_equal(json_array_size(cps), 4);
+	assert_true(json_array_size(cps) > 0);
 	assert_int_equal(elog_signer_parse(vec("log_signer_key"), &s, NULL), 0);
 	assert_int_equal(elog_verifier_parse(vec("log_verifier_key"), &v, NULL), 0);
 	assert_int_equal(elog_verifier_parse(vec("authority_verifier_key"), &other, NULL), 0);
@@ -43,7 +43,8 @@ static void test_vector_checkpoints(void **state)
 		assert_int_equal(elog_hash_from_b64(json_string_value(json_object_get(roots, key)), &root), 0);
 
 		assert_int_equal(elog_checkpoint_parse(text, strlen(text), &cp, NULL), 0);
-		assert_string_equal(cp.origin, "envelog.example/log-1");
+		/* The log's origin is its key's name. */
+		assert_string_equal(cp.origin, vec_key("log_verifier_key").name);
 		assert_int_equal(cp.size, (uint64_t)size);
 		assert_memory_equal(cp.root.b, root.b, 32);
 		assert_int_equal(elog_checkpoint_format(&cp, buf, sizeof buf, &len, NULL), 0);
@@ -173,7 +174,8 @@ static void make_witness(const char *name, elog_signer *w, elog_verifier *wv)
 
 static void test_cosignature(void **state)
 {
-	json_t *c = json_array_get(json_object_get(notes, "checkpoints"), 3);
+	json_t *cps = json_object_get(notes, "checkpoints");
+	json_t *c = json_array_get(cps, json_array_size(cps) - 1); /* the largest */
 	const char *text = json_string_value(json_object_get(c, "text"));
 	size_t tl = strlen(text);
 	elog_signer w, w2;
@@ -294,7 +296,7 @@ static void test_cosignature(void **state)
 		n = snprintf(both, sizeof both, "%s%s", signed_note, line);
 		assert_true(n > 0 && (size_t)n < sizeof both);
 		assert_int_equal(elog_checkpoint_open(both, (size_t)n, &logv, &cp, NULL), 0);
-		assert_int_equal(cp.size, 300);
+		assert_int_equal(cp.size, json_integer_value(json_object_get(c, "size")));
 	}
 	elog_signer_wipe(&w);
 	elog_signer_wipe(&w2);

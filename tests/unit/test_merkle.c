@@ -15,10 +15,11 @@
 #include "merkle.h"
 #include "vectors.h"
 
-#define NREC 300
-
-static elog_hash leaves[NREC];
-static elog_hash roots[NREC + 1];
+/* The records of tlog/tlog-records.json (nrec of them, as many as the file
+ * holds) and the roots of every size 0..nrec. */
+static size_t nrec;
+static elog_hash *leaves;
+static elog_hash *roots;
 
 static void b64_hash(json_t *s, elog_hash *out)
 {
@@ -81,8 +82,14 @@ static int setup(void **state)
 	char key[16];
 
 	(void)state;
-	assert_int_equal(json_array_size(recs), NREC);
-	for (i = 0; i < NREC; i++) {
+	nrec = json_array_size(recs);
+	/* The fixed cases below look at sizes up to 5. */
+	assert_true(nrec >= 5);
+	leaves = calloc(nrec, sizeof *leaves);
+	roots = calloc(nrec + 1, sizeof *roots);
+	assert_non_null(leaves);
+	assert_non_null(roots);
+	for (i = 0; i < nrec; i++) {
 		json_t *r = json_array_get(recs, i);
 		const char *data = json_string_value(json_object_get(r, "data"));
 		elog_hash want;
@@ -94,13 +101,21 @@ static int setup(void **state)
 		b64_hash(json_object_get(r, "leaf_hash"), &want);
 		assert_hash_equal(&leaves[i], &want);
 	}
-	assert_int_equal(json_object_size(rts), NREC + 1);
-	for (i = 0; i <= NREC; i++) {
+	assert_int_equal(json_object_size(rts), nrec + 1);
+	for (i = 0; i <= nrec; i++) {
 		snprintf(key, sizeof key, "%zu", i);
 		b64_hash(json_object_get(rts, key), &roots[i]);
 	}
 	json_decref(recs);
 	json_decref(rts);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	free(leaves);
+	free(roots);
 	return 0;
 }
 
@@ -144,12 +159,12 @@ static void test_basics(void **state)
 
 static void test_roots(void **state)
 {
-	elog_leaf_array la = {leaves, NREC};
+	elog_leaf_array la = {leaves, nrec};
 	elog_hash h;
 	size_t n;
 
 	(void)state;
-	for (n = 0; n <= NREC; n++) {
+	for (n = 0; n <= nrec; n++) {
 		struct counting c = {elog_leaf_array_reader, &la, 0};
 		elog_root_of_leaves(leaves, n, &h);
 		assert_hash_equal(&h, &roots[n]);
@@ -186,7 +201,7 @@ static int sink(void *ctx, int level, uint64_t index, const elog_hash *hash,
 		elog_err_t *err)
 {
 	struct sink_log *s = ctx;
-	elog_leaf_array la = {s->leaves, NREC};
+	elog_leaf_array la = {s->leaves, nrec};
 	elog_hash want;
 
 	if (s->calls++ == s->fail_at)
@@ -201,7 +216,7 @@ static int sink(void *ctx, int level, uint64_t index, const elog_hash *hash,
 
 static void test_frontier(void **state)
 {
-	elog_leaf_array la = {leaves, NREC};
+	elog_leaf_array la = {leaves, nrec};
 	struct sink_log s = {0, -1, 0, leaves};
 	elog_frontier f, g;
 	elog_hash h;
@@ -211,7 +226,7 @@ static void test_frontier(void **state)
 	elog_frontier_init(&f);
 	elog_frontier_root(&f, &h);
 	assert_hash_equal(&h, &roots[0]);
-	for (i = 0; i < NREC; i++) {
+	for (i = 0; i < nrec; i++) {
 		/* The leaf is stored first, then the nodes it completes. */
 		assert_int_equal(elog_stored_hash_index(0, i), s.next);
 		s.next++;
@@ -227,7 +242,7 @@ static void test_frontier(void **state)
 		assert_hash_equal(&h, &roots[i + 1]);
 	}
 	/* About two stored hashes per leaf, as tlog. */
-	assert_int_equal(s.next, elog_stored_hash_index(0, NREC));
+	assert_int_equal(s.next, elog_stored_hash_index(0, nrec));
 
 	/* A failing sink leaves the frontier as it was. */
 	{
@@ -242,7 +257,7 @@ static void test_frontier(void **state)
 		assert_int_equal(elog_frontier_append(&k, &leaves[3], sink, &t, &err), -ELOG_IO);
 		assert_memory_equal(&k, &g, sizeof k);
 		/* Loading beyond the leaves fails. */
-		assert_true(elog_frontier_load(&g, NREC + 1, elog_leaf_array_reader, &la, &err) < 0);
+		assert_true(elog_frontier_load(&g, nrec + 1, elog_leaf_array_reader, &la, &err) < 0);
 	}
 }
 
@@ -272,7 +287,7 @@ static void assert_made_proof(const elog_hash *got, size_t ngot, const elog_hash
 
 static void inclusion_case(json_t *c)
 {
-	elog_leaf_array la = {leaves, NREC};
+	elog_leaf_array la = {leaves, nrec};
 	uint64_t index = (uint64_t)json_integer_value(json_object_get(c, "index"));
 	uint64_t size = (uint64_t)json_integer_value(json_object_get(c, "size"));
 	elog_hash root, leaf, want[ELOG_MAX_PROOF], got[ELOG_MAX_PROOF];
@@ -303,7 +318,7 @@ static void test_tlog_inclusion(void **state)
 
 static void consistency_case(json_t *c)
 {
-	elog_leaf_array la = {leaves, NREC};
+	elog_leaf_array la = {leaves, nrec};
 	uint64_t old = (uint64_t)json_integer_value(json_object_get(c, "old"));
 	uint64_t new = (uint64_t)json_integer_value(json_object_get(c, "new"));
 	elog_hash r1, r2, want[ELOG_MAX_PROOF], got[ELOG_MAX_PROOF];
@@ -331,16 +346,17 @@ static void test_tlog_consistency(void **state)
 	each_case("tlog/tlog-consistency.json", consistency_case);
 }
 
-/* Every proof between all sizes 1..64 regenerates and verifies. */
+/* Every proof between all sizes 1..64 (or as many as there are records)
+ * regenerates and verifies. */
 static void test_all_small_proofs(void **state)
 {
-	elog_leaf_array la = {leaves, NREC};
+	elog_leaf_array la = {leaves, nrec};
 	elog_hash p[ELOG_MAX_PROOF];
 	uint64_t a, b;
 	size_t n;
 
 	(void)state;
-	for (b = 1; b <= 64; b++) {
+	for (b = 1; b <= 64 && b <= nrec; b++) {
 		for (a = 0; a < b; a++) {
 			assert_int_equal(elog_prove_inclusion(a, b, elog_leaf_array_reader, &la, p, &n, NULL), 0);
 			assert_int_equal(elog_verify_inclusion(a, b, &leaves[a], p, n, &roots[b], NULL), 0);
@@ -498,66 +514,77 @@ static int run_case(const char *kind, json_t *c)
 	}
 }
 
-static int run_dir(const char *kind)
-{
-	const char *base = vectors_dir();
-	char dpath[512];
-	DIR *top;
-	struct dirent *de;
-	int count = 0, accepted = 0;
+/* The cases found so far: how many, how many verified. */
+struct case_count {
+	int count;
+	int accepted;
+};
 
-	snprintf(dpath, sizeof dpath, "%s/merkle/%s", base, kind);
-	top = opendir(dpath);
-	assert_non_null(top);
-	while ((de = readdir(top)) != NULL) {
+/*
+ * Run every case file (*.json) in the folder path and, recursively, in its
+ * subfolders, in whatever order the file system lists them; a case must be
+ * rejected exactly when it says wantErr.  A folder may hold only cases
+ * that expect an error.
+ */
+static void run_tree(const char *kind, const char *path, struct case_count *n)
+{
+	DIR *d = opendir(path);
+	struct dirent *de;
+
+	if (d == NULL)
+		fail_msg("cannot open %s", path);
+	while ((de = readdir(d)) != NULL) {
 		char sub[1024];
-		DIR *d;
-		struct dirent *fe;
+		json_error_t jerr;
+		json_t *c;
+		size_t l = strlen(de->d_name);
+		int want_err, got, len;
+		DIR *probe;
 
 		if (de->d_name[0] == '.')
 			continue;
-		snprintf(sub, sizeof sub, "%s/%s", dpath, de->d_name);
-		d = opendir(sub);
-		if (d == NULL)
-			fail_msg("cannot open %s", sub);
-		while ((fe = readdir(d)) != NULL) {
-			char file[1536];
-			json_error_t jerr;
-			json_t *c;
-			size_t l = strlen(fe->d_name);
-			int want_err, got;
-
-			if (l < 6 || strcmp(fe->d_name + l - 5, ".json") != 0)
-				continue;
-			snprintf(file, sizeof file, "%s/%s", sub, fe->d_name);
-			c = json_load_file(file, JSON_DECODE_INT_AS_REAL, &jerr);
-			assert_non_null(c);
-			want_err = json_is_true(json_object_get(c, "wantErr"));
-			got = run_case(kind, c);
-			if ((got != 0) != want_err)
-				print_message("# %s: wantErr %d, got %d\n", file, want_err, got);
-			assert_int_equal(got != 0, want_err);
-			count++;
-			accepted += got == 0;
-			json_decref(c);
+		len = snprintf(sub, sizeof sub, "%s/%s", path, de->d_name);
+		assert_true(len > 0 && (size_t)len < sizeof sub);
+		probe = opendir(sub);
+		if (probe != NULL) {
+			closedir(probe);
+			run_tree(kind, sub, n);
+			continue;
 		}
-		closedir(d);
+		if (l < 6 || strcmp(de->d_name + l - 5, ".json") != 0)
+			continue;
+		c = json_load_file(sub, JSON_DECODE_INT_AS_REAL, &jerr);
+		if (c == NULL)
+			fail_msg("cannot read %s: %s", sub, jerr.text);
+		want_err = json_is_true(json_object_get(c, "wantErr"));
+		got = run_case(kind, c);
+		if ((got != 0) != want_err)
+			print_message("# %s: wantErr %d, got %d\n", sub, want_err, got);
+		assert_int_equal(got != 0, want_err);
+		n->count++;
+		n->accepted += got == 0;
+		json_decref(c);
 	}
-	closedir(top);
-	assert_true(count > 0);
-	assert_true(accepted > 0);
-	print_message("# %s: %d vectors, %d accepted\n", kind, count, accepted);
-	return count;
+	closedir(d);
+}
+
+static int run_dir(const char *kind)
+{
+	char path[512];
+	struct case_count n = {0, 0};
+	int len = snprintf(path, sizeof path, "%s/merkle/%s", vectors_dir(), kind);
+
+	assert_true(len > 0 && (size_t)len < sizeof path);
+	run_tree(kind, path, &n);
+	print_message("# %s: %d vectors, %d accepted\n", kind, n.count, n.accepted);
+	return n.count;
 }
 
 static void test_merkle_vectors(void **state)
 {
-	int n;
-
 	(void)state;
-	n = run_dir("inclusion");
-	n += run_dir("consistency");
-	assert_true(n >= 100);
+	assert_true(run_dir("inclusion") > 0);
+	assert_true(run_dir("consistency") > 0);
 }
 
 int main(void)
@@ -573,5 +600,5 @@ int main(void)
 		cmocka_unit_test(test_logarithmic_reads),
 		cmocka_unit_test(test_merkle_vectors),
 	};
-	return cmocka_run_group_tests(tests, setup, NULL);
+	return cmocka_run_group_tests(tests, setup, teardown);
 }

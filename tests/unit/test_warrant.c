@@ -10,12 +10,13 @@
 #include <cmocka.h>
 #include <jansson.h>
 
+#include "rfc3339.h"
 #include "warrant.h"
 #include "vectors.h"
 
 #define HDR "envelog/warrant/v1\n"
-#define ID "id W-1-0001\n"
-#define AUTH "authority authority-1\n"
+#define ID "id T-0042\n"
+#define AUTH "authority test-authority\n"
 #define SUBJ "subject +447700900123\nsubject +447700900456\n"
 #define FROM "from 2023-11-14T00:00:00Z\n"
 #define TO "to 2023-11-15T00:00:00Z\n"
@@ -52,6 +53,29 @@ static size_t note_text_len(const char *note)
 }
 
 /* v2/warrants.json: both warrants parse, and name the log they are for. */
+/* The value of the first line "KEY value" of text, into out; "" if none. */
+static void line_value(const char *text, const char *key, char *out, size_t size)
+{
+	size_t kl = strlen(key);
+	const char *p = text;
+
+	out[0] = '\0';
+	while (*p) {
+		const char *nl = strchr(p, '\n');
+		size_t ll = nl ? (size_t)(nl - p) : strlen(p);
+
+		if (ll > kl && strncmp(p, key, kl) == 0 && p[kl] == ' ') {
+			assert_true(ll - kl - 1 < size);
+			memcpy(out, p + kl + 1, ll - kl - 1);
+			out[ll - kl - 1] = '\0';
+			return;
+		}
+		p += ll + (nl != NULL);
+	}
+}
+
+/* The warrant of the vector set parses into what its lines say (read here
+ * without the library's parser). */
 static void test_vector(void **state)
 {
 	json_t *v = load_vector("v2/warrants.json");
@@ -63,19 +87,66 @@ static void test_vector(void **state)
 		json_object_get(v, "warrant_for_other_log"));
 	elog_warrant w;
 	elog_err_t err;
+	char want[512], *text;
+	const char *p;
+	size_t i;
 
 	(void)state;
 	assert_non_null(origin);
 	assert_non_null(here);
 	assert_non_null(other);
-	assert_int_equal(elog_warrant_parse(here, note_text_len(here), &w,
-					    &err),
-			 0);
+	text = strndup(here, note_text_len(here));
+	assert_non_null(text);
+	assert_int_equal(elog_warrant_parse(text, strlen(text), &w, &err), 0);
+	/* It names the log it is for. */
 	assert_string_equal(w.log, origin);
-	assert_true(w.nsubjects >= 1);
-	assert_true(w.from < w.to);
+	line_value(text, "log", want, sizeof want);
+	assert_string_equal(w.log, want);
+	line_value(text, "id", want, sizeof want);
+	assert_string_equal(w.id, want);
+	line_value(text, "authority", want, sizeof want);
+	assert_string_equal(w.authority, want);
+	/* It is the vector authority's warrant. */
+	{
+		const char *vk = json_string_value(
+			json_object_get(v, "authority_verifier_key"));
+		const char *plus = vk ? strchr(vk, '+') : NULL;
+
+		assert_non_null(plus);
+		assert_int_equal(strlen(w.authority), (size_t)(plus - vk));
+		assert_memory_equal(w.authority, vk, (size_t)(plus - vk));
+	}
+	line_value(text, "basis", want, sizeof want);
+	assert_string_equal(w.basis, want);
+	line_value(text, "from", want, sizeof want);
+	{
+		int64_t from, to, expires;
+
+		assert_int_equal(elog_rfc3339_parse(want, strlen(want), 1, &from), 0);
+		line_value(text, "to", want, sizeof want);
+		assert_int_equal(elog_rfc3339_parse(want, strlen(want), 1, &to), 0);
+		line_value(text, "expires", want, sizeof want);
+		assert_int_equal(elog_rfc3339_parse(want, strlen(want), 1, &expires), 0);
+		assert_int_equal(w.from, from);
+		assert_int_equal(w.to, to);
+		assert_int_equal(w.expires, expires);
+	}
+	/* The subjects, in order. */
+	for (i = 0, p = text; (p = strstr(p, "\nsubject ")) != NULL; i++) {
+		const char *nl = strchr(p + 9, '\n');
+
+		assert_non_null(nl);
+		assert_true(i < w.nsubjects);
+		assert_int_equal(strlen(w.subjects[i]), (size_t)(nl - p - 9));
+		assert_memory_equal(w.subjects[i], p + 9, (size_t)(nl - p - 9));
+		p = nl;
+	}
+	assert_int_equal(w.nsubjects, i);
+	assert_true(w.nsubjects > 0);
 	elog_warrant_free(&w);
 	assert_null(w.subjects);
+	free(text);
+	/* The same warrant for another log parses too: refusing it is policy. */
 	assert_int_equal(elog_warrant_parse(other, note_text_len(other), &w,
 					    &err),
 			 0);
@@ -93,8 +164,8 @@ static void test_valid(void **state)
 
 	(void)state;
 	assert_int_equal(elog_warrant_parse(VALID, strlen(VALID), &w, &err), 0);
-	assert_string_equal(w.id, "W-1-0001");
-	assert_string_equal(w.authority, "authority-1");
+	assert_string_equal(w.id, "T-0042");
+	assert_string_equal(w.authority, "test-authority");
 	assert_string_equal(w.log, "envelog.example/log-1");
 	assert_int_equal(w.nsubjects, 2);
 	assert_string_equal(w.subjects[0], "+447700900123");
@@ -363,7 +434,7 @@ static void test_refusal(void **state)
 	assert_string_equal(elog_warrant_refusal(&w, &p), "too_many_subjects");
 }
 
-static void test_vector_policy(void **state)
+static void test_valid_policy(void **state)
 {
 	const int64_t day = 86400000LL;
 	elog_policy p = {1711234567890LL, 366 * day, 10};
@@ -392,7 +463,7 @@ int main(void)
 		cmocka_unit_test(test_values),
 		cmocka_unit_test(test_subject_limit),
 		cmocka_unit_test(test_refusal),
-		cmocka_unit_test(test_vector_policy),
+		cmocka_unit_test(test_valid_policy),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,18 +1,22 @@
 /*
- * vectors.h — the shared test vectors for the unit tests: read in place
- * from ../shared/vectors (tests run from the repository root), or from
- * $ELOG_VECTORS.  Include after <cmocka.h> and <jansson.h>.
+ * vectors.h — the test vectors for the unit tests: read in place from
+ * tests/vectors (tests run from the repository root), or from the folder
+ * $ELOG_VECTORS names, any set of the same layout (tests/vectors/README.md).
+ * Nothing about the set is remembered here or in the tests: counts, names,
+ * key ids and warrant fields are read from the files.  Include after
+ * <cmocka.h> and <jansson.h>.
  */
 #ifndef ELOG_TEST_VECTORS_H
 #define ELOG_TEST_VECTORS_H
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 static inline const char *vectors_dir(void)
 {
 	const char *d = getenv("ELOG_VECTORS");
-	return d && *d ? d : "../shared/vectors";
+	return d && *d ? d : "tests/vectors";
 }
 
 /* The JSON file at rel below the vectors directory; fails the test if it
@@ -32,14 +36,14 @@ static inline json_t *load_vector(const char *rel)
 }
 
 /* Call check(data) with the leaf data of each record in
- * tlog/tlog-records.json, in order; fails the test unless there are 300
+ * tlog/tlog-records.json, in order; fails the test unless there are
  * records and each has its data as a string. */
 static inline void each_record(void (*check)(const char *data))
 {
 	json_t *recs = load_vector("tlog/tlog-records.json");
 	size_t i;
 
-	assert_int_equal(json_array_size(recs), 300);
+	assert_true(json_array_size(recs) > 0);
 	for (i = 0; i < json_array_size(recs); i++) {
 		const char *data = json_string_value(
 			json_object_get(json_array_get(recs, i), "data"));
@@ -59,6 +63,44 @@ static inline const char *vec(const char *key)
 
 	assert_non_null(s);
 	return s;
+}
+
+/* A key's text form split at its '+' (after "PRIVATE+KEY+" for a signer
+ * key), without the library's parser: name, key id, base64 key. */
+struct key_text {
+	char name[256];
+	char hexid[9];
+	unsigned long keyid;
+	char b64[128];
+};
+
+static inline void key_text_split(const char *text, struct key_text *k)
+{
+	const char *plus;
+	int n;
+
+	if (strncmp(text, "PRIVATE+KEY+", 12) == 0)
+		text += 12;
+	plus = strchr(text, '+');
+	assert_non_null(plus);
+	assert_true((size_t)(plus - text) < sizeof k->name);
+	memcpy(k->name, text, (size_t)(plus - text));
+	k->name[plus - text] = '\0';
+	assert_int_equal(plus[9], '+');
+	memcpy(k->hexid, plus + 1, 8);
+	k->hexid[8] = '\0';
+	k->keyid = strtoul(k->hexid, NULL, 16);
+	n = snprintf(k->b64, sizeof k->b64, "%s", plus + 10);
+	assert_true(n > 0 && (size_t)n < sizeof k->b64);
+}
+
+/* The vector key at key in notes.json, split. */
+static inline struct key_text vec_key(const char *key)
+{
+	struct key_text k;
+
+	key_text_split(vec(key), &k);
+	return k;
 }
 
 static inline int notes_setup(void **state)
