@@ -521,8 +521,18 @@ static int check_leaves(elog_monitor *m, elog_monitor_result *r,
 
 	if (m->progress)
 		m->progress(m->progress_ctx, 0, n - from);
-	if (from >= n)
+	if (from >= n) {
+		/* No leaf to fetch: the tree is the state's (at size 0 on a
+		 * first run, the empty tree). */
+		elog_frontier_root(f, &root);
+		if (memcmp(root.b, r->cp.root.b, ELOG_HASH_LEN) != 0)
+			return bad(r, "tree_root", -1,
+				   "the checkpoint (size %llu) does not commit "
+				   "to the tree of its %llu leaves",
+				   (unsigned long long)n,
+				   (unsigned long long)n);
 		return 0;
+	}
 	lh = malloc(ELOG_MONITOR_PAGE * sizeof *lh);
 	if (!lh)
 		return nomem(r);

@@ -710,6 +710,42 @@ static void test_huge_checkpoint(void **state)
 	srv_free(s);
 }
 
+/* A first run on a checkpoint of size 0 whose root is not the empty
+ * tree's: nothing to fetch, and still refused (the fuzzer's find). */
+static void test_empty_checkpoint(void **state)
+{
+	srv *s = srv_new(4);
+	elog_monitor m;
+	elog_monitor_state st;
+	elog_monitor_result r;
+	elog_checkpoint cp;
+	char *note = NULL;
+	size_t len;
+
+	(void)state;
+	s->cp_size = 0;
+	expect(s, 0, 0, NULL, -1); /* the honest empty tree */
+	memset(&cp, 0, sizeof cp);
+	snprintf(cp.origin, sizeof cp.origin, "%s", ORIGIN);
+	cp.size = 0;
+	root_of(s, 4, &cp.root);
+	assert_int_equal(elog_checkpoint_sign(&cp, &s->sk, &note, &len, NULL),
+			 0);
+	s->checkpoint = note;
+	expect(s, 0, -ELOG_TAMPERED, "tree_root", -1);
+	/* ... also from a state at 0. */
+	s->checkpoint = NULL;
+	state_at(s, 0, &st);
+	s->checkpoint = note;
+	mon_init(&m, s);
+	assert_int_equal(elog_monitor_run(&m, &st, &r), -ELOG_TAMPERED);
+	assert_string_equal(r.check, "fork");
+	elog_monitor_result_free(&r);
+	elog_monitor_state_free(&st);
+	free(note);
+	srv_free(s);
+}
+
 /* ---- trouble ---- */
 
 static void test_http_errors(void **state)
@@ -936,6 +972,7 @@ int main(void)
 		cmocka_unit_test(test_not_in_tree),
 		cmocka_unit_test(test_pages),
 		cmocka_unit_test(test_huge_checkpoint),
+		cmocka_unit_test(test_empty_checkpoint),
 		cmocka_unit_test(test_http_errors),
 		cmocka_unit_test(test_state_file),
 		cmocka_unit_test(test_compare),
