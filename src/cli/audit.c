@@ -2,20 +2,15 @@
  * audit.c — envelog audit: the monitor of a running log, and
  * envelog audit compare: are two auditors' checkpoints consistent?
  *
- * One audit run: fetch the latest checkpoint and verify it with the pinned
- * log key; check that it extends the last verified checkpoint (kept in the
- * state file) with a consistency proof; fetch the new leaves in pages,
- * recompute their chain values and the leaf hashes of the public entries,
- * and the tree root over them (the state keeps the tree's frontier, so it
- * stays O(log n) small); check after every page with a consistency proof
- * that the leaves so far are a prefix of the tree the checkpoint commits
- * to (so a bad leaf is named by its seq); then replace the state file
- * atomically.  Nothing is written unless every check holds.
+ * The checks are the library's (monitor.h: the state file's text, the
+ * checkpoint, rollback, fork, consistency, every leaf recomputed, the bad
+ * leaf located, the cosignature); this front end gives it libcurl as its
+ * fetch callback, reads and atomically replaces the state file, parses
+ * the options and prints the result.
  */
 #include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,27 +21,19 @@
 #include <jansson.h>
 #include <sodium.h>
 
-#include "canon.h"
 #include "checkpoint.h"
 #include "cli.h"
+#include "monitor.h"
+#include "note.h"
 #include "param.h"
 #include "statefile.h"
-#include "entry.h"
-#include "merkle.h"
-#include "note.h"
 
 #define RESPONSE_MAX ((size_t)64 << 20) /* bytes of one HTTP answer */
-#define STATE_MAX ((size_t)4 << 20)     /* bytes of a state file */
-#define PAGE 1000                       /* leaves per /v1/leaves call */
 #define URL_MAX 2048
 #define TOKEN_MAX 512
-#define LIST_JSON_MAX 1000 /* public entries listed with --json */
-#define LIST_TEXT_MAX 20   /* ... and in the human summary */
-#define STATE_FORMAT "envelog-audit-state/v1"
+#define LIST_TEXT_MAX 20   /* public entries listed in the human summary */
+#define STATE_FORMAT ELOG_MONITOR_STATE_FORMAT
 #define EVIDENCE_MAX 8192 /* bytes of a served "checkpoint" shown as evidence */
-
-/* check_consistency(): the proof holds, or it does not. */
-enum { HOLDS = 0, FAILS = 3 };
 
 static const char usage[] =
 	"usage: envelog audit --url URL --vkey VKEY --state FILE [--json]\n"
@@ -140,32 +127,6 @@ static void body_free(struct body *b)
 	memset(b, 0, sizeof *b);
 }
 
-/* "code: message" of a JSON error answer, or a prefix of the body, with
- * control characters escaped (cli_clean): a hostile server's text. */
-static void server_message(const struct body *b, char *out, size_t cap)
-{
-	json_t *j = b->p ? json_loadb(b->p, b->len, 0, NULL) : NULL;
-	json_t *e = json_object_get(j, "error");
-	const char *code = json_string_value(json_object_get(e, "code"));
-	const char *msg = json_string_value(json_object_get(e, "message"));
-	char raw[512];
-	int n;
-
-	if (msg)
-		n = snprintf(raw, sizeof raw, "%s: %s", code ? code : "error",
-			     msg);
-	else if (b->p && b->len)
-		n = snprintf(raw, sizeof raw, "%.*s",
-			     (int)(b->len < 120 ? b->len : 120), b->p);
-	else
-		n = snprintf(raw, sizeof raw, "empty answer");
-	if (n < 0)
-		n = 0;
-	cli_clean(out, cap, raw,
-		  (size_t)n < sizeof raw ? (size_t)n : sizeof raw - 1, 0);
-	json_decref(j);
-}
-
 static int http_init(struct http *h, const char *url, const char *cacert,
 		     long timeout, elog_err_t *err)
 {
@@ -200,21 +161,20 @@ static void http_close(struct http *h)
 
 /*
  * GET (post == NULL) or POST text/plain to base || path.  The answer goes
- * into *out (caller frees).  Fails with IO on transport errors, oversized
- * answers and non-2xx statuses (with the server's message).
+ * into *out (caller frees) and its status into *status, whatever it is.
+ * Fails with IO on transport errors and oversized answers.
  */
 static int http_do(struct http *h, const char *path, const char *post,
-		   size_t post_len, const char *token, struct body *out,
-		   elog_err_t *err)
+		   size_t post_len, const char *token, long *status,
+		   struct body *out, elog_err_t *err)
 {
 	char url[URL_MAX + 256], auth[TOKEN_MAX + 32], ebuf[CURL_ERROR_SIZE];
-	char smsg[200];
 	struct curl_slist *hdrs = NULL, *t;
 	CURLcode cc;
-	long status = 0;
 	int n, rc = 0;
 
 	memset(out, 0, sizeof *out);
+	*status = 0;
 	ebuf[0] = '\0';
 	auth[0] = '\0';
 	n = snprintf(url, sizeof url, "%s%s", h->base, path);
@@ -273,13 +233,8 @@ static int http_do(struct http *h, const char *path, const char *post,
 			       ebuf[0] ? ebuf : curl_easy_strerror(cc));
 		goto out;
 	}
-	curl_easy_getinfo(h->curl, CURLINFO_RESPONSE_CODE, &status);
-	if (status < 200 || status > 299) {
-		server_message(out, smsg, sizeof smsg);
-		rc = elog_fail(err, ELOG_IO, -1, NULL, "%s: HTTP %ld: %s", url,
-			       status, smsg);
-		goto out;
-	}
+	*status = 0;
+	curl_easy_getinfo(h->curl, CURLINFO_RESPONSE_CODE, status);
 	if (!out->p) { /* an empty answer is a NUL-terminated "" */
 		out->p = calloc(1, 1);
 		if (!out->p)
@@ -297,699 +252,120 @@ out:
 	return rc;
 }
 
-/* ---- results ---- */
-
-/* The outcome of one run: what failed, where, and the evidence. */
-struct run {
-	int rc;             /* CLI_OK, CLI_BAD or CLI_USAGE */
-	int network;        /* CLI_USAGE came from the network or the server */
-	char check[32];     /* the failed check */
-	long long seq;      /* the seq it concerns, or -1 */
-	char msg[512];
-	int show_state, show_served; /* print these checkpoints as evidence */
-	char *served;       /* the served checkpoint note (owned) */
-	size_t served_len, served_text_len;
-	elog_checkpoint cp; /* ... parsed */
-	int first_run;
-	uint64_t old_size, checked, disclosures, refusals, purges;
-	json_t *public_entries; /* [{seq, entry}] seen in this run */
-	int cosigned;
-};
-
-static void run_free(struct run *r)
-{
-	free(r->served);
-	json_decref(r->public_entries);
-	memset(r, 0, sizeof *r);
-}
-
-#if defined(__GNUC__)
-__attribute__((format(printf, 4, 5)))
-#endif
-static int bad(struct run *r, const char *check, long long seq,
-	       const char *fmt, ...)
-{
-	va_list ap;
-
-	r->rc = CLI_BAD;
-	snprintf(r->check, sizeof r->check, "%s", check);
-	r->seq = seq;
-	va_start(ap, fmt);
-	vsnprintf(r->msg, sizeof r->msg, fmt, ap);
-	va_end(ap);
-	return CLI_BAD;
-}
-
-/* A usage, I/O or network error (exit 2). */
-static int trouble(struct run *r, int network, const elog_err_t *err)
-{
-	r->rc = CLI_USAGE;
-	r->network = network;
-	snprintf(r->check, sizeof r->check, "%s", network ? "network" : "io");
-	r->seq = -1;
-	snprintf(r->msg, sizeof r->msg, "%s",
-		 err && err->msg[0] ? err->msg : "failed");
-	return CLI_USAGE;
-}
-
-/* ---- the state file ---- */
-
-struct state {
-	int present;
-	elog_verifier vk;
-	char vkey[ELOG_KEY_TEXT_MAX];
-	elog_frontier fr; /* fr.size is the verified size */
-	elog_hash root, chain;
-	char *note; /* the last verified signed checkpoint (owned) */
-	size_t note_len;
-	uint64_t entries, disclosures, refusals, purges; /* totals */
-};
-
-static void state_free(struct state *st)
-{
-	free(st->note);
-	memset(st, 0, sizeof *st);
-}
-
-static int same_key(const elog_verifier *a, const elog_verifier *b)
-{
-	return strcmp(a->name, b->name) == 0 && a->keyid == b->keyid &&
-	       a->alg == b->alg && memcmp(a->pk, b->pk, sizeof a->pk) == 0;
-}
-
-static int get_u64(json_t *o, const char *key, uint64_t *out)
-{
-	json_t *v = json_object_get(o, key);
-	if (!json_is_integer(v) || json_integer_value(v) < 0)
-		return -1;
-	*out = (uint64_t)json_integer_value(v);
-	return 0;
-}
-
-static int get_hash(json_t *o, const char *key, elog_hash *out)
-{
-	const char *s = json_string_value(json_object_get(o, key));
-	return s ? elog_hash_from_b64(s, out) : -1;
-}
-
-/*
- * Load the state file at path into *st.  A missing file gives st->present
- * 0.  With pin, the state must be for that key; without, the state's own
- * key is used.  Everything in it is cross-checked: the checkpoint's
- * signature, size and root, and the frontier's root.
- */
-static int state_load(const char *path, const elog_verifier *pin,
-		      struct state *st, elog_err_t *err)
-{
-	char *text = NULL;
-	size_t len = 0, i, npeaks = 0;
-	json_t *j = NULL, *fr, *tot;
-	elog_checkpoint cp;
-	elog_hash root;
-	const char *s;
-	struct stat sb;
-	uint64_t size;
-	int rc, lvl;
-
-	memset(st, 0, sizeof *st);
-	if (stat(path, &sb) != 0 && errno == ENOENT)
-		return 0;
-	if ((rc = cli_read_file(path, STATE_MAX, &text, &len, err)))
-		return rc;
-	if (elog_json_load(text, len, &j, err) || !json_is_object(j)) {
-		rc = elog_fail(err, ELOG_MALFORMED_JSON, -1, NULL,
-			       "%s is not an audit state file (JSON)", path);
-		goto out;
-	}
-	s = json_string_value(json_object_get(j, "format"));
-	if (!s || strcmp(s, STATE_FORMAT) != 0) {
-		rc = elog_fail(err, ELOG_INVALID_VALUE, -1, "format",
-			       "%s is not an %s file", path, STATE_FORMAT);
-		goto out;
-	}
-	s = json_string_value(json_object_get(j, "vkey"));
-	if (!s || elog_verifier_parse(s, &st->vk, err)) {
-		rc = elog_fail(err, ELOG_MALFORMED_KEY, -1, "vkey",
-			       "%s: the log key is missing or malformed", path);
-		goto out;
-	}
-	if (pin && !same_key(pin, &st->vk)) {
-		rc = elog_fail(err, ELOG_UNKNOWN_KEY, -1, "vkey",
-			       "%s was written for another log key (%s)", path,
-			       s);
-		goto out;
-	}
-	snprintf(st->vkey, sizeof st->vkey, "%s", s);
-	s = json_string_value(json_object_get(j, "checkpoint"));
-	if (get_u64(j, "size", &size) || get_hash(j, "root", &st->root) ||
-	    get_hash(j, "chain_hash", &st->chain) || !s) {
-		rc = elog_fail(err, ELOG_MISSING_FIELD, -1, NULL,
-			       "%s: size, root, chain_hash or checkpoint is "
-			       "missing or malformed", path);
-		goto out;
-	}
-	st->note_len = strlen(s);
-	st->note = malloc(st->note_len + 1);
-	if (!st->note) {
-		rc = elog_fail(err, ELOG_NOMEM, -1, NULL, "out of memory");
-		goto out;
-	}
-	memcpy(st->note, s, st->note_len + 1);
-	if (elog_checkpoint_open(st->note, st->note_len, &st->vk, &cp, err) ||
-	    cp.size != size ||
-	    memcmp(cp.root.b, st->root.b, ELOG_HASH_LEN) != 0) {
-		rc = elog_fail(err, ELOG_INCONSISTENT, -1, "checkpoint",
-			       "%s: the checkpoint does not verify or does not "
-			       "match size and root",
-			       path);
-		goto out;
-	}
-	if (size == 0 &&
-	    memcmp(st->chain.b, ELOG_ZERO_HASH.b, ELOG_HASH_LEN) != 0) {
-		rc = elog_fail(err, ELOG_INCONSISTENT, -1, "chain_hash",
-			       "%s: chain_hash of an empty log must be zero",
-			       path);
-		goto out;
-	}
-	fr = json_object_get(j, "frontier");
-	for (lvl = 0; lvl < 64; lvl++)
-		if (size & ((uint64_t)1 << lvl))
-			npeaks++;
-	if (!json_is_array(fr) || json_array_size(fr) != npeaks) {
-		rc = elog_fail(err, ELOG_INVALID_VALUE, -1, "frontier",
-			       "%s: the frontier does not fit the size", path);
-		goto out;
-	}
-	elog_frontier_init(&st->fr);
-	st->fr.size = size;
-	i = 0;
-	for (lvl = 63; lvl >= 0; lvl--) {
-		if (!(size & ((uint64_t)1 << lvl)))
-			continue;
-		s = json_string_value(json_array_get(fr, i++));
-		if (!s || elog_hash_from_b64(s, &st->fr.peak[lvl])) {
-			rc = elog_fail(err, ELOG_INVALID_VALUE, -1, "frontier",
-				       "%s: a frontier hash is malformed",
-				       path);
-			goto out;
-		}
-	}
-	elog_frontier_root(&st->fr, &root);
-	if (memcmp(root.b, st->root.b, ELOG_HASH_LEN) != 0) {
-		rc = elog_fail(err, ELOG_INCONSISTENT, -1, "frontier",
-			       "%s: the frontier does not give the root", path);
-		goto out;
-	}
-	tot = json_object_get(j, "totals");
-	get_u64(tot, "entries", &st->entries);
-	get_u64(tot, "disclosures", &st->disclosures);
-	get_u64(tot, "refusals", &st->refusals);
-	get_u64(tot, "purges", &st->purges);
-	st->present = 1;
-out:
-	if (rc) {
-		free(st->note);
-		st->note = NULL;
-	}
-	json_decref(j);
-	free(text);
-	return rc;
-}
-
-static json_t *b64_string(const elog_hash *h)
-{
-	char b64[ELOG_HASH_B64_LEN];
-	elog_hash_to_b64(h, b64);
-	return json_string(b64);
-}
-
-static int state_save(const char *path, const struct state *st,
-		      elog_err_t *err)
-{
-	json_t *j = NULL, *fr = NULL;
-	char *text = NULL;
-	int lvl, rc = 0;
-
-	fr = json_array();
-	for (lvl = 63; fr && lvl >= 0; lvl--)
-		if ((st->fr.size & ((uint64_t)1 << lvl)) &&
-		    json_array_append_new(fr, b64_string(&st->fr.peak[lvl])))
-			goto nomem;
-	if (!fr)
-		goto nomem;
-	j = json_pack("{s:s,s:s,s:s,s:I,s:o,s:o,s:O,s:s,s:I,s:{s:I,s:I,s:I,s:I}}",
-		      "format", STATE_FORMAT, "vkey", st->vkey, "origin",
-		      st->vk.name, "size", (json_int_t)st->fr.size, "root",
-		      b64_string(&st->root), "chain_hash",
-		      b64_string(&st->chain), "frontier", fr, "checkpoint",
-		      st->note, "updated", (json_int_t)time(NULL), "totals",
-		      "entries", (json_int_t)st->entries, "disclosures",
-		      (json_int_t)st->disclosures, "refusals",
-		      (json_int_t)st->refusals, "purges",
-		      (json_int_t)st->purges);
-	if (!j)
-		goto nomem;
-	text = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-	if (!text)
-		goto nomem;
-	{
-		size_t tl = strlen(text);
-		char *nl = realloc(text, tl + 2);
-		if (!nl)
-			goto nomem;
-		text = nl;
-		memcpy(text + tl, "\n", 2);
-		rc = elog_file_replace(path, text, tl + 1, 0644, err);
-	}
-	goto out;
-nomem:
-	rc = elog_fail(err, ELOG_NOMEM, -1, NULL, "out of memory");
-out:
-	free(text);
-	json_decref(j);
-	json_decref(fr);
-	return rc;
-}
-
-/* ---- the checks ---- */
-
+/* The monitor's fetch callback (monitor.h): ctx is the struct audit. */
 struct audit {
 	struct http h;
-	elog_verifier vk;
+	elog_monitor mon;
 	const char *state_path;
 	int json;
-	const elog_signer *witness; /* NULL without --cosign */
+	int first_use; /* no state file yet: say so before the leaves */
 	const char *token;
-	char *last_cosigned; /* the note cosigned last (owned) */
 };
 
-/*
- * Fetch a consistency proof from old to new_size and check it against the
- * two roots: HOLDS or FAILS; CLI_USAGE (with r filled) on network errors,
- * CLI_BAD (with r filled) on a malformed answer.
- */
-static int check_consistency(struct http *h, struct run *r, uint64_t old,
-			     uint64_t new_size, const elog_hash *old_root,
-			     const elog_hash *new_root)
+static int fetch_http(void *ctx, const char *path, const char *post,
+		      size_t post_len, long *status, char **body,
+		      size_t *body_len, elog_err_t *err)
 {
-	elog_hash proof[ELOG_MAX_PROOF];
-	char path[128];
+	struct audit *au = ctx;
 	struct body b;
-	elog_err_t err;
-	json_t *j = NULL, *a;
-	uint64_t o = 0, n = 0;
-	size_t i, np;
 	int rc;
 
-	elog_err_clear(&err);
-	snprintf(path, sizeof path, "/v1/proof/consistency?old=%llu&new=%llu",
-		 (unsigned long long)old, (unsigned long long)new_size);
-	if (http_do(h, path, NULL, 0, NULL, &b, &err))
-		return trouble(r, 1, &err);
-	if (elog_json_load(b.p, b.len, &j, &err) || get_u64(j, "old", &o) ||
-	    get_u64(j, "new", &n) || o != old || n != new_size ||
-	    !json_is_array(a = json_object_get(j, "proof")) ||
-	    (np = json_array_size(a)) > ELOG_MAX_PROOF) {
-		rc = bad(r, "response", -1,
-			 "the consistency proof from %llu to %llu is "
-			 "malformed",
-			 (unsigned long long)old, (unsigned long long)new_size);
-		goto out;
-	}
-	for (i = 0; i < np; i++) {
-		const char *s = json_string_value(json_array_get(a, i));
-		if (!s || elog_hash_from_b64(s, &proof[i])) {
-			rc = bad(r, "response", -1,
-				 "the consistency proof from %llu to %llu has "
-				 "a malformed hash",
-				 (unsigned long long)old,
-				 (unsigned long long)new_size);
-			goto out;
-		}
-	}
-	rc = elog_verify_consistency(old, new_size, old_root, new_root, proof,
-				     np, &err)
-		     ? FAILS
-		     : HOLDS;
-out:
-	json_decref(j);
-	body_free(&b);
+	rc = http_do(&au->h, path, post, post_len, post ? au->token : NULL,
+		     status, &b, err);
+	*body = b.p;
+	*body_len = b.len;
 	return rc;
 }
 
-/*
- * The leaves [a, b) failed the cross-check against the checkpoint's tree;
- * base is the frontier at a (which held), lh the page's leaf hashes.
- * Bisect with consistency proofs for the first leaf that is not the one in
- * the tree.  Fills r.
- */
-static int localise(struct http *h, struct run *r, const elog_frontier *base,
-		    const elog_hash *lh, uint64_t a, uint64_t b)
+/* The monitor's progress: the first-use notice, then the progress bar. */
+static void on_progress(void *ctx, uint64_t done, uint64_t total)
 {
-	uint64_t lo = a, hi = b, mid, k;
-	elog_frontier f;
-	elog_hash root;
-	int rc;
+	struct audit *au = ctx;
 
-	while (hi - lo > 1) {
-		mid = lo + (hi - lo) / 2;
-		f = *base;
-		for (k = a; k < mid; k++)
-			elog_frontier_append(&f, &lh[k - a], NULL, NULL, NULL);
-		elog_frontier_root(&f, &root);
-		rc = check_consistency(h, r, mid, r->cp.size, &root,
-				       &r->cp.root);
-		if (rc == CLI_USAGE || rc == CLI_BAD)
-			return bad(r, "tree_root", -1,
-				   "the leaves served for seq %llu..%llu are not "
-				   "those of the tree the checkpoint (size "
-				   "%llu) commits to",
-				   (unsigned long long)a,
-				   (unsigned long long)(b - 1),
-				   (unsigned long long)r->cp.size);
-		if (rc == HOLDS)
-			lo = mid;
-		else
-			hi = mid;
-	}
-	/* Proofs carry single leaf hashes as the server reads them, so a
-	 * changed leaf hash and its sibling's look alike: name both. */
-	k = hi - 1;
-	if ((k ^ 1) < r->cp.size)
-		return bad(r, "tree_root", (long long)k,
-			   "the leaf hash served for seq %llu (or for its "
-			   "sibling seq %llu) is not the one in the tree the "
-			   "checkpoint (size %llu) commits to",
-			   (unsigned long long)k, (unsigned long long)(k ^ 1),
-			   (unsigned long long)r->cp.size);
-	return bad(r, "tree_root", (long long)k,
-		   "the leaf hash served for seq %llu is not the one in the "
-		   "tree the checkpoint (size %llu) commits to",
-		   (unsigned long long)k, (unsigned long long)r->cp.size);
-}
-
-/* Check one served entry (R2: every leaf's data is public; an event's is
- * exactly its commitment) against its kind and leaf hash; 0 or CLI_BAD. */
-static int check_entry(struct run *r, uint64_t seq, int kind, json_t *entry,
-		       const elog_hash *leaf)
-{
-	const char *ek = json_string_value(json_object_get(entry, "kind"));
-	elog_hash calc;
-	elog_err_t err;
-	elog_entry en;
-	char *data = NULL;
-	size_t len = 0;
-
-	elog_err_clear(&err);
-	if (!json_is_object(entry))
-		return bad(r, "entry", (long long)seq,
-			   "the %s entry of seq %llu is served without its "
-			   "leaf data",
-			   elog_kind_name(kind), (unsigned long long)seq);
-	if (!ek || strcmp(ek, elog_kind_name(kind)) != 0)
-		return bad(r, "entry", (long long)seq,
-			   "the entry of seq %llu is listed as a %s but its "
-			   "data says %s",
-			   (unsigned long long)seq, elog_kind_name(kind),
-			   ek ? ek : "no kind");
-	if (elog_canon_dump(entry, &data, &len, &err))
-		return bad(r, "leaf_hash", (long long)seq,
-			   "the entry of seq %llu has no canonical form: %s",
-			   (unsigned long long)seq, err.msg);
-	if (elog_entry_from_data(data, len, &en, &err)) {
-		free(data);
-		return bad(r, "entry", (long long)seq,
-			   "the %s entry of seq %llu is not one: %s",
-			   elog_kind_name(kind), (unsigned long long)seq,
-			   err.msg);
-	}
-	elog_entry_free(&en);
-	elog_leaf_hash(data, len, &calc);
-	free(data);
-	if (memcmp(calc.b, leaf->b, ELOG_HASH_LEN) != 0)
-		return bad(r, "leaf_hash", (long long)seq,
-			   "the leaf hash of seq %llu does not match its %s "
-			   "entry",
-			   (unsigned long long)seq, elog_kind_name(kind));
-	return 0;
-}
-
-/*
- * Fetch and check the leaves [st->fr.size, r->cp.size), advancing *f and
- * *chain.  0 when all hold; else r is filled.
- */
-static int check_leaves(struct audit *au, struct run *r,
-			const struct state *st, elog_frontier *f,
-			elog_hash *chain)
-{
-	elog_hash lh[PAGE], served_chain, calc, root;
-	elog_frontier base;
-	uint64_t a, b, n = r->cp.size, s, seqv = 0;
-	char path[128];
-	struct body bd;
-	elog_err_t err;
-	json_t *j = NULL, *list;
-	size_t i, cnt;
-	int rc = 0;
-
-	memset(&bd, 0, sizeof bd);
-	for (a = st->fr.size; a < n; a = b) {
-		uint64_t want = n - a > PAGE ? PAGE : n - a;
-		elog_err_clear(&err);
-		snprintf(path, sizeof path, "/v1/leaves?start=%llu&end=%llu",
-			 (unsigned long long)a, (unsigned long long)(a + want));
-		if (http_do(&au->h, path, NULL, 0, NULL, &bd, &err)) {
-			rc = trouble(r, 1, &err);
-			goto out;
-		}
-		if (elog_json_load(bd.p, bd.len, &j, &err) ||
-		    !json_is_array(list = json_object_get(j, "leaves")) ||
-		    (cnt = json_array_size(list)) == 0 || cnt > want) {
-			rc = bad(r, "response", (long long)a,
-				 "the leaves from seq %llu are malformed or "
-				 "missing",
-				 (unsigned long long)a);
-			goto out;
-		}
-		b = a + cnt;
-		base = *f;
-		for (i = 0; i < cnt; i++) {
-			json_t *o = json_array_get(list, i);
-			json_t *entry = json_object_get(o, "entry");
-			const char *kn = json_string_value(
-				json_object_get(o, "kind"));
-			int kind = kn ? elog_kind_from_name(kn) : -1;
-			s = a + i;
-			if (get_u64(o, "seq", &seqv) || seqv != s ||
-			    kind < 0 || get_hash(o, "leaf_hash", &lh[i]) ||
-			    get_hash(o, "chain_hash", &served_chain)) {
-				rc = bad(r, "response", (long long)s,
-					 "the leaf served for seq %llu is "
-					 "malformed or out of order",
-					 (unsigned long long)s);
-				goto out;
-			}
-			elog_chain_hash(chain, &lh[i], &calc);
-			if (memcmp(calc.b, served_chain.b, ELOG_HASH_LEN)) {
-				rc = bad(r, "chain", (long long)s,
-					 "the chain value of seq %llu does not "
-					 "follow from seq %lld's and its leaf "
-					 "hash: entries up to %llu were "
-					 "changed, removed or reordered",
-					 (unsigned long long)s,
-					 (long long)s - 1,
-					 (unsigned long long)s);
-				goto out;
-			}
-			*chain = calc;
-			if ((rc = check_entry(r, s, kind, entry, &lh[i])))
-				goto out;
-			if (kind != ELOG_KIND_EVENT) {
-				if (kind == ELOG_KIND_DISCLOSURE)
-					r->disclosures++;
-				else if (kind == ELOG_KIND_REFUSAL)
-					r->refusals++;
-				else
-					r->purges++;
-				if (json_array_size(r->public_entries) <
-				    LIST_JSON_MAX)
-					json_array_append_new(
-						r->public_entries,
-						json_pack("{s:I,s:O}", "seq",
-							  (json_int_t)s,
-							  "entry", entry));
-			}
-			elog_frontier_append(f, &lh[i], NULL, NULL, NULL);
-			r->checked++;
-		}
-		/* Are the leaves so far a prefix of the checkpoint's tree? */
-		elog_frontier_root(f, &root);
-		if (b < n)
-			rc = check_consistency(&au->h, r, b, n, &root,
-					       &r->cp.root);
-		else
-			rc = memcmp(root.b, r->cp.root.b, ELOG_HASH_LEN)
-				     ? FAILS
-				     : HOLDS;
-		if (rc == FAILS)
-			rc = localise(&au->h, r, &base, lh, a, b);
-		if (rc)
-			goto out;
-		json_decref(j);
-		j = NULL;
-		body_free(&bd);
-		if (!au->json)
-			cli_progress(NULL, b - st->fr.size, n - st->fr.size);
-	}
-out:
-	json_decref(j);
-	body_free(&bd);
-	return rc;
-}
-
-/* POST the cosignature of the verified checkpoint. */
-static int cosign(struct audit *au, struct run *r)
-{
-	char line[ELOG_NAME_MAX + 256];
-	char *body = NULL;
-	size_t tl = r->served_text_len, ll;
-	struct body b;
-	elog_err_t err;
-	int rc;
-
-	elog_err_clear(&err);
-	memset(&b, 0, sizeof b);
-	if (elog_cosign(r->served, tl, au->witness, (uint64_t)time(NULL), line,
-			sizeof line, &err))
-		return trouble(r, 0, &err);
-	ll = strlen(line);
-	body = malloc(tl + 1 + ll + 1);
-	if (!body) {
-		elog_fail(&err, ELOG_NOMEM, -1, NULL, "out of memory");
-		return trouble(r, 0, &err);
-	}
-	/* The checkpoint text, a blank line, the cosignature line: a signed
-	 * note carrying only the cosignature. */
-	memcpy(body, r->served, tl);
-	body[tl] = '\n';
-	memcpy(body + tl + 1, line, ll + 1);
-	rc = http_do(&au->h, "/v1/cosignatures", body, tl + 1 + ll, au->token,
-		     &b, &err);
-	free(body);
-	body_free(&b);
-	if (rc)
-		return trouble(r, 1, &err);
-	r->cosigned = 1;
-	free(au->last_cosigned);
-	au->last_cosigned = strdup(r->served);
-	return 0;
-}
-
-/* One audit run against the state *st, which advances on success. */
-static int audit_once(struct audit *au, struct state *st, struct run *r)
-{
-	struct body b;
-	elog_err_t err;
-	elog_frontier f;
-	elog_hash chain;
-	char *copy;
-	int rc;
-
-	memset(r, 0, sizeof *r);
-	r->seq = -1;
-	elog_err_clear(&err);
-	r->public_entries = json_array();
-	if (!r->public_entries) {
-		elog_fail(&err, ELOG_NOMEM, -1, NULL, "out of memory");
-		return trouble(r, 0, &err);
-	}
-	if (http_do(&au->h, "/v1/checkpoint", NULL, 0, NULL, &b, &err))
-		return trouble(r, 1, &err);
-	r->served = b.p;
-	r->served_len = b.len;
-	if (elog_note_verify(r->served, r->served_len, &au->vk,
-			     &r->served_text_len, &err) ||
-	    elog_checkpoint_open(r->served, r->served_len, &au->vk, &r->cp,
-				 &err)) {
-		r->show_served = 1;
-		r->show_state = st->present;
-		return bad(r, "signature", -1,
-			   "the served checkpoint does not verify with the "
-			   "pinned log key: %s",
-			   err.msg);
-	}
-	r->old_size = st->present ? st->fr.size : 0;
-	if (!st->present) {
-		r->first_run = 1;
+	if (done == 0 && au->first_use)
 		fprintf(stderr,
 			"envelog: audit: no state in %s yet: trusting the log "
 			"on first use, auditing its whole history (size "
 			"%llu)\n",
-			au->state_path, (unsigned long long)r->cp.size);
-	} else if (r->cp.size < st->fr.size) {
-		r->show_state = r->show_served = 1;
-		return bad(r, "rollback", -1,
-			   "the served checkpoint (size %llu) is older than the "
-			   "last verified one (size %llu): the log was rolled "
-			   "back",
-			   (unsigned long long)r->cp.size,
-			   (unsigned long long)st->fr.size);
-	} else if (r->cp.size == st->fr.size) {
-		if (memcmp(r->cp.root.b, st->root.b, ELOG_HASH_LEN) != 0) {
-			r->show_state = r->show_served = 1;
-			return bad(r, "fork", -1,
-				   "the served checkpoint has the size of the "
-				   "last verified one (%llu) but another root: "
-				   "the log forked",
-				   (unsigned long long)r->cp.size);
-		}
-	} else if (st->fr.size > 0) {
-		rc = check_consistency(&au->h, r, st->fr.size, r->cp.size,
-				       &st->root, &r->cp.root);
-		if (rc == FAILS) {
-			r->show_state = r->show_served = 1;
-			return bad(r, "consistency", -1,
-				   "the served checkpoint (size %llu) is not "
-				   "consistent with the last verified one (size "
-				   "%llu): the log forked or was rewritten",
-				   (unsigned long long)r->cp.size,
-				   (unsigned long long)st->fr.size);
-		}
-		if (rc)
-			return rc;
-	}
-	f = st->fr;
-	chain = st->chain;
-	if ((rc = check_leaves(au, r, st, &f, &chain)))
+			au->state_path, (unsigned long long)total);
+	if (done > 0 && !au->json)
+		cli_progress(NULL, done, total);
+}
+
+/* ---- the state file ---- */
+
+/*
+ * Load the state file at path into *st (elog_monitor_state_parse).  A
+ * missing file gives st->present 0.
+ */
+static int state_load(const char *path, const elog_verifier *pin,
+		      elog_monitor_state *st, elog_err_t *err)
+{
+	char *text = NULL;
+	size_t len = 0;
+	struct stat sb;
+	int rc;
+
+	memset(st, 0, sizeof *st);
+	if (stat(path, &sb) != 0 && errno == ENOENT)
+		return 0;
+	if ((rc = cli_read_file(path, ELOG_MONITOR_STATE_MAX, &text, &len,
+				err)))
 		return rc;
-	/* Every check held: advance the state. */
-	copy = malloc(r->served_len + 1);
-	if (!copy) {
-		elog_fail(&err, ELOG_NOMEM, -1, NULL, "out of memory");
-		return trouble(r, 0, &err);
+	rc = elog_monitor_state_parse(text, len, path, pin, st, err);
+	free(text);
+	return rc;
+}
+
+static int state_save(const char *path, const elog_monitor_state *st,
+		      elog_err_t *err)
+{
+	char *text = NULL;
+	int rc = elog_monitor_state_format(st, (uint64_t)time(NULL), &text,
+					   err);
+	if (rc == 0) {
+		/* The text and a final newline. */
+		size_t tl = strlen(text);
+		char *nl = realloc(text, tl + 2);
+
+		if (!nl) {
+			free(text);
+			return elog_fail(err, ELOG_NOMEM, -1, NULL,
+					 "out of memory");
+		}
+		text = nl;
+		memcpy(text + tl, "\n", 2);
+		rc = elog_file_replace(path, text, tl + 1, 0644, err);
 	}
-	memcpy(copy, r->served, r->served_len + 1);
-	free(st->note);
-	st->note = copy;
-	st->note_len = r->served_len;
-	st->fr = f;
-	st->root = r->cp.root;
-	st->chain = chain;
-	st->entries += r->checked;
-	st->disclosures += r->disclosures;
-	st->refusals += r->refusals;
-	st->purges += r->purges;
+	free(text);
+	return rc;
+}
+
+/* One audit run against *st, which advances (and is saved) on success;
+ * then the cosignature, if asked for. */
+static int audit_once(struct audit *au, elog_monitor_state *st,
+		      elog_monitor_result *r)
+{
+	elog_err_t err;
+	int rc;
+
+	au->first_use = !st->present;
+	rc = elog_monitor_run(&au->mon, st, r);
+	if (rc == -ELOG_TAMPERED)
+		return CLI_BAD;
+	if (rc)
+		return CLI_USAGE;
+	elog_err_clear(&err);
 	if (state_save(au->state_path, st, &err)) {
 		st->present = 0; /* reload before trusting it again */
-		return trouble(r, 0, &err);
+		r->rc = -ELOG_IO;
+		r->network = 0;
+		snprintf(r->check, sizeof r->check, "io");
+		snprintf(r->msg, sizeof r->msg, "%s", err.msg);
+		return CLI_USAGE;
 	}
-	st->present = 1;
-	/* Cosign each checkpoint once (--follow sees the same one often). */
-	if (au->witness && (!au->last_cosigned ||
-			    strcmp(au->last_cosigned, r->served) != 0) &&
-	    (rc = cosign(au, r)))
-		return rc;
-	r->rc = CLI_OK;
+	if (elog_monitor_cosign(&au->mon, r, (uint64_t)time(NULL)))
+		return CLI_USAGE;
 	return CLI_OK;
 }
 
@@ -1064,18 +440,21 @@ static json_t *note_json(const char *note)
 	return s ? s : json_null();
 }
 
-static void report(const struct audit *au, const struct run *r,
-		   const struct state *st)
+/* Print the result of a run; rc is its exit status (CLI_OK, CLI_BAD or
+ * CLI_USAGE).  The server's words in r->msg are cleaned first. */
+static void report(const struct audit *au, int rc,
+		   const elog_monitor_result *r, const elog_monitor_state *st)
 {
 	const char *old_note = r->show_state && st->note ? st->note : NULL;
 	const char *new_note = r->show_served ? r->served : NULL;
 	char root[ELOG_HASH_B64_LEN], msg[4 * sizeof r->msg];
 	size_t i;
 
+	cli_clean(msg, sizeof msg, r->msg, strlen(r->msg), 0);
 	if (au->json) {
 		json_t *o;
 		char *s;
-		if (r->rc == CLI_OK) {
+		if (rc == CLI_OK) {
 			elog_hash_to_b64(&r->cp.root, root);
 			o = json_pack(
 				"{s:b,s:s,s:I,s:I,s:s,s:b,s:I,s:I,s:I,s:I,s:O,"
@@ -1094,7 +473,7 @@ static void report(const struct audit *au, const struct run *r,
 				      "check", r->check, "seq",
 				      r->seq >= 0 ? json_integer(r->seq)
 						  : json_null(),
-				      "message", r->msg, "state_checkpoint",
+				      "message", msg, "state_checkpoint",
 				      note_json(old_note), "served_checkpoint",
 				      note_json(new_note));
 		}
@@ -1104,19 +483,16 @@ static void report(const struct audit *au, const struct run *r,
 			printf("%s\n", s);
 		free(s);
 		json_decref(o);
-		if (r->rc == CLI_USAGE)
-			fprintf(stderr, "envelog: audit: %s\n",
-				cli_clean(msg, sizeof msg, r->msg,
-					  strlen(r->msg), 0));
+		if (rc == CLI_USAGE)
+			fprintf(stderr, "envelog: audit: %s\n", msg);
 		fflush(stdout);
 		return;
 	}
-	cli_clean(msg, sizeof msg, r->msg, strlen(r->msg), 0);
-	if (r->rc == CLI_USAGE) {
+	if (rc == CLI_USAGE) {
 		fprintf(stderr, "envelog: audit: %s\n", msg);
 		return;
 	}
-	if (r->rc == CLI_BAD) {
+	if (rc == CLI_BAD) {
 		if (r->seq >= 0)
 			printf("FAILED %s at seq %lld: %s\n", r->check, r->seq,
 			       msg);
@@ -1189,16 +565,12 @@ static int load_vkey(const char *arg, elog_verifier *vk, char *text,
  * log under the pinned key (vk, its text vtext), trusted on first use.
  */
 static int state_start(const char *path, const elog_verifier *vk,
-		       const char *vtext, struct state *st, elog_err_t *err)
+		       const char *vtext, elog_monitor_state *st,
+		       elog_err_t *err)
 {
 	int rc = state_load(path, vk, st, err);
-	if (rc == 0 && !st->present) {
-		st->vk = *vk;
-		snprintf(st->vkey, sizeof st->vkey, "%s", vtext);
-		elog_frontier_init(&st->fr);
-		st->root = ELOG_EMPTY_ROOT;
-		st->chain = ELOG_ZERO_HASH;
-	}
+	if (rc == 0 && !st->present)
+		elog_monitor_state_init(st, vk, vtext);
 	return rc;
 }
 
@@ -1210,8 +582,8 @@ int cmd_audit(int argc, char **argv)
 	const char *follow_s = NULL, *timeout_s = NULL;
 	uint64_t follow = 0, timeout = 60;
 	struct audit au;
-	struct state st;
-	struct run r;
+	elog_monitor_state st;
+	elog_monitor_result r;
 	elog_signer witness;
 	elog_err_t err;
 	char vtext[ELOG_KEY_TEXT_MAX];
@@ -1255,7 +627,7 @@ int cmd_audit(int argc, char **argv)
 		return cli_usage(usage, 1);
 	if (!au.token)
 		au.token = getenv("ENVELOG_TOKEN");
-	if (load_vkey(vkey, &au.vk, vtext, sizeof vtext, &err))
+	if (load_vkey(vkey, &au.mon.vk, vtext, sizeof vtext, &err))
 		return cli_fail("audit: --vkey", &err);
 	if (wkey) {
 		if (!au.token || !au.token[0]) {
@@ -1274,9 +646,9 @@ int cmd_audit(int argc, char **argv)
 				wkey);
 			return CLI_USAGE;
 		}
-		au.witness = &witness;
+		au.mon.witness = &witness;
 	}
-	if (state_start(au.state_path, &au.vk, vtext, &st, &err)) {
+	if (state_start(au.state_path, &au.mon.vk, vtext, &st, &err)) {
 		rc = cli_fail("audit: --state", &err);
 		goto out;
 	}
@@ -1289,20 +661,25 @@ int cmd_audit(int argc, char **argv)
 		rc = cli_fail("audit", &err);
 		goto out;
 	}
+	au.mon.fetch = fetch_http;
+	au.mon.fetch_ctx = &au;
+	au.mon.where = au.h.base;
+	au.mon.progress = on_progress;
+	au.mon.progress_ctx = &au;
 	for (;;) {
 		rc = audit_once(&au, &st, &r);
-		report(&au, &r, &st);
+		report(&au, rc, &r, &st);
 		if (!follow || rc == CLI_BAD || (rc == CLI_USAGE && !r.network))
 			break;
 		if (rc == CLI_USAGE)
 			fprintf(stderr, "envelog: audit: retrying in %llu s\n",
 				(unsigned long long)follow);
-		run_free(&r);
+		elog_monitor_result_free(&r);
 		if (!st.present) {
 			/* The state file could not be written: start over
 			 * from what it holds. */
-			state_free(&st);
-			if (state_start(au.state_path, &au.vk, vtext, &st,
+			elog_monitor_state_free(&st);
+			if (state_start(au.state_path, &au.mon.vk, vtext, &st,
 					&err)) {
 				rc = cli_fail("audit: --state", &err);
 				goto out;
@@ -1311,13 +688,13 @@ int cmd_audit(int argc, char **argv)
 		sleep((unsigned)follow);
 	}
 out:
-	run_free(&r);
-	state_free(&st);
+	elog_monitor_result_free(&r);
+	elog_monitor_state_free(&st);
 	http_close(&au.h);
 	if (curl_up)
 		curl_global_cleanup();
 	elog_signer_wipe(&witness);
-	free(au.last_cosigned);
+	elog_monitor_free(&au.mon);
 	return rc;
 }
 
@@ -1338,13 +715,12 @@ static const char compare_usage[] =
 static int compare(int argc, char **argv)
 {
 	const char *url = NULL, *vkey = NULL, *cacert = NULL;
-	struct state sa, sb;
-	const struct state *lo, *hi;
-	struct http h;
-	struct run r;
+	elog_monitor_state sa, sb;
+	struct audit cau;
+	elog_monitor_result r;
 	elog_verifier pin;
 	elog_err_t err;
-	char vtext[ELOG_KEY_TEXT_MAX], path_lo[16], path_hi[16];
+	char vtext[ELOG_KEY_TEXT_MAX], msg[4 * sizeof r.msg];
 	int first, json = 0, rc = CLI_USAGE, curl_up = 0;
 	const cli_opt opts[] = {
 		{.name = "url", .value = &url},
@@ -1356,7 +732,7 @@ static int compare(int argc, char **argv)
 
 	memset(&sa, 0, sizeof sa);
 	memset(&sb, 0, sizeof sb);
-	memset(&h, 0, sizeof h);
+	memset(&cau, 0, sizeof cau);
 	memset(&r, 0, sizeof r);
 	elog_err_clear(&err);
 	if ((rc = cli_options(argc, argv, opts, compare_usage, &first)) >= 0)
@@ -1384,28 +760,8 @@ static int compare(int argc, char **argv)
 			argv[first + 1]);
 		goto out;
 	}
-	lo = sa.fr.size <= sb.fr.size ? &sa : &sb;
-	hi = lo == &sa ? &sb : &sa;
-	snprintf(path_lo, sizeof path_lo, "%s", lo == &sa ? "A" : "B");
-	snprintf(path_hi, sizeof path_hi, "%s", lo == &sa ? "B" : "A");
-	r.seq = -1;
-	if (lo->fr.size == hi->fr.size) {
-		if (memcmp(lo->root.b, hi->root.b, ELOG_HASH_LEN) != 0)
-			bad(&r, "fork", -1,
-			    "both checkpoints have size %llu but different "
-			    "roots: the log forked",
-			    (unsigned long long)lo->fr.size);
-		else
-			snprintf(r.msg, sizeof r.msg,
-				 "consistent: both at size %llu with the same "
-				 "root",
-				 (unsigned long long)lo->fr.size);
-	} else if (lo->fr.size == 0) {
-		snprintf(r.msg, sizeof r.msg,
-			 "consistent: %s is the empty log, a prefix of %s "
-			 "(size %llu)",
-			 path_lo, path_hi, (unsigned long long)hi->fr.size);
-	} else {
+	if (sa.fr.size != sb.fr.size && sa.fr.size > 0 && sb.fr.size > 0) {
+		/* A consistency proof is needed: from the server. */
 		if (!url) {
 			fprintf(stderr, "envelog: audit compare: the sizes "
 					"differ: --url is needed for a "
@@ -1418,32 +774,23 @@ static int compare(int argc, char **argv)
 			goto out;
 		}
 		curl_up = 1;
-		if (http_init(&h, url, cacert, 60, &err)) {
+		if (http_init(&cau.h, url, cacert, 60, &err)) {
 			rc = cli_fail("audit compare", &err);
 			goto out;
 		}
-		rc = check_consistency(&h, &r, lo->fr.size, hi->fr.size,
-				       &lo->root, &hi->root);
-		if (rc == CLI_USAGE) {
-			fprintf(stderr, "envelog: audit compare: %s\n", r.msg);
-			goto out;
-		}
-		if (rc == FAILS || rc == CLI_BAD)
-			bad(&r, "consistency", -1,
-			    "%s (size %llu) and %s (size %llu) are not "
-			    "consistent: %s",
-			    path_lo, (unsigned long long)lo->fr.size, path_hi,
-			    (unsigned long long)hi->fr.size,
-			    rc == FAILS ? "the consistency proof fails"
-				    : "the server gave no valid proof");
-		else
-			snprintf(r.msg, sizeof r.msg,
-				 "consistent: %s (size %llu) is a prefix of %s "
-				 "(size %llu); consistency proof verified",
-				 path_lo, (unsigned long long)lo->fr.size,
-				 path_hi, (unsigned long long)hi->fr.size);
+		cau.mon.fetch = fetch_http;
+		cau.mon.fetch_ctx = &cau;
+		cau.mon.where = cau.h.base;
 	}
-	rc = r.rc == CLI_BAD ? CLI_BAD : CLI_OK;
+	cau.mon.vk = sa.vk;
+	rc = elog_monitor_compare(&cau.mon, &sa, &sb, &r);
+	if (rc && rc != -ELOG_TAMPERED) {
+		fprintf(stderr, "envelog: audit compare: %s\n",
+			cli_clean(msg, sizeof msg, r.msg, strlen(r.msg), 0));
+		rc = CLI_USAGE;
+		goto out;
+	}
+	rc = rc ? CLI_BAD : CLI_OK;
 	if (json) {
 		json_t *o = json_pack(
 			"{s:b,s:s,s:s,s:I,s:I,s:s,s:s}", "ok", rc == CLI_OK,
@@ -1465,9 +812,10 @@ static int compare(int argc, char **argv)
 		print_note("checkpoint B", sb.note);
 	}
 out:
-	state_free(&sa);
-	state_free(&sb);
-	http_close(&h);
+	elog_monitor_result_free(&r);
+	elog_monitor_state_free(&sa);
+	elog_monitor_state_free(&sb);
+	http_close(&cau.h);
 	if (curl_up)
 		curl_global_cleanup();
 	return rc;
