@@ -75,5 +75,4 @@ RC=$?
 check "make run with a tokens file of mode 644 fails" test "$RC" -ne 0
 check "saying why" grep -q "tokens holds live tokens and is open to group or others (mode 644)" "$T/run.err"
 check "and prints no token" test -z "$(grep -h elog_secret "$T/run.out" "$T/run.err")"
-echo "1..$n"
 finish

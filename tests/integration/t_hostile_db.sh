@@ -26,5 +26,4 @@ check "a table dropped: verify exits 2" test "$rc" = 2
 head -c 8192 "$T/h0.db" >"$T/h3.db"
 $E verify --db "$T/h3.db" >/dev/null 2>&1; rc=$?
 check "a truncated file: verify exits 2" test "$rc" = 2
-echo "1..$n"
 finish

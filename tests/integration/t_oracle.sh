@@ -169,5 +169,4 @@ check "a warrant is not a checkpoint of the log (exit 1)" test $? = 1
 "${O[@]}" inclusion x 1 "$LVK" >/dev/null 2>&1
 check "bad usage exits 2" test $? = 2
 
-echo "1..$n"
 finish
