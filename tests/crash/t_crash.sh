@@ -92,7 +92,7 @@ for ((r = 1; r <= KILLS; r++)); do
 		nok "kill $r: the server restarts on the same database"
 		break
 	fi
-	out=$($E verify --db "$DB" 2>&1)
+	out=$($E verify --db "$DB" --vkey "$VKEY" 2>&1)
 	rc=$?
 	if [ "$rc" = 0 ]; then ok "kill $r: envelog verify passes after the restart"
 	else nok "kill $r: envelog verify passes after the restart" "exit $rc: $out"; fi
@@ -112,9 +112,9 @@ check "SIGTERM after the crashes exits 0" test "$SRV_RC" = 0
 rm -rf "$T/snap" && cp -r "$T/rec" "$T/snap"
 restart || bail "the server restarts for the last check"
 check_round "after the last restart"
-out=$($E verify --db "$DB" 2>&1)
+out=$($E verify --db "$DB" --vkey "$VKEY" 2>&1)
 rc=$?
-if [ "$rc" = 0 ]; then ok "envelog verify passes at the end: $out"
+if [ "$rc" = 0 ]; then ok "envelog verify passes at the end: ${out%%$'\n'*}"
 else nok "envelog verify passes at the end" "exit $rc: $out"; fi
 
 events=$(cat "$T"/rec/acks.* | jq -s '[.[].count] | add // 0')
