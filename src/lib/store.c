@@ -815,6 +815,104 @@ int elog_store_hash_reader(void *ctx, int level, uint64_t index,
 	return db_fail(s, err, "reading a tree hash");
 }
 
+/* The entry bundle being built by elog_store_tile. */
+struct bundle {
+	uint8_t *buf;
+	size_t len, cap;
+	uint64_t next; /* the seq expected next */
+	elog_err_t *err;
+};
+
+static int bundle_add(void *ctx, const elog_leaf *l)
+{
+	struct bundle *b = ctx;
+	size_t need = b->len + 2 + l->len;
+
+	if (l->seq != b->next)
+		return elog_fail(b->err, ELOG_TAMPERED, -1, NULL,
+				 "entry %llu is missing",
+				 (unsigned long long)b->next);
+	if (l->len > ELOG_TILE_MAX_ENTRY)
+		return elog_fail(b->err, ELOG_INTERNAL, -1, NULL,
+				 "entry %llu is too long for an entry bundle",
+				 (unsigned long long)l->seq);
+	if (need > b->cap) {
+		size_t cap = b->cap * 2 > need ? b->cap * 2 : need;
+		uint8_t *nb = realloc(b->buf, cap);
+		if (!nb)
+			return elog_fail(b->err, ELOG_NOMEM, -1, NULL,
+					 "out of memory");
+		b->buf = nb;
+		b->cap = cap;
+	}
+	b->buf[b->len] = (uint8_t)(l->len >> 8);
+	b->buf[b->len + 1] = (uint8_t)(l->len & 0xff);
+	memcpy(b->buf + b->len + 2, l->data, l->len);
+	b->len = need;
+	b->next++;
+	return 0;
+}
+
+int elog_store_tile(elog_store *s, const elog_tile *t, uint64_t size,
+		    uint8_t **out, size_t *len, elog_err_t *err)
+{
+	struct bundle b = {NULL, 0, 0, 0, err};
+	uint64_t cur, first = t->index * ELOG_TILE_WIDTH;
+	int began = 0, rc, h = elog_tile_merkle_level(t);
+
+	*out = NULL;
+	*len = 0;
+	if ((rc = elog_store_read_begin(s, &began, err)) != 0)
+		return rc;
+	if ((rc = elog_store_size(s, &cur, err)) != 0)
+		goto out;
+	if (size > cur || t->width < 1 ||
+	    elog_tile_width_at(t->level, t->index, size) < t->width) {
+		rc = elog_fail(err, ELOG_NOT_FOUND, -1, "path",
+			       "the tree does not reach that tile");
+		goto out;
+	}
+	if (t->level == ELOG_TILE_ENTRIES) {
+		b.next = first;
+		b.cap = (size_t)t->width * 64;
+		if (!(b.buf = malloc(b.cap))) {
+			rc = elog_fail(err, ELOG_NOMEM, -1, NULL,
+				       "out of memory");
+			goto out;
+		}
+		rc = elog_store_leaves(s, first, first + t->width, bundle_add,
+				       &b, err);
+		if (rc == 0 && b.next != first + t->width)
+			rc = elog_fail(err, ELOG_TAMPERED, -1, NULL,
+				       "entry %llu is missing",
+				       (unsigned long long)b.next);
+		if (rc)
+			goto out;
+	} else {
+		b.len = (size_t)t->width * ELOG_HASH_LEN;
+		if (!(b.buf = malloc(b.len))) {
+			rc = elog_fail(err, ELOG_NOMEM, -1, NULL,
+				       "out of memory");
+			goto out;
+		}
+		for (unsigned i = 0; i < t->width; i++) {
+			elog_hash hh;
+			rc = elog_store_hash_reader(s, h, first + i, &hh, err);
+			if (rc)
+				goto out;
+			memcpy(b.buf + (size_t)i * ELOG_HASH_LEN, hh.b,
+			       ELOG_HASH_LEN);
+		}
+	}
+	*out = b.buf;
+	*len = b.len;
+	b.buf = NULL;
+out:
+	free(b.buf);
+	elog_store_read_end(s, began);
+	return rc;
+}
+
 int elog_store_read_begin(elog_store *s, int *began, elog_err_t *err)
 {
 	sqlite3_stmt *st;
