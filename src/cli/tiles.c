@@ -23,11 +23,11 @@ static const char usage[] =
 	"C2SP tlog-tiles, as envelogd serves them under /tlog/.  Incremental:\n"
 	"only the tiles that grew since the checkpoint already in DIR are\n"
 	"written; a full tile is never rewritten; each file is written under\n"
-	"a temporary name and moved into place, the checkpoint last, and then\n"
-	"the partial tiles it superseded are removed, so DIR is always a\n"
-	"consistent tree and equals a fresh export.  DIR's checkpoint must be\n"
-	"this log's and a prefix of it.  Prints the size and the files\n"
-	"written.\n";
+	"a temporary name and moved into place, the checkpoint last, so DIR\n"
+	"always holds a consistent tree.  A partial tile of an earlier export\n"
+	"stays (clients holding its checkpoint read it) until its full tile\n"
+	"is written; then it is removed.  DIR's checkpoint must be this log's\n"
+	"and a prefix of it.  Prints the size and the files written.\n";
 
 #define PATH_CAP 4096
 
@@ -200,8 +200,9 @@ static int level_tiles(struct export *e, elog_store *s, int level,
 	return 0;
 }
 
-/* Remove the partial tiles of the tree of old that the tree of size
- * supersedes. */
+/* Remove the partial tile of the tree of old at this level once the tree
+ * of size has filled it up (C2SP: a log must keep serving the partial
+ * tiles of its checkpoints until the full tile is available). */
 static void prune(const struct export *e, int level, uint64_t old,
 		  uint64_t size)
 {
@@ -212,7 +213,7 @@ static void prune(const struct export *e, int level, uint64_t old,
 	int n;
 
 	if (t.width == 0 || t.width == ELOG_TILE_WIDTH ||
-	    t.width == elog_tile_width_at(level, i, size))
+	    elog_tile_width_at(level, i, size) != ELOG_TILE_WIDTH)
 		return;
 	if (elog_tile_path(&t, rel, sizeof rel) < 0)
 		return;
