@@ -11,7 +11,7 @@ static const char usage[] =
 	"  init [--db FILE] [--origin O]       create the database and log key\n"
 	"  token add|list|revoke                manage bearer tokens\n"
 	"  authority add|list|revoke            manage warrant-signing authorities\n"
-	"  witness add|list|revoke|keygen       manage cosigning witnesses\n"
+	"  witness add|list|revoke|keygen|serve   cosigning witnesses\n"
 	"  warrant keygen|sign                  make authority keys, sign warrants\n"
 	"  verify [--db FILE]                   check the whole log offline\n"
 	"  bundle verify --vkey VKEY FILE       check a disclosure bundle offline\n"

@@ -1,0 +1,145 @@
+#!/usr/bin/env bash
+# envelog witness serve, the C2SP tlog-witness endpoint, end to end with
+# two witnesses and one envelogd (checkpoints and consistency proofs taken
+# from its API): growth is cosigned by both (and the cosignatures are
+# accepted by envelogd, which serves them with the checkpoint); a bad
+# proof is 422, a rolled-back checkpoint 409 (stale old size, with the size
+# as text/x.tlog.size) or 400 (old above size), a fork at the same size 409;
+# an unknown log 404, another key 403, malformed bodies 400; the state
+# survives a restart; and every refusal leaves the witness's state as it
+# was.
+. "$(dirname "$0")/lib.sh"
+
+declare -a WPID WURL WVKEY
+start_witness() { # I: witness I on a free port
+	local i=$1 p
+	p=$(free_port)
+	WURL[$i]=http://127.0.0.1:$p
+	"$B/envelog" witness serve --key "$T/w$i.key" --state "$T/w$i.state" \
+		--log "$VKEY" --listen "127.0.0.1:$p" 2>>"$T/w$i.log" &
+	WPID[$i]=$!
+	for _ in $(seq 1 100); do
+		curl -s -o /dev/null "${WURL[$i]}/" && return 0
+		sleep 0.05
+	done
+	return 1
+}
+stop_witness() { kill "${WPID[$1]}" 2>/dev/null; wait "${WPID[$1]}" 2>/dev/null; WPID[$1]=; }
+trap 'for i in 1 2; do [ -n "${WPID[$i]:-}" ] && stop_witness $i; done; cleanup' EXIT
+
+# submit I BODYFILE: POST it to witness I; $WSTATUS, $WBODY, $WTYPE
+submit() {
+	WSTATUS=$(curl -s -o "$T/wbody" -D "$T/whdrs" -w '%{http_code}' \
+		--data-binary "@$2" "${WURL[$1]}/add-checkpoint")
+	WBODY=$(cat "$T/wbody")
+	WTYPE=$(grep -i '^content-type:' "$T/whdrs" | cut -d' ' -f2- | tr -d '\r')
+}
+# body OLD CPFILE [PROOF…]: an add-checkpoint body into $T/req
+body() {
+	local old=$1 cp=$2; shift 2
+	{ echo "old $old"; for h in "$@"; do echo "$h"; done; echo; cat "$cp"; } >"$T/req"
+}
+state_of() { cat "$T/w$1.state" 2>/dev/null; }
+
+for i in 1 2; do
+	WVKEY[$i]=$("$B/envelog" witness keygen "w$i.example/witness" --out "$T/w$i.key") || bail "keygen $i"
+	"$B/envelog" witness add "w$i.example/witness" "${WVKEY[$i]}" --db "$DB" >/dev/null || bail "witness add $i"
+	start_witness $i || bail "witness $i starts"
+done
+AUD=$("$B/envelog" token add --db "$DB" --role auditor 2>/dev/null)
+start_server || bail "server starts"
+
+post_events "10 events" "$(events 10 a)"
+curl -s -o "$T/cp10" "$URL/v1/checkpoint"
+N1=$(sed -n 2p "$T/cp10")
+body 0 "$T/cp10"
+for i in 1 2; do
+	submit $i "$T/req"
+	check "witness $i cosigns the first checkpoint (old 0): 200" test "$WSTATUS" = 200
+	check "witness $i answers one cosignature line by its key" \
+		grep -qx "— w$i.example/witness [A-Za-z0-9+/=]*" <<<"$WBODY"
+	{ cat "$T/cp10" | sed '/^$/,$d'; echo; printf '%s\n' "$WBODY"; } >"$T/cos"
+	expect_status "envelogd accepts witness $i's cosignature" 201 POST /v1/cosignatures \
+		-H "Authorization: Bearer $AUD" -H "Content-Type: text/plain" --data-binary "@$T/cos"
+	check "witness $i's state: size $N1" grep -q "^test.example/log $N1 " "$T/w$i.state"
+done
+req GET "/v1/checkpoint?size=$N1"
+check "envelogd serves the checkpoint with both witnesses' cosignatures" \
+	test "$(grep -c '^— w[12].example/witness ' <<<"$BODY")" = 2
+
+submit 1 "$T/req"
+check "old 0 again: 409" test "$WSTATUS" = 409
+check "409 body is the size last cosigned" test "$WBODY" = "$N1"
+check "409 is text/x.tlog.size" test "$WTYPE" = "text/x.tlog.size"
+
+# --- growth, with a bad proof first ---
+sqlite3 "$DB" ".backup '$T/bak.db'"; cp "$KEY" "$T/bak.key" # a backup at N1
+post_events "15 more events" "$(events 15 b)"
+curl -s -o "$T/cp25" "$URL/v1/checkpoint"
+N2=$(sed -n 2p "$T/cp25")
+mapfile -t P < <(curl -s "$URL/v1/proof/consistency?old=$N1&new=$N2" | jq -r '.proof[]')
+check "a consistency proof from $N1 to $N2" test "${#P[@]}" -gt 0
+state1=$(state_of 1)
+body "$N1" "$T/cp25" "${P[@]:1}" "${P[0]}"
+submit 1 "$T/req"
+check "a wrong consistency proof: 422" test "$WSTATUS" = 422
+body "$N1" "$T/cp25" "${P[@]}" "${P[0]}"
+submit 1 "$T/req"
+check "a proof with an extra hash: 422" test "$WSTATUS" = 422
+check "the refusals left the state unchanged" test "$(state_of 1)" = "$state1"
+body "$N1" "$T/cp25" "${P[@]}"
+for i in 1 2; do
+	submit $i "$T/req"
+	check "witness $i cosigns the growth $N1 → $N2: 200" test "$WSTATUS" = 200
+	check "witness $i's state: size $N2" grep -q "^test.example/log $N2 " "$T/w$i.state"
+done
+
+# --- a rolled-back log: its older checkpoint ---
+state1=$(state_of 1)
+for i in 1 2; do
+	body "$N1" "$T/cp10"; submit $i "$T/req"
+	check "witness $i: the rolled-back checkpoint (old $N1): 409, size $N2" test "$WSTATUS/$WBODY" = "409/$N2"
+	body "$N2" "$T/cp10"; submit $i "$T/req"
+	check "witness $i: old $N2 above the checkpoint's size $N1: 400" test "$WSTATUS" = 400
+done
+
+# --- a fork: the backup grown to N2 with other events, same key ---
+"$B/tests/tools/mklog" "$T/bak.db" $((N2 - N1)) $((N2 - N1)) >/dev/null || bail "mklog fork"
+sqlite3 "$T/bak.db" "SELECT writefile('$T/fork', note) FROM checkpoint WHERE size = $N2" >/dev/null
+check "the fork's checkpoint has size $N2 and another root" \
+	test "$(sed -n 2p "$T/fork")/$(sed -n 3p "$T/fork" | cut -c1-10)" != "$N2/$(sed -n 3p "$T/cp25" | cut -c1-10)" -a "$(sed -n 2p "$T/fork")" = "$N2"
+for i in 1 2; do
+	body "$N2" "$T/fork"; submit $i "$T/req"
+	check "witness $i: a forked checkpoint of the same size: 409 conflict" test "$WSTATUS/$WBODY" = "409/$N2"
+done
+check "the refusals left witness 1's state unchanged" test "$(state_of 1)" = "$state1"
+
+# --- other refusals ---
+"$B/envelog" init --db "$T/other.db" --origin other.example/log >/dev/null 2>&1
+"$B/tests/tools/mklog" "$T/other.db" 5 5 >/dev/null
+sqlite3 "$T/other.db" "SELECT writefile('$T/othercp', note) FROM checkpoint WHERE size = 5" >/dev/null
+body 0 "$T/othercp"; submit 1 "$T/req"
+check "a log the witness does not follow: 404" test "$WSTATUS" = 404
+"$B/envelog" init --db "$T/same.db" --origin test.example/log >/dev/null 2>&1
+"$B/tests/tools/mklog" "$T/same.db" 30 30 >/dev/null
+sqlite3 "$T/same.db" "SELECT writefile('$T/samecp', note) FROM checkpoint WHERE size = 30" >/dev/null
+body "$N2" "$T/samecp"; submit 1 "$T/req"
+check "the same origin signed by another key: 403" test "$WSTATUS" = 403
+printf 'old 01\n\n' | cat - "$T/cp25" >"$T/req"; submit 1 "$T/req"
+check "old with a leading zero: 400" test "$WSTATUS" = 400
+printf 'old %s\nnot-base64\n\n' "$N1" | cat - "$T/cp25" >"$T/req"; submit 1 "$T/req"
+check "a proof line that is not a hash: 400" test "$WSTATUS" = 400
+printf 'old %s\n' "$N1" | cat - "$T/cp25" >"$T/req"; submit 1 "$T/req"
+check "no empty line before the checkpoint: 400" test "$WSTATUS" = 400
+check "GET /add-checkpoint: 405" test "$(curl -s -o /dev/null -w '%{http_code}' "${WURL[1]}/add-checkpoint")" = 405
+check "after every refusal the state is unchanged" test "$(state_of 1)" = "$state1"
+check "the state file is mode 600" test "$(stat -c %a "$T/w1.state")" = 600
+
+# --- restart: the state survives ---
+stop_witness 1
+start_witness 1 || bail "witness 1 restarts"
+body 0 "$T/cp25"; submit 1 "$T/req"
+check "after a restart, old 0 is 409 with the size kept: $N2" test "$WSTATUS/$WBODY" = "409/$N2"
+body "$N2" "$T/cp25"; submit 1 "$T/req"
+check "after a restart, the same checkpoint again is cosigned (same size, same root)" test "$WSTATUS" = 200
+finish
