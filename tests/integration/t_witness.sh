@@ -7,7 +7,9 @@
 # as text/x.tlog.size) or 400 (old above size), a fork at the same size 409;
 # an unknown log 404, another key 403, malformed bodies 400; the state
 # survives a restart; and every refusal leaves the witness's state as it
-# was.
+# was.  Then envelogd --witness with both: growth cosigned by both and
+# served with the checkpoint; a rolled-back and a forked database are
+# refused at start.
 . "$(dirname "$0")/lib.sh"
 
 declare -a WPID WURL WVKEY
@@ -142,4 +144,46 @@ body 0 "$T/cp25"; submit 1 "$T/req"
 check "after a restart, old 0 is 409 with the size kept: $N2" test "$WSTATUS/$WBODY" = "409/$N2"
 body "$N2" "$T/cp25"; submit 1 "$T/req"
 check "after a restart, the same checkpoint again is cosigned (same size, same root)" test "$WSTATUS" = 200
+
+# --- envelogd --witness: submits, stores the cosignatures, checks at start ---
+stop_server
+WARGS=(--witness "${WURL[1]}=${WVKEY[1]}" --witness "${WURL[2]}/=${WVKEY[2]}")
+start_server "${WARGS[@]}" || bail "envelogd starts with two witnesses"
+sqlite3 "$DB" ".backup '$T/back25.db'"; cp "$KEY" "$T/back25.key"
+post_events "20 events under witnesses" "$(events 20 w)"
+N3=$((N2 + 20))
+# wait (bounded, not timed) for both cosignatures on the checkpoint
+for _ in $(seq 1 100); do
+	req GET "/v1/checkpoint?size=$N3"
+	[ "$(grep -c '^— w[12].example/witness ' <<<"$BODY")" = 2 ] && break
+	sleep 0.1
+done
+check "envelogd submitted size $N3 to both witnesses and serves both cosignatures" \
+	test "$(grep -c '^— w[12].example/witness ' <<<"$BODY")" = 2
+check "witness 1's state: size $N3" grep -q "^test.example/log $N3 " "$T/w1.state"
+check "witness 2's state: size $N3" grep -q "^test.example/log $N3 " "$T/w2.state"
+req GET /tlog/checkpoint
+check "/tlog/checkpoint carries them too" test "$(grep -c '^— w[12].example/witness ' <<<"$BODY")" = 2
+req GET /metrics
+check "metrics: cosignatures gathered, no refusal" \
+	bash -c 'grep -q "^envelog_witness_cosignatures_total [1-9]" <<<"$1" && grep -q "^envelog_witness_refusals_total 0$" <<<"$1"' _ "$BODY"
+stop_server
+check "envelogd stops cleanly" test "$SRV_RC" = 0
+
+# A database rolled back to size $N2, with a fresh --state (so that only
+# the witnesses can tell): refused at start.
+timeout 30 "$B/envelogd" --db "$T/back25.db" --listen "127.0.0.1:$(free_port)" \
+	--state "$T/fresh.state" "${WARGS[@]}" 2>"$T/rb.err" >/dev/null
+rc=$?
+check "a rolled-back database: envelogd refuses to run (exit 2)" test "$rc" = 2
+check "it says a witness saw a larger tree" grep -q "rolled back" "$T/rb.err"
+# The same backup grown to $N3 with other events: a fork.
+"$B/tests/tools/mklog" "$T/back25.db" 20 20 >/dev/null || bail "mklog fork2"
+timeout 30 "$B/envelogd" --db "$T/back25.db" --listen "127.0.0.1:$(free_port)" \
+	--state "$T/fresh2.state" "${WARGS[@]}" 2>"$T/fk.err" >/dev/null
+rc=$?
+check "a forked database of the same size: envelogd refuses to run (exit 2)" test "$rc" = 2
+check "it says fork" grep -q "fork" "$T/fk.err"
+check "the witnesses' states still hold size $N3" \
+	test "$(cut -d' ' -f2 "$T/w1.state")/$(cut -d' ' -f2 "$T/w2.state")" = "$N3/$N3"
 finish
