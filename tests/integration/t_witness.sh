@@ -8,14 +8,16 @@
 # an unknown log 404, another key 403, malformed bodies 400; the state
 # survives a restart; and every refusal leaves the witness's state as it
 # was.  Then envelogd --witness with both: growth cosigned by both and
-# served with the checkpoint; a rolled-back and a forked database are
+# served with the checkpoint; a witness's refusal while it runs is an
+# alarm (stderr and metrics); a rolled-back and a forked database are
 # refused at start.
 . "$(dirname "$0")/lib.sh"
 
-declare -a WPID WURL WVKEY
-start_witness() { # I: witness I on a free port
+declare -a WPID WURL WVKEY WPORT
+start_witness() { # I: witness I on a free port (its own again on a restart)
 	local i=$1 p
-	p=$(free_port)
+	p=${WPORT[$i]:-$(free_port)}
+	WPORT[$i]=$p
 	WURL[$i]=http://127.0.0.1:$p
 	"$B/envelog" witness serve --key "$T/w$i.key" --state "$T/w$i.state" \
 		--log "$VKEY" --listen "127.0.0.1:$p" 2>>"$T/w$i.log" &
@@ -167,6 +169,31 @@ check "/tlog/checkpoint carries them too" test "$(grep -c '^— w[12].example/wi
 req GET /metrics
 check "metrics: cosignatures gathered, no refusal" \
 	bash -c 'grep -q "^envelog_witness_cosignatures_total [1-9]" <<<"$1" && grep -q "^envelog_witness_refusals_total 0$" <<<"$1"' _ "$BODY"
+
+# A witness that claims a larger tree while envelogd runs: an alarm, and
+# the other witness still cosigns.
+cp "$T/w2.state" "$T/w2.saved"
+stop_witness 2
+echo "test.example/log 1000 $(sed -n 3p "$T/cp25")" >"$T/w2.state"
+start_witness 2 || bail "witness 2 restarts"
+post_events "5 events" "$(events 5 x)"
+N4=$((N3 + 5))
+for _ in $(seq 1 100); do
+	grep -q "ALARM" "$T/server.log" && grep -q "^test.example/log $N4 " "$T/w1.state" && break
+	sleep 0.1
+done
+check "envelogd raises an alarm for witness 2's refusal" grep -q "ALARM: witness w2.example/witness cosigned a tree of size 1000" "$T/server.log"
+check "witness 1 cosigned size $N4 all the same" grep -q "^test.example/log $N4 " "$T/w1.state"
+req GET /metrics
+check "metrics: one refusal" grep -q "^envelog_witness_refusals_total 1$" <<<"$BODY"
+stop_witness 2
+sed "s/ $N3 / $N3 /" "$T/w2.saved" >"$T/w2.state"
+start_witness 2 || bail "witness 2 restarts again"
+for _ in $(seq 1 100); do
+	grep -q "^test.example/log $N4 " "$T/w2.state" && break
+	sleep 0.1
+done
+check "witness 2, its state back at $N3, cosigns $N4 again" grep -q "^test.example/log $N4 " "$T/w2.state"
 stop_server
 check "envelogd stops cleanly" test "$SRV_RC" = 0
 
@@ -177,13 +204,13 @@ timeout 30 "$B/envelogd" --db "$T/back25.db" --listen "127.0.0.1:$(free_port)" \
 rc=$?
 check "a rolled-back database: envelogd refuses to run (exit 2)" test "$rc" = 2
 check "it says a witness saw a larger tree" grep -q "rolled back" "$T/rb.err"
-# The same backup grown to $N3 with other events: a fork.
-"$B/tests/tools/mklog" "$T/back25.db" 20 20 >/dev/null || bail "mklog fork2"
+# The same backup grown to $N4 with other events: a fork.
+"$B/tests/tools/mklog" "$T/back25.db" $((N4 - N2)) $((N4 - N2)) >/dev/null || bail "mklog fork2"
 timeout 30 "$B/envelogd" --db "$T/back25.db" --listen "127.0.0.1:$(free_port)" \
 	--state "$T/fresh2.state" "${WARGS[@]}" 2>"$T/fk.err" >/dev/null
 rc=$?
 check "a forked database of the same size: envelogd refuses to run (exit 2)" test "$rc" = 2
 check "it says fork" grep -q "fork" "$T/fk.err"
-check "the witnesses' states still hold size $N3" \
-	test "$(cut -d' ' -f2 "$T/w1.state")/$(cut -d' ' -f2 "$T/w2.state")" = "$N3/$N3"
+check "the witnesses' states still hold size $N4" \
+	test "$(cut -d' ' -f2 "$T/w1.state")/$(cut -d' ' -f2 "$T/w2.state")" = "$N4/$N4"
 finish
