@@ -8,7 +8,8 @@
 # an unknown log 404, another key 403, malformed bodies 400; the state
 # survives a restart; and every refusal leaves the witness's state as it
 # was.  Then envelogd --witness with both: growth cosigned by both and
-# served with the checkpoint; a witness's refusal while it runs is an
+# served with the checkpoint, a bundle's checkpoint cosigned so accepted by
+# bundle verify --min-witnesses 2; a witness's refusal while it runs is an
 # alarm (stderr and metrics); a rolled-back and a forked database are
 # refused at start.
 . "$(dirname "$0")/lib.sh"
@@ -170,6 +171,34 @@ req GET /metrics
 check "metrics: cosignatures gathered, no refusal" \
 	bash -c 'grep -q "^envelog_witness_cosignatures_total [1-9]" <<<"$1" && grep -q "^envelog_witness_refusals_total 0$" <<<"$1"' _ "$BODY"
 
+# A bundle whose checkpoint the witnesses cosigned through the protocol:
+# bundle verify --min-witnesses 2 accepts it.
+NCA_VK=$("$B/envelog" warrant keygen uk-nca --out "$T/nca.key" 2>/dev/null)
+"$B/envelog" authority add --db "$DB" uk-nca "$NCA_VK" >/dev/null 2>&1
+NCA=$("$B/envelog" token add --db "$DB" --role authority --authority uk-nca 2>/dev/null)
+from=$(date -u -d '-1 day' +%Y-%m-%dT00:00:00Z) to=$(date -u -d '+1 day' +%Y-%m-%dT00:00:00Z)
+exp=$(date -u -d '+30 day' +%Y-%m-%dT00:00:00Z)
+printf 'envelog/warrant/v1\nid W-1\nauthority uk-nca\nlog test.example/log\nsubject +447700900456\nfrom %s\nto %s\nexpires %s\nbasis test\n' "$from" "$to" "$exp" |
+	"$B/envelog" warrant sign --key "$T/nca.key" >"$T/w.signed"
+req POST /v1/requests -H "Authorization: Bearer $NCA" -H "Content-Type: text/plain" --data-binary "@$T/w.signed"
+printf '%s' "$BODY" >"$T/bundle.json"
+check "a lawful request is answered with a bundle" test "$STATUS" = 200
+NB=$(jq -r .checkpoint "$T/bundle.json" | sed -n 2p)
+for _ in $(seq 1 100); do
+	req GET "/v1/checkpoint?size=$NB"
+	[ "$(grep -c '^— w[12].example/witness ' <<<"$BODY")" = 2 ] && break
+	sleep 0.1
+done
+printf '%s\n' "$BODY" >"$T/bcp"
+jq --rawfile cp "$T/bcp" '.checkpoint = $cp' "$T/bundle.json" >"$T/cosigned.json"
+"$B/envelog" bundle verify --vkey "$VKEY" --witness "${WVKEY[1]}" --witness "${WVKEY[2]}" \
+	--min-witnesses 2 "$T/cosigned.json" >/dev/null 2>&1
+check "bundle verify --min-witnesses 2 accepts the cosignatures gathered by envelogd" test $? = 0
+"$B/envelog" bundle verify --vkey "$VKEY" --witness "${WVKEY[1]}" --witness "${WVKEY[2]}" \
+	--min-witnesses 2 "$T/bundle.json" >/dev/null 2>&1
+check "and refuses the bundle as answered, before the witnesses (exit 1)" test $? = 1
+N3=$NB # the size both witnesses cosigned last
+
 # A witness that claims a larger tree while envelogd runs: an alarm, and
 # the other witness still cosigns.
 cp "$T/w2.state" "$T/w2.saved"
@@ -187,7 +216,7 @@ check "witness 1 cosigned size $N4 all the same" grep -q "^test.example/log $N4 
 req GET /metrics
 check "metrics: one refusal" grep -q "^envelog_witness_refusals_total 1$" <<<"$BODY"
 stop_witness 2
-sed "s/ $N3 / $N3 /" "$T/w2.saved" >"$T/w2.state"
+cp "$T/w2.saved" "$T/w2.state"
 start_witness 2 || bail "witness 2 restarts again"
 for _ in $(seq 1 100); do
 	grep -q "^test.example/log $N4 " "$T/w2.state" && break
