@@ -33,8 +33,9 @@ static const char usage[] =
 
 struct export {
 	const char *dir;
-	int written;
-	int kept;
+	int written; /* files written */
+	int kept;    /* tiles found already there (an export interrupted
+			before its checkpoint), not rewritten */
 };
 
 /* mkdir -p of the directories above path (relative to e->dir). */
@@ -305,9 +306,12 @@ int cmd_tiles(int argc, char **argv)
 		cli_fail("tiles export", &err);
 		rc = err.code == ELOG_INCONSISTENT ? CLI_BAD : CLI_USAGE;
 	} else {
-		printf("exported size %llu (was %llu): %d files written\n",
+		printf("exported size %llu (was %llu): %d files written",
 		       (unsigned long long)to, (unsigned long long)from,
 		       e.written);
+		if (e.kept)
+			printf(" (%d already there, kept)", e.kept);
+		printf("\n");
 		rc = CLI_OK;
 	}
 	elog_store_close(s);

@@ -42,6 +42,18 @@ check "600 leaves: exactly the checkpoint and the tiles of the tree" test "$(fil
 check "no temporary file is left" test -z "$(find "$A" -name '.tmp-*')"
 check "files are readable by all (public data)" test "$(stat -c %a "$A/tile/0/000")" = 644
 
+# An export interrupted before its checkpoint: the next one keeps the
+# tiles already there (never rewritten) and writes the checkpoint.
+cp -a "$A" "$T/interrupted"
+rm "$T/interrupted/checkpoint"
+inodes=$(cd "$T/interrupted" && stat -c %i tile/0/000 tile/entries/001)
+out=$("$B/envelog" tiles export --db "$DB" --out "$T/interrupted" 2>&1)
+check "after an interrupted export: the checkpoint written, 7 tiles kept" \
+	test "$out" = "exported size 600 (was 0): 1 files written (7 already there, kept)"
+check "the tiles already there were not rewritten (same inodes)" \
+	test "$(cd "$T/interrupted" && stat -c %i tile/0/000 tile/entries/001)" = "$inodes"
+check "and the directory equals the complete export" diff -r "$A" "$T/interrupted"
+
 start_server || bail "server starts"
 # same_as_server DIR: every file equals envelogd's answer for its path
 same_as_server() {
