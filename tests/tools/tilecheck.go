@@ -2,7 +2,7 @@
 // Go's golang.org/x/mod/sumdb (Debian's golang-golang-x-mod-dev) and
 // sharing no code with envelog:
 //
-//	tilecheck URL VKEY [LEAVES]
+//	tilecheck URL VKEY [LEAVES [OLD]]
 //
 // fetches URL/checkpoint, opens it as a signed note with the verifier key
 // text VKEY (sumdb/note), reads hash tiles through tlog.TileHashReader
@@ -10,7 +10,10 @@
 // that tlog.TreeHash over the tiles is the checkpoint's root, and proves
 // the inclusion of LEAVES (default 20) random leaves, plus the first and
 // the last, whose leaf data come from the entry bundles
-// (RFC 6962 leaf hash of each uint16-length-prefixed entry).  Go's tile
+// (RFC 6962 leaf hash of each uint16-length-prefixed entry).
+// With OLD, a file holding an earlier checkpoint of the log (signed, as
+// served), it also proves through the tiles that the current tree extends
+// it (tlog.ProveTree, tlog.CheckTree).  Go's tile
 // paths carry the height ("tile/8/L/N", "tile/8/data/N"); C2SP's do not
 // ("tile/L/N", "tile/entries/N"): ReadTiles maps them.
 //
@@ -113,7 +116,30 @@ func entry(base string, i, n int64) ([]byte, error) {
 	return nil, fmt.Errorf("%s: has no entry %d", c2spPath(t), want)
 }
 
-func run(base, vkey string, leaves int) error {
+// openCheckpoint verifies a signed checkpoint with v; its size and root.
+func openCheckpoint(raw []byte, v note.Verifier) (int64, tlog.Hash, string, error) {
+	var root tlog.Hash
+	n, err := note.Open(raw, note.VerifierList(v))
+	if err != nil {
+		return 0, root, "", fmt.Errorf("checkpoint: %v", err)
+	}
+	lines := strings.Split(n.Text, "\n")
+	if len(lines) < 4 {
+		return 0, root, "", fmt.Errorf("checkpoint: too few lines")
+	}
+	size, err := strconv.ParseInt(lines[1], 10, 64)
+	if err != nil || size < 0 {
+		return 0, root, "", fmt.Errorf("checkpoint: bad size %q", lines[1])
+	}
+	rb, err := base64.StdEncoding.DecodeString(lines[2])
+	if err != nil || len(rb) != tlog.HashSize {
+		return 0, root, "", fmt.Errorf("checkpoint: bad root %q", lines[2])
+	}
+	copy(root[:], rb)
+	return size, root, lines[2], nil
+}
+
+func run(base, vkey string, leaves int, oldFile string) error {
 	v, err := note.NewVerifier(vkey)
 	if err != nil {
 		return fmt.Errorf("verifier key: %v", err)
@@ -122,24 +148,10 @@ func run(base, vkey string, leaves int) error {
 	if err != nil {
 		return err
 	}
-	n, err := note.Open(raw, note.VerifierList(v))
+	size, root, rootB64, err := openCheckpoint(raw, v)
 	if err != nil {
-		return fmt.Errorf("checkpoint: %v", err)
+		return err
 	}
-	lines := strings.Split(n.Text, "\n")
-	if len(lines) < 4 {
-		return fmt.Errorf("checkpoint: too few lines")
-	}
-	size, err := strconv.ParseInt(lines[1], 10, 64)
-	if err != nil || size < 0 {
-		return fmt.Errorf("checkpoint: bad size %q", lines[1])
-	}
-	rb, err := base64.StdEncoding.DecodeString(lines[2])
-	if err != nil || len(rb) != tlog.HashSize {
-		return fmt.Errorf("checkpoint: bad root %q", lines[2])
-	}
-	var root tlog.Hash
-	copy(root[:], rb)
 	tr := &tiles{base: base}
 	hr := tlog.TileHashReader(tlog.Tree{N: size, Hash: root}, tr)
 	// tlog's hash of the empty tree is zero; RFC 6962's is SHA-256("").
@@ -175,17 +187,44 @@ func run(base, vkey string, leaves int) error {
 			proved++
 		}
 	}
-	fmt.Printf("ok %d %s %d\n", size, lines[2], proved)
+	if oldFile != "" {
+		oraw, err := os.ReadFile(oldFile)
+		if err != nil {
+			return err
+		}
+		osize, oroot, _, err := openCheckpoint(oraw, v)
+		if err != nil {
+			return fmt.Errorf("old %v", err)
+		}
+		if osize > size {
+			return fmt.Errorf("the old checkpoint (%d) is larger than the current one (%d)", osize, size)
+		}
+		if osize > 0 {
+			p, err := tlog.ProveTree(size, osize, hr)
+			if err != nil {
+				return fmt.Errorf("consistency proof from %d: %v", osize, err)
+			}
+			if err := tlog.CheckTree(p, size, root, osize, oroot); err != nil {
+				return fmt.Errorf("the tree of %d does not extend the old one of %d: %v", size, osize, err)
+			}
+		}
+		fmt.Fprintf(os.Stderr, "tilecheck: the tree of %d extends the old checkpoint of %d\n", size, osize)
+	}
+	fmt.Printf("ok %d %s %d\n", size, rootB64, proved)
 	return nil
 }
 
 func main() {
-	if len(os.Args) < 3 || len(os.Args) > 4 {
-		fmt.Fprintln(os.Stderr, "usage: tilecheck URL VKEY [LEAVES]")
+	if len(os.Args) < 3 || len(os.Args) > 5 {
+		fmt.Fprintln(os.Stderr, "usage: tilecheck URL VKEY [LEAVES [OLD]]")
 		os.Exit(2)
 	}
 	leaves := 20
-	if len(os.Args) == 4 {
+	oldFile := ""
+	if len(os.Args) == 5 {
+		oldFile = os.Args[4]
+	}
+	if len(os.Args) >= 4 {
 		k, err := strconv.Atoi(os.Args[3])
 		if err != nil || k < 0 {
 			fmt.Fprintln(os.Stderr, "tilecheck: LEAVES must be a number")
@@ -193,7 +232,7 @@ func main() {
 		}
 		leaves = k
 	}
-	if err := run(strings.TrimSuffix(os.Args[1], "/"), os.Args[2], leaves); err != nil {
+	if err := run(strings.TrimSuffix(os.Args[1], "/"), os.Args[2], leaves, oldFile); err != nil {
 		fmt.Fprintln(os.Stderr, "tilecheck:", err)
 		os.Exit(1)
 	}
