@@ -99,6 +99,15 @@ $(B)/tests/tools/%: tests/tools/%.c $(B)/libenvelog.a $(HEADERS)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(B)/libenvelog.a $(LDLIBS_ALL)
 
+# The independent tile client (tests/tools/tilecheck.go) on Debian's
+# golang-go and golang-golang-x-mod-dev, offline: GOPATH mode over
+# /usr/share/gocode, where the Debian package puts golang.org/x/mod.
+GO_TOOL := $(B)/tests/tools/tilecheck
+$(B)/tests/tools/tilecheck: tests/tools/tilecheck.go
+	@mkdir -p $(@D)
+	GO111MODULE=off GOPATH=/usr/share/gocode GOPROXY=off GOFLAGS= \
+	  GOCACHE=$(abspath $(B))/go-cache go build -o $@ $<
+
 # Every bench/NAME.c is a program; bench/lib/ is what they share.
 BENCH_LIB := $(B)/bench/lib/harness.o
 $(BENCH_LIB): bench/lib/harness.h
@@ -144,7 +153,7 @@ deps:
 # "N passed, N failed, N skipped", sums both runs, and the exit status
 # fails if either failed or, when CI is set, if anything was skipped.
 check: deps
-	@$(MAKE) --no-print-directory all $(UNIT_BIN) $(TOOL_BIN)
+	@$(MAKE) --no-print-directory all $(UNIT_BIN) $(TOOL_BIN) $(GO_TOOL)
 	@$(MAKE) --no-print-directory fuzz-build
 	@$(MAKE) --no-print-directory san-build
 	@{ B=$(B) tests/run; echo $$? >$(B)/check.status; } | tee $(B)/check.log
@@ -163,7 +172,8 @@ san-build:
 	@$(MAKE) --no-print-directory SANITIZE=address,undefined B=$(SAN_B) \
 	  $(SAN_B)/envelogd $(SAN_B)/envelog \
 	  $(UNIT_SRC:tests/unit/%.c=$(SAN_B)/tests/%) \
-	  $(patsubst tests/tools/%.c,$(SAN_B)/tests/tools/%,$(wildcard tests/tools/*.c))
+	  $(patsubst tests/tools/%.c,$(SAN_B)/tests/tools/%,$(wildcard tests/tools/*.c)) \
+	  $(SAN_B)/tests/tools/tilecheck
 check-san: deps san-build
 	@B=$(SAN_B) tests/sanitize
 

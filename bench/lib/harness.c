@@ -324,7 +324,7 @@ void h_log(const char *dir, uint64_t n, char *db, size_t cap)
 	}
 }
 
-static int free_port(void)
+int h_free_port(void)
 {
 	struct sockaddr_in a;
 	socklen_t len = sizeof a;
@@ -467,7 +467,7 @@ void h_server_start(h_server *s, const char *dir, const char *db,
 	int argc = 0, st;
 	pid_t pid;
 
-	s->port = free_port();
+	s->port = h_free_port();
 	snprintf(s->url, sizeof s->url, "http://127.0.0.1:%d", s->port);
 	snprintf(daemon, sizeof daemon, "%s/envelogd", h_build_dir());
 	snprintf(listen, sizeof listen, "127.0.0.1:%d", s->port);

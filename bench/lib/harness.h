@@ -90,6 +90,8 @@ typedef struct h_server {
  */
 void h_server_start(h_server *s, const char *dir, const char *db,
 		    const char *const *extra);
+/* A free TCP port on 127.0.0.1 (for a server the benchmark starts). */
+int h_free_port(void);
 /* SIGTERM and wait; returns the exit status (-1 if killed). */
 int h_server_stop(h_server *s);
 /* Peak resident set (VmHWM) and current (VmRSS) of pid, in kB; -1. */

@@ -26,6 +26,9 @@ int cmd_verify(int argc, char **argv);
 int cmd_bundle(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
 int cmd_purge(int argc, char **argv);
+int cmd_tiles(int argc, char **argv);
+/* witness.c: envelog witness serve (argv[0] is "serve") */
+int cmd_witness_serve(int argc, char **argv);
 
 /* Print "envelog: <what>: <message>" to stderr; returns CLI_USAGE. */
 int cli_fail(const char *what, const elog_err_t *err);

@@ -20,11 +20,13 @@ static const char witness_usage[] =
 	"       envelog witness list [--db FILE]\n"
 	"       envelog witness revoke NAME [--db FILE]\n"
 	"       envelog witness keygen NAME --out FILE\n"
+	"       envelog witness serve --key FILE --state FILE --log VKEY...\n"
 	"\n"
 	"Witnesses cosign checkpoints (C2SP tlog-cosignature).  VKEY is the\n"
 	"witness's verifier key text; its name must be NAME.  keygen writes\n"
 	"a witness signer key (cosignature/v1, algorithm byte 0x04; mode\n"
-	"0600) for `envelog audit --cosign` and prints its verifier key.\n";
+	"0600) for `envelog audit --cosign` and prints its verifier key.\n"
+	"serve runs a C2SP tlog-witness (see `envelog witness serve --help`).\n";
 
 static int print_key(void *ctx, const elog_named_key *k)
 {
@@ -100,6 +102,8 @@ int cmd_witness(int argc, char **argv)
 {
 	if (argc >= 2 && strcmp(argv[1], "keygen") == 0)
 		return witness_keygen(argc - 1, argv + 1);
+	if (argc >= 2 && strcmp(argv[1], "serve") == 0)
+		return cmd_witness_serve(argc - 1, argv + 1);
 	return keyring_cmd(ELOG_KEYRING_WITNESS, "witness", witness_usage,
 			   argc, argv);
 }

@@ -11,13 +11,14 @@ static const char usage[] =
 	"  init [--db FILE] [--origin O]       create the database and log key\n"
 	"  token add|list|revoke                manage bearer tokens\n"
 	"  authority add|list|revoke            manage warrant-signing authorities\n"
-	"  witness add|list|revoke|keygen       manage cosigning witnesses\n"
+	"  witness add|list|revoke|keygen|serve   cosigning witnesses\n"
 	"  warrant keygen|sign                  make authority keys, sign warrants\n"
 	"  verify [--db FILE]                   check the whole log offline\n"
 	"  bundle verify --vkey VKEY FILE       check a disclosure bundle offline\n"
 	"  audit --url URL --vkey VKEY --state FILE   monitor a running log\n"
 	"  audit compare STATE_A STATE_B        are two auditors' views consistent?\n"
 	"  purge --before DATE                  retention purge of old metadata\n"
+	"  tiles export --out DIR               the log as static C2SP tlog-tiles\n"
 	"\n"
 	"Every command takes --help.  Exit status: 0 ok, 1 verification failed,\n"
 	"2 usage or I/O error.\n";
@@ -35,6 +36,7 @@ static const struct {
 	{"bundle", cmd_bundle},
 	{"audit", cmd_audit},
 	{"purge", cmd_purge},
+	{"tiles", cmd_tiles},
 };
 
 int main(int argc, char **argv)

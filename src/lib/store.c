@@ -35,6 +35,8 @@ enum stmt_id {
 	ST_END_READ,
 	ST_INDEX_HAS,
 	ST_INDEX_COUNT,
+	ST_TILE_LEAF_HASHES,
+	ST_TILE_ENTRIES,
 	ST_COUNT
 };
 
@@ -76,6 +78,10 @@ static const char *const stmt_sql[ST_COUNT] = {
 			 "ts = ?2 AND seq = ?3",
 	[ST_INDEX_COUNT] = "SELECT count(*) FROM event_index",
 	[ST_END_READ] = "COMMIT",
+	[ST_TILE_LEAF_HASHES] = "SELECT seq, leaf_hash FROM entry WHERE seq >= "
+				"?1 AND seq < ?2 ORDER BY seq",
+	[ST_TILE_ENTRIES] = "SELECT seq, data FROM entry WHERE seq >= ?1 AND "
+			    "seq < ?2 ORDER BY seq",
 };
 
 struct elog_store {
@@ -813,6 +819,144 @@ int elog_store_hash_reader(void *ctx, int level, uint64_t index,
 				 "or damaged",
 				 level, (unsigned long long)index);
 	return db_fail(s, err, "reading a tree hash");
+}
+
+/*
+ * Tile rows [first, first + width) of a range statement (ST_TILE_*: seq,
+ * then a leaf hash or the leaf data) into *out: hashes, or the entry
+ * bundle's length-prefixed data.  Every seq must be there, in order.
+ */
+static int tile_rows(elog_store *s, enum stmt_id id, uint64_t first,
+		     unsigned width, uint8_t **out, size_t *len,
+		     elog_err_t *err)
+{
+	sqlite3_stmt *st = stmt(s, id, err);
+	uint8_t *buf = NULL;
+	size_t n = 0, cap = id == ST_TILE_LEAF_HASHES
+				     ? (size_t)width * ELOG_HASH_LEN
+				     : (size_t)width * 128;
+	uint64_t next = first;
+	int rc;
+
+	if (!st)
+		return -ELOG_IO;
+	if (!(buf = malloc(cap)))
+		return elog_fail(err, ELOG_NOMEM, -1, NULL, "out of memory");
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)first);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)(first + width));
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const void *p = sqlite3_column_blob(st, 1);
+		size_t l = (size_t)sqlite3_column_bytes(st, 1);
+
+		if ((uint64_t)sqlite3_column_int64(st, 0) != next) {
+			rc = elog_fail(err, ELOG_TAMPERED, -1, NULL,
+				       "entry %llu is missing",
+				       (unsigned long long)next);
+			goto out;
+		}
+		if (id == ST_TILE_LEAF_HASHES) {
+			elog_hash h;
+			if (blob_hash(st, 1, &h) != 0) {
+				rc = elog_fail(err, ELOG_TAMPERED, -1, NULL,
+					       "the leaf hash of entry %llu "
+					       "is damaged",
+					       (unsigned long long)next);
+				goto out;
+			}
+			memcpy(buf + n, h.b, ELOG_HASH_LEN);
+			n += ELOG_HASH_LEN;
+		} else {
+			if (l > ELOG_TILE_MAX_ENTRY) {
+				rc = elog_fail(err, ELOG_INTERNAL, -1, NULL,
+					       "entry %llu is too long for an "
+					       "entry bundle",
+					       (unsigned long long)next);
+				goto out;
+			}
+			if (n + 2 + l > cap) {
+				size_t nc = cap * 2 > n + 2 + l ? cap * 2
+								: n + 2 + l;
+				uint8_t *nb = realloc(buf, nc);
+				if (!nb) {
+					rc = elog_fail(err, ELOG_NOMEM, -1,
+						       NULL, "out of memory");
+					goto out;
+				}
+				buf = nb;
+				cap = nc;
+			}
+			buf[n] = (uint8_t)(l >> 8);
+			buf[n + 1] = (uint8_t)(l & 0xff);
+			if (l)
+				memcpy(buf + n + 2, p, l);
+			n += 2 + l;
+		}
+		next++;
+	}
+	if (rc != SQLITE_DONE) {
+		rc = db_fail(s, err, "reading a tile");
+		goto out;
+	}
+	if (next != first + width) {
+		rc = elog_fail(err, ELOG_TAMPERED, -1, NULL,
+			       "entry %llu is missing",
+			       (unsigned long long)next);
+		goto out;
+	}
+	*out = buf;
+	*len = n;
+	buf = NULL;
+	rc = 0;
+out:
+	sqlite3_reset(st);
+	free(buf);
+	return rc;
+}
+
+int elog_store_tile(elog_store *s, const elog_tile *t, uint64_t size,
+		    uint8_t **out, size_t *len, elog_err_t *err)
+{
+	uint8_t *buf = NULL;
+	uint64_t cur, first = t->index * ELOG_TILE_WIDTH;
+	int began = 0, rc, h = elog_tile_merkle_level(t);
+
+	*out = NULL;
+	*len = 0;
+	if ((rc = elog_store_read_begin(s, &began, err)) != 0)
+		return rc;
+	if ((rc = elog_store_size(s, &cur, err)) != 0)
+		goto out;
+	if (size > cur || t->width < 1 ||
+	    elog_tile_width_at(t->level, t->index, size) < t->width) {
+		rc = elog_fail(err, ELOG_NOT_FOUND, -1, "path",
+			       "the tree does not reach that tile");
+		goto out;
+	}
+	if (t->level == ELOG_TILE_ENTRIES || t->level == 0) {
+		rc = tile_rows(s,
+			       t->level == 0 ? ST_TILE_LEAF_HASHES
+					     : ST_TILE_ENTRIES,
+			       first, t->width, out, len, err);
+		goto out;
+	}
+	/* Above level 0 the nodes of a tile are not adjacent in tree_hash. */
+	if (!(buf = malloc((size_t)t->width * ELOG_HASH_LEN))) {
+		rc = elog_fail(err, ELOG_NOMEM, -1, NULL, "out of memory");
+		goto out;
+	}
+	for (unsigned i = 0; i < t->width; i++) {
+		elog_hash hh;
+		if ((rc = elog_store_hash_reader(s, h, first + i, &hh, err)))
+			goto out;
+		memcpy(buf + (size_t)i * ELOG_HASH_LEN, hh.b, ELOG_HASH_LEN);
+	}
+	*out = buf;
+	*len = (size_t)t->width * ELOG_HASH_LEN;
+	buf = NULL;
+out:
+	free(buf);
+	elog_store_read_end(s, began);
+	return rc;
 }
 
 int elog_store_read_begin(elog_store *s, int *began, elog_err_t *err)

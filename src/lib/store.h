@@ -23,6 +23,7 @@
 #include "error.h"
 #include "merkle.h"
 #include "note.h"
+#include "tile.h"
 
 typedef struct elog_store elog_store;
 
@@ -148,6 +149,17 @@ int elog_store_leaves(elog_store *s, uint64_t start, uint64_t end,
 /* Hash reader over the store (ctx: the elog_store). */
 int elog_store_hash_reader(void *ctx, int level, uint64_t index,
 			   elog_hash *out, elog_err_t *err);
+
+/*
+ * The contents of tile t (tile.h) in the tree of size leaves (at most the
+ * log's size), in one read: a hash tile's t->width hashes, 32 bytes each
+ * (level 0: leaf hashes, above: the stored tree hashes), or an entry
+ * bundle's t->width public leaf data, each behind its big-endian uint16
+ * length.  *out is malloc'd (caller frees), *len its length.  NOT_FOUND
+ * when that tree does not reach t->width leaves or nodes of the tile.
+ */
+int elog_store_tile(elog_store *s, const elog_tile *t, uint64_t size,
+		    uint8_t **out, size_t *len, elog_err_t *err);
 
 int elog_store_root(elog_store *s, uint64_t size, elog_hash *out,
 		    elog_err_t *err);

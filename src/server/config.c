@@ -67,6 +67,11 @@ static const char usage[] =
 	"                         may be (default 300000)\n"
 	"  --drain SECONDS        on SIGTERM, how long to wait for requests\n"
 	"                         in flight (default 10)\n"
+	"  --witness URL=VKEY     submit each new checkpoint, with a consistency\n"
+	"                         proof, to this C2SP tlog-witness (repeatable;\n"
+	"                         at most once a second each), store its\n"
+	"                         cosignatures; at start refuse a log the\n"
+	"                         witness saw larger or with another root\n"
 	"  --retention-days N     purge the metadata of events older than N\n"
 	"                         days, at start and then every\n"
 	"                         --retention-interval seconds (default 0:\n"
@@ -137,6 +142,16 @@ static int apply(struct config *c, const char *name, const char *v)
 		return set_str(c->key, sizeof c->key, name, v);
 	if (!strcmp(name, "state"))
 		return set_str(c->state, sizeof c->state, name, v);
+	if (!strcmp(name, "witness")) {
+		if (c->nwitness == CONFIG_MAX_WITNESSES || !strchr(v, '=')) {
+			fprintf(stderr, "envelogd: --witness URL=VKEY, at most "
+					"%d\n",
+				CONFIG_MAX_WITNESSES);
+			return -1;
+		}
+		return set_str(c->witness[c->nwitness++], sizeof c->witness[0],
+			       name, v);
+	}
 	if (!strcmp(name, "listen"))
 		return set_str(c->listen, sizeof c->listen, name, v);
 	if (!strcmp(name, "origin"))

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #define CONFIG_PATH_MAX 4096
+#define CONFIG_MAX_WITNESSES 8
 
 struct config {
 	char db[CONFIG_PATH_MAX];
@@ -35,6 +36,10 @@ struct config {
 	uint64_t drain;              /* seconds to wait for in-flight requests */
 	uint64_t retention_days;     /* 0: never purge */
 	uint64_t retention_interval; /* seconds between purges */
+	/* --witness URL=VKEY, repeatable: C2SP tlog-witnesses to submit
+	 * checkpoints to (witnesses.c) */
+	char witness[CONFIG_MAX_WITNESSES][1024];
+	size_t nwitness;
 };
 
 /*

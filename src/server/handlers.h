@@ -17,6 +17,9 @@ enum MHD_Result handle_leaves(struct request *rq);
 /* proof.c */
 enum MHD_Result handle_proof_inclusion(struct request *rq);
 enum MHD_Result handle_proof_consistency(struct request *rq);
+/* tlog.c: C2SP tlog-tiles under TLOG_PREFIX */
+enum MHD_Result handle_tlog_checkpoint(struct request *rq);
+enum MHD_Result handle_tlog_tile(struct request *rq);
 /* events.c */
 enum MHD_Result handle_events_post(struct request *rq);
 /* requests.c */

@@ -264,6 +264,17 @@ static int method_of(const char *m)
 	return M_OTHER;
 }
 
+/* A row's path matches url exactly, or, when it ends with '/', is a
+ * prefix of it. */
+static int route_matches(const char *path, const char *url)
+{
+	size_t n = strlen(path);
+
+	if (n && path[n - 1] == '/')
+		return strncmp(path, url, n) == 0;
+	return strcmp(path, url) == 0;
+}
+
 static int method_matches(int row, int m)
 {
 	return row == m || (row == M_GET && m == M_HEAD);
@@ -450,7 +461,7 @@ static enum MHD_Result begin(struct request *rq, const char *url)
 		return reply_error(rq, ELOG_INVALID_PARAMETER, -1, nul,
 				   "a query parameter holds a NUL byte");
 	for (i = 0; i < nroutes; i++) {
-		if (strcmp(routes[i].path, url) != 0)
+		if (!route_matches(routes[i].path, url))
 			continue;
 		if (method_matches(routes[i].method, rq->method)) {
 			r = &routes[i];
@@ -473,7 +484,8 @@ static enum MHD_Result begin(struct request *rq, const char *url)
 		return method_not_allowed(rq, allow);
 	}
 	if (!r) {
-		if (!strncmp(url, "/v1/", 4) || !strcmp(url, "/v1")) {
+		if (!strncmp(url, "/v1/", 4) || !strcmp(url, "/v1") ||
+		    !strncmp(url, TLOG_PREFIX, strlen(TLOG_PREFIX))) {
 			rq->slot = ROUTE_UNMATCHED;
 			return reply_error(rq, ELOG_NOT_FOUND, -1, NULL,
 					   "no such endpoint");

@@ -52,12 +52,15 @@ typedef enum MHD_Result (*handler_fn)(struct request *rq);
 
 /* One row of the route table (routes.c). */
 struct route {
-	const char *path;        /* exact path */
+	const char *path;        /* exact path; ending in '/': a prefix */
 	int method;              /* one enum http_method (GET implies HEAD) */
 	int role;                /* enum elog_role; ELOG_ROLE_NONE: public */
 	const char *const *types; /* accepted body media types; NULL: no body */
 	handler_fn handler;
 };
+
+/* Where the C2SP tlog-tiles of the log are served (tlog.c). */
+#define TLOG_PREFIX "/tlog/"
 
 extern const struct route routes[];
 extern const size_t nroutes;

@@ -26,6 +26,7 @@
 #include "http.h"
 #include "metrics.h"
 #include "retention.h"
+#include "witnesses.h"
 #include "rfc3339.h"
 #include "statefile.h"
 #include "verify.h"
@@ -416,6 +417,7 @@ int main(int argc, char **argv)
 	struct writer_config wc;
 	struct MHD_Daemon *d = NULL;
 	struct retention *ret = NULL;
+	struct witnesses *wit = NULL;
 	elog_err_t err;
 	sigset_t set;
 	char real[PATH_MAX];
@@ -479,8 +481,18 @@ int main(int argc, char **argv)
 		close(fd);
 		goto out;
 	}
+	if (witnesses_start(&srv.cfg, srv.writer, &wit, &err) != 0) {
+		fprintf(stderr, "envelogd: refusing to run: %s\n", err.msg);
+		close(fd);
+		writer_stop(srv.writer, NULL);
+		writer_free(srv.writer);
+		srv.writer = NULL;
+		status = 2;
+		goto out;
+	}
 	d = http_start(&srv, fd, &err);
 	if (!d) {
+		witnesses_stop(wit);
 		fprintf(stderr, "envelogd: %s\n", err.msg);
 		close(fd);
 		writer_stop(srv.writer, NULL);
@@ -506,6 +518,7 @@ int main(int argc, char **argv)
 	 * checkpoint. */
 	srv.stopping = 1;
 	retention_stop(ret);
+	witnesses_stop(wit);
 	fd = MHD_quiesce_daemon(d);
 	if (fd >= 0)
 		close(fd);

@@ -26,6 +26,7 @@ static atomic_uint_fast64_t batch_bucket[NBATCH + 1];
 static atomic_uint_fast64_t batch_sum;
 static atomic_uint_fast64_t commits, commit_failures, entries_total;
 static atomic_uint_fast64_t full_sync_commits;
+static atomic_uint_fast64_t witness_cosigned, witness_refused;
 static atomic_uint_fast64_t events_total;
 static atomic_uint_fast64_t log_size, queue_depth;
 
@@ -83,6 +84,11 @@ void metrics_commit_failed(void)
 void metrics_full_sync_commit(void)
 {
 	atomic_fetch_add(&full_sync_commits, 1);
+}
+
+void metrics_witness(int cosigned)
+{
+	atomic_fetch_add(cosigned ? &witness_cosigned : &witness_refused, 1);
 }
 
 void metrics_events(uint64_t n)
@@ -243,6 +249,13 @@ int metrics_render(char **out, size_t *len)
 	put_value(&t, "envelog_commit_failures_total", "counter",
 		  "Transactions rolled back.",
 		  atomic_load(&commit_failures));
+	put_value(&t, "envelog_witness_cosignatures_total", "counter",
+		  "Cosignatures gathered from --witness witnesses (tlog-witness).",
+		  atomic_load(&witness_cosigned));
+	put_value(&t, "envelog_witness_refusals_total", "counter",
+		  "Checkpoints a --witness witness refused: an alarm (a fork, a "
+		  "rollback or a bad proof).",
+		  atomic_load(&witness_refused));
 	put_value(&t, "envelog_full_sync_commits_total", "counter",
 		  "Transactions committed with full sync under --sync normal, "
 		  "because they held a lawful request.",

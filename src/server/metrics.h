@@ -26,6 +26,8 @@ void metrics_commit_failed(void);
 void metrics_full_sync_commit(void);
 /* Events acknowledged to ingest clients. */
 void metrics_events(uint64_t n);
+/* A witness cosigned a checkpoint (1) or refused one (0). */
+void metrics_witness(int cosigned);
 void metrics_set_size(uint64_t size);
 /* One lawful request with outcome "answered", "unauthenticated",
  * "bad_signature", "malformed" or "failed"; or refused for reason (which

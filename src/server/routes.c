@@ -1,8 +1,9 @@
 /*
  * routes.c — the route table.  Adding an endpoint is one file and one row.
- * Paths are matched exactly; a path that matches with another method gets
- * 405 with an Allow header; paths outside /v1/ that no row names are static
- * files from --web.
+ * Paths are matched exactly, or as a prefix when the row's ends with '/'; a
+ * path that matches with another method gets 405 with an Allow header;
+ * paths outside /v1/ and /tlog/ that no row names are static files from
+ * --web.
  */
 #include "handlers.h"
 
@@ -21,6 +22,9 @@ const struct route routes[] = {
 	 handle_proof_inclusion},
 	{"/v1/proof/consistency", M_GET, ELOG_ROLE_NONE, NULL,
 	 handle_proof_consistency},
+	{TLOG_PREFIX "checkpoint", M_GET, ELOG_ROLE_NONE, NULL,
+	 handle_tlog_checkpoint},
+	{TLOG_PREFIX "tile/", M_GET, ELOG_ROLE_NONE, NULL, handle_tlog_tile},
 	{"/v1/events", M_POST, ELOG_ROLE_INGEST, json_types,
 	 handle_events_post},
 	{"/v1/requests", M_POST, ELOG_ROLE_AUTHORITY, warrant_types,
