@@ -4,11 +4,11 @@
 import { h, fill, $, utc, utcDay, ago, fmtInt, notice } from './dom.js';
 import { get, allDisclosures, auditorToken, setAuditorToken, ApiError } from './api.js';
 import {
-	VerifyError, parseVerifierKey, verifyInclusion, entryLeafHash, chainNext, checkEntry,
-	canonicalJSON, b64decode, b64encode, bytesEqual, decodeProof,
+	VerifyError, parseVerifierKey, verifyInclusion, entryLeafHash, checkEntry,
+	canonicalJSON, b64decode, b64encode, bytesEqual, decodeProof, hex,
 } from './verify.js';
 import { checkLog } from './monitor.js';
-import { checkRows, totals, sumBy, toCSV, barChart, COLUMNS } from './report.js';
+import { checkRows, totals, sumBy, toCSV, barChart, reportFromEntries, diffReports, COLUMNS } from './report.js';
 
 const KEY_STORE = 'envelog.logKey';
 const seenStore = (vkey) => `envelog.seen.${vkey.name}+${vkey.keyIdHex}`;
@@ -50,7 +50,7 @@ function show(name, focus) {
 	const first = !entered.has(name);
 	entered.add(name);
 	if (name === 'health' && first) runHealth();
-	if (name === 'ledger' && first) loadLedger();
+	if (name === 'ledger' && first) reloadLedger();
 	if (name === 'report' && first) loadReport();
 	if (name === 'settings') renderSettings();
 }
@@ -184,6 +184,7 @@ function setupSettings() {
 			await loadPinned();
 			entered.clear();
 			verified = null;
+			ledgerLoad = null;
 			fill($('#key-offer'));
 			renderSettings();
 			fill($('#key-status'), notice('ok', 'Log key pinned.', h('p', null, h('code', { class: 'hash', id: 'pinned-key' }, k.text)),
@@ -209,6 +210,7 @@ function setupSettings() {
 		localStorage.removeItem(KEY_STORE);
 		pinned = null;
 		verified = null;
+		ledgerLoad = null;
 		entered.clear();
 		$('#key-input').value = '';
 		renderSettings();
@@ -220,6 +222,7 @@ function setupSettings() {
 		$('#token-input').value = '';
 		entered.delete('ledger');
 		entered.delete('report');
+		ledgerLoad = null;
 		renderSettings();
 		fill($('#token-status'), t
 			? notice('ok', 'Auditor token set for this session.', h('p', null, 'Open the ', h('a', { href: '#ledger' }, 'disclosure ledger'), ' or the ', h('a', { href: '#report' }, 'transparency report'), '.'))
@@ -229,6 +232,7 @@ function setupSettings() {
 		setAuditorToken('');
 		entered.delete('ledger');
 		entered.delete('report');
+		ledgerLoad = null;
 		renderSettings();
 	});
 	$('#seen-forget').addEventListener('click', () => {
@@ -244,8 +248,8 @@ function setupSettings() {
 // ---- inclusion: shared by the ledger and the lookup --------------------------------------
 
 /**
- * Verify entry seq against the verified checkpoint: the leaf and its chain
- * link from /v1/leaves, the leaf hash recomputed from its public data (every
+ * Verify entry seq against the verified checkpoint: the leaf from
+ * /v1/leaves, the leaf hash recomputed from its public data (every
  * leaf's, R2: an event's is its commitment, and nothing else passes for an
  * event), the inclusion proof.  Resolves to {leaf, checks, proof}; throws with a
  * sentence when anything fails.
@@ -255,13 +259,10 @@ async function verifyEntry(seq, entryFromLedger) {
 	if (seq >= cp.size)
 		throw soft(cp.size === 0 ? 'The verified checkpoint is of the empty log: there is no entry yet.'
 			: `Entry ${seq} is not yet covered by the verified checkpoint, which holds ${cp.size} entries (0 to ${cp.size - 1}).`);
-	const start = seq > 0 ? seq - 1 : 0;
-	const res = await get(`/v1/leaves?start=${start}&end=${seq + 1}`);
+	const res = await get(`/v1/leaves?start=${seq}&end=${seq + 1}`);
 	const leaves = res && Array.isArray(res.leaves) ? res.leaves : [];
 	const leaf = leaves.find((l) => l.seq === seq);
 	if (!leaf) throw new VerifyError(`The server did not send entry ${seq}.`);
-	const prev = seq > 0 ? leaves.find((l) => l.seq === seq - 1) : null;
-	if (seq > 0 && !prev) throw new VerifyError(`The server did not send entry ${seq - 1}, needed to check the chain.`);
 	const checks = [];
 	const leafHash = b64decode(leaf.leaf_hash, 'leaf hash');
 	if (entryFromLedger && leaf.kind !== entryFromLedger.kind)
@@ -275,11 +276,6 @@ async function verifyEntry(seq, entryFromLedger) {
 	checks.push('The leaf hash recomputed from the entry data (SHA-256 of 0x00 and its canonical JSON) matches the log.');
 	if (leaf.kind === 'event')
 		checks.push('This is an event: its public data is only a salted commitment to its metadata, which stays private.');
-	const chainPrev = prev ? b64decode(prev.chain_hash, 'chain value') : new Uint8Array(32);
-	const chain = await chainNext(chainPrev, leafHash);
-	if (!bytesEqual(chain, b64decode(leaf.chain_hash, 'chain value')))
-		throw new VerifyError(`The chain value of entry ${seq} is not SHA-256 of the previous chain value and its leaf hash: the chain is broken here.`);
-	checks.push(seq > 0 ? `The chain value is SHA-256 of entry ${seq - 1}'s chain value and this leaf hash.` : 'The chain value is SHA-256 of 32 zero bytes and this leaf hash (the first entry).');
 	const pr = await get(`/v1/proof/inclusion?index=${seq}&size=${cp.size}`);
 	if (!pr || pr.index !== seq || pr.size !== cp.size) throw new VerifyError('The server answered an inclusion proof for another entry or tree size.');
 	const proof = decodeProof(pr.proof, 'inclusion proof');
@@ -292,7 +288,6 @@ function proofView(r) {
 	return [
 		h('dl', { class: 'facts' },
 			h('dt', null, 'Leaf hash'), h('dd', null, h('code', { class: 'hash' }, r.leaf.leaf_hash)),
-			h('dt', null, 'Chain value'), h('dd', null, h('code', { class: 'hash' }, r.leaf.chain_hash)),
 			h('dt', null, 'Checkpoint root'), h('dd', null, h('code', { class: 'hash' }, r.cp.rootB64), ` (size ${fmtInt(r.cp.size)})`)),
 		h('details', null, h('summary', null, `Inclusion proof (${r.proof.length} hashes)`),
 			h('ol', { class: 'proof', start: 1 }, r.proof.map((p) => h('li', null, h('code', { class: 'hash' }, p))))),
@@ -306,6 +301,107 @@ let ledger = []; // the disclosures and refusals from /v1/disclosures
 let purges = []; // the retention purges from /v1/disclosures
 let ledgerPage = 0;
 let purgesAll = false; // show every purge, not only the latest PAGE
+let ledgerLoad = null; // the running or last ledger load (a promise)
+let ledgerCp = null; // the checkpoint the listed entries were checked against
+const verdicts = new Map(); // seq -> {state: 'ok'|'bad'|'unchecked', why}
+const proven = new Map(); // root:seq:leaf data -> verdict, so a reload asks again only for what changed
+
+/** Run fn on each item, at most n at a time. */
+async function pool(items, n, fn) {
+	let next = 0;
+	const worker = async () => {
+		while (next < items.length) {
+			const i = next++;
+			await fn(items[i], i);
+		}
+	};
+	await Promise.all(Array.from({ length: Math.min(n, items.length) }, worker));
+}
+
+/**
+ * Check listed entry d against the verified checkpoint cp: its leaf hash,
+ * recomputed here from the data as listed, must sit at d.seq in the tree
+ * whose root cp signs (an inclusion proof).  Resolves to a verdict
+ * {state: 'ok'} or {state: 'bad', why} (the data as listed is not the log's)
+ * or {state: 'unchecked', why} (no evidence either way: not yet covered, or
+ * the server could not be asked).
+ */
+async function checkListed(d, cp) {
+	if (d.seq >= cp.size)
+		return { state: 'unchecked', why: `Entry ${d.seq} is newer than the verified checkpoint (${cp.size} entries); check the log again to cover it.` };
+	let data;
+	try {
+		data = canonicalJSON(checkEntry(d.kind, d.entry));
+	} catch (e) {
+		return { state: 'bad', why: say(e) };
+	}
+	const key = `${cp.rootB64}:${d.seq}:${data}`;
+	if (proven.has(key)) return proven.get(key);
+	let v;
+	try {
+		const mine = await entryLeafHash(d.entry);
+		const pr = await get(`/v1/proof/inclusion?index=${d.seq}&size=${cp.size}`);
+		if (!pr || pr.index !== d.seq || pr.size !== cp.size) throw new VerifyError('The server answered an inclusion proof for another entry or tree size.');
+		await verifyInclusion(d.seq, cp.size, mine, decodeProof(pr.proof, 'inclusion proof'), cp.root);
+		v = { state: 'ok' };
+	} catch (e) {
+		if (!(e instanceof VerifyError)) return { state: 'unchecked', why: say(e) };
+		v = { state: 'bad', why: `The data listed for entry ${d.seq} is not what the log holds: its leaf hash, recomputed here, is not in the verified checkpoint. ${e.message}` };
+	}
+	proven.set(key, v);
+	return v;
+}
+
+const BADGE = {
+	ok: ['ok', '✔ Verified'],
+	bad: ['bad', '✘ Not in the log'],
+	unchecked: ['unchecked', '? Not checked'],
+	pending: ['pending', '… Checking'],
+};
+
+function badge(seq) {
+	const v = verdicts.get(seq) || { state: 'pending' };
+	const [cls, text] = BADGE[v.state];
+	return h('span', { class: `badge ${cls}`, title: v.why || null }, text);
+}
+
+function refreshBadges() {
+	for (const td of document.querySelectorAll('tr.row td.c-check')) fill(td, badge(Number(td.parentNode.dataset.seq)));
+}
+
+/** The summary above the ledger: how many of the listed entries verified, against which checkpoint. */
+function renderLedgerCheck() {
+	const box = $('#ledger-check');
+	const all = [...ledger, ...purges];
+	const count = (st) => all.filter((d) => (verdicts.get(d.seq) || { state: 'pending' }).state === st).length;
+	const ok = count('ok'), bad = all.filter((d) => (verdicts.get(d.seq) || {}).state === 'bad');
+	const pending = count('pending'), unchecked = all.filter((d) => (verdicts.get(d.seq) || {}).state === 'unchecked');
+	if (!all.length) return fill(box);
+	if (pending) return fill(box, notice('info', `Checking every listed entry against the verified checkpoint: ${fmtInt(ok)} of ${fmtInt(all.length)} verified so far…`));
+	const against = ledgerCp ? [' against the checkpoint of size ', h('span', { id: 'ledger-cp-size' }, String(ledgerCp.size)), ', root ', h('code', { class: 'hash', id: 'ledger-cp-root' }, ledgerCp.rootB64)] : [];
+	const counted = h('p', { id: 'ledger-verified' }, `${fmtInt(ok)} of ${fmtInt(all.length)} entries verified`, ...against, '.');
+	if (bad.length)
+		return fill(box, h('div', { class: 'notice alarm', role: 'alert', id: 'ledger-alarm' },
+			h('p', { class: 'notice-title' }, `ALARM: ${fmtInt(bad.length)} listed ${bad.length === 1 ? 'entry does' : 'entries do'} not match the log`), counted,
+			h('ul', null, bad.slice(0, 20).map((d) => h('li', null, (verdicts.get(d.seq) || {}).why))),
+			h('p', null, 'The server lists data that is not what its signed log holds. The numbers of these entries, and any report built on them, cannot be trusted.')));
+	if (unchecked.length)
+		return fill(box, notice('warn', `${fmtInt(unchecked.length)} of ${fmtInt(all.length)} entries could not be checked`, counted,
+			h('p', null, (verdicts.get(unchecked[0].seq) || {}).why)));
+	fill(box, notice('ok', 'Every listed entry verified', counted,
+		h('p', null, 'Each row\'s leaf hash was recomputed in this browser from the data shown and proved included in the verified checkpoint.')));
+}
+
+/** The ledger, loaded and checked once (again after a reload); resolves when every entry is checked. */
+function ensureLedger() {
+	if (!ledgerLoad) ledgerLoad = loadLedger();
+	return ledgerLoad;
+}
+
+function reloadLedger() {
+	ledgerLoad = loadLedger();
+	return ledgerLoad;
+}
 
 function window_(e) {
 	if (!Number.isFinite(e.from) || !Number.isFinite(e.to)) return '—';
@@ -314,6 +410,11 @@ function window_(e) {
 
 async function loadLedger() {
 	const status = $('#ledger-status');
+	ledger = [];
+	purges = [];
+	verdicts.clear();
+	ledgerCp = null;
+	fill($('#ledger-check'));
 	fill($('#ledger-table'));
 	fill($('#ledger-pager'));
 	fill($('#retention-status'));
@@ -330,7 +431,7 @@ async function loadLedger() {
 			.filter((d) => d && Number.isSafeInteger(d.seq) && d.entry && typeof d.entry === 'object' && d.entry.kind === d.kind);
 	} catch (e) {
 		fill(status, notice('warn', 'The ledger could not be loaded.', h('p', null, say(e))));
-		return;
+		return false;
 	}
 	ledger = all.filter((d) => d.kind === 'disclosure' || d.kind === 'refusal');
 	purges = all.filter((d) => d.kind === 'purge');
@@ -343,6 +444,28 @@ async function loadLedger() {
 	sel.value = keep;
 	ledgerPage = 0;
 	renderLedger();
+	renderLedgerCheck();
+	let cp;
+	try {
+		cp = await ensureVerified();
+	} catch (e) {
+		for (const d of all) verdicts.set(d.seq, { state: 'unchecked', why: say(e) });
+		refreshBadges();
+		renderLedgerCheck();
+		return false;
+	}
+	ledgerCp = cp;
+	let shown = 0;
+	await pool(all, 4, async (d) => {
+		verdicts.set(d.seq, await checkListed(d, cp));
+		if (++shown % 25 === 0) {
+			refreshBadges();
+			renderLedgerCheck();
+		}
+	});
+	refreshBadges();
+	renderLedgerCheck();
+	return true;
 }
 
 function ledgerFiltered() {
@@ -362,14 +485,14 @@ function renderLedger() {
 	const answered = rows.filter((d) => d.kind === 'disclosure').length;
 	fill($('#ledger-status'), h('p', { class: 'count' },
 		`${fmtInt(rows.length)} of ${fmtInt(ledger.length)} entries shown by the filter: ${fmtInt(answered)} disclosures, ${fmtInt(rows.length - answered)} refusals.`));
-	const head = ['Seq', 'Time', 'Kind', 'Authority', 'Warrant', 'Window', 'Subjects', 'Records', 'Reason', 'Proof'];
+	const head = ['Seq', 'Time', 'Kind', 'Authority', 'Warrant', 'Window', 'Subjects', 'Records', 'Reason', 'Check', 'Proof'];
 	const tbody = h('tbody');
 	for (const d of shown) {
 		const e = d.entry;
 		tbody.append(...entryRows(d, head, [
 			d.seq, utc(e.ts), d.kind === 'disclosure' ? 'Disclosure' : 'Refusal', e.authority, e.warrant_id, d.kind === 'disclosure' ? window_(e) : '—',
 			d.kind === 'disclosure' ? fmtInt(e.subjects) : '—', d.kind === 'disclosure' ? fmtInt(e.records) + (e.partly_purged ? ' (partly purged)' : '') : '—',
-			d.kind === 'refusal' ? e.reason : '—',
+			d.kind === 'refusal' ? e.reason : '—', badge(d.seq),
 		]));
 	}
 	fill($('#ledger-table'), rows.length === 0
@@ -414,12 +537,12 @@ function renderRetention() {
 	fill(status, h('p', { class: 'count' },
 		`${fmtInt(purges.length)} ${purges.length === 1 ? 'purge' : 'purges'}, ${fmtInt(total)} events' metadata deleted in all. ` +
 		`The log now keeps no metadata of events before ${utc(last.before)}; their leaf hashes stay, so the log still verifies.`));
-	const head = ['Seq', 'Time', 'Horizon', 'Through seq', 'Events purged', 'Proof'];
+	const head = ['Seq', 'Time', 'Horizon', 'Through seq', 'Events purged', 'Check', 'Proof'];
 	const shown = purgesAll ? purges : purges.slice(-PAGE);
 	const tbody = h('tbody');
 	for (const d of shown) {
 		const e = d.entry;
-		tbody.append(...entryRows(d, head, [d.seq, utc(e.ts), `events before ${utc(e.before)}`, fmtInt(e.through_seq), fmtInt(e.events)]));
+		tbody.append(...entryRows(d, head, [d.seq, utc(e.ts), `events before ${utc(e.before)}`, fmtInt(e.through_seq), fmtInt(e.events), badge(d.seq)]));
 	}
 	fill($('#retention-table'),
 		h('div', { class: 'table-wrap' }, h('table', { class: 'ledger', id: 'retention' },
@@ -465,7 +588,7 @@ function setupLedger() {
 		ledgerPage = 0;
 		renderLedger();
 	});
-	$('#ledger-reload').addEventListener('click', loadLedger);
+	$('#ledger-reload').addEventListener('click', reloadLedger);
 }
 
 // ---- transparency report -------------------------------------------------------------------------
@@ -488,15 +611,47 @@ async function loadReport() {
 	// the server's window is [from, to): the day the auditor picked is included
 	if (to) q.set('to', utcDay(Date.parse(to + 'T00:00:00Z') + 86400000));
 	fill(status, notice('info', 'Loading the report…'));
-	let rows;
+	fill($('#report-check'));
+	let served;
 	try {
 		const qs = q.toString();
 		const res = await get(`/v1/report${qs ? '?' + qs : ''}`, { auth: true });
-		rows = checkRows(res && res.rows);
+		served = checkRows(res && res.rows);
 	} catch (e) {
 		fill(status, notice('warn', 'The report could not be loaded.', h('p', null, say(e))));
 		return;
 	}
+	// The report shown is recomputed here from the ledger entries that
+	// verified against the checkpoint; the server's is only compared.
+	fill(status, notice('info', 'Checking the report against the verified ledger…'));
+	const checked = await ensureLedger();
+	let rows = served, diffs = [], cp = null;
+	const all = [...ledger, ...purges];
+	const bad = all.filter((d) => (verdicts.get(d.seq) || {}).state === 'bad');
+	const unchecked = all.filter((d) => (verdicts.get(d.seq) || {}).state !== 'ok' && (verdicts.get(d.seq) || {}).state !== 'bad');
+	if (checked && ledgerCp) {
+		cp = ledgerCp;
+		const fromMs = from ? Date.parse(from + 'T00:00:00Z') : -Infinity;
+		const toMs = to ? Date.parse(to + 'T00:00:00Z') + 86400000 : Infinity;
+		rows = reportFromEntries(ledger.filter((d) => verdicts.get(d.seq).state === 'ok'), fromMs, toMs);
+		diffs = diffReports(served, rows);
+	}
+	const nOk = all.length - bad.length - unchecked.length;
+	if (!cp)
+		fill($('#report-check'), notice('warn', 'This report is the server\'s, not verified.',
+			h('p', null, 'The ledger could not be checked against a verified checkpoint (see the ', h('a', { href: '#ledger' }, 'ledger'), ' and ', h('a', { href: '#health' }, 'Log health'), '), so these numbers are shown as the server states them.')));
+	else if (diffs.length || bad.length)
+		fill($('#report-check'), h('div', { class: 'notice alarm', role: 'alert', id: 'report-alarm' },
+			h('p', { class: 'notice-title' }, 'ALARM: the server\'s report does not agree with the log'),
+			h('p', null, `The report below is recomputed in this browser from the ${fmtInt(nOk)} ledger entries that verified against the checkpoint of size ${cp.size}.` +
+				(bad.length ? ` ${fmtInt(bad.length)} listed ${bad.length === 1 ? 'entry does' : 'entries do'} not match the log and ${bad.length === 1 ? 'is' : 'are'} left out.` : '')),
+			diffs.length ? h('ul', { id: 'report-diffs' }, diffs.map((x) => h('li', null,
+				`${x.authority}, ${x.month}, ${x.column}: the server reports ${fmtInt(x.server)}, the verified entries give ${fmtInt(x.verified)}.`))) : null));
+	else
+		fill($('#report-check'), notice('ok', 'Report verified',
+			h('p', null, `Recomputed in this browser from the ${fmtInt(nOk)} ledger entries verified against the checkpoint of size ${cp.size}; it matches the server's report.`)));
+	const differs = new Set(diffs.map((x) => `${x.authority}\n${x.month}\n${x.column}`));
+	const servedBy = new Map(served.map((r) => [`${r.authority}\n${r.month}`, r]));
 	const t = totals(rows);
 	const span = from || to ? ` from ${from || 'the start'} to ${to || 'now'}` : '';
 	fill(status, h('p', { class: 'count' },
@@ -510,8 +665,12 @@ async function loadReport() {
 		h('caption', null, 'Requests per authority and month'),
 		h('thead', null, h('tr', null, head.map((c) => h('th', { scope: 'col' }, c)))),
 		h('tbody', null, rows.map((r) => h('tr', { dataset: { authority: r.authority, month: r.month } },
-			COLUMNS.map((c, i) => h(i === 0 ? 'th' : 'td', { 'data-label': head[i], class: `c-${c}`, scope: i === 0 ? 'row' : undefined },
-				i < 2 ? r[c] : fmtInt(r[c])))))),
+			COLUMNS.map((c, i) => {
+				const off = differs.has(`${r.authority}\n${r.month}\n${c}`);
+				const theirs = (servedBy.get(`${r.authority}\n${r.month}`) || {})[c] || 0;
+				return h(i === 0 ? 'th' : 'td', { 'data-label': head[i], class: `c-${c}${off ? ' differs' : ''}`, scope: i === 0 ? 'row' : undefined },
+					i < 2 ? r[c] : fmtInt(r[c]), off ? h('span', { class: 'server-says' }, ` (server: ${fmtInt(theirs)})`) : null);
+			})))),
 		h('tfoot', null, h('tr', null, h('th', { scope: 'row', 'data-label': 'Total' }, 'Total'), h('td', { class: 'c-month' }, ''),
 			['answered', 'refused', 'subjects', 'records'].map((c) => h('td', { 'data-label': head[COLUMNS.indexOf(c)], class: `c-${c}` }, fmtInt(t[c]))))))));
 	const months = sumBy(rows, 'month');
@@ -529,7 +688,8 @@ async function loadReport() {
 		chart('chart-subjects', 'Subjects named per authority', 'Subjects whose records were disclosed, per authority over the period.',
 			auths.map((a) => a.authority), auths, [{ key: 'subjects', label: 'Subjects', cls: 's-subjects' }]));
 	if (csvUrl) URL.revokeObjectURL(csvUrl);
-	csvUrl = URL.createObjectURL(new Blob([toCSV(rows)], { type: 'text/csv;charset=utf-8' }));
+	const csvCp = cp ? { origin: cp.origin, size: cp.size, rootHex: hex(cp.root) } : null;
+	csvUrl = URL.createObjectURL(new Blob([toCSV(rows, csvCp)], { type: 'text/csv;charset=utf-8' }));
 	csv.href = csvUrl;
 	csv.download = `envelog-report${from ? '-from-' + from : ''}${to ? '-to-' + to : ''}.csv`;
 	csv.hidden = false;

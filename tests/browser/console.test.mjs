@@ -257,6 +257,7 @@ t('the disclosure table matches /v1/disclosures', async () => {
 	await page.click('#token-save');
 	await go('ledger');
 	await page.waitForSelector('#ledger tbody tr.row');
+	await page.waitForSelector('#ledger-verified');
 	const rows = await page.$$eval('#ledger tbody tr.row', (trs) => trs.map((tr) => ({
 		seq: Number(tr.dataset.seq), kind: tr.dataset.kind,
 		cells: Object.fromEntries([...tr.cells].map((td) => [td.dataset.label, td.textContent])),
@@ -272,6 +273,7 @@ t('the disclosure table matches /v1/disclosures', async () => {
 		assert.equal(r.cells.Authority, d.entry.authority);
 		assert.equal(r.cells.Warrant, d.entry.warrant_id);
 		assert.equal(r.cells.Time, when(d.entry.ts));
+		assert.equal(r.cells.Check, '✔ Verified', `row ${d.seq} is verified without a click`);
 		if (d.kind === 'disclosure') {
 			assert.equal(r.cells.Window, `${when(d.entry.from).slice(0, 16)} to ${when(d.entry.to).slice(0, 16)} UTC`);
 			assert.equal(r.cells.Records.replace(/,/g, ''), String(d.entry.records));
@@ -284,6 +286,9 @@ t('the disclosure table matches /v1/disclosures', async () => {
 	});
 	assert.deepEqual(want.filter((d) => d.kind === 'refusal').map((d) => d.entry.reason).sort(), ['too_many_subjects', 'window_too_long']);
 	assert.match(await page.textContent('#ledger-status'), /4 of 4 entries shown by the filter: 2 disclosures, 2 refusals/);
+	const cpNow = (await api('/v1/checkpoint')).text.split('\n');
+	assert.equal(await page.textContent('#ledger-verified'), `4 of 4 entries verified against the checkpoint of size ${cpNow[1]}, root ${cpNow[2]}.`);
+	assert.ok(await page.isVisible('#ledger-check .notice.ok'));
 	assert.match(await page.textContent('#retention-table'), /No retention purge has been recorded/);
 	// filter by authority
 	await page.selectOption('#f-authority', 'met-police');
@@ -320,6 +325,10 @@ t('the disclosure table matches /v1/disclosures', async () => {
 		await go('ledger');
 		await page.waitForSelector('#ledger tbody tr.row');
 		assert.equal((await page.textContent(`#ledger tr.row[data-seq="${d.seq}"] .c-records`)).replace(/,/g, ''), String(d.entry.records + 1));
+		// flagged without a click: the row's badge and the alarm above the table
+		await page.waitForSelector('#ledger-verified');
+		assert.equal(await page.textContent(`#ledger tr.row[data-seq="${d.seq}"] .c-check`), '✘ Not in the log');
+		assert.match(await page.textContent('#ledger-alarm'), new RegExp(`1 listed entry does not match the log[\\s\\S]*3 of 4 entries verified[\\s\\S]*entry ${d.seq} is not what the log holds`));
 		await page.click(`#ledger tr.row[data-seq="${d.seq}"] button`);
 		const bad = await page.waitForSelector(`#ledger-detail-${d.seq} .notice:not(.info)`);
 		const text = await bad.innerText();
@@ -353,8 +362,7 @@ async function verifiedEndToEnd(d) {
 	assert.deepEqual(leaf.entry, d.entry);
 	const facts = await page.$$eval(`${id} dl.facts dd`, (dds) => dds.map((x) => x.textContent));
 	assert.equal(facts[0], leafHash);
-	assert.equal(facts[1], leaf.chain_hash);
-	assert.equal(facts[2], `${cp[2]} (size ${size.toLocaleString('en-GB')})`);
+	assert.equal(facts[1], `${cp[2]} (size ${size.toLocaleString('en-GB')})`);
 	const proof = (await api(`/v1/proof/inclusion?index=${d.seq}&size=${size}`)).json.proof;
 	assert.deepEqual(await page.$$eval(`${id} ol.proof li`, (lis) => lis.map((x) => x.textContent)), proof);
 	assert.match(await page.textContent(id), new RegExp(`inclusion proof of ${proof.length} hashes leads from this leaf to the root of the verified checkpoint of size ${size}`));
@@ -380,8 +388,12 @@ t('the report numbers match /v1/report', async () => {
 	const [download] = await Promise.all([page.waitForEvent('download'), page.click('#report-csv')]);
 	assert.match(download.suggestedFilename(), /^envelog-report.*\.csv$/);
 	const csv = readFileSync(await download.path(), 'utf8');
-	assert.equal(csv, ['authority,month,answered,refused,subjects,records',
-		...want.map((r) => [r.authority, r.month, r.answered, r.refused, r.subjects, r.records].join(','))].join('\r\n') + '\r\n');
+	// every row names the checkpoint its entries were verified against
+	const cpl = (await api('/v1/checkpoint')).text.split('\n');
+	const rootHex = Buffer.from(cpl[2], 'base64').toString('hex');
+	assert.equal(csv, ['authority,month,answered,refused,subjects,records,checkpoint_origin,checkpoint_size,checkpoint_root_hex',
+		...want.map((r) => [r.authority, r.month, r.answered, r.refused, r.subjects, r.records, ORIGIN, cpl[1], rootHex].join(','))].join('\r\n') + '\r\n');
+	assert.match(await page.textContent('#report-check'), new RegExp(`Report verified.*from the 4 ledger entries verified against the checkpoint of size ${cpl[1]}; it matches the server's report`, 's'));
 	await shot('report');
 	// the period: up to yesterday holds nothing; today alone holds everything
 	const day = (ms) => new Date(ms).toISOString().slice(0, 10);
@@ -395,7 +407,55 @@ t('the report numbers match /v1/report', async () => {
 	assert.equal(await page.locator('#report tbody tr').count(), want.length);
 });
 
-t('entry lookup verifies leaf hash, chain value and inclusion proof', async () => {
+/** Run SQL on the live database behind the server's back (sqlite3 CLI). */
+const sql = (q) => execFileSync('sqlite3', ['-cmd', '.timeout 10000', DB, q], { encoding: 'utf8' }).trim();
+
+t('a disclosure changed in the database is flagged in the ledger and the report, without a click', async () => {
+	const want = (await api('/v1/disclosures?since=0&limit=1000', { headers: { Authorization: `Bearer ${AUDITOR}` } })).json.disclosures;
+	const d = want.find((x) => x.kind === 'disclosure' && x.entry.records > 1);
+	assert.ok(d, 'a disclosure of more than one record');
+	const served = (await api('/v1/report', { headers: { Authorization: `Bearer ${AUDITOR}` } })).json.rows;
+	const orig = sql(`SELECT hex(data) FROM entry WHERE seq = ${d.seq}`);
+	const leafBefore = sql(`SELECT hex(leaf_hash) FROM entry WHERE seq = ${d.seq}`);
+	const forged = Buffer.from(canonicalJSON({ ...d.entry, records: 1 })).toString('hex');
+	sql(`DROP TRIGGER entry_no_update; UPDATE entry SET data = X'${forged}' WHERE seq = ${d.seq};`);
+	try {
+		// the server now lists and reports the lie; its leaf hash is untouched
+		const lied = (await api('/v1/report', { headers: { Authorization: `Bearer ${AUDITOR}` } })).json.rows;
+		const total = (rows) => rows.reduce((n, r) => n + r.records, 0);
+		assert.equal(total(lied), total(served) - d.entry.records + 1);
+		assert.equal(sql(`SELECT hex(leaf_hash) FROM entry WHERE seq = ${d.seq}`), leafBefore);
+		await go('ledger');
+		await page.waitForSelector('#ledger-verified');
+		assert.equal(await page.textContent(`#ledger tr.row[data-seq="${d.seq}"] .c-records`), '1');
+		assert.equal(await page.textContent(`#ledger tr.row[data-seq="${d.seq}"] .c-check`), '✘ Not in the log');
+		const others = await page.$$eval('#ledger tbody tr.row', (trs) => trs.filter((tr) => tr.querySelector('.badge.ok')).length);
+		assert.equal(others, want.length - 1, 'every other row verified');
+		assert.match(await page.textContent('#ledger-alarm'), new RegExp(`ALARM: 1 listed entry does not match the log.*${want.length - 1} of ${want.length} entries verified`, 's'));
+		assert.equal(await page.locator(`#ledger-detail-${d.seq}:not([hidden])`).count(), 0, 'nothing was clicked');
+		await shot('ledger-tampered');
+		// the report: recomputed from the verified entries, the server's differs
+		await go('report');
+		const alarm = await page.waitForSelector('#report-alarm');
+		const text = await alarm.innerText();
+		assert.match(text, /the server's report does not agree with the log/);
+		assert.match(text, /1 listed entry does not match the log and is left out/);
+		const month = new Date(d.entry.ts).toISOString().slice(0, 7);
+		const row = served.find((r) => r.authority === d.entry.authority && r.month === month);
+		const lrow = lied.find((r) => r.authority === d.entry.authority && r.month === month);
+		assert.match(text, new RegExp(`${d.entry.authority}, ${month}, records: the server reports ${lrow.records}, the verified entries give ${row.records - d.entry.records}\\.`));
+		assert.match(text, new RegExp(`${d.entry.authority}, ${month}, answered: the server reports ${lrow.answered}, the verified entries give ${row.answered - 1}\\.`));
+		assert.ok(await page.isVisible('#report td.differs'));
+		await shot('report-tampered');
+	} finally {
+		sql(`UPDATE entry SET data = X'${orig}' WHERE seq = ${d.seq}; CREATE TRIGGER entry_no_update BEFORE UPDATE ON entry BEGIN SELECT RAISE(ABORT, 'entry is append-only'); END;`);
+	}
+	await go('ledger');
+	await page.waitForSelector('#ledger-verified');
+	assert.ok(await page.isVisible('#ledger-check .notice.ok'), 'the restored row verifies again');
+});
+
+t('entry lookup verifies leaf hash and inclusion proof', async () => {
 	await go('lookup');
 	for (const seq of [0, 5, 19]) {
 		await page.fill('#lookup-seq', String(seq));
@@ -403,7 +463,6 @@ t('entry lookup verifies leaf hash, chain value and inclusion proof', async () =
 		const el = await page.waitForSelector('#lookup-result .notice:not(.info)');
 		const text = await el.innerText();
 		assert.match(text, new RegExp(`Entry ${seq} verified`), text);
-		assert.match(text, /chain value is SHA-256 of/);
 		assert.match(text, /inclusion proof of \d+ hashes/);
 		const leaf = (await api(`/v1/leaves?start=${seq}&end=${seq + 1}`)).json.leaves[0];
 		assert.ok((await page.textContent('#lookup-result')).includes(leaf.leaf_hash));
@@ -414,7 +473,6 @@ t('entry lookup verifies leaf hash, chain value and inclusion proof', async () =
 			assert.equal(await page.textContent('#lookup-result pre.leafdata'), canonicalJSON(leaf.entry));
 			assert.deepEqual(Object.keys(leaf.entry).sort(), ['commitment', 'kind']);
 		}
-		assert.ok((await page.textContent('#lookup-result')).includes(leaf.chain_hash));
 	}
 	await shot('lookup');
 	// by keyboard: the skip link first, then the navigation, Enter follows a link
@@ -442,6 +500,10 @@ t('a retention purge beside the running server shows in the console, verified', 
 	const out = cli(['purge', '--db', DB, '--key', KEY, '--before', horizon]);
 	assert.match(out, /^purged 12 events through seq 11; purge entry seq \d+;/);
 	const pseq = Number(/purge entry seq (\d+)/.exec(out)[1]);
+	// the log after the purge extends the log before it
+	const hh = await health();
+	assert.ok(hh.ok, hh.text);
+	assert.match(hh.text, /extends the log of \d+ entries this browser saw before/);
 	const want = (await api('/v1/disclosures?kinds=purge', { headers: { Authorization: `Bearer ${AUDITOR}` } })).json.disclosures;
 	assert.equal(want.length, 1);
 	const p = want[0];
@@ -453,6 +515,7 @@ t('a retention purge beside the running server shows in the console, verified', 
 	assert.ok(plain.every((d) => d.kind !== 'purge'));
 	await go('ledger');
 	await page.waitForSelector('#retention tbody tr.row');
+	await page.waitForSelector('#ledger-verified');
 	const rows = await page.$$eval('#retention tbody tr.row', (trs) => trs.map((tr) => ({
 		seq: Number(tr.dataset.seq), kind: tr.dataset.kind,
 		cells: Object.fromEntries([...tr.cells].map((td) => [td.dataset.label, td.textContent])),
@@ -460,7 +523,7 @@ t('a retention purge beside the running server shows in the console, verified', 
 	const when = (ms) => new Date(ms).toISOString().replace('T', ' ').slice(0, 19) + ' UTC';
 	assert.deepEqual(rows, [{ seq: p.seq, kind: 'purge', cells: {
 		Seq: String(p.seq), Time: when(p.entry.ts), Horizon: `events before ${when(p.entry.before)}`,
-		'Through seq': String(p.entry.through_seq), 'Events purged': '12', Proof: 'Verify',
+		'Through seq': String(p.entry.through_seq), 'Events purged': '12', Check: '✔ Verified', Proof: 'Verify',
 	} }]);
 	assert.match(await page.textContent('#retention-status'), new RegExp(`1 purge, 12 events' metadata deleted in all.*no metadata of events before ${when(p.entry.before)}`));
 	// the ledger of requests is unchanged: four rows, no purge among them
@@ -478,10 +541,6 @@ t('a retention purge beside the running server shows in the console, verified', 
 	await go('ledger');
 	const cell = await page.waitForSelector(`#ledger tr.row[data-seq="${r.json.disclosure.seq}"] .c-records`);
 	assert.equal((await cell.textContent()).replace(/,/g, ''), `${de.records} (partly purged)`);
-	// the log after the purge extends the log before it
-	const hh = await health();
-	assert.ok(hh.ok, hh.text);
-	assert.match(hh.text, /extends the log of \d+ entries this browser saw before/);
 	// the log still verifies offline, the purged metadata gone
 	assert.match(execFileSync(CLI, ['verify', '--quiet', '--db', DB], { encoding: 'utf8' }), /^ok: \d+ entries \(12 purged\)/);
 });

@@ -349,6 +349,34 @@ test('report: totals, sums per month and authority, CSV', () => {
 	assert.throws(() => report.checkRows({}), /unexpected shape/);
 });
 
+test('report: recomputed from entries as envelogd computes it; differences; CSV with the checkpoint', () => {
+	const at = (iso) => Date.parse(iso);
+	const list = [
+		{ kind: 'disclosure', entry: { kind: 'disclosure', ts: at('2026-03-31T23:59:59.999Z'), authority: 'uk-nca', subjects: 2, records: 13 } },
+		{ kind: 'disclosure', entry: { kind: 'disclosure', ts: at('2026-04-01T00:00:00Z'), authority: 'uk-nca', subjects: 1, records: 0 } },
+		{ kind: 'refusal', entry: { kind: 'refusal', ts: at('2026-03-02T00:00:00Z'), authority: 'met', reason: 'window_too_long' } },
+		{ kind: 'purge', entry: { kind: 'purge', ts: at('2026-03-03T00:00:00Z'), before: 1, through_seq: 1, events: 1 } },
+	];
+	const all = report.reportFromEntries(list);
+	assert.deepEqual(all, [
+		{ authority: 'met', month: '2026-03', answered: 0, refused: 1, subjects: 0, records: 0 },
+		{ authority: 'uk-nca', month: '2026-03', answered: 1, refused: 0, subjects: 2, records: 13 },
+		{ authority: 'uk-nca', month: '2026-04', answered: 1, refused: 0, subjects: 1, records: 0 },
+	]);
+	// [from, to): the first millisecond of April is out of March's window
+	assert.deepEqual(report.reportFromEntries(list, at('2026-03-01T00:00:00Z'), at('2026-04-01T00:00:00Z')).map((r) => r.month), ['2026-03', '2026-03']);
+	assert.deepEqual(report.diffReports(all, all), []);
+	const served = [{ ...all[1], records: 1 }, all[2], { authority: 'x', month: '2026-05', answered: 1, refused: 0, subjects: 0, records: 0 }];
+	assert.deepEqual(report.diffReports(served, all), [
+		{ authority: 'met', month: '2026-03', column: 'refused', server: 0, verified: 1 },
+		{ authority: 'uk-nca', month: '2026-03', column: 'records', server: 1, verified: 13 },
+		{ authority: 'x', month: '2026-05', column: 'answered', server: 1, verified: 0 },
+	]);
+	assert.equal(report.toCSV(all.slice(0, 1), { origin: 'log.example/a', size: 7, rootHex: 'ab'.repeat(32) }),
+		'authority,month,answered,refused,subjects,records,checkpoint_origin,checkpoint_size,checkpoint_root_hex\r\n' +
+		`met,2026-03,0,1,0,0,log.example/a,7,${'ab'.repeat(32)}\r\n`);
+});
+
 // ---- R2 formats (v2/) ----
 
 const v2events = json('v2/events.json');
