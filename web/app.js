@@ -12,7 +12,6 @@ import { checkRows, totals, sumBy, toCSV, barChart, reportFromEntries, diffRepor
 
 const KEY_STORE = 'envelog.logKey';
 const seenStore = (vkey) => `envelog.seen.${vkey.name}+${vkey.keyIdHex}`;
-const alarmStore = (vkey) => `envelog.alarm.${vkey.name}+${vkey.keyIdHex}`;
 
 /** A VerifyError that is no evidence against the log (shown amber, not red). */
 const soft = (msg) => Object.assign(new VerifyError(msg), { soft: true });
@@ -39,6 +38,9 @@ const SCREENS = ['health', 'ledger', 'report', 'lookup', 'settings'];
 const entered = new Set();
 
 function show(name, focus) {
+	// #alarms: the alarm history on the health screen
+	const anchor = name === 'alarms' ? 'h-alarms' : null;
+	if (anchor) name = 'health';
 	if (!SCREENS.includes(name)) name = 'health';
 	for (const sec of document.querySelectorAll('main > section')) sec.hidden = sec.dataset.screen !== name;
 	for (const a of document.querySelectorAll('nav a[data-screen]')) {
@@ -46,7 +48,8 @@ function show(name, focus) {
 		else a.removeAttribute('aria-current');
 	}
 	document.title = `${$(`#h-${name}`).textContent} — envelog auditor console`;
-	if (focus) $(`#h-${name}`).focus();
+	if (focus || anchor) $(`#${anchor || `h-${name}`}`).focus();
+	renderBanner();
 	const first = !entered.has(name);
 	entered.add(name);
 	if (name === 'health' && first) runHealth();
@@ -88,13 +91,68 @@ function runHealth() {
 	return healthRun;
 }
 
+// ---- alarms: kept, never overwritten ------------------------------------------------
+
+const ALARMS_STORE = 'envelog.alarms';
+let currentAlarm = null; // the alarm of the last health check, or null
+
+/** Every alarm this browser raised, oldest first (each one's evidence). */
+function alarms() {
+	const list = loadJSON(localStorage, ALARMS_STORE);
+	return Array.isArray(list) ? list : [];
+}
+
+/**
+ * Keep ev in the history.  The same failure seen again (same step, same two
+ * checkpoints) is counted on its first record, not added again.
+ */
+function keepAlarm(ev) {
+	const list = alarms();
+	const same = list.find((a) => a.key === ev.key && a.step === ev.step && a.oldCheckpoint === ev.oldCheckpoint && a.newCheckpoint === ev.newCheckpoint);
+	if (same) {
+		same.lastSeen = ev.at;
+		same.times = (same.times || 1) + 1;
+	} else {
+		list.push(ev);
+	}
+	localStorage.setItem(ALARMS_STORE, JSON.stringify(list));
+	return same || ev;
+}
+
+/** The proven forks of the log of key vkey: two checkpoints it signed that no append-only log has. */
+const forksOf = (vkey) => alarms().filter((a) => a.proven && vkey && a.key === vkey.text);
+
+/** A download link for alarms (a list of evidence). */
+function alarmsDownload(list, name, label, id) {
+	const blob = new Blob([JSON.stringify({ format: 'envelog-console-alarms/v1', exported: new Date().toISOString(), alarms: list }, null, 2) + '\n'], { type: 'application/json' });
+	return h('a', { class: 'button secondary', id, href: URL.createObjectURL(blob), download: name }, label);
+}
+
+/** The red banner at the top of every screen while there is an alarm to see. */
+function renderBanner() {
+	const el = $('#alarm-banner');
+	const forks = forksOf(pinned);
+	if (!currentAlarm && !forks.length) {
+		el.hidden = true;
+		fill(el);
+		return;
+	}
+	const what = forks.length
+		? `This log was proven forked (${utc(forks[0].at)}): it signed two checkpoints that no append-only log can both have.`
+		: `The last check of this log raised an alarm: ${currentAlarm.failed}`;
+	fill(el, h('p', null, h('strong', null, 'ALARM. '), what, ' ', h('a', { href: '#alarms' }, 'See the alarm and its evidence'), '.'));
+	el.hidden = false;
+}
+
 async function doHealth() {
 	const status = $('#health-status'), detail = $('#health-detail');
 	verified = null;
+	currentAlarm = null;
 	fill(detail);
 	if (!pinned) {
 		fill(status, notice('warn', 'No log key is pinned yet.',
 			h('p', null, 'Pin the log key under ', h('a', { href: '#settings' }, 'Settings'), ' to verify the log in this browser.')));
+		renderAlarms();
 		return;
 	}
 	fill(status, notice('info', 'Checking the latest checkpoint…'));
@@ -107,21 +165,40 @@ async function doHealth() {
 		});
 	} catch (e) {
 		fill(status, notice('warn', 'The log could not be checked.', h('p', null, say(e))));
+		renderAlarms();
 		return;
 	}
 	const keyLine = `${pinned.name}+${pinned.keyIdHex}`;
 	if (!result.ok) {
-		const evidence = { at: Date.now(), key: pinned.text, step: result.step, failed: result.failed, oldCheckpoint: result.oldNote, newCheckpoint: result.newNote };
-		localStorage.setItem(alarmStore(pinned), JSON.stringify(evidence));
-		renderAlarm(status, detail, evidence, result.checks);
+		const at = Date.now();
+		currentAlarm = keepAlarm({
+			at, log: pinned.name, key: pinned.text, step: result.step, failed: result.failed,
+			// a consistency failure between two checkpoints that both verify is a proven fork
+			proven: result.step === 'consistency' && !!result.cp,
+			oldCheckpoint: result.oldNote, oldFirstSeen: seen ? seen.firstSeen || null : null,
+			newCheckpoint: result.newNote, consistencyProof: result.proof || null,
+			checks: result.checks, origin: location.origin,
+		});
+		renderAlarm(status, detail, currentAlarm, result.checks);
+		renderAlarms();
 		return;
 	}
 	localStorage.setItem(seenStore(pinned), JSON.stringify(result.seen));
 	verified = result.cp;
 	const cp = result.cp;
-	fill(status, notice('ok', 'Verified',
-		h('ul', { class: 'checks' }, result.checks.map((c) => h('li', null, c)))));
-	const old = loadJSON(localStorage, alarmStore(pinned));
+	const forks = forksOf(pinned);
+	const checks = h('ul', { class: 'checks' }, result.checks.map((c) => h('li', null, c)));
+	if (forks.length)
+		// never green again: the log's key signed a fork
+		fill(status, h('div', { class: 'notice alarm', role: 'alert', id: 'alarm' },
+			h('p', { class: 'notice-title' }, 'ALARM: this log was proven forked'),
+			h('p', { class: 'failed' }, `On ${utc(forks[0].at)} this browser saw two checkpoints signed by the pinned key that no append-only log can both have: ${forks[0].failed}`),
+			h('p', null, 'The checks below pass now, but the log cannot be trusted: it showed different histories. Its evidence is kept below.'), checks));
+	else if (!seen)
+		fill(status, Object.assign(notice('info', 'Signature checked; trusting this checkpoint on first use',
+			h('p', null, 'Only the signature could be checked: this browser has no earlier checkpoint of this log to prove it consistent with. Later checks prove that the log only grows from this one.'), checks), { id: 'tofu' }));
+	else
+		fill(status, notice('ok', 'Verified', checks));
 	fill(detail,
 		h('dl', { class: 'facts', id: 'checkpoint-facts' },
 			h('dt', null, 'Log'), h('dd', null, cp.origin),
@@ -129,34 +206,54 @@ async function doHealth() {
 			h('dt', null, 'Age'), h('dd', null, `at this size since this browser first saw it ${ago(result.seen.firstSeen)} (${utc(result.seen.firstSeen)}); checked ${utc(Date.now())}`),
 			h('dt', null, 'Root'), h('dd', null, h('code', { class: 'hash', id: 'cp-root' }, cp.rootB64)),
 			h('dt', null, 'Pinned key'), h('dd', null, h('code', { class: 'hash' }, keyLine))),
-		h('details', null, h('summary', null, 'The signed checkpoint as served'), h('pre', { class: 'note' }, cp.note)),
-		old ? h('div', { class: 'past-alarm' },
-			notice('warn', `An earlier check, ${utc(old.at)}, raised an alarm: ${old.failed}`,
-				h('p', null, 'Its evidence is kept in this browser.'),
-				evidenceBlock(old))) : null);
+		h('details', null, h('summary', null, 'The signed checkpoint as served'), h('pre', { class: 'note' }, cp.note)));
+	renderAlarms();
 }
 
-function evidenceBlock(ev) {
-	const blob = new Blob([JSON.stringify(ev, null, 2) + '\n'], { type: 'application/json' });
+function evidenceBlock(ev, n) {
+	const id = (x) => (n === undefined ? x : `${x}-${n}`);
 	return h('div', { class: 'evidence' },
-		h('h2', null, 'Evidence'),
+		h('dl', { class: 'facts' },
+			h('dt', null, 'Detected'), h('dd', null, utc(ev.at), ev.times > 1 ? ` (seen ${ev.times} times, last ${utc(ev.lastSeen)})` : ''),
+			h('dt', null, 'Pinned key'), h('dd', null, h('code', { class: 'hash' }, ev.key)),
+			h('dt', null, 'Old checkpoint first seen'), h('dd', null, ev.oldFirstSeen ? utc(ev.oldFirstSeen) : '—')),
 		h('div', { class: 'two' },
 			h('figure', null, h('figcaption', null, 'The checkpoint this browser had verified before'),
-				h('pre', { class: 'note', id: 'evidence-old' }, ev.oldCheckpoint || '(none: this browser had not seen this log before)')),
-			h('figure', null, h('figcaption', null, 'The checkpoint the server serves now'),
-				h('pre', { class: 'note', id: 'evidence-new' }, ev.newCheckpoint || '(none)'))),
-		h('p', null, h('a', { class: 'button secondary', href: URL.createObjectURL(blob), download: `envelog-alarm-${utcDay(ev.at)}.json` }, 'Download the evidence (JSON)')));
+				h('pre', { class: 'note', id: id('evidence-old') }, ev.oldCheckpoint || '(none: this browser had not seen this log before)')),
+			h('figure', null, h('figcaption', null, 'The checkpoint the server served then'),
+				h('pre', { class: 'note', id: id('evidence-new') }, ev.newCheckpoint || '(none)'))),
+		ev.consistencyProof ? h('details', null, h('summary', null, 'The consistency proof the server sent'),
+			h('pre', { class: 'note', id: id('evidence-proof') }, JSON.stringify(ev.consistencyProof, null, 1))) : null,
+		h('p', null, alarmsDownload([ev], `envelog-alarm-${new Date(ev.at).toISOString().replace(/[:.]/g, '-')}.json`, 'Download this evidence (JSON)')));
 }
 
 function renderAlarm(status, detail, ev, checks) {
 	const what = ev.step === 'signature' ? 'The checkpoint signature check failed.' : 'The consistency check failed.';
 	fill(status, h('div', { class: 'notice alarm', role: 'alert', id: 'alarm' },
-		h('p', { class: 'notice-title' }, 'ALARM: the log did not verify'),
+		h('p', { class: 'notice-title' }, ev.proven ? 'ALARM: the log is forked' : 'ALARM: the log did not verify'),
 		h('p', { class: 'failed' }, what, ' ', ev.failed),
 		checks.length ? h('p', null, 'What did hold: ', checks.join(' ')) : null,
-		h('p', null, 'The console keeps the last verified checkpoint and does not move on to the new one. Keep the evidence below and report it to the log operator and other auditors.')));
-	fill(detail, evidenceBlock(ev));
+		ev.proven ? h('p', null, 'Both checkpoints carry valid signatures of the pinned key: this is proof that the log showed two histories.') : null,
+		h('p', null, 'The console keeps the last verified checkpoint and does not move on to the new one. This alarm is kept in the alarm history; keep its evidence and report it to the log operator and other auditors.')));
+	fill(detail, h('h2', null, 'Evidence'), evidenceBlock(ev));
 }
+
+/** The alarm history on the health screen: every alarm, newest first, and an export of all. */
+function renderAlarms() {
+	const box = $('#alarm-history');
+	const list = alarms();
+	renderBanner();
+	if (!list.length) return fill(box, h('p', { class: 'empty' }, 'No alarm has been raised in this browser.'));
+	fill(box,
+		h('p', null, `${fmtInt(list.length)} ${list.length === 1 ? 'alarm' : 'alarms'} kept in this browser. `,
+			alarmsDownload(list, `envelog-alarms-${new Date().toISOString().slice(0, 10)}.json`, 'Download all alarms (JSON)', 'alarms-download')),
+		h('ol', { class: 'alarms', reversed: true, start: list.length }, list.map((ev, i) => ({ ev, i })).reverse().map(({ ev, i }) =>
+			h('li', { class: ev.proven ? 'proven' : null, dataset: { step: ev.step } },
+				h('details', { open: ev.proven || i === list.length - 1 },
+					h('summary', null, `${utc(ev.at)} — ${ev.proven ? 'Proven fork' : ev.step === 'signature' ? 'Signature check failed' : 'Consistency check failed'} (${ev.log || ''})`),
+					h('p', { class: 'failed' }, ev.failed), evidenceBlock(ev, i))))));
+}
+
 
 // ---- settings --------------------------------------------------------------------------
 
@@ -237,9 +334,8 @@ function setupSettings() {
 	});
 	$('#seen-forget').addEventListener('click', () => {
 		if (!pinned) return;
-		if (!confirm('Forget the remembered checkpoint and its alarms? The next check starts afresh and cannot prove the log consistent with what this browser saw before.')) return;
+		if (!confirm('Forget the remembered checkpoint? The next check starts afresh and cannot prove the log consistent with what this browser saw before. The alarm history is kept.')) return;
 		localStorage.removeItem(seenStore(pinned));
-		localStorage.removeItem(alarmStore(pinned));
 		entered.delete('health');
 		renderSettings();
 	});

@@ -136,8 +136,11 @@ async function pinKey(text) {
 async function health(recheck) {
 	if (recheck) await page.click('#health-recheck');
 	else await go('health');
-	const el = await page.waitForSelector('#health-status .notice.ok, #health-status .notice.alarm, #health-status .notice.warn', { timeout: 15000 });
-	return { ok: await el.evaluate((e) => e.classList.contains('ok')), alarm: await el.evaluate((e) => e.classList.contains('alarm')), text: await el.innerText() };
+	const el = await page.waitForSelector('#health-status .notice.ok, #health-status .notice.alarm, #health-status .notice.warn, #tofu', { timeout: 15000 });
+	return {
+		ok: await el.evaluate((e) => e.classList.contains('ok')), alarm: await el.evaluate((e) => e.classList.contains('alarm')),
+		tofu: await el.evaluate((e) => e.id === 'tofu'), text: await el.innerText(),
+	};
 }
 
 before(async () => {
@@ -194,11 +197,15 @@ t('the console pins the log key and shows the verified checkpoint', async () => 
 	assert.equal(await page.evaluate(() => localStorage.getItem('envelog.logKey')), null);
 	await pinKey(VKEY);
 	assert.equal(await page.textContent('#pinned-key'), VKEY);
+	// trust on first use says so: only the signature was checked
 	const h = await health();
-	assert.ok(h.ok, h.text);
-	assert.match(h.text, /^✔?\s*Verified/);
+	assert.ok(h.tofu && !h.ok, h.text);
+	assert.match(h.text, /^Signature checked; trusting this checkpoint on first use/);
+	assert.doesNotMatch(h.text, /^✔?\s*Verified/);
 	assert.match(h.text, /signature of the checkpoint verifies against the pinned log key/);
 	assert.match(h.text, /first checkpoint this browser has seen/);
+	assert.match(await page.textContent('#alarm-history'), /No alarm has been raised/);
+	assert.ok(await page.isHidden('#alarm-banner'));
 	const cp = (await api('/v1/checkpoint')).text.split('\n');
 	assert.equal(await page.textContent('#cp-size'), `${cp[1]} entries`);
 	assert.equal(await page.textContent('#cp-root'), cp[2]);
@@ -595,6 +602,51 @@ t('a server restarted on a forked database gives the red alarm', async () => {
 	assert.ok(h2.alarm, h2.text);
 	const still = JSON.parse(await page.evaluate(() => localStorage.getItem(Object.keys(localStorage).find((k) => k.startsWith('envelog.seen.')))));
 	assert.equal(still.note, seen.note);
+});
+
+t('a proven fork stays an alarm: after the good log comes back and after a later alarm', async () => {
+	const forkNote = (await api('/v1/checkpoint')).text;
+	await stopServer();
+	// the good log comes back (its operator again removes the signer's state)
+	rmSync(`${KEY}.state`);
+	await startServer(DB);
+	const h = await health();
+	assert.ok(h.alarm && !h.ok, `never green after a proven fork: ${h.text}`);
+	assert.match(h.text, /ALARM: this log was proven forked/);
+	assert.match(h.text, /The log has not grown since this browser last saw it/, 'the checks themselves pass');
+	// the red banner on every screen links to the evidence
+	for (const screen of ['ledger', 'report', 'lookup', 'settings']) {
+		await go(screen);
+		assert.ok(await page.isVisible('#alarm-banner'), screen);
+		assert.match(await page.textContent('#alarm-banner'), /This log was proven forked/);
+	}
+	await page.click('#alarm-banner a');
+	await page.waitForFunction(() => document.activeElement && document.activeElement.id === 'h-alarms');
+	// a later, different alarm (a wrong key pinned) is added, not put in its place
+	const other = cli(['warrant', 'keygen', ORIGIN, '--out', path.join(T, 'other2.key')]);
+	await pinKey(other);
+	assert.ok((await health()).alarm);
+	await pinKey(VKEY);
+	const again = await health();
+	assert.ok(again.alarm, again.text);
+	assert.match(again.text, /proven forked/);
+	const kept = JSON.parse(await page.evaluate(() => localStorage.getItem('envelog.alarms')));
+	const steps = kept.map((a) => `${a.step}${a.proven ? ' proven' : ''}`);
+	assert.deepEqual(steps, ['signature', 'consistency proven', 'signature'], 'the wrong key, the fork, the later wrong key');
+	const fork = kept[1];
+	assert.equal(fork.key, VKEY);
+	assert.equal(fork.newCheckpoint, forkNote);
+	assert.ok(fork.oldCheckpoint.startsWith(`${ORIGIN}\n`) && fork.oldCheckpoint !== forkNote);
+	assert.equal(fork.consistencyProof.new, Number(forkNote.split('\n')[1]));
+	assert.ok(Array.isArray(fork.consistencyProof.proof) && fork.consistencyProof.proof.length > 0, 'the proof is kept');
+	assert.ok(Number.isFinite(fork.at) && Number.isFinite(fork.oldFirstSeen));
+	assert.equal(await page.locator('#alarm-history ol.alarms > li').count(), 3);
+	assert.equal(await page.locator('#alarm-history ol.alarms > li.proven').count(), 1);
+	const [download] = await Promise.all([page.waitForEvent('download'), page.click('#alarms-download')]);
+	const exported = JSON.parse(readFileSync(await download.path(), 'utf8'));
+	assert.equal(exported.format, 'envelog-console-alarms/v1');
+	assert.deepEqual(exported.alarms, kept);
+	await shot('health-forked');
 });
 
 t('the page fetched nothing from outside the server and threw no errors', () => {
