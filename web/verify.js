@@ -1,11 +1,10 @@
 // verify.js — everything the console checks, with no DOM: base64, SHA-256
 // (WebCrypto), RFC 9162 Merkle proofs, canonical JSON and leaf hashes, the
-// hash chain, C2SP signed notes and checkpoints, Ed25519 signatures.
+// hash chain, C2SP signed notes and checkpoints, Ed25519 signatures (the
+// browser's WebCrypto: no cryptography is written here).
 // Runs unchanged in the browser and under Node (the unit tests).
 //
 // Failures throw VerifyError, whose message is a sentence fit to show.
-
-import { ed25519VerifyJS } from './ed25519.js';
 
 export class VerifyError extends Error {
 	constructor(message) {
@@ -285,29 +284,26 @@ export async function parseVerifierKey(text) {
 	return { name, keyId: id, keyIdHex: idHex, publicKey: raw.subarray(1), text: t };
 }
 
-let webcryptoEd25519; // undefined: not probed yet; true or false after
-
-async function webcryptoVerify(publicKey, message, sig) {
-	if (webcryptoEd25519 === false) return null;
-	try {
-		const key = await subtle().importKey('raw', publicKey, { name: 'Ed25519' }, false, ['verify']);
-		webcryptoEd25519 = true;
-		return await subtle().verify({ name: 'Ed25519' }, key, sig, message);
-	} catch (e) {
-		if (webcryptoEd25519 === true) return false; // a bad key, not a missing algorithm
-		webcryptoEd25519 = false;
-		return null;
-	}
-}
-
 /**
- * Whether sig is publicKey's Ed25519 signature of message: WebCrypto where the
- * browser has Ed25519, our own code where it does not.  {engine} tells which.
+ * Whether sig is publicKey's Ed25519 signature of message, by the browser's
+ * WebCrypto (current Chromium, Firefox and Safari have Ed25519).  Resolves
+ * to {ok, engine}; throws VerifyError (soft: no evidence against the log)
+ * where the browser has no Ed25519, rather than verify with code of our own.
  */
 export async function ed25519Verify(publicKey, message, sig) {
-	const r = await webcryptoVerify(publicKey, message, sig);
-	if (r !== null) return { ok: r, engine: 'WebCrypto' };
-	return { ok: await ed25519VerifyJS(publicKey, message, sig), engine: 'JavaScript Ed25519' };
+	let key;
+	try {
+		key = await subtle().importKey('raw', publicKey, { name: 'Ed25519' }, false, ['verify']);
+	} catch (e) {
+		if (e && e.name === 'NotSupportedError')
+			throw Object.assign(new VerifyError('This browser has no Ed25519 in WebCrypto, so it cannot check signatures: use a current Chromium, Firefox or Safari.'), { soft: true });
+		return { ok: false, engine: 'WebCrypto' }; // not a valid public key
+	}
+	try {
+		return { ok: await subtle().verify({ name: 'Ed25519' }, key, sig, message), engine: 'WebCrypto' };
+	} catch (e) {
+		return { ok: false, engine: 'WebCrypto' };
+	}
 }
 
 /**

@@ -1,5 +1,5 @@
-// Unit tests of the console's verification code (web/verify.js and
-// web/ed25519.js) against tests/vectors/ (or $ELOG_VECTORS): RFC 6962 trees and proofs
+// Unit tests of the console's verification code (web/verify.js and its
+// WebCrypto Ed25519) against tests/vectors/ (or $ELOG_VECTORS): RFC 6962 trees and proofs
 // computed by Go's sumdb/tlog and by transparency-dev/merkle, and signed
 // notes from Go's sumdb/note.  Run with plain `node`; prints TAP.
 import { test } from 'node:test';
@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 
 import * as v from '../../web/verify.js';
-import { ed25519VerifyJS } from '../../web/ed25519.js';
+const ed25519Ok = async (pk, msg, sig) => (await v.ed25519Verify(pk, msg, sig)).ok;
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const VEC = process.env.ELOG_VECTORS || path.resolve(here, '../vectors');
@@ -215,7 +215,7 @@ test('warrants: the signed one verifies, forged and tampered ones do not', async
 	await rejects(v.openNote(notes.warrant_tampered_after_signing, k));
 });
 
-test('the JavaScript Ed25519 agrees with WebCrypto on every vector signature', async () => {
+test('Ed25519 (WebCrypto): every vector signature, and what must fail', async () => {
 	const cases = [];
 	for (const c of notes.checkpoints) cases.push([notes.log_verifier_key, c.signed_note]);
 	cases.push([notes.authority_verifier_key, notes.warrant_signed]);
@@ -224,20 +224,20 @@ test('the JavaScript Ed25519 agrees with WebCrypto on every vector signature', a
 		const { text, signatures } = v.parseNote(note);
 		const sig = signatures[0].sig;
 		const msg = enc.encode(text);
-		assert.equal(await ed25519VerifyJS(k.publicKey, msg, sig), true);
+		assert.equal(await ed25519Ok(k.publicKey, msg, sig), true);
 		const flipped = sig.slice();
 		flipped[3] ^= 4;
-		assert.equal(await ed25519VerifyJS(k.publicKey, msg, flipped), false);
-		assert.equal(await ed25519VerifyJS(k.publicKey, enc.encode(text + ' '), sig), false);
+		assert.equal(await ed25519Ok(k.publicKey, msg, flipped), false);
+		assert.equal(await ed25519Ok(k.publicKey, enc.encode(text + ' '), sig), false);
 		const s = sig.slice();
 		s[63] |= 0x80; // S >= L: must be refused, not reduced
-		assert.equal(await ed25519VerifyJS(k.publicKey, msg, s), false);
+		assert.equal(await ed25519Ok(k.publicKey, msg, s), false);
 	}
 	// RFC 8032 §7.1 test 1: the empty message
 	const pk = Uint8Array.from(Buffer.from('d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a', 'hex'));
 	const sig = Uint8Array.from(Buffer.from('e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e065224901555fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b', 'hex'));
-	assert.equal(await ed25519VerifyJS(pk, new Uint8Array(0), sig), true);
-	assert.equal(await ed25519VerifyJS(pk, Uint8Array.of(0), sig), false);
+	assert.equal(await ed25519Ok(pk, new Uint8Array(0), sig), true);
+	assert.equal(await ed25519Ok(pk, Uint8Array.of(0), sig), false);
 });
 
 test('the hash chain: chain(i) = SHA-256(chain(i-1) || leafhash(i))', async () => {
