@@ -5,12 +5,13 @@ import { h, fill, $, utc, utcDay, ago, fmtInt, notice } from './dom.js';
 import { get, allDisclosures, auditorToken, setAuditorToken, ApiError } from './api.js';
 import {
 	VerifyError, parseVerifierKey, verifyInclusion, entryLeafHash, checkEntry,
-	canonicalJSON, b64decode, b64encode, bytesEqual, decodeProof, hex,
+	canonicalJSON, b64decode, b64encode, bytesEqual, decodeProof, hex, parseWitnessKey, verifyCosignatures,
 } from './verify.js';
 import { checkLog } from './monitor.js';
 import { checkRows, totals, sumBy, toCSV, barChart, reportFromEntries, diffReports, COLUMNS } from './report.js';
 
 const KEY_STORE = 'envelog.logKey';
+const POLICY_STORE = 'envelog.policy'; // {witnesses: [key text], min: N, staleHours: H}
 const seenStore = (vkey) => `envelog.seen.${vkey.name}+${vkey.keyIdHex}`;
 
 /** A VerifyError that is no evidence against the log (shown amber, not red). */
@@ -144,11 +145,63 @@ function renderBanner() {
 	el.hidden = false;
 }
 
+function policy() {
+	const p = loadJSON(localStorage, POLICY_STORE) || {};
+	return {
+		witnesses: Array.isArray(p.witnesses) ? p.witnesses.filter((w) => typeof w === 'string') : [],
+		min: Number.isSafeInteger(p.min) && p.min >= 0 ? p.min : 0,
+		staleHours: Number.isFinite(p.staleHours) && p.staleHours > 0 ? p.staleHours : 24,
+	};
+}
+
+/** The witness policy applied to checkpoint cp: a notice. */
+async function witnessNotice(cp) {
+	const pol = policy();
+	const keys = [];
+	for (const t of pol.witnesses) {
+		try {
+			keys.push(await parseWitnessKey(t));
+		} catch (e) {
+			/* refused when saved; a stored bad key is skipped */
+		}
+	}
+	if (!keys.length && !pol.min)
+		return notice('info', 'No witnesses are set',
+			h('p', null, 'Nothing shows that others saw this same checkpoint. Set the witnesses you trust under ', h('a', { href: '#settings' }, 'Settings'), '.'));
+	let res;
+	try {
+		res = await verifyCosignatures(cp.note, keys);
+	} catch (e) {
+		return notice('warn', 'The cosignatures could not be checked.', h('p', null, say(e)));
+	}
+	const good = res.filter((r) => r.ok).length;
+	const list = h('ul', { class: 'checks', id: 'witness-list' }, res.map((r) => h('li', { class: r.ok ? 'ok' : 'missing' },
+		`${r.name}+${r.keyIdHex}: `, r.ok ? `cosigned at ${utc(r.time * 1000)} (Ed25519, cosignature/v1, verified here)` : r.why)));
+	const line = `${good} of ${keys.length} witnesses cosigned this checkpoint; your policy requires ${pol.min}.`;
+	return good >= pol.min
+		? Object.assign(notice('ok', 'Witness policy met', h('p', null, line), list), { id: 'witness-ok' })
+		: Object.assign(notice('warn', `Too few witnesses: ${good} of the ${pol.min} required cosigned this checkpoint`, h('p', null, line), list), { id: 'witness-warn' });
+}
+
+/** The age of the checkpoint (how long this browser has seen it at this size) against the policy. */
+function freshNotice(seen, now = Date.now()) {
+	const hours = policy().staleHours;
+	const age = now - seen.firstSeen;
+	const since = `The log has been at size ${fmtInt(seen.size)} since this browser first saw that size ${ago(seen.firstSeen, now)} (${utc(seen.firstSeen)}).`;
+	if (age > hours * 3600000)
+		return Object.assign(notice('warn', `The checkpoint has not moved for more than ${hours} ${hours === 1 ? 'hour' : 'hours'}`,
+			h('p', null, since),
+			h('p', null, 'A log that stops moving may be idle, or may be showing you an old view while it grows for others. Ask the operator, or compare with another auditor.')), { id: 'stale' });
+	return Object.assign(notice('ok', 'Checkpoint moving', h('p', null, since, ` You are warned after ${hours} ${hours === 1 ? 'hour' : 'hours'} without growth.`)), { id: 'fresh' });
+}
+
 async function doHealth() {
 	const status = $('#health-status'), detail = $('#health-detail');
 	verified = null;
 	currentAlarm = null;
 	fill(detail);
+	fill($('#health-witnesses'));
+	fill($('#health-fresh'));
 	if (!pinned) {
 		fill(status, notice('warn', 'No log key is pinned yet.',
 			h('p', null, 'Pin the log key under ', h('a', { href: '#settings' }, 'Settings'), ' to verify the log in this browser.')));
@@ -199,11 +252,13 @@ async function doHealth() {
 			h('p', null, 'Only the signature could be checked: this browser has no earlier checkpoint of this log to prove it consistent with. Later checks prove that the log only grows from this one.'), checks), { id: 'tofu' }));
 	else
 		fill(status, notice('ok', 'Verified', checks));
+	fill($('#health-witnesses'), await witnessNotice(cp));
+	fill($('#health-fresh'), freshNotice(result.seen));
 	fill(detail,
 		h('dl', { class: 'facts', id: 'checkpoint-facts' },
 			h('dt', null, 'Log'), h('dd', null, cp.origin),
 			h('dt', null, 'Size'), h('dd', { id: 'cp-size' }, `${fmtInt(cp.size)} entries`),
-			h('dt', null, 'Age'), h('dd', null, `at this size since this browser first saw it ${ago(result.seen.firstSeen)} (${utc(result.seen.firstSeen)}); checked ${utc(Date.now())}`),
+			h('dt', null, 'Age'), h('dd', { id: 'cp-age' }, `at this size since this browser first saw it ${ago(result.seen.firstSeen)} (${utc(result.seen.firstSeen)}); checked ${utc(Date.now())}`),
 			h('dt', null, 'Root'), h('dd', null, h('code', { class: 'hash', id: 'cp-root' }, cp.rootB64)),
 			h('dt', null, 'Pinned key'), h('dd', null, h('code', { class: 'hash' }, keyLine))),
 		h('details', null, h('summary', null, 'The signed checkpoint as served'), h('pre', { class: 'note' }, cp.note)));
@@ -265,6 +320,13 @@ function renderSettings() {
 	fill($('#token-status'), auditorToken()
 		? notice('info', 'An auditor token is set for this session.')
 		: notice('info', 'No auditor token is set.'));
+	const pol = policy();
+	if (!$('#policy-form').dataset.loaded) {
+		$('#witness-input').value = pol.witnesses.join('\n');
+		$('#witness-min').value = String(pol.min);
+		$('#stale-hours').value = String(pol.staleHours);
+		$('#policy-form').dataset.loaded = '1';
+	}
 	const seen = pinned ? loadJSON(localStorage, seenStore(pinned)) : null;
 	fill($('#seen-status'), seen
 		? h('p', null, `Remembered: size ${fmtInt(seen.size)}, root `, h('code', { class: 'hash' }, seen.rootB64), '.')
@@ -311,6 +373,30 @@ function setupSettings() {
 		entered.clear();
 		$('#key-input').value = '';
 		renderSettings();
+	});
+	$('#policy-form').addEventListener('submit', async (ev) => {
+		ev.preventDefault();
+		const lines = $('#witness-input').value.split('\n').map((l) => l.trim()).filter(Boolean);
+		const min = Number($('#witness-min').value), staleHours = Number($('#stale-hours').value);
+		try {
+			const keys = [];
+			for (const l of lines) {
+				try {
+					keys.push((await parseWitnessKey(l)).text);
+				} catch (e) {
+					throw new VerifyError(`The witness key "${l.slice(0, 40)}" was not accepted: ${e.message}`);
+				}
+			}
+			if (new Set(keys.map((k) => k.split('+')[0])).size !== keys.length) throw new VerifyError('Two witness keys have the same name: a witness counts once.');
+			if (!Number.isSafeInteger(min) || min < 0) throw new VerifyError('The number of cosignatures required is a whole number from 0 up.');
+			if (min > keys.length) throw new VerifyError(`The policy requires ${min} cosignatures but names only ${keys.length} witnesses.`);
+			if (!Number.isFinite(staleHours) || staleHours <= 0) throw new VerifyError('The hours before a warning are a number above 0.');
+			localStorage.setItem(POLICY_STORE, JSON.stringify({ witnesses: keys, min, staleHours }));
+			entered.delete('health');
+			fill($('#policy-status'), Object.assign(notice('ok', 'Policy saved.', h('p', null, `${keys.length} witnesses, ${min} required; warn after ${staleHours} hours without growth. `, h('a', { href: '#health' }, 'Check the log now'))), { id: 'policy-saved' }));
+		} catch (e) {
+			fill($('#policy-status'), Object.assign(notice('warn', 'The policy was not saved.', h('p', null, say(e))), { id: 'policy-refused' }));
+		}
 	});
 	$('#token-form').addEventListener('submit', (ev) => {
 		ev.preventDefault();

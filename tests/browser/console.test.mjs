@@ -239,6 +239,84 @@ t('after more events, the consistency check passes', async () => {
 	await shot('health-consistent');
 });
 
+async function setPolicy(witnesses, min, staleHours = 24) {
+	await go('settings');
+	await page.fill('#witness-input', witnesses.join('\n'));
+	await page.fill('#witness-min', String(min));
+	await page.fill('#stale-hours', String(staleHours));
+	await page.click('#policy-save');
+	return (await page.waitForSelector('#policy-saved, #policy-refused')).evaluate((e) => e.id);
+}
+
+t('witness cosignatures: verified and shown; fewer than the required N warns', async () => {
+	const W1 = cli(['witness', 'keygen', 'witness-1', '--out', path.join(T, 'w1.key')]);
+	const W2 = cli(['witness', 'keygen', 'witness-2', '--out', path.join(T, 'w2.key')]);
+	cli(['witness', 'add', '--db', DB, 'witness-1', W1]);
+	cli(['audit', '--url', URL_, '--vkey', VKEY, '--state', path.join(T, 'audit.state'), '--cosign', path.join(T, 'w1.key'), '--token', AUDITOR]);
+	const note = (await api('/v1/checkpoint')).text;
+	assert.match(note, /^— witness-1 /m, 'the served checkpoint carries the cosignature');
+	// no witnesses set: said so
+	let h = await health();
+	assert.ok(h.ok, h.text);
+	assert.match(await page.textContent('#health-witnesses'), /No witnesses are set/);
+	// a policy the witnesses cannot meet, or with a key of the wrong type, is refused
+	assert.equal(await setPolicy([W1], 2), 'policy-refused');
+	assert.match(await page.textContent('#policy-status'), /requires 2 cosignatures but names only 1 witnesses/);
+	assert.equal(await setPolicy([VKEY], 1), 'policy-refused');
+	assert.match(await page.textContent('#policy-status'), /not a cosignature\/v1 key/);
+	// two witnesses, both required: one cosigned, so it warns
+	assert.equal(await setPolicy([W1, W2], 2), 'policy-saved');
+	h = await health();
+	let w = await page.waitForSelector('#witness-warn');
+	let text = await w.innerText();
+	assert.match(text, /Too few witnesses: 1 of the 2 required cosigned this checkpoint/);
+	const ts = Number(/^— witness-1 (\S+)$/m.exec(note) && Buffer.from(/^— witness-1 (\S+)$/m.exec(note)[1], 'base64').readBigUInt64BE(4));
+	assert.match(text, new RegExp(`witness-1\\+[0-9a-f]{8}: cosigned at ${new Date(ts * 1000).toISOString().replace('T', ' ').slice(0, 19)} UTC`));
+	assert.match(text, /witness-2\+[0-9a-f]{8}: This checkpoint carries no cosignature by this witness/);
+	await shot('health-witnesses-below');
+	// one required: met
+	assert.equal(await setPolicy([W1, W2], 1), 'policy-saved');
+	await health();
+	assert.match(await (await page.waitForSelector('#witness-ok')).innerText(), /1 of 2 witnesses cosigned this checkpoint; your policy requires 1/);
+	// a cosignature altered on the way does not count
+	await page.route('**/v1/checkpoint', async (route) => {
+		const res = await route.fetch();
+		const body = (await res.text()).replace(/^(— witness-1 )(\S{20})(\S)/m, (m, a, b, c) => a + b + (c === 'A' ? 'B' : 'A'));
+		await route.fulfill({ response: res, body });
+	});
+	try {
+		await health();
+		w = await page.waitForSelector('#witness-warn');
+		text = await w.innerText();
+		assert.match(text, /0 of the 1 required/);
+		assert.match(text, /witness-1\+[0-9a-f]{8}: The cosignature does not verify against this witness key/);
+	} finally {
+		await page.unroute('**/v1/checkpoint');
+	}
+	assert.equal(await setPolicy([W1, W2], 0), 'policy-saved');
+});
+
+t('a checkpoint that stops moving warns, after the hours the auditor set', async () => {
+	let h = await health();
+	assert.ok(h.ok, h.text);
+	assert.ok(await page.isVisible('#fresh'));
+	// this browser first saw the current size three days ago
+	await page.evaluate(() => {
+		const k = Object.keys(localStorage).find((x) => x.startsWith('envelog.seen.'));
+		const seen = JSON.parse(localStorage.getItem(k));
+		seen.firstSeen = Date.now() - 3 * 86400000;
+		localStorage.setItem(k, JSON.stringify(seen));
+	});
+	h = await health();
+	const stale = await page.waitForSelector('#stale');
+	assert.match(await stale.innerText(), /The checkpoint has not moved for more than 24 hours[\s\S]*since this browser first saw that size 3 days ago/);
+	await shot('health-stale');
+	assert.equal(await setPolicy([], 0, 100), 'policy-saved');
+	await health();
+	assert.match(await (await page.waitForSelector('#fresh')).innerText(), /warned after 100 hours without growth/);
+	assert.equal(await setPolicy([], 0, 24), 'policy-saved');
+});
+
 t('API errors are shown as sentences: a wrong auditor token', async () => {
 	await go('settings');
 	await page.fill('#token-input', 'not-a-token');
