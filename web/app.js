@@ -2,7 +2,7 @@
 // API (api.js), the checks (verify.js, monitor.js) and the page (dom.js).
 
 import { h, fill, $, utc, utcDay, ago, fmtInt, notice } from './dom.js';
-import { get, allDisclosures, auditorToken, setAuditorToken, ApiError } from './api.js';
+import { get, allDisclosures, auditorToken, setAuditorToken, ApiError, logUrl, setLogUrl, logOrigin, servedByLog } from './api.js';
 import {
 	VerifyError, parseVerifierKey, verifyInclusion, entryLeafHash, checkEntry,
 	canonicalJSON, b64decode, b64encode, bytesEqual, decodeProof, hex, parseWitnessKey, verifyCosignatures,
@@ -195,8 +195,20 @@ function freshNotice(seen, now = Date.now()) {
 	return Object.assign(notice('ok', 'Checkpoint moving', h('p', null, since, ` You are warned after ${hours} ${hours === 1 ? 'hour' : 'hours'} without growth.`)), { id: 'fresh' });
 }
 
+/** What this check can prove, given where the console came from. */
+function renderOrigin() {
+	const el = $('#health-origin');
+	if (servedByLog())
+		fill(el, Object.assign(notice('warn', 'This console was served by the log server it checks',
+			h('p', null, 'A console served by the log it checks proves nothing against that log: a dishonest server could serve a console that says "verified" whatever it does. For evidence, keep your own copy of the console (one HTML file, built by ', h('code', null, 'make console'), ' and checked by its SHA-256) and open it from a file or from another origin.')), { id: 'served-by-log' }));
+	else
+		fill(el, Object.assign(notice('info', `Checking the log at ${logOrigin()}`,
+			h('p', null, 'This console did not come from the log server it checks.')), { id: 'independent' }));
+}
+
 async function doHealth() {
 	const status = $('#health-status'), detail = $('#health-detail');
+	renderOrigin();
 	verified = null;
 	currentAlarm = null;
 	fill(detail);
@@ -230,7 +242,7 @@ async function doHealth() {
 			proven: result.step === 'consistency' && !!result.cp,
 			oldCheckpoint: result.oldNote, oldFirstSeen: seen ? seen.firstSeen || null : null,
 			newCheckpoint: result.newNote, consistencyProof: result.proof || null,
-			checks: result.checks, origin: location.origin,
+			checks: result.checks, server: logUrl() || location.origin,
 		});
 		renderAlarm(status, detail, currentAlarm, result.checks);
 		renderAlarms();
@@ -313,6 +325,13 @@ function renderAlarms() {
 // ---- settings --------------------------------------------------------------------------
 
 function renderSettings() {
+	if (!$('#url-form').dataset.loaded) {
+		$('#url-input').value = logUrl();
+		$('#url-form').dataset.loaded = '1';
+	}
+	fill($('#url-status'), logUrl()
+		? notice('info', 'Checking the log server', h('p', null, h('code', { id: 'log-url' }, logUrl())))
+		: notice(/^https?:$/.test(location.protocol) ? 'info' : 'warn', /^https?:$/.test(location.protocol) ? 'Checking the server this page came from.' : 'No log server is set.'));
 	fill($('#key-status'), pinned
 		? notice('info', 'Pinned log key', h('p', null, h('code', { class: 'hash', id: 'pinned-key' }, pinned.text)))
 		: notice('warn', 'No log key is pinned.'));
@@ -334,6 +353,21 @@ function renderSettings() {
 }
 
 function setupSettings() {
+	$('#url-form').addEventListener('submit', (ev) => {
+		ev.preventDefault();
+		try {
+			const u = setLogUrl($('#url-input').value);
+			$('#url-input').value = u;
+			verified = null;
+			ledgerLoad = null;
+			entered.clear();
+			renderSettings();
+			fill($('#url-status'), Object.assign(notice('ok', u ? 'Log server set.' : 'Checking the server this page came from.',
+				u ? h('p', null, h('code', { id: 'log-url' }, u)) : null), { id: 'url-saved' }));
+		} catch (e) {
+			fill($('#url-status'), Object.assign(notice('warn', 'That URL was not set.', h('p', null, say(e))), { id: 'url-refused' }));
+		}
+	});
 	$('#key-form').addEventListener('submit', async (ev) => {
 		ev.preventDefault();
 		const text = $('#key-input').value.trim();

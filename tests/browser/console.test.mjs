@@ -14,6 +14,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, mkdirSync, rmSync, copyFileSync, existsSync, readFileSync } from 'node:fs';
+import http from 'node:http';
 import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import net from 'node:net';
@@ -164,7 +165,7 @@ before(async () => {
 	});
 	page = browser.pages()[0] || (await browser.newPage());
 	page.on('pageerror', (e) => pageErrors.push(e.message));
-	browser.on('request', (r) => requested.push(r.url()));
+	page.on('request', (r) => requested.push(r.url()));
 	// The fork: the log as it is after the first batch, before anything else.
 	await startServer(DB);
 	await ingest(12, 'a');
@@ -424,6 +425,80 @@ t('the disclosure table matches /v1/disclosures', async () => {
 	} finally {
 		await page.unroute('**/v1/disclosures?*');
 	}
+});
+
+t('the standalone console (make console), from a file and from another origin, verifies the log', async () => {
+	const file = path.join(T, 'envelog-console.html');
+	const out = execFileSync('node', [path.join(ROOT, 'src/console/bundle.mjs'), path.join(ROOT, 'web'), file], { encoding: 'utf8' });
+	const html = readFileSync(file, 'utf8');
+	assert.equal(out, `sha256 ${createHash('sha256').update(html).digest('hex')}  ${file}\n`);
+	// one file: no script or style from elsewhere; the CSP allows exactly the inlined two
+	assert.doesNotMatch(html, /<script[^>]*\ssrc=|<link[^>]*stylesheet/);
+	const csp = /<meta http-equiv="Content-Security-Policy" content="([^"]*)">/.exec(html)[1];
+	assert.doesNotMatch(csp, /unsafe-inline|unsafe-eval|'self'/);
+	const script = /<script type="module">([\s\S]*?)<\/script>/.exec(html)[1];
+	const style = /<style>([\s\S]*?)<\/style>/.exec(html)[1];
+	const sha = (x) => createHash('sha256').update(x, 'utf8').digest('base64');
+	assert.ok(csp.includes(`script-src 'sha256-${sha(script)}'`), csp);
+	assert.ok(csp.includes(`style-src 'sha256-${sha(style)}'`), csp);
+	assert.match(csp, /default-src 'none'/);
+	// another origin: a plain file server on another port
+	const other = http.createServer((req, res) => {
+		res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', Connection: 'close' });
+		res.end(html);
+	});
+	await new Promise((r) => other.listen(0, '127.0.0.1', r));
+	const otherUrl = `http://127.0.0.1:${other.address().port}/envelog-console.html`;
+	const size = (await api('/v1/checkpoint')).text.split('\n')[1];
+	try {
+		for (const [where, url] of [['file', `file://${file}`], ['origin', otherUrl]]) {
+			const p = await browser.newPage();
+			const errors = [], asked = [];
+			p.on('pageerror', (e) => errors.push(e.message));
+			p.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+			p.on('request', (r) => asked.push(r.url()));
+			try {
+				await p.goto(`${url}#settings`);
+				await p.waitForSelector('body[data-ready="1"]');
+				if (where === 'file') assert.match(await p.textContent('#url-status'), /No log server is set/);
+				await p.fill('#url-input', 'ftp://example');
+				await p.click('#url-save');
+				assert.match(await p.textContent('#url-refused'), /must be an http or https URL/);
+				await p.fill('#url-input', URL_ + '/');
+				await p.click('#url-save');
+				await p.waitForSelector('#url-saved');
+				assert.equal(await p.textContent('#log-url'), URL_);
+				await p.fill('#key-input', VKEY);
+				await p.click('#key-pin');
+				await p.fill('#token-input', AUDITOR);
+				await p.click('#token-save');
+				await p.goto('about:blank');
+				await p.goto(`${url}#health`);
+				await p.waitForSelector('body[data-ready="1"]');
+				const st = await p.waitForSelector('#tofu, #health-status .notice.ok, #health-status .notice.alarm, #health-status .notice.warn');
+				assert.equal(await st.evaluate((e) => e.id), 'tofu', await st.innerText());
+				assert.equal(await p.textContent('#cp-size'), `${size} entries`);
+				assert.match(await p.textContent('#independent'), new RegExp(`Checking the log at ${URL_.replace(/\./g, '\\.')}`));
+				assert.equal(await p.locator('#served-by-log').count(), 0);
+				await p.click('nav a[data-screen=ledger]');
+				await p.waitForSelector('#ledger-verified');
+				assert.match(await p.textContent('#ledger-verified'), new RegExp(`^(\\d+) of \\1 entries verified against the checkpoint of size ${size}`));
+				assert.deepEqual(errors, [], `${where}: no page or CSP error`);
+				const page0 = where === 'file' ? `file://${file}` : otherUrl;
+				assert.deepEqual(asked.filter((u) => !u.startsWith(URL_ + '/') && !u.startsWith(page0) && u !== 'about:blank'), [], `${where}: only the page and the log server`);
+				assert.ok(asked.some((u) => u.startsWith(`${URL_}/v1/disclosures`)), 'the auditor endpoint was read across origins');
+				await p.screenshot({ path: path.join(OUT, `standalone-${where}.png`), fullPage: true });
+			} finally {
+				await p.close();
+			}
+		}
+	} finally {
+		other.closeAllConnections(); // the browser keeps its connection alive
+		await new Promise((r) => other.close(r));
+	}
+	// the console the log server serves says what it cannot prove
+	await go('health');
+	assert.match(await (await page.waitForSelector('#served-by-log')).innerText(), /proves nothing against that log/);
 });
 
 /**
