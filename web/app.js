@@ -619,6 +619,32 @@ function reloadLedger() {
 	return ledgerLoad;
 }
 
+/** What each refusal reason of the log means (SPEC: the lawful request's policy). */
+const REASONS = {
+	expired: 'Warrant expired',
+	window_reversed: 'Window ends before it starts',
+	window_too_long: 'Window too long',
+	no_subjects: 'No subject named',
+	too_many_subjects: 'Too many subjects',
+	other_log: 'Warrant names another log',
+	id_reused: 'Warrant id reused with other text',
+	too_many_records: 'Too many records',
+};
+const reasonLabel = (r) => [REASONS[r] || 'Other reason', ' ', h('code', { class: 'reason-code' }, `(${r})`)];
+
+/** A UTC day "YYYY-MM-DD" as ms, or null (and the field marked) when it is not one. */
+function dayField(el, end) {
+	const v = el.value.trim();
+	el.removeAttribute('aria-invalid');
+	if (!v) return end ? Infinity : -Infinity;
+	const ms = /^\d{4}-\d{2}-\d{2}$/.test(v) ? Date.parse(v + 'T00:00:00Z') : NaN;
+	if (!Number.isFinite(ms) || new Date(ms).toISOString().slice(0, 10) !== v) {
+		el.setAttribute('aria-invalid', 'true');
+		return null;
+	}
+	return end ? ms + 86400000 : ms;
+}
+
 function window_(e) {
 	if (!Number.isFinite(e.from) || !Number.isFinite(e.to)) return '—';
 	return `${utc(e.from).slice(0, 16)} to ${utc(e.to).slice(0, 16)} UTC`;
@@ -684,20 +710,29 @@ async function loadLedger() {
 	return true;
 }
 
+/** The ledger rows the filter and the search keep, newest first; null when a day is malformed. */
 function ledgerFiltered() {
 	const f = new FormData($('#ledger-filter'));
 	const authority = f.get('authority'), kind = f.get('kind');
-	const from = f.get('from') ? Date.parse(f.get('from') + 'T00:00:00Z') : -Infinity;
-	const to = f.get('to') ? Date.parse(f.get('to') + 'T00:00:00Z') + 86400000 : Infinity;
+	const q = String(f.get('q') || '').trim().toLowerCase();
+	const from = dayField($('#f-from'), false), to = dayField($('#f-to'), true);
+	if (from === null || to === null) return null;
+	const hit = (d) => !q || String(d.seq) === q || String(d.entry.warrant_id || '').toLowerCase().includes(q) ||
+		String(d.entry.authority || '').toLowerCase().includes(q);
 	return ledger.filter((d) => (!authority || d.entry.authority === authority) && (!kind || d.kind === kind) &&
-		d.entry.ts >= from && d.entry.ts < to);
+		d.entry.ts >= from && d.entry.ts < to && hit(d)).reverse();
 }
 
 function renderLedger() {
 	const rows = ledgerFiltered();
-	const pages = Math.max(1, Math.ceil(rows.length / PAGE));
-	ledgerPage = Math.min(ledgerPage, pages - 1);
-	const shown = rows.slice(ledgerPage * PAGE, (ledgerPage + 1) * PAGE);
+	if (!rows) {
+		fill($('#ledger-status'), notice('warn', 'Give days as YYYY-MM-DD, for example 2026-03-01.'));
+		return;
+	}
+	const size = Number($('#f-size').value) || PAGE;
+	const pages = Math.max(1, Math.ceil(rows.length / size));
+	ledgerPage = Math.max(0, Math.min(ledgerPage, pages - 1));
+	const shown = rows.slice(ledgerPage * size, (ledgerPage + 1) * size);
 	const answered = rows.filter((d) => d.kind === 'disclosure').length;
 	fill($('#ledger-status'), h('p', { class: 'count' },
 		`${fmtInt(rows.length)} of ${fmtInt(ledger.length)} entries shown by the filter: ${fmtInt(answered)} disclosures, ${fmtInt(rows.length - answered)} refusals.`));
@@ -708,19 +743,28 @@ function renderLedger() {
 		tbody.append(...entryRows(d, head, [
 			d.seq, utc(e.ts), d.kind === 'disclosure' ? 'Disclosure' : 'Refusal', e.authority, e.warrant_id, d.kind === 'disclosure' ? window_(e) : '—',
 			d.kind === 'disclosure' ? fmtInt(e.subjects) : '—', d.kind === 'disclosure' ? fmtInt(e.records) + (e.partly_purged ? ' (partly purged)' : '') : '—',
-			d.kind === 'refusal' ? e.reason : '—', badge(d.seq),
+			d.kind === 'refusal' ? reasonLabel(e.reason) : '—', badge(d.seq),
 		]));
 	}
 	fill($('#ledger-table'), rows.length === 0
 		? h('p', { class: 'empty' }, ledger.length ? 'No entries match the filter.' : 'The ledger is empty: no request has been answered or refused.')
 		: h('div', { class: 'table-wrap' }, h('table', { class: 'ledger', id: 'ledger' },
-			h('caption', { class: 'sr-only' }, 'Disclosures and refusals, newest last'),
+			h('caption', { class: 'sr-only' }, 'Disclosures and refusals, newest first'),
 			h('thead', null, h('tr', null, head.map((c) => h('th', { scope: 'col' }, c)))), tbody)));
 	const pager = $('#ledger-pager');
+	const to = (n) => () => {
+		ledgerPage = n;
+		renderLedger();
+	};
+	const jump = h('input', { type: 'number', id: 'page-jump', min: 1, max: pages, value: ledgerPage + 1, inputmode: 'numeric' });
 	fill(pager, pages > 1 ? [
-		h('button', { type: 'button', class: 'secondary', disabled: ledgerPage === 0, onclick: () => { ledgerPage--; renderLedger(); } }, '← Previous'),
-		h('span', { class: 'page-of' }, `Page ${ledgerPage + 1} of ${pages}`),
-		h('button', { type: 'button', class: 'secondary', disabled: ledgerPage >= pages - 1, onclick: () => { ledgerPage++; renderLedger(); } }, 'Next →'),
+		h('button', { type: 'button', class: 'secondary', disabled: ledgerPage === 0, onclick: to(0) }, '« Newest'),
+		h('button', { type: 'button', class: 'secondary', disabled: ledgerPage === 0, onclick: to(ledgerPage - 1) }, '← Newer'),
+		h('span', { class: 'page-of', id: 'page-of' }, `Page ${ledgerPage + 1} of ${pages}`),
+		h('button', { type: 'button', class: 'secondary', disabled: ledgerPage >= pages - 1, onclick: to(ledgerPage + 1) }, 'Older →'),
+		h('button', { type: 'button', class: 'secondary', disabled: ledgerPage >= pages - 1, onclick: to(pages - 1) }, 'Oldest »'),
+		h('span', { class: 'jump' }, h('label', { for: 'page-jump' }, 'Go to page'), jump,
+			h('button', { type: 'button', class: 'secondary', id: 'page-go', onclick: () => to(Math.max(1, Math.min(pages, Math.floor(Number(jump.value)) || 1)) - 1)() }, 'Go')),
 	] : null);
 }
 
@@ -731,7 +775,7 @@ function renderLedger() {
  */
 function entryRows(d, head, cells) {
 	const detailId = `ledger-detail-${d.seq}`;
-	const btn = h('button', { type: 'button', class: 'secondary small', 'aria-expanded': 'false', 'aria-controls': detailId, 'aria-label': `Verify entry ${d.seq}` }, 'Verify');
+	const btn = h('button', { type: 'button', class: 'secondary small', 'aria-expanded': 'false', 'aria-controls': detailId }, 'Verify', h('span', { class: 'sr-only' }, ` entry ${d.seq}`));
 	const tr = h('tr', { class: `row ${d.kind}`, dataset: { seq: String(d.seq), kind: d.kind } },
 		cells.map((c, i) => h('td', { 'data-label': head[i], class: `c-${head[i].toLowerCase().replace(/[^a-z]+/g, '-')}` }, c)),
 		h('td', { 'data-label': head[head.length - 1], class: 'c-proof' }, btn));
@@ -754,7 +798,7 @@ function renderRetention() {
 		`${fmtInt(purges.length)} ${purges.length === 1 ? 'purge' : 'purges'}, ${fmtInt(total)} events' metadata deleted in all. ` +
 		`The log now keeps no metadata of events before ${utc(last.before)}; their leaf hashes stay, so the log still verifies.`));
 	const head = ['Seq', 'Time', 'Horizon', 'Through seq', 'Events purged', 'Check', 'Proof'];
-	const shown = purgesAll ? purges : purges.slice(-PAGE);
+	const shown = (purgesAll ? purges : purges.slice(-PAGE)).slice().reverse();
 	const tbody = h('tbody');
 	for (const d of shown) {
 		const e = d.entry;
@@ -762,7 +806,7 @@ function renderRetention() {
 	}
 	fill($('#retention-table'),
 		h('div', { class: 'table-wrap' }, h('table', { class: 'ledger', id: 'retention' },
-			h('caption', { class: 'sr-only' }, 'Retention purges, newest last'),
+			h('caption', { class: 'sr-only' }, 'Retention purges, newest first'),
 			h('thead', null, h('tr', null, head.map((c) => h('th', { scope: 'col' }, c)))), tbody)),
 		shown.length < purges.length
 			? h('p', null, h('button', { type: 'button', class: 'secondary', id: 'retention-all', onclick: () => { purgesAll = true; renderRetention(); } },
@@ -773,7 +817,7 @@ function renderRetention() {
 async function toggleDetail(btn, detail, d) {
 	const open = btn.getAttribute('aria-expanded') === 'true';
 	btn.setAttribute('aria-expanded', String(!open));
-	btn.textContent = open ? 'Verify' : 'Hide';
+	btn.firstChild.textContent = open ? 'Verify' : 'Hide';
 	detail.hidden = open;
 	if (open || detail.dataset.done) return;
 	const cell = detail.firstChild;
@@ -804,6 +848,10 @@ function setupLedger() {
 		ledgerPage = 0;
 		renderLedger();
 	});
+	$('#f-search').addEventListener('input', () => {
+		ledgerPage = 0;
+		renderLedger();
+	});
 	$('#ledger-reload').addEventListener('click', reloadLedger);
 }
 
@@ -821,7 +869,11 @@ async function loadReport() {
 		fill(status, notice('warn', 'The report needs an auditor token.', h('p', null, 'Enter it under ', h('a', { href: '#settings' }, 'Settings'), '.')));
 		return;
 	}
-	const from = $('#r-from').value, to = $('#r-to').value;
+	const from = $('#r-from').value.trim(), to = $('#r-to').value.trim();
+	if (dayField($('#r-from'), false) === null || dayField($('#r-to'), true) === null) {
+		fill(status, notice('warn', 'Give days as YYYY-MM-DD, for example 2026-03-01.'));
+		return;
+	}
 	const q = new URLSearchParams();
 	if (from) q.set('from', from);
 	// the server's window is [from, to): the day the auditor picked is included
@@ -879,7 +931,7 @@ async function loadReport() {
 	const head = ['Authority', 'Month', 'Answered', 'Refused', 'Subjects', 'Records'];
 	fill($('#report-table'), h('div', { class: 'table-wrap' }, h('table', { class: 'report', id: 'report' },
 		h('caption', null, 'Requests per authority and month'),
-		h('thead', null, h('tr', null, head.map((c) => h('th', { scope: 'col' }, c)))),
+		h('thead', null, h('tr', null, head.map((c, i) => h('th', { scope: 'col', class: `c-${COLUMNS[i]}` }, c)))),
 		h('tbody', null, rows.map((r) => h('tr', { dataset: { authority: r.authority, month: r.month } },
 			COLUMNS.map((c, i) => {
 				const off = differs.has(`${r.authority}\n${r.month}\n${c}`);
@@ -887,12 +939,12 @@ async function loadReport() {
 				return h(i === 0 ? 'th' : 'td', { 'data-label': head[i], class: `c-${c}${off ? ' differs' : ''}`, scope: i === 0 ? 'row' : undefined },
 					i < 2 ? r[c] : fmtInt(r[c]), off ? h('span', { class: 'server-says' }, ` (server: ${fmtInt(theirs)})`) : null);
 			})))),
-		h('tfoot', null, h('tr', null, h('th', { scope: 'row', 'data-label': 'Total' }, 'Total'), h('td', { class: 'c-month' }, ''),
+		h('tfoot', null, h('tr', null, h('th', { scope: 'row', class: 'c-total' }, 'Total'), h('td', { class: 'c-month' }, ''),
 			['answered', 'refused', 'subjects', 'records'].map((c) => h('td', { 'data-label': head[COLUMNS.indexOf(c)], class: `c-${c}` }, fmtInt(t[c]))))))));
 	const months = sumBy(rows, 'month');
 	const auths = sumBy(rows, 'authority');
 	const chart = (id, title, caption, categories, values, series) =>
-		h('figure', null, barChart({ id, title, categories, values, series }), h('figcaption', null, caption));
+		h('figure', { tabindex: '0' }, barChart({ id, title, categories, values, series }), h('figcaption', null, caption));
 	const requests = [{ key: 'answered', label: 'Answered', cls: 's-answered' }, { key: 'refused', label: 'Refused', cls: 's-refused' }];
 	fill($('#report-charts'),
 		chart('chart-months', 'Requests answered and refused per month', 'Requests answered and refused per month, all authorities.',
@@ -918,6 +970,25 @@ function setupReport() {
 	});
 }
 
+/** An entry's public fields for people: named, times as UTC, reasons labelled. */
+const FIELD = {
+	kind: 'Kind', ts: 'Time', authority: 'Authority', warrant_id: 'Warrant id', warrant_sha256: 'Warrant SHA-256',
+	from: 'Window from', to: 'Window to', subjects: 'Subjects', records: 'Records', records_commitment: 'Records commitment',
+	partly_purged: 'Partly purged', reason: 'Refusal reason', before: 'Purge horizon', through_seq: 'Purged through seq',
+	events: 'Events purged', commitment: 'Commitment',
+};
+const TIMES = new Set(['ts', 'from', 'to', 'before']);
+function entryFields(entry) {
+	const order = Object.keys(FIELD);
+	const keys = Object.keys(entry).sort((a, b) => (order.indexOf(a) + 1 || 99) - (order.indexOf(b) + 1 || 99));
+	return h('dl', { class: 'fields', id: 'lookup-fields' }, keys.map((k) => {
+		const v = entry[k];
+		const shown = TIMES.has(k) ? utc(v) : k === 'reason' ? reasonLabel(v) : k === 'partly_purged' ? (v ? 'yes' : 'no')
+			: /sha256|commitment/.test(k) ? h('code', { class: 'hash' }, String(v)) : Number.isSafeInteger(v) ? fmtInt(v) : String(v);
+		return [h('dt', null, FIELD[k] || k), h('dd', { dataset: { field: k } }, shown)];
+	}));
+}
+
 // ---- entry lookup ------------------------------------------------------------------------------------
 
 function setupLookup() {
@@ -937,7 +1008,8 @@ function setupLookup() {
 			const r = await verifyEntry(seq, null);
 			fill(out, notice('ok', `Entry ${seq} verified`, h('ul', { class: 'checks' }, r.checks.map((c) => h('li', null, c)))),
 				h('dl', { class: 'facts' }, h('dt', null, 'Kind'), h('dd', { id: 'lookup-kind' }, r.leaf.kind)),
-				h('details', { open: true }, h('summary', null, r.leaf.kind === 'event' ? 'Leaf data (the event\'s commitment)' : 'Leaf data (public entry)'),
+				entryFields(r.leaf.entry),
+				h('details', null, h('summary', null, r.leaf.kind === 'event' ? 'Leaf data as hashed (the event\'s commitment, canonical JSON)' : 'Leaf data as hashed (canonical JSON)'),
 					h('pre', { class: 'leafdata' }, canonicalJSON(r.leaf.entry))),
 				proofView(r));
 		} catch (e) {

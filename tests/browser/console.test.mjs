@@ -111,12 +111,30 @@ async function request(authority, id, subjects, from, to) {
 	return api('/v1/requests', { method: 'POST', headers: { Authorization: `Bearer ${authorities[authority].token}`, 'Content-Type': 'text/plain' }, body: signed });
 }
 
+const AXE = readFileSync(path.join(ROOT, 'node_modules/axe-core/axe.min.js'), 'utf8');
+const axeFound = [];
+
+/** axe-core on the page as it is: its violations, each as "rule: target (impact)". */
+async function axe() {
+	// evaluated by the driver, so the page's CSP (no inline script) stays on
+	if (!(await page.evaluate(() => typeof window.axe === 'object'))) await page.evaluate(`${AXE}\n;0`);
+	const r = await page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
+	return r.violations.flatMap((v) => v.nodes.map((n) => `${v.id}: ${n.target.join(' ')} (${v.impact}) ${v.help}`));
+}
+
+/**
+ * Screenshots of the screen as it is, at 1280×800 and at 390×844 (a
+ * phone), and axe-core at both: no violation.
+ */
 async function shot(name) {
 	mkdirSync(OUT, { recursive: true });
-	await page.screenshot({ path: path.join(OUT, `${name}-wide.png`), fullPage: true });
-	await page.setViewportSize({ width: 375, height: 740 });
-	await page.screenshot({ path: path.join(OUT, `${name}-phone.png`), fullPage: true });
-	await page.setViewportSize({ width: 1280, height: 860 });
+	for (const [size, vp] of [['wide', { width: 1280, height: 800 }], ['phone', { width: 390, height: 844 }]]) {
+		await page.setViewportSize(vp);
+		await page.screenshot({ path: path.join(OUT, `${name}-${size}.png`), fullPage: true });
+		const found = await axe();
+		axeFound.push(...found.map((f) => `${name}-${size}: ${f}`));
+	}
+	await page.setViewportSize({ width: 1280, height: 800 });
 }
 
 // A fresh load of the console on screen (a hash change alone would not reload).
@@ -160,7 +178,7 @@ before(async () => {
 	const { chromium } = await import('playwright-core');
 	const profile = path.join(T, 'profile');
 	browser = await chromium.launchPersistentContext(profile, {
-		executablePath: CHROMIUM, headless: true, viewport: { width: 1280, height: 860 },
+		executablePath: CHROMIUM, headless: true, viewport: { width: 1280, height: 800 },
 		args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
 	});
 	page = browser.pages()[0] || (await browser.newPage());
@@ -350,7 +368,10 @@ t('the disclosure table matches /v1/disclosures', async () => {
 	})));
 	assert.equal(rows.length, want.length);
 	const when = (ms) => new Date(ms).toISOString().replace('T', ' ').slice(0, 19) + ' UTC';
-	want.forEach((d, i) => {
+	// newest first
+	assert.deepEqual(rows.map((r) => r.seq), want.map((d) => d.seq).sort((a, b) => b - a));
+	const REASON = { window_too_long: 'Window too long', too_many_subjects: 'Too many subjects' };
+	want.slice().reverse().forEach((d, i) => {
 		const r = rows[i];
 		assert.equal(r.seq, d.seq);
 		assert.equal(r.kind, d.kind);
@@ -366,7 +387,7 @@ t('the disclosure table matches /v1/disclosures', async () => {
 			assert.equal(r.cells.Subjects.replace(/,/g, ''), String(d.entry.subjects));
 			assert.equal(r.cells.Reason, '—');
 		} else {
-			assert.equal(r.cells.Reason, d.entry.reason);
+			assert.equal(r.cells.Reason, `${REASON[d.entry.reason]} (${d.entry.reason})`, 'the reason labelled, its code beside');
 			assert.deepEqual([r.cells.Window, r.cells.Subjects, r.cells.Records], ['—', '—', '—']);
 		}
 	});
@@ -381,6 +402,22 @@ t('the disclosure table matches /v1/disclosures', async () => {
 	const shown = await page.$$eval('#ledger tbody tr.row', (trs) => trs.map((tr) => tr.cells[3].textContent));
 	assert.deepEqual(shown, want.filter((d) => d.entry.authority === 'met-police').map(() => 'met-police'));
 	await page.selectOption('#f-authority', '');
+	// search: by warrant id, by authority, by seq
+	const searched = async (q) => {
+		await page.fill('#f-search', q);
+		return page.$$eval('#ledger tbody tr.row', (trs) => trs.map((tr) => Number(tr.dataset.seq)));
+	};
+	assert.deepEqual(await searched('met-7'), want.filter((d) => d.entry.warrant_id === 'MET-7').map((d) => d.seq));
+	assert.deepEqual(await searched('uk-nca'), want.filter((d) => d.entry.authority === 'uk-nca').map((d) => d.seq).reverse());
+	assert.deepEqual(await searched(String(want[2].seq)), [want[2].seq]);
+	assert.deepEqual(await searched('no-such-warrant'), []);
+	await searched('');
+	// days are ISO (YYYY-MM-DD) text, checked
+	await page.fill('#f-from', '2020-13-01');
+	await page.click('#ledger-filter button[type=submit]');
+	assert.match(await page.textContent('#ledger-status'), /Give days as YYYY-MM-DD/);
+	assert.equal(await page.getAttribute('#f-from', 'aria-invalid'), 'true');
+	await page.fill('#f-from', '');
 	// a time filter that excludes everything
 	await page.fill('#f-to', '2020-01-01');
 	await page.click('#ledger-filter button[type=submit]');
@@ -632,6 +669,7 @@ t('entry lookup verifies leaf hash and inclusion proof', async () => {
 			assert.match(text, /salted commitment/);
 			assert.equal(await page.textContent('#lookup-result pre.leafdata'), canonicalJSON(leaf.entry));
 			assert.deepEqual(Object.keys(leaf.entry).sort(), ['commitment', 'kind']);
+			assert.equal(await page.textContent('#lookup-fields dd[data-field="commitment"]'), leaf.entry.commitment);
 		}
 	}
 	await shot('lookup');
@@ -644,6 +682,17 @@ t('entry lookup verifies leaf hash and inclusion proof', async () => {
 	await page.keyboard.press('Enter');
 	await page.waitForFunction(() => document.activeElement && document.activeElement.id === 'h-report');
 	assert.equal(await page.evaluate(() => document.querySelector('nav a[aria-current=page]').textContent), 'Transparency report');
+	// a disclosure, for people: named fields, UTC times, not only JSON
+	const disc = (await api('/v1/disclosures', { headers: { Authorization: `Bearer ${AUDITOR}` } })).json.disclosures.find((d) => d.kind === 'disclosure');
+	await go('lookup');
+	await page.fill('#lookup-seq', String(disc.seq));
+	await page.click('#lookup-form button[type=submit]');
+	await page.waitForSelector('#lookup-fields');
+	const when = (ms) => new Date(ms).toISOString().replace('T', ' ').slice(0, 19) + ' UTC';
+	assert.equal(await page.textContent('#lookup-fields dd[data-field="ts"]'), when(disc.entry.ts));
+	assert.equal(await page.textContent('#lookup-fields dd[data-field="warrant_id"]'), disc.entry.warrant_id);
+	assert.equal(await page.textContent('#lookup-fields dd[data-field="records_commitment"]'), disc.entry.records_commitment);
+	await shot('lookup-disclosure');
 	await go('lookup');
 	await page.fill('#lookup-seq', '999999');
 	await page.click('#lookup-form button[type=submit]');
@@ -683,7 +732,7 @@ t('a retention purge beside the running server shows in the console, verified', 
 	const when = (ms) => new Date(ms).toISOString().replace('T', ' ').slice(0, 19) + ' UTC';
 	assert.deepEqual(rows, [{ seq: p.seq, kind: 'purge', cells: {
 		Seq: String(p.seq), Time: when(p.entry.ts), Horizon: `events before ${when(p.entry.before)}`,
-		'Through seq': String(p.entry.through_seq), 'Events purged': '12', Check: '✔ Verified', Proof: 'Verify',
+		'Through seq': String(p.entry.through_seq), 'Events purged': '12', Check: '✔ Verified', Proof: `Verify entry ${p.seq}`,
 	} }]);
 	assert.match(await page.textContent('#retention-status'), new RegExp(`1 purge, 12 events' metadata deleted in all.*no metadata of events before ${when(p.entry.before)}`));
 	// the ledger of requests is unchanged: four rows, no purge among them
@@ -800,6 +849,10 @@ t('a proven fork stays an alarm: after the good log comes back and after a later
 	assert.equal(exported.format, 'envelog-console-alarms/v1');
 	assert.deepEqual(exported.alarms, kept);
 	await shot('health-forked');
+});
+
+t('axe-core: no violation on any screen, wide or on a phone', () => {
+	assert.deepEqual(axeFound, []);
 });
 
 t('the page fetched nothing from outside the server and threw no errors', () => {
