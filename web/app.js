@@ -630,7 +630,7 @@ const REASONS = {
 	id_reused: 'Warrant id reused with other text',
 	too_many_records: 'Too many records',
 };
-const reasonLabel = (r) => [REASONS[r] || 'Other reason', ' ', h('code', { class: 'reason-code' }, `(${r})`)];
+const reasonLabel = (r) => h('span', null, REASONS[r] || 'Other reason', ' ', h('code', { class: 'reason-code' }, `(${r})`));
 
 /** A UTC day "YYYY-MM-DD" as ms, or null (and the field marked) when it is not one. */
 function dayField(el, end) {

@@ -131,6 +131,9 @@ async function shot(name) {
 	for (const [size, vp] of [['wide', { width: 1280, height: 800 }], ['phone', { width: 390, height: 844 }]]) {
 		await page.setViewportSize(vp);
 		await page.screenshot({ path: path.join(OUT, `${name}-${size}.png`), fullPage: true });
+		// nothing wider than the screen: no sideways scrolling of the page
+		const wide = await page.evaluate(() => document.documentElement.scrollWidth);
+		if (wide > vp.width) axeFound.push(`${name}-${size}: the page is ${wide} px wide on a ${vp.width} px screen`);
 		const found = await axe();
 		axeFound.push(...found.map((f) => `${name}-${size}: ${f}`));
 	}
