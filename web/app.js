@@ -880,30 +880,38 @@ async function loadReport() {
 	if (to) q.set('to', utcDay(Date.parse(to + 'T00:00:00Z') + 86400000));
 	fill(status, notice('info', 'Loading the report…'));
 	fill($('#report-check'));
-	let served;
-	try {
-		const qs = q.toString();
-		const res = await get(`/v1/report${qs ? '?' + qs : ''}`, { auth: true });
-		served = checkRows(res && res.rows);
-	} catch (e) {
-		fill(status, notice('warn', 'The report could not be loaded.', h('p', null, say(e))));
-		return;
-	}
 	// The report shown is recomputed here from the ledger entries that
-	// verified against the checkpoint; the server's is only compared.
-	fill(status, notice('info', 'Checking the report against the verified ledger…'));
-	const checked = await ensureLedger();
-	let rows = served, diffs = [], cp = null;
+	// verified against the checkpoint; the server's is only compared.  The
+	// log may grow between the two reads, so a difference is checked once
+	// more, against a fresh checkpoint and ledger, before it is an alarm.
+	let served, checked, rows, diffs = [], cp = null;
+	for (let attempt = 0; attempt < 2; attempt++) {
+		if (attempt) verified = null;
+		try {
+			const qs = q.toString();
+			const res = await get(`/v1/report${qs ? '?' + qs : ''}`, { auth: true });
+			served = checkRows(res && res.rows);
+		} catch (e) {
+			fill(status, notice('warn', 'The report could not be loaded.', h('p', null, say(e))));
+			return;
+		}
+		fill(status, notice('info', 'Checking the report against the verified ledger…'));
+		checked = await reloadLedger();
+		rows = served;
+		diffs = [];
+		cp = null;
+		if (checked && ledgerCp) {
+			cp = ledgerCp;
+			const fromMs = from ? Date.parse(from + 'T00:00:00Z') : -Infinity;
+			const toMs = to ? Date.parse(to + 'T00:00:00Z') + 86400000 : Infinity;
+			rows = reportFromEntries(ledger.filter((d) => verdicts.get(d.seq).state === 'ok'), fromMs, toMs);
+			diffs = diffReports(served, rows);
+		}
+		if (!diffs.length) break;
+	}
 	const all = [...ledger, ...purges];
 	const bad = all.filter((d) => (verdicts.get(d.seq) || {}).state === 'bad');
 	const unchecked = all.filter((d) => (verdicts.get(d.seq) || {}).state !== 'ok' && (verdicts.get(d.seq) || {}).state !== 'bad');
-	if (checked && ledgerCp) {
-		cp = ledgerCp;
-		const fromMs = from ? Date.parse(from + 'T00:00:00Z') : -Infinity;
-		const toMs = to ? Date.parse(to + 'T00:00:00Z') + 86400000 : Infinity;
-		rows = reportFromEntries(ledger.filter((d) => verdicts.get(d.seq).state === 'ok'), fromMs, toMs);
-		diffs = diffReports(served, rows);
-	}
 	const nOk = all.length - bad.length - unchecked.length;
 	if (!cp)
 		fill($('#report-check'), notice('warn', 'This report is the server\'s, not verified.',
