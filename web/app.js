@@ -668,9 +668,12 @@ async function loadLedger() {
 	fill(status, notice('info', 'Loading the ledger…'));
 	let all;
 	try {
-		// the listing's kind must be the entry's own, which its leaf hash covers
+		// Nothing listed is dropped unseen: a row whose kind is not its
+		// entry's own (which its leaf hash covers) is shown, and flagged
+		// by its check.
 		all = (await allDisclosures({ kinds: 'disclosure,refusal,purge' }))
-			.filter((d) => d && Number.isSafeInteger(d.seq) && d.entry && typeof d.entry === 'object' && d.entry.kind === d.kind);
+			.filter((d) => d && Number.isSafeInteger(d.seq) && ['disclosure', 'refusal', 'purge'].includes(d.kind) &&
+				d.entry && typeof d.entry === 'object' && !Array.isArray(d.entry));
 	} catch (e) {
 		fill(status, notice('warn', 'The ledger could not be loaded.', h('p', null, say(e))));
 		return false;

@@ -465,6 +465,22 @@ t('the disclosure table matches /v1/disclosures', async () => {
 	} finally {
 		await page.unroute('**/v1/disclosures?*');
 	}
+	// a refusal listed as a disclosure is shown, and flagged, not dropped
+	const rf = want.find((x) => x.kind === 'refusal');
+	await page.route('**/v1/disclosures?*', async (route) => {
+		const res = await route.fetch();
+		const body = await res.json();
+		for (const x of body.disclosures) if (x.seq === rf.seq) x.kind = 'disclosure';
+		await route.fulfill({ response: res, json: body });
+	});
+	try {
+		await go('ledger');
+		await page.waitForSelector('#ledger-verified');
+		assert.equal(await page.textContent(`#ledger tr.row[data-seq="${rf.seq}"] .c-check`), '✘ Not in the log');
+		assert.match(await page.textContent('#ledger-alarm'), /listed as a disclosure entry, but its data says it is a refusal entry/);
+	} finally {
+		await page.unroute('**/v1/disclosures?*');
+	}
 });
 
 t('the standalone console (make console), from a file and from another origin, verifies the log', async () => {
