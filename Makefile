@@ -36,8 +36,17 @@ UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 BENCH_BIN  := $(BENCH_SRC:bench/%.c=$(B)/bench/%)
 HEADERS    := $(wildcard src/lib/*.h src/server/*.h src/cli/*.h)
 
-.PHONY: all deps check unit integration browser bench run install clean fuzz
+.PHONY: all deps check unit integration browser bench run install clean fuzz console
 all: $(B)/envelogd $(B)/envelog
+
+# The auditor console as one self-contained HTML file (scripts and styles
+# inlined, allowed by hash in its CSP), for an auditor to keep and open from
+# a file or another origin; prints its SHA-256 (see README, "Release").
+console: $(B)/envelog-console.html
+	@sha256sum $<
+$(B)/envelog-console.html: $(wildcard web/*) src/console/bundle.mjs
+	@mkdir -p $(@D)
+	@node src/console/bundle.mjs web $@ >/dev/null
 
 $(B)/libenvelog.a: $(LIB_OBJ)
 	@mkdir -p $(@D)

@@ -12,6 +12,42 @@ export class ApiError extends Error {
 }
 
 const TOKEN_KEY = 'envelog.auditorToken';
+const URL_KEY = 'envelog.logUrl';
+
+/**
+ * The log server's base URL ("https://log.example", no trailing slash), as
+ * set under Settings; '' for the server this page came from.
+ */
+export const logUrl = () => localStorage.getItem(URL_KEY) || '';
+
+/** Set the log server's URL; '' for this page's own server.  Throws ApiError on a URL that is not http(s). */
+export function setLogUrl(text) {
+	const t = String(text || '').trim();
+	if (!t) {
+		localStorage.removeItem(URL_KEY);
+		return '';
+	}
+	let u;
+	try {
+		u = new URL(t);
+	} catch (e) {
+		throw new ApiError('The log server URL is not a URL: give it as https://log.example (or http:// for a server on this machine).');
+	}
+	if ((u.protocol !== 'https:' && u.protocol !== 'http:') || u.username || u.password || u.search || u.hash)
+		throw new ApiError('The log server URL must be an http or https URL with no user, query or fragment.');
+	const base = (u.origin + u.pathname).replace(/\/+$/, '');
+	localStorage.setItem(URL_KEY, base);
+	return base;
+}
+
+/** The origin of the log server the console talks to. */
+export function logOrigin() {
+	const u = logUrl();
+	return u ? new URL(u).origin : location.origin;
+}
+
+/** Whether this page was served by the log server it checks. */
+export const servedByLog = () => /^https?:$/.test(location.protocol) && logOrigin() === location.origin;
 
 export const auditorToken = () => sessionStorage.getItem(TOKEN_KEY) || '';
 export function setAuditorToken(t) {
@@ -36,8 +72,9 @@ const STATUS_TEXT = {
 };
 
 /**
- * GET path from the server this page came from.  opts.auth: send the
- * auditor token; opts.text: resolve to the body text instead of JSON.
+ * GET path from the log server (logUrl(), else the server this page came
+ * from).  opts.auth: send the auditor token; opts.text: resolve to the body
+ * text instead of JSON.
  */
 export async function get(path, opts = {}) {
 	const headers = { Accept: opts.text ? 'text/plain' : 'application/json' };
@@ -46,11 +83,14 @@ export async function get(path, opts = {}) {
 		if (!t) throw new ApiError('No auditor token is set: enter it under Settings to see the ledger and the report.', 401, 'no_token');
 		headers.Authorization = `Bearer ${t}`;
 	}
+	const base = logUrl();
+	if (!base && !/^https?:$/.test(location.protocol))
+		throw new ApiError('No log server is set: this console was opened from a file, so enter the log server\'s URL under Settings.', 0, 'no_url');
 	let res;
 	try {
-		res = await fetch(path, { headers, cache: 'no-store' });
+		res = await fetch(base + path, { headers, cache: 'no-store', credentials: 'omit', referrerPolicy: 'no-referrer' });
 	} catch (e) {
-		throw new ApiError('The log server could not be reached. Check that envelogd is running and the network is up.');
+		throw new ApiError(`The log server${base ? ' ' + base : ''} could not be reached. Check the URL, that envelogd is running and answers CORS, and that the network is up.`);
 	}
 	const body = await res.text().catch(() => '');
 	if (!res.ok) {

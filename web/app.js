@@ -2,17 +2,17 @@
 // API (api.js), the checks (verify.js, monitor.js) and the page (dom.js).
 
 import { h, fill, $, utc, utcDay, ago, fmtInt, notice } from './dom.js';
-import { get, allDisclosures, auditorToken, setAuditorToken, ApiError } from './api.js';
+import { get, allDisclosures, auditorToken, setAuditorToken, ApiError, logUrl, setLogUrl, logOrigin, servedByLog } from './api.js';
 import {
-	VerifyError, parseVerifierKey, verifyInclusion, entryLeafHash, chainNext, checkEntry,
-	canonicalJSON, b64decode, b64encode, bytesEqual, decodeProof,
+	VerifyError, parseVerifierKey, verifyInclusion, entryLeafHash, checkEntry,
+	canonicalJSON, b64decode, b64encode, bytesEqual, decodeProof, hex, parseWitnessKey, verifyCosignatures,
 } from './verify.js';
 import { checkLog } from './monitor.js';
-import { checkRows, totals, sumBy, toCSV, barChart, COLUMNS } from './report.js';
+import { checkRows, totals, sumBy, toCSV, barChart, reportFromEntries, diffReports, COLUMNS } from './report.js';
 
 const KEY_STORE = 'envelog.logKey';
+const POLICY_STORE = 'envelog.policy'; // {witnesses: [key text], min: N, staleHours: H}
 const seenStore = (vkey) => `envelog.seen.${vkey.name}+${vkey.keyIdHex}`;
-const alarmStore = (vkey) => `envelog.alarm.${vkey.name}+${vkey.keyIdHex}`;
 
 /** A VerifyError that is no evidence against the log (shown amber, not red). */
 const soft = (msg) => Object.assign(new VerifyError(msg), { soft: true });
@@ -39,6 +39,9 @@ const SCREENS = ['health', 'ledger', 'report', 'lookup', 'settings'];
 const entered = new Set();
 
 function show(name, focus) {
+	// #alarms: the alarm history on the health screen
+	const anchor = name === 'alarms' ? 'h-alarms' : null;
+	if (anchor) name = 'health';
 	if (!SCREENS.includes(name)) name = 'health';
 	for (const sec of document.querySelectorAll('main > section')) sec.hidden = sec.dataset.screen !== name;
 	for (const a of document.querySelectorAll('nav a[data-screen]')) {
@@ -46,11 +49,12 @@ function show(name, focus) {
 		else a.removeAttribute('aria-current');
 	}
 	document.title = `${$(`#h-${name}`).textContent} — envelog auditor console`;
-	if (focus) $(`#h-${name}`).focus();
+	if (focus || anchor) $(`#${anchor || `h-${name}`}`).focus();
+	renderBanner();
 	const first = !entered.has(name);
 	entered.add(name);
 	if (name === 'health' && first) runHealth();
-	if (name === 'ledger' && first) loadLedger();
+	if (name === 'ledger' && first) reloadLedger();
 	if (name === 'report' && first) loadReport();
 	if (name === 'settings') renderSettings();
 }
@@ -88,13 +92,132 @@ function runHealth() {
 	return healthRun;
 }
 
+// ---- alarms: kept, never overwritten ------------------------------------------------
+
+const ALARMS_STORE = 'envelog.alarms';
+let currentAlarm = null; // the alarm of the last health check, or null
+
+/** Every alarm this browser raised, oldest first (each one's evidence). */
+function alarms() {
+	const list = loadJSON(localStorage, ALARMS_STORE);
+	return Array.isArray(list) ? list : [];
+}
+
+/**
+ * Keep ev in the history.  The same failure seen again (same step, same two
+ * checkpoints) is counted on its first record, not added again.
+ */
+function keepAlarm(ev) {
+	const list = alarms();
+	const same = list.find((a) => a.key === ev.key && a.step === ev.step && a.oldCheckpoint === ev.oldCheckpoint && a.newCheckpoint === ev.newCheckpoint);
+	if (same) {
+		same.lastSeen = ev.at;
+		same.times = (same.times || 1) + 1;
+	} else {
+		list.push(ev);
+	}
+	localStorage.setItem(ALARMS_STORE, JSON.stringify(list));
+	return same || ev;
+}
+
+/** The proven forks of the log of key vkey: two checkpoints it signed that no append-only log has. */
+const forksOf = (vkey) => alarms().filter((a) => a.proven && vkey && a.key === vkey.text);
+
+/** A download link for alarms (a list of evidence). */
+function alarmsDownload(list, name, label, id) {
+	const blob = new Blob([JSON.stringify({ format: 'envelog-console-alarms/v1', exported: new Date().toISOString(), alarms: list }, null, 2) + '\n'], { type: 'application/json' });
+	return h('a', { class: 'button secondary', id, href: URL.createObjectURL(blob), download: name }, label);
+}
+
+/** The red banner at the top of every screen while there is an alarm to see. */
+function renderBanner() {
+	const el = $('#alarm-banner');
+	const forks = forksOf(pinned);
+	if (!currentAlarm && !forks.length) {
+		el.hidden = true;
+		fill(el);
+		return;
+	}
+	const what = forks.length
+		? `This log was proven forked (${utc(forks[0].at)}): it signed two checkpoints that no append-only log can both have.`
+		: `The last check of this log raised an alarm: ${currentAlarm.failed}`;
+	fill(el, h('p', null, h('strong', null, 'ALARM. '), what, ' ', h('a', { href: '#alarms' }, 'See the alarm and its evidence'), '.'));
+	el.hidden = false;
+}
+
+function policy() {
+	const p = loadJSON(localStorage, POLICY_STORE) || {};
+	return {
+		witnesses: Array.isArray(p.witnesses) ? p.witnesses.filter((w) => typeof w === 'string') : [],
+		min: Number.isSafeInteger(p.min) && p.min >= 0 ? p.min : 0,
+		staleHours: Number.isFinite(p.staleHours) && p.staleHours > 0 ? p.staleHours : 24,
+	};
+}
+
+/** The witness policy applied to checkpoint cp: a notice. */
+async function witnessNotice(cp) {
+	const pol = policy();
+	const keys = [];
+	for (const t of pol.witnesses) {
+		try {
+			keys.push(await parseWitnessKey(t));
+		} catch (e) {
+			/* refused when saved; a stored bad key is skipped */
+		}
+	}
+	if (!keys.length && !pol.min)
+		return notice('info', 'No witnesses are set',
+			h('p', null, 'Nothing shows that others saw this same checkpoint. Set the witnesses you trust under ', h('a', { href: '#settings' }, 'Settings'), '.'));
+	let res;
+	try {
+		res = await verifyCosignatures(cp.note, keys);
+	} catch (e) {
+		return notice('warn', 'The cosignatures could not be checked.', h('p', null, say(e)));
+	}
+	const good = res.filter((r) => r.ok).length;
+	const list = h('ul', { class: 'checks', id: 'witness-list' }, res.map((r) => h('li', { class: r.ok ? 'ok' : 'missing' },
+		`${r.name}+${r.keyIdHex}: `, r.ok ? `cosigned at ${utc(r.time * 1000)} (Ed25519, cosignature/v1, verified here)` : r.why)));
+	const line = `${good} of ${keys.length} witnesses cosigned this checkpoint; your policy requires ${pol.min}.`;
+	return good >= pol.min
+		? Object.assign(notice('ok', 'Witness policy met', h('p', null, line), list), { id: 'witness-ok' })
+		: Object.assign(notice('warn', `Too few witnesses: ${good} of the ${pol.min} required cosigned this checkpoint`, h('p', null, line), list), { id: 'witness-warn' });
+}
+
+/** The age of the checkpoint (how long this browser has seen it at this size) against the policy. */
+function freshNotice(seen, now = Date.now()) {
+	const hours = policy().staleHours;
+	const age = now - seen.firstSeen;
+	const since = `The log has been at size ${fmtInt(seen.size)} since this browser first saw that size ${ago(seen.firstSeen, now)} (${utc(seen.firstSeen)}).`;
+	if (age > hours * 3600000)
+		return Object.assign(notice('warn', `The checkpoint has not moved for more than ${hours} ${hours === 1 ? 'hour' : 'hours'}`,
+			h('p', null, since),
+			h('p', null, 'A log that stops moving may be idle, or may be showing you an old view while it grows for others. Ask the operator, or compare with another auditor.')), { id: 'stale' });
+	return Object.assign(notice('ok', 'Checkpoint moving', h('p', null, since, ` You are warned after ${hours} ${hours === 1 ? 'hour' : 'hours'} without growth.`)), { id: 'fresh' });
+}
+
+/** What this check can prove, given where the console came from. */
+function renderOrigin() {
+	const el = $('#health-origin');
+	if (servedByLog())
+		fill(el, Object.assign(notice('warn', 'This console was served by the log server it checks',
+			h('p', null, 'A console served by the log it checks proves nothing against that log: a dishonest server could serve a console that says "verified" whatever it does. For evidence, keep your own copy of the console (one HTML file, built by ', h('code', null, 'make console'), ' and checked by its SHA-256) and open it from a file or from another origin.')), { id: 'served-by-log' }));
+	else
+		fill(el, Object.assign(notice('info', `Checking the log at ${logOrigin()}`,
+			h('p', null, 'This console did not come from the log server it checks.')), { id: 'independent' }));
+}
+
 async function doHealth() {
 	const status = $('#health-status'), detail = $('#health-detail');
+	renderOrigin();
 	verified = null;
+	currentAlarm = null;
 	fill(detail);
+	fill($('#health-witnesses'));
+	fill($('#health-fresh'));
 	if (!pinned) {
 		fill(status, notice('warn', 'No log key is pinned yet.',
 			h('p', null, 'Pin the log key under ', h('a', { href: '#settings' }, 'Settings'), ' to verify the log in this browser.')));
+		renderAlarms();
 		return;
 	}
 	fill(status, notice('info', 'Checking the latest checkpoint…'));
@@ -107,60 +230,108 @@ async function doHealth() {
 		});
 	} catch (e) {
 		fill(status, notice('warn', 'The log could not be checked.', h('p', null, say(e))));
+		renderAlarms();
 		return;
 	}
 	const keyLine = `${pinned.name}+${pinned.keyIdHex}`;
 	if (!result.ok) {
-		const evidence = { at: Date.now(), key: pinned.text, step: result.step, failed: result.failed, oldCheckpoint: result.oldNote, newCheckpoint: result.newNote };
-		localStorage.setItem(alarmStore(pinned), JSON.stringify(evidence));
-		renderAlarm(status, detail, evidence, result.checks);
+		const at = Date.now();
+		currentAlarm = keepAlarm({
+			at, log: pinned.name, key: pinned.text, step: result.step, failed: result.failed,
+			// a consistency failure between two checkpoints that both verify is a proven fork
+			proven: result.step === 'consistency' && !!result.cp,
+			oldCheckpoint: result.oldNote, oldFirstSeen: seen ? seen.firstSeen || null : null,
+			newCheckpoint: result.newNote, consistencyProof: result.proof || null,
+			checks: result.checks, server: logUrl() || location.origin,
+		});
+		renderAlarm(status, detail, currentAlarm, result.checks);
+		renderAlarms();
 		return;
 	}
 	localStorage.setItem(seenStore(pinned), JSON.stringify(result.seen));
 	verified = result.cp;
 	const cp = result.cp;
-	fill(status, notice('ok', 'Verified',
-		h('ul', { class: 'checks' }, result.checks.map((c) => h('li', null, c)))));
-	const old = loadJSON(localStorage, alarmStore(pinned));
+	const forks = forksOf(pinned);
+	const checks = h('ul', { class: 'checks' }, result.checks.map((c) => h('li', null, c)));
+	if (forks.length)
+		// never green again: the log's key signed a fork
+		fill(status, h('div', { class: 'notice alarm', role: 'alert', id: 'alarm' },
+			h('p', { class: 'notice-title' }, 'ALARM: this log was proven forked'),
+			h('p', { class: 'failed' }, `On ${utc(forks[0].at)} this browser saw two checkpoints signed by the pinned key that no append-only log can both have: ${forks[0].failed}`),
+			h('p', null, 'The checks below pass now, but the log cannot be trusted: it showed different histories. Its evidence is kept below.'), checks));
+	else if (!seen)
+		fill(status, Object.assign(notice('info', 'Signature checked; trusting this checkpoint on first use',
+			h('p', null, 'Only the signature could be checked: this browser has no earlier checkpoint of this log to prove it consistent with. Later checks prove that the log only grows from this one.'), checks), { id: 'tofu' }));
+	else
+		fill(status, notice('ok', 'Verified', checks));
+	fill($('#health-witnesses'), await witnessNotice(cp));
+	fill($('#health-fresh'), freshNotice(result.seen));
 	fill(detail,
 		h('dl', { class: 'facts', id: 'checkpoint-facts' },
 			h('dt', null, 'Log'), h('dd', null, cp.origin),
 			h('dt', null, 'Size'), h('dd', { id: 'cp-size' }, `${fmtInt(cp.size)} entries`),
-			h('dt', null, 'Age'), h('dd', null, `at this size since this browser first saw it ${ago(result.seen.firstSeen)} (${utc(result.seen.firstSeen)}); checked ${utc(Date.now())}`),
+			h('dt', null, 'Age'), h('dd', { id: 'cp-age' }, `at this size since this browser first saw it ${ago(result.seen.firstSeen)} (${utc(result.seen.firstSeen)}); checked ${utc(Date.now())}`),
 			h('dt', null, 'Root'), h('dd', null, h('code', { class: 'hash', id: 'cp-root' }, cp.rootB64)),
 			h('dt', null, 'Pinned key'), h('dd', null, h('code', { class: 'hash' }, keyLine))),
-		h('details', null, h('summary', null, 'The signed checkpoint as served'), h('pre', { class: 'note' }, cp.note)),
-		old ? h('div', { class: 'past-alarm' },
-			notice('warn', `An earlier check, ${utc(old.at)}, raised an alarm: ${old.failed}`,
-				h('p', null, 'Its evidence is kept in this browser.'),
-				evidenceBlock(old))) : null);
+		h('details', null, h('summary', null, 'The signed checkpoint as served'), h('pre', { class: 'note' }, cp.note)));
+	renderAlarms();
 }
 
-function evidenceBlock(ev) {
-	const blob = new Blob([JSON.stringify(ev, null, 2) + '\n'], { type: 'application/json' });
+function evidenceBlock(ev, n) {
+	const id = (x) => (n === undefined ? x : `${x}-${n}`);
 	return h('div', { class: 'evidence' },
-		h('h2', null, 'Evidence'),
+		h('dl', { class: 'facts' },
+			h('dt', null, 'Detected'), h('dd', null, utc(ev.at), ev.times > 1 ? ` (seen ${ev.times} times, last ${utc(ev.lastSeen)})` : ''),
+			h('dt', null, 'Pinned key'), h('dd', null, h('code', { class: 'hash' }, ev.key)),
+			h('dt', null, 'Old checkpoint first seen'), h('dd', null, ev.oldFirstSeen ? utc(ev.oldFirstSeen) : '—')),
 		h('div', { class: 'two' },
 			h('figure', null, h('figcaption', null, 'The checkpoint this browser had verified before'),
-				h('pre', { class: 'note', id: 'evidence-old' }, ev.oldCheckpoint || '(none: this browser had not seen this log before)')),
-			h('figure', null, h('figcaption', null, 'The checkpoint the server serves now'),
-				h('pre', { class: 'note', id: 'evidence-new' }, ev.newCheckpoint || '(none)'))),
-		h('p', null, h('a', { class: 'button secondary', href: URL.createObjectURL(blob), download: `envelog-alarm-${utcDay(ev.at)}.json` }, 'Download the evidence (JSON)')));
+				h('pre', { class: 'note', id: id('evidence-old') }, ev.oldCheckpoint || '(none: this browser had not seen this log before)')),
+			h('figure', null, h('figcaption', null, 'The checkpoint the server served then'),
+				h('pre', { class: 'note', id: id('evidence-new') }, ev.newCheckpoint || '(none)'))),
+		ev.consistencyProof ? h('details', null, h('summary', null, 'The consistency proof the server sent'),
+			h('pre', { class: 'note', id: id('evidence-proof') }, JSON.stringify(ev.consistencyProof, null, 1))) : null,
+		h('p', null, alarmsDownload([ev], `envelog-alarm-${new Date(ev.at).toISOString().replace(/[:.]/g, '-')}.json`, 'Download this evidence (JSON)')));
 }
 
 function renderAlarm(status, detail, ev, checks) {
 	const what = ev.step === 'signature' ? 'The checkpoint signature check failed.' : 'The consistency check failed.';
 	fill(status, h('div', { class: 'notice alarm', role: 'alert', id: 'alarm' },
-		h('p', { class: 'notice-title' }, 'ALARM: the log did not verify'),
+		h('p', { class: 'notice-title' }, ev.proven ? 'ALARM: the log is forked' : 'ALARM: the log did not verify'),
 		h('p', { class: 'failed' }, what, ' ', ev.failed),
 		checks.length ? h('p', null, 'What did hold: ', checks.join(' ')) : null,
-		h('p', null, 'The console keeps the last verified checkpoint and does not move on to the new one. Keep the evidence below and report it to the log operator and other auditors.')));
-	fill(detail, evidenceBlock(ev));
+		ev.proven ? h('p', null, 'Both checkpoints carry valid signatures of the pinned key: this is proof that the log showed two histories.') : null,
+		h('p', null, 'The console keeps the last verified checkpoint and does not move on to the new one. This alarm is kept in the alarm history; keep its evidence and report it to the log operator and other auditors.')));
+	fill(detail, h('h2', null, 'Evidence'), evidenceBlock(ev));
 }
+
+/** The alarm history on the health screen: every alarm, newest first, and an export of all. */
+function renderAlarms() {
+	const box = $('#alarm-history');
+	const list = alarms();
+	renderBanner();
+	if (!list.length) return fill(box, h('p', { class: 'empty' }, 'No alarm has been raised in this browser.'));
+	fill(box,
+		h('p', null, `${fmtInt(list.length)} ${list.length === 1 ? 'alarm' : 'alarms'} kept in this browser. `,
+			alarmsDownload(list, `envelog-alarms-${new Date().toISOString().slice(0, 10)}.json`, 'Download all alarms (JSON)', 'alarms-download')),
+		h('ol', { class: 'alarms', reversed: true, start: list.length }, list.map((ev, i) => ({ ev, i })).reverse().map(({ ev, i }) =>
+			h('li', { class: ev.proven ? 'proven' : null, dataset: { step: ev.step } },
+				h('details', { open: ev.proven || i === list.length - 1 },
+					h('summary', null, `${utc(ev.at)} — ${ev.proven ? 'Proven fork' : ev.step === 'signature' ? 'Signature check failed' : 'Consistency check failed'} (${ev.log || ''})`),
+					h('p', { class: 'failed' }, ev.failed), evidenceBlock(ev, i))))));
+}
+
 
 // ---- settings --------------------------------------------------------------------------
 
 function renderSettings() {
+	if (!$('#url-form').dataset.loaded) {
+		$('#url-input').value = logUrl();
+		$('#url-form').dataset.loaded = '1';
+	}
+	fill($('#url-status'), logUrl()
+		? notice('info', 'Checking the log server', h('p', null, h('code', { id: 'log-url' }, logUrl())))
+		: notice(/^https?:$/.test(location.protocol) ? 'info' : 'warn', /^https?:$/.test(location.protocol) ? 'Checking the server this page came from.' : 'No log server is set.'));
 	fill($('#key-status'), pinned
 		? notice('info', 'Pinned log key', h('p', null, h('code', { class: 'hash', id: 'pinned-key' }, pinned.text)))
 		: notice('warn', 'No log key is pinned.'));
@@ -168,6 +339,13 @@ function renderSettings() {
 	fill($('#token-status'), auditorToken()
 		? notice('info', 'An auditor token is set for this session.')
 		: notice('info', 'No auditor token is set.'));
+	const pol = policy();
+	if (!$('#policy-form').dataset.loaded) {
+		$('#witness-input').value = pol.witnesses.join('\n');
+		$('#witness-min').value = String(pol.min);
+		$('#stale-hours').value = String(pol.staleHours);
+		$('#policy-form').dataset.loaded = '1';
+	}
 	const seen = pinned ? loadJSON(localStorage, seenStore(pinned)) : null;
 	fill($('#seen-status'), seen
 		? h('p', null, `Remembered: size ${fmtInt(seen.size)}, root `, h('code', { class: 'hash' }, seen.rootB64), '.')
@@ -175,6 +353,21 @@ function renderSettings() {
 }
 
 function setupSettings() {
+	$('#url-form').addEventListener('submit', (ev) => {
+		ev.preventDefault();
+		try {
+			const u = setLogUrl($('#url-input').value);
+			$('#url-input').value = u;
+			verified = null;
+			ledgerLoad = null;
+			entered.clear();
+			renderSettings();
+			fill($('#url-status'), Object.assign(notice('ok', u ? 'Log server set.' : 'Checking the server this page came from.',
+				u ? h('p', null, h('code', { id: 'log-url' }, u)) : null), { id: 'url-saved' }));
+		} catch (e) {
+			fill($('#url-status'), Object.assign(notice('warn', 'That URL was not set.', h('p', null, say(e))), { id: 'url-refused' }));
+		}
+	});
 	$('#key-form').addEventListener('submit', async (ev) => {
 		ev.preventDefault();
 		const text = $('#key-input').value.trim();
@@ -184,6 +377,7 @@ function setupSettings() {
 			await loadPinned();
 			entered.clear();
 			verified = null;
+			ledgerLoad = null;
 			fill($('#key-offer'));
 			renderSettings();
 			fill($('#key-status'), notice('ok', 'Log key pinned.', h('p', null, h('code', { class: 'hash', id: 'pinned-key' }, k.text)),
@@ -209,9 +403,34 @@ function setupSettings() {
 		localStorage.removeItem(KEY_STORE);
 		pinned = null;
 		verified = null;
+		ledgerLoad = null;
 		entered.clear();
 		$('#key-input').value = '';
 		renderSettings();
+	});
+	$('#policy-form').addEventListener('submit', async (ev) => {
+		ev.preventDefault();
+		const lines = $('#witness-input').value.split('\n').map((l) => l.trim()).filter(Boolean);
+		const min = Number($('#witness-min').value), staleHours = Number($('#stale-hours').value);
+		try {
+			const keys = [];
+			for (const l of lines) {
+				try {
+					keys.push((await parseWitnessKey(l)).text);
+				} catch (e) {
+					throw new VerifyError(`The witness key "${l.slice(0, 40)}" was not accepted: ${e.message}`);
+				}
+			}
+			if (new Set(keys.map((k) => k.split('+')[0])).size !== keys.length) throw new VerifyError('Two witness keys have the same name: a witness counts once.');
+			if (!Number.isSafeInteger(min) || min < 0) throw new VerifyError('The number of cosignatures required is a whole number from 0 up.');
+			if (min > keys.length) throw new VerifyError(`The policy requires ${min} cosignatures but names only ${keys.length} witnesses.`);
+			if (!Number.isFinite(staleHours) || staleHours <= 0) throw new VerifyError('The hours before a warning are a number above 0.');
+			localStorage.setItem(POLICY_STORE, JSON.stringify({ witnesses: keys, min, staleHours }));
+			entered.delete('health');
+			fill($('#policy-status'), Object.assign(notice('ok', 'Policy saved.', h('p', null, `${keys.length} witnesses, ${min} required; warn after ${staleHours} hours without growth. `, h('a', { href: '#health' }, 'Check the log now'))), { id: 'policy-saved' }));
+		} catch (e) {
+			fill($('#policy-status'), Object.assign(notice('warn', 'The policy was not saved.', h('p', null, say(e))), { id: 'policy-refused' }));
+		}
 	});
 	$('#token-form').addEventListener('submit', (ev) => {
 		ev.preventDefault();
@@ -220,6 +439,7 @@ function setupSettings() {
 		$('#token-input').value = '';
 		entered.delete('ledger');
 		entered.delete('report');
+		ledgerLoad = null;
 		renderSettings();
 		fill($('#token-status'), t
 			? notice('ok', 'Auditor token set for this session.', h('p', null, 'Open the ', h('a', { href: '#ledger' }, 'disclosure ledger'), ' or the ', h('a', { href: '#report' }, 'transparency report'), '.'))
@@ -229,13 +449,13 @@ function setupSettings() {
 		setAuditorToken('');
 		entered.delete('ledger');
 		entered.delete('report');
+		ledgerLoad = null;
 		renderSettings();
 	});
 	$('#seen-forget').addEventListener('click', () => {
 		if (!pinned) return;
-		if (!confirm('Forget the remembered checkpoint and its alarms? The next check starts afresh and cannot prove the log consistent with what this browser saw before.')) return;
+		if (!confirm('Forget the remembered checkpoint? The next check starts afresh and cannot prove the log consistent with what this browser saw before. The alarm history is kept.')) return;
 		localStorage.removeItem(seenStore(pinned));
-		localStorage.removeItem(alarmStore(pinned));
 		entered.delete('health');
 		renderSettings();
 	});
@@ -244,8 +464,8 @@ function setupSettings() {
 // ---- inclusion: shared by the ledger and the lookup --------------------------------------
 
 /**
- * Verify entry seq against the verified checkpoint: the leaf and its chain
- * link from /v1/leaves, the leaf hash recomputed from its public data (every
+ * Verify entry seq against the verified checkpoint: the leaf from
+ * /v1/leaves, the leaf hash recomputed from its public data (every
  * leaf's, R2: an event's is its commitment, and nothing else passes for an
  * event), the inclusion proof.  Resolves to {leaf, checks, proof}; throws with a
  * sentence when anything fails.
@@ -255,13 +475,10 @@ async function verifyEntry(seq, entryFromLedger) {
 	if (seq >= cp.size)
 		throw soft(cp.size === 0 ? 'The verified checkpoint is of the empty log: there is no entry yet.'
 			: `Entry ${seq} is not yet covered by the verified checkpoint, which holds ${cp.size} entries (0 to ${cp.size - 1}).`);
-	const start = seq > 0 ? seq - 1 : 0;
-	const res = await get(`/v1/leaves?start=${start}&end=${seq + 1}`);
+	const res = await get(`/v1/leaves?start=${seq}&end=${seq + 1}`);
 	const leaves = res && Array.isArray(res.leaves) ? res.leaves : [];
 	const leaf = leaves.find((l) => l.seq === seq);
 	if (!leaf) throw new VerifyError(`The server did not send entry ${seq}.`);
-	const prev = seq > 0 ? leaves.find((l) => l.seq === seq - 1) : null;
-	if (seq > 0 && !prev) throw new VerifyError(`The server did not send entry ${seq - 1}, needed to check the chain.`);
 	const checks = [];
 	const leafHash = b64decode(leaf.leaf_hash, 'leaf hash');
 	if (entryFromLedger && leaf.kind !== entryFromLedger.kind)
@@ -275,11 +492,6 @@ async function verifyEntry(seq, entryFromLedger) {
 	checks.push('The leaf hash recomputed from the entry data (SHA-256 of 0x00 and its canonical JSON) matches the log.');
 	if (leaf.kind === 'event')
 		checks.push('This is an event: its public data is only a salted commitment to its metadata, which stays private.');
-	const chainPrev = prev ? b64decode(prev.chain_hash, 'chain value') : new Uint8Array(32);
-	const chain = await chainNext(chainPrev, leafHash);
-	if (!bytesEqual(chain, b64decode(leaf.chain_hash, 'chain value')))
-		throw new VerifyError(`The chain value of entry ${seq} is not SHA-256 of the previous chain value and its leaf hash: the chain is broken here.`);
-	checks.push(seq > 0 ? `The chain value is SHA-256 of entry ${seq - 1}'s chain value and this leaf hash.` : 'The chain value is SHA-256 of 32 zero bytes and this leaf hash (the first entry).');
 	const pr = await get(`/v1/proof/inclusion?index=${seq}&size=${cp.size}`);
 	if (!pr || pr.index !== seq || pr.size !== cp.size) throw new VerifyError('The server answered an inclusion proof for another entry or tree size.');
 	const proof = decodeProof(pr.proof, 'inclusion proof');
@@ -292,7 +504,6 @@ function proofView(r) {
 	return [
 		h('dl', { class: 'facts' },
 			h('dt', null, 'Leaf hash'), h('dd', null, h('code', { class: 'hash' }, r.leaf.leaf_hash)),
-			h('dt', null, 'Chain value'), h('dd', null, h('code', { class: 'hash' }, r.leaf.chain_hash)),
 			h('dt', null, 'Checkpoint root'), h('dd', null, h('code', { class: 'hash' }, r.cp.rootB64), ` (size ${fmtInt(r.cp.size)})`)),
 		h('details', null, h('summary', null, `Inclusion proof (${r.proof.length} hashes)`),
 			h('ol', { class: 'proof', start: 1 }, r.proof.map((p) => h('li', null, h('code', { class: 'hash' }, p))))),
@@ -306,6 +517,133 @@ let ledger = []; // the disclosures and refusals from /v1/disclosures
 let purges = []; // the retention purges from /v1/disclosures
 let ledgerPage = 0;
 let purgesAll = false; // show every purge, not only the latest PAGE
+let ledgerLoad = null; // the running or last ledger load (a promise)
+let ledgerCp = null; // the checkpoint the listed entries were checked against
+const verdicts = new Map(); // seq -> {state: 'ok'|'bad'|'unchecked', why}
+const proven = new Map(); // root:seq:leaf data -> verdict, so a reload asks again only for what changed
+
+/** Run fn on each item, at most n at a time. */
+async function pool(items, n, fn) {
+	let next = 0;
+	const worker = async () => {
+		while (next < items.length) {
+			const i = next++;
+			await fn(items[i], i);
+		}
+	};
+	await Promise.all(Array.from({ length: Math.min(n, items.length) }, worker));
+}
+
+/**
+ * Check listed entry d against the verified checkpoint cp: its leaf hash,
+ * recomputed here from the data as listed, must sit at d.seq in the tree
+ * whose root cp signs (an inclusion proof).  Resolves to a verdict
+ * {state: 'ok'} or {state: 'bad', why} (the data as listed is not the log's)
+ * or {state: 'unchecked', why} (no evidence either way: not yet covered, or
+ * the server could not be asked).
+ */
+async function checkListed(d, cp) {
+	if (d.seq >= cp.size)
+		return { state: 'unchecked', why: `Entry ${d.seq} is newer than the verified checkpoint (${cp.size} entries); check the log again to cover it.` };
+	let data;
+	try {
+		data = canonicalJSON(checkEntry(d.kind, d.entry));
+	} catch (e) {
+		return { state: 'bad', why: say(e) };
+	}
+	const key = `${cp.rootB64}:${d.seq}:${data}`;
+	if (proven.has(key)) return proven.get(key);
+	let v;
+	try {
+		const mine = await entryLeafHash(d.entry);
+		const pr = await get(`/v1/proof/inclusion?index=${d.seq}&size=${cp.size}`);
+		if (!pr || pr.index !== d.seq || pr.size !== cp.size) throw new VerifyError('The server answered an inclusion proof for another entry or tree size.');
+		await verifyInclusion(d.seq, cp.size, mine, decodeProof(pr.proof, 'inclusion proof'), cp.root);
+		v = { state: 'ok' };
+	} catch (e) {
+		if (!(e instanceof VerifyError)) return { state: 'unchecked', why: say(e) };
+		v = { state: 'bad', why: `The data listed for entry ${d.seq} is not what the log holds: its leaf hash, recomputed here, is not in the verified checkpoint. ${e.message}` };
+	}
+	proven.set(key, v);
+	return v;
+}
+
+const BADGE = {
+	ok: ['ok', '✔ Verified'],
+	bad: ['bad', '✘ Not in the log'],
+	unchecked: ['unchecked', '? Not checked'],
+	pending: ['pending', '… Checking'],
+};
+
+function badge(seq) {
+	const v = verdicts.get(seq) || { state: 'pending' };
+	const [cls, text] = BADGE[v.state];
+	return h('span', { class: `badge ${cls}`, title: v.why || null }, text);
+}
+
+function refreshBadges() {
+	for (const td of document.querySelectorAll('tr.row td.c-check')) fill(td, badge(Number(td.parentNode.dataset.seq)));
+}
+
+/** The summary above the ledger: how many of the listed entries verified, against which checkpoint. */
+function renderLedgerCheck() {
+	const box = $('#ledger-check');
+	const all = [...ledger, ...purges];
+	const count = (st) => all.filter((d) => (verdicts.get(d.seq) || { state: 'pending' }).state === st).length;
+	const ok = count('ok'), bad = all.filter((d) => (verdicts.get(d.seq) || {}).state === 'bad');
+	const pending = count('pending'), unchecked = all.filter((d) => (verdicts.get(d.seq) || {}).state === 'unchecked');
+	if (!all.length) return fill(box);
+	if (pending) return fill(box, notice('info', `Checking every listed entry against the verified checkpoint: ${fmtInt(ok)} of ${fmtInt(all.length)} verified so far…`));
+	const against = ledgerCp ? [' against the checkpoint of size ', h('span', { id: 'ledger-cp-size' }, String(ledgerCp.size)), ', root ', h('code', { class: 'hash', id: 'ledger-cp-root' }, ledgerCp.rootB64)] : [];
+	const counted = h('p', { id: 'ledger-verified' }, `${fmtInt(ok)} of ${fmtInt(all.length)} entries verified`, ...against, '.');
+	if (bad.length)
+		return fill(box, h('div', { class: 'notice alarm', role: 'alert', id: 'ledger-alarm' },
+			h('p', { class: 'notice-title' }, `ALARM: ${fmtInt(bad.length)} listed ${bad.length === 1 ? 'entry does' : 'entries do'} not match the log`), counted,
+			h('ul', null, bad.slice(0, 20).map((d) => h('li', null, (verdicts.get(d.seq) || {}).why))),
+			h('p', null, 'The server lists data that is not what its signed log holds. The numbers of these entries, and any report built on them, cannot be trusted.')));
+	if (unchecked.length)
+		return fill(box, notice('warn', `${fmtInt(unchecked.length)} of ${fmtInt(all.length)} entries could not be checked`, counted,
+			h('p', null, (verdicts.get(unchecked[0].seq) || {}).why)));
+	fill(box, notice('ok', 'Every listed entry verified', counted,
+		h('p', null, 'Each row\'s leaf hash was recomputed in this browser from the data shown and proved included in the verified checkpoint.')));
+}
+
+/** The ledger, loaded and checked once (again after a reload); resolves when every entry is checked. */
+function ensureLedger() {
+	if (!ledgerLoad) ledgerLoad = loadLedger();
+	return ledgerLoad;
+}
+
+function reloadLedger() {
+	ledgerLoad = loadLedger();
+	return ledgerLoad;
+}
+
+/** What each refusal reason of the log means (SPEC: the lawful request's policy). */
+const REASONS = {
+	expired: 'Warrant expired',
+	window_reversed: 'Window ends before it starts',
+	window_too_long: 'Window too long',
+	no_subjects: 'No subject named',
+	too_many_subjects: 'Too many subjects',
+	other_log: 'Warrant names another log',
+	id_reused: 'Warrant id reused with other text',
+	too_many_records: 'Too many records',
+};
+const reasonLabel = (r) => h('span', null, REASONS[r] || 'Other reason', ' ', h('code', { class: 'reason-code' }, `(${r})`));
+
+/** A UTC day "YYYY-MM-DD" as ms, or null (and the field marked) when it is not one. */
+function dayField(el, end) {
+	const v = el.value.trim();
+	el.removeAttribute('aria-invalid');
+	if (!v) return end ? Infinity : -Infinity;
+	const ms = /^\d{4}-\d{2}-\d{2}$/.test(v) ? Date.parse(v + 'T00:00:00Z') : NaN;
+	if (!Number.isFinite(ms) || new Date(ms).toISOString().slice(0, 10) !== v) {
+		el.setAttribute('aria-invalid', 'true');
+		return null;
+	}
+	return end ? ms + 86400000 : ms;
+}
 
 function window_(e) {
 	if (!Number.isFinite(e.from) || !Number.isFinite(e.to)) return '—';
@@ -314,6 +652,11 @@ function window_(e) {
 
 async function loadLedger() {
 	const status = $('#ledger-status');
+	ledger = [];
+	purges = [];
+	verdicts.clear();
+	ledgerCp = null;
+	fill($('#ledger-check'));
 	fill($('#ledger-table'));
 	fill($('#ledger-pager'));
 	fill($('#retention-status'));
@@ -325,12 +668,15 @@ async function loadLedger() {
 	fill(status, notice('info', 'Loading the ledger…'));
 	let all;
 	try {
-		// the listing's kind must be the entry's own, which its leaf hash covers
+		// Nothing listed is dropped unseen: a row whose kind is not its
+		// entry's own (which its leaf hash covers) is shown, and flagged
+		// by its check.
 		all = (await allDisclosures({ kinds: 'disclosure,refusal,purge' }))
-			.filter((d) => d && Number.isSafeInteger(d.seq) && d.entry && typeof d.entry === 'object' && d.entry.kind === d.kind);
+			.filter((d) => d && Number.isSafeInteger(d.seq) && ['disclosure', 'refusal', 'purge'].includes(d.kind) &&
+				d.entry && typeof d.entry === 'object' && !Array.isArray(d.entry));
 	} catch (e) {
 		fill(status, notice('warn', 'The ledger could not be loaded.', h('p', null, say(e))));
-		return;
+		return false;
 	}
 	ledger = all.filter((d) => d.kind === 'disclosure' || d.kind === 'refusal');
 	purges = all.filter((d) => d.kind === 'purge');
@@ -343,45 +689,85 @@ async function loadLedger() {
 	sel.value = keep;
 	ledgerPage = 0;
 	renderLedger();
+	renderLedgerCheck();
+	let cp;
+	try {
+		cp = await ensureVerified();
+	} catch (e) {
+		for (const d of all) verdicts.set(d.seq, { state: 'unchecked', why: say(e) });
+		refreshBadges();
+		renderLedgerCheck();
+		return false;
+	}
+	ledgerCp = cp;
+	let shown = 0;
+	await pool(all, 4, async (d) => {
+		verdicts.set(d.seq, await checkListed(d, cp));
+		if (++shown % 25 === 0) {
+			refreshBadges();
+			renderLedgerCheck();
+		}
+	});
+	refreshBadges();
+	renderLedgerCheck();
+	return true;
 }
 
+/** The ledger rows the filter and the search keep, newest first; null when a day is malformed. */
 function ledgerFiltered() {
 	const f = new FormData($('#ledger-filter'));
 	const authority = f.get('authority'), kind = f.get('kind');
-	const from = f.get('from') ? Date.parse(f.get('from') + 'T00:00:00Z') : -Infinity;
-	const to = f.get('to') ? Date.parse(f.get('to') + 'T00:00:00Z') + 86400000 : Infinity;
+	const q = String(f.get('q') || '').trim().toLowerCase();
+	const from = dayField($('#f-from'), false), to = dayField($('#f-to'), true);
+	if (from === null || to === null) return null;
+	const hit = (d) => !q || String(d.seq) === q || String(d.entry.warrant_id || '').toLowerCase().includes(q) ||
+		String(d.entry.authority || '').toLowerCase().includes(q);
 	return ledger.filter((d) => (!authority || d.entry.authority === authority) && (!kind || d.kind === kind) &&
-		d.entry.ts >= from && d.entry.ts < to);
+		d.entry.ts >= from && d.entry.ts < to && hit(d)).reverse();
 }
 
 function renderLedger() {
 	const rows = ledgerFiltered();
-	const pages = Math.max(1, Math.ceil(rows.length / PAGE));
-	ledgerPage = Math.min(ledgerPage, pages - 1);
-	const shown = rows.slice(ledgerPage * PAGE, (ledgerPage + 1) * PAGE);
+	if (!rows) {
+		fill($('#ledger-status'), notice('warn', 'Give days as YYYY-MM-DD, for example 2026-03-01.'));
+		return;
+	}
+	const size = Number($('#f-size').value) || PAGE;
+	const pages = Math.max(1, Math.ceil(rows.length / size));
+	ledgerPage = Math.max(0, Math.min(ledgerPage, pages - 1));
+	const shown = rows.slice(ledgerPage * size, (ledgerPage + 1) * size);
 	const answered = rows.filter((d) => d.kind === 'disclosure').length;
 	fill($('#ledger-status'), h('p', { class: 'count' },
 		`${fmtInt(rows.length)} of ${fmtInt(ledger.length)} entries shown by the filter: ${fmtInt(answered)} disclosures, ${fmtInt(rows.length - answered)} refusals.`));
-	const head = ['Seq', 'Time', 'Kind', 'Authority', 'Warrant', 'Window', 'Subjects', 'Records', 'Reason', 'Proof'];
+	const head = ['Seq', 'Time', 'Kind', 'Authority', 'Warrant', 'Window', 'Subjects', 'Records', 'Reason', 'Check', 'Proof'];
 	const tbody = h('tbody');
 	for (const d of shown) {
 		const e = d.entry;
 		tbody.append(...entryRows(d, head, [
 			d.seq, utc(e.ts), d.kind === 'disclosure' ? 'Disclosure' : 'Refusal', e.authority, e.warrant_id, d.kind === 'disclosure' ? window_(e) : '—',
 			d.kind === 'disclosure' ? fmtInt(e.subjects) : '—', d.kind === 'disclosure' ? fmtInt(e.records) + (e.partly_purged ? ' (partly purged)' : '') : '—',
-			d.kind === 'refusal' ? e.reason : '—',
+			d.kind === 'refusal' ? reasonLabel(e.reason) : '—', badge(d.seq),
 		]));
 	}
 	fill($('#ledger-table'), rows.length === 0
 		? h('p', { class: 'empty' }, ledger.length ? 'No entries match the filter.' : 'The ledger is empty: no request has been answered or refused.')
 		: h('div', { class: 'table-wrap' }, h('table', { class: 'ledger', id: 'ledger' },
-			h('caption', { class: 'sr-only' }, 'Disclosures and refusals, newest last'),
+			h('caption', { class: 'sr-only' }, 'Disclosures and refusals, newest first'),
 			h('thead', null, h('tr', null, head.map((c) => h('th', { scope: 'col' }, c)))), tbody)));
 	const pager = $('#ledger-pager');
+	const to = (n) => () => {
+		ledgerPage = n;
+		renderLedger();
+	};
+	const jump = h('input', { type: 'number', id: 'page-jump', min: 1, max: pages, value: ledgerPage + 1, inputmode: 'numeric' });
 	fill(pager, pages > 1 ? [
-		h('button', { type: 'button', class: 'secondary', disabled: ledgerPage === 0, onclick: () => { ledgerPage--; renderLedger(); } }, '← Previous'),
-		h('span', { class: 'page-of' }, `Page ${ledgerPage + 1} of ${pages}`),
-		h('button', { type: 'button', class: 'secondary', disabled: ledgerPage >= pages - 1, onclick: () => { ledgerPage++; renderLedger(); } }, 'Next →'),
+		h('button', { type: 'button', class: 'secondary', disabled: ledgerPage === 0, onclick: to(0) }, '« Newest'),
+		h('button', { type: 'button', class: 'secondary', disabled: ledgerPage === 0, onclick: to(ledgerPage - 1) }, '← Newer'),
+		h('span', { class: 'page-of', id: 'page-of' }, `Page ${ledgerPage + 1} of ${pages}`),
+		h('button', { type: 'button', class: 'secondary', disabled: ledgerPage >= pages - 1, onclick: to(ledgerPage + 1) }, 'Older →'),
+		h('button', { type: 'button', class: 'secondary', disabled: ledgerPage >= pages - 1, onclick: to(pages - 1) }, 'Oldest »'),
+		h('span', { class: 'jump' }, h('label', { for: 'page-jump' }, 'Go to page'), jump,
+			h('button', { type: 'button', class: 'secondary', id: 'page-go', onclick: () => to(Math.max(1, Math.min(pages, Math.floor(Number(jump.value)) || 1)) - 1)() }, 'Go')),
 	] : null);
 }
 
@@ -392,7 +778,7 @@ function renderLedger() {
  */
 function entryRows(d, head, cells) {
 	const detailId = `ledger-detail-${d.seq}`;
-	const btn = h('button', { type: 'button', class: 'secondary small', 'aria-expanded': 'false', 'aria-controls': detailId, 'aria-label': `Verify entry ${d.seq}` }, 'Verify');
+	const btn = h('button', { type: 'button', class: 'secondary small', 'aria-expanded': 'false', 'aria-controls': detailId }, 'Verify', h('span', { class: 'sr-only' }, ` entry ${d.seq}`));
 	const tr = h('tr', { class: `row ${d.kind}`, dataset: { seq: String(d.seq), kind: d.kind } },
 		cells.map((c, i) => h('td', { 'data-label': head[i], class: `c-${head[i].toLowerCase().replace(/[^a-z]+/g, '-')}` }, c)),
 		h('td', { 'data-label': head[head.length - 1], class: 'c-proof' }, btn));
@@ -414,16 +800,16 @@ function renderRetention() {
 	fill(status, h('p', { class: 'count' },
 		`${fmtInt(purges.length)} ${purges.length === 1 ? 'purge' : 'purges'}, ${fmtInt(total)} events' metadata deleted in all. ` +
 		`The log now keeps no metadata of events before ${utc(last.before)}; their leaf hashes stay, so the log still verifies.`));
-	const head = ['Seq', 'Time', 'Horizon', 'Through seq', 'Events purged', 'Proof'];
-	const shown = purgesAll ? purges : purges.slice(-PAGE);
+	const head = ['Seq', 'Time', 'Horizon', 'Through seq', 'Events purged', 'Check', 'Proof'];
+	const shown = (purgesAll ? purges : purges.slice(-PAGE)).slice().reverse();
 	const tbody = h('tbody');
 	for (const d of shown) {
 		const e = d.entry;
-		tbody.append(...entryRows(d, head, [d.seq, utc(e.ts), `events before ${utc(e.before)}`, fmtInt(e.through_seq), fmtInt(e.events)]));
+		tbody.append(...entryRows(d, head, [d.seq, utc(e.ts), `events before ${utc(e.before)}`, fmtInt(e.through_seq), fmtInt(e.events), badge(d.seq)]));
 	}
 	fill($('#retention-table'),
 		h('div', { class: 'table-wrap' }, h('table', { class: 'ledger', id: 'retention' },
-			h('caption', { class: 'sr-only' }, 'Retention purges, newest last'),
+			h('caption', { class: 'sr-only' }, 'Retention purges, newest first'),
 			h('thead', null, h('tr', null, head.map((c) => h('th', { scope: 'col' }, c)))), tbody)),
 		shown.length < purges.length
 			? h('p', null, h('button', { type: 'button', class: 'secondary', id: 'retention-all', onclick: () => { purgesAll = true; renderRetention(); } },
@@ -434,7 +820,7 @@ function renderRetention() {
 async function toggleDetail(btn, detail, d) {
 	const open = btn.getAttribute('aria-expanded') === 'true';
 	btn.setAttribute('aria-expanded', String(!open));
-	btn.textContent = open ? 'Verify' : 'Hide';
+	btn.firstChild.textContent = open ? 'Verify' : 'Hide';
 	detail.hidden = open;
 	if (open || detail.dataset.done) return;
 	const cell = detail.firstChild;
@@ -465,7 +851,11 @@ function setupLedger() {
 		ledgerPage = 0;
 		renderLedger();
 	});
-	$('#ledger-reload').addEventListener('click', loadLedger);
+	$('#f-search').addEventListener('input', () => {
+		ledgerPage = 0;
+		renderLedger();
+	});
+	$('#ledger-reload').addEventListener('click', reloadLedger);
 }
 
 // ---- transparency report -------------------------------------------------------------------------
@@ -482,21 +872,65 @@ async function loadReport() {
 		fill(status, notice('warn', 'The report needs an auditor token.', h('p', null, 'Enter it under ', h('a', { href: '#settings' }, 'Settings'), '.')));
 		return;
 	}
-	const from = $('#r-from').value, to = $('#r-to').value;
+	const from = $('#r-from').value.trim(), to = $('#r-to').value.trim();
+	if (dayField($('#r-from'), false) === null || dayField($('#r-to'), true) === null) {
+		fill(status, notice('warn', 'Give days as YYYY-MM-DD, for example 2026-03-01.'));
+		return;
+	}
 	const q = new URLSearchParams();
 	if (from) q.set('from', from);
 	// the server's window is [from, to): the day the auditor picked is included
 	if (to) q.set('to', utcDay(Date.parse(to + 'T00:00:00Z') + 86400000));
 	fill(status, notice('info', 'Loading the report…'));
-	let rows;
-	try {
-		const qs = q.toString();
-		const res = await get(`/v1/report${qs ? '?' + qs : ''}`, { auth: true });
-		rows = checkRows(res && res.rows);
-	} catch (e) {
-		fill(status, notice('warn', 'The report could not be loaded.', h('p', null, say(e))));
-		return;
+	fill($('#report-check'));
+	// The report shown is recomputed here from the ledger entries that
+	// verified against the checkpoint; the server's is only compared.  The
+	// log may grow between the two reads, so a difference is checked once
+	// more, against a fresh checkpoint and ledger, before it is an alarm.
+	let served, checked, rows, diffs = [], cp = null;
+	for (let attempt = 0; attempt < 2; attempt++) {
+		if (attempt) verified = null;
+		try {
+			const qs = q.toString();
+			const res = await get(`/v1/report${qs ? '?' + qs : ''}`, { auth: true });
+			served = checkRows(res && res.rows);
+		} catch (e) {
+			fill(status, notice('warn', 'The report could not be loaded.', h('p', null, say(e))));
+			return;
+		}
+		fill(status, notice('info', 'Checking the report against the verified ledger…'));
+		checked = await reloadLedger();
+		rows = served;
+		diffs = [];
+		cp = null;
+		if (checked && ledgerCp) {
+			cp = ledgerCp;
+			const fromMs = from ? Date.parse(from + 'T00:00:00Z') : -Infinity;
+			const toMs = to ? Date.parse(to + 'T00:00:00Z') + 86400000 : Infinity;
+			rows = reportFromEntries(ledger.filter((d) => verdicts.get(d.seq).state === 'ok'), fromMs, toMs);
+			diffs = diffReports(served, rows);
+		}
+		if (!diffs.length) break;
 	}
+	const all = [...ledger, ...purges];
+	const bad = all.filter((d) => (verdicts.get(d.seq) || {}).state === 'bad');
+	const unchecked = all.filter((d) => (verdicts.get(d.seq) || {}).state !== 'ok' && (verdicts.get(d.seq) || {}).state !== 'bad');
+	const nOk = all.length - bad.length - unchecked.length;
+	if (!cp)
+		fill($('#report-check'), notice('warn', 'This report is the server\'s, not verified.',
+			h('p', null, 'The ledger could not be checked against a verified checkpoint (see the ', h('a', { href: '#ledger' }, 'ledger'), ' and ', h('a', { href: '#health' }, 'Log health'), '), so these numbers are shown as the server states them.')));
+	else if (diffs.length || bad.length)
+		fill($('#report-check'), h('div', { class: 'notice alarm', role: 'alert', id: 'report-alarm' },
+			h('p', { class: 'notice-title' }, 'ALARM: the server\'s report does not agree with the log'),
+			h('p', null, `The report below is recomputed in this browser from the ${fmtInt(nOk)} ledger entries that verified against the checkpoint of size ${cp.size}.` +
+				(bad.length ? ` ${fmtInt(bad.length)} listed ${bad.length === 1 ? 'entry does' : 'entries do'} not match the log and ${bad.length === 1 ? 'is' : 'are'} left out.` : '')),
+			diffs.length ? h('ul', { id: 'report-diffs' }, diffs.map((x) => h('li', null,
+				`${x.authority}, ${x.month}, ${x.column}: the server reports ${fmtInt(x.server)}, the verified entries give ${fmtInt(x.verified)}.`))) : null));
+	else
+		fill($('#report-check'), notice('ok', 'Report verified',
+			h('p', null, `Recomputed in this browser from the ${fmtInt(nOk)} ledger entries verified against the checkpoint of size ${cp.size}; it matches the server's report.`)));
+	const differs = new Set(diffs.map((x) => `${x.authority}\n${x.month}\n${x.column}`));
+	const servedBy = new Map(served.map((r) => [`${r.authority}\n${r.month}`, r]));
 	const t = totals(rows);
 	const span = from || to ? ` from ${from || 'the start'} to ${to || 'now'}` : '';
 	fill(status, h('p', { class: 'count' },
@@ -508,16 +942,20 @@ async function loadReport() {
 	const head = ['Authority', 'Month', 'Answered', 'Refused', 'Subjects', 'Records'];
 	fill($('#report-table'), h('div', { class: 'table-wrap' }, h('table', { class: 'report', id: 'report' },
 		h('caption', null, 'Requests per authority and month'),
-		h('thead', null, h('tr', null, head.map((c) => h('th', { scope: 'col' }, c)))),
+		h('thead', null, h('tr', null, head.map((c, i) => h('th', { scope: 'col', class: `c-${COLUMNS[i]}` }, c)))),
 		h('tbody', null, rows.map((r) => h('tr', { dataset: { authority: r.authority, month: r.month } },
-			COLUMNS.map((c, i) => h(i === 0 ? 'th' : 'td', { 'data-label': head[i], class: `c-${c}`, scope: i === 0 ? 'row' : undefined },
-				i < 2 ? r[c] : fmtInt(r[c])))))),
-		h('tfoot', null, h('tr', null, h('th', { scope: 'row', 'data-label': 'Total' }, 'Total'), h('td', { class: 'c-month' }, ''),
+			COLUMNS.map((c, i) => {
+				const off = differs.has(`${r.authority}\n${r.month}\n${c}`);
+				const theirs = (servedBy.get(`${r.authority}\n${r.month}`) || {})[c] || 0;
+				return h(i === 0 ? 'th' : 'td', { 'data-label': head[i], class: `c-${c}${off ? ' differs' : ''}`, scope: i === 0 ? 'row' : undefined },
+					i < 2 ? r[c] : fmtInt(r[c]), off ? h('span', { class: 'server-says' }, ` (server: ${fmtInt(theirs)})`) : null);
+			})))),
+		h('tfoot', null, h('tr', null, h('th', { scope: 'row', class: 'c-total' }, 'Total'), h('td', { class: 'c-month' }, ''),
 			['answered', 'refused', 'subjects', 'records'].map((c) => h('td', { 'data-label': head[COLUMNS.indexOf(c)], class: `c-${c}` }, fmtInt(t[c]))))))));
 	const months = sumBy(rows, 'month');
 	const auths = sumBy(rows, 'authority');
 	const chart = (id, title, caption, categories, values, series) =>
-		h('figure', null, barChart({ id, title, categories, values, series }), h('figcaption', null, caption));
+		h('figure', { tabindex: '0' }, barChart({ id, title, categories, values, series }), h('figcaption', null, caption));
 	const requests = [{ key: 'answered', label: 'Answered', cls: 's-answered' }, { key: 'refused', label: 'Refused', cls: 's-refused' }];
 	fill($('#report-charts'),
 		chart('chart-months', 'Requests answered and refused per month', 'Requests answered and refused per month, all authorities.',
@@ -529,7 +967,8 @@ async function loadReport() {
 		chart('chart-subjects', 'Subjects named per authority', 'Subjects whose records were disclosed, per authority over the period.',
 			auths.map((a) => a.authority), auths, [{ key: 'subjects', label: 'Subjects', cls: 's-subjects' }]));
 	if (csvUrl) URL.revokeObjectURL(csvUrl);
-	csvUrl = URL.createObjectURL(new Blob([toCSV(rows)], { type: 'text/csv;charset=utf-8' }));
+	const csvCp = cp ? { origin: cp.origin, size: cp.size, rootHex: hex(cp.root) } : null;
+	csvUrl = URL.createObjectURL(new Blob([toCSV(rows, csvCp)], { type: 'text/csv;charset=utf-8' }));
 	csv.href = csvUrl;
 	csv.download = `envelog-report${from ? '-from-' + from : ''}${to ? '-to-' + to : ''}.csv`;
 	csv.hidden = false;
@@ -540,6 +979,25 @@ function setupReport() {
 		ev.preventDefault();
 		loadReport();
 	});
+}
+
+/** An entry's public fields for people: named, times as UTC, reasons labelled. */
+const FIELD = {
+	kind: 'Kind', ts: 'Time', authority: 'Authority', warrant_id: 'Warrant id', warrant_sha256: 'Warrant SHA-256',
+	from: 'Window from', to: 'Window to', subjects: 'Subjects', records: 'Records', records_commitment: 'Records commitment',
+	partly_purged: 'Partly purged', reason: 'Refusal reason', before: 'Purge horizon', through_seq: 'Purged through seq',
+	events: 'Events purged', commitment: 'Commitment',
+};
+const TIMES = new Set(['ts', 'from', 'to', 'before']);
+function entryFields(entry) {
+	const order = Object.keys(FIELD);
+	const keys = Object.keys(entry).sort((a, b) => (order.indexOf(a) + 1 || 99) - (order.indexOf(b) + 1 || 99));
+	return h('dl', { class: 'fields', id: 'lookup-fields' }, keys.map((k) => {
+		const v = entry[k];
+		const shown = TIMES.has(k) ? utc(v) : k === 'reason' ? reasonLabel(v) : k === 'partly_purged' ? (v ? 'yes' : 'no')
+			: /sha256|commitment/.test(k) ? h('code', { class: 'hash' }, String(v)) : Number.isSafeInteger(v) ? fmtInt(v) : String(v);
+		return [h('dt', null, FIELD[k] || k), h('dd', { dataset: { field: k } }, shown)];
+	}));
 }
 
 // ---- entry lookup ------------------------------------------------------------------------------------
@@ -561,7 +1019,8 @@ function setupLookup() {
 			const r = await verifyEntry(seq, null);
 			fill(out, notice('ok', `Entry ${seq} verified`, h('ul', { class: 'checks' }, r.checks.map((c) => h('li', null, c)))),
 				h('dl', { class: 'facts' }, h('dt', null, 'Kind'), h('dd', { id: 'lookup-kind' }, r.leaf.kind)),
-				h('details', { open: true }, h('summary', null, r.leaf.kind === 'event' ? 'Leaf data (the event\'s commitment)' : 'Leaf data (public entry)'),
+				entryFields(r.leaf.entry),
+				h('details', null, h('summary', null, r.leaf.kind === 'event' ? 'Leaf data as hashed (the event\'s commitment, canonical JSON)' : 'Leaf data as hashed (canonical JSON)'),
 					h('pre', { class: 'leafdata' }, canonicalJSON(r.leaf.entry))),
 				proofView(r));
 		} catch (e) {

@@ -8,7 +8,11 @@ import { VerifyError, verifyCheckpoint, verifyConsistency, decodeProof, b64decod
 /**
  * Resolves to one of
  *   {ok: true, cp, checks: [sentence…], seen: {note, size, rootB64, firstSeen}}
- *   {ok: false, failed: sentence, step, oldNote, newNote, checks}
+ *   {ok: false, failed: sentence, step, oldNote, newNote, checks, cp, proof}
+ * proof is the consistency proof as served ({old, new, proof}) where one was
+ * asked for; cp (the new checkpoint) is there when its signature verified, so
+ * that a consistency alarm with cp is proof of a fork: two checkpoints signed
+ * by the pinned key that no append-only log can both have.
  * Errors of the network or the API (ApiError) are thrown, not turned into
  * alarms: a server that cannot be reached is not evidence of tampering.
  *
@@ -27,7 +31,7 @@ export async function checkLog(vkey, seen, io, now = Date.now()) {
 		return { ok: false, step: 'signature', failed: e.message, oldNote: seen ? seen.note : null, newNote: note, checks };
 	}
 	checks.push(`The Ed25519 signature of the checkpoint verifies against the pinned log key ${vkey.name}+${vkey.keyIdHex} (checked with ${cp.engine}).`);
-	const alarm = (step, failed) => ({ ok: false, step, failed, oldNote: seen.note, newNote: note, checks, cp });
+	const alarm = (step, failed, proof = null) => ({ ok: false, step, failed, oldNote: seen.note, newNote: note, checks, cp, proof });
 	let firstSeen = now;
 	if (!seen) {
 		checks.push('This is the first checkpoint this browser has seen for this log; later visits will prove the log consistent with it.');
@@ -50,7 +54,7 @@ export async function checkLog(vkey, seen, io, now = Date.now()) {
 			await verifyConsistency(seen.size, cp.size, b64decode(seen.rootB64, 'old root'), cp.root, proof);
 		} catch (e) {
 			if (!(e instanceof VerifyError)) throw e;
-			return alarm('consistency', e.message);
+			return alarm('consistency', e.message, res === undefined ? null : res);
 		}
 		checks.push(`The log of ${cp.size} entries extends the log of ${seen.size} entries this browser saw before: a consistency proof of ${proof.length} hashes leads from the old root to the new one.`);
 	}

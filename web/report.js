@@ -42,11 +42,68 @@ function csvField(v) {
 	return t;
 }
 
-/** RFC 4180 CSV with a header line, CRLF line ends. */
-export function toCSV(rows) {
-	const lines = [COLUMNS.join(',')];
-	for (const r of rows) lines.push(COLUMNS.map((c) => csvField(r[c])).join(','));
+const CP_COLUMNS = ['checkpoint_origin', 'checkpoint_size', 'checkpoint_root_hex'];
+
+/**
+ * RFC 4180 CSV with a header line, CRLF line ends.  With cp ({origin, size,
+ * rootHex}), every row also names the checkpoint its entries were verified
+ * against, so that a copy of the CSV says what it was checked against.
+ */
+export function toCSV(rows, cp) {
+	const cols = cp ? [...COLUMNS, ...CP_COLUMNS] : COLUMNS;
+	const lines = [cols.join(',')];
+	for (const r of rows) {
+		const v = cp ? { ...r, checkpoint_origin: cp.origin, checkpoint_size: cp.size, checkpoint_root_hex: cp.rootHex } : r;
+		lines.push(cols.map((c) => csvField(v[c])).join(','));
+	}
 	return lines.join('\r\n') + '\r\n';
+}
+
+/**
+ * The report recomputed from ledger entries ({kind, entry}), as envelogd
+ * computes /v1/report: disclosures and refusals whose ts is in [from, to)
+ * (ms), per authority and UTC month; a disclosure adds its subjects and
+ * records.  Rows sorted by authority, then month.
+ */
+export function reportFromEntries(list, from = -Infinity, to = Infinity) {
+	const m = new Map();
+	for (const d of list) {
+		if (d.kind !== 'disclosure' && d.kind !== 'refusal') continue;
+		const e = d.entry;
+		if (!Number.isSafeInteger(e.ts) || typeof e.authority !== 'string' || e.ts < from || e.ts >= to) continue;
+		const month = new Date(e.ts).toISOString().slice(0, 7);
+		const k = `${e.authority}\n${month}`;
+		const r = m.get(k) || { authority: e.authority, month, answered: 0, refused: 0, subjects: 0, records: 0 };
+		if (d.kind === 'disclosure') {
+			r.answered++;
+			r.subjects += Number.isSafeInteger(e.subjects) && e.subjects > 0 ? e.subjects : 0;
+			r.records += Number.isSafeInteger(e.records) && e.records > 0 ? e.records : 0;
+		} else {
+			r.refused++;
+		}
+		m.set(k, r);
+	}
+	const cmp = (a, b) => (a < b ? -1 : a > b ? 1 : 0);
+	return [...m.values()].sort((a, b) => cmp(a.authority, b.authority) || cmp(a.month, b.month));
+}
+
+/**
+ * Where the server's report rows differ from the recomputed ones: a list of
+ * {authority, month, column, server, verified}, a missing row counting as
+ * zeros.
+ */
+export function diffReports(server, verified) {
+	const key = (r) => `${r.authority}\n${r.month}`;
+	const zero = { answered: 0, refused: 0, subjects: 0, records: 0 };
+	const a = new Map(server.map((r) => [key(r), r])), b = new Map(verified.map((r) => [key(r), r]));
+	const out = [];
+	for (const k of [...new Set([...a.keys(), ...b.keys()])].sort()) {
+		const x = a.get(k) || { ...zero, ...(b.get(k) && { authority: b.get(k).authority, month: b.get(k).month }) };
+		const y = b.get(k) || { ...zero, authority: x.authority, month: x.month };
+		for (const c of NUMERIC)
+			if (x[c] !== y[c]) out.push({ authority: y.authority, month: y.month, column: c, server: x[c], verified: y[c] });
+	}
+	return out;
 }
 
 function niceMax(n) {

@@ -1,11 +1,10 @@
 // verify.js — everything the console checks, with no DOM: base64, SHA-256
 // (WebCrypto), RFC 9162 Merkle proofs, canonical JSON and leaf hashes, the
-// hash chain, C2SP signed notes and checkpoints, Ed25519 signatures.
+// hash chain, C2SP signed notes and checkpoints, Ed25519 signatures (the
+// browser's WebCrypto: no cryptography is written here).
 // Runs unchanged in the browser and under Node (the unit tests).
 //
 // Failures throw VerifyError, whose message is a sentence fit to show.
-
-import { ed25519VerifyJS } from './ed25519.js';
 
 export class VerifyError extends Error {
 	constructor(message) {
@@ -261,7 +260,7 @@ export const chainNext = (prev, leaf) => sha256(concat(prev, leaf));
 
 const KEY_NAME = /^[^\s+]+$/u;
 
-async function keyId(name, keyBytes) {
+async function keyId(name, keyBytes) { // keyBytes: the type byte and the key
 	return (await sha256(concat(enc.encode(name + '\n'), keyBytes))).subarray(0, 4);
 }
 
@@ -270,7 +269,7 @@ async function keyId(name, keyBytes) {
  * Resolves to {name, keyId, keyIdHex, publicKey, text}; throws VerifyError if
  * the text is malformed or its key id does not match its key.
  */
-export async function parseVerifierKey(text) {
+export async function parseVerifierKey(text, type = 1) {
 	const t = String(text).trim();
 	const m = /^([^+]*)\+([^+]*)\+(.*)$/su.exec(t);
 	if (!m) throw new VerifyError('A log key has the form name+keyid+key.');
@@ -278,36 +277,74 @@ export async function parseVerifierKey(text) {
 	if (!name || !KEY_NAME.test(name)) throw new VerifyError('The log key has no valid name before its first "+".');
 	if (!/^[0-9a-f]{8}$/.test(idHex)) throw new VerifyError('The key id of the log key must be 8 lower-case hex digits.');
 	const raw = b64decode(b64, 'log key');
-	if (raw.length !== 33 || raw[0] !== 1) throw new VerifyError('The log key is not an Ed25519 key (type byte 0x01 and 32 bytes).');
+	if (raw.length !== 33 || raw[0] !== type)
+		throw new VerifyError(type === 1 ? 'The log key is not an Ed25519 key (type byte 0x01 and 32 bytes).'
+			: 'The witness key is not a cosignature/v1 key (type byte 0x04 and 32 bytes).');
 	const id = await keyId(name, raw);
 	if (hex(id) !== idHex)
 		throw new VerifyError(`The log key's id ${idHex} does not match its key (it should be ${hex(id)}); the key text was mistyped.`);
 	return { name, keyId: id, keyIdHex: idHex, publicKey: raw.subarray(1), text: t };
 }
 
-let webcryptoEd25519; // undefined: not probed yet; true or false after
-
-async function webcryptoVerify(publicKey, message, sig) {
-	if (webcryptoEd25519 === false) return null;
+/**
+ * Whether sig is publicKey's Ed25519 signature of message, by the browser's
+ * WebCrypto (current Chromium, Firefox and Safari have Ed25519).  Resolves
+ * to {ok, engine}; throws VerifyError (soft: no evidence against the log)
+ * where the browser has no Ed25519, rather than verify with code of our own.
+ */
+export async function ed25519Verify(publicKey, message, sig) {
+	let key;
 	try {
-		const key = await subtle().importKey('raw', publicKey, { name: 'Ed25519' }, false, ['verify']);
-		webcryptoEd25519 = true;
-		return await subtle().verify({ name: 'Ed25519' }, key, sig, message);
+		key = await subtle().importKey('raw', publicKey, { name: 'Ed25519' }, false, ['verify']);
 	} catch (e) {
-		if (webcryptoEd25519 === true) return false; // a bad key, not a missing algorithm
-		webcryptoEd25519 = false;
-		return null;
+		if (e && e.name === 'NotSupportedError')
+			throw Object.assign(new VerifyError('This browser has no Ed25519 in WebCrypto, so it cannot check signatures: use a current Chromium, Firefox or Safari.'), { soft: true });
+		return { ok: false, engine: 'WebCrypto' }; // not a valid public key
+	}
+	try {
+		return { ok: await subtle().verify({ name: 'Ed25519' }, key, sig, message), engine: 'WebCrypto' };
+	} catch (e) {
+		return { ok: false, engine: 'WebCrypto' };
 	}
 }
 
+/** A witness's verifier key text "<name>+<keyid>+<base64(0x04 || key)>" (C2SP tlog-cosignature). */
+export const parseWitnessKey = (text) => parseVerifierKey(text, 4);
+
 /**
- * Whether sig is publicKey's Ed25519 signature of message: WebCrypto where the
- * browser has Ed25519, our own code where it does not.  {engine} tells which.
+ * The witness cosignatures (C2SP tlog-cosignature, cosignature/v1) on signed
+ * checkpoint note: for each witness key (from parseWitnessKey), {name,
+ * keyIdHex, ok, time (seconds since the epoch, when ok), why (when not)}.  A
+ * cosignature is Ed25519 by the witness over "cosignature/v1\ntime <t>\n"
+ * followed by the checkpoint text; its line carries key id, t (8 bytes, big
+ * endian) and signature.  A witness counts once, however many lines it has.
  */
-export async function ed25519Verify(publicKey, message, sig) {
-	const r = await webcryptoVerify(publicKey, message, sig);
-	if (r !== null) return { ok: r, engine: 'WebCrypto' };
-	return { ok: await ed25519VerifyJS(publicKey, message, sig), engine: 'JavaScript Ed25519' };
+export async function verifyCosignatures(note, witnesses) {
+	const { text, signatures } = parseNote(note);
+	const out = [];
+	for (const w of witnesses) {
+		const r = { name: w.name, keyIdHex: w.keyIdHex, ok: false, time: null, why: 'This checkpoint carries no cosignature by this witness.' };
+		for (const sg of signatures.filter((x) => x.name === w.name && bytesEqual(x.keyId, w.keyId))) {
+			if (sg.sig.length !== 72) {
+				r.why = 'The cosignature is not 8 bytes of time and 64 of signature.';
+				continue;
+			}
+			let t = 0n;
+			for (const b of sg.sig.subarray(0, 8)) t = (t << 8n) | BigInt(b);
+			if (t >= 1n << 63n) {
+				r.why = 'The cosignature\'s time is out of range.';
+				continue;
+			}
+			const msg = enc.encode(`cosignature/v1\ntime ${t}\n${text}`);
+			if ((await ed25519Verify(w.publicKey, msg, sg.sig.subarray(8))).ok) {
+				Object.assign(r, { ok: true, time: Number(t), why: null });
+				break;
+			}
+			r.why = 'The cosignature does not verify against this witness key.';
+		}
+		out.push(r);
+	}
+	return out;
 }
 
 /**

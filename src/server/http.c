@@ -93,6 +93,8 @@ enum MHD_Result reply(struct request *rq, unsigned status,
 	if (!resp)
 		return MHD_NO;
 	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+	if (rq->cors != CORS_NONE)
+		MHD_add_response_header(resp, "Access-Control-Allow-Origin", "*");
 	if (rq->srv->stopping)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION,
 					"close");
@@ -442,6 +444,26 @@ static enum MHD_Result arg_without_nul(void *cls, enum MHD_ValueKind kind,
 	return MHD_YES;
 }
 
+/* A CORS preflight (OPTIONS) for a path other origins may read: 204 with
+ * the methods and, for the auditor's reads, the Authorization header;
+ * reply() adds Access-Control-Allow-Origin. */
+static enum MHD_Result preflight(struct request *rq)
+{
+	struct MHD_Response *resp;
+
+	resp = MHD_create_response_from_buffer(0, NULL,
+					       MHD_RESPMEM_PERSISTENT);
+	if (!resp)
+		return MHD_NO;
+	MHD_add_response_header(resp, "Access-Control-Allow-Methods",
+				"GET, HEAD");
+	if (rq->cors == CORS_READ_AUTH)
+		MHD_add_response_header(resp, "Access-Control-Allow-Headers",
+					"Authorization");
+	MHD_add_response_header(resp, "Access-Control-Max-Age", "600");
+	return reply(rq, 204, resp, 0);
+}
+
 /* The first callback of a request: route, role, headers.  Returns with a
  * reply queued, or MHD_YES to receive the body. */
 static enum MHD_Result begin(struct request *rq, const char *url)
@@ -463,6 +485,8 @@ static enum MHD_Result begin(struct request *rq, const char *url)
 	for (i = 0; i < nroutes; i++) {
 		if (!route_matches(routes[i].path, url))
 			continue;
+		if (routes[i].cors > rq->cors)
+			rq->cors = routes[i].cors;
 		if (method_matches(routes[i].method, rq->method)) {
 			r = &routes[i];
 			break;
@@ -478,6 +502,11 @@ static enum MHD_Result begin(struct request *rq, const char *url)
 			if (k > 0 && (size_t)k < sizeof allow - alen)
 				alen += (size_t)k;
 		}
+	}
+	if (!r && alen && rq->cors != CORS_NONE &&
+	    !strcmp(rq->method_name, "OPTIONS")) {
+		rq->slot = ROUTE_UNMATCHED;
+		return preflight(rq);
 	}
 	if (!r && alen) {
 		rq->slot = ROUTE_UNMATCHED;

@@ -51,12 +51,22 @@ struct request;
 typedef enum MHD_Result (*handler_fn)(struct request *rq);
 
 /* One row of the route table (routes.c). */
+/*
+ * Cross-origin reads (CORS), so that a console served from elsewhere, or
+ * from a file, can check the log: the answers carry
+ * Access-Control-Allow-Origin: *, and a preflight OPTIONS is answered 204.
+ * CORS_READ_AUTH also allows the Authorization header (the auditor's
+ * bearer token; no cookies are ever involved, so * is safe).
+ */
+enum route_cors { CORS_NONE = 0, CORS_READ = 1, CORS_READ_AUTH = 2 };
+
 struct route {
 	const char *path;        /* exact path; ending in '/': a prefix */
 	int method;              /* one enum http_method (GET implies HEAD) */
 	int role;                /* enum elog_role; ELOG_ROLE_NONE: public */
 	const char *const *types; /* accepted body media types; NULL: no body */
 	handler_fn handler;
+	int cors;                /* enum route_cors */
 };
 
 /* Where the C2SP tlog-tiles of the log are served (tlog.c). */
@@ -74,6 +84,7 @@ struct request {
 	struct server *srv;
 	struct MHD_Connection *conn;
 	const struct route *route; /* NULL for static files and 404s */
+	int cors;                  /* enum route_cors of the path's row */
 	size_t slot;               /* metrics slot */
 	int method;
 	const char *url;           /* decoded path, MHD's, valid until completion */

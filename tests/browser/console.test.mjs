@@ -14,6 +14,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, mkdirSync, rmSync, copyFileSync, existsSync, readFileSync } from 'node:fs';
+import http from 'node:http';
 import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import net from 'node:net';
@@ -110,12 +111,33 @@ async function request(authority, id, subjects, from, to) {
 	return api('/v1/requests', { method: 'POST', headers: { Authorization: `Bearer ${authorities[authority].token}`, 'Content-Type': 'text/plain' }, body: signed });
 }
 
+const AXE = readFileSync(path.join(ROOT, 'node_modules/axe-core/axe.min.js'), 'utf8');
+const axeFound = [];
+
+/** axe-core on the page as it is: its violations, each as "rule: target (impact)". */
+async function axe() {
+	// evaluated by the driver, so the page's CSP (no inline script) stays on
+	if (!(await page.evaluate(() => typeof window.axe === 'object'))) await page.evaluate(`${AXE}\n;0`);
+	const r = await page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
+	return r.violations.flatMap((v) => v.nodes.map((n) => `${v.id}: ${n.target.join(' ')} (${v.impact}) ${v.help}`));
+}
+
+/**
+ * Screenshots of the screen as it is, at 1280×800 and at 390×844 (a
+ * phone), and axe-core at both: no violation.
+ */
 async function shot(name) {
 	mkdirSync(OUT, { recursive: true });
-	await page.screenshot({ path: path.join(OUT, `${name}-wide.png`), fullPage: true });
-	await page.setViewportSize({ width: 375, height: 740 });
-	await page.screenshot({ path: path.join(OUT, `${name}-phone.png`), fullPage: true });
-	await page.setViewportSize({ width: 1280, height: 860 });
+	for (const [size, vp] of [['wide', { width: 1280, height: 800 }], ['phone', { width: 390, height: 844 }]]) {
+		await page.setViewportSize(vp);
+		await page.screenshot({ path: path.join(OUT, `${name}-${size}.png`), fullPage: true });
+		// nothing wider than the screen: no sideways scrolling of the page
+		const wide = await page.evaluate(() => document.documentElement.scrollWidth);
+		if (wide > vp.width) axeFound.push(`${name}-${size}: the page is ${wide} px wide on a ${vp.width} px screen`);
+		const found = await axe();
+		axeFound.push(...found.map((f) => `${name}-${size}: ${f}`));
+	}
+	await page.setViewportSize({ width: 1280, height: 800 });
 }
 
 // A fresh load of the console on screen (a hash change alone would not reload).
@@ -136,8 +158,11 @@ async function pinKey(text) {
 async function health(recheck) {
 	if (recheck) await page.click('#health-recheck');
 	else await go('health');
-	const el = await page.waitForSelector('#health-status .notice.ok, #health-status .notice.alarm, #health-status .notice.warn', { timeout: 15000 });
-	return { ok: await el.evaluate((e) => e.classList.contains('ok')), alarm: await el.evaluate((e) => e.classList.contains('alarm')), text: await el.innerText() };
+	const el = await page.waitForSelector('#health-status .notice.ok, #health-status .notice.alarm, #health-status .notice.warn, #tofu', { timeout: 15000 });
+	return {
+		ok: await el.evaluate((e) => e.classList.contains('ok')), alarm: await el.evaluate((e) => e.classList.contains('alarm')),
+		tofu: await el.evaluate((e) => e.id === 'tofu'), text: await el.innerText(),
+	};
 }
 
 before(async () => {
@@ -156,12 +181,12 @@ before(async () => {
 	const { chromium } = await import('playwright-core');
 	const profile = path.join(T, 'profile');
 	browser = await chromium.launchPersistentContext(profile, {
-		executablePath: CHROMIUM, headless: true, viewport: { width: 1280, height: 860 },
+		executablePath: CHROMIUM, headless: true, viewport: { width: 1280, height: 800 },
 		args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
 	});
 	page = browser.pages()[0] || (await browser.newPage());
 	page.on('pageerror', (e) => pageErrors.push(e.message));
-	browser.on('request', (r) => requested.push(r.url()));
+	page.on('request', (r) => requested.push(r.url()));
 	// The fork: the log as it is after the first batch, before anything else.
 	await startServer(DB);
 	await ingest(12, 'a');
@@ -194,11 +219,15 @@ t('the console pins the log key and shows the verified checkpoint', async () => 
 	assert.equal(await page.evaluate(() => localStorage.getItem('envelog.logKey')), null);
 	await pinKey(VKEY);
 	assert.equal(await page.textContent('#pinned-key'), VKEY);
+	// trust on first use says so: only the signature was checked
 	const h = await health();
-	assert.ok(h.ok, h.text);
-	assert.match(h.text, /^✔?\s*Verified/);
+	assert.ok(h.tofu && !h.ok, h.text);
+	assert.match(h.text, /^Signature checked; trusting this checkpoint on first use/);
+	assert.doesNotMatch(h.text, /^✔?\s*Verified/);
 	assert.match(h.text, /signature of the checkpoint verifies against the pinned log key/);
 	assert.match(h.text, /first checkpoint this browser has seen/);
+	assert.match(await page.textContent('#alarm-history'), /No alarm has been raised/);
+	assert.ok(await page.isHidden('#alarm-banner'));
 	const cp = (await api('/v1/checkpoint')).text.split('\n');
 	assert.equal(await page.textContent('#cp-size'), `${cp[1]} entries`);
 	assert.equal(await page.textContent('#cp-root'), cp[2]);
@@ -232,6 +261,84 @@ t('after more events, the consistency check passes', async () => {
 	await shot('health-consistent');
 });
 
+async function setPolicy(witnesses, min, staleHours = 24) {
+	await go('settings');
+	await page.fill('#witness-input', witnesses.join('\n'));
+	await page.fill('#witness-min', String(min));
+	await page.fill('#stale-hours', String(staleHours));
+	await page.click('#policy-save');
+	return (await page.waitForSelector('#policy-saved, #policy-refused')).evaluate((e) => e.id);
+}
+
+t('witness cosignatures: verified and shown; fewer than the required N warns', async () => {
+	const W1 = cli(['witness', 'keygen', 'witness-1', '--out', path.join(T, 'w1.key')]);
+	const W2 = cli(['witness', 'keygen', 'witness-2', '--out', path.join(T, 'w2.key')]);
+	cli(['witness', 'add', '--db', DB, 'witness-1', W1]);
+	cli(['audit', '--url', URL_, '--vkey', VKEY, '--state', path.join(T, 'audit.state'), '--cosign', path.join(T, 'w1.key'), '--token', AUDITOR]);
+	const note = (await api('/v1/checkpoint')).text;
+	assert.match(note, /^— witness-1 /m, 'the served checkpoint carries the cosignature');
+	// no witnesses set: said so
+	let h = await health();
+	assert.ok(h.ok, h.text);
+	assert.match(await page.textContent('#health-witnesses'), /No witnesses are set/);
+	// a policy the witnesses cannot meet, or with a key of the wrong type, is refused
+	assert.equal(await setPolicy([W1], 2), 'policy-refused');
+	assert.match(await page.textContent('#policy-status'), /requires 2 cosignatures but names only 1 witnesses/);
+	assert.equal(await setPolicy([VKEY], 1), 'policy-refused');
+	assert.match(await page.textContent('#policy-status'), /not a cosignature\/v1 key/);
+	// two witnesses, both required: one cosigned, so it warns
+	assert.equal(await setPolicy([W1, W2], 2), 'policy-saved');
+	h = await health();
+	let w = await page.waitForSelector('#witness-warn');
+	let text = await w.innerText();
+	assert.match(text, /Too few witnesses: 1 of the 2 required cosigned this checkpoint/);
+	const ts = Number(/^— witness-1 (\S+)$/m.exec(note) && Buffer.from(/^— witness-1 (\S+)$/m.exec(note)[1], 'base64').readBigUInt64BE(4));
+	assert.match(text, new RegExp(`witness-1\\+[0-9a-f]{8}: cosigned at ${new Date(ts * 1000).toISOString().replace('T', ' ').slice(0, 19)} UTC`));
+	assert.match(text, /witness-2\+[0-9a-f]{8}: This checkpoint carries no cosignature by this witness/);
+	await shot('health-witnesses-below');
+	// one required: met
+	assert.equal(await setPolicy([W1, W2], 1), 'policy-saved');
+	await health();
+	assert.match(await (await page.waitForSelector('#witness-ok')).innerText(), /1 of 2 witnesses cosigned this checkpoint; your policy requires 1/);
+	// a cosignature altered on the way does not count
+	await page.route('**/v1/checkpoint', async (route) => {
+		const res = await route.fetch();
+		const body = (await res.text()).replace(/^(— witness-1 )(\S{20})(\S)/m, (m, a, b, c) => a + b + (c === 'A' ? 'B' : 'A'));
+		await route.fulfill({ response: res, body });
+	});
+	try {
+		await health();
+		w = await page.waitForSelector('#witness-warn');
+		text = await w.innerText();
+		assert.match(text, /0 of the 1 required/);
+		assert.match(text, /witness-1\+[0-9a-f]{8}: The cosignature does not verify against this witness key/);
+	} finally {
+		await page.unroute('**/v1/checkpoint');
+	}
+	assert.equal(await setPolicy([W1, W2], 0), 'policy-saved');
+});
+
+t('a checkpoint that stops moving warns, after the hours the auditor set', async () => {
+	let h = await health();
+	assert.ok(h.ok, h.text);
+	assert.ok(await page.isVisible('#fresh'));
+	// this browser first saw the current size three days ago
+	await page.evaluate(() => {
+		const k = Object.keys(localStorage).find((x) => x.startsWith('envelog.seen.'));
+		const seen = JSON.parse(localStorage.getItem(k));
+		seen.firstSeen = Date.now() - 3 * 86400000;
+		localStorage.setItem(k, JSON.stringify(seen));
+	});
+	h = await health();
+	const stale = await page.waitForSelector('#stale');
+	assert.match(await stale.innerText(), /The checkpoint has not moved for more than 24 hours[\s\S]*since this browser first saw that size 3 days ago/);
+	await shot('health-stale');
+	assert.equal(await setPolicy([], 0, 100), 'policy-saved');
+	await health();
+	assert.match(await (await page.waitForSelector('#fresh')).innerText(), /warned after 100 hours without growth/);
+	assert.equal(await setPolicy([], 0, 24), 'policy-saved');
+});
+
 t('API errors are shown as sentences: a wrong auditor token', async () => {
 	await go('settings');
 	await page.fill('#token-input', 'not-a-token');
@@ -257,13 +364,17 @@ t('the disclosure table matches /v1/disclosures', async () => {
 	await page.click('#token-save');
 	await go('ledger');
 	await page.waitForSelector('#ledger tbody tr.row');
+	await page.waitForSelector('#ledger-verified');
 	const rows = await page.$$eval('#ledger tbody tr.row', (trs) => trs.map((tr) => ({
 		seq: Number(tr.dataset.seq), kind: tr.dataset.kind,
 		cells: Object.fromEntries([...tr.cells].map((td) => [td.dataset.label, td.textContent])),
 	})));
 	assert.equal(rows.length, want.length);
 	const when = (ms) => new Date(ms).toISOString().replace('T', ' ').slice(0, 19) + ' UTC';
-	want.forEach((d, i) => {
+	// newest first
+	assert.deepEqual(rows.map((r) => r.seq), want.map((d) => d.seq).sort((a, b) => b - a));
+	const REASON = { window_too_long: 'Window too long', too_many_subjects: 'Too many subjects' };
+	want.slice().reverse().forEach((d, i) => {
 		const r = rows[i];
 		assert.equal(r.seq, d.seq);
 		assert.equal(r.kind, d.kind);
@@ -272,24 +383,44 @@ t('the disclosure table matches /v1/disclosures', async () => {
 		assert.equal(r.cells.Authority, d.entry.authority);
 		assert.equal(r.cells.Warrant, d.entry.warrant_id);
 		assert.equal(r.cells.Time, when(d.entry.ts));
+		assert.equal(r.cells.Check, '✔ Verified', `row ${d.seq} is verified without a click`);
 		if (d.kind === 'disclosure') {
 			assert.equal(r.cells.Window, `${when(d.entry.from).slice(0, 16)} to ${when(d.entry.to).slice(0, 16)} UTC`);
 			assert.equal(r.cells.Records.replace(/,/g, ''), String(d.entry.records));
 			assert.equal(r.cells.Subjects.replace(/,/g, ''), String(d.entry.subjects));
 			assert.equal(r.cells.Reason, '—');
 		} else {
-			assert.equal(r.cells.Reason, d.entry.reason);
+			assert.equal(r.cells.Reason, `${REASON[d.entry.reason]} (${d.entry.reason})`, 'the reason labelled, its code beside');
 			assert.deepEqual([r.cells.Window, r.cells.Subjects, r.cells.Records], ['—', '—', '—']);
 		}
 	});
 	assert.deepEqual(want.filter((d) => d.kind === 'refusal').map((d) => d.entry.reason).sort(), ['too_many_subjects', 'window_too_long']);
 	assert.match(await page.textContent('#ledger-status'), /4 of 4 entries shown by the filter: 2 disclosures, 2 refusals/);
+	const cpNow = (await api('/v1/checkpoint')).text.split('\n');
+	assert.equal(await page.textContent('#ledger-verified'), `4 of 4 entries verified against the checkpoint of size ${cpNow[1]}, root ${cpNow[2]}.`);
+	assert.ok(await page.isVisible('#ledger-check .notice.ok'));
 	assert.match(await page.textContent('#retention-table'), /No retention purge has been recorded/);
 	// filter by authority
 	await page.selectOption('#f-authority', 'met-police');
 	const shown = await page.$$eval('#ledger tbody tr.row', (trs) => trs.map((tr) => tr.cells[3].textContent));
 	assert.deepEqual(shown, want.filter((d) => d.entry.authority === 'met-police').map(() => 'met-police'));
 	await page.selectOption('#f-authority', '');
+	// search: by warrant id, by authority, by seq
+	const searched = async (q) => {
+		await page.fill('#f-search', q);
+		return page.$$eval('#ledger tbody tr.row', (trs) => trs.map((tr) => Number(tr.dataset.seq)));
+	};
+	assert.deepEqual(await searched('met-7'), want.filter((d) => d.entry.warrant_id === 'MET-7').map((d) => d.seq));
+	assert.deepEqual(await searched('uk-nca'), want.filter((d) => d.entry.authority === 'uk-nca').map((d) => d.seq).reverse());
+	assert.deepEqual(await searched(String(want[2].seq)), [want[2].seq]);
+	assert.deepEqual(await searched('no-such-warrant'), []);
+	await searched('');
+	// days are ISO (YYYY-MM-DD) text, checked
+	await page.fill('#f-from', '2020-13-01');
+	await page.click('#ledger-filter button[type=submit]');
+	assert.match(await page.textContent('#ledger-status'), /Give days as YYYY-MM-DD/);
+	assert.equal(await page.getAttribute('#f-from', 'aria-invalid'), 'true');
+	await page.fill('#f-from', '');
 	// a time filter that excludes everything
 	await page.fill('#f-to', '2020-01-01');
 	await page.click('#ledger-filter button[type=submit]');
@@ -320,6 +451,10 @@ t('the disclosure table matches /v1/disclosures', async () => {
 		await go('ledger');
 		await page.waitForSelector('#ledger tbody tr.row');
 		assert.equal((await page.textContent(`#ledger tr.row[data-seq="${d.seq}"] .c-records`)).replace(/,/g, ''), String(d.entry.records + 1));
+		// flagged without a click: the row's badge and the alarm above the table
+		await page.waitForSelector('#ledger-verified');
+		assert.equal(await page.textContent(`#ledger tr.row[data-seq="${d.seq}"] .c-check`), '✘ Not in the log');
+		assert.match(await page.textContent('#ledger-alarm'), new RegExp(`1 listed entry does not match the log[\\s\\S]*3 of 4 entries verified[\\s\\S]*entry ${d.seq} is not what the log holds`));
 		await page.click(`#ledger tr.row[data-seq="${d.seq}"] button`);
 		const bad = await page.waitForSelector(`#ledger-detail-${d.seq} .notice:not(.info)`);
 		const text = await bad.innerText();
@@ -330,6 +465,96 @@ t('the disclosure table matches /v1/disclosures', async () => {
 	} finally {
 		await page.unroute('**/v1/disclosures?*');
 	}
+	// a refusal listed as a disclosure is shown, and flagged, not dropped
+	const rf = want.find((x) => x.kind === 'refusal');
+	await page.route('**/v1/disclosures?*', async (route) => {
+		const res = await route.fetch();
+		const body = await res.json();
+		for (const x of body.disclosures) if (x.seq === rf.seq) x.kind = 'disclosure';
+		await route.fulfill({ response: res, json: body });
+	});
+	try {
+		await go('ledger');
+		await page.waitForSelector('#ledger-verified');
+		assert.equal(await page.textContent(`#ledger tr.row[data-seq="${rf.seq}"] .c-check`), '✘ Not in the log');
+		assert.match(await page.textContent('#ledger-alarm'), /listed as a disclosure entry, but its data says it is a refusal entry/);
+	} finally {
+		await page.unroute('**/v1/disclosures?*');
+	}
+});
+
+t('the standalone console (make console), from a file and from another origin, verifies the log', async () => {
+	const file = path.join(T, 'envelog-console.html');
+	const out = execFileSync('node', [path.join(ROOT, 'src/console/bundle.mjs'), path.join(ROOT, 'web'), file], { encoding: 'utf8' });
+	const html = readFileSync(file, 'utf8');
+	assert.equal(out, `sha256 ${createHash('sha256').update(html).digest('hex')}  ${file}\n`);
+	// one file: no script or style from elsewhere; the CSP allows exactly the inlined two
+	assert.doesNotMatch(html, /<script[^>]*\ssrc=|<link[^>]*stylesheet/);
+	const csp = /<meta http-equiv="Content-Security-Policy" content="([^"]*)">/.exec(html)[1];
+	assert.doesNotMatch(csp, /unsafe-inline|unsafe-eval|'self'/);
+	const script = /<script type="module">([\s\S]*?)<\/script>/.exec(html)[1];
+	const style = /<style>([\s\S]*?)<\/style>/.exec(html)[1];
+	const sha = (x) => createHash('sha256').update(x, 'utf8').digest('base64');
+	assert.ok(csp.includes(`script-src 'sha256-${sha(script)}'`), csp);
+	assert.ok(csp.includes(`style-src 'sha256-${sha(style)}'`), csp);
+	assert.match(csp, /default-src 'none'/);
+	// another origin: a plain file server on another port
+	const other = http.createServer((req, res) => {
+		res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', Connection: 'close' });
+		res.end(html);
+	});
+	await new Promise((r) => other.listen(0, '127.0.0.1', r));
+	const otherUrl = `http://127.0.0.1:${other.address().port}/envelog-console.html`;
+	const size = (await api('/v1/checkpoint')).text.split('\n')[1];
+	try {
+		for (const [where, url] of [['file', `file://${file}`], ['origin', otherUrl]]) {
+			const p = await browser.newPage();
+			const errors = [], asked = [];
+			p.on('pageerror', (e) => errors.push(e.message));
+			p.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+			p.on('request', (r) => asked.push(r.url()));
+			try {
+				await p.goto(`${url}#settings`);
+				await p.waitForSelector('body[data-ready="1"]');
+				if (where === 'file') assert.match(await p.textContent('#url-status'), /No log server is set/);
+				await p.fill('#url-input', 'ftp://example');
+				await p.click('#url-save');
+				assert.match(await p.textContent('#url-refused'), /must be an http or https URL/);
+				await p.fill('#url-input', URL_ + '/');
+				await p.click('#url-save');
+				await p.waitForSelector('#url-saved');
+				assert.equal(await p.textContent('#log-url'), URL_);
+				await p.fill('#key-input', VKEY);
+				await p.click('#key-pin');
+				await p.fill('#token-input', AUDITOR);
+				await p.click('#token-save');
+				await p.goto('about:blank');
+				await p.goto(`${url}#health`);
+				await p.waitForSelector('body[data-ready="1"]');
+				const st = await p.waitForSelector('#tofu, #health-status .notice.ok, #health-status .notice.alarm, #health-status .notice.warn');
+				assert.equal(await st.evaluate((e) => e.id), 'tofu', await st.innerText());
+				assert.equal(await p.textContent('#cp-size'), `${size} entries`);
+				assert.match(await p.textContent('#independent'), new RegExp(`Checking the log at ${URL_.replace(/\./g, '\\.')}`));
+				assert.equal(await p.locator('#served-by-log').count(), 0);
+				await p.click('nav a[data-screen=ledger]');
+				await p.waitForSelector('#ledger-verified');
+				assert.match(await p.textContent('#ledger-verified'), new RegExp(`^(\\d+) of \\1 entries verified against the checkpoint of size ${size}`));
+				assert.deepEqual(errors, [], `${where}: no page or CSP error`);
+				const page0 = where === 'file' ? `file://${file}` : otherUrl;
+				assert.deepEqual(asked.filter((u) => !u.startsWith(URL_ + '/') && !u.startsWith(page0) && u !== 'about:blank'), [], `${where}: only the page and the log server`);
+				assert.ok(asked.some((u) => u.startsWith(`${URL_}/v1/disclosures`)), 'the auditor endpoint was read across origins');
+				await p.screenshot({ path: path.join(OUT, `standalone-${where}.png`), fullPage: true });
+			} finally {
+				await p.close();
+			}
+		}
+	} finally {
+		other.closeAllConnections(); // the browser keeps its connection alive
+		await new Promise((r) => other.close(r));
+	}
+	// the console the log server serves says what it cannot prove
+	await go('health');
+	assert.match(await (await page.waitForSelector('#served-by-log')).innerText(), /proves nothing against that log/);
 });
 
 /**
@@ -353,8 +578,7 @@ async function verifiedEndToEnd(d) {
 	assert.deepEqual(leaf.entry, d.entry);
 	const facts = await page.$$eval(`${id} dl.facts dd`, (dds) => dds.map((x) => x.textContent));
 	assert.equal(facts[0], leafHash);
-	assert.equal(facts[1], leaf.chain_hash);
-	assert.equal(facts[2], `${cp[2]} (size ${size.toLocaleString('en-GB')})`);
+	assert.equal(facts[1], `${cp[2]} (size ${size.toLocaleString('en-GB')})`);
 	const proof = (await api(`/v1/proof/inclusion?index=${d.seq}&size=${size}`)).json.proof;
 	assert.deepEqual(await page.$$eval(`${id} ol.proof li`, (lis) => lis.map((x) => x.textContent)), proof);
 	assert.match(await page.textContent(id), new RegExp(`inclusion proof of ${proof.length} hashes leads from this leaf to the root of the verified checkpoint of size ${size}`));
@@ -380,8 +604,12 @@ t('the report numbers match /v1/report', async () => {
 	const [download] = await Promise.all([page.waitForEvent('download'), page.click('#report-csv')]);
 	assert.match(download.suggestedFilename(), /^envelog-report.*\.csv$/);
 	const csv = readFileSync(await download.path(), 'utf8');
-	assert.equal(csv, ['authority,month,answered,refused,subjects,records',
-		...want.map((r) => [r.authority, r.month, r.answered, r.refused, r.subjects, r.records].join(','))].join('\r\n') + '\r\n');
+	// every row names the checkpoint its entries were verified against
+	const cpl = (await api('/v1/checkpoint')).text.split('\n');
+	const rootHex = Buffer.from(cpl[2], 'base64').toString('hex');
+	assert.equal(csv, ['authority,month,answered,refused,subjects,records,checkpoint_origin,checkpoint_size,checkpoint_root_hex',
+		...want.map((r) => [r.authority, r.month, r.answered, r.refused, r.subjects, r.records, ORIGIN, cpl[1], rootHex].join(','))].join('\r\n') + '\r\n');
+	assert.match(await page.textContent('#report-check'), new RegExp(`Report verified.*from the 4 ledger entries verified against the checkpoint of size ${cpl[1]}; it matches the server's report`, 's'));
 	await shot('report');
 	// the period: up to yesterday holds nothing; today alone holds everything
 	const day = (ms) => new Date(ms).toISOString().slice(0, 10);
@@ -395,7 +623,55 @@ t('the report numbers match /v1/report', async () => {
 	assert.equal(await page.locator('#report tbody tr').count(), want.length);
 });
 
-t('entry lookup verifies leaf hash, chain value and inclusion proof', async () => {
+/** Run SQL on the live database behind the server's back (sqlite3 CLI). */
+const sql = (q) => execFileSync('sqlite3', ['-cmd', '.timeout 10000', DB, q], { encoding: 'utf8' }).trim();
+
+t('a disclosure changed in the database is flagged in the ledger and the report, without a click', async () => {
+	const want = (await api('/v1/disclosures?since=0&limit=1000', { headers: { Authorization: `Bearer ${AUDITOR}` } })).json.disclosures;
+	const d = want.find((x) => x.kind === 'disclosure' && x.entry.records > 1);
+	assert.ok(d, 'a disclosure of more than one record');
+	const served = (await api('/v1/report', { headers: { Authorization: `Bearer ${AUDITOR}` } })).json.rows;
+	const orig = sql(`SELECT hex(data) FROM entry WHERE seq = ${d.seq}`);
+	const leafBefore = sql(`SELECT hex(leaf_hash) FROM entry WHERE seq = ${d.seq}`);
+	const forged = Buffer.from(canonicalJSON({ ...d.entry, records: 1 })).toString('hex');
+	sql(`DROP TRIGGER entry_no_update; UPDATE entry SET data = X'${forged}' WHERE seq = ${d.seq};`);
+	try {
+		// the server now lists and reports the lie; its leaf hash is untouched
+		const lied = (await api('/v1/report', { headers: { Authorization: `Bearer ${AUDITOR}` } })).json.rows;
+		const total = (rows) => rows.reduce((n, r) => n + r.records, 0);
+		assert.equal(total(lied), total(served) - d.entry.records + 1);
+		assert.equal(sql(`SELECT hex(leaf_hash) FROM entry WHERE seq = ${d.seq}`), leafBefore);
+		await go('ledger');
+		await page.waitForSelector('#ledger-verified');
+		assert.equal(await page.textContent(`#ledger tr.row[data-seq="${d.seq}"] .c-records`), '1');
+		assert.equal(await page.textContent(`#ledger tr.row[data-seq="${d.seq}"] .c-check`), '✘ Not in the log');
+		const others = await page.$$eval('#ledger tbody tr.row', (trs) => trs.filter((tr) => tr.querySelector('.badge.ok')).length);
+		assert.equal(others, want.length - 1, 'every other row verified');
+		assert.match(await page.textContent('#ledger-alarm'), new RegExp(`ALARM: 1 listed entry does not match the log.*${want.length - 1} of ${want.length} entries verified`, 's'));
+		assert.equal(await page.locator(`#ledger-detail-${d.seq}:not([hidden])`).count(), 0, 'nothing was clicked');
+		await shot('ledger-tampered');
+		// the report: recomputed from the verified entries, the server's differs
+		await go('report');
+		const alarm = await page.waitForSelector('#report-alarm');
+		const text = await alarm.innerText();
+		assert.match(text, /the server's report does not agree with the log/);
+		assert.match(text, /1 listed entry does not match the log and is left out/);
+		const month = new Date(d.entry.ts).toISOString().slice(0, 7);
+		const row = served.find((r) => r.authority === d.entry.authority && r.month === month);
+		const lrow = lied.find((r) => r.authority === d.entry.authority && r.month === month);
+		assert.match(text, new RegExp(`${d.entry.authority}, ${month}, records: the server reports ${lrow.records}, the verified entries give ${row.records - d.entry.records}\\.`));
+		assert.match(text, new RegExp(`${d.entry.authority}, ${month}, answered: the server reports ${lrow.answered}, the verified entries give ${row.answered - 1}\\.`));
+		assert.ok(await page.isVisible('#report td.differs'));
+		await shot('report-tampered');
+	} finally {
+		sql(`UPDATE entry SET data = X'${orig}' WHERE seq = ${d.seq}; CREATE TRIGGER entry_no_update BEFORE UPDATE ON entry BEGIN SELECT RAISE(ABORT, 'entry is append-only'); END;`);
+	}
+	await go('ledger');
+	await page.waitForSelector('#ledger-verified');
+	assert.ok(await page.isVisible('#ledger-check .notice.ok'), 'the restored row verifies again');
+});
+
+t('entry lookup verifies leaf hash and inclusion proof', async () => {
 	await go('lookup');
 	for (const seq of [0, 5, 19]) {
 		await page.fill('#lookup-seq', String(seq));
@@ -403,7 +679,6 @@ t('entry lookup verifies leaf hash, chain value and inclusion proof', async () =
 		const el = await page.waitForSelector('#lookup-result .notice:not(.info)');
 		const text = await el.innerText();
 		assert.match(text, new RegExp(`Entry ${seq} verified`), text);
-		assert.match(text, /chain value is SHA-256 of/);
 		assert.match(text, /inclusion proof of \d+ hashes/);
 		const leaf = (await api(`/v1/leaves?start=${seq}&end=${seq + 1}`)).json.leaves[0];
 		assert.ok((await page.textContent('#lookup-result')).includes(leaf.leaf_hash));
@@ -413,8 +688,8 @@ t('entry lookup verifies leaf hash, chain value and inclusion proof', async () =
 			assert.match(text, /salted commitment/);
 			assert.equal(await page.textContent('#lookup-result pre.leafdata'), canonicalJSON(leaf.entry));
 			assert.deepEqual(Object.keys(leaf.entry).sort(), ['commitment', 'kind']);
+			assert.equal(await page.textContent('#lookup-fields dd[data-field="commitment"]'), leaf.entry.commitment);
 		}
-		assert.ok((await page.textContent('#lookup-result')).includes(leaf.chain_hash));
 	}
 	await shot('lookup');
 	// by keyboard: the skip link first, then the navigation, Enter follows a link
@@ -426,6 +701,17 @@ t('entry lookup verifies leaf hash, chain value and inclusion proof', async () =
 	await page.keyboard.press('Enter');
 	await page.waitForFunction(() => document.activeElement && document.activeElement.id === 'h-report');
 	assert.equal(await page.evaluate(() => document.querySelector('nav a[aria-current=page]').textContent), 'Transparency report');
+	// a disclosure, for people: named fields, UTC times, not only JSON
+	const disc = (await api('/v1/disclosures', { headers: { Authorization: `Bearer ${AUDITOR}` } })).json.disclosures.find((d) => d.kind === 'disclosure');
+	await go('lookup');
+	await page.fill('#lookup-seq', String(disc.seq));
+	await page.click('#lookup-form button[type=submit]');
+	await page.waitForSelector('#lookup-fields');
+	const when = (ms) => new Date(ms).toISOString().replace('T', ' ').slice(0, 19) + ' UTC';
+	assert.equal(await page.textContent('#lookup-fields dd[data-field="ts"]'), when(disc.entry.ts));
+	assert.equal(await page.textContent('#lookup-fields dd[data-field="warrant_id"]'), disc.entry.warrant_id);
+	assert.equal(await page.textContent('#lookup-fields dd[data-field="records_commitment"]'), disc.entry.records_commitment);
+	await shot('lookup-disclosure');
 	await go('lookup');
 	await page.fill('#lookup-seq', '999999');
 	await page.click('#lookup-form button[type=submit]');
@@ -442,6 +728,10 @@ t('a retention purge beside the running server shows in the console, verified', 
 	const out = cli(['purge', '--db', DB, '--key', KEY, '--before', horizon]);
 	assert.match(out, /^purged 12 events through seq 11; purge entry seq \d+;/);
 	const pseq = Number(/purge entry seq (\d+)/.exec(out)[1]);
+	// the log after the purge extends the log before it
+	const hh = await health();
+	assert.ok(hh.ok, hh.text);
+	assert.match(hh.text, /extends the log of \d+ entries this browser saw before/);
 	const want = (await api('/v1/disclosures?kinds=purge', { headers: { Authorization: `Bearer ${AUDITOR}` } })).json.disclosures;
 	assert.equal(want.length, 1);
 	const p = want[0];
@@ -453,6 +743,7 @@ t('a retention purge beside the running server shows in the console, verified', 
 	assert.ok(plain.every((d) => d.kind !== 'purge'));
 	await go('ledger');
 	await page.waitForSelector('#retention tbody tr.row');
+	await page.waitForSelector('#ledger-verified');
 	const rows = await page.$$eval('#retention tbody tr.row', (trs) => trs.map((tr) => ({
 		seq: Number(tr.dataset.seq), kind: tr.dataset.kind,
 		cells: Object.fromEntries([...tr.cells].map((td) => [td.dataset.label, td.textContent])),
@@ -460,7 +751,7 @@ t('a retention purge beside the running server shows in the console, verified', 
 	const when = (ms) => new Date(ms).toISOString().replace('T', ' ').slice(0, 19) + ' UTC';
 	assert.deepEqual(rows, [{ seq: p.seq, kind: 'purge', cells: {
 		Seq: String(p.seq), Time: when(p.entry.ts), Horizon: `events before ${when(p.entry.before)}`,
-		'Through seq': String(p.entry.through_seq), 'Events purged': '12', Proof: 'Verify',
+		'Through seq': String(p.entry.through_seq), 'Events purged': '12', Check: '✔ Verified', Proof: `Verify entry ${p.seq}`,
 	} }]);
 	assert.match(await page.textContent('#retention-status'), new RegExp(`1 purge, 12 events' metadata deleted in all.*no metadata of events before ${when(p.entry.before)}`));
 	// the ledger of requests is unchanged: four rows, no purge among them
@@ -478,10 +769,6 @@ t('a retention purge beside the running server shows in the console, verified', 
 	await go('ledger');
 	const cell = await page.waitForSelector(`#ledger tr.row[data-seq="${r.json.disclosure.seq}"] .c-records`);
 	assert.equal((await cell.textContent()).replace(/,/g, ''), `${de.records} (partly purged)`);
-	// the log after the purge extends the log before it
-	const hh = await health();
-	assert.ok(hh.ok, hh.text);
-	assert.match(hh.text, /extends the log of \d+ entries this browser saw before/);
 	// the log still verifies offline, the purged metadata gone
 	assert.match(execFileSync(CLI, ['verify', '--quiet', '--db', DB], { encoding: 'utf8' }), /^ok: \d+ entries \(12 purged\)/);
 });
@@ -536,6 +823,55 @@ t('a server restarted on a forked database gives the red alarm', async () => {
 	assert.ok(h2.alarm, h2.text);
 	const still = JSON.parse(await page.evaluate(() => localStorage.getItem(Object.keys(localStorage).find((k) => k.startsWith('envelog.seen.')))));
 	assert.equal(still.note, seen.note);
+});
+
+t('a proven fork stays an alarm: after the good log comes back and after a later alarm', async () => {
+	const forkNote = (await api('/v1/checkpoint')).text;
+	await stopServer();
+	// the good log comes back (its operator again removes the signer's state)
+	rmSync(`${KEY}.state`);
+	await startServer(DB);
+	const h = await health();
+	assert.ok(h.alarm && !h.ok, `never green after a proven fork: ${h.text}`);
+	assert.match(h.text, /ALARM: this log was proven forked/);
+	assert.match(h.text, /The log has not grown since this browser last saw it/, 'the checks themselves pass');
+	// the red banner on every screen links to the evidence
+	for (const screen of ['ledger', 'report', 'lookup', 'settings']) {
+		await go(screen);
+		assert.ok(await page.isVisible('#alarm-banner'), screen);
+		assert.match(await page.textContent('#alarm-banner'), /This log was proven forked/);
+	}
+	await page.click('#alarm-banner a');
+	await page.waitForFunction(() => document.activeElement && document.activeElement.id === 'h-alarms');
+	// a later, different alarm (a wrong key pinned) is added, not put in its place
+	const other = cli(['warrant', 'keygen', ORIGIN, '--out', path.join(T, 'other2.key')]);
+	await pinKey(other);
+	assert.ok((await health()).alarm);
+	await pinKey(VKEY);
+	const again = await health();
+	assert.ok(again.alarm, again.text);
+	assert.match(again.text, /proven forked/);
+	const kept = JSON.parse(await page.evaluate(() => localStorage.getItem('envelog.alarms')));
+	const steps = kept.map((a) => `${a.step}${a.proven ? ' proven' : ''}`);
+	assert.deepEqual(steps, ['signature', 'consistency proven', 'signature'], 'the wrong key, the fork, the later wrong key');
+	const fork = kept[1];
+	assert.equal(fork.key, VKEY);
+	assert.equal(fork.newCheckpoint, forkNote);
+	assert.ok(fork.oldCheckpoint.startsWith(`${ORIGIN}\n`) && fork.oldCheckpoint !== forkNote);
+	assert.equal(fork.consistencyProof.new, Number(forkNote.split('\n')[1]));
+	assert.ok(Array.isArray(fork.consistencyProof.proof) && fork.consistencyProof.proof.length > 0, 'the proof is kept');
+	assert.ok(Number.isFinite(fork.at) && Number.isFinite(fork.oldFirstSeen));
+	assert.equal(await page.locator('#alarm-history ol.alarms > li').count(), 3);
+	assert.equal(await page.locator('#alarm-history ol.alarms > li.proven').count(), 1);
+	const [download] = await Promise.all([page.waitForEvent('download'), page.click('#alarms-download')]);
+	const exported = JSON.parse(readFileSync(await download.path(), 'utf8'));
+	assert.equal(exported.format, 'envelog-console-alarms/v1');
+	assert.deepEqual(exported.alarms, kept);
+	await shot('health-forked');
+});
+
+t('axe-core: no violation on any screen, wide or on a phone', () => {
+	assert.deepEqual(axeFound, []);
 });
 
 t('the page fetched nothing from outside the server and threw no errors', () => {

@@ -187,7 +187,7 @@ not_allowed GET /v1/events "POST"
 not_allowed GET /v1/requests "POST"
 not_allowed POST /healthz "GET, HEAD"
 not_allowed PATCH /v1/leaves "GET, HEAD"
-not_allowed OPTIONS /v1/key "GET, HEAD"
+not_allowed OPTIONS /v1/events "POST" # a read answers a CORS preflight (t_cors.sh)
 not_allowed TRACE /metrics "GET, HEAD"
 not_allowed BREW /v1/proof/inclusion "GET, HEAD"
 not_allowed POST / "GET, HEAD"
