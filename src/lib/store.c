@@ -28,6 +28,7 @@ enum stmt_id {
 	ST_LEAVES,
 	ST_CP_LATEST,
 	ST_CP_AT,
+	ST_CP_COVERING,
 	ST_COSIGS,
 	ST_INDEX_QUERY,
 	ST_LAST_CHAIN,
@@ -65,6 +66,8 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_CP_LATEST] = "SELECT size, note FROM checkpoint ORDER BY size DESC "
 			 "LIMIT 1",
 	[ST_CP_AT] = "SELECT size, note FROM checkpoint WHERE size = ?1",
+	[ST_CP_COVERING] = "SELECT size, note FROM checkpoint WHERE size >= ?1 "
+			   "ORDER BY size LIMIT 1",
 	[ST_COSIGS] = "SELECT line FROM cosignature WHERE size = ?1 ORDER BY "
 		      "created, witness",
 	[ST_INDEX_QUERY] = "SELECT seq FROM event_index WHERE party = ?1 AND "
@@ -902,8 +905,10 @@ static int with_cosignatures(elog_store *s, uint64_t size, char **note,
 	return rc == SQLITE_DONE ? 0 : db_fail(s, err, "reading cosignatures");
 }
 
+/* The checkpoint st's step finds, with its cosignature lines if cosigned. */
 static int read_checkpoint(elog_store *s, sqlite3_stmt *st, char **note,
-			   size_t *len, uint64_t *size, elog_err_t *err)
+			   size_t *len, uint64_t *size, int cosigned,
+			   elog_err_t *err)
 {
 	int rc = sqlite3_step(st);
 	const char *text;
@@ -930,7 +935,8 @@ static int read_checkpoint(elog_store *s, sqlite3_stmt *st, char **note,
 	*len = n;
 	if (size)
 		*size = sz;
-	if ((rc = with_cosignatures(s, sz, note, len, err))) {
+	rc = cosigned ? with_cosignatures(s, sz, note, len, err) : 0;
+	if (rc) {
 		free(*note);
 		*note = NULL;
 	}
@@ -943,7 +949,7 @@ int elog_store_checkpoint_latest(elog_store *s, char **note, size_t *len,
 	sqlite3_stmt *st = stmt(s, ST_CP_LATEST, err);
 	if (!st)
 		return -ELOG_IO;
-	return read_checkpoint(s, st, note, len, size, err);
+	return read_checkpoint(s, st, note, len, size, 1, err);
 }
 
 int elog_store_checkpoint_at(elog_store *s, uint64_t size, char **note,
@@ -953,7 +959,18 @@ int elog_store_checkpoint_at(elog_store *s, uint64_t size, char **note,
 	if (!st)
 		return -ELOG_IO;
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)size);
-	return read_checkpoint(s, st, note, len, NULL, err);
+	return read_checkpoint(s, st, note, len, NULL, 1, err);
+}
+
+int elog_store_checkpoint_covering(elog_store *s, uint64_t size, char **note,
+				   size_t *len, uint64_t *cp_size,
+				   elog_err_t *err)
+{
+	sqlite3_stmt *st = stmt(s, ST_CP_COVERING, err);
+	if (!st)
+		return -ELOG_IO;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)size);
+	return read_checkpoint(s, st, note, len, cp_size, 0, err);
 }
 
 int elog_store_checkpoints(elog_store *s, elog_checkpoint_fn fn, void *ctx,

@@ -10,7 +10,8 @@
  * chain_hash), event_index (party, ts, seq) for lawful requests,
  * tree_hash (tlog stored-hash index, level >= 1; level 0 is
  * entry.leaf_hash), checkpoint (every checkpoint ever signed), cosignature,
- * meta, token, authority, witness, warrant_use, purge_horizon.
+ * meta, token, authority, witness, warrant_use, purge_horizon,
+ * ingest_key (idempotency.h).
  */
 #ifndef ELOG_STORE_H
 #define ELOG_STORE_H
@@ -166,6 +167,16 @@ int elog_store_checkpoint_latest(elog_store *s, char **note, size_t *len,
 /* The stored checkpoint of exactly this size, with cosignatures. */
 int elog_store_checkpoint_at(elog_store *s, uint64_t size, char **note,
 			     size_t *len, elog_err_t *err);
+
+/*
+ * The first checkpoint signed at a size >= size, as it was signed (no
+ * cosignature lines), and its size into *cp_size (if not NULL): the one a
+ * commit that brought the log to size or beyond answered with.
+ * NOT_FOUND if none.
+ */
+int elog_store_checkpoint_covering(elog_store *s, uint64_t size, char **note,
+				   size_t *len, uint64_t *cp_size,
+				   elog_err_t *err);
 
 /* Walk every stored checkpoint in size order (note without cosignatures). */
 typedef int (*elog_checkpoint_fn)(void *ctx, uint64_t size,

@@ -26,6 +26,8 @@ void metrics_commit_failed(void);
 void metrics_full_sync_commit(void);
 /* Events acknowledged to ingest clients. */
 void metrics_events(uint64_t n);
+/* An ingest retry answered from its Idempotency-Key. */
+void metrics_ingest_replay(void);
 void metrics_set_size(uint64_t size);
 /* One lawful request with outcome "answered", "unauthenticated",
  * "bad_signature", "malformed" or "failed"; or refused for reason (which
