@@ -3,8 +3,7 @@
  * grows, next to raw SQLite writing the same rows in the same run.
  *
  *   http_ingest [-n N] [--batch B] [--clients C] [--window W]
- *               [--parties P] [--partition E] [--sync full|normal]
- *               [--no-raw]
+ *               [--parties P] [--sync full|normal] [--no-raw]
  *
  * envelogd (--sync full by default) is started on a fresh database made by
  * `envelog init` and `envelog token add --role ingest`.  C clients
@@ -21,11 +20,11 @@
  * event_index, tree_hash, checkpoint) are read back and written with plain
  * prepared INSERTs into fresh databases with the same schema and pragmas,
  * one transaction per commit envelogd made (the same commit sizes), timing
- * BEGIN..COMMIT only: with the lawful-request index as today (one B-tree
- * of (party, ts, seq)), with no index (the ceiling), and with the index
- * rows in one table per E events of seq (default 1 000 000): what SQLite
- * alone costs for the same rows, without HTTP, JSON, validation or
- * hashing.  Prints figures; never fails on timing.
+ * BEGIN..COMMIT only: with the lawful-request index as it was before
+ * schema 006 (one B-tree of (party, ts, seq)), with no index (the
+ * ceiling), and with the index as envelogd writes it now (partitioned by
+ * seq, schema 006): what SQLite alone costs for the same rows, without
+ * HTTP, JSON, validation or hashing.  Prints figures; never fails on timing.
  */
 #include <pthread.h>
 #include <stdatomic.h>
@@ -173,15 +172,16 @@ static void *client(void *arg)
 
 /* How a raw baseline writes the lawful-request index. */
 enum raw_mode {
-	RAW_INDEX, /* today's design: one event_index B-tree (party, ts, seq) */
-	RAW_NONE,  /* no index rows at all: the ceiling */
-	RAW_PART,  /* the same rows in one table per --partition events of
-		      seq: a small hot B-tree, the others never written again */
+	RAW_OLD,  /* the design before schema 006: one B-tree keyed by
+		     (party, ts, seq), each row at a random place */
+	RAW_NONE, /* no index rows at all: the ceiling */
+	RAW_NEW,  /* schema 006: keyed by (part = seq >> 19, party, ts, seq),
+		     plus the partition's ts range in index_part */
 };
 static const char *const raw_name[] = {
-	[RAW_INDEX] = "raw SQLite, event_index as today",
+	[RAW_OLD] = "raw SQLite, index as before (one B-tree)",
 	[RAW_NONE] = "raw SQLite, no index (ceiling)",
-	[RAW_PART] = "raw SQLite, index partitioned by seq",
+	[RAW_NEW] = "raw SQLite, index partitioned (006)",
 };
 
 /* One row read back from envelogd's database. */
@@ -318,7 +318,7 @@ static uint64_t db_bytes(const char *path)
  * entries); returns the number of commits.
  */
 static size_t run_raw(const char *src, const char *path, const char *vkey,
-		      int sync, enum raw_mode mode, uint64_t partition,
+		      int sync, enum raw_mode mode,
 		      double *done_t, size_t *cnt, size_t max_commits,
 		      double *secs)
 {
@@ -334,9 +334,9 @@ static size_t run_raw(const char *src, const char *path, const char *vkey,
 	};
 	sqlite3 *in = NULL, *h;
 	sqlite3_stmt *q[4], *cps, *ins_entry, *ins_data, *ins_index = NULL,
-			       *ins_tree, *ins_cp;
+			       *ins_part = NULL, *ins_tree, *ins_cp;
 	struct rowbuf b[4];
-	int64_t lo = 0, tlo = 0, part = -1;
+	int64_t lo = 0, tlo = 0;
 	size_t k = 0;
 	double total = 0;
 
@@ -359,11 +359,28 @@ static size_t run_raw(const char *src, const char *path, const char *vkey,
 			     "INSERT INTO event_data(seq, ts, data) VALUES "
 			     "(?1, ?2, ?3)",
 			     SQLITE_PREPARE_PERSISTENT);
-	if (mode == RAW_INDEX)
+	if (mode == RAW_OLD) {
+		h_exec(h, "CREATE TABLE event_index_old(party INTEGER NOT "
+			  "NULL, ts INTEGER NOT NULL, seq INTEGER NOT NULL, "
+			  "PRIMARY KEY (party, ts, seq)) WITHOUT ROWID");
 		ins_index = h_prepare(h,
-				      "INSERT INTO event_index(party, ts, seq) "
-				      "VALUES (?1, ?2, ?3)",
+				      "INSERT INTO event_index_old(party, ts, "
+				      "seq) VALUES (?1, ?2, ?3)",
 				      SQLITE_PREPARE_PERSISTENT);
+	} else if (mode == RAW_NEW) {
+		ins_index = h_prepare(h,
+				      "INSERT INTO event_index(part, party, ts, "
+				      "seq) VALUES (?3 >> "
+				      ELOG_INDEX_PART_BITS_STR ", ?1, ?2, ?3)",
+				      SQLITE_PREPARE_PERSISTENT);
+		ins_part = h_prepare(h,
+				     "INSERT INTO index_part(part, min_ts, "
+				     "max_ts) VALUES (?1, ?2, ?3) ON "
+				     "CONFLICT(part) DO UPDATE SET min_ts = "
+				     "min(min_ts, excluded.min_ts), max_ts = "
+				     "max(max_ts, excluded.max_ts)",
+				     SQLITE_PREPARE_PERSISTENT);
+	}
 	ins_tree = h_prepare(h,
 			     "INSERT INTO tree_hash(id, hash) VALUES (?1, ?2)",
 			     SQLITE_PREPARE_PERSISTENT);
@@ -405,30 +422,25 @@ static size_t run_raw(const char *src, const char *path, const char *vkey,
 		}
 		for (size_t i = 0; mode != RAW_NONE && i < b[2].n; i++) {
 			struct row *r = &b[2].r[i];
-			if (mode == RAW_PART &&
-			    r->c / (int64_t)partition != part) {
-				char sql[256];
-				part = r->c / (int64_t)partition;
-				snprintf(sql, sizeof sql,
-					 "CREATE TABLE IF NOT EXISTS "
-					 "event_index_p%lld(party INTEGER NOT "
-					 "NULL, ts INTEGER NOT NULL, seq "
-					 "INTEGER NOT NULL, PRIMARY KEY (party, "
-					 "ts, seq)) WITHOUT ROWID",
-					 (long long)part);
-				h_exec(h, sql);
-				if (ins_index)
-					sqlite3_finalize(ins_index);
-				snprintf(sql, sizeof sql,
-					 "INSERT INTO event_index_p%lld(party, "
-					 "ts, seq) VALUES (?1, ?2, ?3)",
-					 (long long)part);
-				ins_index = h_prepare(h, sql, 0);
-			}
 			sqlite3_bind_int64(ins_index, 1, r->a);
 			sqlite3_bind_int64(ins_index, 2, r->b);
 			sqlite3_bind_int64(ins_index, 3, r->c);
 			h_insert(h, ins_index);
+		}
+		for (size_t i = 0; mode == RAW_NEW && i < b[2].n;) {
+			/* each partition's ts range, once per commit */
+			int64_t part = b[2].r[i].c >> ELOG_INDEX_PART_BITS,
+				mn = b[2].r[i].b, mx = mn;
+			for (; i < b[2].n &&
+			       b[2].r[i].c >> ELOG_INDEX_PART_BITS == part;
+			     i++) {
+				mn = b[2].r[i].b < mn ? b[2].r[i].b : mn;
+				mx = b[2].r[i].b > mx ? b[2].r[i].b : mx;
+			}
+			sqlite3_bind_int64(ins_part, 1, part);
+			sqlite3_bind_int64(ins_part, 2, mn);
+			sqlite3_bind_int64(ins_part, 3, mx);
+			h_insert(h, ins_part);
 		}
 		for (size_t i = 0; i < b[3].n; i++) {
 			struct row *r = &b[3].r[i];
@@ -460,6 +472,8 @@ static size_t run_raw(const char *src, const char *path, const char *vkey,
 	sqlite3_finalize(ins_data);
 	if (ins_index)
 		sqlite3_finalize(ins_index);
+	if (ins_part)
+		sqlite3_finalize(ins_part);
 	sqlite3_finalize(ins_tree);
 	sqlite3_finalize(ins_cp);
 	sqlite3_close(h);
@@ -499,8 +513,8 @@ static void usage(void)
 	fprintf(stderr,
 		"usage: http_ingest [-n N] [--batch B] [--clients C] "
 		"[--window W]\n"
-		"                   [--parties P] [--partition E] "
-		"[--sync full|normal] [--no-raw]\n");
+		"                   [--parties P] [--sync full|normal] "
+		"[--no-raw]\n");
 	exit(2);
 }
 
@@ -520,7 +534,7 @@ static double median(const double *v, size_t n)
 int main(int argc, char **argv)
 {
 	unsigned long long n = 1000000, batch = 1000, clients = 4,
-			   window = 100000, partition = 1000000;
+			   window = 100000;
 	int sync = ELOG_SYNC_FULL, raw = 1;
 	char dir[1024], db[2048], rawdb[2048], url[128];
 	char vkey[ELOG_KEY_TEXT_MAX + 8], token[256];
@@ -556,9 +570,6 @@ int main(int argc, char **argv)
 				usage();
 		} else if (!strcmp(a, "--parties")) {
 			if (h_count(v, 100000000ULL, &parties))
-				usage();
-		} else if (!strcmp(a, "--partition")) {
-			if (h_count(v, 1000000000ULL, &partition))
 				usage();
 		} else if (!strcmp(a, "--sync")) {
 			if (!strcmp(v, "full"))
@@ -682,10 +693,10 @@ int main(int argc, char **argv)
 		       "per commit envelogd made (the same commit sizes), "
 		       "synchronous %s; only BEGIN..COMMIT is timed\n",
 		       sync == ELOG_SYNC_FULL ? "FULL" : "NORMAL");
-		for (int m = RAW_INDEX; m <= RAW_PART; m++) {
+		for (int m = RAW_OLD; m <= RAW_NEW; m++) {
 			snprintf(rawdb, sizeof rawdb, "%s/raw%d.db", dir, m);
 			nc = run_raw(db, rawdb, vkey, sync, (enum raw_mode)m,
-				     partition, dt, cnt, ncommit, &secs);
+				     dt, cnt, ncommit, &secs);
 			nwin[m + 1] = windows(dt, cnt, nc, 0, (size_t)window,
 					      rate[m + 1], wsize[m + 1]);
 			bytes[m + 1] = db_bytes(rawdb);
@@ -702,11 +713,11 @@ int main(int argc, char **argv)
 		free(cnt);
 	}
 	printf("\nevents/s per window of %llu against the log size at the "
-	       "window's end (%llu parties%s)\n",
-	       window, parties, raw ? "; partitions of --partition events" : "");
+	       "window's end (%llu parties)\n",
+	       window, parties);
 	printf("  %12s %12s", "log size", "envelogd");
 	if (raw)
-		printf(" %12s %12s %12s", "raw index", "raw none", "raw part");
+		printf(" %12s %12s %12s", "raw old", "raw none", "raw new");
 	printf("\n");
 	for (size_t k = 0; k < nwin[0]; k++) {
 		printf("  %12llu %12.0f", (unsigned long long)wsize[0][k],
