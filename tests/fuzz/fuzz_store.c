@@ -69,7 +69,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		(void)elog_store_leaves(s, 0, 64, leaf, NULL, NULL);
 		(void)elog_store_horizon(s, &before, &through, NULL);
 		memset(&rep, 0, sizeof rep);
-		if (elog_verify_store(s, NULL, NULL, &rep, NULL) == 0 &&
+		if (elog_verify_store(s, NULL, NULL, NULL, &rep, NULL) == 0 &&
 		    rep.bad_seq != -1)
 			__builtin_trap();
 		elog_store_close(s);
