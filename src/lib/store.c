@@ -28,6 +28,7 @@ enum stmt_id {
 	ST_LEAVES,
 	ST_CP_LATEST,
 	ST_CP_AT,
+	ST_CP_COVERING,
 	ST_COSIGS,
 	ST_INDEX_QUERY,
 	ST_LAST_CHAIN,
@@ -37,6 +38,8 @@ enum stmt_id {
 	ST_INDEX_COUNT,
 	ST_TILE_LEAF_HASHES,
 	ST_TILE_ENTRIES,
+	ST_PART_WIDEN,
+	ST_PARTS,
 	ST_COUNT
 };
 
@@ -54,7 +57,8 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_INSERT_EVENT] =
 		"INSERT INTO event_data(seq, ts, data) VALUES (?1, ?2, ?3)",
 	[ST_INSERT_INDEX] =
-		"INSERT INTO event_index(party, ts, seq) VALUES (?1, ?2, ?3)",
+		"INSERT INTO event_index(part, party, ts, seq) VALUES "
+		"(?3 >> " ELOG_INDEX_PART_BITS_STR ", ?1, ?2, ?3)",
 	[ST_INSERT_TREE] = "INSERT INTO tree_hash(id, hash) VALUES (?1, ?2)",
 	[ST_INSERT_CHECKPOINT] =
 		"INSERT OR IGNORE INTO checkpoint(size, root, note, created) "
@@ -67,16 +71,30 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_CP_LATEST] = "SELECT size, note FROM checkpoint ORDER BY size DESC "
 			 "LIMIT 1",
 	[ST_CP_AT] = "SELECT size, note FROM checkpoint WHERE size = ?1",
+	[ST_CP_COVERING] = "SELECT size, note FROM checkpoint WHERE size >= ?1 "
+			   "ORDER BY size LIMIT 1",
 	[ST_COSIGS] = "SELECT line FROM cosignature WHERE size = ?1 ORDER BY "
 		      "created, witness",
-	[ST_INDEX_QUERY] = "SELECT seq FROM event_index WHERE party = ?1 AND "
-			   "ts >= ?2 AND ts < ?3",
+	[ST_INDEX_QUERY] = "SELECT seq FROM event_index WHERE part = ?4 AND "
+			   "party = ?1 AND ts >= ?2 AND ts < ?3",
 	[ST_LAST_CHAIN] = "SELECT chain_hash FROM entry ORDER BY seq DESC "
 			  "LIMIT 1",
 	[ST_BEGIN_READ] = "BEGIN",
-	[ST_INDEX_HAS] = "SELECT 1 FROM event_index WHERE party = ?1 AND "
-			 "ts = ?2 AND seq = ?3",
+	/* the row, and its partition's ts range covering it */
+	[ST_INDEX_HAS] = "SELECT 1 FROM event_index i JOIN index_part p ON "
+			 "p.part = i.part WHERE i.part = ?3 >> "
+			 ELOG_INDEX_PART_BITS_STR " AND i.party = ?1 AND "
+			 "i.ts = ?2 AND i.seq = ?3 AND p.min_ts <= ?2 AND "
+			 "p.max_ts >= ?2",
 	[ST_INDEX_COUNT] = "SELECT count(*) FROM event_index",
+	[ST_PART_WIDEN] = "INSERT INTO index_part(part, min_ts, max_ts) "
+			  "VALUES (?1, ?2, ?3) ON CONFLICT(part) DO UPDATE "
+			  "SET min_ts = min(min_ts, excluded.min_ts), "
+			  "max_ts = max(max_ts, excluded.max_ts) WHERE "
+			  "excluded.min_ts < min_ts OR excluded.max_ts > "
+			  "max_ts",
+	[ST_PARTS] = "SELECT part FROM index_part WHERE min_ts < ?2 AND "
+		     "max_ts >= ?1 ORDER BY part",
 	[ST_END_READ] = "COMMIT",
 	[ST_TILE_LEAF_HASHES] = "SELECT seq, leaf_hash FROM entry WHERE seq >= "
 				"?1 AND seq < ?2 ORDER BY seq",
@@ -98,6 +116,9 @@ struct elog_store {
 	elog_frontier saved_frontier;
 	elog_hash saved_chain;
 	uint64_t tx_first;
+	/* the ts range of the index rows added to one partition in this
+	 * transaction, not yet in index_part (part < 0: none) */
+	int64_t tx_part, tx_min_ts, tx_max_ts;
 	uint64_t commits;         /* elog_store_commit calls so far */
 	uint64_t fail_commit;     /* tests: this commit fails (0: none) */
 	/* elog_store_leaf's copy of the leaf data, so that its statement is
@@ -496,6 +517,7 @@ int elog_store_begin(elog_store *w, elog_err_t *err)
 	w->saved_frontier = w->frontier;
 	w->saved_chain = w->chain;
 	w->tx_first = w->frontier.size;
+	w->tx_part = -1;
 	return 0;
 }
 
@@ -518,6 +540,24 @@ static int64_t party_hash(const elog_store *s, const char *party)
 	for (int i = 0; i < 8; i++)
 		v = (v << 8) | h[i];
 	return (int64_t)v;
+}
+
+static int step_done(elog_store *s, sqlite3_stmt *st, elog_err_t *err,
+		     const char *what);
+
+/* Widen index_part by the range the transaction gathered for tx_part. */
+static int flush_part(elog_store *w, elog_err_t *err)
+{
+	sqlite3_stmt *st;
+	if (w->tx_part < 0)
+		return 0;
+	if (!(st = stmt(w, ST_PART_WIDEN, err)))
+		return -ELOG_IO;
+	sqlite3_bind_int64(st, 1, w->tx_part);
+	sqlite3_bind_int64(st, 2, w->tx_min_ts);
+	sqlite3_bind_int64(st, 3, w->tx_max_ts);
+	w->tx_part = -1;
+	return step_done(w, st, err, "writing the index partitions");
 }
 
 static int step_done(elog_store *s, sqlite3_stmt *st, elog_err_t *err,
@@ -595,6 +635,17 @@ int elog_store_add(elog_store *w, const elog_entry *e, uint64_t *seq,
 	}
 	if (e->kind == ELOG_KIND_EVENT && e->sender && e->recipient) {
 		int64_t ps = party_hash(w, e->sender);
+		int64_t part = (int64_t)(n >> ELOG_INDEX_PART_BITS);
+		if (part != w->tx_part) {
+			if ((rc = flush_part(w, err)))
+				return rc;
+			w->tx_part = part;
+			w->tx_min_ts = w->tx_max_ts = e->ts;
+		} else if (e->ts < w->tx_min_ts) {
+			w->tx_min_ts = e->ts;
+		} else if (e->ts > w->tx_max_ts) {
+			w->tx_max_ts = e->ts;
+		}
 		int64_t pr = party_hash(w, e->recipient);
 		if ((rc = add_index(w, ps, e->ts, n, err)))
 			return rc;
@@ -643,7 +694,8 @@ int elog_store_commit(elog_store *w, const elog_signer *signer,
 	sqlite3_bind_blob(st, 2, cp.root.b, ELOG_HASH_LEN, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, note, (int)note_len, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 4, now_ms);
-	if ((rc = step_done(w, st, err, "writing the checkpoint")))
+	if ((rc = step_done(w, st, err, "writing the checkpoint")) ||
+	    (rc = flush_part(w, err)))
 		goto fail;
 	if (++w->commits == w->fail_commit) {
 		rc = elog_fail(err, ELOG_IO, -1, NULL,
@@ -1046,8 +1098,10 @@ static int with_cosignatures(elog_store *s, uint64_t size, char **note,
 	return rc == SQLITE_DONE ? 0 : db_fail(s, err, "reading cosignatures");
 }
 
+/* The checkpoint st's step finds, with its cosignature lines if cosigned. */
 static int read_checkpoint(elog_store *s, sqlite3_stmt *st, char **note,
-			   size_t *len, uint64_t *size, elog_err_t *err)
+			   size_t *len, uint64_t *size, int cosigned,
+			   elog_err_t *err)
 {
 	int rc = sqlite3_step(st);
 	const char *text;
@@ -1074,7 +1128,8 @@ static int read_checkpoint(elog_store *s, sqlite3_stmt *st, char **note,
 	*len = n;
 	if (size)
 		*size = sz;
-	if ((rc = with_cosignatures(s, sz, note, len, err))) {
+	rc = cosigned ? with_cosignatures(s, sz, note, len, err) : 0;
+	if (rc) {
 		free(*note);
 		*note = NULL;
 	}
@@ -1087,7 +1142,7 @@ int elog_store_checkpoint_latest(elog_store *s, char **note, size_t *len,
 	sqlite3_stmt *st = stmt(s, ST_CP_LATEST, err);
 	if (!st)
 		return -ELOG_IO;
-	return read_checkpoint(s, st, note, len, size, err);
+	return read_checkpoint(s, st, note, len, size, 1, err);
 }
 
 int elog_store_checkpoint_at(elog_store *s, uint64_t size, char **note,
@@ -1097,7 +1152,18 @@ int elog_store_checkpoint_at(elog_store *s, uint64_t size, char **note,
 	if (!st)
 		return -ELOG_IO;
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)size);
-	return read_checkpoint(s, st, note, len, NULL, err);
+	return read_checkpoint(s, st, note, len, NULL, 1, err);
+}
+
+int elog_store_checkpoint_covering(elog_store *s, uint64_t size, char **note,
+				   size_t *len, uint64_t *cp_size,
+				   elog_err_t *err)
+{
+	sqlite3_stmt *st = stmt(s, ST_CP_COVERING, err);
+	if (!st)
+		return -ELOG_IO;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)size);
+	return read_checkpoint(s, st, note, len, cp_size, 0, err);
 }
 
 int elog_store_checkpoints(elog_store *s, elog_checkpoint_fn fn, void *ctx,
@@ -1134,15 +1200,46 @@ int elog_store_events_for(elog_store *s, char *const *subjects,
 			  int *truncated, elog_err_t *err)
 {
 	uint64_t *cand = NULL, *keep = NULL;
-	size_t nc = 0, cap = 0, nk = 0;
+	int64_t *parts = NULL;
+	size_t nc = 0, cap = 0, nk = 0, np = 0, pcap = 0;
 	sqlite3_stmt *st;
 	int rc = 0;
 
 	*seqs = NULL;
 	*n = 0;
 	*truncated = 0;
-	/* Candidates from the index: every party hash of every subject. */
-	for (size_t i = 0; i < nsubjects; i++) {
+	/* The partitions whose events' ts range meets the window. */
+	if (!(st = stmt(s, ST_PARTS, err))) {
+		rc = -ELOG_IO;
+		goto out;
+	}
+	sqlite3_bind_int64(st, 1, from);
+	sqlite3_bind_int64(st, 2, to);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (np == pcap) {
+			size_t ncap = pcap ? 2 * pcap : 64;
+			int64_t *g = realloc(parts, ncap * sizeof *g);
+			if (!g) {
+				sqlite3_reset(st);
+				rc = elog_fail(err, ELOG_NOMEM, -1, NULL,
+					       "out of memory");
+				goto out;
+			}
+			parts = g;
+			pcap = ncap;
+		}
+		parts[np++] = sqlite3_column_int64(st, 0);
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		rc = db_fail(s, err, "reading the index partitions");
+		goto out;
+	}
+	rc = 0;
+	/* Candidates from the index: every party hash of every subject, in
+	 * every such partition. */
+	for (size_t k = 0; k < np * nsubjects && !*truncated; k++) {
+		size_t i = k / np;
 		if (!(st = stmt(s, ST_INDEX_QUERY, err))) {
 			rc = -ELOG_IO;
 			goto out;
@@ -1150,6 +1247,7 @@ int elog_store_events_for(elog_store *s, char *const *subjects,
 		sqlite3_bind_int64(st, 1, party_hash(s, subjects[i]));
 		sqlite3_bind_int64(st, 2, from);
 		sqlite3_bind_int64(st, 3, to);
+		sqlite3_bind_int64(st, 4, parts[k % np]);
 		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 			if (nc == cap) {
 				size_t ncap = cap ? 2 * cap : 256;
@@ -1217,6 +1315,7 @@ int elog_store_events_for(elog_store *s, char *const *subjects,
 	*n = nk;
 	keep = NULL;
 out:
+	free(parts);
 	free(cand);
 	free(keep);
 	return rc;
@@ -1383,8 +1482,19 @@ int elog_store_purge(elog_store *w, int64_t before, uint64_t *events,
 				  n, before, NULL, NULL, err)) ||
 	    (rc = run_purge_sql(w, "DELETE FROM event_data WHERE seq < ?1",
 				  n, before, NULL, NULL, err)) ||
+	    /* The index: whole partitions below the one holding seq n as
+	     * one key range each, then the rest of that one. */
 	    (rc = run_purge_sql(w,
-				  "DELETE FROM event_index WHERE seq < ?1",
+				  "DELETE FROM event_index WHERE part < (?1 >> "
+				  ELOG_INDEX_PART_BITS_STR ")",
+				  n, before, NULL, NULL, err)) ||
+	    (rc = run_purge_sql(w,
+				  "DELETE FROM event_index WHERE part = (?1 >> "
+				  ELOG_INDEX_PART_BITS_STR ") AND seq < ?1",
+				  n, before, NULL, NULL, err)) ||
+	    (rc = run_purge_sql(w,
+				  "DELETE FROM index_part WHERE part < (?1 >> "
+				  ELOG_INDEX_PART_BITS_STR ")",
 				  n, before, NULL, NULL, err)) ||
 	    (rc = exec(w, "PRAGMA incremental_vacuum", err)))
 		return rc;

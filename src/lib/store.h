@@ -8,9 +8,11 @@
  *
  * Tables (schema/NNN_*.sql): entry (seq, kind, ts, data, leaf_hash,
  * chain_hash), event_index (party, ts, seq) for lawful requests,
+ * (partitioned by seq, see ELOG_INDEX_PART_BITS) and index_part,
  * tree_hash (tlog stored-hash index, level >= 1; level 0 is
  * entry.leaf_hash), checkpoint (every checkpoint ever signed), cosignature,
- * meta, token, authority, witness, warrant_use, purge_horizon.
+ * meta, token, authority, witness, warrant_use, purge_horizon,
+ * ingest_key (idempotency.h).
  */
 #ifndef ELOG_STORE_H
 #define ELOG_STORE_H
@@ -28,6 +30,14 @@
 typedef struct elog_store elog_store;
 
 enum elog_sync { ELOG_SYNC_FULL = 0, ELOG_SYNC_NORMAL = 1 };
+
+/*
+ * The lawful-request index is partitioned by seq: an event's rows have
+ * part = seq >> ELOG_INDEX_PART_BITS (schema/006_index_partitions.sql,
+ * which must agree), and index_part keeps each partition's ts range.
+ */
+#define ELOG_INDEX_PART_BITS 19
+#define ELOG_INDEX_PART_BITS_STR "19"
 
 #define ELOG_STORE_READ 0
 #define ELOG_STORE_WRITE 1
@@ -179,6 +189,16 @@ int elog_store_checkpoint_latest(elog_store *s, char **note, size_t *len,
 int elog_store_checkpoint_at(elog_store *s, uint64_t size, char **note,
 			     size_t *len, elog_err_t *err);
 
+/*
+ * The first checkpoint signed at a size >= size, as it was signed (no
+ * cosignature lines), and its size into *cp_size (if not NULL): the one a
+ * commit that brought the log to size or beyond answered with.
+ * NOT_FOUND if none.
+ */
+int elog_store_checkpoint_covering(elog_store *s, uint64_t size, char **note,
+				   size_t *len, uint64_t *cp_size,
+				   elog_err_t *err);
+
 /* Walk every stored checkpoint in size order (note without cosignatures). */
 typedef int (*elog_checkpoint_fn)(void *ctx, uint64_t size,
 				  const char *note, size_t len);
@@ -188,7 +208,8 @@ int elog_store_checkpoints(elog_store *s, elog_checkpoint_fn fn, void *ctx,
 /*
  * Seqs of events whose sender or recipient is one of subjects and whose ts
  * is in [from, to), in seq order, each once, at most max of them (more:
- * TOO_MANY... reported as *truncated = 1).  Found through event_index.
+ * TOO_MANY... reported as *truncated = 1).  Found through event_index,
+ * probing only the partitions whose ts range meets [from, to).
  * *seqs is malloc'd.
  */
 int elog_store_events_for(elog_store *s, char *const *subjects,
@@ -199,7 +220,8 @@ int elog_store_events_for(elog_store *s, char *const *subjects,
 /*
  * For verification of the lawful-request index: *found = 1 if the index
  * has the row of this party (an identifier, hashed with the database's
- * party key) for the event (ts, seq), else 0.
+ * party key) for the event (ts, seq) and its partition's ts range in
+ * index_part covers ts (else a request would skip it), else 0.
  */
 int elog_store_index_has(elog_store *s, const char *party, int64_t ts,
 			 uint64_t seq, int *found, elog_err_t *err);

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "idempotency.h"
 #include "param.h"
 #include "request.h"
 #include "statefile.h"
@@ -63,6 +64,8 @@ static const char usage[] =
 	"                         however slowly it arrives (default 120)\n"
 	"  --queue N              entries waiting for the writer before\n"
 	"                         503 queue_full (default 200000)\n"
+	"  --idempotency-window SECONDS  how long the Idempotency-Key of an\n"
+	"                         ingest request is kept (default 86400)\n"
 	"  --max-future-ms MS     how far ahead of the clock an event's ts\n"
 	"                         may be (default 300000)\n"
 	"  --drain SECONDS        on SIGTERM, how long to wait for requests\n"
@@ -100,6 +103,7 @@ static void defaults(struct config *c)
 	c->request_timeout = 120;
 	c->queue = 200000;
 	c->max_future_ms = 300000;
+	c->idempotency_window = ELOG_IDEMPOTENCY_WINDOW_DEFAULT_S;
 	c->drain = 10;
 	c->retention_days = 0;
 	c->retention_interval = 86400;
@@ -196,6 +200,8 @@ static int apply(struct config *c, const char *name, const char *v)
 		return set_num(&c->request_timeout, name, v, 1, 86400);
 	if (!strcmp(name, "queue"))
 		return set_num(&c->queue, name, v, 1, 100000000);
+	if (!strcmp(name, "idempotency-window"))
+		return set_num(&c->idempotency_window, name, v, 1, 31622400);
 	if (!strcmp(name, "max-future-ms"))
 		return set_num(&c->max_future_ms, name, v, 0, 86400000);
 	if (!strcmp(name, "drain"))

@@ -33,6 +33,7 @@ struct config {
 	uint64_t request_timeout;    /* seconds to receive a request body */
 	uint64_t queue;              /* entries waiting for the writer */
 	uint64_t max_future_ms;      /* how far ahead of the clock ts may be */
+	uint64_t idempotency_window; /* seconds an Idempotency-Key is kept */
 	uint64_t drain;              /* seconds to wait for in-flight requests */
 	uint64_t retention_days;     /* 0: never purge */
 	uint64_t retention_interval; /* seconds between purges */

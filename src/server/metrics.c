@@ -25,7 +25,7 @@ static atomic_uint_fast64_t lat_sum_us;
 static atomic_uint_fast64_t batch_bucket[NBATCH + 1];
 static atomic_uint_fast64_t batch_sum;
 static atomic_uint_fast64_t commits, commit_failures, entries_total;
-static atomic_uint_fast64_t full_sync_commits;
+static atomic_uint_fast64_t full_sync_commits, ingest_replays;
 static atomic_uint_fast64_t witness_cosigned, witness_refused;
 static atomic_uint_fast64_t events_total;
 static atomic_uint_fast64_t log_size, queue_depth;
@@ -89,6 +89,11 @@ void metrics_full_sync_commit(void)
 void metrics_witness(int cosigned)
 {
 	atomic_fetch_add(cosigned ? &witness_cosigned : &witness_refused, 1);
+}
+
+void metrics_ingest_replay(void)
+{
+	atomic_fetch_add(&ingest_replays, 1);
 }
 
 void metrics_events(uint64_t n)
@@ -260,6 +265,10 @@ int metrics_render(char **out, size_t *len)
 		  "Transactions committed with full sync under --sync normal, "
 		  "because they held a lawful request.",
 		  atomic_load(&full_sync_commits));
+	put_value(&t, "envelog_ingest_replays_total", "counter",
+		  "Ingest retries answered from their Idempotency-Key, "
+		  "appending nothing.",
+		  atomic_load(&ingest_replays));
 
 	snprintf(sum, sizeof sum, "%llu",
 		 (unsigned long long)atomic_load(&batch_sum));

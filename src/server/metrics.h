@@ -28,6 +28,8 @@ void metrics_full_sync_commit(void);
 void metrics_events(uint64_t n);
 /* A witness cosigned a checkpoint (1) or refused one (0). */
 void metrics_witness(int cosigned);
+/* An ingest retry answered from its Idempotency-Key. */
+void metrics_ingest_replay(void);
 void metrics_set_size(uint64_t size);
 /* One lawful request with outcome "answered", "unauthenticated",
  * "bad_signature", "malformed" or "failed"; or refused for reason (which

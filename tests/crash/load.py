@@ -9,7 +9,9 @@
       sent, first, count, checkpoint) goes to DIR/acks.K; every bundle to
       DIR/bundles/rN.json, noted in DIR/requests with its subjects, window
       and the seqs of acknowledged events it must hold.  A connection that
-      fails (the server was killed) is retried on a new one after a pause.
+      fails (the server was killed) is retried on a new one after a pause;
+      a batch is retried with the same body and Idempotency-Key until it is
+      acknowledged, so none may be stored twice.
       While DIR/pause exists the clients stay idle (see wait_while_paused).
 
   load.py check --url URL --dir SNAP --db DB --vkey VKEY --state FILE
@@ -144,22 +146,36 @@ def ingest(a, k, shared, deadline):
                         "device": "c%d-%d-%d" % (k, j, i)})
         append_line("%s/sent.%d" % (a.dir, k), {"k": k, "j": j,
                                                 "n": len(evs)})
-        r = conn.request("POST", "/v1/events", json.dumps(evs), hdrs)
-        if r is None:
-            time.sleep(0.02)
-            continue
-        status, body = r
-        if status != 201:
+        # Retry-safe: the batch keeps its body and Idempotency-Key through
+        # every retry, after a failed connection (the server was killed)
+        # and after a 503, until it is acknowledged.
+        body = json.dumps(evs)
+        h = dict(hdrs, **{"Idempotency-Key": "c%d-%d" % (k, j)})
+        ans, tries = None, 0
+        while time.time() < deadline and not os.path.exists(a.dir + "/stop"):
+            tries += 1
+            r = conn.request("POST", "/v1/events", body, h)
+            if r is None:
+                time.sleep(0.02)
+                wait_while_paused(a, str(k), deadline)
+                continue
+            status, rbody = r
+            if status == 201:
+                ans = json.loads(rbody)
+                break
             append_line("%s/odd.%d" % (a.dir, k),
                         {"k": k, "j": j, "status": status,
-                         "body": body[:300].decode("utf-8", "replace")})
+                         "body": rbody[:300].decode("utf-8", "replace")})
+            if status != 503:
+                break
             time.sleep(0.05)
+            wait_while_paused(a, str(k), deadline)
+        if ans is None:
             continue
-        ans = json.loads(body)
         append_line("%s/acks.%d" % (a.dir, k),
                     {"k": k, "j": j, "first": ans["first"],
                      "count": ans["count"], "checkpoint": ans["checkpoint"],
-                     "events": evs})
+                     "tries": tries, "events": evs})
         with shared.lock:
             for i, e in enumerate(evs):
                 for num in (e["sender"], e["recipient"]):

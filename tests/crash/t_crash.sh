@@ -6,7 +6,9 @@
 # seq with the data sent, no batch is stored in part, every bundle received
 # verifies and holds every acknowledged event of its subjects, and the first
 # checkpoint after the restart is consistent with every checkpoint served
-# before (201 answers, bundles, the previous restart).  The clients and the
+# before (201 answers, bundles, the previous restart).  The ingest clients
+# retry every batch the kill left unanswered with the same Idempotency-Key:
+# no acknowledged event is lost and none is stored twice.  The clients and the
 # checker are tests/crash/load.py.
 #
 #   KILLS=N (default 24)   how many times to kill the server
@@ -128,8 +130,11 @@ check "every one of $bundles bundles still verifies" test "$bbad" = 0
 check "there were at least 20 kills" test "$kills" -ge 20
 check "events were acknowledged" test "$events" -gt 0
 check "bundles were received" test "$bundles" -gt 0
+retried=$(cat "$T"/rec/acks.* | jq -s '[.[] | select(.tries > 1)] | length')
+check "batches were acknowledged after a retry" test "$retried" -gt 0
 echo "# kills survived: $kills"
 echo "# acknowledged events checked: $events ($(jq .events_checked "$T/state") checks over all restarts)"
 echo "# checkpoints checked for consistency: $(jq .checkpoints_checked "$T/state")"
 echo "# bundles checked: $bundles"
+echo "# batches acknowledged after a retry with the same key: $retried"
 finish

@@ -215,8 +215,16 @@ static int tail(const char *db)
 	if (elog_store_open(db, ELOG_STORE_WRITE, ELOG_SYNC_NORMAL, &w, &err) ||
 	    elog_store_begin(w, &err) || elog_store_add(w, &e, &at, &err))
 		return die("append", &err);
-	if (sqlite3_exec(elog_store_db(w), "COMMIT", NULL, NULL, NULL) !=
-	    SQLITE_OK)
+	/* As a writer's commit would: the index partition's ts range
+	 * covers the new event. */
+	if (sqlite3_exec(elog_store_db(w),
+			 "INSERT INTO index_part(part, min_ts, max_ts) "
+			 "SELECT part, min(ts), max(ts) FROM event_index "
+			 "WHERE seq = (SELECT max(seq) FROM entry) GROUP BY "
+			 "part ON CONFLICT(part) DO UPDATE SET min_ts = "
+			 "min(min_ts, excluded.min_ts), max_ts = "
+			 "max(max_ts, excluded.max_ts); COMMIT",
+			 NULL, NULL, NULL) != SQLITE_OK)
 		return die("commit", NULL);
 	printf("%llu\n", (unsigned long long)at);
 	elog_entry_free(&e);

@@ -1253,7 +1253,7 @@ static void assert_index_search(sqlite3 *db, const char *sql)
 		assert_non_null(strstr(detail, "SEARCH"));
 		assert_non_null(strstr(detail, "event_index"));
 		assert_non_null(strstr(detail, "PRIMARY KEY"));
-		assert_non_null(strstr(detail, "party=?"));
+		assert_non_null(strstr(detail, "part=? AND party=?"));
 		rows++;
 	}
 	sqlite3_finalize(st);
@@ -1271,8 +1271,8 @@ static void test_index_query_plan(void **state)
 	sqlite3 *db = elog_store_db(f->w);
 
 	append_events(f, 50);
-	assert_index_search(db, "SELECT seq FROM event_index WHERE party = ?1 "
-				"AND ts >= ?2 AND ts < ?3");
+	assert_index_search(db, "SELECT seq FROM event_index WHERE part = ?4 "
+				"AND party = ?1 AND ts >= ?2 AND ts < ?3");
 	/* And the statement the library actually prepared for it. */
 	assert_int_equal(elog_store_events_for(f->w, subj, 1, T0, T0 + 50000,
 					       100, &seqs, &n, &trunc, &err),
@@ -1282,12 +1282,64 @@ static void test_index_query_plan(void **state)
 	for (sqlite3_stmt *p = sqlite3_next_stmt(db, NULL); p;
 	     p = sqlite3_next_stmt(db, p)) {
 		const char *sql = sqlite3_sql(p);
-		if (sql && strstr(sql, "FROM event_index")) {
+		if (sql && strstr(sql, "SELECT seq FROM event_index")) {
 			assert_index_search(db, sql);
 			seen++;
 		}
 	}
 	assert_true(seen >= 1);
+}
+
+/* The index's partitions (schema 006): each event's rows are in partition
+ * seq >> ELOG_INDEX_PART_BITS, index_part holds exactly the ts range of its
+ * events and only widens, and verify fails a range narrowed under it (a
+ * request would skip the events outside it). */
+static void test_index_partitions(void **state)
+{
+	fx *f = *state;
+	elog_err_t err;
+	elog_verify_report rep;
+	sqlite3 *db = elog_store_db(f->w);
+	char *msg = NULL;
+
+	append_events(f, 30);
+	append_events(f, 11);
+	assert_int_equal(query_int(f->w, "SELECT count(*) FROM event_index "
+					 "WHERE part != seq >> "
+					 ELOG_INDEX_PART_BITS_STR),
+			 0);
+	assert_int_equal(count_rows(f->w, "index_part"), 1);
+	assert_int_equal(query_int(f->w, "SELECT min_ts FROM index_part"),
+			 query_int(f->w, "SELECT min(ts) FROM event_index"));
+	assert_int_equal(query_int(f->w, "SELECT max_ts FROM index_part"),
+			 query_int(f->w, "SELECT max(ts) FROM event_index"));
+	assert_int_equal(query_int(f->w, "SELECT max_ts - min_ts FROM "
+					 "index_part"),
+			 49000);
+	/* only widens; kept while its events are */
+	assert_int_equal(sqlite3_exec(db, "UPDATE index_part SET min_ts = "
+					  "min_ts + 1", NULL, NULL, &msg) & 0xff,
+			 SQLITE_CONSTRAINT);
+	sqlite3_free(msg);
+	msg = NULL;
+	assert_int_equal(sqlite3_exec(db, "DELETE FROM index_part", NULL,
+				      NULL, &msg) & 0xff,
+			 SQLITE_CONSTRAINT);
+	sqlite3_free(msg);
+	assert_int_equal(sqlite3_exec(db, "UPDATE index_part SET min_ts = "
+					  "min_ts - 1", NULL, NULL, NULL),
+			 SQLITE_OK);
+	assert_int_equal(elog_verify_store(f->w, NULL, NULL, NULL, &rep, &err),
+			 0);
+	/* narrowed under the trigger: verify fails */
+	assert_int_equal(sqlite3_exec(db, "DROP TRIGGER index_part_only_widens; "
+					  "UPDATE index_part SET max_ts = "
+					  "max_ts - 1",
+				      NULL, NULL, NULL),
+			 SQLITE_OK);
+	assert_int_not_equal(elog_verify_store(f->w, NULL, NULL, NULL, &rep,
+					       &err),
+			     0);
 }
 
 /* ---- append-only ---- */
@@ -1980,6 +2032,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(
 			test_rollback_restores_frontier, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_events_for, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_index_partitions, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_index_query_plan, setup,
 						teardown),
