@@ -839,10 +839,24 @@ static int b64_of_len(const json_t *v, size_t n)
 	       got == n;
 }
 
+/* The integer ts of stored leaf data or a record (what: which, for the
+ * message) into *ts. */
+static int stored_ts(json_t *obj, const char *what, int64_t *ts,
+		     elog_err_t *err)
+{
+	json_t *v = json_object_get(obj, "ts");
+
+	if (!json_is_integer(v))
+		return elog_fail(err, v ? ELOG_WRONG_TYPE : ELOG_MISSING_FIELD,
+				 -1, "ts", "%s has no integer ts.", what);
+	*ts = (int64_t)json_integer_value(v);
+	return 0;
+}
+
 int elog_entry_from_data(const char *data, size_t len, elog_entry *out,
 			 elog_err_t *err)
 {
-	json_t *obj = NULL, *ts_v;
+	json_t *obj = NULL;
 	char *canon = NULL;
 	size_t canon_len = 0;
 	int rc, kind;
@@ -865,14 +879,8 @@ int elog_entry_from_data(const char *data, size_t len, elog_entry *out,
 		}
 		out->ts = -1;
 	} else {
-		ts_v = json_object_get(obj, "ts");
-		if (!json_is_integer(ts_v)) {
-			rc = elog_fail(err, ts_v ? ELOG_WRONG_TYPE
-						 : ELOG_MISSING_FIELD,
-				       -1, "ts", "Leaf data has no integer ts.");
+		if ((rc = stored_ts(obj, "Leaf data", &out->ts, err)))
 			goto out;
-		}
-		out->ts = (int64_t)json_integer_value(ts_v);
 	}
 	out->kind = kind;
 	out->data = canon;
@@ -889,7 +897,7 @@ out:
 int elog_entry_from_record(const char *record, size_t len, elog_entry *out,
 			   elog_err_t *err)
 {
-	json_t *obj = NULL, *ts_v;
+	json_t *obj = NULL;
 	char *canon = NULL;
 	size_t canon_len = 0;
 	int rc, kind;
@@ -911,14 +919,9 @@ int elog_entry_from_record(const char *record, size_t len, elog_entry *out,
 			       "base64.");
 		goto out;
 	}
-	ts_v = json_object_get(obj, "ts");
-	if (!json_is_integer(ts_v)) {
-		rc = elog_fail(err, ts_v ? ELOG_WRONG_TYPE : ELOG_MISSING_FIELD,
-			       -1, "ts", "The record has no integer ts.");
+	if ((rc = stored_ts(obj, "The record", &out->ts, err)))
 		goto out;
-	}
 	out->kind = ELOG_KIND_EVENT;
-	out->ts = (int64_t)json_integer_value(ts_v);
 	if ((rc = copy_string(obj, "sender", &out->sender, err)) ||
 	    (rc = copy_string(obj, "recipient", &out->recipient, err)) ||
 	    (rc = elog_event_leaf_data(canon, canon_len, &out->data,
