@@ -3,13 +3,13 @@
 # against the shared vectors: Go's tlog and note output in tlog/, the
 # transparency-dev proof cases in merkle/ (every wantErr case must be
 # rejected), and proofs, chains and notes mangled here.  Counts, sizes and
-# keys come from the vector files (ELOG_VECTORS, default ../shared/vectors).
+# keys come from the vector files (ELOG_VECTORS, default tests/vectors).
 set -u
 cd "$(dirname "$0")/../.."
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 . tests/integration/tap.sh
-V=${ELOG_VECTORS:-../shared/vectors}
+V=${ELOG_VECTORS:-tests/vectors}
 O=(node tests/tools/oracle.mjs)
 command -v node >/dev/null || bail "node is not installed"
 [ -f "$V/tlog/tlog-records.json" ] || bail "no vectors in $V"

@@ -7,7 +7,7 @@
 . "$(dirname "$0")/lib.sh"
 
 E=$B/envelog
-VEC=${ELOG_VECTORS:-../shared/vectors}/v2/warrants.json
+VEC=${ELOG_VECTORS:-tests/vectors}/v2/warrants.json
 [ -r "$VEC" ] || bail "cannot read $VEC"
 LOG1=$(jq -r .log_origin "$VEC")
 WAUTH_VK=$(jq -r .authority_verifier_key "$VEC")
