@@ -13,6 +13,7 @@
 
 #include "checkpoint.h"
 #include "cli.h"
+#include "statefile.h"
 #include "tile.h"
 
 static const char usage[] =
@@ -65,15 +66,13 @@ static int parents(const struct export *e, const char *rel, elog_err_t *err)
 /*
  * Write data to DIR/rel atomically: a temporary file in DIR, synced, then
  * moved into place: renamed over the old file when replace, else linked
- * (never replacing a file that exists: *existed set, nothing written).
+ * (never replacing a file that exists: counted as kept, nothing written).
  */
 static int put(struct export *e, const char *rel, const void *data,
 	       size_t len, int replace, elog_err_t *err)
 {
 	char tmp[PATH_CAP], dst[PATH_CAP];
-	int fd = -1, rc = 0, n;
-	const uint8_t *p = data;
-	size_t off = 0;
+	int rc, n;
 
 	n = snprintf(dst, sizeof dst, "%s/%s", e->dir, rel);
 	if (n < 0 || (size_t)n >= sizeof dst)
@@ -81,27 +80,9 @@ static int put(struct export *e, const char *rel, const void *data,
 	n = snprintf(tmp, sizeof tmp, "%s/.tmp-XXXXXX", e->dir);
 	if (n < 0 || (size_t)n >= sizeof tmp)
 		return elog_fail(err, ELOG_IO, -1, NULL, "path too long");
-	if ((rc = parents(e, rel, err)) != 0)
+	if ((rc = parents(e, rel, err)) != 0 ||
+	    (rc = elog_file_temp(tmp, data, len, 0644, err)) != 0)
 		return rc;
-	if ((fd = mkstemp(tmp)) < 0)
-		return elog_fail(err, ELOG_IO, -1, NULL,
-				 "cannot create a file in %s: %s", e->dir,
-				 strerror(errno));
-	while (off < len) {
-		ssize_t w = write(fd, p + off, len - off);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			goto ioerr;
-		off += (size_t)w;
-	}
-	if (fchmod(fd, 0644) != 0 || fsync(fd) != 0)
-		goto ioerr;
-	if (close(fd) != 0) {
-		fd = -1;
-		goto ioerr;
-	}
-	fd = -1;
 	if (replace) {
 		if (rename(tmp, dst) != 0)
 			goto ioerr;
@@ -120,8 +101,6 @@ static int put(struct export *e, const char *rel, const void *data,
 ioerr:
 	rc = elog_fail(err, ELOG_IO, -1, NULL, "cannot write %s: %s", dst,
 		       strerror(errno));
-	if (fd >= 0)
-		close(fd);
 	unlink(tmp);
 	return rc;
 }

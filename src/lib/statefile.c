@@ -9,8 +9,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static int write_all(int fd, const char *p, size_t len)
+static int write_all(int fd, const void *data, size_t len)
 {
+	const char *p = data;
+
 	while (len > 0) {
 		ssize_t w = write(fd, p, len);
 		if (w < 0 && errno == EINTR)
@@ -19,6 +21,31 @@ static int write_all(int fd, const char *p, size_t len)
 			return -1;
 		p += w;
 		len -= (size_t)w;
+	}
+	return 0;
+}
+
+int elog_file_temp(char *tmpl, const void *data, size_t len, mode_t mode,
+		   elog_err_t *err)
+{
+	int fd = mkstemp(tmpl), rc;
+
+	if (fd < 0)
+		return elog_fail(err, ELOG_IO, -1, NULL, "cannot create %s: %s",
+				 tmpl, strerror(errno));
+	if (fchmod(fd, mode) != 0 || write_all(fd, data, len) ||
+	    fsync(fd) != 0) {
+		rc = elog_fail(err, ELOG_IO, -1, NULL, "cannot write %s: %s",
+			       tmpl, strerror(errno));
+		close(fd);
+		unlink(tmpl);
+		return rc;
+	}
+	if (close(fd) != 0) {
+		rc = elog_fail(err, ELOG_IO, -1, NULL, "cannot write %s: %s",
+			       tmpl, strerror(errno));
+		unlink(tmpl);
+		return rc;
 	}
 	return 0;
 }
@@ -42,19 +69,9 @@ int elog_file_replace(const char *path, const char *data, size_t len,
 	if (n < 0 || (size_t)n >= sizeof dir)
 		return elog_fail(err, ELOG_IO, -1, NULL, "%s: path too long",
 				 path);
-	fd = mkstemp(tmp);
-	if (fd < 0)
-		return elog_fail(err, ELOG_IO, -1, NULL, "cannot create %s: %s",
-				 tmp, strerror(errno));
-	if (fchmod(fd, mode) != 0 || write_all(fd, data, len) ||
-	    fsync(fd) != 0) {
-		rc = elog_fail(err, ELOG_IO, -1, NULL, "cannot write %s: %s",
-			       tmp, strerror(errno));
-		close(fd);
-		unlink(tmp);
+	if ((rc = elog_file_temp(tmp, data, len, mode, err)))
 		return rc;
-	}
-	if (close(fd) != 0 || rename(tmp, path) != 0) {
+	if (rename(tmp, path) != 0) {
 		rc = elog_fail(err, ELOG_IO, -1, NULL,
 			       "cannot replace %s: %s", path, strerror(errno));
 		unlink(tmp);

@@ -12,6 +12,15 @@
 #include "error.h"
 
 /*
+ * Create a file from the mkstemp template tmpl (rewritten in place with the
+ * name made), write the len bytes of data, set mode, fsync and close it:
+ * ready to be renamed or linked into place.  On failure nothing is left.
+ * 0 or IO.
+ */
+int elog_file_temp(char *tmpl, const void *data, size_t len, mode_t mode,
+		   elog_err_t *err);
+
+/*
  * Replace path atomically with the len bytes of data, with the given mode:
  * a temporary file beside it, fsync, rename, fsync of the directory.  On
  * failure path is left as it was.  0 or IO.
