@@ -196,7 +196,10 @@ def lawful(a, shared, deadline):
         if got and got[0] == 200:
             origin = got[1].decode().split("\n", 1)[0]
         else:
+            # The server may have been killed before it answered: pause
+            # with the others while the checks run.
             time.sleep(0.1)
+            wait_while_paused(a, "lawful", deadline)
     for r in range(100000):
         time.sleep(random.uniform(0.05, 0.25))
         wait_while_paused(a, "lawful", deadline)
