@@ -117,6 +117,14 @@ $(B)/tests/tools/tilecheck: tests/tools/tilecheck.go
 	GO111MODULE=off GOPATH=/usr/share/gocode GOPROXY=off GOFLAGS= \
 	  GOCACHE=$(abspath $(B))/go-cache go build -o $@ $<
 
+# The Go ingest client of examples/go (standard library only, offline),
+# run against a live envelogd by tests/integration/t_clients.sh.
+EXAMPLE_BIN := $(B)/examples/envelog-ingest
+$(B)/examples/envelog-ingest: examples/go/main.go examples/go/go.mod
+	@mkdir -p $(@D)
+	cd examples/go && GOPROXY=off GOFLAGS= GOCACHE=$(abspath $(B))/go-cache \
+	  go build -o $(abspath $@) .
+
 # Every bench/NAME.c is a program; bench/lib/ is what they share.
 BENCH_LIB := $(B)/bench/lib/harness.o
 $(BENCH_LIB): bench/lib/harness.h
@@ -162,7 +170,7 @@ deps:
 # "N passed, N failed, N skipped", sums both runs, and the exit status
 # fails if either failed or, when CI is set, if anything was skipped.
 check: deps
-	@$(MAKE) --no-print-directory all $(UNIT_BIN) $(TOOL_BIN) $(GO_TOOL)
+	@$(MAKE) --no-print-directory all $(UNIT_BIN) $(TOOL_BIN) $(GO_TOOL) $(EXAMPLE_BIN)
 	@$(MAKE) --no-print-directory fuzz-build
 	@$(MAKE) --no-print-directory san-build
 	@{ B=$(B) tests/run; echo $$? >$(B)/check.status; } | tee $(B)/check.log
@@ -182,7 +190,7 @@ san-build:
 	  $(SAN_B)/envelogd $(SAN_B)/envelog \
 	  $(UNIT_SRC:tests/unit/%.c=$(SAN_B)/tests/%) \
 	  $(patsubst tests/tools/%.c,$(SAN_B)/tests/tools/%,$(wildcard tests/tools/*.c)) \
-	  $(SAN_B)/tests/tools/tilecheck
+	  $(SAN_B)/tests/tools/tilecheck $(SAN_B)/examples/envelog-ingest
 check-san: deps san-build
 	@B=$(SAN_B) tests/sanitize
 

@@ -15,8 +15,7 @@
 SPEC=${SPEC:-docs/openapi.yaml}
 E=$B/envelog
 
-out=$(node tests/tools/openapi_lint.mjs "$SPEC" 2>&1)
-if [ $? -eq 0 ]; then ok "$SPEC is valid OpenAPI 3.1, in step with routes.c and error.h"
+if out=$(node tests/tools/openapi_lint.mjs "$SPEC" 2>&1); then ok "$SPEC is valid OpenAPI 3.1, in step with routes.c and error.h"
 else nok "$SPEC is valid OpenAPI 3.1, in step with routes.c and error.h" \
 	"$(grep -E '^(not ok|#)' <<<"$out" | head -20)"; fi
 python3 -c 'import yaml, jsonschema' 2>/dev/null ||
@@ -246,5 +245,4 @@ refused "a leaf hash that is not base64 of 32 bytes" GET /v1/leaves 200 "${J}Acc
 refused "a JSON answer served as text/html" GET /healthz 200 \
 	'Content-Type: text/html\r\nAccess-Control-Allow-Origin: *\r\n' '{"status":"ok","size":1}'
 
-exec {CHECKER[1]}>&-
 finish

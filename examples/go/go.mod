@@ -1,0 +1,3 @@
+module envelog.example/ingest
+
+go 1.19
