@@ -122,6 +122,9 @@ conform "a body over --max-body: 413" 413 body_too_large POST /v1/events "${ING[
 events 401 b >"$T/e401"
 conform "more events than --max-events: 413" 413 too_many_events POST /v1/events "${ING[@]}" "${JSON[@]}" --data-binary "@$T/e401"
 conform "GET /v1/events: 405" 405 method_not_allowed GET /v1/events
+conform "no CORS preflight for the writes: 405" 405 method_not_allowed OPTIONS /v1/events
+check "with Allow: POST" grep -qi '^Allow: POST' <<<"$HDRS"
+conform "nor for /metrics: 405" 405 method_not_allowed OPTIONS /metrics
 bad "malformed JSON" 400 malformed_json '[{"ts":'
 bad "invalid UTF-8" 400 invalid_utf8 "$(printf '[{"ts":1,"sender":"\xff"}]')"
 bad "a duplicate key" 400 duplicate_key "[$(ev ',"size":1')]"
@@ -147,6 +150,7 @@ conform "leaves" 200 - GET '/v1/leaves?start=0&end=303'
 conform "leaves without start: 400" 400 missing_parameter GET '/v1/leaves?end=3'
 conform "leaves start=abc: 400" 400 invalid_parameter GET '/v1/leaves?start=abc&end=3'
 conform "leaves end < start: 400" 400 invalid_range GET '/v1/leaves?start=3&end=2'
+check "a public read's error is readable cross-origin too" grep -qi '^Access-Control-Allow-Origin: \*' <<<"$HDRS"
 conform "leaves beyond the log: 400" 400 parameter_out_of_range GET '/v1/leaves?start=0&end=304'
 conform "leaves start above 2^63-1: 400" 400 parameter_out_of_range GET '/v1/leaves?start=99999999999999999999&end=3'
 conform "inclusion proof" 200 - GET '/v1/proof/inclusion?index=5&size=303'
