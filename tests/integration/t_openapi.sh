@@ -221,6 +221,50 @@ conform "an empty cosignature: 400" 400 malformed_cosignature POST /v1/cosignatu
 sed '2s/^.*$/999/' "$T/cosig" >"$T/cosig.unknown"
 conform "a cosignature of a checkpoint never signed: 404" 404 not_found POST /v1/cosignatures "${AU[@]}" "${TEXT[@]}" --data-binary "@$T/cosig.unknown"
 
+# ---- a genuine 503 queue_full ----
+# With --queue 1, a write is refused while another waits in the queue
+# behind the one the writer runs.  The writer is held up by a write lock on
+# the database (well within its 10 s busy timeout): the first batch waits
+# in the writer, the next ones in the queue (seen in /metrics), and then a
+# batch is refused 503 queue_full with Retry-After: 1.
+stop_server
+start_server --queue 1 || bail "server with --queue 1"
+BASE=$(log_state)
+mkfifo "$T/lock"
+sqlite3 "$DB" <"$T/lock" >/dev/null 2>&1 &
+locker=$!
+exec 7>"$T/lock"
+echo "BEGIN EXCLUSIVE;" >&7
+for _ in $(seq 1 200); do
+	sqlite3 "$DB" 'BEGIN IMMEDIATE; ROLLBACK;' >/dev/null 2>&1 || break
+	sleep 0.02
+done
+queued() { curl -s "$URL/metrics" | awk '$1 == "envelog_writer_queue_entries" { print $2 + 0 }'; }
+held=()
+for i in $(seq 1 50); do
+	printf '[%s]' "$(ev)" >"$T/held.$i"
+	curl -s -o /dev/null "${ING[@]}" "${JSON[@]}" -H "Idempotency-Key: held-$i" \
+		--data-binary "@$T/held.$i" "$URL/v1/events" &
+	held+=($!)
+	for _ in $(seq 1 20); do
+		[ "$(queued)" -ge 1 ] && break 2
+		sleep 0.01
+	done
+done
+check "a batch waits in the queue behind the held writer" test "$(queued)" -ge 1
+printf '[%s]' "$(ev)" >"$T/refused"
+conform "a batch while the writer is behind: 503 queue_full" 503 queue_full POST /v1/events \
+	"${ING[@]}" "${JSON[@]}" -H "Idempotency-Key: refused-1" --data-binary "@$T/refused"
+check "with Retry-After: 1" grep -qi '^Retry-After: 1' <<<"$HDRS"
+echo "COMMIT;" >&7
+exec 7>&-
+wait "$locker"
+wait "${held[@]}"
+read -r size _ < <(log_state)
+check "the held batches are logged, the refused one is not" test "$size" = $((${BASE%% *} + ${#held[@]}))
+conform "the refused batch sent again with its key: 201" 201 - POST /v1/events \
+	"${ING[@]}" "${JSON[@]}" -H "Idempotency-Key: refused-1" --data-binary "@$T/refused"
+
 # ---- the checker refuses what the description does not allow ----
 # refused DESC METHOD PATH STATUS HEADERS BODY — a made-up answer
 refused() {
