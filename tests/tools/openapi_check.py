@@ -102,13 +102,13 @@ def media_norm(t):
 
 
 def pick_media(content, ctype):
-    want = media_norm(ctype)
+    """The media type of content that the answer's Content-Type is: the
+    same type, with at least the key's parameters (a charset the key does
+    not name is allowed); else */* if described."""
+    want = media_norm(ctype).split(";")
     for key in content:
-        if media_norm(key) == want:
-            return key
-    base = want.split(";")[0]
-    for key in content:
-        if media_norm(key) == base:
+        k = media_norm(key).split(";")
+        if k[0] == want[0] and set(k[1:]) <= set(want[1:]):
             return key
     return "*/*" if "*/*" in content else None
 
