@@ -6,7 +6,11 @@
 # each error it can give, and every answer (status, required headers,
 # Content-Type, body) is checked against the description by
 # tests/tools/openapi_check.py; a test also expects the exact status and
-# error code.  An answer the description does not allow fails.  The last
+# error code.  An answer the description does not allow fails.  Ingest's
+# 503 queue_full and 500 are provoked for real (a full queue behind a
+# writer held up by a database lock; a commit that fails when the lock
+# outlasts the writer's busy timeout), and their retries with the same
+# Idempotency-Key are logged exactly once.  The last
 # tests feed the checker answers the description forbids (a wrong code, a
 # missing member, an extra member, a missing header) and expect it to
 # refuse each, so that it cannot pass everything.
@@ -264,6 +268,33 @@ read -r size _ < <(log_state)
 check "the held batches are logged, the refused one is not" test "$size" = $((${BASE%% *} + ${#held[@]}))
 conform "the refused batch sent again with its key: 201" 201 - POST /v1/events \
 	"${ING[@]}" "${JSON[@]}" -H "Idempotency-Key: refused-1" --data-binary "@$T/refused"
+
+# ---- a genuine 500 ----
+# The write lock is held until the writer's busy timeout (10 s) gives up:
+# the batch is answered 500 io_error, nothing appended; sent again with
+# its key once the lock is gone, it is logged.
+BASE=$(log_state)
+sqlite3 "$DB" <"$T/lock" >/dev/null 2>&1 &
+locker=$!
+exec 7>"$T/lock"
+echo "BEGIN EXCLUSIVE;" >&7
+for _ in $(seq 1 200); do
+	sqlite3 "$DB" 'BEGIN IMMEDIATE; ROLLBACK;' >/dev/null 2>&1 || break
+	sleep 0.02
+done
+printf '[%s]' "$(ev)" >"$T/failed"
+conform "a batch whose commit fails: 500 io_error" 500 io_error POST /v1/events \
+	"${ING[@]}" "${JSON[@]}" -H "Idempotency-Key: failed-1" --data-binary "@$T/failed"
+echo "COMMIT;" >&7
+exec 7>&-
+wait "$locker"
+now=$(log_state)
+if [ "$now" = "$BASE" ]; then ok "the failed commit left the log unchanged"
+else nok "the failed commit left the log unchanged" "was $BASE, now $now"; fi
+conform "the failed batch sent again with its key: 201" 201 - POST /v1/events \
+	"${ING[@]}" "${JSON[@]}" -H "Idempotency-Key: failed-1" --data-binary "@$T/failed"
+read -r size _ < <(log_state)
+check "and logged once" test "$size" = $((${BASE%% *} + 1))
 
 # ---- the checker refuses what the description does not allow ----
 # refused DESC METHOD PATH STATUS HEADERS BODY — a made-up answer
