@@ -7,7 +7,9 @@
                                    BODY: the body's file) and answers each
                                    with one line, "ok" or "fail: REASON",
                                    flushed at once (a coprocess of
-                                   tests/integration/t_openapi.sh).
+                                   tests/integration/t_openapi.sh);
+                                   COVERAGE<TAB>TAGS[<TAB>EXCUSED] names the
+                                   described answers no case got (coverage()).
 
 An answer passes when the description allows it: the path matches a
 described path (its parameters' patterns included) or, for requests no
@@ -123,7 +125,26 @@ def schema_errors(schema, instance):
     return out
 
 
-def check(spec, method, url, hdr_file, body_file):
+def coverage(spec, seen, args):
+    """COVERAGE<TAB>TAG,…[<TAB>operationId:STATUS …]: "ok" when every
+    status of every GET and POST operation with one of the tags was
+    answered by some case, but those listed; else the ones never seen."""
+    tags = set(args[0].split(",")) if args else set()
+    excused = set(args[1].split()) if len(args) > 1 else set()
+    missing = []
+    for template, item in spec.doc["paths"].items():
+        for m in ("get", "post"):
+            op = item.get(m)
+            if not op or not tags & set(op.get("tags", [])):
+                continue
+            for status in op["responses"]:
+                name = "%s:%s" % (op["operationId"], status)
+                if (template, m, status) not in seen and name not in excused:
+                    missing.append(name)
+    return "ok" if not missing else "fail: never answered: " + " ".join(missing)
+
+
+def check(spec, method, url, hdr_file, body_file, seen=None):
     with open(hdr_file, encoding="latin-1") as f:
         status, headers = parse_headers(f.read())
     if status is None:
@@ -143,6 +164,8 @@ def check(spec, method, url, hdr_file, body_file):
             responses.get("default"))
     if resp is None:
         return "status %d is not described for %s" % (status, where)
+    if op is not None and seen is not None:
+        seen.add((template, m, str(status)))
     for name, h in (resp.get("headers") or {}).items():
         value = headers.get(name.lower())
         if value is None:
@@ -188,13 +211,17 @@ def main():
         sys.stderr.write("usage: openapi_check.py SPEC <cases\n")
         return 2
     spec = Spec(sys.argv[1])
+    seen = set()
     for line in sys.stdin:
         parts = line.rstrip("\n").split("\t")
+        if parts[0] == "COVERAGE":
+            print(coverage(spec, seen, parts[1:]), flush=True)
+            continue
         if len(parts) != 4:
             print("fail: a case needs 4 tab-separated fields", flush=True)
             continue
         try:
-            verdict = check(spec, *parts)
+            verdict = check(spec, *parts, seen=seen)
         except Exception as e:  # a broken case must fail, not hang the suite
             verdict = "error: %s: %s" % (type(e).__name__, e)
         print(verdict if verdict == "ok" else "fail: " + verdict, flush=True)
