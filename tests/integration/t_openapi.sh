@@ -213,6 +213,8 @@ conform "a warrant that is not a signed note: 400" 400 malformed_note POST /v1/r
 sed 's/^— uk-nca .*/— uk-nca AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA/' "$T/w1" >"$T/w1.forged"
 conform "a forged signature: 403" 403 bad_signature POST /v1/requests "${AUTHY[@]}" "${TEXT[@]}" --data-binary "@$T/w1.forged"
 conform "a lawful request with an ingest token: 403" 403 wrong_role POST /v1/requests "${ING[@]}" "${TEXT[@]}" --data-binary "@$T/w1"
+conform "a lawful request without a token: 401" 401 missing_token POST /v1/requests "${TEXT[@]}" --data-binary "@$T/w1"
+conform "a lawful request over --max-body: 413" 413 body_too_large POST /v1/requests "${AUTHY[@]}" "${TEXT[@]}" --data-binary "@$T/big"
 conform "a lawful request as JSON: 415" 415 unsupported_media_type POST /v1/requests "${AUTHY[@]}" "${JSON[@]}" --data-binary "@$T/w1"
 conform "leaves with the disclosure and the refusal" 200 - GET '/v1/leaves?start=300&end=305'
 
@@ -225,12 +227,18 @@ conform "disclosures without a token: 401" 401 missing_token GET /v1/disclosures
 conform "disclosures with an ingest token: 403" 403 wrong_role GET /v1/disclosures "${ING[@]}"
 conform "disclosures CORS preflight" 204 - OPTIONS /v1/disclosures
 conform "report" 200 - GET '/v1/report?from=2020-01-01' "${AU[@]}"
+conform "report without a token: 401" 401 missing_token GET /v1/report
+conform "report with an authority token: 403" 403 wrong_role GET /v1/report "${AUTHY[@]}"
 conform "report from=yesterday: 400" 400 invalid_parameter GET '/v1/report?from=yesterday' "${AU[@]}"
 conform "report to < from: 400" 400 invalid_range GET '/v1/report?from=2026-02-01&to=2026-01-01' "${AU[@]}"
 curl -s -o "$T/cp" "$URL/v1/checkpoint" || bail "checkpoint"
 "$B/tests/tools/signnote" cosign "$T/w1.key" "$T/cp" >"$T/cosig" 2>/dev/null || bail "signnote cosign"
 conform "a witness cosignature: 201" 201 - POST /v1/cosignatures "${AU[@]}" "${TEXT[@]}" --data-binary "@$T/cosig"
 conform "the checkpoint with its cosignature" 200 - GET /v1/checkpoint
+conform "a cosignature without a token: 401" 401 missing_token POST /v1/cosignatures "${TEXT[@]}" --data-binary "@$T/cosig"
+conform "a cosignature with an ingest token: 403" 403 wrong_role POST /v1/cosignatures "${ING[@]}" "${TEXT[@]}" --data-binary "@$T/cosig"
+conform "a cosignature over --max-body: 413" 413 body_too_large POST /v1/cosignatures "${AU[@]}" "${TEXT[@]}" --data-binary "@$T/big"
+conform "a cosignature as JSON: 415" 415 unsupported_media_type POST /v1/cosignatures "${AU[@]}" "${JSON[@]}" --data-binary "@$T/cosig"
 conform "an empty cosignature: 400" 400 malformed_cosignature POST /v1/cosignatures "${AU[@]}" "${TEXT[@]}" --data-binary ''
 sed '2s/^.*$/999/' "$T/cosig" >"$T/cosig.unknown"
 conform "a cosignature of a checkpoint never signed: 404" 404 not_found POST /v1/cosignatures "${AU[@]}" "${TEXT[@]}" --data-binary "@$T/cosig.unknown"
@@ -270,6 +278,10 @@ printf '[%s]' "$(ev)" >"$T/refused"
 conform "a batch while the writer is behind: 503 queue_full" 503 queue_full POST /v1/events \
 	"${ING[@]}" "${JSON[@]}" -H "Idempotency-Key: refused-1" --data-binary "@$T/refused"
 check "with Retry-After: 1" grep -qi '^Retry-After: 1' <<<"$HDRS"
+conform "a lawful request while the writer is behind: 503 queue_full" 503 queue_full \
+	POST /v1/requests "${AUTHY[@]}" "${TEXT[@]}" --data-binary "@$T/w1"
+conform "a cosignature while the writer is behind: 503 queue_full" 503 queue_full \
+	POST /v1/cosignatures "${AU[@]}" "${TEXT[@]}" --data-binary "@$T/cosig"
 echo "COMMIT;" >&7
 exec 7>&-
 wait "$locker"
@@ -306,15 +318,25 @@ conform "the failed batch sent again with its key: 201" 201 - POST /v1/events \
 read -r size _ < <(log_state)
 check "and logged once" test "$size" = $((${BASE%% *} + 1))
 
-# Every answer described for the public, tile and ingest operations was
-# seen, but a read's 500 (it needs a store that fails under a reader; the
-# readers are not held up by the write lock) and the 400 for a NUL byte in
-# a query, seen on /healthz only (it is refused before routing, the same
-# for every path).
-printf 'COVERAGE\tpublic,tiles,ingest\t%s\n' "getMetrics:400 getMetrics:500 getHealth:500 getCheckpoint:500 getKey:400 getKey:500 getLeaves:500 getInclusionProof:500 getConsistencyProof:500 getTlogCheckpoint:400 getTlogCheckpoint:500 getHashTile:500 getPartialHashTile:500 getEntryBundle:500 getPartialEntryBundle:500 getConsole:400 getConsoleFile:400" >&"${CHECKER[1]}"
+# Every answer described for every GET and POST was seen, but the 500s
+# other than ingest's (a read's needs a store that fails under a reader,
+# which the write lock does not hold up; the lawful request's and the
+# cosignature's come from the same failed commit as ingest's, shown above)
+# and the 400 for a NUL byte in a query, seen on /healthz only (it is
+# refused before routing, the same on every path).
+excused=
+for op in getMetrics getHealth getCheckpoint getKey getLeaves getInclusionProof \
+	getConsistencyProof getTlogCheckpoint getHashTile getPartialHashTile getEntryBundle \
+	getPartialEntryBundle getDisclosures getReport postRequest postCosignature; do
+	excused="$excused $op:500"
+done
+for op in getMetrics getKey getTlogCheckpoint getConsole getConsoleFile; do
+	excused="$excused $op:400"
+done
+printf 'COVERAGE\tpublic,tiles,ingest,auditor,authority\t%s\n' "$excused" >&"${CHECKER[1]}"
 IFS= read -r -t 60 v <&"${CHECKER[0]}" || v="fail: no answer"
-if [ "$v" = ok ]; then ok "every described answer of the public and ingest endpoints was seen"
-else nok "every described answer of the public and ingest endpoints was seen" "$v"; fi
+if [ "$v" = ok ]; then ok "every described answer was seen (but the excused)"
+else nok "every described answer was seen (but the excused)" "$v"; fi
 
 # ---- the checker refuses what the description does not allow ----
 # refused DESC METHOD PATH STATUS HEADERS BODY — a made-up answer
