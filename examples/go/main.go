@@ -144,6 +144,9 @@ func (c *Client) Send(b *Batch) (*Answer, error) {
 		if err != nil || ans != nil {
 			return ans, err
 		}
+		if attempt+1 == c.MaxAttempts {
+			break
+		}
 		wait := c.backoff(attempt)
 		if retryAfter > wait {
 			wait = retryAfter

@@ -115,6 +115,8 @@ class IngestClient:
                     ValueError) as e:
                 # no answer, or not a whole one: the batch may be logged
                 why = "no answer (%s)" % (getattr(e, "reason", None) or e)
+            if attempt + 1 == self.max_attempts:
+                break
             wait = max(retry_after, self._backoff(attempt))
             self.log("batch %s: %s; retrying in %.2f s" % (batch.key, why, wait))
             time.sleep(wait)

@@ -36,6 +36,16 @@ serve || bail "server starts"
 URL=http://127.0.0.1:$SPORT
 
 size() { curl -s "$URL/healthz" | jq -r .size; }
+# listening PORT: wait until something accepts connections on PORT (a
+# connection is not a request: the proxy counts none).
+listening() {
+	for _ in $(seq 1 100); do
+		python3 -c 'import socket, sys; socket.create_connection(("127.0.0.1", int(sys.argv[1])))' \
+			"$1" 2>/dev/null && return 0
+		sleep 0.05
+	done
+	return 1
+}
 replays() { curl -s "$URL/metrics" | awk '$1 == "envelog_ingest_replays_total" { print $2 + 0 }'; }
 
 # The events: each a distinct size and device, as NDJSON.
@@ -58,11 +68,7 @@ run() {
 	python3 tests/tools/flakyproxy.py --listen "$PPORT" --upstream "$SPORT" \
 		--faults "$FAULTS" --log "$T/$name.proxy" --pidfile "$T/pid" &
 	proxy=$!
-	for _ in $(seq 1 100); do # listening (a connection is not a request)
-		python3 -c 'import socket, sys; socket.create_connection(("127.0.0.1", int(sys.argv[1])))' \
-			"$PPORT" 2>/dev/null && break
-		sleep 0.05
-	done
+	listening "$PPORT"
 	ENVELOG_TOKEN=$INGEST "$@" <"$T/events" >"$T/$name.out" 2>"$T/$name.err" &
 	cpid=$!
 	# Restart the server when the proxy has killed it, while the client
@@ -109,6 +115,28 @@ run python python3 examples/python/envelog_ingest.py --url "http://127.0.0.1:$PP
 	--batch $BATCH --backoff-base 0.05 --backoff-max 1 --attempts 60 --key-prefix py-test
 run go "$GO_CLIENT" -url "http://127.0.0.1:$PPORT" -batch $BATCH \
 	-backoff-base 50ms -backoff-max 1s -attempts 60 -key-prefix go-test
+
+# A batch the server refuses (400) is not retried: the client exits 1 naming
+# the code, after one request, and the log is unchanged.
+printf '{"ts":%s,"sender":"+447700900123","recipient":"+447700900456","type":"letter","size":1}\n' "$NOW_MS" >"$T/bad"
+refused() { # NAME COMMAND… (through a proxy without faults, counting)
+	local name=$1 before proxy rc
+	shift
+	before=$(size)
+	python3 tests/tools/flakyproxy.py --listen "$PPORT" --upstream "$SPORT" \
+		--log "$T/$name.bad.proxy" &
+	proxy=$!
+	listening "$PPORT"
+	ENVELOG_TOKEN=$INGEST "$@" <"$T/bad" >/dev/null 2>"$T/$name.bad.err"
+	rc=$?
+	kill "$proxy"; wait "$proxy" 2>/dev/null
+	check "$name: a refused batch: exit 1" test "$rc" -eq 1
+	check "$name: naming the error code" grep -q "400 invalid_value" "$T/$name.bad.err"
+	check "$name: after one request, no retry" test "$(wc -l <"$T/$name.bad.proxy")" = 1
+	check "$name: the log is unchanged" test "$(size)" = "$before"
+}
+refused python python3 examples/python/envelog_ingest.py --url "http://127.0.0.1:$PPORT" --backoff-base 0.05
+refused go "$GO_CLIENT" -url "http://127.0.0.1:$PPORT" -backoff-base 50ms
 
 if "$B/envelog" verify --db "$DB" --vkey "$VKEY" >"$T/verify" 2>&1; then ok "the log verifies"
 else nok "the log verifies" "$(tail -n 3 "$T/verify")"; fi
