@@ -122,7 +122,8 @@ $(B)/tests/tools/tilecheck: tests/tools/tilecheck.go
 EXAMPLE_BIN := $(B)/examples/envelog-ingest
 $(B)/examples/envelog-ingest: examples/go/main.go examples/go/go.mod
 	@mkdir -p $(@D)
-	cd examples/go && GOPROXY=off GOFLAGS= GOCACHE=$(abspath $(B))/go-cache \
+	cd examples/go && GO111MODULE=on GOPROXY=off GOFLAGS= \
+	  GOPATH=$(abspath $(B))/go-path GOCACHE=$(abspath $(B))/go-cache \
 	  go build -o $(abspath $@) .
 
 # Every bench/NAME.c is a program; bench/lib/ is what they share.
