@@ -282,6 +282,7 @@ static void mon_init(elog_monitor *m, srv *s)
 	m->fetch = scripted;
 	m->fetch_ctx = s;
 	m->where = "http://log.example";
+	m->tiles = ELOG_MONITOR_TILES_OFF; /* this server has only /v1/ */
 }
 
 /* The state's text, to see that it did not change ("" before the first
