@@ -382,8 +382,9 @@ nomem:
 /* The hash tiles a run has read, at the checkpoint's size. */
 struct elog_monitor_tiles {
 	uint64_t size; /* the tree the tiles are read at */
-	unsigned next; /* the slot to reuse next */
+	uint64_t clock; /* counts reads: the least recently read slot goes */
 	struct {
+		uint64_t last;
 		int used, level;
 		uint64_t index;
 		char *p;      /* width * 32 bytes */
@@ -449,12 +450,14 @@ static int tile_get(struct elog_monitor_tiles *tc, int level, uint64_t index,
 	elog_tile t = {.level = level, .index = index};
 	char *body = NULL;
 	size_t len = 0;
-	unsigned i, got = 0;
+	unsigned i, k, got = 0;
 	int rc;
 
+	tc->clock++;
 	for (i = 0; i < TILE_SLOTS; i++)
 		if (tc->slot[i].used && tc->slot[i].level == level &&
 		    tc->slot[i].index == index) {
+			tc->slot[i].last = tc->clock;
 			*p = tc->slot[i].p;
 			*width = tc->slot[i].width;
 			return 0;
@@ -475,14 +478,17 @@ static int tile_get(struct elog_monitor_tiles *tc, int level, uint64_t index,
 			   "the hash tile %d/%llu (width %u) is %zu bytes long",
 			   level, (unsigned long long)index, t.width, len);
 	}
-	i = tc->next;
-	tc->next = (tc->next + 1) % TILE_SLOTS;
+	for (i = 0, k = 1; k < TILE_SLOTS; k++)
+		if (!tc->slot[k].used ||
+		    (tc->slot[i].used && tc->slot[k].last < tc->slot[i].last))
+			i = k;
 	free(tc->slot[i].p);
 	tc->slot[i].used = 1;
 	tc->slot[i].level = level;
 	tc->slot[i].index = index;
 	tc->slot[i].p = body;
 	tc->slot[i].width = t.width;
+	tc->slot[i].last = tc->clock;
 	*p = body;
 	*width = t.width;
 	return 0;
