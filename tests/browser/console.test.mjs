@@ -745,6 +745,7 @@ t('the ledger and the lookup read the log\'s tiles where offered, else /v1/; a c
 	let paths = asked(from);
 	assert.ok(paths.some((p) => p.startsWith('/tlog/tile/entries/')) && paths.some((p) => p.startsWith('/tlog/tile/0/')), paths.join(' '));
 	assert.deepEqual(paths.filter((p) => /^\/v1\/(leaves|proof)/.test(p)), []);
+	const overTiles = paths.filter((p) => p.startsWith('/tlog/')).length;
 	let text = await lookup(d.seq);
 	assert.match(text, new RegExp(`Entry ${d.seq} verified[\\s\\S]*Read from the log's tiles`), text);
 	// a log without tiles (404 under /tlog/): /v1/, one inclusion proof per row
@@ -756,6 +757,9 @@ t('the ledger and the lookup read the log\'s tiles where offered, else /v1/; a c
 		paths = asked(from);
 		assert.deepEqual(paths.filter((p) => p.startsWith('/tlog/')), ['/tlog/checkpoint']);
 		assert.equal(paths.filter((p) => p.startsWith('/v1/proof/inclusion')).length, want.length);
+		const overApi = paths.filter((p) => /^\/(v1\/(leaves|proof)|tlog)\//.test(p)).length;
+		console.log(`# ledger of ${want.length} rows checked with ${overTiles} requests for tiles, ${overApi} over /v1/`);
+		assert.ok(overTiles < overApi, `tiles ${overTiles}, /v1/ ${overApi}`);
 		text = await lookup(d.seq);
 		assert.match(text, new RegExp(`Entry ${d.seq} verified[\\s\\S]*Read from the log's /v1/ API`), text);
 	} finally {
