@@ -293,7 +293,7 @@ function evidenceBlock(ev, n) {
 				h('pre', { class: 'note', id: id('evidence-old') }, ev.oldCheckpoint || '(none: this browser had not seen this log before)')),
 			h('figure', null, h('figcaption', null, 'The checkpoint the server served then'),
 				h('pre', { class: 'note', id: id('evidence-new') }, ev.newCheckpoint || '(none)'))),
-		ev.consistencyProof ? h('details', null, h('summary', null, 'The consistency proof the server sent'),
+		ev.consistencyProof ? h('details', null, h('summary', null, ev.consistencyProof.from === 'tiles' ? 'The consistency proof, computed from the hash tiles the server sent' : 'The consistency proof the server sent'),
 			h('pre', { class: 'note', id: id('evidence-proof') }, JSON.stringify(ev.consistencyProof, null, 1))) : null,
 		h('p', null, alarmsDownload([ev], `envelog-alarm-${new Date(ev.at).toISOString().replace(/[:.]/g, '-')}.json`, 'Download this evidence (JSON)')));
 }
