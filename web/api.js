@@ -74,10 +74,12 @@ const STATUS_TEXT = {
 /**
  * GET path from the log server (logUrl(), else the server this page came
  * from).  opts.auth: send the auditor token; opts.text: resolve to the body
- * text instead of JSON.
+ * text instead of JSON; opts.bytes: to its bytes (a Uint8Array); opts.cache:
+ * the fetch cache mode (default 'no-store'; 'default' for what never changes,
+ * such as full tiles).
  */
 export async function get(path, opts = {}) {
-	const headers = { Accept: opts.text ? 'text/plain' : 'application/json' };
+	const headers = { Accept: opts.bytes ? 'application/octet-stream' : opts.text ? 'text/plain' : 'application/json' };
 	if (opts.auth) {
 		const t = auditorToken();
 		if (!t) throw new ApiError('No auditor token is set: enter it under Settings to see the ledger and the report.', 401, 'no_token');
@@ -88,9 +90,16 @@ export async function get(path, opts = {}) {
 		throw new ApiError('No log server is set: this console was opened from a file, so enter the log server\'s URL under Settings.', 0, 'no_url');
 	let res;
 	try {
-		res = await fetch(base + path, { headers, cache: 'no-store', credentials: 'omit', referrerPolicy: 'no-referrer' });
+		res = await fetch(base + path, { headers, cache: opts.cache || 'no-store', credentials: 'omit', referrerPolicy: 'no-referrer' });
 	} catch (e) {
 		throw new ApiError(`The log server${base ? ' ' + base : ''} could not be reached. Check the URL, that envelogd is running and answers CORS, and that the network is up.`);
+	}
+	if (opts.bytes && res.ok) {
+		try {
+			return new Uint8Array(await res.arrayBuffer());
+		} catch (e) {
+			throw new ApiError(`The log server${base ? ' ' + base : ''} broke off its answer.`);
+		}
 	}
 	const body = await res.text().catch(() => '');
 	if (!res.ok) {

@@ -8,6 +8,7 @@ import {
 	canonicalJSON, b64decode, b64encode, bytesEqual, decodeProof, hex, parseWitnessKey, verifyCosignatures,
 } from './verify.js';
 import { checkLog } from './monitor.js';
+import { offersTiles, TileLog } from './tiles.js';
 import { checkRows, totals, sumBy, toCSV, barChart, reportFromEntries, diffReports, COLUMNS } from './report.js';
 
 const KEY_STORE = 'envelog.logKey';
@@ -226,7 +227,10 @@ async function doHealth() {
 	try {
 		result = await checkLog(pinned, seen, {
 			checkpoint: () => get('/v1/checkpoint', { text: true }),
-			consistency: (o, n) => get(`/v1/proof/consistency?old=${o}&new=${n}`),
+			// from the log's hash tiles where it offers them (computed here), else /v1/
+			consistency: async (o, n) => (await offersTiles()
+				? { old: o, new: n, proof: (await new TileLog(n).consistencyProof(o)).map(b64encode), from: 'tiles' }
+				: get(`/v1/proof/consistency?old=${o}&new=${n}`)),
 		});
 	} catch (e) {
 		fill(status, notice('warn', 'The log could not be checked.', h('p', null, say(e))));
@@ -289,7 +293,7 @@ function evidenceBlock(ev, n) {
 				h('pre', { class: 'note', id: id('evidence-old') }, ev.oldCheckpoint || '(none: this browser had not seen this log before)')),
 			h('figure', null, h('figcaption', null, 'The checkpoint the server served then'),
 				h('pre', { class: 'note', id: id('evidence-new') }, ev.newCheckpoint || '(none)'))),
-		ev.consistencyProof ? h('details', null, h('summary', null, 'The consistency proof the server sent'),
+		ev.consistencyProof ? h('details', null, h('summary', null, ev.consistencyProof.from === 'tiles' ? 'The consistency proof, computed from the hash tiles the server sent' : 'The consistency proof the server sent'),
 			h('pre', { class: 'note', id: id('evidence-proof') }, JSON.stringify(ev.consistencyProof, null, 1))) : null,
 		h('p', null, alarmsDownload([ev], `envelog-alarm-${new Date(ev.at).toISOString().replace(/[:.]/g, '-')}.json`, 'Download this evidence (JSON)')));
 }
@@ -463,6 +467,49 @@ function setupSettings() {
 
 // ---- inclusion: shared by the ledger and the lookup --------------------------------------
 
+let tileLog = null; // the TileLog of the last verified checkpoint read over tiles
+
+/** The log's tiles at checkpoint cp, or null when the log offers none (then /v1/ is used). */
+async function tilesAt(cp) {
+	if (!(await offersTiles())) return null;
+	if (!tileLog || tileLog.size !== cp.size || tileLog.rootB64 !== cp.rootB64)
+		tileLog = Object.assign(new TileLog(cp.size), { rootB64: cp.rootB64 });
+	return tileLog;
+}
+
+/**
+ * Leaf seq of the tree of checkpoint cp and an inclusion proof for it, as
+ * {leaf: {seq, kind, leaf_hash, entry}, proof: [bytes], tiles}: from the
+ * log's tiles where it offers them (the data from the entry bundle, which
+ * must give the leaf hash of the hash tile; the proof computed here), else
+ * from /v1/leaves and /v1/proof/inclusion.  Throws VerifyError when what
+ * the server sends cannot be the log's.
+ */
+async function leafAndProof(seq, cp) {
+	const tl = await tilesAt(cp);
+	if (tl) {
+		const { data, hash } = await tl.leaf(seq);
+		const text = new TextDecoder().decode(data);
+		let entry;
+		try {
+			entry = JSON.parse(text);
+		} catch (e) {
+			throw new VerifyError(`The data of entry ${seq} in the log's entry bundle is not JSON.`);
+		}
+		if (!entry || typeof entry !== 'object' || canonicalJSON(entry) !== text)
+			throw new VerifyError(`The data of entry ${seq} in the log's entry bundle is not canonical JSON.`);
+		const proof = await tl.inclusionProof(seq);
+		return { leaf: { seq, kind: entry.kind, leaf_hash: b64encode(hash), entry }, proof, tiles: true };
+	}
+	const res = await get(`/v1/leaves?start=${seq}&end=${seq + 1}`);
+	const leaves = res && Array.isArray(res.leaves) ? res.leaves : [];
+	const leaf = leaves.find((l) => l.seq === seq);
+	if (!leaf) throw new VerifyError(`The server did not send entry ${seq}.`);
+	const pr = await get(`/v1/proof/inclusion?index=${seq}&size=${cp.size}`);
+	if (!pr || pr.index !== seq || pr.size !== cp.size) throw new VerifyError('The server answered an inclusion proof for another entry or tree size.');
+	return { leaf, proof: decodeProof(pr.proof, 'inclusion proof'), tiles: false };
+}
+
 /**
  * Verify entry seq against the verified checkpoint: the leaf from
  * /v1/leaves, the leaf hash recomputed from its public data (every
@@ -475,10 +522,7 @@ async function verifyEntry(seq, entryFromLedger) {
 	if (seq >= cp.size)
 		throw soft(cp.size === 0 ? 'The verified checkpoint is of the empty log: there is no entry yet.'
 			: `Entry ${seq} is not yet covered by the verified checkpoint, which holds ${cp.size} entries (0 to ${cp.size - 1}).`);
-	const res = await get(`/v1/leaves?start=${seq}&end=${seq + 1}`);
-	const leaves = res && Array.isArray(res.leaves) ? res.leaves : [];
-	const leaf = leaves.find((l) => l.seq === seq);
-	if (!leaf) throw new VerifyError(`The server did not send entry ${seq}.`);
+	const { leaf, proof, tiles } = await leafAndProof(seq, cp);
 	const checks = [];
 	const leafHash = b64decode(leaf.leaf_hash, 'leaf hash');
 	if (entryFromLedger && leaf.kind !== entryFromLedger.kind)
@@ -492,12 +536,11 @@ async function verifyEntry(seq, entryFromLedger) {
 	checks.push('The leaf hash recomputed from the entry data (SHA-256 of 0x00 and its canonical JSON) matches the log.');
 	if (leaf.kind === 'event')
 		checks.push('This is an event: its public data is only a salted commitment to its metadata, which stays private.');
-	const pr = await get(`/v1/proof/inclusion?index=${seq}&size=${cp.size}`);
-	if (!pr || pr.index !== seq || pr.size !== cp.size) throw new VerifyError('The server answered an inclusion proof for another entry or tree size.');
-	const proof = decodeProof(pr.proof, 'inclusion proof');
 	await verifyInclusion(seq, cp.size, leafHash, proof, cp.root);
 	checks.push(`The inclusion proof of ${proof.length} hashes leads from this leaf to the root of the verified checkpoint of size ${cp.size}.`);
-	return { leaf, checks, proof: pr.proof, cp };
+	checks.push(tiles ? 'Read from the log\'s tiles (C2SP tlog-tiles): the entry from its entry bundle, the proof computed in this browser from its hash tiles.'
+		: 'Read from the log\'s /v1/ API (it offers no tiles): the entry from /v1/leaves, the proof from /v1/proof/inclusion.');
+	return { leaf, checks, proof: proof.map(b64encode), cp };
 }
 
 function proofView(r) {
@@ -556,9 +599,20 @@ async function checkListed(d, cp) {
 	let v;
 	try {
 		const mine = await entryLeafHash(d.entry);
-		const pr = await get(`/v1/proof/inclusion?index=${d.seq}&size=${cp.size}`);
-		if (!pr || pr.index !== d.seq || pr.size !== cp.size) throw new VerifyError('The server answered an inclusion proof for another entry or tree size.');
-		await verifyInclusion(d.seq, cp.size, mine, decodeProof(pr.proof, 'inclusion proof'), cp.root);
+		const tl = await tilesAt(cp);
+		let proof;
+		if (tl) {
+			// the entry bundle's data must be the data listed, and give the leaf hash
+			const { data } = await tl.leaf(d.seq);
+			if (new TextDecoder().decode(data) !== canonicalJSON(d.entry))
+				throw new VerifyError(`The log's entry bundle holds other data for entry ${d.seq}.`);
+			proof = await tl.inclusionProof(d.seq);
+		} else {
+			const pr = await get(`/v1/proof/inclusion?index=${d.seq}&size=${cp.size}`);
+			if (!pr || pr.index !== d.seq || pr.size !== cp.size) throw new VerifyError('The server answered an inclusion proof for another entry or tree size.');
+			proof = decodeProof(pr.proof, 'inclusion proof');
+		}
+		await verifyInclusion(d.seq, cp.size, mine, proof, cp.root);
 		v = { state: 'ok' };
 	} catch (e) {
 		if (!(e instanceof VerifyError)) return { state: 'unchecked', why: say(e) };
@@ -799,13 +853,13 @@ function renderRetention() {
 	const total = purges.reduce((n, d) => n + (Number.isSafeInteger(d.entry.events) ? d.entry.events : 0), 0);
 	fill(status, h('p', { class: 'count' },
 		`${fmtInt(purges.length)} ${purges.length === 1 ? 'purge' : 'purges'}, ${fmtInt(total)} events' metadata deleted in all. ` +
-		`The log now keeps no metadata of events before ${utc(last.before)}; their leaf hashes stay, so the log still verifies.`));
+		`The log now keeps no metadata of events committed before ${utc(last.before)}; their leaf hashes stay, so the log still verifies.`));
 	const head = ['Seq', 'Time', 'Horizon', 'Through seq', 'Events purged', 'Check', 'Proof'];
 	const shown = (purgesAll ? purges : purges.slice(-PAGE)).slice().reverse();
 	const tbody = h('tbody');
 	for (const d of shown) {
 		const e = d.entry;
-		tbody.append(...entryRows(d, head, [d.seq, utc(e.ts), `events before ${utc(e.before)}`, fmtInt(e.through_seq), fmtInt(e.events), badge(d.seq)]));
+		tbody.append(...entryRows(d, head, [d.seq, utc(e.ts), `committed before ${utc(e.before)}`, fmtInt(e.through_seq), fmtInt(e.events), badge(d.seq)]));
 	}
 	fill($('#retention-table'),
 		h('div', { class: 'table-wrap' }, h('table', { class: 'ledger', id: 'retention' },

@@ -39,7 +39,7 @@ static const char usage[] =
 	"usage: envelog audit --url URL --vkey VKEY --state FILE [--json]\n"
 	"                     [--follow SECONDS] [--cacert FILE]\n"
 	"                     [--timeout SECONDS] [--cosign KEYFILE]\n"
-	"                     [--token TOKEN]\n"
+	"                     [--token TOKEN] [--tiles URL | --no-tiles]\n"
 	"       envelog audit compare STATE_A STATE_B [--url URL] [--vkey VKEY]\n"
 	"                     [--cacert FILE] [--json]\n"
 	"\n"
@@ -52,6 +52,13 @@ static const char usage[] =
 	"checkpoint's.  Only then FILE is replaced (atomically).  Without FILE\n"
 	"the whole history is fetched and trusted on first use.\n"
 	"\n"
+	"When the log offers C2SP tlog-tiles (URL/tlog/checkpoint answers),\n"
+	"the checkpoint, the leaves (entry bundles) and the hashes of every\n"
+	"consistency proof (hash tiles) are read from its tiles, which any\n"
+	"cache or static server can serve; otherwise (404) from the /v1/ API.\n"
+	"The checks are the same; tiles carry no chain values, so over tiles\n"
+	"they are computed (into FILE) but none is served to compare.\n"
+	"\n"
 	"  --json             print the result as one JSON object per run\n"
 	"  --follow SECONDS   keep auditing every SECONDS; stop at the first\n"
 	"                     failed check (network errors are retried)\n"
@@ -62,6 +69,10 @@ static const char usage[] =
 	"                     by `envelog witness keygen` and POST it to\n"
 	"                     URL/v1/cosignatures with the auditor token\n"
 	"  --token TOKEN      auditor bearer token (default: $ENVELOG_TOKEN)\n"
+	"  --tiles URL        read the tiles (checkpoint, tile/…) from URL, e.g.\n"
+	"                     a static copy made by `envelog tiles export`;\n"
+	"                     --url still receives the cosignature\n"
+	"  --no-tiles         read only the /v1/ API\n"
 	"\n"
 	"compare proves that two auditors' state files hold consistent\n"
 	"checkpoints (equal roots at equal sizes, else a consistency proof\n"
@@ -255,6 +266,7 @@ out:
 /* The monitor's fetch callback (monitor.h): ctx is the struct audit. */
 struct audit {
 	struct http h;
+	struct http ht; /* --tiles: where the /tlog/ paths are read */
 	elog_monitor mon;
 	const char *state_path;
 	int json;
@@ -267,10 +279,18 @@ static int fetch_http(void *ctx, const char *path, const char *post,
 		      size_t *body_len, elog_err_t *err)
 {
 	struct audit *au = ctx;
+	struct http *h = &au->h;
 	struct body b;
 	int rc;
 
-	rc = http_do(&au->h, path, post, post_len, post ? au->token : NULL,
+	/* --tiles URL stands for URL/tlog. */
+	if (au->ht.curl && !post &&
+	    strncmp(path, ELOG_MONITOR_TILE_PREFIX,
+		    strlen(ELOG_MONITOR_TILE_PREFIX)) == 0) {
+		h = &au->ht;
+		path += strlen(ELOG_MONITOR_TILE_PREFIX) - 1;
+	}
+	rc = http_do(h, path, post, post_len, post ? au->token : NULL,
 		     status, &b, err);
 	*body = b.p;
 	*body_len = b.len;
@@ -458,7 +478,7 @@ static void report(const struct audit *au, int rc,
 			elog_hash_to_b64(&r->cp.root, root);
 			o = json_pack(
 				"{s:b,s:s,s:I,s:I,s:s,s:b,s:I,s:I,s:I,s:I,s:O,"
-				"s:b}",
+				"s:b,s:s,s:I}",
 				"ok", 1, "origin", r->cp.origin, "old_size",
 				(json_int_t)r->old_size, "new_size",
 				(json_int_t)r->cp.size, "root", root,
@@ -467,7 +487,9 @@ static void report(const struct audit *au, int rc,
 				(json_int_t)r->disclosures, "refusals",
 				(json_int_t)r->refusals, "purges",
 				(json_int_t)r->purges, "public_entries",
-				r->public_entries, "cosigned", r->cosigned);
+				r->public_entries, "cosigned", r->cosigned,
+				"read", r->tiles ? "tiles" : "api", "requests",
+				(json_int_t)r->requests);
 		} else {
 			o = json_pack("{s:b,s:s,s:o,s:s,s:o,s:o}", "ok", 0,
 				      "check", r->check, "seq",
@@ -508,7 +530,8 @@ static void report(const struct audit *au, int rc,
 		return;
 	}
 	printf("ok: %s size %llu -> %llu%s: %llu entries checked; since the "
-	       "last run %llu disclosures, %llu refusals, %llu purges%s\n",
+	       "last run %llu disclosures, %llu refusals, %llu purges%s; "
+	       "%llu requests (%s)\n",
 	       r->cp.origin, (unsigned long long)r->old_size,
 	       (unsigned long long)r->cp.size,
 	       r->first_run ? " (first run)" : "",
@@ -516,7 +539,8 @@ static void report(const struct audit *au, int rc,
 	       (unsigned long long)r->disclosures,
 	       (unsigned long long)r->refusals,
 	       (unsigned long long)r->purges,
-	       r->cosigned ? "; cosigned" : "");
+	       r->cosigned ? "; cosigned" : "",
+	       (unsigned long long)r->requests, r->tiles ? "tiles" : "API");
 	for (i = 0; i < json_array_size(r->public_entries) &&
 		    i < LIST_TEXT_MAX;
 	     i++) {
@@ -579,7 +603,8 @@ static int compare(int argc, char **argv);
 int cmd_audit(int argc, char **argv)
 {
 	const char *url = NULL, *vkey = NULL, *cacert = NULL, *wkey = NULL;
-	const char *follow_s = NULL, *timeout_s = NULL;
+	const char *follow_s = NULL, *timeout_s = NULL, *tiles_url = NULL;
+	int no_tiles = 0;
 	uint64_t follow = 0, timeout = 60;
 	struct audit au;
 	elog_monitor_state st;
@@ -598,6 +623,8 @@ int cmd_audit(int argc, char **argv)
 		{.name = "timeout", .value = &timeout_s},
 		{.name = "cosign", .value = &wkey},
 		{.name = "token", .value = &au.token},
+		{.name = "tiles", .value = &tiles_url},
+		{.name = "no-tiles", .flag = &no_tiles},
 		{.name = NULL},
 	};
 
@@ -625,6 +652,11 @@ int cmd_audit(int argc, char **argv)
 	}
 	if (first != argc || !url || !vkey || !au.state_path)
 		return cli_usage(usage, 1);
+	if (tiles_url && no_tiles) {
+		fprintf(stderr, "envelog: audit: --tiles and --no-tiles "
+				"contradict each other\n");
+		return CLI_USAGE;
+	}
 	if (!au.token)
 		au.token = getenv("ENVELOG_TOKEN");
 	if (load_vkey(vkey, &au.mon.vk, vtext, sizeof vtext, &err))
@@ -661,9 +693,17 @@ int cmd_audit(int argc, char **argv)
 		rc = cli_fail("audit", &err);
 		goto out;
 	}
+	if (tiles_url && http_init(&au.ht, tiles_url, cacert, (long)timeout,
+				   &err)) {
+		rc = cli_fail("audit: --tiles", &err);
+		goto out;
+	}
+	au.mon.tiles = tiles_url  ? ELOG_MONITOR_TILES_ONLY
+		       : no_tiles ? ELOG_MONITOR_TILES_OFF
+				  : ELOG_MONITOR_TILES_AUTO;
 	au.mon.fetch = fetch_http;
 	au.mon.fetch_ctx = &au;
-	au.mon.where = au.h.base;
+	au.mon.where = tiles_url ? NULL : au.h.base;
 	au.mon.progress = on_progress;
 	au.mon.progress_ctx = &au;
 	for (;;) {
@@ -691,6 +731,7 @@ out:
 	elog_monitor_result_free(&r);
 	elog_monitor_state_free(&st);
 	http_close(&au.h);
+	http_close(&au.ht);
 	if (curl_up)
 		curl_global_cleanup();
 	elog_signer_wipe(&witness);

@@ -17,6 +17,7 @@
 #include "merkle.h"
 #include "monitor.h"
 #include "note.h"
+#include "tile.h"
 
 /* consistency(): the proof holds, or it does not (other values are the
  * negative codes of a result already filled). */
@@ -96,12 +97,14 @@ static void server_message(const char *body, size_t len, char *out,
 }
 
 /*
- * GET (post NULL) or POST path through the callback.  A 2xx answer's body
- * goes to *body (caller frees; never NULL then); anything else is trouble
- * with r filled.
+ * GET (post NULL) or POST path through the callback (counted in
+ * r->requests).  A 2xx answer's body goes to *body (caller frees; never
+ * NULL then); with missing, a 404 sets *missing and returns 0 with *body
+ * NULL; anything else is trouble with r filled.
  */
-static int fetch(elog_monitor *m, elog_monitor_result *r, const char *path,
-		 const char *post, size_t post_len, char **body, size_t *len)
+static int fetch_x(elog_monitor *m, elog_monitor_result *r, const char *path,
+		   const char *post, size_t post_len, char **body, size_t *len,
+		   int *missing)
 {
 	char smsg[400];
 	elog_err_t err;
@@ -116,6 +119,7 @@ static int fetch(elog_monitor *m, elog_monitor_result *r, const char *path,
 			  "no server to ask for %s", path);
 		return trouble(r, 0, &err);
 	}
+	r->requests++;
 	rc = m->fetch(m->fetch_ctx, path, post, post_len, &status, body, len,
 		      &err);
 	if (rc) {
@@ -125,6 +129,12 @@ static int fetch(elog_monitor *m, elog_monitor_result *r, const char *path,
 			elog_fail(&err, ELOG_IO, -1, NULL, "%s%s: no answer",
 				  m->where ? m->where : "", path);
 		return trouble(r, 1, &err);
+	}
+	if (missing && status == 404) {
+		free(*body);
+		*body = NULL;
+		*missing = 1;
+		return 0;
 	}
 	if (status < 200 || status > 299) {
 		server_message(*body, *len, smsg, sizeof smsg);
@@ -141,6 +151,17 @@ static int fetch(elog_monitor *m, elog_monitor_result *r, const char *path,
 			return nomem(r);
 	}
 	return 0;
+}
+
+/*
+ * GET (post NULL) or POST path through the callback.  A 2xx answer's body
+ * goes to *body (caller frees; never NULL then); anything else is trouble
+ * with r filled.
+ */
+static int fetch(elog_monitor *m, elog_monitor_result *r, const char *path,
+		 const char *post, size_t post_len, char **body, size_t *len)
+{
+	return fetch_x(m, r, path, post, post_len, body, len, NULL);
 }
 
 /* ---- the state file ---- */
@@ -353,9 +374,218 @@ nomem:
 
 /* ---- the checks ---- */
 
+/* ---- tiles ---- */
+
+#define TILE_SLOTS 32   /* tiles a run keeps (proofs read few, often) */
+#define TILE_CHUNK 1024 /* leaves between two checks against the tree */
+
+/* The hash tiles a run has read, at the checkpoint's size. */
+struct elog_monitor_tiles {
+	uint64_t size; /* the tree the tiles are read at */
+	uint64_t clock; /* counts reads: the least recently read slot goes */
+	struct {
+		uint64_t last;
+		int used, level;
+		uint64_t index;
+		char *p;      /* width * 32 bytes */
+		unsigned width;
+	} slot[TILE_SLOTS];
+	elog_monitor *m;
+	elog_monitor_result *r;
+};
+
+static void tiles_free(struct elog_monitor_tiles *tc)
+{
+	unsigned i;
+	for (i = 0; i < TILE_SLOTS; i++)
+		free(tc->slot[i].p);
+	memset(tc, 0, sizeof *tc);
+}
+
 /*
- * Fetch a consistency proof from old to new_size and check it against the
- * two roots: HOLDS or FAILS; a negative code (r filled) on trouble, or
+ * Fetch tile t (of t->width at the checkpoint's size) into *body, *len.
+ * A partial tile the server no longer has (404) is read from its full tile
+ * instead, as C2SP tlog-tiles lets clients do; *got says which width was
+ * read (the caller takes the first t->width entries).  0 or trouble (r
+ * filled).
+ */
+static int fetch_tile(elog_monitor *m, elog_monitor_result *r,
+		      const elog_tile *t, char **body, size_t *len,
+		      unsigned *got)
+{
+	char path[sizeof ELOG_MONITOR_TILE_PREFIX + ELOG_TILE_PATH_MAX];
+	elog_tile full = *t;
+	int missing = 0, rc, n;
+
+	n = snprintf(path, sizeof path, "%s", ELOG_MONITOR_TILE_PREFIX);
+	if (elog_tile_path(t, path + n, sizeof path - (size_t)n) < 0) {
+		elog_err_t err;
+		elog_fail(&err, ELOG_INTERNAL, -1, NULL, "no tile path");
+		return trouble(r, 0, &err);
+	}
+	*got = t->width;
+	if (t->width == ELOG_TILE_WIDTH)
+		return fetch(m, r, path, NULL, 0, body, len);
+	if ((rc = fetch_x(m, r, path, NULL, 0, body, len, &missing)) ||
+	    !missing)
+		return rc;
+	full.width = ELOG_TILE_WIDTH;
+	if (elog_tile_path(&full, path + n, sizeof path - (size_t)n) < 0) {
+		elog_err_t err;
+		elog_fail(&err, ELOG_INTERNAL, -1, NULL, "no tile path");
+		return trouble(r, 0, &err);
+	}
+	*got = ELOG_TILE_WIDTH;
+	return fetch(m, r, path, NULL, 0, body, len);
+}
+
+/*
+ * The hashes of hash tile (level, index) at the checkpoint's size, from
+ * the run's cache or fetched: *p holds the tile's width * 32 bytes.  0,
+ * trouble, or -ELOG_TAMPERED ("response") for a tile of the wrong length.
+ */
+static int tile_get(struct elog_monitor_tiles *tc, int level, uint64_t index,
+		    const char **p, unsigned *width)
+{
+	elog_tile t = {.level = level, .index = index};
+	char *body = NULL;
+	size_t len = 0;
+	unsigned i, k, got = 0;
+	int rc;
+
+	tc->clock++;
+	for (i = 0; i < TILE_SLOTS; i++)
+		if (tc->slot[i].used && tc->slot[i].level == level &&
+		    tc->slot[i].index == index) {
+			tc->slot[i].last = tc->clock;
+			*p = tc->slot[i].p;
+			*width = tc->slot[i].width;
+			return 0;
+		}
+	t.width = elog_tile_width_at(level, index, tc->size);
+	if (t.width == 0) {
+		elog_err_t err;
+		elog_fail(&err, ELOG_INTERNAL, -1, NULL,
+			  "tile %d/%llu is beyond the tree", level,
+			  (unsigned long long)index);
+		return trouble(tc->r, 0, &err);
+	}
+	if ((rc = fetch_tile(tc->m, tc->r, &t, &body, &len, &got)))
+		return rc;
+	if (len != (size_t)got * ELOG_HASH_LEN) {
+		free(body);
+		return bad(tc->r, "response", -1,
+			   "the hash tile %d/%llu (width %u) is %zu bytes long",
+			   level, (unsigned long long)index, t.width, len);
+	}
+	for (i = 0, k = 1; k < TILE_SLOTS; k++)
+		if (!tc->slot[k].used ||
+		    (tc->slot[i].used && tc->slot[k].last < tc->slot[i].last))
+			i = k;
+	free(tc->slot[i].p);
+	tc->slot[i].used = 1;
+	tc->slot[i].level = level;
+	tc->slot[i].index = index;
+	tc->slot[i].p = body;
+	tc->slot[i].width = t.width;
+	tc->slot[i].last = tc->clock;
+	*p = body;
+	*width = t.width;
+	return 0;
+}
+
+/*
+ * elog_hash_reader over the run's tiles: the complete subtree (level,
+ * index) of the tree at tc->size, folded from the hashes of the tile level
+ * below it (tile L holds Merkle level 8L).  On failure the result is
+ * filled and its code returned.
+ */
+static int tile_reader(void *ctx, int level, uint64_t index, elog_hash *out,
+		       elog_err_t *err)
+{
+	struct elog_monitor_tiles *tc = ctx;
+	int tl = level / ELOG_TILE_HEIGHT, up = level % ELOG_TILE_HEIGHT;
+	uint64_t first = index << up, cnt = (uint64_t)1 << up;
+	elog_hash h[1 << (ELOG_TILE_HEIGHT - 1)];
+	const char *p = NULL;
+	unsigned width = 0, k;
+	int rc;
+
+	rc = tile_get(tc, tl, first / ELOG_TILE_WIDTH, &p, &width);
+	if (rc == 0 && first % ELOG_TILE_WIDTH + cnt > width)
+		rc = bad(tc->r, "response", -1,
+			 "the tree of the checkpoint has no node %d/%llu",
+			 level, (unsigned long long)index);
+	if (rc)
+		return elog_fail(err, -rc, -1, NULL, "%s", tc->r->msg);
+	for (k = 0; k < cnt; k++)
+		memcpy(h[k].b,
+		       p + (first % ELOG_TILE_WIDTH + k) * ELOG_HASH_LEN,
+		       ELOG_HASH_LEN);
+	if (cnt == 1)
+		*out = h[0];
+	else
+		elog_root_of_leaves(h, (size_t)cnt, out);
+	return 0;
+}
+
+/* A consistency proof from old to new_size computed from the run's tiles
+ * (at new_size), checked as consistency() does. */
+static int consistency_tiles(elog_monitor *m, elog_monitor_result *r,
+			     uint64_t old, uint64_t new_size,
+			     const elog_hash *old_root,
+			     const elog_hash *new_root)
+{
+	elog_hash proof[ELOG_MAX_PROOF];
+	elog_err_t err;
+	size_t np = 0;
+
+	elog_err_clear(&err);
+	if (new_size != m->tc->size) {
+		elog_fail(&err, ELOG_INTERNAL, -1, NULL,
+			  "tiles are read at size %llu, not %llu",
+			  (unsigned long long)m->tc->size,
+			  (unsigned long long)new_size);
+		return trouble(r, 0, &err);
+	}
+	if (elog_prove_consistency(old, new_size, tile_reader, m->tc, proof,
+				   &np, &err))
+		return r->rc ? r->rc : trouble(r, 0, &err);
+	return elog_verify_consistency(old, new_size, old_root, new_root,
+				       proof, np, &err)
+		       ? FAILS
+		       : HOLDS;
+}
+
+/* The entries of an entry bundle of got entries: off[i], n[i] for its
+ * first want.  0, or -1 when it is not such a bundle. */
+static int bundle_split(const char *p, size_t len, unsigned want,
+			unsigned got, size_t *off, size_t *n)
+{
+	size_t at = 0;
+	unsigned i;
+
+	size_t k;
+
+	for (i = 0; i < got; i++) {
+		if (len - at < 2)
+			return -1;
+		k = (size_t)(uint8_t)p[at] << 8 | (uint8_t)p[at + 1];
+		at += 2;
+		if (len - at < k)
+			return -1;
+		if (i < want) {
+			off[i] = at;
+			n[i] = k;
+		}
+		at += k;
+	}
+	return at == len ? 0 : -1;
+}
+
+/*
+ * Fetch a consistency proof from old to new_size (over tiles: compute it
+ * from the hash tiles) and check it against the two roots: HOLDS or FAILS; a negative code (r filled) on trouble, or
  * -ELOG_TAMPERED with check "response" on a malformed answer.
  */
 static int consistency(elog_monitor *m, elog_monitor_result *r, uint64_t old,
@@ -370,6 +600,9 @@ static int consistency(elog_monitor *m, elog_monitor_result *r, uint64_t old,
 	uint64_t o = 0, n = 0;
 	int rc;
 
+	if (m->tc)
+		return consistency_tiles(m, r, old, new_size, old_root,
+					 new_root);
 	elog_err_clear(&err);
 	snprintf(path, sizeof path, "/v1/proof/consistency?old=%llu&new=%llu",
 		 (unsigned long long)old, (unsigned long long)new_size);
@@ -416,13 +649,18 @@ static int localise(elog_monitor *m, elog_monitor_result *r,
 		    const elog_frontier *base, const elog_hash *lh, uint64_t a,
 		    uint64_t b)
 {
-	uint64_t lo = a, hi = b, mid, k;
+	uint64_t lo = a, hi = b, mid, k, step = 1;
 	elog_frontier f;
 	elog_hash root;
 	int rc;
 
-	while (hi - lo > 1) {
-		mid = lo + (hi - lo) / 2;
+	/* Over tiles the nodes below a hash tile's level are folded from the
+	 * level-0 tile, so a changed leaf hash there changes every proof
+	 * through its tile: bisect whole tiles, and name the tile's leaves. */
+	if (m->tc)
+		step = ELOG_TILE_WIDTH;
+	while ((hi - 1) / step > lo / step) {
+		mid = ((lo / step + (hi - 1) / step + 1) / 2) * step;
 		f = *base;
 		for (k = a; k < mid; k++)
 			elog_frontier_append(&f, &lh[k - a], NULL, NULL, NULL);
@@ -441,6 +679,13 @@ static int localise(elog_monitor *m, elog_monitor_result *r,
 		else
 			hi = mid;
 	}
+	if (step > 1)
+		return bad(r, "tree_root", -1,
+			   "the leaves served for seq %llu..%llu (one entry "
+			   "bundle and its hash tile) are not those of the "
+			   "tree the checkpoint (size %llu) commits to",
+			   (unsigned long long)lo, (unsigned long long)(hi - 1),
+			   (unsigned long long)r->cp.size);
 	/* Proofs carry single leaf hashes as the server reads them, so a
 	 * changed leaf hash and its sibling's look alike: name both. */
 	k = hi - 1;
@@ -503,6 +748,163 @@ static int check_entry(elog_monitor_result *r, uint64_t seq, int kind,
 	return 0;
 }
 
+/* Count a checked entry of kind at seq s, keeping the public ones. */
+static int count_entry(elog_monitor_result *r, uint64_t s, int kind,
+		       json_t *entry)
+{
+	if (kind == ELOG_KIND_EVENT)
+		return 0;
+	if (kind == ELOG_KIND_DISCLOSURE)
+		r->disclosures++;
+	else if (kind == ELOG_KIND_REFUSAL)
+		r->refusals++;
+	else
+		r->purges++;
+	if (json_array_size(r->public_entries) < ELOG_MONITOR_LIST_MAX &&
+	    json_array_append_new(r->public_entries,
+				  json_pack("{s:I,s:O}", "seq", (json_int_t)s,
+					    "entry", entry)))
+		return nomem(r);
+	return 0;
+}
+
+/*
+ * Over tiles: the leaf at seq s, whose data (len bytes, from its entry
+ * bundle) must be a canonical entry; its leaf hash goes to *lh, checked
+ * against served (the level-0 hash tile's).  0 or TAMPERED.
+ */
+static int check_bundled(elog_monitor_result *r, uint64_t s, const char *data,
+			 size_t len, const elog_hash *served, elog_hash *lh)
+{
+	char *canon = NULL;
+	const char *kn;
+	size_t clen = 0;
+	elog_err_t err;
+	json_t *e = NULL;
+	int rc, kind;
+
+	elog_err_clear(&err);
+	if (elog_json_load(data, len, &e, &err) || !json_is_object(e)) {
+		rc = bad(r, "entry", (long long)s,
+			 "the leaf data of seq %llu in its entry bundle is not "
+			 "a JSON object",
+			 (unsigned long long)s);
+		goto out;
+	}
+	if (elog_canon_dump(e, &canon, &clen, &err) || clen != len ||
+	    memcmp(canon, data, len) != 0) {
+		rc = bad(r, "entry", (long long)s,
+			 "the leaf data of seq %llu in its entry bundle is not "
+			 "canonical JSON",
+			 (unsigned long long)s);
+		goto out;
+	}
+	kn = json_string_value(json_object_get(e, "kind"));
+	kind = kn ? elog_kind_from_name(kn) : -1;
+	if (kind < 0) {
+		rc = bad(r, "entry", (long long)s,
+			 "the leaf data of seq %llu names no kind of entry "
+			 "(not an event's commitment, nor a public entry)",
+			 (unsigned long long)s);
+		goto out;
+	}
+	elog_leaf_hash(data, len, lh);
+	if ((rc = check_entry(r, s, kind, e, served)))
+		goto out;
+	rc = count_entry(r, s, kind, e);
+out:
+	free(canon);
+	json_decref(e);
+	return rc;
+}
+
+/*
+ * check_leaves over tiles: the leaves [from, r->cp.size) from entry
+ * bundles, their leaf hashes against the level-0 hash tiles, and every
+ * TILE_CHUNK leaves the tree so far against the checkpoint's (a
+ * consistency proof from the tiles).
+ */
+static int check_leaves_tiles(elog_monitor *m, elog_monitor_result *r,
+			      uint64_t from, elog_frontier *f,
+			      elog_hash *chain)
+{
+	size_t off[ELOG_TILE_WIDTH], len[ELOG_TILE_WIDTH];
+	elog_hash *lh = NULL, served, root, next;
+	elog_frontier base;
+	uint64_t a, b, x, xe, n = r->cp.size, s, idx;
+	const char *hashes;
+	char *body = NULL;
+	size_t blen = 0;
+	unsigned w, got, hw;
+	elog_tile t;
+	int rc = 0;
+
+	lh = malloc(TILE_CHUNK * sizeof *lh);
+	if (!lh)
+		return nomem(r);
+	for (a = from; a < n; a = b) {
+		b = (a / TILE_CHUNK + 1) * TILE_CHUNK;
+		if (b > n)
+			b = n;
+		base = *f;
+		for (x = a; x < b; x = xe) {
+			idx = x / ELOG_TILE_WIDTH;
+			w = elog_tile_width_at(ELOG_TILE_ENTRIES, idx, n);
+			xe = idx * ELOG_TILE_WIDTH + w;
+			t.level = ELOG_TILE_ENTRIES;
+			t.index = idx;
+			t.width = w;
+			if ((rc = tile_get(m->tc, 0, idx, &hashes, &hw)))
+				goto out;
+			if ((rc = fetch_tile(m, r, &t, &body, &blen, &got)))
+				goto out;
+			if (bundle_split(body, blen, w, got, off, len)) {
+				rc = bad(r, "response", (long long)x,
+					 "the entry bundle of seq %llu..%llu "
+					 "is malformed",
+					 (unsigned long long)(idx *
+							      ELOG_TILE_WIDTH),
+					 (unsigned long long)(xe - 1));
+				goto out;
+			}
+			for (s = x; s < xe; s++) {
+				unsigned i = (unsigned)(s % ELOG_TILE_WIDTH);
+				elog_hash *h = &lh[s - a];
+				memcpy(served.b, hashes + (size_t)i *
+							  ELOG_HASH_LEN,
+				       ELOG_HASH_LEN);
+				if ((rc = check_bundled(r, s, body + off[i],
+							len[i], &served, h)))
+					goto out;
+				elog_chain_hash(chain, h, &next);
+				*chain = next;
+				elog_frontier_append(f, h, NULL, NULL, NULL);
+				r->checked++;
+			}
+			free(body);
+			body = NULL;
+		}
+		/* Are the leaves so far a prefix of the checkpoint's tree? */
+		elog_frontier_root(f, &root);
+		if (b < n)
+			rc = consistency(m, r, b, n, &root, &r->cp.root);
+		else
+			rc = memcmp(root.b, r->cp.root.b, ELOG_HASH_LEN)
+				     ? FAILS
+				     : HOLDS;
+		if (rc == FAILS)
+			rc = localise(m, r, &base, lh, a, b);
+		if (rc)
+			goto out;
+		if (m->progress)
+			m->progress(m->progress_ctx, b - from, n - from);
+	}
+out:
+	free(body);
+	free(lh);
+	return rc;
+}
+
 /*
  * Fetch and check the leaves [from, r->cp.size), advancing *f and *chain.
  * 0 when all hold; else r is filled.
@@ -533,6 +935,8 @@ static int check_leaves(elog_monitor *m, elog_monitor_result *r,
 				   (unsigned long long)n);
 		return 0;
 	}
+	if (m->tc)
+		return check_leaves_tiles(m, r, from, f, chain);
 	lh = malloc(ELOG_MONITOR_PAGE * sizeof *lh);
 	if (!lh)
 		return nomem(r);
@@ -584,26 +988,9 @@ static int check_leaves(elog_monitor *m, elog_monitor_result *r,
 				goto out;
 			}
 			*chain = calc;
-			if ((rc = check_entry(r, s, kind, entry, &lh[i])))
+			if ((rc = check_entry(r, s, kind, entry, &lh[i])) ||
+			    (rc = count_entry(r, s, kind, entry)))
 				goto out;
-			if (kind != ELOG_KIND_EVENT) {
-				if (kind == ELOG_KIND_DISCLOSURE)
-					r->disclosures++;
-				else if (kind == ELOG_KIND_REFUSAL)
-					r->refusals++;
-				else
-					r->purges++;
-				if (json_array_size(r->public_entries) <
-					    ELOG_MONITOR_LIST_MAX &&
-				    json_array_append_new(
-					    r->public_entries,
-					    json_pack("{s:I,s:O}", "seq",
-						      (json_int_t)s, "entry",
-						      entry))) {
-					rc = nomem(r);
-					goto out;
-				}
-			}
 			elog_frontier_append(f, &lh[i], NULL, NULL, NULL);
 			r->checked++;
 		}
@@ -641,8 +1028,31 @@ void elog_monitor_free(elog_monitor *m)
 	m->last_cosigned = NULL;
 }
 
-int elog_monitor_run(elog_monitor *m, elog_monitor_state *st,
-		     elog_monitor_result *r)
+/*
+ * The served checkpoint into r->served: from the tiles when m->tiles asks
+ * for them and the log offers them (r->tiles set, tc ready at the
+ * checkpoint's size once it is parsed), else from /v1/.
+ */
+static int fetch_checkpoint(elog_monitor *m, elog_monitor_result *r)
+{
+	int missing = 0, rc;
+
+	if (m->tiles != ELOG_MONITOR_TILES_OFF) {
+		rc = fetch_x(m, r, ELOG_MONITOR_TILE_PREFIX "checkpoint", NULL,
+			     0, &r->served, &r->served_len,
+			     m->tiles == ELOG_MONITOR_TILES_AUTO ? &missing
+								 : NULL);
+		if (rc || !missing) {
+			r->tiles = rc == 0;
+			return rc;
+		}
+	}
+	return fetch(m, r, "/v1/checkpoint", NULL, 0, &r->served,
+		     &r->served_len);
+}
+
+static int run(elog_monitor *m, elog_monitor_state *st,
+	       elog_monitor_result *r, struct elog_monitor_tiles *tc)
 {
 	elog_err_t err;
 	elog_frontier f;
@@ -650,14 +1060,8 @@ int elog_monitor_run(elog_monitor *m, elog_monitor_state *st,
 	char *copy;
 	int rc;
 
-	memset(r, 0, sizeof *r);
-	r->seq = -1;
 	elog_err_clear(&err);
-	r->public_entries = json_array();
-	if (!r->public_entries)
-		return nomem(r);
-	if ((rc = fetch(m, r, "/v1/checkpoint", NULL, 0, &r->served,
-			&r->served_len)))
+	if ((rc = fetch_checkpoint(m, r)))
 		return rc;
 	if (elog_note_verify(r->served, r->served_len, &m->vk,
 			     &r->served_text_len, &err) ||
@@ -669,6 +1073,12 @@ int elog_monitor_run(elog_monitor *m, elog_monitor_state *st,
 			   "the served checkpoint does not verify with the "
 			   "pinned log key: %s",
 			   err.msg);
+	}
+	if (r->tiles) {
+		tc->size = r->cp.size;
+		tc->m = m;
+		tc->r = r;
+		m->tc = tc;
 	}
 	r->old_size = st->present ? st->fr.size : 0;
 	if (!st->present) {
@@ -728,6 +1138,24 @@ int elog_monitor_run(elog_monitor *m, elog_monitor_state *st,
 	st->present = 1;
 	r->rc = 0;
 	return 0;
+}
+
+int elog_monitor_run(elog_monitor *m, elog_monitor_state *st,
+		     elog_monitor_result *r)
+{
+	struct elog_monitor_tiles tc;
+	int rc;
+
+	memset(r, 0, sizeof *r);
+	memset(&tc, 0, sizeof tc);
+	r->seq = -1;
+	r->public_entries = json_array();
+	if (!r->public_entries)
+		return nomem(r);
+	rc = run(m, st, r, &tc);
+	m->tc = NULL;
+	tiles_free(&tc);
+	return rc;
 }
 
 int elog_monitor_cosign(elog_monitor *m, elog_monitor_result *r,

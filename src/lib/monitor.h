@@ -5,8 +5,22 @@
  * The monitor does no I/O of its own.  It asks a fetch callback for a path
  * of the public API ("/v1/checkpoint", "/v1/leaves?start=A&end=B",
  * "/v1/proof/consistency?old=M&new=N", and a POST of "/v1/cosignatures")
- * and gets back the HTTP status and body — the way transparency-dev's Go
- * client takes its checkpoint and tile fetcher functions.  Its state (the
+ * or of the log's C2SP tlog-tiles ("/tlog/checkpoint", "/tlog/tile/L/N",
+ * "/tlog/tile/entries/N", with ".p/W" when partial) and gets back the HTTP
+ * status and body — the way transparency-dev's Go client takes its
+ * checkpoint and tile fetcher functions.  The callback may serve the
+ * "/tlog/" paths from another place (a static copy made by `envelog tiles
+ * export`).
+ *
+ * Tiles (m->tiles): when the log offers them (ELOG_MONITOR_TILES_AUTO: a
+ * 404 on /tlog/checkpoint means it does not, and the run uses /v1/), the
+ * checkpoint comes from /tlog/checkpoint, the leaves' public data from
+ * entry bundles, and every consistency proof is computed from hash tiles
+ * read at the checkpoint's size; the checks are the same.  The tiles carry
+ * no chain values: over tiles the monitor computes them (for its state)
+ * but has none served to compare, and a leaf's kind comes from its data.
+ * A leaf whose data does not give the hash that the level-0 hash tile
+ * holds is the "leaf_hash" finding, as a served leaf_hash is over /v1/.  Its state (the
  * last verified checkpoint and the tree's frontier) goes in and out as the
  * text of an "envelog-audit-state/v1" file; writing that file (atomically)
  * is the caller's.
@@ -44,6 +58,14 @@
 #define ELOG_MONITOR_STATE_MAX ((size_t)4 << 20) /* bytes of a state file */
 #define ELOG_MONITOR_PAGE 1000        /* leaves asked for per /v1/leaves */
 #define ELOG_MONITOR_LIST_MAX 1000    /* public entries kept in a result */
+#define ELOG_MONITOR_TILE_PREFIX "/tlog/" /* where a log serves its tiles */
+
+/* Whether a run reads the log's tiles (see above). */
+enum {
+	ELOG_MONITOR_TILES_AUTO = 0, /* tiles when offered, else /v1/ */
+	ELOG_MONITOR_TILES_OFF,      /* /v1/ only */
+	ELOG_MONITOR_TILES_ONLY,     /* tiles; their absence is trouble */
+};
 
 /*
  * The transport.  GET path (post == NULL) or POST post (post_len bytes,
@@ -96,7 +118,11 @@ typedef struct elog_monitor_result {
 	json_t *public_entries; /* [{seq, entry}] of the public entries seen
 				   (at most ELOG_MONITOR_LIST_MAX) */
 	int cosigned;
+	int tiles;        /* the run read tiles (else /v1/) */
+	uint64_t requests; /* requests made through the fetch callback */
 } elog_monitor_result;
+
+struct elog_monitor_tiles; /* a run's tile cache (monitor.c) */
 
 /* A monitor: the pinned key, the transport, and what it cosigned last. */
 typedef struct elog_monitor {
@@ -109,6 +135,8 @@ typedef struct elog_monitor {
 	void *progress_ctx;
 	const elog_signer *witness;    /* cosignature/v1 key, or NULL */
 	char *last_cosigned;           /* the note cosigned last (owned) */
+	int tiles;                     /* ELOG_MONITOR_TILES_* */
+	struct elog_monitor_tiles *tc; /* during a run over tiles (private) */
 } elog_monitor;
 
 /* Free what m owns (not the witness key). */

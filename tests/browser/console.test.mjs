@@ -722,6 +722,125 @@ t('entry lookup verifies leaf hash and inclusion proof', async () => {
 	assert.match(await page.textContent('#lookup-result'), /Enter a sequence number/);
 });
 
+t('the ledger and the lookup read the log\'s tiles where offered, else /v1/; a changed bundle or tile is flagged', async () => {
+	const want = (await api('/v1/disclosures?since=0&limit=1000', { headers: { Authorization: `Bearer ${AUDITOR}` } })).json.disclosures;
+	const d = want.find((x) => x.kind === 'disclosure');
+	const asked = (from) => requested.slice(from).map((u) => new URL(u).pathname);
+	const ledgerChecked = async () => {
+		await go('ledger');
+		await page.waitForSelector('#ledger-verified');
+	};
+	// the lookup's verdict: its text, "ALARM: " first when it is red
+	const lookup = async (seq) => {
+		await go('lookup');
+		await page.fill('#lookup-seq', String(seq));
+		await page.click('#lookup-form button[type=submit]');
+		const el = await page.waitForSelector('#lookup-result .notice:not(.info)');
+		return (await el.evaluate((e) => e.classList.contains('alarm')) ? 'ALARM: ' : '') + (await el.innerText());
+	};
+	// the log offers tiles: entry bundles and hash tiles, no /v1/ leaf or proof
+	let from = requested.length;
+	await ledgerChecked();
+	assert.ok(await page.isVisible('#ledger-check .notice.ok'));
+	let paths = asked(from);
+	assert.ok(paths.some((p) => p.startsWith('/tlog/tile/entries/')) && paths.some((p) => p.startsWith('/tlog/tile/0/')), paths.join(' '));
+	assert.deepEqual(paths.filter((p) => /^\/v1\/(leaves|proof)/.test(p)), []);
+	const overTiles = paths.filter((p) => p.startsWith('/tlog/')).length;
+	let text = await lookup(d.seq);
+	assert.match(text, new RegExp(`Entry ${d.seq} verified[\\s\\S]*Read from the log's tiles`), text);
+	// a log without tiles (404 under /tlog/): /v1/, one inclusion proof per row
+	await page.route('**/tlog/**', (route) => route.fulfill({ status: 404, contentType: 'application/json', body: '{"error":{"code":"not_found","message":"no tiles here"}}' }));
+	try {
+		from = requested.length;
+		await ledgerChecked();
+		assert.ok(await page.isVisible('#ledger-check .notice.ok'));
+		paths = asked(from);
+		assert.deepEqual(paths.filter((p) => p.startsWith('/tlog/')), ['/tlog/checkpoint']);
+		assert.equal(paths.filter((p) => p.startsWith('/v1/proof/inclusion')).length, want.length);
+		const overApi = paths.filter((p) => /^\/(v1\/(leaves|proof)|tlog)\//.test(p)).length;
+		console.log(`# ledger of ${want.length} rows checked with ${overTiles} requests for tiles, ${overApi} over /v1/`);
+		assert.ok(overTiles < overApi, `tiles ${overTiles}, /v1/ ${overApi}`);
+		text = await lookup(d.seq);
+		assert.match(text, new RegExp(`Entry ${d.seq} verified[\\s\\S]*Read from the log's /v1/ API`), text);
+	} finally {
+		await page.unroute('**/tlog/**');
+	}
+	// one digit of the disclosure's record count changed in its entry bundle
+	await page.route('**/tlog/tile/entries/**', async (route) => {
+		const res = await route.fetch();
+		const body = Buffer.from(await res.body());
+		const at = body.indexOf(Buffer.from(canonicalJSON(d.entry)));
+		const digit = body.indexOf(Buffer.from('"records":'), at) + '"records":'.length;
+		if (at >= 0) body[digit] = 0x30 + ((body[digit] - 0x30 + 1) % 10);
+		await route.fulfill({ response: res, body });
+	});
+	try {
+		await ledgerChecked();
+		assert.equal(await page.textContent(`#ledger tr.row[data-seq="${d.seq}"] .c-check`), '✘ Not in the log');
+		assert.match(await page.textContent('#ledger-alarm'), new RegExp(`1 listed entry does not match the log[\\s\\S]*entry ${d.seq} is not what the log holds[\\s\\S]*entry bundle does not give the leaf hash`));
+		text = await lookup(d.seq);
+		assert.match(text, new RegExp(`^ALARM: Entry ${d.seq} could not be verified[\\s\\S]*does not give the leaf hash the log's hash tile holds`), text);
+		await shot('ledger-bundle-changed');
+	} finally {
+		await page.unroute('**/tlog/tile/entries/**');
+	}
+	// its leaf hash changed in the level-0 hash tile
+	await page.route('**/tlog/tile/0/**', async (route) => {
+		const res = await route.fetch();
+		const body = Buffer.from(await res.body());
+		if (route.request().url().includes(`/tlog/tile/0/${String(Math.floor(d.seq / 256)).padStart(3, '0')}`)) body[(d.seq % 256) * 32] ^= 1;
+		await route.fulfill({ response: res, body });
+	});
+	try {
+		await ledgerChecked();
+		assert.equal(await page.textContent(`#ledger tr.row[data-seq="${d.seq}"] .c-check`), '✘ Not in the log');
+		text = await lookup(d.seq);
+		assert.match(text, new RegExp(`^ALARM: Entry ${d.seq} could not be verified`), text);
+	} finally {
+		await page.unroute('**/tlog/tile/0/**');
+	}
+	await ledgerChecked();
+	assert.ok(await page.isVisible('#ledger-check .notice.ok'), 'the tiles as served verify again');
+});
+
+t('the ledger pages: 20 rows a page by default, another page size, the page jump', async () => {
+	for (let i = 0; i < 45; i++) {
+		const r = await request('met-police', `MET-PAGE-${i}`, ['+447700900001'], Date.UTC(2019, 0, 1), Date.UTC(2021, 0, 1));
+		assert.equal(r.status, 422, r.text);
+	}
+	const want = (await api('/v1/disclosures?since=0&limit=1000', { headers: { Authorization: `Bearer ${AUDITOR}` } })).json.disclosures;
+	const newest = want.map((d) => d.seq).sort((a, b) => b - a);
+	const n = newest.length, pages = Math.ceil(n / 20);
+	assert.ok(n > 40, `${n} rows make three pages or more`);
+	const shownSeqs = () => page.$$eval('#ledger tbody tr.row', (trs) => trs.map((tr) => Number(tr.dataset.seq)));
+	await go('ledger');
+	await page.waitForSelector('#ledger-verified');
+	assert.equal(await page.textContent('#page-of'), `Page 1 of ${pages}`);
+	assert.deepEqual(await shownSeqs(), newest.slice(0, 20));
+	// jump to the last page: the oldest rows
+	await page.fill('#page-jump', String(pages));
+	await page.click('#page-go');
+	assert.equal(await page.textContent('#page-of'), `Page ${pages} of ${pages}`);
+	assert.deepEqual(await shownSeqs(), newest.slice((pages - 1) * 20));
+	assert.ok(await page.isDisabled('#ledger-pager button:has-text("Older")'));
+	// a page beyond the last goes to the last; 2 is the second
+	await page.fill('#page-jump', '2');
+	await page.click('#page-go');
+	assert.deepEqual(await shownSeqs(), newest.slice(20, 40));
+	await page.fill('#page-jump', '999');
+	await page.click('#page-go');
+	assert.equal(await page.textContent('#page-of'), `Page ${pages} of ${pages}`);
+	// 50 rows a page: back to page 1, fewer pages
+	await page.selectOption('#f-size', '50');
+	assert.deepEqual(await shownSeqs(), newest.slice(0, 50));
+	if (n > 50) assert.equal(await page.textContent('#page-of'), `Page 1 of ${Math.ceil(n / 50)}`);
+	await page.selectOption('#f-size', '100');
+	assert.deepEqual(await shownSeqs(), newest.slice(0, 100));
+	assert.equal(await page.locator('#page-of').count(), n > 100 ? 1 : 0, 'one page: no pager');
+	assert.match(await page.textContent('#ledger-verified'), new RegExp(`^${n} of ${n} entries verified`));
+	await page.selectOption('#f-size', '20');
+});
+
 t('a retention purge beside the running server shows in the console, verified', async () => {
 	// the first batch was committed before the horizon, the second after
 	const horizon = HORIZON;
@@ -750,12 +869,14 @@ t('a retention purge beside the running server shows in the console, verified', 
 	})));
 	const when = (ms) => new Date(ms).toISOString().replace('T', ' ').slice(0, 19) + ' UTC';
 	assert.deepEqual(rows, [{ seq: p.seq, kind: 'purge', cells: {
-		Seq: String(p.seq), Time: when(p.entry.ts), Horizon: `events before ${when(p.entry.before)}`,
+		Seq: String(p.seq), Time: when(p.entry.ts), Horizon: `committed before ${when(p.entry.before)}`,
 		'Through seq': String(p.entry.through_seq), 'Events purged': '12', Check: '✔ Verified', Proof: `Verify entry ${p.seq}`,
 	} }]);
-	assert.match(await page.textContent('#retention-status'), new RegExp(`1 purge, 12 events' metadata deleted in all.*no metadata of events before ${when(p.entry.before)}`));
-	// the ledger of requests is unchanged: four rows, no purge among them
-	assert.equal(await page.locator('#ledger tbody tr.row').count(), 4);
+	assert.match(await page.textContent('#retention-status'), new RegExp(`1 purge, 12 events' metadata deleted in all.*no metadata of events committed before ${when(p.entry.before)}`));
+	// the ledger of requests is unchanged: its first page of rows, no purge among them
+	const requests = (await api('/v1/disclosures?since=0&limit=1000', { headers: { Authorization: `Bearer ${AUDITOR}` } })).json.disclosures.length;
+	assert.equal(await page.locator('#ledger tbody tr.row').count(), Math.min(20, requests));
+	assert.equal(await page.locator('#ledger tbody tr.row.purge').count(), 0);
 	await verifiedEndToEnd(p);
 	assert.match(await page.textContent(`#ledger-detail-${p.seq}`), /"kind":"purge"/);
 	await page.locator('#h-retention').scrollIntoViewIfNeeded();

@@ -421,3 +421,79 @@ test('nothing passes for an event unless it is exactly a commitment', () => {
 		assert.throws(() => v.checkEntry(kind, entry), v.VerifyError, JSON.stringify(entry));
 	assert.equal(v.checkEntry('purge', { kind: 'purge', ts: 5, before: 4, through_seq: 3, events: 2 }).kind, 'purge');
 });
+
+// tiles.js: the tiles of an in-memory tree of 700 leaves (three level-0
+// tiles, a partial level-1 tile), served by overriding TileLog.tile.
+const { TileLog, tilePath, tileWidth } = await import('../../web/tiles.js');
+async function memoryTiles(n) {
+	const leaves = [], data = [];
+	for (let i = 0; i < n; i++) {
+		data.push(enc.encode(`{"kind":"event","n":${i}}`));
+		leaves.push(await v.leafHash(data[i]));
+	}
+	// level-8 nodes: the roots of each run of 256 leaves
+	const level8 = [];
+	for (let i = 0; i + 256 <= n; i += 256) level8.push(await v.treeHash(leaves.slice(i, i + 256)));
+	const tiles = new Map();
+	const cat = (list) => v.concat(...list);
+	for (let t = 0; t * 256 < n; t++) {
+		const w = tileWidth(0, t, n);
+		tiles.set(`0/${t}`, cat(leaves.slice(t * 256, t * 256 + w)));
+		tiles.set(`entries/${t}`, cat(data.slice(t * 256, t * 256 + w).map((d) => v.concat(Uint8Array.of(d.length >> 8, d.length & 255), d))));
+	}
+	if (level8.length) tiles.set('1/0', cat(level8));
+	return { leaves, data, tiles };
+}
+class MemoryTileLog extends TileLog {
+	constructor(size, tiles, change) {
+		super(size);
+		this.mem = tiles;
+		this.change = change || ((k, b) => b);
+	}
+	async tile(level, index) {
+		const w = tileWidth(level, index, this.size), k = `${level}/${index}`;
+		const all = this.mem.get(k);
+		const bytes = level === 'entries' ? all : all.slice(0, w * 32);
+		return { bytes: this.change(k, bytes), width: w, want: w };
+	}
+}
+
+test('tiles: paths as C2SP tlog-tiles writes them, widths at a tree size', () => {
+	assert.equal(tilePath(0, 0, 256), '/tlog/tile/0/000');
+	assert.equal(tilePath(2, 1234067, 256), '/tlog/tile/2/x001/x234/067');
+	assert.equal(tilePath('entries', 5, 17), '/tlog/tile/entries/005.p/17');
+	assert.deepEqual([tileWidth(0, 2, 700), tileWidth(0, 3, 700), tileWidth(1, 0, 700), tileWidth('entries', 0, 700)], [188, 0, 2, 256]);
+});
+
+test('tiles: inclusion and consistency proofs computed from tiles verify; a changed tile fails', async () => {
+	const n = 700;
+	const { leaves, tiles } = await memoryTiles(n);
+	for (const size of [1, 255, 256, 257, 512, 600, 700]) {
+		const root = await v.treeHash(leaves.slice(0, size));
+		const tl = new MemoryTileLog(size, tiles);
+		for (const m of [0, 1, size >> 1, size - 1].filter((x) => x < size)) {
+			await v.verifyInclusion(m, size, leaves[m], await tl.inclusionProof(m), root);
+			if (m > 0) await v.verifyConsistency(m, size, await v.treeHash(leaves.slice(0, m)), root, await tl.consistencyProof(m));
+		}
+	}
+	const root = await v.treeHash(leaves);
+	// one hash of the level-0 tile 1 changed: proofs through it fail
+	const bad = new MemoryTileLog(n, tiles, (k, b) => (k === '0/1' ? Object.assign(b.slice(), { [40 * 32]: b[40 * 32] ^ 1 }) : b));
+	await rejects((async () => v.verifyInclusion(297, n, leaves[297], await bad.inclusionProof(297), root))());
+});
+
+test('tiles: a leaf is its entry bundle data, which must give the hash tile\'s leaf hash', async () => {
+	const n = 700;
+	const { data, tiles } = await memoryTiles(n);
+	const tl = new MemoryTileLog(n, tiles);
+	for (const seq of [0, 255, 256, 699]) assert.deepEqual((await tl.leaf(seq)).data, data[seq]);
+	const changed = new MemoryTileLog(n, tiles, (k, b) => {
+		if (k !== 'entries/2') return b;
+		const c = b.slice();
+		c[c.length - 3] ^= 1; // inside the last entry's data
+		return c;
+	});
+	const e = await rejects(changed.leaf(699));
+	assert.match(e.message, /does not give the leaf hash/);
+	assert.deepEqual((await changed.leaf(600)).data, data[600]);
+});

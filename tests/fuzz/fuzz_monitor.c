@@ -7,6 +7,9 @@
  *   'T'        the transport fails (a timeout); so does a script run out
  *   'S' N B64  200 with a checkpoint of size N and root B64, signed with
  *              the pinned test key (so that the leaves are reached)
+ * An input that starts with "tiles\n" is read over tiles (the answers
+ * then go to /tlog/checkpoint, hash tiles and entry bundles, binary
+ * bodies as they are), any other over /v1/ only.
  * Two runs from the empty state (the second from where the first left
  * it), with a cosignature POST after each that passed.  Properties: a run
  * that fails leaves the state as it was; a run that passes leaves the
@@ -146,6 +149,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	s.end = s.p + size;
 	s.sk = &sk;
 	memset(&m, 0, sizeof m);
+	m.tiles = ELOG_MONITOR_TILES_OFF;
+	if (size >= 6 && memcmp(data, "tiles\n", 6) == 0) {
+		m.tiles = ELOG_MONITOR_TILES_AUTO;
+		s.p += 6;
+	}
 	m.vk = vk;
 	m.fetch = scripted;
 	m.fetch_ctx = &s;

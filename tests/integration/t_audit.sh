@@ -3,26 +3,65 @@
 # step; servers whose database was altered behind the triggers' back, that
 # sign with another key, or that were rolled back or forked; audit compare
 # on consistent and forked states; network errors leave the state alone;
-# witness keygen.
+# witness keygen.  Every audit runs twice from the same state: over the
+# /v1/ API (--no-tiles) and over the log's tlog-tiles (the default, as
+# envelogd offers them); both must reach the same verdict and leave the
+# same state, except where said (tiles carry no chain values and no kind
+# column).  Then the requests each makes, counted by the server; a log
+# without tiles (a proxy answering 404 under /tlog/); tiles read from a
+# static copy (--tiles).
 . "$(dirname "$0")/lib.sh"
 EL=$B/envelog
 ORIG_DB=$DB
 
-# audit STATE [ARGS…] -> $out (stdout), $errout (stderr), $rc
+# audit STATE [ARGS…]: over the API -> $out (stdout), $errout (stderr),
+# $rc; the same over tiles from a copy of STATE made before (STATE.tiles)
+# -> $tout, $terr, $trc.  Unless $differ is set, a different exit status,
+# a passing tiles run that did not read tiles, or a different resulting
+# state is noted in $disagree.
+disagree=""
 audit() {
 	local st=$1; shift
-	out=$("$EL" audit --url "$URL" --vkey "$VKEY" --state "$st" "$@" 2>"$T/audit.err")
+	if [ -e "$st" ]; then cp "$st" "$st.tiles"; else rm -f "$st.tiles"; fi
+	out=$("$EL" audit --url "$URL" --vkey "$VKEY" --state "$st" --no-tiles "$@" 2>"$T/audit.err")
 	rc=$?
 	errout=$(cat "$T/audit.err")
+	tout=$("$EL" audit --url "$URL" --vkey "$VKEY" --state "$st.tiles" "$@" 2>"$T/audit.err")
+	trc=$?
+	terr=$(cat "$T/audit.err")
+	[ -n "${differ:-}" ] && return
+	if [ "$rc" != "$trc" ]; then
+		disagree="$disagree [${st##*/} $*: API exit $rc, tiles exit $trc: ${tout:0:200}]"
+	elif [ "$rc" = 0 ]; then
+		[[ "$out" == *"requests (API)"* || $(jq -r .read <<<"$out" 2>/dev/null) == api ]] &&
+			[[ "$tout" == *"requests (tiles)"* || $(jq -r .read <<<"$tout" 2>/dev/null) == tiles ]] ||
+			disagree="$disagree [${st##*/} $*: not read as asked: ${out:0:100} / ${tout:0:100}]"
+		cmp -s <(jq -S 'del(.updated)' "$st") <(jq -S 'del(.updated)' "$st.tiles") ||
+			disagree="$disagree [${st##*/} $*: the states differ]"
+	fi
 }
 state_size() { jq -r .size "$1"; }
 sum() { sha256sum "$1" | cut -d' ' -f1; }
-# expect_fail DESC CHECK SEQ|- : exit 1 and "FAILED CHECK at seq SEQ"
+# expect_fail DESC CHECK SEQ|- [TILES]: exit 1 and "FAILED CHECK at seq
+# SEQ" over the API, and over tiles the same or, when given, exit 1 and
+# output starting with TILES
 expect_fail() {
 	local want="FAILED $2"
 	[ "$3" != - ] && want="$want at seq $3:"
 	if [ "$rc" -eq 1 ] && [[ "$out" == "$want"* ]]; then ok "$1"
 	else nok "$1" "exit $rc, want 1 and '$want'" "${out:0:400}" "${errout:0:300}"; fi
+	if [ "${4:-}" = ok ]; then
+		expect_tiles_ok "... over tiles: passes, as nothing the tiles carry was changed"
+		return
+	fi
+	want=${4:-$want}
+	if [ "$trc" -eq 1 ] && [[ "$tout" == "$want"* ]]; then ok "... over tiles: $want"
+	else nok "... over tiles" "exit $trc, want 1 and '$want'" "${tout:0:400}" "${terr:0:300}"; fi
+}
+# expect_tiles_ok DESC: the tiles run passed
+expect_tiles_ok() {
+	if [ "$trc" -eq 0 ] && [[ "$tout" == "ok: "*"requests (tiles)"* ]]; then ok "$1"
+	else nok "$1" "exit $trc" "${tout:0:400}" "${terr:0:300}"; fi
 }
 # Run SQL (python3's sqlite3: also has sha256) on a stopped copy.
 tamper() { # DB PYTHON-BODY (db is the connection, sha256(bytes) -> bytes)
@@ -147,12 +186,16 @@ copy_log chain "$T/clean.db"
 tamper "$T/chain.db" 'db.execute("UPDATE entry SET chain_hash = zeroblob(32) WHERE seq = 7")'
 use_db "$T/chain.db"; start_server || bail "server on chain.db"
 cp "$T/a5.state" "$T/t.state"
+differ=1 # chain values are not in the tiles
 audit "$T/t.state"
-expect_fail "altered chain value: named by seq (incremental run)" chain 7
+expect_fail "altered chain value: named by seq (incremental run)" chain 7 ok
 check "failed audit leaves the state unchanged" test "$(sum "$T/t.state")" = "$A5"
+check "... the tiles run computed the clean log's chain value into its state" \
+	test "$(jq -r .chain_hash "$T/t.state.tiles")" = "$(jq -r .chain_hash "$T/a.state")"
 audit "$T/fresh1.state"
-expect_fail "altered chain value: named by seq (first run)" chain 7
+expect_fail "altered chain value: named by seq (first run)" chain 7 ok
 check "failed first run writes no state" test ! -e "$T/fresh1.state"
+unset differ
 stop_server
 
 # The purge entry's data changed, hashes kept.
@@ -170,9 +213,11 @@ copy_log pkind "$T/clean.db"
 tamper "$T/pkind.db" "db.execute('UPDATE entry SET kind = 0 WHERE seq = $PURGE_SEQ')"
 use_db "$T/pkind.db"; start_server || bail "server on pkind.db"
 cp "$T/a5.state" "$T/t.state"
+differ=1 # the kind column is not in the tiles: a leaf's kind is its data's
 audit "$T/t.state"
-expect_fail "a purge entry listed as an event: named by its own data" entry "$PURGE_SEQ"
+expect_fail "a purge entry listed as an event: named by its own data" entry "$PURGE_SEQ" ok
 check "the message says what the data is" grep -q "its data says purge" <<<"$out"
+unset differ
 stop_server
 # An event served with anything but its commitment (here its private
 # record, with a matching leaf hash and chain) is refused.
@@ -204,7 +249,9 @@ db.execute('UPDATE entry SET data = ?, leaf_hash = ? WHERE seq = $PURGE_SEQ', (d
 use_db "$T/pleaf.db"; start_server || bail "server on pleaf.db"
 cp "$T/a5.state" "$T/t.state"
 audit "$T/t.state"
-expect_fail "altered public entry and leaf hash: the chain names it" chain "$PURGE_SEQ"
+# Over tiles (no chain values) the changed leaf hash, folded into the nodes
+# of the proof, fails the consistency proof from the held checkpoint.
+expect_fail "altered public entry and leaf hash: the chain names it" chain "$PURGE_SEQ" "FAILED consistency:"
 stop_server
 
 # R2: an event's leaf hash changed (every later chain value recomputed) no
@@ -243,7 +290,10 @@ for seq, lh in rows:
 use_db "$T/rechain.db"; start_server || bail "server on rechain.db"
 cp "$T/a5.state" "$T/t.state"
 audit "$T/t.state"
-expect_fail "commitment, leaf hash and later chain rewritten: tree root check names the seq" tree_root 600
+# Over tiles, nodes below level 8 are folded from the level-0 tile, which
+# holds the changed leaf hash: the check names the tile's leaves.
+expect_fail "commitment, leaf hash and later chain rewritten: tree root check names the seq" tree_root 600 \
+	"FAILED tree_root: the leaves served for seq 512..767 "
 stop_server
 
 # Stored tree hashes overwritten under the running server (envelogd
@@ -253,8 +303,9 @@ use_db "$T/tree.db"; start_server || bail "server on tree.db"
 tamper "$T/tree.db" 'db.execute("UPDATE tree_hash SET hash = zeroblob(32)")' 
 cp "$T/a5.state" "$T/t.state"
 audit "$T/t.state"
-if [ "$rc" -eq 1 ] && [[ "$out" == "FAILED "* ]]; then ok "altered tree hashes: audit fails"
-else nok "altered tree hashes: audit fails" "exit $rc" "$out"; fi
+if [ "$rc" -eq 1 ] && [[ "$out" == "FAILED "* ]] && [ "$trc" -eq 1 ] && [[ "$tout" == "FAILED "* ]]; then
+	ok "altered tree hashes: audit fails (over the API and over tiles)"
+else nok "altered tree hashes: audit fails" "exit $rc $trc" "$out" "$tout"; fi
 check "... and leaves the state unchanged" test "$(sum "$T/t.state")" = "$A5"
 stop_server
 
@@ -327,6 +378,122 @@ sleep 1.8
 kill "$fpid" 2>/dev/null; wait "$fpid" 2>/dev/null
 check "--follow audits repeatedly and sees new entries" jq -se \
 	'length >= 2 and all(.ok) and (map(.entries_checked) | add) == 4' "$T/follow"
+check "every audit above: the API and tiles runs agree (exit, state) ${disagree:0:1500}" test -z "$disagree"
+
+# --- requests, counted by the server ---
+# hits PREFIX: requests the server answered on routes starting with PREFIX
+hits() {
+	curl -s "$URL/metrics" | awk -v p="envelog_http_requests_total{route=\"$1" \
+		'index($0, p) == 1 { s += $NF } END { print s + 0 }'
+}
+# counted ARGS…: a first audit of the whole log; $used_tiles, $used_v1 (the
+# server's counts, less the /metrics reads themselves), $said (the audit's)
+counted() {
+	local t0 v0
+	rm -f "$T/c.state"
+	t0=$(hits /tlog/) v0=$(hits /v1/)
+	out=$("$EL" audit --url "$URL" --vkey "$VKEY" --state "$T/c.state" --json "$@" 2>/dev/null)
+	rc=$?
+	used_tiles=$(($(hits /tlog/) - t0)) used_v1=$(($(hits /v1/) - v0))
+	said=$(jq -r '.read + " " + (.requests | tostring)' <<<"$out" 2>/dev/null)
+}
+SIZE=$(curl -s "$URL/v1/checkpoint" | sed -n 2p)
+counted
+check "whole log ($SIZE leaves) over tiles: only /tlog/ requests ($used_tiles), none to /v1/" \
+	test "$rc" = 0 -a "$used_v1" = 0 -a "$used_tiles" -gt 0 -a "$said" = "tiles $used_tiles"
+check "... one entry bundle and one level-0 hash tile per 256 leaves, the checkpoint and one upper tile" \
+	test "$used_tiles" = $((1 + 2 * ((SIZE + 255) / 256) + 1))
+tiles_root=$(jq -r .root "$T/c.state")
+counted --no-tiles
+check "the same over the API (--no-tiles): only /v1/ requests ($used_v1)" \
+	test "$rc" = 0 -a "$used_tiles" = 0 -a "$used_v1" -gt 0 -a "$said" = "api $used_v1"
+check "... and the same root" test "$(jq -r .root "$T/c.state")" = "$tiles_root"
+echo "# requests for a first audit of $SIZE leaves: tiles $((1 + 2 * ((SIZE + 255) / 256) + 1)), API $used_v1"
+cp "$T/c.state" "$T/c0.state"
+post_events "POST 3 more" "$(events 3 cnt)"
+t0=$(hits /tlog/) v0=$(hits /v1/)
+out=$("$EL" audit --url "$URL" --vkey "$VKEY" --state "$T/c.state" 2>&1)
+check "an incremental audit over tiles: ok, no /v1/ request, $(($(hits /tlog/) - t0)) tile requests" \
+	test $? = 0 -a "$(($(hits /v1/) - v0))" = 0 -a "$(($(hits /tlog/) - t0))" -gt 1
+
+# --- a log without tiles: a proxy that answers 404 under /tlog/ ---
+cat >"$T/notiles.py" <<'PY'
+import http.server, sys, urllib.request, urllib.error
+up = sys.argv[2]
+class H(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        with open(sys.argv[3], "a") as f:
+            f.write(self.path + "\n")
+        if self.path.startswith("/tlog/"):
+            status, body = 404, b'{"error":{"code":"not_found","message":"no tiles"}}'
+        else:
+            try:
+                with urllib.request.urlopen(up + self.path, timeout=20) as r:
+                    status, body = r.status, r.read()
+            except urllib.error.HTTPError as e:
+                status, body = e.code, e.read()
+        self.send_response(status)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+    def log_message(self, *a):
+        pass
+http.server.ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()
+PY
+PPORT=$(free_port)
+python3 "$T/notiles.py" "$PPORT" "$URL" "$T/proxy.log" &
+PPID_=$!
+for i in $(seq 1 100); do curl -s -o /dev/null "http://127.0.0.1:$PPORT/v1/checkpoint" && break; sleep 0.05; done
+: >"$T/proxy.log"
+cp "$T/c0.state" "$T/p.state"
+out=$("$EL" audit --url "http://127.0.0.1:$PPORT" --vkey "$VKEY" --state "$T/p.state" --json 2>"$T/p.err")
+rc=$?
+check "a log without tiles: the audit falls back to /v1/ and passes" \
+	test "$rc" = 0 -a "$(jq -r .read <<<"$out")" = api
+check "... after one 404 on /tlog/checkpoint, and no other /tlog/ request" \
+	test "$(grep -c '^/tlog/' "$T/proxy.log")" = 1 -a "$(head -1 "$T/proxy.log")" = /tlog/checkpoint
+check "... reaching the state the tiles run reached" \
+	cmp -s <(jq -S 'del(.updated)' "$T/p.state") <(jq -S 'del(.updated)' "$T/c.state")
+"$EL" audit --url "$URL" --vkey "$VKEY" --state "$T/p2.state" --tiles "http://127.0.0.1:$PPORT/tlog" >/dev/null 2>&1
+check "--tiles where there are none: exit 2 (no fallback when tiles are asked for)" test $? = 2
+kill "$PPID_" 2>/dev/null; wait "$PPID_" 2>/dev/null
+
+# --- tiles from a static copy (envelog tiles export) ---
+mkdir -p "$T/www"
+"$EL" tiles export --db "$DB" --out "$T/www/tlog" >/dev/null 2>&1 || nok "tiles export"
+SPORT=$(free_port)
+python3 -m http.server "$SPORT" --bind 127.0.0.1 --directory "$T/www" >"$T/static.log" 2>&1 &
+SPID=$!
+for i in $(seq 1 100); do curl -s -o /dev/null "http://127.0.0.1:$SPORT/tlog/checkpoint" && break; sleep 0.05; done
+t0=$(hits /tlog/) v0=$(hits /v1/)
+cp "$T/c0.state" "$T/s.state"
+out=$("$EL" audit --url "$URL" --vkey "$VKEY" --state "$T/s.state" --tiles "http://127.0.0.1:$SPORT/tlog" 2>&1)
+rc=$?
+check "--tiles URL (a static copy): ok, read from tiles" test "$rc" = 0 -a "${out%%$'\n'*}" != "${out%%requests (tiles)*}"
+check "... not one request to the log itself" test "$(($(hits /tlog/) - t0 + $(hits /v1/) - v0))" = 0
+check "... the same state as over the log's own tiles" \
+	cmp -s <(jq -S 'del(.updated)' "$T/s.state") <(jq -S 'del(.updated)' "$T/c.state")
+# The copy lags behind the log: its old partial tiles are gone once full.
+post_events "POST 300 more" "$(events 300 cdn)"
+"$EL" tiles export --db "$DB" --out "$T/www/tlog" >/dev/null 2>&1
+out=$("$EL" audit --url "$URL" --vkey "$VKEY" --state "$T/s.state" --tiles "http://127.0.0.1:$SPORT/tlog" 2>&1)
+check "after growth and a new export: ok ($out)" test $? = 0 -a "$(jq -r .size "$T/s.state")" = $((SIZE + 303))
+# A cache still serving that checkpoint after the next export: its partial
+# tiles are gone once full, and are read from the full tiles.
+cp "$T/www/tlog/checkpoint" "$T/old.cp"
+post_events "POST 300 more" "$(events 300 cdn2)"
+"$EL" tiles export --db "$DB" --out "$T/www/tlog" >/dev/null 2>&1
+cp "$T/old.cp" "$T/www/tlog/checkpoint"
+cp "$T/c0.state" "$T/s2.state"
+: >"$T/static.log"
+out=$("$EL" audit --url "$URL" --vkey "$VKEY" --state "$T/s2.state" --tiles "http://127.0.0.1:$SPORT/tlog" 2>&1)
+check "a checkpoint older than the tiles: ok, partial tiles read from the full ones" \
+	test $? = 0 -a "$(jq -r .size "$T/s2.state")" = $((SIZE + 303)) -a \
+	"$(grep -c 'GET /tlog/tile/entries/006.p/32 HTTP/1.1" 404' "$T/static.log")" = 1 -a \
+	"$(grep -c 'GET /tlog/tile/entries/006 HTTP/1.1" 200' "$T/static.log")" = 1
+"$EL" audit --url "$URL" --vkey "$VKEY" --state "$T/s.state" --tiles "http://127.0.0.1:$SPORT/tlog" --no-tiles >/dev/null 2>&1
+check "--tiles with --no-tiles: usage, exit 2" test $? = 2
+kill "$SPID" 2>/dev/null; wait "$SPID" 2>/dev/null
 stop_server
 
 # --- HTTPS with --cacert ---

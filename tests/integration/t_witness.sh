@@ -197,6 +197,27 @@ check "bundle verify --min-witnesses 2 accepts the cosignatures gathered by enve
 "$B/envelog" bundle verify --vkey "$VKEY" --witness "${WVKEY[1]}" --witness "${WVKEY[2]}" \
 	--min-witnesses 2 "$T/bundle.json" >/dev/null 2>&1
 check "and refuses the bundle as answered, before the witnesses (exit 1)" test $? = 1
+"$B/envelog" bundle verify --vkey "$VKEY" --witness "${WVKEY[1]}" --min-witnesses 2 "$T/cosigned.json" >/dev/null 2>&1
+check "... and counts only the witnesses named: one named, two required (exit 1)" test $? = 1
+"$B/envelog" bundle verify --vkey "$VKEY" --witness "${WVKEY[1]}" --min-witnesses 1 "$T/cosigned.json" >/dev/null 2>&1
+check "... one named, one required: exit 0" test $? = 0
+# witness 2's cosignature line with one signature byte changed
+python3 - "$T/cosigned.json" "$T/badcosig.json" <<'PY'
+import base64, json, sys
+b = json.load(open(sys.argv[1]))
+lines = b["checkpoint"].split("\n")
+for i, l in enumerate(lines):
+    if l.startswith("\u2014 w2.example/witness "):
+        name, sig = l.rsplit(" ", 1)
+        raw = bytearray(base64.b64decode(sig))
+        raw[-1] ^= 1
+        lines[i] = name + " " + base64.b64encode(bytes(raw)).decode()
+b["checkpoint"] = "\n".join(lines)
+json.dump(b, open(sys.argv[2], "w"))
+PY
+"$B/envelog" bundle verify --vkey "$VKEY" --witness "${WVKEY[1]}" --witness "${WVKEY[2]}" \
+	--min-witnesses 2 "$T/badcosig.json" >/dev/null 2>&1
+check "... a cosignature altered on the way does not count (exit 1)" test $? = 1
 N3=$NB # the size both witnesses cosigned last
 
 # A witness that claims a larger tree while envelogd runs: an alarm, and

@@ -51,6 +51,9 @@ typedef struct srv {
 	int transport_fail;       /* the callback fails (a timeout) */
 	int fail_after;           /* ... after this many good calls (0: at once) */
 	int calls;
+	int tile_calls;           /* requests under /tlog/ */
+	const char *bundle;       /* serve this instead of any entry bundle */
+	int short_hash_tile;      /* serve hash tiles one byte short */
 	int posts;                /* POSTs seen */
 	char post[4096];          /* the last POST body */
 } srv;
@@ -231,6 +234,42 @@ static char *serve_proof(srv *s, uint64_t old, uint64_t new_size)
 	return text;
 }
 
+/* Read over tiles (the server offers them) or over /v1/ only. */
+static int over_tiles;
+
+/* Tile W of level 0 or the entry bundle (entries) at width w: *body, *len. */
+static void serve_tile(srv *s, int entries, unsigned w, char **body,
+		       size_t *len)
+{
+	size_t cap = entries ? 64 : (size_t)w * ELOG_HASH_LEN + 1, n = 0;
+	char *p = malloc(cap);
+	unsigned i;
+
+	assert_non_null(p);
+	for (i = 0; i < w; i++) {
+		if (!entries) {
+			memcpy(p + n, s->lh[i].b, ELOG_HASH_LEN);
+			n += ELOG_HASH_LEN;
+			continue;
+		}
+		size_t dl = strlen(s->data[i]);
+		while (n + 2 + dl + 1 > cap) {
+			cap *= 2;
+			p = realloc(p, cap);
+			assert_non_null(p);
+		}
+		p[n++] = (char)(dl >> 8);
+		p[n++] = (char)(dl & 0xff);
+		memcpy(p + n, s->data[i], dl);
+		n += dl;
+	}
+	if (!entries && s->short_hash_tile)
+		n--;
+	p[n] = '\0';
+	*body = p;
+	*len = n;
+}
+
 static int scripted(void *ctx, const char *path, const char *post,
 		    size_t post_len, long *status, char **body, size_t *len,
 		    elog_err_t *err)
@@ -256,7 +295,20 @@ static int scripted(void *ctx, const char *path, const char *post,
 		s->post[post_len] = '\0';
 		s->posts++;
 		out = dup_text("{}");
-	} else if (strcmp(path, "/v1/checkpoint") == 0) {
+	} else if (over_tiles && strncmp(path, "/tlog/", 6) == 0 &&
+		   s->tile_calls++ >= 0 &&
+		   (sscanf(path, "/tlog/tile/0/000.p/%llu", &a) == 1 ||
+		    sscanf(path, "/tlog/tile/entries/000.p/%llu", &a) == 1) &&
+		   a >= 1 && a <= s->n) {
+		if (s->bundle && strstr(path, "entries")) {
+			out = dup_text(s->bundle);
+		} else {
+			serve_tile(s, strstr(path, "entries") != NULL,
+				   (unsigned)a, body, len);
+			return 0;
+		}
+	} else if (strcmp(path, "/v1/checkpoint") == 0 ||
+		   (over_tiles && strcmp(path, "/tlog/checkpoint") == 0)) {
 		out = s->checkpoint ? dup_text(s->checkpoint)
 				    : sign_at(s, s->cp_size, s->sign_other);
 	} else if (sscanf(path, "/v1/leaves?start=%llu&end=%llu", &a, &b) ==
@@ -282,6 +334,7 @@ static void mon_init(elog_monitor *m, srv *s)
 	m->fetch = scripted;
 	m->fetch_ctx = s;
 	m->where = "http://log.example";
+	m->tiles = over_tiles ? ELOG_MONITOR_TILES_ONLY : ELOG_MONITOR_TILES_OFF;
 }
 
 /* The state's text, to see that it did not change ("" before the first
@@ -326,17 +379,22 @@ static void expect(srv *s, uint64_t from, int want_rc, const char *check,
 
 	if (from > 0) {
 		const char *c = s->checkpoint, *l = s->leaves, *p = s->proof;
+		const char *bu = s->bundle;
 		long bc = s->bad_chain_seq;
 		int t = s->transport_fail, so = s->sign_other, sh = s->seq_shift;
+		int sht = s->short_hash_tile;
 		long status = s->status;
-		s->checkpoint = s->leaves = s->proof = NULL;
+		s->checkpoint = s->leaves = s->proof = s->bundle = NULL;
 		s->bad_chain_seq = -1;
 		s->transport_fail = s->sign_other = s->seq_shift = 0;
+		s->short_hash_tile = 0;
 		s->status = 0;
 		state_at(s, from, &st);
 		s->checkpoint = c;
 		s->leaves = l;
 		s->proof = p;
+		s->bundle = bu;
+		s->short_hash_tile = sht;
 		s->bad_chain_seq = bc;
 		s->transport_fail = t;
 		s->sign_other = so;
@@ -958,6 +1016,124 @@ static void test_cosign(void **state)
 	srv_free(s);
 }
 
+/* ---- over tiles ---- */
+
+/* The state a run reaches from the empty log, as text ("" on failure). */
+static char *run_text(srv *s)
+{
+	elog_monitor m;
+	elog_monitor_state st;
+	elog_monitor_result r;
+	char *t;
+
+	mon_init(&m, s);
+	elog_monitor_state_init(&st, &s->vk, s->vkey);
+	if (elog_monitor_run(&m, &st, &r) == 0)
+		assert_int_equal(r.tiles, over_tiles);
+	t = state_text(&st);
+	elog_monitor_result_free(&r);
+	elog_monitor_state_free(&st);
+	return t;
+}
+
+static void test_tiles(void **state)
+{
+	srv *s = srv_new(20);
+	char *api, *tiles;
+
+	(void)state;
+	add_purge(s);
+	add_event(s);
+	/* The same state over the API and over tiles, and tiles were read. */
+	api = run_text(s);
+	over_tiles = 1;
+	s->tile_calls = 0;
+	tiles = run_text(s);
+	assert_true(s->tile_calls == 3); /* checkpoint, bundle, hash tile */
+	assert_string_equal(api, tiles);
+	assert_true(api[0] != '\0');
+	free(api);
+	free(tiles);
+	/* Growth from a held state: the consistency proof from the tiles. */
+	expect(s, 0, 0, NULL, -1);
+	expect(s, 7, 0, NULL, -1);
+	/* The lies of the leaves, found as over /v1/: an entry whose data
+	 * does not give the level-0 tile's hash... */
+	free(s->data[7]);
+	s->data[7] = dup_text("{\"commitment\":\"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+			      "AAAAAAAAAAA=\",\"kind\":\"event\"}");
+	expect(s, 0, -ELOG_TAMPERED, "leaf_hash", 7);
+	expect(s, 3, -ELOG_TAMPERED, "leaf_hash", 7);
+	srv_free(s);
+	/* ... a leaf that hashes right but is not in the checkpoint's tree:
+	 * named by its tile's leaves (seq -1, the message has the range) ... */
+	s = srv_new(11);
+	s->tree[9].b[1] ^= 1;
+	expect(s, 0, -ELOG_TAMPERED, "tree_root", -1);
+	/* ... a rewritten history below the state: consistency */
+	srv_free(s);
+	s = srv_new(12);
+	{
+		elog_monitor m;
+		elog_monitor_state st;
+		elog_monitor_result r;
+		state_at(s, 5, &st);
+		s->tree[3].b[5] ^= 1;
+		s->lh[3] = s->tree[3];
+		mon_init(&m, s);
+		assert_int_equal(elog_monitor_run(&m, &st, &r), -ELOG_TAMPERED);
+		assert_string_equal(r.check, "consistency");
+		assert_int_equal(st.fr.size, 5);
+		elog_monitor_result_free(&r);
+		elog_monitor_state_free(&st);
+		s->tree[3].b[5] ^= 1;
+		s->lh[3] = s->tree[3];
+	}
+	/* Malformed tiles: a bundle that is not one, a hash tile one byte
+	 * short. */
+	s->bundle = "\x01";
+	expect(s, 0, -ELOG_TAMPERED, "response", 0);
+	s->bundle = NULL;
+	s->short_hash_tile = 1;
+	expect(s, 0, -ELOG_TAMPERED, "response", -1);
+	expect(s, 4, -ELOG_TAMPERED, "response", -1);
+	s->short_hash_tile = 0;
+	/* An event that is no commitment. */
+	srv_free(s);
+	s = srv_new(6);
+	{
+		const char *rec = "{\"kind\":\"event\",\"recipient\":\"b\","
+				  "\"sender\":\"a\",\"ts\":1700000000000}";
+		free(s->data[3]);
+		s->data[3] = dup_text(rec);
+		elog_leaf_hash(rec, strlen(rec), &s->lh[3]);
+		s->tree[3] = s->lh[3];
+	}
+	expect(s, 0, -ELOG_TAMPERED, "entry", 3);
+	/* Without tiles where they are required: trouble, not a finding. */
+	srv_free(s);
+	s = srv_new(6);
+	over_tiles = 0;
+	{
+		elog_monitor m;
+		elog_monitor_state st;
+		elog_monitor_result r;
+		mon_init(&m, s);
+		m.tiles = ELOG_MONITOR_TILES_ONLY;
+		elog_monitor_state_init(&st, &s->vk, s->vkey);
+		assert_int_equal(elog_monitor_run(&m, &st, &r), -ELOG_IO);
+		assert_true(r.network);
+		elog_monitor_result_free(&r);
+		/* and AUTO falls back to /v1/ */
+		m.tiles = ELOG_MONITOR_TILES_AUTO;
+		assert_int_equal(elog_monitor_run(&m, &st, &r), 0);
+		assert_int_equal(r.tiles, 0);
+		elog_monitor_result_free(&r);
+		elog_monitor_state_free(&st);
+	}
+	srv_free(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -977,6 +1153,7 @@ int main(void)
 		cmocka_unit_test(test_state_file),
 		cmocka_unit_test(test_compare),
 		cmocka_unit_test(test_cosign),
+		cmocka_unit_test(test_tiles),
 	};
 	if (sodium_init() < 0)
 		return 1;
