@@ -1386,6 +1386,31 @@ int elog_store_add_cosignature(elog_store *w, uint64_t size,
 
 /* ---- purge ---- */
 
+int elog_store_checkpoint_time(elog_store *s, int64_t *created_ms,
+				elog_err_t *err)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if (sqlite3_prepare_v2(s->db,
+			       "SELECT created FROM checkpoint ORDER BY size "
+			       "DESC LIMIT 1",
+			       -1, &st, NULL) != SQLITE_OK)
+		return db_fail(s, err, "reading the latest checkpoint");
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*created_ms = sqlite3_column_int64(st, 0);
+		rc = 0;
+	} else if (rc == SQLITE_DONE) {
+		rc = elog_fail(err, ELOG_NOT_FOUND, -1, NULL,
+			       "no checkpoint yet");
+	} else {
+		rc = db_fail(s, err, "reading the latest checkpoint");
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
 int elog_store_horizon(elog_store *s, int64_t *before, uint64_t *through,
 		       elog_err_t *err)
 {

@@ -242,6 +242,11 @@ int elog_store_add_cosignature(elog_store *w, uint64_t size,
 
 /* ---- purge (writer) ---- */
 
+/* When the latest checkpoint was signed (ms since the epoch).  NOT_FOUND
+ * before the first. */
+int elog_store_checkpoint_time(elog_store *s, int64_t *created_ms,
+				elog_err_t *err);
+
 /* The purge horizon (ms, commit time; 0 if never purged) and the last
  * purged seq + 1 (0 if never purged). */
 int elog_store_horizon(elog_store *s, int64_t *before, uint64_t *through,

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "entry.h"
+#include "metrics.h"
 #include "rfc3339.h"
 #include "store.h"
 #include "writer.h"
@@ -25,6 +26,7 @@ struct retention {
 	struct writer_job job;
 	int job_done;
 	uint64_t purged, through, seq;
+	int64_t before;
 	int added;
 };
 
@@ -53,8 +55,10 @@ static int run(struct writer_job *job, elog_store *w, elog_err_t *err)
 		return rc;
 	rc = elog_store_add(w, &e, &r->seq, err);
 	elog_entry_free(&e);
-	if (rc == 0)
+	if (rc == 0) {
 		r->added = 1;
+		r->before = before;
+	}
 	return rc;
 }
 
@@ -66,7 +70,9 @@ static void done(struct writer_job *job, int rc, const elog_err_t *err,
 	if (rc)
 		fprintf(stderr, "envelogd: retention purge failed: %s\n",
 			err ? err->msg : "?");
-	else if (r->added)
+	if (!rc && r->added)
+		metrics_set_horizon(r->before, r->through + 1);
+	if (!rc && r->added)
 		fprintf(stderr,
 			"envelogd: retention purge: %llu events through seq "
 			"%llu, purge entry seq %llu\n",

@@ -111,6 +111,7 @@ static int run_jobs(struct writer *wr, struct writer_job *list, size_t n,
 	struct writer_job *j;
 	uint64_t before, after;
 	size_t i;
+	int64_t now;
 	int rc;
 
 	rc = elog_store_begin(wr->store, err);
@@ -129,9 +130,11 @@ static int run_jobs(struct writer *wr, struct writer_job *list, size_t n,
 		j->first = before;
 		j->count = after - before;
 	}
-	rc = elog_store_commit(wr->store, wr->signer, elog_now_ms(), c, err);
+	now = elog_now_ms();
+	rc = elog_store_commit(wr->store, wr->signer, now, c, err);
 	if (rc)
 		return rc; /* commit rolls back itself */
+	metrics_checkpoint(now);
 	return 0;
 fail:
 	elog_store_rollback(wr->store);
@@ -176,6 +179,7 @@ static void *writer_main(void *arg)
 {
 	struct writer *wr = arg;
 	elog_commit c = {0};
+	int64_t now;
 
 	for (;;) {
 		struct writer_job *list, *last, *j;
@@ -229,12 +233,13 @@ static void *writer_main(void *arg)
 	/* The final checkpoint: a commit with no entries. */
 	elog_err_clear(&wr->final_err);
 	wr->final_rc = elog_store_begin(wr->store, &wr->final_err);
+	now = elog_now_ms();
 	if (wr->final_rc == 0)
-		wr->final_rc = elog_store_commit(wr->store, wr->signer,
-						 elog_now_ms(), &c,
-						 &wr->final_err);
+		wr->final_rc = elog_store_commit(wr->store, wr->signer, now,
+						 &c, &wr->final_err);
 	if (wr->final_rc == 0) {
 		metrics_set_size(c.size);
+		metrics_checkpoint(now);
 		note_state(wr, &c);
 	}
 	save_state(wr);
@@ -246,7 +251,8 @@ int writer_start(const struct writer_config *cfg, struct writer **out,
 		 elog_err_t *err)
 {
 	struct writer *wr;
-	uint64_t size;
+	uint64_t size, through;
+	int64_t created = 0, horizon;
 	int rc;
 
 	wr = calloc(1, sizeof *wr);
@@ -263,9 +269,15 @@ int writer_start(const struct writer_config *cfg, struct writer **out,
 	if (rc)
 		goto fail;
 	rc = elog_store_size(wr->store, &size, err);
+	if (rc == 0)
+		rc = elog_store_checkpoint_time(wr->store, &created, err);
+	if (rc == 0)
+		rc = elog_store_horizon(wr->store, &horizon, &through, err);
 	if (rc)
 		goto fail;
 	metrics_set_size(size);
+	metrics_checkpoint(created);
+	metrics_set_horizon(horizon, through);
 	pthread_mutex_init(&wr->mu, NULL);
 	pthread_cond_init(&wr->cv, NULL);
 	if (pthread_create(&wr->thread, NULL, writer_main, wr) != 0) {
