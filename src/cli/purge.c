@@ -8,17 +8,6 @@
 #include "param.h"
 #include "rfc3339.h"
 
-static const char usage[] =
-	"usage: envelog purge --before DATE [--db FILE] [--key FILE]\n"
-	"\n"
-	"Delete the metadata (every field, the nonce too) of every event\n"
-	"committed before DATE (YYYY-MM-DD or RFC 3339 UTC): a prefix of the\n"
-	"log, through the last seq committed before DATE.  Append a purge\n"
-	"entry and sign a checkpoint, in one transaction; then return the\n"
-	"freed pages to the file system.  Leaf hashes, chain values, tree\n"
-	"hashes and checkpoints stay, so the log still verifies.  The horizon\n"
-	"only moves forward.  Prints the purge entry's seq and counts, or\n"
-	"that nothing was committed before DATE.\n";
 
 int cmd_purge(int argc, char **argv)
 {
@@ -44,11 +33,11 @@ int cmd_purge(int argc, char **argv)
 	memset(&e, 0, sizeof e);
 	memset(&c, 0, sizeof c);
 	elog_err_clear(&err);
-	if ((rc = cli_options(argc, argv, opts, usage, &first)) >= 0)
+	if ((rc = cli_options(argc, argv, opts, "purge", &first)) >= 0)
 		return rc;
 	rc = CLI_USAGE;
 	if (first != argc || !before_s)
-		return cli_usage(usage, 1);
+		return cli_usage("purge", 1);
 	if (elog_param_time(before_s, &before) != 0) {
 		fprintf(stderr, "envelog: purge: --before must be YYYY-MM-DD "
 				"or an RFC 3339 UTC time\n");
@@ -60,7 +49,7 @@ int cmd_purge(int argc, char **argv)
 	}
 	if (!key) {
 		if (cli_key_path(db, keybuf, sizeof keybuf) < 0)
-			return cli_usage(usage, 1);
+			return cli_usage("purge", 1);
 		key = keybuf;
 	}
 	if (cli_load_signer(key, &signer, &err))
