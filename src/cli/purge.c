@@ -2,12 +2,35 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "entry.h"
 #include "param.h"
 #include "rfc3339.h"
 
+
+/*
+ * The purge's progress on stderr: a bar on a terminal (cli_progress),
+ * otherwise a line at each tenth of the work, so that a purge of a large
+ * log run from cron or a unit shows in its log that it advances.
+ */
+static void purge_progress(void *ctx, uint64_t done, uint64_t total)
+{
+	int *last = ctx;
+	int tenth;
+
+	if (isatty(STDERR_FILENO)) {
+		cli_progress(NULL, done, total);
+		return;
+	}
+	tenth = total ? (int)(done * 10 / total) : 10;
+	if (tenth <= *last)
+		return;
+	*last = tenth;
+	fprintf(stderr, "envelog: purge: %d%% (%llu/%llu)\n", tenth * 10,
+		(unsigned long long)done, (unsigned long long)total);
+}
 
 int cmd_purge(int argc, char **argv)
 {
@@ -27,7 +50,7 @@ int cmd_purge(int argc, char **argv)
 	int64_t before, now = elog_now_ms();
 	uint64_t events = 0, through = 0, seq = 0;
 	struct stat st0, st1;
-	int first, rc = CLI_USAGE;
+	int first, rc = CLI_USAGE, last = -1;
 
 	memset(&signer, 0, sizeof signer);
 	memset(&e, 0, sizeof e);
@@ -59,7 +82,8 @@ int cmd_purge(int argc, char **argv)
 	stat(db, &st0);
 	if (elog_store_begin(w, &err))
 		goto fail;
-	rc = elog_store_purge(w, before, &events, &through, &err);
+	rc = elog_store_purge(w, before, purge_progress, &last, &events,
+			      &through, &err);
 	if (rc == -ELOG_NOT_FOUND) {
 		elog_store_rollback(w);
 		printf("nothing to purge: no entry was committed before %s\n",
@@ -73,7 +97,10 @@ int cmd_purge(int argc, char **argv)
 	    elog_store_commit(w, &signer, now, &c, &err)) {
 fail:
 		elog_store_rollback(w);
-		rc = err.code == ELOG_HORIZON_BACKWARDS ? CLI_BAD : CLI_USAGE;
+		/* Not tampering (1), not a usage error: refused by the rule
+		 * that the horizon only moves forward; nothing changed. */
+		rc = err.code == ELOG_HORIZON_BACKWARDS ? CLI_REFUSED
+							: CLI_USAGE;
 		cli_fail("purge", &err);
 		goto out;
 	}

@@ -45,7 +45,7 @@ static int run(struct writer_job *job, elog_store *w, elog_err_t *err)
 		return rc;
 	if (before <= cur)
 		return 0;
-	rc = elog_store_purge(w, before, &r->purged, &r->through, err);
+	rc = elog_store_purge(w, before, NULL, NULL, &r->purged, &r->through, err);
 	if (rc == -ELOG_NOT_FOUND) { /* nothing committed before it yet */
 		elog_err_clear(err);
 		return 0;
