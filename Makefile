@@ -46,7 +46,29 @@ BENCH_BIN  := $(BENCH_SRC:bench/%.c=$(B)/bench/%)
 HEADERS    := $(wildcard src/lib/*.h src/server/*.h src/cli/*.h src/opts/*.h)
 
 .PHONY: all deps check unit integration browser bench run install clean fuzz console
-all: $(B)/envelogd $(B)/envelog
+all: $(B)/envelogd $(B)/envelog doc
+
+# The man pages and the bash completion, generated from the programs'
+# option tables (src/server/options.c, src/cli/options.c) by mkdoc, linked
+# with the installed paths so that the pages name the installed defaults.
+MAN := $(B)/man/envelog.1 $(B)/man/envelogd.8 $(B)/man/envelogd.conf.5
+.PHONY: doc
+doc: $(MAN) $(B)/completion/envelog
+$(B)/mkdoc: $(B)/src/opts/mkdoc.o $(B)/src/opts/optab.o \
+  $(B)/src/server/options.o $(B)/src/cli/options.o $(B)/install/paths.o
+	$(CC) $(LDFLAGS) $(CFLAGS) $(SANFLAGS) -o $@ $^
+$(B)/man/envelog.1: $(B)/mkdoc
+	@mkdir -p $(@D)
+	$(B)/mkdoc man envelog >$@.tmp && mv $@.tmp $@
+$(B)/man/envelogd.8: $(B)/mkdoc
+	@mkdir -p $(@D)
+	$(B)/mkdoc man envelogd >$@.tmp && mv $@.tmp $@
+$(B)/man/envelogd.conf.5: $(B)/mkdoc
+	@mkdir -p $(@D)
+	$(B)/mkdoc man envelogd.conf >$@.tmp && mv $@.tmp $@
+$(B)/completion/envelog: $(B)/mkdoc
+	@mkdir -p $(@D)
+	$(B)/mkdoc completion >$@.tmp && mv $@.tmp $@
 
 # The auditor console as one self-contained HTML file (scripts and styles
 # inlined, allowed by hash in its CSP), for an auditor to keep and open from
@@ -237,8 +259,18 @@ run: deps all
 	exec $(B)/envelogd --db $(VAR)/envelog.db --listen 127.0.0.1:8080
 
 install: all $(B)/install/envelogd $(B)/install/envelog
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(WEBDIR)
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(WEBDIR) \
+	  $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
+	  $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(BASHCOMPDIR) \
+	  $(DESTDIR)$(PREFIX)/share/doc/envelog/examples
 	install -m 0755 $(B)/install/envelogd $(B)/install/envelog $(DESTDIR)$(PREFIX)/bin/
+	install -m 0644 $(B)/man/envelog.1 $(DESTDIR)$(MANDIR)/man1/
+	install -m 0644 $(B)/man/envelogd.conf.5 $(DESTDIR)$(MANDIR)/man5/
+	install -m 0644 $(B)/man/envelogd.8 $(DESTDIR)$(MANDIR)/man8/
+	install -m 0644 $(B)/completion/envelog $(DESTDIR)$(BASHCOMPDIR)/envelog
+	ln -sf envelog $(DESTDIR)$(BASHCOMPDIR)/envelogd
+	install -m 0644 etc/envelogd.conf.example etc/prometheus/envelog.rules.yml \
+	  $(DESTDIR)$(PREFIX)/share/doc/envelog/examples/
 	cp -R web/. $(DESTDIR)$(WEBDIR)/
 
 clean:
