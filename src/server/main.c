@@ -505,6 +505,8 @@ static void retire(struct MHD_Daemon **old, char **cert, size_t cert_len,
 		return;
 	MHD_stop_daemon(*old);
 	*old = NULL;
+	fprintf(stderr, "envelogd: SIGHUP: the connections under the old "
+			"certificate are closed\n");
 	(void)cert_len;
 	free(*cert);
 	*cert = NULL;
