@@ -219,7 +219,7 @@ SAN_B := build-san
 .PHONY: san-build check-san
 san-build:
 	@$(MAKE) --no-print-directory SANITIZE=address,undefined B=$(SAN_B) \
-	  $(SAN_B)/envelogd $(SAN_B)/envelog \
+	  $(SAN_B)/envelogd $(SAN_B)/envelog doc \
 	  $(UNIT_SRC:tests/unit/%.c=$(SAN_B)/tests/%) \
 	  $(patsubst tests/tools/%.c,$(SAN_B)/tests/tools/%,$(wildcard tests/tools/*.c)) \
 	  $(SAN_B)/tests/tools/tilecheck
