@@ -104,7 +104,7 @@ $(B)/schema.o: $(B)/schema.c
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 # The server without main(), for the fuzz targets of its parsers.
-$(B)/libenvelogd.a: $(filter-out $(B)/src/server/main.o,$(SERVER_OBJ))
+$(B)/libenvelogd.a: $(filter-out $(B)/src/server/main.o,$(SERVER_OBJ)) $(B)/src/opts/paths.o
 	@mkdir -p $(@D)
 	$(AR) rcs $@ $^
 
