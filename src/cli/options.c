@@ -3,6 +3,7 @@
  * synopsis, description and options.  The commands' parsers (cli.c), every
  * --help, the man page envelog(1) and the bash completion come from here.
  */
+#include "monitor.h"
 #include "optab.h"
 
 #define OPT_DB                                                          \
@@ -264,7 +265,14 @@ static const struct optab_cmd cmds[] = {
 	 "replaced (atomically).  Without FILE the whole history is fetched "
 	 "and trusted on first use.  Exit 0 when every check holds, 1 when "
 	 "one fails (on a rollback or fork both checkpoints are printed as "
-	 "evidence), 2 for usage, network or I/O errors (FILE unchanged).",
+	 "evidence), 2 for usage, network or I/O errors (FILE unchanged).\n"
+	 "\n"
+	 "The state FILE is a JSON object: format (\"" ELOG_MONITOR_STATE_FORMAT
+	 "\"), vkey, origin, size, root (base64), chain_hash (the chain value "
+	 "of seq size - 1; 32 zero bytes when size is 0), frontier (the roots "
+	 "of the complete subtrees that make up the tree of that size, left to "
+	 "right), checkpoint (the signed note), updated (Unix time) and totals "
+	 "(entries, disclosures, refusals, purges).",
 	 audit_opts},
 	{"audit compare", NULL,
 	 "envelog audit compare STATE_A STATE_B [--url URL] [--vkey VKEY] "

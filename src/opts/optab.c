@@ -113,17 +113,61 @@ void optab_fill(FILE *f, const char *text, int indent, int width)
 		fill_run(f, run, s, indent, width, 0);
 }
 
-/* The synopsis lines, the first after "usage: ", the rest aligned. */
+/* Print the words of a synopsis s (after its command, from column indent)
+ * filled to 79 columns; a bracketed group "[--name VALUE]" is one word. */
+static void words(FILE *f, const char *s, int indent)
+{
+	int col = indent;
+
+	while (*s) {
+		const char *w;
+		int len, depth = 0;
+
+		while (*s == ' ')
+			s++;
+		if (!*s)
+			break;
+		w = s;
+		for (; *s && (*s != ' ' || depth > 0); s++)
+			depth += *s == '[' ? 1 : *s == ']' ? -1 : 0;
+		len = (int)(s - w);
+		if (col > indent && col + 1 + len > 79) {
+			fprintf(f, "\n%*s", indent, "");
+			col = indent;
+		} else {
+			fputc(' ', f);
+			col++;
+		}
+		fwrite(w, 1, (size_t)len, f);
+		col += len;
+	}
+	fputc('\n', f);
+}
+
+/* The synopsis lines, the first after "usage: ", the rest aligned; a long
+ * line is filled to 79 columns, continued under its first option. */
 static void synopsis(FILE *f, const char *syn)
 {
 	const char *s = syn;
 	int first = 1;
 
 	while (*s) {
-		const char *eol = strchr(s, '\n');
-		int len = eol ? (int)(eol - s) : (int)strlen(s);
+		const char *eol = strchr(s, '\n'), *o1, *o2, *opt;
+		int len = eol ? (int)(eol - s) : (int)strlen(s), indent;
+		char line[512];
 
-		fprintf(f, "%s%.*s\n", first ? "usage: " : "       ", len, s);
+		snprintf(line, sizeof line, "%.*s", len, s);
+		o1 = strstr(line, " -");
+		o2 = strstr(line, " [");
+		opt = o1 && (!o2 || o1 < o2) ? o1 : o2;
+		indent = 7 + (opt ? (int)(opt - line) + 1 : 0);
+		fputs(first ? "usage: " : "       ", f);
+		if (!opt || indent > 40 || 7 + len <= 79) {
+			fprintf(f, "%s\n", line);
+		} else {
+			fprintf(f, "%.*s", (int)(opt - line), line);
+			words(f, opt, indent);
+		}
 		first = 0;
 		s += len;
 		if (*s)
