@@ -623,7 +623,14 @@ int main(int argc, char **argv)
 		if (sig == SIGTERM || sig == SIGINT)
 			break;
 		if (sig == SIGHUP) {
-			sd_notify(0, "RELOADING=1");
+			/* MONOTONIC_USEC: what Type=notify-reload wants with
+			 * RELOADING=1. */
+			struct timespec mono;
+			clock_gettime(CLOCK_MONOTONIC, &mono);
+			sd_notifyf(0, "RELOADING=1\nMONOTONIC_USEC=%llu",
+				   (unsigned long long)mono.tv_sec * 1000000u +
+					   (unsigned long long)mono.tv_nsec /
+						   1000u);
 			if (reload_tls(&d, &old, &lfd, &cert_len, &key_len,
 				       &old_cert, &old_cert_len, &old_key,
 				       &old_key_len) == 0 &&

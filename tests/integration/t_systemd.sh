@@ -51,6 +51,7 @@ check "the first certificate is served" test "$(served_cn)" = first
 cp "$T/second.crt" "$T/tls.crt" && cp "$T/second.key" "$T/tls.key"
 kill -HUP "$SRV_PID"
 check "SIGHUP: RELOADING=1, then READY=1" wait_for "$T/notify" "RELOADING=1"
+check "RELOADING=1 carries MONOTONIC_USEC (Type=notify-reload)" grep -qE "RELOADING=1 MONOTONIC_USEC=[0-9]+" "$T/notify"
 for _ in $(seq 1 100); do [ "$(served_cn)" = second ] && break; sleep 0.05; done
 check "after SIGHUP the second certificate is served" test "$(served_cn)" = second
 check "READY=1 again after the reload" test "$(sed -n '/RELOADING=1/,$p' "$T/notify" | grep -c 'READY=1')" -ge 1
