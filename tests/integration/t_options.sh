@@ -87,7 +87,6 @@ start_server --config "$T/all.conf" || bail "server starts with every setting of
 expect_status "... and serves" 200 GET /healthz
 stop_server
 printf 'max-events = 9\nmax-events = 2\n' >"$T/twice.conf"
-PORT=$(free_port)
 start_server --config "$T/twice.conf" || bail "server starts with the config file"
 expect_error "a setting given twice: the later wins" 413 too_many_events POST /v1/events "${AUTH[@]}" "${JSON[@]}" --data-binary "$(events 3 tw)"
 stop_server
@@ -98,7 +97,10 @@ complete_words() { # WORDS…: what the completion offers for the last word
 	bash -c '. "$1"; shift; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); "_${1}"; printf "%s\n" "${COMPREPLY[@]}"' _ "$C" "$@" | sort | tr '\n' ' '
 }
 check "completion: envelog pu → purge" test "$(complete_words envelog pu)" = "purge "
-check "completion: envelog token → its verbs" test "$(complete_words envelog token "")" = "--help add list revoke "
+check "completion: envelog token → its verbs" test "$(complete_words envelog token "")" = "add list revoke "
+check "completion: envelog audit → compare" test "$(complete_words envelog audit "")" = "compare "
+check "completion: envelog audit --js → --json" test "$(complete_words envelog audit --js)" = "--json "
+check "completion: envelog audit compare --c → --cacert" test "$(complete_words envelog audit compare --c)" = "--cacert "
 check "completion: envelog purge --b → --before" test "$(complete_words envelog purge --b)" = "--before "
 check "completion: envelog witness serve --l → --listen --log" test "$(complete_words envelog witness serve --l)" = "--listen --log "
 check "completion: envelog token add --role → the roles" test "$(complete_words envelog token add --role "")" = "auditor authority ingest "

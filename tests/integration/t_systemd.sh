@@ -78,7 +78,7 @@ check "STOPPING=1 comes after the last READY=1" \
 
 # Without NOTIFY_SOCKET nothing is sent and nothing breaks.
 : >"$T/notify.before"; cp "$T/notify" "$T/notify.before"
-SCHEME=http URL= CURL_TLS=()
+SCHEME=http URL='' CURL_TLS=()
 start_server || bail "server starts without NOTIFY_SOCKET"
 stop_server
 check "without NOTIFY_SOCKET: no message, clean exit" test "$SRV_RC:$(cmp -s "$T/notify" "$T/notify.before" && echo same)" = "0:same"
