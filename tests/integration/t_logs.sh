@@ -8,6 +8,7 @@
 LABEL="relay eu-1"
 TOKEN=$("$B/envelog" token add --db "$DB" --role ingest --label "$LABEL" 2>/dev/null) || bail "token add"
 AUDITOR=$("$B/envelog" token add --db "$DB" --role auditor --label audit-office 2>/dev/null) || bail "token add auditor"
+ODD=$("$B/envelog" token add --db "$DB" --role auditor --label 'say "hi" \ café' 2>/dev/null) || bail "token add odd label"
 mkdir -p "$T/web" && echo '<!doctype html>' >"$T/web/index.html"
 start_server || bail "server starts"
 
@@ -21,6 +22,7 @@ check "the answer carries a 16-hex-digit X-Request-Id" grep -qE '^[0-9a-f]{16}$'
 req GET "/v1/leaves?start=0&end=1"
 req GET /v1/disclosures -H "Authorization: Bearer $AUDITOR"
 req GET /v1/disclosures -H "Authorization: Bearer not-a-token"
+req GET /v1/report -H "Authorization: Bearer $ODD"
 req GET /index.html
 req GET /tlog/tile/0/000.p/1
 req GET /v1/nothing-here
@@ -38,15 +40,21 @@ check "an auditor's request: role and label" \
 	grep -qE 'route=/v1/disclosures status=200 .* role=auditor token=audit-office$' "$T/server.log"
 check "an unknown token: level=warn, status 401, no role" \
 	grep -qE 'level=warn .* route=/v1/disclosures status=401 .* role=public$' "$T/server.log"
+check "a label with quotes, a backslash and UTF-8: quoted, escaped, non-ASCII as ?" \
+	grep -qF 'route=/v1/report status=200' "$T/server.log"
+check "... the whole value: token=\"say \\\"hi\\\" \\\\ caf??\"" \
+	grep -qF 'role=auditor token="say \"hi\" \\ caf??"' "$T/server.log"
 check "a static file: route=static, not its path" grep -qE 'method=GET route=static status=200 ' "$T/server.log"
 check "a tile: the route's pattern, not the tile's coordinates" grep -qE 'route=/tlog/tile/ status=' "$T/server.log"
 check "an unknown endpoint: route=unmatched, status 404" grep -qE 'route=unmatched status=404 ' "$T/server.log"
 # start_server polls /healthz until it answers: those lines aside.
 n=$(grep ' msg=request ' "$T/server.log" | grep -vc ' route=/healthz ')
-check "one line per request (7)" test "$n" = 7
-check "every request line is logfmt: key=value pairs only" \
-	bash -c "grep ' msg=request ' '$T/server.log' | grep -vE '^ts=[^ ]+ level=(info|warn|error) msg=request id=[0-9a-f]{16} method=[A-Z]+ route=[^ ]+ status=[0-9]{3} bytes=[0-9]+ duration_s=[0-9.]+ role=[a-z]+( token=(\"[^\"]*\"|[^ \"]+))?$' | { ! grep -q .; }"
-for secret in "$SENDER" "${SENDER#+}" "$RECIPIENT" dev-xyz-77 "$TOKEN" "$AUDITOR" not-a-token "start=" 000.p; do
+check "one line per request (8)" test "$n" = 8
+grep ' msg=request ' "$T/server.log" |
+	grep -vE '^ts=[^ ]+ level=(info|warn|error) msg=request id=[0-9a-f]{16} method=[A-Z]+ route=[^ ]+ status=[0-9]{3} bytes=[0-9]+ duration_s=[0-9.]+ role=[a-z]+( token=("([^"\\]|\\.)*"|[^ "]+))?$' >"$T/odd-lines"
+check "every request line is logfmt: these keys, bare or quoted values" test ! -s "$T/odd-lines"
+sed 's/^/# /' "$T/odd-lines"
+for secret in "$SENDER" "${SENDER#+}" "$RECIPIENT" dev-xyz-77 "$TOKEN" "$AUDITOR" "$ODD" not-a-token "start=" 000.p; do
 	check "the log holds no ${secret:0:12}…" bash -c "! grep -qF -- '$secret' '$T/server.log'"
 done
 ids=$(grep -o ' id=[0-9a-f]*' "$T/server.log" | sort | uniq -d | wc -l)
