@@ -50,7 +50,7 @@ int cmd_purge(int argc, char **argv)
 	int64_t before, now = elog_now_ms();
 	uint64_t events = 0, through = 0, seq = 0;
 	struct stat st0, st1;
-	int first, rc = CLI_USAGE, last = -1;
+	int first, rc = CLI_USAGE, last = 0;
 
 	memset(&signer, 0, sizeof signer);
 	memset(&e, 0, sizeof e);

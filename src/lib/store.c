@@ -1467,7 +1467,7 @@ static int run_purge_sql(elog_store *w, const char *sql, int64_t v,
 }
 
 /* Seqs whose event_data rows one purge statement deletes. */
-#define PURGE_CHUNK 65536
+#define PURGE_CHUNK 16384
 
 int elog_store_purge(elog_store *w, int64_t before,
 		     elog_store_progress_fn progress, void *ctx,
