@@ -4,7 +4,6 @@
  */
 #include "http.h"
 
-#include <ctype.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -19,6 +18,7 @@
 #include <sodium.h>
 
 #include "handlers.h"
+#include "log.h"
 #include "metrics.h"
 #include "param.h"
 #include "rfc3339.h"
@@ -204,8 +204,8 @@ enum MHD_Result reply_err(struct request *rq, int rc, const elog_err_t *err)
 	/* Internal failures keep their sentence in our log, not the reply. */
 	if (elog_code_http(code) >= 500 && code != ELOG_QUEUE_FULL &&
 	    code != ELOG_SHUTTING_DOWN) {
-		fprintf(stderr, "envelogd: %s: %s\n", elog_code_name(code),
-			err ? err->msg : "");
+		log_event(LEVEL_ERROR, rq->id, "%s: %s", elog_code_name(code),
+			  err ? err->msg : "");
 		return reply_error(rq, code, -1, NULL,
 				   "the server could not complete the request");
 	}
@@ -659,33 +659,6 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 	return rq->route->handler(rq);
 }
 
-/* Append " key=value" to line (cap bytes, used *n) in logfmt: a bare value
- * when it holds only [A-Za-z0-9._:/@+-], else quoted, with '"' and '\\'
- * escaped and anything but printable ASCII replaced by '?'. */
-static void logfmt_put(char *line, size_t cap, size_t *n, const char *key,
-		       const char *v)
-{
-	size_t i, o = *n;
-	int bare = v[0] != '\0';
-
-	for (i = 0; v[i] && bare; i++)
-		bare = isalnum((unsigned char)v[i]) || strchr("._:/@+-", v[i]);
-	if (o + strlen(key) + 4 >= cap)
-		return;
-	o += (size_t)snprintf(line + o, cap - o, " %s=%s", key,
-			      bare ? "" : "\"");
-	for (i = 0; v[i] && o + 4 < cap; i++) {
-		unsigned char c = (unsigned char)v[i];
-		if (!bare && (c == '"' || c == '\\'))
-			line[o++] = '\\';
-		line[o++] = (c >= 0x20 && c < 0x7f) ? (char)c : '?';
-	}
-	if (!bare && o + 1 < cap)
-		line[o++] = '"';
-	line[o] = '\0';
-	*n = o;
-}
-
 /*
  * The request log: one logfmt line per request on stderr (see
  * docs/OPERATIONS.md): time, level, request id, method, route pattern (never
@@ -695,44 +668,34 @@ static void logfmt_put(char *line, size_t cap, size_t *n, const char *key,
  */
 static void log_request(const struct request *rq, double seconds)
 {
-	char line[512], when[32], num[32];
+	char line[LOG_LINE_MAX], num[32];
 	const char *route = rq->route	       ? rq->route->path
 			    : rq->slot == ROUTE_STATIC ? "static"
 						     : "unmatched";
 	size_t n;
-	int k;
 
-	elog_rfc3339_format(elog_now_ms(), when);
-	k = snprintf(line, sizeof line, "ts=%s level=%s msg=request id=%s",
-		     when,
-		     rq->status >= 500   ? "error"
-		     : rq->status >= 400 ? "warn"
-					 : "info",
-		     rq->id);
-	if (k < 0 || (size_t)k >= sizeof line)
-		return;
-	n = (size_t)k;
-	logfmt_put(line, sizeof line, &n, "method", rq->method_name);
-	logfmt_put(line, sizeof line, &n, "route", route);
+	n = log_begin(line, sizeof line,
+		      rq->status >= 500   ? LEVEL_ERROR
+		      : rq->status >= 400 ? LEVEL_WARN
+					  : LEVEL_INFO);
+	log_field(line, sizeof line, &n, "msg", "request");
+	log_field(line, sizeof line, &n, "id", rq->id);
+	log_field(line, sizeof line, &n, "method", rq->method_name);
+	log_field(line, sizeof line, &n, "route", route);
 	snprintf(num, sizeof num, "%u", rq->status);
-	logfmt_put(line, sizeof line, &n, "status", num);
+	log_field(line, sizeof line, &n, "status", num);
 	snprintf(num, sizeof num, "%llu", (unsigned long long)rq->bytes);
-	logfmt_put(line, sizeof line, &n, "bytes", num);
+	log_field(line, sizeof line, &n, "bytes", num);
 	snprintf(num, sizeof num, "%.6f", seconds);
-	logfmt_put(line, sizeof line, &n, "duration_s", num);
-	logfmt_put(line, sizeof line, &n, "role",
-		   rq->token.role != ELOG_ROLE_NONE
-			   ? elog_role_name(rq->token.role)
-			   : "public");
+	log_field(line, sizeof line, &n, "duration_s", num);
+	log_field(line, sizeof line, &n, "role",
+		  rq->token.role != ELOG_ROLE_NONE
+			  ? elog_role_name(rq->token.role)
+			  : "public");
 	if (rq->token.role != ELOG_ROLE_NONE)
-		logfmt_put(line, sizeof line, &n, "token",
-			   rq->token.label[0] ? rq->token.label : "-");
-	if (n + 1 < sizeof line) {
-		line[n++] = '\n';
-		if (write(STDERR_FILENO, line, n) < 0) {
-			/* nothing sensible to do about a lost log line */
-		}
-	}
+		log_field(line, sizeof line, &n, "token",
+			  rq->token.label[0] ? rq->token.label : "-");
+	log_write(line, sizeof line, n);
 }
 
 static void on_completed(void *cls, struct MHD_Connection *conn,

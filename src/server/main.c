@@ -25,6 +25,7 @@
 #include "config.h"
 #include "handlers.h"
 #include "http.h"
+#include "log.h"
 #include "metrics.h"
 #include "retention.h"
 #include "witnesses.h"
@@ -434,24 +435,24 @@ static int reload_tls(struct MHD_Daemon **d, struct MHD_Daemon **old,
 	int fd, q;
 
 	if (!srv.cfg.tls_cert[0]) {
-		fprintf(stderr, "envelogd: SIGHUP: no TLS to reload\n");
+		log_event(LEVEL_WARN, NULL, "SIGHUP: no TLS to reload");
 		return 0;
 	}
 	if (*old) {
-		fprintf(stderr, "envelogd: SIGHUP: the previous reload is "
-				"still draining; try again later\n");
+		log_event(LEVEL_ERROR, NULL, "SIGHUP: the previous reload is "
+				"still draining; try again later");
 		return -1;
 	}
 	if (read_file(srv.cfg.tls_cert, &cert, &cl) ||
 	    read_file(srv.cfg.tls_key, &key, &kl)) {
-		fprintf(stderr, "envelogd: SIGHUP: cannot read the TLS "
-				"files: %s; keeping the old certificate\n",
+		log_event(LEVEL_ERROR, NULL, "SIGHUP: cannot read the TLS "
+				"files: %s; keeping the old certificate",
 			strerror(errno));
 		goto fail;
 	}
 	fd = dup(*lfd);
 	if (fd < 0) {
-		fprintf(stderr, "envelogd: SIGHUP: %s\n", strerror(errno));
+		log_event(LEVEL_ERROR, NULL, "SIGHUP: %s", strerror(errno));
 		goto fail;
 	}
 	elog_err_clear(&err);
@@ -462,8 +463,8 @@ static int reload_tls(struct MHD_Daemon **d, struct MHD_Daemon **old,
 	srv.tls_key_pem = pk;
 	if (!nd) {
 		close(fd);
-		fprintf(stderr, "envelogd: SIGHUP: the new certificate is not "
-				"usable; keeping the old one\n");
+		log_event(LEVEL_ERROR, NULL, "SIGHUP: the new certificate is not "
+				"usable; keeping the old one");
 		goto fail;
 	}
 	q = MHD_quiesce_daemon(*d);
@@ -481,8 +482,8 @@ static int reload_tls(struct MHD_Daemon **d, struct MHD_Daemon **old,
 	srv.tls_key_pem = key;
 	*cert_len = cl;
 	*key_len = kl;
-	fprintf(stderr, "envelogd: SIGHUP: serving with the certificate "
-			"read again from %s\n",
+	log_event(LEVEL_INFO, NULL, "SIGHUP: serving with the certificate "
+			"read again from %s",
 		srv.cfg.tls_cert);
 	return 0;
 fail:
@@ -505,8 +506,8 @@ static void retire(struct MHD_Daemon **old, char **cert, size_t cert_len,
 		return;
 	MHD_stop_daemon(*old);
 	*old = NULL;
-	fprintf(stderr, "envelogd: SIGHUP: the connections under the old "
-			"certificate are closed\n");
+	log_event(LEVEL_INFO, NULL, "SIGHUP: the connections under the old "
+			"certificate are closed");
 	(void)cert_len;
 	free(*cert);
 	*cert = NULL;
@@ -611,8 +612,8 @@ int main(int argc, char **argv)
 	}
 	if (retention_start(srv.writer, srv.cfg.retention_days,
 			    srv.cfg.retention_interval, &ret) != 0)
-		fprintf(stderr, "envelogd: cannot start the retention purge\n");
-	fprintf(stderr, "envelogd: serving %s on %s://%s with %llu threads\n",
+		log_event(LEVEL_ERROR, NULL, "cannot start the retention purge");
+	log_event(LEVEL_INFO, NULL, "serving %s on %s://%s with %llu threads",
 		srv.vkey, srv.tls_cert_pem ? "https" : "http", srv.cfg.listen,
 		(unsigned long long)srv.cfg.threads);
 
@@ -643,7 +644,7 @@ int main(int argc, char **argv)
 			       (time_t)(srv.cfg.timeout + srv.cfg.drain));
 	}
 	sd_notify(0, "STOPPING=1\nSTATUS=draining");
-	fprintf(stderr, "envelogd: %s: shutting down\n",
+	log_event(LEVEL_INFO, NULL, "%s: shutting down",
 		sig == SIGTERM ? "SIGTERM" : "SIGINT");
 
 	/* Stop accepting, let requests in flight finish (the writer still
@@ -658,7 +659,7 @@ int main(int argc, char **argv)
 	wait_idle((double)srv.cfg.drain);
 	status = 0;
 	if (writer_stop(srv.writer, &err) != 0) {
-		fprintf(stderr, "envelogd: the final checkpoint failed: %s\n",
+		log_event(LEVEL_ERROR, NULL, "the final checkpoint failed: %s",
 			err.msg);
 		status = 1;
 	}
@@ -669,7 +670,7 @@ int main(int argc, char **argv)
 	MHD_stop_daemon(d);
 	writer_free(srv.writer);
 	srv.writer = NULL;
-	fprintf(stderr, "envelogd: stopped\n");
+	log_event(LEVEL_INFO, NULL, "stopped");
 out:
 	elog_signer_wipe(&srv.signer);
 	free_secret(srv.tls_key_pem, key_len);

@@ -114,7 +114,10 @@ static const struct optab_section sections[] = {
 	 "level, request id (also sent as the X-Request-Id header), method, "
 	 "route (the route's pattern, never the query), status, bytes, "
 	 "duration, role and token label.  Never an identifier, a token, an "
-	 "event field or a warrant's subject.  See docs/OPERATIONS.md."},
+	 "event field or a warrant's subject.  Events while serving (the "
+	 "start, a retention purge, a witness alarm, an internal error, the "
+	 "shutdown) are logfmt lines too, with level and msg; errors before "
+	 "it serves are plain sentences.  See docs/OPERATIONS.md."},
 	{"EXIT STATUS",
 	 "0 after a clean shutdown; 1 if the final checkpoint could not be "
 	 "committed; 2 when it cannot start (usage, config file, database, "

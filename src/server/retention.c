@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "entry.h"
+#include "log.h"
 #include "metrics.h"
 #include "rfc3339.h"
 #include "store.h"
@@ -68,14 +69,14 @@ static void done(struct writer_job *job, int rc, const elog_err_t *err,
 	struct retention *r = job->ctx;
 	(void)c;
 	if (rc)
-		fprintf(stderr, "envelogd: retention purge failed: %s\n",
-			err ? err->msg : "?");
+		log_event(LEVEL_ERROR, NULL, "retention purge failed: %s",
+			  err ? err->msg : "?");
 	if (!rc && r->added)
 		metrics_set_horizon(r->before, r->through + 1);
 	if (!rc && r->added)
-		fprintf(stderr,
-			"envelogd: retention purge: %llu events through seq "
-			"%llu, purge entry seq %llu\n",
+		log_event(LEVEL_INFO, NULL,
+			  "retention purge: %llu events through seq %llu, "
+			  "purge entry seq %llu",
 			(unsigned long long)r->purged,
 			(unsigned long long)r->through,
 			(unsigned long long)r->seq);

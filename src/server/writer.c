@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "log.h"
 #include "metrics.h"
 #include "rfc3339.h"
 #include "statefile.h"
@@ -66,8 +67,8 @@ static void save_state(struct writer *wr)
 	elog_err_clear(&err);
 	if (elog_file_replace(wr->state_path, wr->state_note, wr->state_len,
 			      0600, &err) != 0)
-		fprintf(stderr, "envelogd: cannot keep the last checkpoint: %s\n",
-			err.msg);
+		log_event(LEVEL_ERROR, NULL,
+			  "cannot keep the last checkpoint: %s", err.msg);
 	else
 		wr->state_dirty = 0;
 	wr->state_saved = now_seconds();
@@ -97,7 +98,7 @@ static int run_batch(struct writer *wr, struct writer_job *list, size_t n,
 	if (full) {
 		elog_err_t e;
 		if (elog_store_set_sync(wr->store, wr->sync, &e) != 0)
-			fprintf(stderr, "envelogd: %s\n", e.msg);
+			log_event(LEVEL_ERROR, NULL, "%s", e.msg);
 		if (rc == 0)
 			metrics_full_sync_commit();
 	}

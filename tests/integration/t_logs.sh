@@ -57,6 +57,11 @@ sed 's/^/# /' "$T/odd-lines"
 for secret in "$SENDER" "${SENDER#+}" "$RECIPIENT" dev-xyz-77 "$TOKEN" "$AUDITOR" "$ODD" not-a-token "start=" 000.p; do
 	check "the log holds no ${secret:0:12}…" bash -c "! grep -qF -- '$secret' '$T/server.log'"
 done
+# Events while serving are logfmt lines too: level and a quoted msg.
+check "the start: level=info msg=\"serving …\"" \
+	grep -qE '^ts=[0-9T:.-]+Z level=info msg="serving test.example/log\+[0-9a-f]{8}\+[^ ]+ on http://127.0.0.1:[0-9]+ with [0-9]+ threads"$' "$T/server.log"
+check "the shutdown: level=info msg=\"SIGTERM: shutting down\", then msg=stopped" \
+	bash -c "grep -q '^ts=[^ ]* level=info msg=\"SIGTERM: shutting down\"\$' '$T/server.log' && tail -n 1 '$T/server.log' | grep -q ' level=info msg=stopped\$'"
 ids=$(grep -o ' id=[0-9a-f]*' "$T/server.log" | sort | uniq -d | wc -l)
 check "request ids are distinct" test "$ids" = 0
 finish
