@@ -41,7 +41,7 @@ static atomic_uint_fast64_t commits, commit_failures, entries_total;
 static atomic_uint_fast64_t full_sync_commits, ingest_replays;
 static atomic_uint_fast64_t witness_cosigned, witness_refused;
 static atomic_uint_fast64_t events_total;
-static atomic_uint_fast64_t log_size, queue_depth;
+static atomic_uint_fast64_t log_size, queue_depth, queue_full;
 
 /* Lawful requests by outcome, and refusals by reason. */
 static const char *const lawful_outcomes[] = {
@@ -147,6 +147,11 @@ void metrics_set_size(uint64_t size)
 void metrics_set_queue(uint64_t entries)
 {
 	atomic_store(&queue_depth, entries);
+}
+
+void metrics_queue_full(void)
+{
+	atomic_fetch_add(&queue_full, 1);
 }
 
 /* A growing text buffer; on overflow of memory it records failure. */
@@ -457,6 +462,10 @@ int metrics_render(uint64_t in_flight, char **out, size_t *len)
 		  atomic_load(&log_size));
 	put_value(&t, "envelog_writer_queue_entries", "gauge",
 		  "Entries waiting for the writer.", atomic_load(&queue_depth));
+	put_value(&t, "envelog_writer_queue_full_total", "counter",
+		  "Writes refused because the writer's queue was full "
+		  "(answered 503 queue_full).",
+		  atomic_load(&queue_full));
 	if (t.failed) {
 		free(t.p);
 		return -1;

@@ -42,6 +42,8 @@ void metrics_set_size(uint64_t size);
 void metrics_lawful(const char *outcome);
 void metrics_lawful_refused(const char *reason);
 void metrics_set_queue(uint64_t entries);
+/* A job refused because the writer's queue was full (503 queue_full). */
+void metrics_queue_full(void);
 
 /* The exposition text, malloc'd, into *out (length *len), with in_flight
  * requests in progress.  0 or -1. */

@@ -310,6 +310,7 @@ int writer_submit(struct writer *wr, struct writer_job *job, elog_err_t *err)
 	} else if (wr->head && wr->queued + job->weight > wr->queue_max) {
 		rc = elog_fail(err, ELOG_QUEUE_FULL, -1, NULL,
 			       "the write queue is full; retry later");
+		metrics_queue_full();
 	} else {
 		if (wr->tail)
 			wr->tail->next = job;
