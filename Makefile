@@ -3,7 +3,12 @@ PREFIX  ?= /usr/local
 DESTDIR ?=
 CC      ?= cc
 CFLAGS  ?= -O2 -g
-PKGS    := sqlite3 libmicrohttpd jansson libsodium libcurl
+PKGS    := sqlite3 libmicrohttpd jansson libsodium libcurl libsystemd
+VERSION := 0.1.0
+SYSCONFDIR    ?= $(if $(filter /usr,$(PREFIX)),/etc,$(PREFIX)/etc)
+LOCALSTATEDIR ?= $(if $(filter /usr,$(PREFIX)),/var,$(PREFIX)/var)
+MANDIR        ?= $(PREFIX)/share/man
+BASHCOMPDIR   ?= $(PREFIX)/share/bash-completion/completions
 
 WARN := -std=c11 -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes \
         -Wmissing-prototypes
@@ -19,7 +24,7 @@ endif
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 ALL_CFLAGS = $(WARN) -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L \
-             -Isrc/lib -I$(B) $(PKG_CFLAGS) $(CFLAGS) $(SANFLAGS)
+             -Isrc/lib -Isrc/opts -I$(B) $(PKG_CFLAGS) $(CFLAGS) $(SANFLAGS)
 LDLIBS_ALL = $(PKG_LIBS) -lpthread -lm
 
 LIB_SRC    := $(sort $(wildcard src/lib/*.c))
@@ -30,14 +35,40 @@ BENCH_SRC  := $(sort $(wildcard bench/*.c))
 SCHEMA     := $(sort $(wildcard schema/*.sql))
 
 LIB_OBJ    := $(LIB_SRC:%.c=$(B)/%.o) $(B)/schema.o
-SERVER_OBJ := $(SERVER_SRC:%.c=$(B)/%.o)
-CLI_OBJ    := $(CLI_SRC:%.c=$(B)/%.o)
+# The option tables' code (src/opts), shared by both programs and mkdoc;
+# paths.o, the build-time paths, is built once for the tree and once for
+# `make install` ($(B)/install/paths.o).
+OPTS_OBJ   := $(B)/src/opts/optab.o $(B)/src/opts/version.o
+SERVER_OBJ := $(SERVER_SRC:%.c=$(B)/%.o) $(OPTS_OBJ)
+CLI_OBJ    := $(CLI_SRC:%.c=$(B)/%.o) $(OPTS_OBJ)
 UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 BENCH_BIN  := $(BENCH_SRC:bench/%.c=$(B)/bench/%)
-HEADERS    := $(wildcard src/lib/*.h src/server/*.h src/cli/*.h)
+HEADERS    := $(wildcard src/lib/*.h src/server/*.h src/cli/*.h src/opts/*.h)
 
 .PHONY: all deps check unit integration browser bench run install clean fuzz console
-all: $(B)/envelogd $(B)/envelog
+all: $(B)/envelogd $(B)/envelog doc
+
+# The man pages and the bash completion, generated from the programs'
+# option tables (src/server/options.c, src/cli/options.c) by mkdoc, linked
+# with the installed paths so that the pages name the installed defaults.
+MAN := $(B)/man/envelog.1 $(B)/man/envelogd.8 $(B)/man/envelogd.conf.5
+.PHONY: doc
+doc: $(MAN) $(B)/completion/envelog
+$(B)/mkdoc: $(B)/src/opts/mkdoc.o $(B)/src/opts/optab.o \
+  $(B)/src/server/options.o $(B)/src/cli/options.o $(B)/install/paths.o
+	$(CC) $(LDFLAGS) $(CFLAGS) $(SANFLAGS) -o $@ $^
+$(B)/man/envelog.1: $(B)/mkdoc
+	@mkdir -p $(@D)
+	$(B)/mkdoc man envelog >$@.tmp && mv $@.tmp $@
+$(B)/man/envelogd.8: $(B)/mkdoc
+	@mkdir -p $(@D)
+	$(B)/mkdoc man envelogd >$@.tmp && mv $@.tmp $@
+$(B)/man/envelogd.conf.5: $(B)/mkdoc
+	@mkdir -p $(@D)
+	$(B)/mkdoc man envelogd.conf >$@.tmp && mv $@.tmp $@
+$(B)/completion/envelog: $(B)/mkdoc
+	@mkdir -p $(@D)
+	$(B)/mkdoc completion >$@.tmp && mv $@.tmp $@
 
 # The auditor console as one self-contained HTML file (scripts and styles
 # inlined, allowed by hash in its CSP), for an auditor to keep and open from
@@ -73,30 +104,39 @@ $(B)/schema.o: $(B)/schema.c
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 # The server without main(), for the fuzz targets of its parsers.
-$(B)/libenvelogd.a: $(filter-out $(B)/src/server/main.o,$(SERVER_OBJ))
+$(B)/libenvelogd.a: $(filter-out $(B)/src/server/main.o,$(SERVER_OBJ)) $(B)/src/opts/paths.o
 	@mkdir -p $(@D)
 	$(AR) rcs $@ $^
 
-$(B)/envelogd: $(SERVER_OBJ) $(B)/libenvelog.a
-	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $^ $(LDLIBS_ALL)
+$(B)/envelogd: $(SERVER_OBJ) $(B)/src/opts/paths.o $(B)/libenvelog.a
+	$(CC) $(LDFLAGS) $(CFLAGS) $(SANFLAGS) -o $@ $^ $(LDLIBS_ALL)
+$(B)/envelog: $(CLI_OBJ) $(B)/src/opts/paths.o $(B)/libenvelog.a
+	$(CC) $(LDFLAGS) $(CFLAGS) $(SANFLAGS) -o $@ $^ $(LDLIBS_ALL)
 
-# envelogd's default --web is fixed at build time: the build tree's binary
-# serves this tree's web/ from wherever it runs; the installed one (built
-# for `make install` in $(B)/install/, with only config.c compiled again)
-# serves $(WEBDIR).  $(B)/install/webdir changes only when WEBDIR does.
+# The paths fixed at build time (src/opts/paths.c).  The source tree's
+# programs keep ./var/envelog.db and serve this tree's web/, so `make run`
+# works from the tree; the installed ones (built for `make install` in
+# $(B)/install/, only paths.c compiled again) use the FHS places under
+# PREFIX, SYSCONFDIR and LOCALSTATEDIR.  $(B)/install/paths changes only
+# when one of them does.
 WEBDIR ?= $(PREFIX)/share/envelog/web
-$(B)/src/server/config.o: ALL_CFLAGS += -DELOG_WEB_DIR='"$(CURDIR)/web"'
-$(B)/install/webdir: FORCE
+INSTALL_PATHS = -DELOG_DB_DEFAULT='"$(LOCALSTATEDIR)/lib/envelog/envelog.db"' \
+  -DELOG_WEB_DIR='"$(WEBDIR)"' \
+  -DELOG_CONFIG_FILE='"$(SYSCONFDIR)/envelog/envelogd.conf"'
+$(B)/src/opts/paths.o: ALL_CFLAGS += -DELOG_WEB_DIR='"$(CURDIR)/web"'
+$(B)/src/opts/paths.o $(B)/install/paths.o: ALL_CFLAGS += -DELOG_VERSION='"$(VERSION)"'
+$(B)/install/paths: FORCE
 	@mkdir -p $(@D)
-	@echo '$(WEBDIR)' | cmp -s - $@ || echo '$(WEBDIR)' >$@
-$(B)/install/config.o: src/server/config.c $(HEADERS) $(B)/install/webdir | $(B)/schema.c
-	$(CC) $(ALL_CFLAGS) -DELOG_WEB_DIR='"$(WEBDIR)"' -c -o $@ $<
-$(B)/install/envelogd: $(filter-out $(B)/src/server/config.o,$(SERVER_OBJ)) $(B)/install/config.o $(B)/libenvelog.a
-	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $^ $(LDLIBS_ALL)
+	@echo '$(INSTALL_PATHS) $(VERSION)' | cmp -s - $@ || echo '$(INSTALL_PATHS) $(VERSION)' >$@
+$(B)/install/paths.o: src/opts/paths.c src/opts/optab.h $(B)/install/paths
+	$(CC) $(ALL_CFLAGS) $(INSTALL_PATHS) -c -o $@ $<
+$(B)/src/opts/paths.o: Makefile
+$(B)/install/envelogd: $(SERVER_OBJ) $(B)/install/paths.o $(B)/libenvelog.a
+	$(CC) $(LDFLAGS) $(CFLAGS) $(SANFLAGS) -o $@ $^ $(LDLIBS_ALL)
+$(B)/install/envelog: $(CLI_OBJ) $(B)/install/paths.o $(B)/libenvelog.a
+	$(CC) $(LDFLAGS) $(CFLAGS) $(SANFLAGS) -o $@ $^ $(LDLIBS_ALL)
 .PHONY: FORCE
 FORCE:
-$(B)/envelog: $(CLI_OBJ) $(B)/libenvelog.a
-	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $^ $(LDLIBS_ALL)
 
 $(B)/tests/%: tests/unit/%.c $(B)/libenvelog.a $(HEADERS) $(wildcard tests/unit/*.h)
 	@mkdir -p $(@D)
@@ -188,7 +228,7 @@ SAN_B := build-san
 .PHONY: san-build check-san
 san-build:
 	@$(MAKE) --no-print-directory SANITIZE=address,undefined B=$(SAN_B) \
-	  $(SAN_B)/envelogd $(SAN_B)/envelog \
+	  $(SAN_B)/envelogd $(SAN_B)/envelog doc \
 	  $(UNIT_SRC:tests/unit/%.c=$(SAN_B)/tests/%) \
 	  $(patsubst tests/tools/%.c,$(SAN_B)/tests/tools/%,$(wildcard tests/tools/*.c)) \
 	  $(SAN_B)/tests/tools/tilecheck $(SAN_B)/examples/envelog-ingest
@@ -227,9 +267,19 @@ run: deps all
 	echo "  curl -s http://127.0.0.1:8080/v1/checkpoint"; \
 	exec $(B)/envelogd --db $(VAR)/envelog.db --listen 127.0.0.1:8080
 
-install: all $(B)/install/envelogd
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(WEBDIR)
-	install -m 0755 $(B)/install/envelogd $(B)/envelog $(DESTDIR)$(PREFIX)/bin/
+install: all $(B)/install/envelogd $(B)/install/envelog
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(WEBDIR) \
+	  $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
+	  $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(BASHCOMPDIR) \
+	  $(DESTDIR)$(PREFIX)/share/doc/envelog/examples
+	install -m 0755 $(B)/install/envelogd $(B)/install/envelog $(DESTDIR)$(PREFIX)/bin/
+	install -m 0644 $(B)/man/envelog.1 $(DESTDIR)$(MANDIR)/man1/
+	install -m 0644 $(B)/man/envelogd.conf.5 $(DESTDIR)$(MANDIR)/man5/
+	install -m 0644 $(B)/man/envelogd.8 $(DESTDIR)$(MANDIR)/man8/
+	install -m 0644 $(B)/completion/envelog $(DESTDIR)$(BASHCOMPDIR)/envelog
+	ln -sf envelog $(DESTDIR)$(BASHCOMPDIR)/envelogd
+	install -m 0644 etc/envelogd.conf.example etc/prometheus/envelog.rules.yml \
+	  $(DESTDIR)$(PREFIX)/share/doc/envelog/examples/
 	cp -R web/. $(DESTDIR)$(WEBDIR)/
 
 clean:

@@ -72,7 +72,7 @@ int main(int argc, char **argv)
 		h_die(err.msg);
 	t0 = h_now();
 	if (elog_store_begin(w, &err) ||
-	    elog_store_purge(w, before, &events, &through, &err) ||
+	    elog_store_purge(w, before, NULL, NULL, &events, &through, &err) ||
 	    elog_purge_entry(elog_now_ms(), before, through, events, &e,
 			     &err) ||
 	    elog_store_add(w, &e, &seq, &err) ||

@@ -35,61 +35,6 @@
 #define STATE_FORMAT ELOG_MONITOR_STATE_FORMAT
 #define EVIDENCE_MAX 8192 /* bytes of a served "checkpoint" shown as evidence */
 
-static const char usage[] =
-	"usage: envelog audit --url URL --vkey VKEY --state FILE [--json]\n"
-	"                     [--follow SECONDS] [--cacert FILE]\n"
-	"                     [--timeout SECONDS] [--cosign KEYFILE]\n"
-	"                     [--token TOKEN] [--tiles URL | --no-tiles]\n"
-	"       envelog audit compare STATE_A STATE_B [--url URL] [--vkey VKEY]\n"
-	"                     [--cacert FILE] [--json]\n"
-	"\n"
-	"Monitor a running log.  Fetch the latest checkpoint from URL and\n"
-	"verify its signature with the pinned log key VKEY (verifier key text,\n"
-	"or a file holding it); verify that it is consistent with the last\n"
-	"checkpoint verified (kept in FILE); fetch the new leaves, recompute\n"
-	"their chain values, the leaf hashes of the public entries\n"
-	"(disclosure, refusal, purge) and the tree root, which must equal the\n"
-	"checkpoint's.  Only then FILE is replaced (atomically).  Without FILE\n"
-	"the whole history is fetched and trusted on first use.\n"
-	"\n"
-	"When the log offers C2SP tlog-tiles (URL/tlog/checkpoint answers),\n"
-	"the checkpoint, the leaves (entry bundles) and the hashes of every\n"
-	"consistency proof (hash tiles) are read from its tiles, which any\n"
-	"cache or static server can serve; otherwise (404) from the /v1/ API.\n"
-	"The checks are the same; tiles carry no chain values, so over tiles\n"
-	"they are computed (into FILE) but none is served to compare.\n"
-	"\n"
-	"  --json             print the result as one JSON object per run\n"
-	"  --follow SECONDS   keep auditing every SECONDS; stop at the first\n"
-	"                     failed check (network errors are retried)\n"
-	"  --cacert FILE      CA certificates for an https URL\n"
-	"  --timeout SECONDS  per request (default 60; connect: 10)\n"
-	"  --cosign KEYFILE   after each successful run, cosign the checkpoint\n"
-	"                     (C2SP cosignature/v1) with the witness key made\n"
-	"                     by `envelog witness keygen` and POST it to\n"
-	"                     URL/v1/cosignatures with the auditor token\n"
-	"  --token TOKEN      auditor bearer token (default: $ENVELOG_TOKEN)\n"
-	"  --tiles URL        read the tiles (checkpoint, tile/…) from URL, e.g.\n"
-	"                     a static copy made by `envelog tiles export`;\n"
-	"                     --url still receives the cosignature\n"
-	"  --no-tiles         read only the /v1/ API\n"
-	"\n"
-	"compare proves that two auditors' state files hold consistent\n"
-	"checkpoints (equal roots at equal sizes, else a consistency proof\n"
-	"from URL between them), or prints both signed checkpoints as the\n"
-	"evidence that they are not.\n"
-	"\n"
-	"State FILE: a JSON object\n"
-	"  {\"format\":\"" STATE_FORMAT "\", \"vkey\":VKEY, \"origin\":O,\n"
-	"   \"size\":N, \"root\":B64, \"chain_hash\":B64 (chain value of seq\n"
-	"   N-1; 32 zero bytes when N is 0), \"frontier\":[B64…] (the roots of\n"
-	"   the complete subtrees that make up the tree of size N, left to\n"
-	"   right), \"checkpoint\":\"the signed note\", \"updated\":UNIX_TIME,\n"
-	"   \"totals\":{\"entries\",\"disclosures\",\"refusals\",\"purges\"}}\n"
-	"\n"
-	"Exit 0 when every check holds, 1 when one fails (the check and the\n"
-	"seq are named; on a rollback or fork both checkpoints are printed as\n"
-	"evidence), 2 for usage, network or I/O errors (FILE unchanged).\n";
 
 /* ---- HTTP ---- */
 
@@ -635,7 +580,7 @@ int cmd_audit(int argc, char **argv)
 	memset(&r, 0, sizeof r);
 	memset(&witness, 0, sizeof witness);
 	elog_err_clear(&err);
-	if ((rc = cli_options(argc, argv, opts, usage, &first)) >= 0)
+	if ((rc = cli_options(argc, argv, opts, "audit", &first)) >= 0)
 		return rc;
 	rc = CLI_USAGE;
 	if (follow_s && (elog_param_uint(follow_s, 86400, &follow) ||
@@ -651,7 +596,7 @@ int cmd_audit(int argc, char **argv)
 		return CLI_USAGE;
 	}
 	if (first != argc || !url || !vkey || !au.state_path)
-		return cli_usage(usage, 1);
+		return cli_usage("audit", 1);
 	if (tiles_url && no_tiles) {
 		fprintf(stderr, "envelog: audit: --tiles and --no-tiles "
 				"contradict each other\n");
@@ -741,17 +686,6 @@ out:
 
 /* ---- compare ---- */
 
-static const char compare_usage[] =
-	"usage: envelog audit compare STATE_A STATE_B [--url URL] [--vkey VKEY]\n"
-	"                     [--cacert FILE] [--json]\n"
-	"\n"
-	"Prove that the checkpoints in two audit state files are consistent:\n"
-	"at equal sizes their roots must be equal; otherwise a consistency\n"
-	"proof from URL must link the smaller to the larger.  Both\n"
-	"checkpoints' signatures are checked with VKEY (default: the key in\n"
-	"STATE_A, which STATE_B must share).  Exit 0 consistent, 1 not (both\n"
-	"signed checkpoints are printed as evidence), 2 usage or network\n"
-	"error.\n";
 
 static int compare(int argc, char **argv)
 {
@@ -776,11 +710,11 @@ static int compare(int argc, char **argv)
 	memset(&cau, 0, sizeof cau);
 	memset(&r, 0, sizeof r);
 	elog_err_clear(&err);
-	if ((rc = cli_options(argc, argv, opts, compare_usage, &first)) >= 0)
+	if ((rc = cli_options(argc, argv, opts, "audit compare", &first)) >= 0)
 		return rc;
 	rc = CLI_USAGE;
 	if (argc - first != 2)
-		return cli_usage(compare_usage, 1);
+		return cli_usage("audit compare", 1);
 	if (vkey && load_vkey(vkey, &pin, vtext, sizeof vtext, &err))
 		return cli_fail("audit compare: --vkey", &err);
 	if (state_load(argv[first], vkey ? &pin : NULL, &sa, &err)) {

@@ -7,21 +7,6 @@
 #include "param.h"
 #include "request.h"
 
-static const char usage[] =
-	"usage: envelog bundle verify --vkey VKEY [--witness VKEY]...\n"
-	"                             [--min-witnesses N] [--warrant W] FILE\n"
-	"\n"
-	"Check a disclosure bundle offline (FILE or - for stdin): the\n"
-	"checkpoint's signature by the log key VKEY (verifier key text),\n"
-	"every record's leaf (recomputed from the record's commitment) and\n"
-	"the disclosure's inclusion proof, and that the disclosure's records\n"
-	"and records_commitment match the records and records_salt.  With\n"
-	"--min-witnesses N, at least N cosignatures by distinct given\n"
-	"witnesses.  With --warrant W (the signed warrant note the bundle\n"
-	"answered): the disclosure is for W, and every record lies inside\n"
-	"it (ts in [from, to), a subject as sender or recipient); exit 1\n"
-	"naming the first record outside.\n"
-	"Exit 0 valid, 1 invalid, 2 usage or I/O error.\n";
 
 #define MAX_WITNESSES 16
 
@@ -49,12 +34,12 @@ int cmd_bundle(int argc, char **argv)
 	};
 
 	elog_err_clear(&err);
-	if ((rc = cli_verb_options(argc, argv, opts, usage, &verb, &nargs,
+	if ((rc = cli_verb_options(argc, argv, opts, "bundle", &verb, &nargs,
 				   &args)) >= 0)
 		return rc;
 	if (strcmp(verb, "verify") != 0 || !vkey || nargs != 1 ||
 	    (minw_s && elog_param_uint(minw_s, MAX_WITNESSES, &minw)))
-		return cli_usage(usage, 1);
+		return cli_usage("bundle", 1);
 	for (size_t i = 0; i < nw; i++)
 		if (elog_verifier_parse(wtext[i], &wits[i], &err))
 			return cli_fail("bundle verify: --witness", &err);

@@ -24,9 +24,15 @@ int cli_fail(const char *what, const elog_err_t *err)
 	return CLI_USAGE;
 }
 
-int cli_usage(const char *text, int is_error)
+int cli_usage(const char *cmd, int is_error)
 {
-	fputs(text, is_error ? stderr : stdout);
+	FILE *f = is_error ? stderr : stdout;
+	const struct optab_cmd *c = cmd ? optab_cmd(&envelog_prog, cmd) : NULL;
+
+	if (c)
+		optab_usage(f, &envelog_prog, c);
+	else
+		optab_usage_prog(f, &envelog_prog);
 	return is_error ? CLI_USAGE : CLI_OK;
 }
 
@@ -263,30 +269,51 @@ void cli_progress(void *ctx, uint64_t done, uint64_t total)
 
 #define CLI_MAX_OPTS 32
 
-int cli_options(int argc, char **argv, const cli_opt *opts,
-		const char *usage, int *first)
+/* The binding of the table's option o in opts, or NULL. */
+static const cli_opt *bound(const cli_opt *opts, const char *name)
 {
-	struct option lo[CLI_MAX_OPTS + 2];
-	size_t n = 0;
-	int c, idx;
+	for (; opts->name; opts++)
+		if (strcmp(opts->name, name) == 0)
+			return opts;
+	return NULL;
+}
 
-	for (; opts[n].name && n < CLI_MAX_OPTS; n++) {
-		lo[n].name = opts[n].name;
-		lo[n].has_arg = opts[n].flag ? no_argument : required_argument;
-		lo[n].flag = NULL;
-		lo[n].val = 0x100 + (int)n;
+int cli_options(int argc, char **argv, const cli_opt *opts, const char *cmd,
+		int *first)
+{
+	const struct optab_cmd *c = optab_cmd(&envelog_prog, cmd);
+	struct option lo[CLI_MAX_OPTS + 3];
+	const cli_opt *o;
+	int n, ch, idx;
+
+	/* The table and the command's variables name the same options:
+	 * what --help and the man page say is what is parsed. */
+	n = c ? optab_longopts(c, 0, lo, sizeof lo / sizeof lo[0]) : -1;
+	for (o = opts; n >= 0 && o->name; o++)
+		if (!optab_opt(c, o->name))
+			n = -1;
+	for (idx = 0; n >= 0 && idx < n; idx++)
+		if (!bound(opts, c->opts[idx].name))
+			n = -1;
+	if (n < 0) {
+		fprintf(stderr, "envelog: internal: the options of %s differ "
+				"from its table\n",
+			cmd);
+		return CLI_USAGE;
 	}
-	lo[n] = (struct option){"help", no_argument, NULL, 'h'};
-	lo[n + 1] = (struct option){NULL, 0, NULL, 0};
 	optind = 1;
 	opterr = 1;
-	while ((c = getopt_long(argc, argv, "h", lo, &idx)) != -1) {
-		const cli_opt *o;
-		if (c == 'h')
-			return cli_usage(usage, 0);
-		if (c < 0x100 || c >= 0x100 + (int)n)
-			return cli_usage(usage, 1);
-		o = &opts[c - 0x100];
+	while ((ch = getopt_long(argc, argv, "h", lo, &idx)) != -1) {
+		const struct optab_opt *t;
+		if (ch == 'h')
+			return cli_usage(cmd, 0);
+		if (ch < 0x100 || ch >= 0x100 + n) {
+			fprintf(stderr, "envelog: see envelog %s --help\n",
+				cmd);
+			return CLI_USAGE;
+		}
+		t = &c->opts[ch - 0x100];
+		o = bound(opts, t->name);
 		if (o->flag) {
 			*o->flag = 1;
 		} else if (o->list) {
@@ -305,16 +332,16 @@ int cli_options(int argc, char **argv, const cli_opt *opts,
 }
 
 int cli_verb_options(int argc, char **argv, const cli_opt *opts,
-		     const char *usage, const char **verb, int *nargs,
+		     const char *cmd, const char **verb, int *nargs,
 		     char ***args)
 {
 	int first, rc;
 	if (argc < 2)
-		return cli_usage(usage, 1);
+		return cli_usage(cmd, 1);
 	*verb = argv[1];
 	if (strcmp(*verb, "--help") == 0 || strcmp(*verb, "-h") == 0)
-		return cli_usage(usage, 0);
-	if ((rc = cli_options(argc - 1, argv + 1, opts, usage, &first)) >= 0)
+		return cli_usage(cmd, 0);
+	if ((rc = cli_options(argc - 1, argv + 1, opts, cmd, &first)) >= 0)
 		return rc;
 	*nargs = argc - 1 - first;
 	*args = argv + 1 + first;

@@ -13,9 +13,14 @@
 #include "note.h"
 #include "store.h"
 
-#define CLI_DEFAULT_DB "./var/envelog.db"
+#include "optab.h"
 
-enum { CLI_OK = 0, CLI_BAD = 1, CLI_USAGE = 2 };
+/* The default database, fixed at build time (src/opts/paths.c). */
+#define CLI_DEFAULT_DB elog_path_db
+
+/* Exit codes; CLI_REFUSED: envelog purge with a horizon that would move
+ * back (nothing changed). */
+enum { CLI_OK = 0, CLI_BAD = 1, CLI_USAGE = 2, CLI_REFUSED = 3 };
 
 int cmd_init(int argc, char **argv);
 int cmd_token(int argc, char **argv);
@@ -32,8 +37,9 @@ int cmd_witness_serve(int argc, char **argv);
 
 /* Print "envelog: <what>: <message>" to stderr; returns CLI_USAGE. */
 int cli_fail(const char *what, const elog_err_t *err);
-/* Print a usage text to stdout (help) or stderr (error); returns 0 / 2. */
-int cli_usage(const char *text, int is_error);
+/* Print the usage of command cmd from envelog's option table (NULL: of
+ * envelog itself) to stdout (help) or stderr (error); returns 0 / 2. */
+int cli_usage(const char *cmd, int is_error);
 
 /* Open the database; prints the error and returns CLI_USAGE on failure. */
 int cli_open(const char *db, int mode, elog_store **out);
@@ -78,20 +84,22 @@ typedef struct cli_opt {
 } cli_opt;
 
 /*
- * Parse the options in argv[1..argc) against opts (ended by a NULL name);
- * --help prints usage.  The positional arguments are left in order in
+ * Parse the options in argv[1..argc) of command cmd ("purge", "audit
+ * compare"): envelog's option table (src/cli/options.c) names them, opts
+ * (ended by a NULL name) binds each to a variable and must name the same
+ * ones, or it is an internal error (exit 2); --help prints the usage.  The positional arguments are left in order in
  * argv[*first..argc).  Returns -1 to go on, or the exit status to return at
  * once: CLI_OK after --help, CLI_USAGE after a usage error.
  */
 int cli_options(int argc, char **argv, const cli_opt *opts,
-		const char *usage, int *first);
+		const char *cmd, int *first);
 
 /*
  * The same for a command with verbs ("token add …"): argv[1] is the verb,
  * into *verb; the positional arguments after it are (*args)[0..*nargs).
  */
 int cli_verb_options(int argc, char **argv, const cli_opt *opts,
-		     const char *usage, const char **verb, int *nargs,
+		     const char *cmd, const char **verb, int *nargs,
 		     char ***args);
 
 /*

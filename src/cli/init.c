@@ -12,13 +12,6 @@
 #include "cli.h"
 #include "rfc3339.h"
 
-static const char usage[] =
-	"usage: envelog init [--db FILE] [--origin ORIGIN] [--key FILE]\n"
-	"\n"
-	"Create the database (default " CLI_DEFAULT_DB ") and the log's\n"
-	"signing key beside it (FILE with .db replaced by .key, mode 0600),\n"
-	"then print the log's verifier key.  ORIGIN names the log in its\n"
-	"checkpoints (default: <hostname>/envelog).  Refuses to overwrite.\n";
 
 /* Create the directory of path (one level, mode 0700) if missing. */
 static int make_parent(const char *path)
@@ -52,14 +45,14 @@ int cmd_init(int argc, char **argv)
 
 	memset(&signer, 0, sizeof signer);
 	elog_err_clear(&err);
-	if ((rc = cli_options(argc, argv, opts, usage, &first)) >= 0)
+	if ((rc = cli_options(argc, argv, opts, "init", &first)) >= 0)
 		return rc;
 	rc = CLI_USAGE;
 	if (first != argc)
-		return cli_usage(usage, 1);
+		return cli_usage("init", 1);
 	if (!keyfile) {
 		if (cli_key_path(db, keybuf, sizeof keybuf) < 0)
-			return cli_usage(usage, 1);
+			return cli_usage("init", 1);
 		keyfile = keybuf;
 	}
 	if (!origin) {

@@ -7,26 +7,7 @@
 #include "cli.h"
 #include "keyring.h"
 
-static const char authority_usage[] =
-	"usage: envelog authority add NAME VKEY [--db FILE]\n"
-	"       envelog authority list [--db FILE]\n"
-	"       envelog authority revoke NAME [--db FILE]\n"
-	"\n"
-	"Authorities sign warrants.  VKEY is the authority's signed-note\n"
-	"verifier key text (NAME+KEYID+BASE64); its name must be NAME.\n";
 
-static const char witness_usage[] =
-	"usage: envelog witness add NAME VKEY [--db FILE]\n"
-	"       envelog witness list [--db FILE]\n"
-	"       envelog witness revoke NAME [--db FILE]\n"
-	"       envelog witness keygen NAME --out FILE\n"
-	"       envelog witness serve --key FILE --state FILE --log VKEY...\n"
-	"\n"
-	"Witnesses cosign checkpoints (C2SP tlog-cosignature).  VKEY is the\n"
-	"witness's verifier key text; its name must be NAME.  keygen writes\n"
-	"a witness signer key (cosignature/v1, algorithm byte 0x04; mode\n"
-	"0600) for `envelog audit --cosign` and prints its verifier key.\n"
-	"serve runs a C2SP tlog-witness (see `envelog witness serve --help`).\n";
 
 static int print_key(void *ctx, const elog_named_key *k)
 {
@@ -35,7 +16,7 @@ static int print_key(void *ctx, const elog_named_key *k)
 	return 0;
 }
 
-static int keyring_cmd(int ring, const char *what, const char *usage,
+static int keyring_cmd(int ring, const char *what,
 		       int argc, char **argv)
 {
 	const char *db = CLI_DEFAULT_DB, *verb;
@@ -48,7 +29,7 @@ static int keyring_cmd(int ring, const char *what, const char *usage,
 	};
 
 	elog_err_clear(&err);
-	if ((rc = cli_verb_options(argc, argv, opts, usage, &verb, &argc,
+	if ((rc = cli_verb_options(argc, argv, opts, what, &verb, &argc,
 				   &argv)) >= 0)
 		return rc;
 	if (strcmp(verb, "list") == 0 && argc == 0) {
@@ -72,13 +53,13 @@ static int keyring_cmd(int ring, const char *what, const char *usage,
 		printf("%s %s\n", argc == 2 ? "added" : "revoked", argv[0]);
 		return CLI_OK;
 	}
-	return cli_usage(usage, 1);
+	return cli_usage(what, 1);
 }
 
 int cmd_authority(int argc, char **argv)
 {
-	return keyring_cmd(ELOG_KEYRING_AUTHORITY, "authority",
-			   authority_usage, argc, argv);
+	return keyring_cmd(ELOG_KEYRING_AUTHORITY, "authority", argc,
+			   argv);
 }
 
 /* envelog witness keygen NAME --out FILE: a cosignature/v1 key. */
@@ -90,10 +71,10 @@ static int witness_keygen(int argc, char **argv)
 		{.name = "out", .value = &out},
 		{.name = NULL},
 	};
-	if ((rc = cli_options(argc, argv, opts, witness_usage, &first)) >= 0)
+	if ((rc = cli_options(argc, argv, opts, "witness keygen", &first)) >= 0)
 		return rc;
 	if (argc - first != 1 || !out)
-		return cli_usage(witness_usage, 1);
+		return cli_usage("witness keygen", 1);
 	return cli_keygen("witness keygen", argv[first],
 			  ELOG_ALG_COSIGNATURE_V1, out);
 }
@@ -104,6 +85,6 @@ int cmd_witness(int argc, char **argv)
 		return witness_keygen(argc - 1, argv + 1);
 	if (argc >= 2 && strcmp(argv[1], "serve") == 0)
 		return cmd_witness_serve(argc - 1, argv + 1);
-	return keyring_cmd(ELOG_KEYRING_WITNESS, "witness", witness_usage,
-			   argc, argv);
+	return keyring_cmd(ELOG_KEYRING_WITNESS, "witness", argc,
+			   argv);
 }

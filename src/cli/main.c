@@ -3,25 +3,7 @@
 #include <string.h>
 
 #include "cli.h"
-
-static const char usage[] =
-	"usage: envelog <command> [options]\n"
-	"\n"
-	"commands:\n"
-	"  init [--db FILE] [--origin O]       create the database and log key\n"
-	"  token add|list|revoke                manage bearer tokens\n"
-	"  authority add|list|revoke            manage warrant-signing authorities\n"
-	"  witness add|list|revoke|keygen|serve   cosigning witnesses\n"
-	"  warrant keygen|sign                  make authority keys, sign warrants\n"
-	"  verify [--db FILE]                   check the whole log offline\n"
-	"  bundle verify --vkey VKEY FILE       check a disclosure bundle offline\n"
-	"  audit --url URL --vkey VKEY --state FILE   monitor a running log\n"
-	"  audit compare STATE_A STATE_B        are two auditors' views consistent?\n"
-	"  purge --before DATE                  retention purge of old metadata\n"
-	"  tiles export --out DIR               the log as static C2SP tlog-tiles\n"
-	"\n"
-	"Every command takes --help.  Exit status: 0 ok, 1 verification failed,\n"
-	"2 usage or I/O error.\n";
+#include "version.h"
 
 static const struct {
 	const char *name;
@@ -42,13 +24,17 @@ static const struct {
 int main(int argc, char **argv)
 {
 	if (argc < 2)
-		return cli_usage(usage, 1);
+		return cli_usage(NULL, 1);
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
 	    strcmp(argv[1], "help") == 0)
-		return cli_usage(usage, 0);
+		return cli_usage(NULL, 0);
+	if (strcmp(argv[1], "--version") == 0) {
+		elog_print_version(stdout, "envelog");
+		return CLI_OK;
+	}
 	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
 		if (strcmp(argv[1], commands[i].name) == 0)
 			return commands[i].fn(argc - 1, argv + 1);
 	fprintf(stderr, "envelog: unknown command '%s'\n", argv[1]);
-	return cli_usage(usage, 1);
+	return cli_usage(NULL, 1);
 }

@@ -2,23 +2,35 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "entry.h"
 #include "param.h"
 #include "rfc3339.h"
 
-static const char usage[] =
-	"usage: envelog purge --before DATE [--db FILE] [--key FILE]\n"
-	"\n"
-	"Delete the metadata (every field, the nonce too) of every event\n"
-	"committed before DATE (YYYY-MM-DD or RFC 3339 UTC): a prefix of the\n"
-	"log, through the last seq committed before DATE.  Append a purge\n"
-	"entry and sign a checkpoint, in one transaction; then return the\n"
-	"freed pages to the file system.  Leaf hashes, chain values, tree\n"
-	"hashes and checkpoints stay, so the log still verifies.  The horizon\n"
-	"only moves forward.  Prints the purge entry's seq and counts, or\n"
-	"that nothing was committed before DATE.\n";
+
+/*
+ * The purge's progress on stderr: a bar on a terminal (cli_progress),
+ * otherwise a line at each tenth of the work, so that a purge of a large
+ * log run from cron or a unit shows in its log that it advances.
+ */
+static void purge_progress(void *ctx, uint64_t done, uint64_t total)
+{
+	int *last = ctx;
+	int tenth;
+
+	if (isatty(STDERR_FILENO)) {
+		cli_progress(NULL, done, total);
+		return;
+	}
+	tenth = total ? (int)(done * 10 / total) : 10;
+	if (tenth <= *last)
+		return;
+	*last = tenth;
+	fprintf(stderr, "envelog: purge: %d%% (%llu/%llu)\n", tenth * 10,
+		(unsigned long long)done, (unsigned long long)total);
+}
 
 int cmd_purge(int argc, char **argv)
 {
@@ -38,17 +50,17 @@ int cmd_purge(int argc, char **argv)
 	int64_t before, now = elog_now_ms();
 	uint64_t events = 0, through = 0, seq = 0;
 	struct stat st0, st1;
-	int first, rc = CLI_USAGE;
+	int first, rc = CLI_USAGE, last = 0;
 
 	memset(&signer, 0, sizeof signer);
 	memset(&e, 0, sizeof e);
 	memset(&c, 0, sizeof c);
 	elog_err_clear(&err);
-	if ((rc = cli_options(argc, argv, opts, usage, &first)) >= 0)
+	if ((rc = cli_options(argc, argv, opts, "purge", &first)) >= 0)
 		return rc;
 	rc = CLI_USAGE;
 	if (first != argc || !before_s)
-		return cli_usage(usage, 1);
+		return cli_usage("purge", 1);
 	if (elog_param_time(before_s, &before) != 0) {
 		fprintf(stderr, "envelog: purge: --before must be YYYY-MM-DD "
 				"or an RFC 3339 UTC time\n");
@@ -60,7 +72,7 @@ int cmd_purge(int argc, char **argv)
 	}
 	if (!key) {
 		if (cli_key_path(db, keybuf, sizeof keybuf) < 0)
-			return cli_usage(usage, 1);
+			return cli_usage("purge", 1);
 		key = keybuf;
 	}
 	if (cli_load_signer(key, &signer, &err))
@@ -70,7 +82,8 @@ int cmd_purge(int argc, char **argv)
 	stat(db, &st0);
 	if (elog_store_begin(w, &err))
 		goto fail;
-	rc = elog_store_purge(w, before, &events, &through, &err);
+	rc = elog_store_purge(w, before, purge_progress, &last, &events,
+			      &through, &err);
 	if (rc == -ELOG_NOT_FOUND) {
 		elog_store_rollback(w);
 		printf("nothing to purge: no entry was committed before %s\n",
@@ -84,7 +97,10 @@ int cmd_purge(int argc, char **argv)
 	    elog_store_commit(w, &signer, now, &c, &err)) {
 fail:
 		elog_store_rollback(w);
-		rc = err.code == ELOG_HORIZON_BACKWARDS ? CLI_BAD : CLI_USAGE;
+		/* Not tampering (1), not a usage error: refused by the rule
+		 * that the horizon only moves forward; nothing changed. */
+		rc = err.code == ELOG_HORIZON_BACKWARDS ? CLI_REFUSED
+							: CLI_USAGE;
 		cli_fail("purge", &err);
 		goto out;
 	}

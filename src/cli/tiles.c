@@ -16,19 +16,6 @@
 #include "statefile.h"
 #include "tile.h"
 
-static const char usage[] =
-	"usage: envelog tiles export --out DIR [--db FILE]\n"
-	"\n"
-	"Write the log's latest checkpoint (DIR/checkpoint), its hash tiles\n"
-	"(DIR/tile/<L>/<N>[.p/<W>]) and entry bundles (DIR/tile/entries/…),\n"
-	"C2SP tlog-tiles, as envelogd serves them under /tlog/.  Incremental:\n"
-	"only the tiles that grew since the checkpoint already in DIR are\n"
-	"written; a full tile is never rewritten; each file is written under\n"
-	"a temporary name and moved into place, the checkpoint last, so DIR\n"
-	"always holds a consistent tree.  A partial tile of an earlier export\n"
-	"stays (clients holding its checkpoint read it) until its full tile\n"
-	"is written; then it is removed.  DIR's checkpoint must be this log's\n"
-	"and a prefix of it.  Prints the size and the files written.\n";
 
 #define PATH_CAP 4096
 
@@ -267,11 +254,11 @@ int cmd_tiles(int argc, char **argv)
 	int nargs, rc;
 
 	elog_err_clear(&err);
-	if ((rc = cli_verb_options(argc, argv, opts, usage, &verb, &nargs,
+	if ((rc = cli_verb_options(argc, argv, opts, "tiles", &verb, &nargs,
 				   &args)) >= 0)
 		return rc;
 	if (strcmp(verb, "export") != 0 || nargs != 0 || !out)
-		return cli_usage(usage, 1);
+		return cli_usage("tiles", 1);
 	if (mkdir(out, 0755) != 0 && errno != EEXIST) {
 		fprintf(stderr, "envelog: tiles: cannot create %s: %s\n", out,
 			strerror(errno));

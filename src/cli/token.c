@@ -8,16 +8,6 @@
 #include "param.h"
 #include "token.h"
 
-static const char usage[] =
-	"usage: envelog token add --role ingest|auditor|authority\n"
-	"                         [--authority NAME] [--label L] [--db FILE]\n"
-	"       envelog token list [--db FILE]\n"
-	"       envelog token revoke ID [--db FILE]\n"
-	"\n"
-	"add prints the new token alone on one line, once: only its hash is\n"
-	"stored.  list prints one token a line: ID ROLE AUTHORITY LABEL\n"
-	"STATUS (never the tokens).  Authority tokens are bound to one\n"
-	"registered authority.\n";
 
 static int print_token(void *ctx, const elog_token_info *t)
 {
@@ -44,7 +34,7 @@ int cmd_token(int argc, char **argv)
 	};
 
 	elog_err_clear(&err);
-	if ((rc = cli_verb_options(argc, argv, opts, usage, &verb, &argc,
+	if ((rc = cli_verb_options(argc, argv, opts, "token", &verb, &argc,
 				   &argv)) >= 0)
 		return rc;
 	if (strcmp(verb, "add") == 0 && argc == 0) {
@@ -92,5 +82,5 @@ int cmd_token(int argc, char **argv)
 		printf("revoked %llu\n", (unsigned long long)id);
 		return CLI_OK;
 	}
-	return cli_usage(usage, 1);
+	return cli_usage("token", 1);
 }

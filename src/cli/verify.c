@@ -7,22 +7,6 @@
 #include "cli.h"
 #include "verify.h"
 
-static const char usage[] =
-	"usage: envelog verify [--db FILE] [--vkey VKEY] [--checkpoint FILE]\n"
-	"                      [--quiet]\n"
-	"\n"
-	"Check the whole log offline: every leaf hash from its data (unless\n"
-	"purged), the hash chain, every stored tree hash, every stored\n"
-	"checkpoint's root and signature, every entry covered by a signed\n"
-	"checkpoint.  Prints the result on stdout and names the first bad seq.\n"
-	"Exit 0 intact, 1 tampering found, 2 usage or I/O error.\n"
-	"\n"
-	"  --vkey VKEY        the log's verifier key as you hold it; signatures\n"
-	"                     are checked against it.  Without it, verify trusts\n"
-	"                     the key stored in the database (and says so).\n"
-	"  --checkpoint FILE  a signed checkpoint you hold (e.g. cosigned by\n"
-	"                     witnesses): the log must contain it, so a\n"
-	"                     truncated, rolled back or rewritten log fails.\n";
 
 int cmd_verify(int argc, char **argv)
 {
@@ -43,10 +27,10 @@ int cmd_verify(int argc, char **argv)
 	};
 
 	elog_err_clear(&err);
-	if ((rc = cli_options(argc, argv, opts, usage, &first)) >= 0)
+	if ((rc = cli_options(argc, argv, opts, "verify", &first)) >= 0)
 		return rc;
 	if (first != argc)
-		return cli_usage(usage, 1);
+		return cli_usage("verify", 1);
 	if (cp_path) {
 		if (cli_read_file(cp_path, 64 * 1024, &cp, &cp_len, &err))
 			return cli_fail("verify: --checkpoint", &err);

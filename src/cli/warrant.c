@@ -8,26 +8,6 @@
 #include "cli.h"
 #include "warrant.h"
 
-static const char usage[] =
-	"usage: envelog warrant keygen NAME --out FILE\n"
-	"       envelog warrant sign --key FILE < WARRANT > SIGNED\n"
-	"\n"
-	"keygen writes a signer key (PRIVATE+KEY+NAME+KEYID+BASE64, mode\n"
-	"0600, as Go's note.GenerateKey) and prints its verifier key, which\n"
-	"the log's operator registers with `envelog authority add`.\n"
-	"sign reads a warrant body on stdin, checks its grammar, and prints\n"
-	"the signed note.  A warrant names the one log it is for in a\n"
-	"required `log ORIGIN` line (the origin of that log's checkpoints):\n"
-	"\n"
-	"  envelog/warrant/v1\n"
-	"  id NCA-2026-000042\n"
-	"  authority uk-nca\n"
-	"  log example.com/envelog\n"
-	"  subject +447700900123\n"
-	"  from 2026-03-01T00:00:00Z\n"
-	"  to 2026-03-23T00:00:00Z\n"
-	"  expires 2026-04-30T00:00:00Z\n"
-	"  basis Investigatory Powers Act 2016 s.61\n";
 
 static int sign(const char *keyfile)
 {
@@ -81,7 +61,7 @@ int cmd_warrant(int argc, char **argv)
 		{.name = NULL},
 	};
 
-	if ((rc = cli_verb_options(argc, argv, opts, usage, &verb, &nargs,
+	if ((rc = cli_verb_options(argc, argv, opts, "warrant", &verb, &nargs,
 				   &args)) >= 0)
 		return rc;
 	if (strcmp(verb, "keygen") == 0 && nargs == 1 && out)
@@ -89,5 +69,5 @@ int cmd_warrant(int argc, char **argv)
 				  out);
 	if (strcmp(verb, "sign") == 0 && nargs == 0 && key)
 		return sign(key);
-	return cli_usage(usage, 1);
+	return cli_usage("warrant", 1);
 }

@@ -20,20 +20,6 @@
 #include "statefile.h"
 #include "witness.h"
 
-static const char usage[] =
-	"usage: envelog witness serve --key FILE --state FILE --log VKEY...\n"
-	"                             [--listen HOST:PORT]\n"
-	"\n"
-	"Serve POST /add-checkpoint of C2SP tlog-witness for the logs whose\n"
-	"verifier keys are given (a log's origin is its key's name): check\n"
-	"each checkpoint's signature and its consistency proof from the last\n"
-	"checkpoint this witness cosigned for that log, and answer with a\n"
-	"cosignature/v1 line by --key (made by `envelog witness keygen`).\n"
-	"Refusals: 404 unknown log, 403 bad signature, 400 malformed, 409\n"
-	"old size is not the last cosigned (the body says which) or a fork,\n"
-	"422 the proof does not verify.  --state (mode 0600) keeps each log's\n"
-	"last cosigned size and root, replaced atomically before an answer.\n"
-	"Default --listen 127.0.0.1:8090.  Runs until SIGINT or SIGTERM.\n";
 
 struct wsrv {
 	elog_signer key;
@@ -194,10 +180,10 @@ int cmd_witness_serve(int argc, char **argv)
 	int first, rc, sig;
 
 	elog_err_clear(&err);
-	if ((rc = cli_options(argc, argv, opts, usage, &first)) >= 0)
+	if ((rc = cli_options(argc, argv, opts, "witness serve", &first)) >= 0)
 		return rc;
 	if (first != argc || !keyf || !state || nv == 0)
-		return cli_usage(usage, 1);
+		return cli_usage("witness serve", 1);
 	memset(&w, 0, sizeof w);
 	pthread_mutex_init(&w.mu, NULL);
 	w.state = state;

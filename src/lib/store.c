@@ -1386,6 +1386,31 @@ int elog_store_add_cosignature(elog_store *w, uint64_t size,
 
 /* ---- purge ---- */
 
+int elog_store_checkpoint_time(elog_store *s, int64_t *created_ms,
+				elog_err_t *err)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if (sqlite3_prepare_v2(s->db,
+			       "SELECT created FROM checkpoint ORDER BY size "
+			       "DESC LIMIT 1",
+			       -1, &st, NULL) != SQLITE_OK)
+		return db_fail(s, err, "reading the latest checkpoint");
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*created_ms = sqlite3_column_int64(st, 0);
+		rc = 0;
+	} else if (rc == SQLITE_DONE) {
+		rc = elog_fail(err, ELOG_NOT_FOUND, -1, NULL,
+			       "no checkpoint yet");
+	} else {
+		rc = db_fail(s, err, "reading the latest checkpoint");
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
 int elog_store_horizon(elog_store *s, int64_t *before, uint64_t *through,
 		       elog_err_t *err)
 {
@@ -1441,11 +1466,15 @@ static int run_purge_sql(elog_store *w, const char *sql, int64_t v,
 	return rc;
 }
 
-int elog_store_purge(elog_store *w, int64_t before, uint64_t *events,
-		     uint64_t *through_seq, elog_err_t *err)
+/* Seqs whose event_data rows one purge statement deletes. */
+#define PURGE_CHUNK 16384
+
+int elog_store_purge(elog_store *w, int64_t before,
+		     elog_store_progress_fn progress, void *ctx,
+		     uint64_t *events, uint64_t *through_seq, elog_err_t *err)
 {
-	int64_t cur, n = 0, count = 0;
-	uint64_t through;
+	int64_t cur, n = 0, count = 0, start, hi, part;
+	uint64_t through, total;
 	int rc;
 
 	if (!w->in_tx)
@@ -1479,25 +1508,51 @@ int elog_store_purge(elog_store *w, int64_t before, uint64_t *events,
 				  "INSERT INTO purge_horizon(before, "
 				  "through_seq, created) VALUES (?3, ?1 - 1, "
 				  "?2)",
-				  n, before, NULL, NULL, err)) ||
-	    (rc = run_purge_sql(w, "DELETE FROM event_data WHERE seq < ?1",
-				  n, before, NULL, NULL, err)) ||
-	    /* The index: whole partitions below the one holding seq n as
-	     * one key range each, then the rest of that one. */
-	    (rc = run_purge_sql(w,
-				  "DELETE FROM event_index WHERE part < (?1 >> "
-				  ELOG_INDEX_PART_BITS_STR ")",
-				  n, before, NULL, NULL, err)) ||
-	    (rc = run_purge_sql(w,
+				  n, before, NULL, NULL, err)))
+		return rc;
+	/* The metadata in chunks of seqs from the old horizon on, then the
+	 * index a partition at a time, so that progress can be shown: the
+	 * work is counted as twice the seqs purged. */
+	start = (int64_t)through;
+	total = 2 * (uint64_t)(n - start);
+	for (hi = start; hi < n;) {
+		hi = n - hi > PURGE_CHUNK ? hi + PURGE_CHUNK : n;
+		if ((rc = run_purge_sql(w,
+					  "DELETE FROM event_data WHERE seq < "
+					  "?1",
+					  hi, before, NULL, NULL, err)))
+			return rc;
+		if (progress)
+			progress(ctx, (uint64_t)(hi - start), total);
+	}
+	/* The index: whole partitions below the one holding seq n as one
+	 * key range each, then the rest of that one. */
+	for (part = start >> ELOG_INDEX_PART_BITS;
+	     part < (n >> ELOG_INDEX_PART_BITS); part++) {
+		int64_t end = (part + 1) << ELOG_INDEX_PART_BITS;
+		if ((rc = run_purge_sql(w,
+					  "DELETE FROM event_index WHERE part "
+					  "= ?1",
+					  part, before, NULL, NULL, err)) ||
+		    (rc = run_purge_sql(w,
+					  "DELETE FROM index_part WHERE part "
+					  "= ?1",
+					  part, before, NULL, NULL, err)))
+			return rc;
+		if (progress)
+			progress(ctx,
+				 (uint64_t)(n - start) +
+					 (uint64_t)(end - start),
+				 total);
+	}
+	if ((rc = run_purge_sql(w,
 				  "DELETE FROM event_index WHERE part = (?1 >> "
 				  ELOG_INDEX_PART_BITS_STR ") AND seq < ?1",
 				  n, before, NULL, NULL, err)) ||
-	    (rc = run_purge_sql(w,
-				  "DELETE FROM index_part WHERE part < (?1 >> "
-				  ELOG_INDEX_PART_BITS_STR ")",
-				  n, before, NULL, NULL, err)) ||
 	    (rc = exec(w, "PRAGMA incremental_vacuum", err)))
 		return rc;
+	if (progress)
+		progress(ctx, total, total);
 	*events = (uint64_t)count;
 	*through_seq = (uint64_t)n - 1;
 	return 0;

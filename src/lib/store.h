@@ -242,6 +242,11 @@ int elog_store_add_cosignature(elog_store *w, uint64_t size,
 
 /* ---- purge (writer) ---- */
 
+/* When the latest checkpoint was signed (ms since the epoch).  NOT_FOUND
+ * before the first. */
+int elog_store_checkpoint_time(elog_store *s, int64_t *created_ms,
+				elog_err_t *err);
+
 /* The purge horizon (ms, commit time; 0 if never purged) and the last
  * purged seq + 1 (0 if never purged). */
 int elog_store_horizon(elog_store *s, int64_t *before, uint64_t *through,
@@ -257,9 +262,14 @@ int elog_store_horizon(elog_store *s, int64_t *before, uint64_t *through,
  * file shrinks at the next WAL checkpoint), and fill *events (deleted now)
  * and *through_seq for the purge entry, which the caller then adds.
  * HORIZON_BACKWARDS if before is not after the current horizon; NOT_FOUND
- * if nothing was committed before it (then nothing changed).
+ * if nothing was committed before it (then nothing changed).  progress
+ * (may be NULL) is called with ctx as the work advances (done of total).
  */
-int elog_store_purge(elog_store *w, int64_t before, uint64_t *events,
+typedef void (*elog_store_progress_fn)(void *ctx, uint64_t done,
+				       uint64_t total);
+int elog_store_purge(elog_store *w, int64_t before,
+		     elog_store_progress_fn progress, void *ctx,
+		     uint64_t *events,
 		     uint64_t *through_seq, elog_err_t *err);
 
 /* Outside a transaction: return up to pages free pages to the file system

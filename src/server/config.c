@@ -9,87 +9,19 @@
 #include <unistd.h>
 
 #include "idempotency.h"
+#include "optab.h"
 #include "param.h"
 #include "request.h"
 #include "statefile.h"
 #include "store.h"
-
-/*
- * The console's directory when --web is not given, fixed at build time by
- * the Makefile: this tree's web/ for the build tree's envelogd, and
- * $(PREFIX)/share/envelog/web for the one `make install` installs.
- */
-#ifndef ELOG_WEB_DIR
-#define ELOG_WEB_DIR "./web"
-#endif
-
-static const char usage[] =
-	"usage: envelogd [options]\n"
-	"\n"
-	"Serve the envelog HTTP API over a log database.\n"
-	"\n"
-	"  --db FILE              database (default ./var/envelog.db)\n"
-	"  --key FILE             log signer key (default: the db path with\n"
-	"                         .db replaced by .key)\n"
-	"  --state FILE           where the last signed checkpoint is kept\n"
-	"                         outside the database, so that a database\n"
-	"                         rolled back or forked is refused at start\n"
-	"                         (default: the key path + .state)\n"
-	"  --listen ADDR:PORT     address to listen on (default "
-	"127.0.0.1:8080;\n"
-	"                         IPv6 as [::1]:8080)\n"
-	"  --origin NAME          expected log origin (must match the db)\n"
-	"  --sync full|normal     full: acknowledged means on disk "
-	"(default);\n"
-	"                         normal is for ingest only: lawful requests\n"
-	"                         always commit with full sync\n"
-	"  --max-window-days N    longest warrant window (default 366)\n"
-	"  --max-subjects N       most subjects per warrant (default 10)\n"
-	"  --max-records N        most records per disclosure; a warrant\n"
-	"                         matching more is refused with\n"
-	"                         too_many_records (default 10000)\n"
-	"  --threads N            HTTP threads (default: number of cores)\n"
-	"  --tls-cert FILE        serve HTTPS with this PEM certificate...\n"
-	"  --tls-key FILE         ...and this PEM private key\n"
-	"  --web DIR              static files for / (default\n"
-	"                         " ELOG_WEB_DIR ")\n"
-	"  --max-body BYTES       largest request body (default 8388608)\n"
-	"  --max-events N         most events per request (default 10000)\n"
-	"  --max-connections N    concurrent connections (default 1024)\n"
-	"  --max-per-ip N         concurrent connections per client IP\n"
-	"                         (default 64)\n"
-	"  --timeout SECONDS      idle time before a connection is closed\n"
-	"                         (default 30)\n"
-	"  --request-timeout SECONDS  longest time to receive a request body,\n"
-	"                         however slowly it arrives (default 120)\n"
-	"  --queue N              entries waiting for the writer before\n"
-	"                         503 queue_full (default 200000)\n"
-	"  --idempotency-window SECONDS  how long the Idempotency-Key of an\n"
-	"                         ingest request is kept (default 86400)\n"
-	"  --max-future-ms MS     how far ahead of the clock an event's ts\n"
-	"                         may be (default 300000)\n"
-	"  --drain SECONDS        on SIGTERM, how long to wait for requests\n"
-	"                         in flight (default 10)\n"
-	"  --witness URL=VKEY     submit each new checkpoint, with a consistency\n"
-	"                         proof, to this C2SP tlog-witness (repeatable;\n"
-	"                         at most once a second each), store its\n"
-	"                         cosignatures; at start refuse a log the\n"
-	"                         witness saw larger or with another root\n"
-	"  --retention-days N     purge the metadata of events older than N\n"
-	"                         days, at start and then every\n"
-	"                         --retention-interval seconds (default 0:\n"
-	"                         never)\n"
-	"  --retention-interval SECONDS  (default 86400)\n"
-	"  --config FILE          read \"key = value\" lines with the names\n"
-	"                         above (flags given here win)\n"
-	"  --help                 this text\n";
+#include "version.h"
 
 static void defaults(struct config *c)
 {
 	memset(c, 0, sizeof *c);
-	snprintf(c->db, sizeof c->db, "%s", "./var/envelog.db");
+	snprintf(c->db, sizeof c->db, "%s", elog_path_db);
 	snprintf(c->listen, sizeof c->listen, "%s", "127.0.0.1:8080");
-	snprintf(c->web, sizeof c->web, "%s", ELOG_WEB_DIR);
+	snprintf(c->web, sizeof c->web, "%s", elog_path_web);
 	c->sync = ELOG_SYNC_FULL;
 	c->max_window_days = 366;
 	c->max_subjects = 10;
@@ -294,71 +226,89 @@ static int default_key(struct config *c)
 	return (k < 0 || (size_t)k >= sizeof c->key) ? -1 : 0;
 }
 
-int config_load(struct config *cfg, int argc, char **argv)
-{
-	int i, rc;
+#define MAX_LONGOPTS 48
 
-	defaults(cfg);
-	/* The config file first, so that flags override it. */
-	for (i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-			fputs(usage, stdout);
+/*
+ * Parse argv with getopt_long against envelogd's option table.  On the
+ * first pass only --config, --help and --version act (the file is read
+ * before the other options, so that they win); on the second every other
+ * option is applied.  Returns -1 to go on, else config_load's status.
+ */
+static int parse(struct config *cfg, int argc, char **argv, int pass,
+		 const char **config)
+{
+	const struct optab_cmd *cmd = optab_cmd(&envelogd_prog, NULL);
+	struct option lo[MAX_LONGOPTS];
+	int n = optab_longopts(cmd, 1, lo, MAX_LONGOPTS), c, rc;
+
+	if (n < 0) {
+		fprintf(stderr, "envelogd: internal: option table too big\n");
+		return 2;
+	}
+	optind = 0; /* glibc: start over */
+	opterr = pass == 0;
+	while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
+		const struct optab_opt *o;
+
+		if (c == 'h' || c == 'V') {
+			if (pass > 0)
+				continue;
+			if (c == 'h')
+				optab_usage(stdout, &envelogd_prog, cmd);
+			else
+				elog_print_version(stdout, "envelogd");
 			return 1;
 		}
-		if (!strcmp(argv[i], "--config")) {
-			if (i + 1 >= argc) {
-				fprintf(stderr, "envelogd: --config needs a "
-						"value\n");
-				return 2;
-			}
-			if (load_file(cfg, argv[i + 1]) != 0)
-				return 2;
-		} else if (!strncmp(argv[i], "--config=", 9)) {
-			if (load_file(cfg, argv[i] + 9) != 0)
-				return 2;
-		}
-	}
-	for (i = 1; i < argc; i++) {
-		const char *a = argv[i], *name, *v, *eq;
-		char buf[64];
-
-		if (strncmp(a, "--", 2) != 0 || !a[2]) {
-			fprintf(stderr, "envelogd: unexpected argument %s\n%s",
-				a, usage);
+		if (c < 0x100 || c >= 0x100 + n) {
+			fprintf(stderr, "envelogd: see envelogd --help\n");
 			return 2;
 		}
-		name = a + 2;
-		eq = strchr(name, '=');
-		if (eq) { /* --name=value */
-			size_t n = (size_t)(eq - name);
-			if (n >= sizeof buf) {
-				fprintf(stderr, "envelogd: unknown option %s\n",
-					a);
-				return 2;
-			}
-			memcpy(buf, name, n);
-			buf[n] = '\0';
-			name = buf;
-			v = eq + 1;
-		} else {
-			if (i + 1 >= argc) {
-				fprintf(stderr, "envelogd: %s needs a value\n",
-					a);
-				return 2;
-			}
-			v = argv[++i];
-		}
-		if (!strcmp(name, "config"))
+		o = &cmd->opts[c - 0x100];
+		if (strcmp(o->name, "config") == 0) {
+			*config = optarg;
 			continue;
-		rc = apply(cfg, name, v);
-		if (rc == -2) {
-			fprintf(stderr, "envelogd: unknown option --%s\n%s",
-				name, usage);
-			return 2;
 		}
+		if (pass == 0)
+			continue;
+		rc = apply(cfg, o->name, optarg);
+		if (rc == -2) /* in the table but not in apply() */
+			fprintf(stderr, "envelogd: internal: --%s has no "
+					"setting\n",
+				o->name);
 		if (rc)
 			return 2;
 	}
+	if (optind < argc) {
+		if (pass == 0) {
+			fprintf(stderr, "envelogd: unexpected argument %s (see "
+					"envelogd --help)\n",
+				argv[optind]);
+		}
+		return 2;
+	}
+	return -1;
+}
+
+int config_load(struct config *cfg, int argc, char **argv)
+{
+	const char *config = NULL;
+	int rc;
+
+	defaults(cfg);
+	if ((rc = parse(cfg, argc, argv, 0, &config)) >= 0)
+		return rc;
+	/* The config file first, so that the command line overrides it.
+	 * The default file is read when it exists; a given one must. */
+	if (config) {
+		if (load_file(cfg, config) != 0)
+			return 2;
+	} else if (elog_path_config[0] &&
+		   access(elog_path_config, F_OK) == 0) {
+		if (load_file(cfg, elog_path_config) != 0)
+			return 2;
+	}
+	if ((rc = parse(cfg, argc, argv, 1, &config)) >= 0)
+		return rc;
 	if (!cfg->key[0] && default_key(cfg) != 0) {
 		fprintf(stderr, "envelogd: --db: path too long\n");
 		return 2;

@@ -15,7 +15,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <sodium.h>
+
 #include "handlers.h"
+#include "log.h"
 #include "metrics.h"
 #include "param.h"
 #include "rfc3339.h"
@@ -85,6 +88,16 @@ static uint64_t now_us(void)
 	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
+/* A request id: 16 random hex digits, also sent as X-Request-Id so that a
+ * client's report can be found in the log. */
+static void new_request_id(char id[HTTP_REQUEST_ID_LEN + 1])
+{
+	unsigned char r[HTTP_REQUEST_ID_LEN / 2];
+
+	randombytes_buf(r, sizeof r);
+	sodium_bin2hex(id, HTTP_REQUEST_ID_LEN + 1, r, sizeof r);
+}
+
 enum MHD_Result reply(struct request *rq, unsigned status,
 		      struct MHD_Response *resp, uint64_t bytes)
 {
@@ -93,6 +106,7 @@ enum MHD_Result reply(struct request *rq, unsigned status,
 	if (!resp)
 		return MHD_NO;
 	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+	MHD_add_response_header(resp, "X-Request-Id", rq->id);
 	if (rq->cors != CORS_NONE)
 		MHD_add_response_header(resp, "Access-Control-Allow-Origin", "*");
 	if (rq->srv->stopping)
@@ -190,8 +204,8 @@ enum MHD_Result reply_err(struct request *rq, int rc, const elog_err_t *err)
 	/* Internal failures keep their sentence in our log, not the reply. */
 	if (elog_code_http(code) >= 500 && code != ELOG_QUEUE_FULL &&
 	    code != ELOG_SHUTTING_DOWN) {
-		fprintf(stderr, "envelogd: %s: %s\n", elog_code_name(code),
-			err ? err->msg : "");
+		log_event(LEVEL_ERROR, rq->id, "%s: %s", elog_code_name(code),
+			  err ? err->msg : "");
 		return reply_error(rq, code, -1, NULL,
 				   "the server could not complete the request");
 	}
@@ -595,6 +609,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 		rq->srv = srv;
 		rq->conn = conn;
 		rq->start_us = now_us();
+		new_request_id(rq->id);
 		rq->method = method_of(method);
 		rq->slot = ROUTE_UNMATCHED;
 		rq->url = url;
@@ -644,12 +659,50 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 	return rq->route->handler(rq);
 }
 
+/*
+ * The request log: one logfmt line per request on stderr (see
+ * docs/OPERATIONS.md): time, level, request id, method, route pattern (never
+ * the path's values or the query), status, bytes, duration, and for a route
+ * that needs a token its role and label.  Never a token, an identifier or
+ * a warrant's subject: none of them is in these fields.
+ */
+static void log_request(const struct request *rq, double seconds)
+{
+	char line[LOG_LINE_MAX], num[32];
+	const char *route = rq->route	       ? rq->route->path
+			    : rq->slot == ROUTE_STATIC ? "static"
+						     : "unmatched";
+	size_t n;
+
+	n = log_begin(line, sizeof line,
+		      rq->status >= 500   ? LEVEL_ERROR
+		      : rq->status >= 400 ? LEVEL_WARN
+					  : LEVEL_INFO);
+	log_field(line, sizeof line, &n, "msg", "request");
+	log_field(line, sizeof line, &n, "id", rq->id);
+	log_field(line, sizeof line, &n, "method", rq->method_name);
+	log_field(line, sizeof line, &n, "route", route);
+	snprintf(num, sizeof num, "%u", rq->status);
+	log_field(line, sizeof line, &n, "status", num);
+	snprintf(num, sizeof num, "%llu", (unsigned long long)rq->bytes);
+	log_field(line, sizeof line, &n, "bytes", num);
+	snprintf(num, sizeof num, "%.6f", seconds);
+	log_field(line, sizeof line, &n, "duration_s", num);
+	log_field(line, sizeof line, &n, "role",
+		  rq->token.role != ELOG_ROLE_NONE
+			  ? elog_role_name(rq->token.role)
+			  : "public");
+	if (rq->token.role != ELOG_ROLE_NONE)
+		log_field(line, sizeof line, &n, "token",
+			  rq->token.label[0] ? rq->token.label : "-");
+	log_write(line, sizeof line, n);
+}
+
 static void on_completed(void *cls, struct MHD_Connection *conn,
 			 void **con_cls, enum MHD_RequestTerminationCode toe)
 {
 	struct request *rq = *con_cls;
-	char line[512], when[32];
-	int n;
+	double seconds;
 
 	(void)cls;
 	(void)conn;
@@ -657,20 +710,10 @@ static void on_completed(void *cls, struct MHD_Connection *conn,
 	if (!rq)
 		return;
 	*con_cls = NULL;
+	seconds = (double)(now_us() - rq->start_us) / 1e6;
 	if (rq->status)
-		metrics_request(rq->slot, rq->status);
-	elog_rfc3339_format(elog_now_ms(), when);
-	n = snprintf(line, sizeof line, "%s %s %s %u %llu %lluus\n", when,
-		     rq->method_name, rq->path, rq->status,
-		     (unsigned long long)rq->bytes,
-		     (unsigned long long)(now_us() - rq->start_us));
-	if (n > 0) {
-		size_t len = (size_t)n < sizeof line ? (size_t)n
-						     : sizeof line - 1;
-		if (write(STDERR_FILENO, line, len) < 0) {
-			/* nothing sensible to do about a lost log line */
-		}
-	}
+		metrics_request(rq->slot, rq->status, seconds);
+	log_request(rq, seconds);
 	if (rq->state_free && rq->state)
 		rq->state_free(rq->state);
 	free(rq->body);
@@ -685,8 +728,10 @@ struct MHD_Daemon *http_start(struct server *srv, int fd, elog_err_t *err)
 	unsigned flags;
 	size_t n = 0;
 
+	/* ITC: so that MHD_quiesce_daemon works with a thread pool (a
+	 * SIGHUP reload and the shutdown). */
 	flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME |
-		MHD_USE_ERROR_LOG;
+		MHD_USE_ERROR_LOG | MHD_USE_ITC;
 	if (srv->tls_cert_pem)
 		flags |= MHD_USE_TLS;
 	opts[n++] = (struct MHD_OptionItem){MHD_OPTION_LISTEN_SOCKET,

@@ -79,6 +79,8 @@ extern const size_t nroutes;
 #define ROUTE_STATIC (nroutes)
 #define ROUTE_UNMATCHED (nroutes + 1)
 
+#define HTTP_REQUEST_ID_LEN 16
+
 /* The state of one request, from its first callback to its completion. */
 struct request {
 	struct server *srv;
@@ -99,7 +101,8 @@ struct request {
 	/* the handler's own state, freed by state_free at completion */
 	void *state;
 	void (*state_free)(void *state);
-	/* for the access log */
+	/* for the request log */
+	char id[HTTP_REQUEST_ID_LEN + 1];
 	char method_name[16];
 	char path[256];
 	unsigned status;

@@ -20,10 +20,12 @@
 #include <unistd.h>
 
 #include <sodium.h>
+#include <systemd/sd-daemon.h>
 
 #include "config.h"
 #include "handlers.h"
 #include "http.h"
+#include "log.h"
 #include "metrics.h"
 #include "retention.h"
 #include "witnesses.h"
@@ -411,18 +413,124 @@ static void wait_idle(double seconds)
 	}
 }
 
+/*
+ * SIGHUP: read --tls-cert and --tls-key again and start a second daemon with
+ * them on the same listening socket (a duplicate of *lfd, which becomes
+ * the new daemon's); only once it runs
+ * is the old one quiesced (it finishes its connections and is stopped by
+ * retire()).  If the files cannot be read or the daemon cannot start, the
+ * old one serves on.  Takes the old daemon in *d (replaced on success) and
+ * keeps it in *old.  0 or -1 with a message.
+ */
+static int reload_tls(struct MHD_Daemon **d, struct MHD_Daemon **old,
+		      int *lfd, size_t *cert_len, size_t *key_len,
+		      char **old_cert, size_t *old_cert_len, char **old_key,
+		      size_t *old_key_len)
+{
+	struct MHD_Daemon *nd;
+	elog_err_t err;
+	char *cert = NULL, *key = NULL, *pc = srv.tls_cert_pem,
+	     *pk = srv.tls_key_pem;
+	size_t cl = 0, kl = 0;
+	int fd, q;
+
+	if (!srv.cfg.tls_cert[0]) {
+		log_event(LEVEL_WARN, NULL, "SIGHUP: no TLS to reload");
+		return 0;
+	}
+	if (*old) {
+		log_event(LEVEL_ERROR, NULL, "SIGHUP: the previous reload is "
+				"still draining; try again later");
+		return -1;
+	}
+	if (read_file(srv.cfg.tls_cert, &cert, &cl) ||
+	    read_file(srv.cfg.tls_key, &key, &kl)) {
+		log_event(LEVEL_ERROR, NULL, "SIGHUP: cannot read the TLS "
+				"files: %s; keeping the old certificate",
+			strerror(errno));
+		goto fail;
+	}
+	fd = dup(*lfd);
+	if (fd < 0) {
+		log_event(LEVEL_ERROR, NULL, "SIGHUP: %s", strerror(errno));
+		goto fail;
+	}
+	elog_err_clear(&err);
+	srv.tls_cert_pem = cert;
+	srv.tls_key_pem = key;
+	nd = http_start(&srv, fd, &err);
+	srv.tls_cert_pem = pc;
+	srv.tls_key_pem = pk;
+	if (!nd) {
+		close(fd);
+		log_event(LEVEL_ERROR, NULL, "SIGHUP: the new certificate is not "
+				"usable; keeping the old one");
+		goto fail;
+	}
+	q = MHD_quiesce_daemon(*d);
+	if (q >= 0)
+		close(q);
+	*lfd = fd;
+	*old = *d;
+	*d = nd;
+	/* The old daemon's PEM stays until it is stopped. */
+	*old_cert = pc;
+	*old_cert_len = *cert_len;
+	*old_key = pk;
+	*old_key_len = *key_len;
+	srv.tls_cert_pem = cert;
+	srv.tls_key_pem = key;
+	*cert_len = cl;
+	*key_len = kl;
+	log_event(LEVEL_INFO, NULL, "SIGHUP: serving with the certificate "
+			"read again from %s",
+		srv.cfg.tls_cert);
+	return 0;
+fail:
+	free(cert);
+	free_secret(key, kl);
+	return -1;
+}
+
+/* Stop the daemon replaced by a reload once its connections are done, or
+ * after the idle timeout and the drain time have passed (force). */
+static void retire(struct MHD_Daemon **old, char **cert, size_t cert_len,
+		   char **key, size_t key_len, int force)
+{
+	const union MHD_DaemonInfo *i;
+
+	if (!*old)
+		return;
+	i = MHD_get_daemon_info(*old, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
+	if (!force && i && i->num_connections > 0)
+		return;
+	MHD_stop_daemon(*old);
+	*old = NULL;
+	log_event(LEVEL_INFO, NULL, "SIGHUP: the connections under the old "
+			"certificate are closed");
+	(void)cert_len;
+	free(*cert);
+	*cert = NULL;
+	free_secret(*key, key_len);
+	*key = NULL;
+}
+
 int main(int argc, char **argv)
 {
 	const char *labels[METRICS_MAX_ROUTES];
 	struct writer_config wc;
-	struct MHD_Daemon *d = NULL;
+	struct MHD_Daemon *d = NULL, *old = NULL;
+	char *old_cert = NULL, *old_key = NULL;
+	size_t old_cert_len = 0, old_key_len = 0;
+	time_t old_since = 0;
+	struct timespec tick = {1, 0};
 	struct retention *ret = NULL;
 	struct witnesses *wit = NULL;
 	elog_err_t err;
 	sigset_t set;
 	char real[PATH_MAX];
 	size_t i, cert_len = 0, key_len = 0;
-	int rc, fd, sig, is_v6 = 0, status = 2;
+	int rc, fd, lfd, sig, is_v6 = 0, status = 2;
 
 	rc = config_load(&srv.cfg, argc, argv);
 	if (rc)
@@ -437,6 +545,7 @@ int main(int argc, char **argv)
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 
 	elog_err_clear(&err);
@@ -468,6 +577,7 @@ int main(int argc, char **argv)
 	fd = listen_on(srv.cfg.listen, &is_v6);
 	if (fd < 0)
 		goto out;
+	lfd = fd;
 
 	wc.db_path = srv.cfg.db;
 	wc.sync = srv.cfg.sync;
@@ -502,15 +612,39 @@ int main(int argc, char **argv)
 	}
 	if (retention_start(srv.writer, srv.cfg.retention_days,
 			    srv.cfg.retention_interval, &ret) != 0)
-		fprintf(stderr, "envelogd: cannot start the retention purge\n");
-	fprintf(stderr, "envelogd: serving %s on %s://%s with %llu threads\n",
+		log_event(LEVEL_ERROR, NULL, "cannot start the retention purge");
+	log_event(LEVEL_INFO, NULL, "serving %s on %s://%s with %llu threads",
 		srv.vkey, srv.tls_cert_pem ? "https" : "http", srv.cfg.listen,
 		(unsigned long long)srv.cfg.threads);
 
-	do {
-		rc = sigwait(&set, &sig);
-	} while (rc != 0);
-	fprintf(stderr, "envelogd: %s: shutting down\n",
+	sd_notifyf(0, "READY=1\nSTATUS=serving on %s", srv.cfg.listen);
+
+	for (;;) {
+		sig = sigtimedwait(&set, NULL, &tick);
+		if (sig == SIGTERM || sig == SIGINT)
+			break;
+		if (sig == SIGHUP) {
+			/* MONOTONIC_USEC: what Type=notify-reload wants with
+			 * RELOADING=1. */
+			struct timespec mono;
+			clock_gettime(CLOCK_MONOTONIC, &mono);
+			sd_notifyf(0, "RELOADING=1\nMONOTONIC_USEC=%llu",
+				   (unsigned long long)mono.tv_sec * 1000000u +
+					   (unsigned long long)mono.tv_nsec /
+						   1000u);
+			if (reload_tls(&d, &old, &lfd, &cert_len, &key_len,
+				       &old_cert, &old_cert_len, &old_key,
+				       &old_key_len) == 0 &&
+			    old)
+				old_since = time(NULL);
+			sd_notify(0, "READY=1");
+		}
+		retire(&old, &old_cert, old_cert_len, &old_key, old_key_len,
+		       time(NULL) - old_since >
+			       (time_t)(srv.cfg.timeout + srv.cfg.drain));
+	}
+	sd_notify(0, "STOPPING=1\nSTATUS=draining");
+	log_event(LEVEL_INFO, NULL, "%s: shutting down",
 		sig == SIGTERM ? "SIGTERM" : "SIGINT");
 
 	/* Stop accepting, let requests in flight finish (the writer still
@@ -525,17 +659,18 @@ int main(int argc, char **argv)
 	wait_idle((double)srv.cfg.drain);
 	status = 0;
 	if (writer_stop(srv.writer, &err) != 0) {
-		fprintf(stderr, "envelogd: the final checkpoint failed: %s\n",
+		log_event(LEVEL_ERROR, NULL, "the final checkpoint failed: %s",
 			err.msg);
 		status = 1;
 	}
 	/* Requests still arriving are answered 503 shutting_down by the
 	 * stopped writer; it is freed only once no HTTP thread can reach it. */
 	wait_idle(2.0);
+	retire(&old, &old_cert, old_cert_len, &old_key, old_key_len, 1);
 	MHD_stop_daemon(d);
 	writer_free(srv.writer);
 	srv.writer = NULL;
-	fprintf(stderr, "envelogd: stopped\n");
+	log_event(LEVEL_INFO, NULL, "stopped");
 out:
 	elog_signer_wipe(&srv.signer);
 	free_secret(srv.tls_key_pem, key_len);

@@ -1,11 +1,18 @@
 /* metrics.c — Prometheus counters and histograms (see metrics.h). */
 #include "metrics.h"
 
+#include <dirent.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "optab.h"
+#include "schema.h"
 
 #define NSTATUS 600
 
@@ -21,6 +28,12 @@ static size_t nslots;
 static const char *const *slot_labels;
 static atomic_uint_fast64_t requests[METRICS_MAX_ROUTES + 2][NSTATUS];
 static atomic_uint_fast64_t lat_bucket[NLAT + 1];
+/* Request durations per route slot. */
+static atomic_uint_fast64_t req_bucket[METRICS_MAX_ROUTES + 2][NLAT + 1];
+static atomic_uint_fast64_t req_sum_us[METRICS_MAX_ROUTES + 2];
+static atomic_int_fast64_t checkpoint_ms, horizon_ms;
+static atomic_uint_fast64_t horizon_entries;
+static double start_time;
 static atomic_uint_fast64_t lat_sum_us;
 static atomic_uint_fast64_t batch_bucket[NBATCH + 1];
 static atomic_uint_fast64_t batch_sum;
@@ -28,7 +41,7 @@ static atomic_uint_fast64_t commits, commit_failures, entries_total;
 static atomic_uint_fast64_t full_sync_commits, ingest_replays;
 static atomic_uint_fast64_t witness_cosigned, witness_refused;
 static atomic_uint_fast64_t events_total;
-static atomic_uint_fast64_t log_size, queue_depth;
+static atomic_uint_fast64_t log_size, queue_depth, queue_full;
 
 /* Lawful requests by outcome, and refusals by reason. */
 static const char *const lawful_outcomes[] = {
@@ -50,13 +63,38 @@ void metrics_init(size_t nroutes, const char *const *labels)
 	nslots = nroutes + 2 <= METRICS_MAX_ROUTES + 2 ? nroutes + 2
 						       : METRICS_MAX_ROUTES + 2;
 	slot_labels = labels;
+	start_time = (double)time(NULL);
+	{
+		struct timespec ts;
+		if (clock_gettime(CLOCK_REALTIME, &ts) == 0)
+			start_time = (double)ts.tv_sec +
+				     (double)ts.tv_nsec / 1e9;
+	}
 }
 
-void metrics_request(size_t route, unsigned status)
+void metrics_request(size_t route, unsigned status, double seconds)
 {
+	size_t i;
+
 	if (route >= nslots || status >= NSTATUS)
 		return;
 	atomic_fetch_add(&requests[route][status], 1);
+	for (i = 0; i < NLAT && seconds > latency_bounds[i]; i++)
+		;
+	atomic_fetch_add(&req_bucket[route][i], 1);
+	atomic_fetch_add(&req_sum_us[route],
+			 (uint64_t)(seconds > 0 ? seconds * 1e6 : 0));
+}
+
+void metrics_checkpoint(int64_t created_ms)
+{
+	atomic_store(&checkpoint_ms, created_ms);
+}
+
+void metrics_set_horizon(int64_t before_ms, uint64_t entries)
+{
+	atomic_store(&horizon_ms, before_ms);
+	atomic_store(&horizon_entries, entries);
 }
 
 void metrics_commit(uint64_t entries, double seconds, uint64_t size)
@@ -109,6 +147,11 @@ void metrics_set_size(uint64_t size)
 void metrics_set_queue(uint64_t entries)
 {
 	atomic_store(&queue_depth, entries);
+}
+
+void metrics_queue_full(void)
+{
+	atomic_fetch_add(&queue_full, 1);
 }
 
 /* A growing text buffer; on overflow of memory it records failure. */
@@ -220,16 +263,142 @@ static void put_counters(struct text *t, const char *metric,
 		    (unsigned long long)atomic_load(&v[i]));
 }
 
-int metrics_render(char **out, size_t *len)
+/* A label value in the exposition format: '\\', '"' and newlines
+ * escaped. */
+static void put_label(struct text *t, const char *v)
+{
+	for (; *v; v++) {
+		if (*v == '\\' || *v == '"')
+			put(t, "\\%c", *v);
+		else if (*v == '\n')
+			put(t, "\\n");
+		else
+			put(t, "%c", *v);
+	}
+}
+
+/* The process_* metrics of the Prometheus client libraries, from
+ * getrusage, getrlimit and /proc/self. */
+static void put_process(struct text *t)
+{
+	struct rusage ru;
+	struct rlimit rl;
+	unsigned long long vsz = 0, rss = 0;
+	long page = sysconf(_SC_PAGESIZE);
+	uint64_t fds = 0;
+	FILE *f;
+	DIR *d;
+
+	if (getrusage(RUSAGE_SELF, &ru) == 0)
+		put(t, "# HELP process_cpu_seconds_total Total user and "
+		       "system CPU time spent in seconds.\n"
+		       "# TYPE process_cpu_seconds_total counter\n"
+		       "process_cpu_seconds_total %.6f\n",
+		    (double)ru.ru_utime.tv_sec + (double)ru.ru_stime.tv_sec +
+			    (double)(ru.ru_utime.tv_usec +
+				     ru.ru_stime.tv_usec) /
+				    1e6);
+	f = fopen("/proc/self/statm", "r");
+	if (f) {
+		if (fscanf(f, "%llu %llu", &vsz, &rss) == 2 && page > 0) {
+			put_value(t, "process_virtual_memory_bytes", "gauge",
+				  "Virtual memory size in bytes.",
+				  vsz * (unsigned long long)page);
+			put_value(t, "process_resident_memory_bytes", "gauge",
+				  "Resident memory size in bytes.",
+				  rss * (unsigned long long)page);
+		}
+		fclose(f);
+	}
+	d = opendir("/proc/self/fd");
+	if (d) {
+		struct dirent *e;
+		while ((e = readdir(d)))
+			if (e->d_name[0] != '.')
+				fds++;
+		closedir(d);
+		put_value(t, "process_open_fds", "gauge",
+			  "Number of open file descriptors.",
+			  fds ? fds - 1 : 0); /* not the one reading */
+	}
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
+		put_value(t, "process_max_fds", "gauge",
+			  "Maximum number of open file descriptors.",
+			  (uint64_t)rl.rlim_cur);
+	put(t, "# HELP process_start_time_seconds Start time of the process "
+	       "since unix epoch in seconds.\n"
+	       "# TYPE process_start_time_seconds gauge\n"
+	       "process_start_time_seconds %.3f\n",
+	    start_time);
+}
+
+int metrics_render(uint64_t in_flight, char **out, size_t *len)
 {
 	struct text t = {0};
 	char sum[32];
 	size_t i, s;
+	int64_t cp, now = 0;
+	struct timespec ts;
 
 	t.cap = 8192;
 	t.p = malloc(t.cap);
 	if (!t.p)
 		return -1;
+	put(&t, "# HELP envelog_build_info The envelog release, the schema "
+		"version it writes and the libraries it runs with.\n"
+		"# TYPE envelog_build_info gauge\n"
+		"envelog_build_info{version=\"");
+	put_label(&t, elog_version);
+	put(&t, "\",schema=\"%d\"} 1\n", elog_schema_count);
+	put_process(&t);
+	put_value(&t, "envelog_http_requests_in_flight", "gauge",
+		  "HTTP requests begun and not yet completed.", in_flight);
+	put(&t, "# HELP envelog_http_request_duration_seconds Time from a "
+		"request's first byte to its completion, by route.\n"
+		"# TYPE envelog_http_request_duration_seconds histogram\n");
+	for (i = 0; i < nslots; i++) {
+		uint64_t cum = 0;
+		for (s = 0; s <= NLAT; s++) {
+			cum += atomic_load(&req_bucket[i][s]);
+			if (s < NLAT)
+				put(&t,
+				    "envelog_http_request_duration_seconds_"
+				    "bucket{route=\"%s\",le=\"%g\"} %llu\n",
+				    slot_label(i), latency_bounds[s],
+				    (unsigned long long)cum);
+		}
+		put(&t,
+		    "envelog_http_request_duration_seconds_bucket{route=\"%s\","
+		    "le=\"+Inf\"} %llu\n"
+		    "envelog_http_request_duration_seconds_sum{route=\"%s\"} "
+		    "%.6f\n"
+		    "envelog_http_request_duration_seconds_count{route=\"%s\"} "
+		    "%llu\n",
+		    slot_label(i), (unsigned long long)cum, slot_label(i),
+		    (double)atomic_load(&req_sum_us[i]) / 1e6, slot_label(i),
+		    (unsigned long long)cum);
+	}
+	cp = atomic_load(&checkpoint_ms);
+	if (clock_gettime(CLOCK_REALTIME, &ts) == 0)
+		now = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	put(&t, "# HELP envelog_checkpoint_timestamp_seconds When the latest "
+		"checkpoint was signed.\n"
+		"# TYPE envelog_checkpoint_timestamp_seconds gauge\n"
+		"envelog_checkpoint_timestamp_seconds %.3f\n"
+		"# HELP envelog_checkpoint_age_seconds Time since the latest "
+		"checkpoint was signed: the log's key alert.\n"
+		"# TYPE envelog_checkpoint_age_seconds gauge\n"
+		"envelog_checkpoint_age_seconds %.3f\n",
+	    (double)cp / 1e3, cp && now > cp ? (double)(now - cp) / 1e3 : 0.0);
+	put(&t, "# HELP envelog_purge_horizon_timestamp_seconds The retention "
+		"purge horizon: events committed before it have no metadata "
+		"left (0: never purged).\n"
+		"# TYPE envelog_purge_horizon_timestamp_seconds gauge\n"
+		"envelog_purge_horizon_timestamp_seconds %.3f\n",
+	    (double)atomic_load(&horizon_ms) / 1e3);
+	put_value(&t, "envelog_purge_horizon_entries", "gauge",
+		  "Entries below the purge horizon (seq < through_seq + 1).",
+		  atomic_load(&horizon_entries));
 	put(&t, "# HELP envelog_http_requests_total HTTP requests answered, "
 		"by route and status.\n"
 		"# TYPE envelog_http_requests_total counter\n");
@@ -293,6 +462,10 @@ int metrics_render(char **out, size_t *len)
 		  atomic_load(&log_size));
 	put_value(&t, "envelog_writer_queue_entries", "gauge",
 		  "Entries waiting for the writer.", atomic_load(&queue_depth));
+	put_value(&t, "envelog_writer_queue_full_total", "counter",
+		  "Writes refused because the writer's queue was full "
+		  "(answered 503 queue_full).",
+		  atomic_load(&queue_full));
 	if (t.failed) {
 		free(t.p);
 		return -1;

@@ -15,8 +15,13 @@
  * path, then "static" and "unmatched". */
 void metrics_init(size_t nroutes, const char *const *labels);
 
-/* One answered request on route slot (see http.h) with HTTP status. */
-void metrics_request(size_t route, unsigned status);
+/* One answered request on route slot (see http.h) with HTTP status, taking
+ * seconds from its first byte to its completion. */
+void metrics_request(size_t route, unsigned status, double seconds);
+/* The latest checkpoint was signed at created_ms. */
+void metrics_checkpoint(int64_t created_ms);
+/* The purge horizon (ms; 0 never purged) and the entries below it. */
+void metrics_set_horizon(int64_t before_ms, uint64_t entries);
 /* One committed transaction of entries entries, taking seconds, leaving
  * the log at size. */
 void metrics_commit(uint64_t entries, double seconds, uint64_t size);
@@ -37,8 +42,11 @@ void metrics_set_size(uint64_t size);
 void metrics_lawful(const char *outcome);
 void metrics_lawful_refused(const char *reason);
 void metrics_set_queue(uint64_t entries);
+/* A job refused because the writer's queue was full (503 queue_full). */
+void metrics_queue_full(void);
 
-/* The exposition text, malloc'd, into *out (length *len).  0 or -1. */
-int metrics_render(char **out, size_t *len);
+/* The exposition text, malloc'd, into *out (length *len), with in_flight
+ * requests in progress.  0 or -1. */
+int metrics_render(uint64_t in_flight, char **out, size_t *len);
 
 #endif

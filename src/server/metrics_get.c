@@ -11,7 +11,7 @@ enum MHD_Result handle_metrics(struct request *rq)
 	char *text;
 	size_t len;
 
-	if (metrics_render(&text, &len) != 0)
+	if (metrics_render(http_in_flight(), &text, &len) != 0)
 		return reply_error(rq, ELOG_NOMEM, -1, NULL, NULL);
 	resp = MHD_create_response_from_buffer(len, text,
 					       MHD_RESPMEM_MUST_FREE);

@@ -9,6 +9,8 @@
 #include <time.h>
 
 #include "entry.h"
+#include "log.h"
+#include "metrics.h"
 #include "rfc3339.h"
 #include "store.h"
 #include "writer.h"
@@ -25,6 +27,7 @@ struct retention {
 	struct writer_job job;
 	int job_done;
 	uint64_t purged, through, seq;
+	int64_t before;
 	int added;
 };
 
@@ -43,7 +46,7 @@ static int run(struct writer_job *job, elog_store *w, elog_err_t *err)
 		return rc;
 	if (before <= cur)
 		return 0;
-	rc = elog_store_purge(w, before, &r->purged, &r->through, err);
+	rc = elog_store_purge(w, before, NULL, NULL, &r->purged, &r->through, err);
 	if (rc == -ELOG_NOT_FOUND) { /* nothing committed before it yet */
 		elog_err_clear(err);
 		return 0;
@@ -53,8 +56,10 @@ static int run(struct writer_job *job, elog_store *w, elog_err_t *err)
 		return rc;
 	rc = elog_store_add(w, &e, &r->seq, err);
 	elog_entry_free(&e);
-	if (rc == 0)
+	if (rc == 0) {
 		r->added = 1;
+		r->before = before;
+	}
 	return rc;
 }
 
@@ -64,12 +69,14 @@ static void done(struct writer_job *job, int rc, const elog_err_t *err,
 	struct retention *r = job->ctx;
 	(void)c;
 	if (rc)
-		fprintf(stderr, "envelogd: retention purge failed: %s\n",
-			err ? err->msg : "?");
-	else if (r->added)
-		fprintf(stderr,
-			"envelogd: retention purge: %llu events through seq "
-			"%llu, purge entry seq %llu\n",
+		log_event(LEVEL_ERROR, NULL, "retention purge failed: %s",
+			  err ? err->msg : "?");
+	if (!rc && r->added)
+		metrics_set_horizon(r->before, r->through + 1);
+	if (!rc && r->added)
+		log_event(LEVEL_INFO, NULL,
+			  "retention purge: %llu events through seq %llu, "
+			  "purge entry seq %llu",
 			(unsigned long long)r->purged,
 			(unsigned long long)r->through,
 			(unsigned long long)r->seq);

@@ -10,6 +10,7 @@
 #include <curl/curl.h>
 
 #include "checkpoint.h"
+#include "log.h"
 #include "merkle.h"
 #include "metrics.h"
 #include "note.h"
@@ -278,7 +279,7 @@ static void round_all(struct witnesses *ws, elog_store *s)
 			continue; /* said once for this size */
 		ws->peer[i].alarmed = size + 1;
 		metrics_witness(0);
-		fprintf(stderr, "envelogd: ALARM: %s\n", err.msg);
+		log_event(LEVEL_ERROR, NULL, "ALARM: %s", err.msg);
 	}
 }
 
@@ -290,7 +291,7 @@ static void *loop(void *arg)
 
 	if (elog_store_open(ws->db, ELOG_STORE_READ, ELOG_SYNC_FULL, &s,
 			    &err) != 0) {
-		fprintf(stderr, "envelogd: witnesses: %s\n", err.msg);
+		log_event(LEVEL_ERROR, NULL, "witnesses: %s", err.msg);
 		return NULL;
 	}
 	pthread_mutex_lock(&ws->mu);
@@ -364,7 +365,7 @@ int witnesses_start(const struct config *cfg, struct writer *wr,
 			goto fail;
 		}
 		if (rc)
-			fprintf(stderr, "envelogd: warning: %s\n", e2.msg);
+			log_event(LEVEL_WARN, NULL, "%s", e2.msg);
 	}
 	elog_store_close(s);
 	s = NULL;

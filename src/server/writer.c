@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "log.h"
 #include "metrics.h"
 #include "rfc3339.h"
 #include "statefile.h"
@@ -66,8 +67,8 @@ static void save_state(struct writer *wr)
 	elog_err_clear(&err);
 	if (elog_file_replace(wr->state_path, wr->state_note, wr->state_len,
 			      0600, &err) != 0)
-		fprintf(stderr, "envelogd: cannot keep the last checkpoint: %s\n",
-			err.msg);
+		log_event(LEVEL_ERROR, NULL,
+			  "cannot keep the last checkpoint: %s", err.msg);
 	else
 		wr->state_dirty = 0;
 	wr->state_saved = now_seconds();
@@ -97,7 +98,7 @@ static int run_batch(struct writer *wr, struct writer_job *list, size_t n,
 	if (full) {
 		elog_err_t e;
 		if (elog_store_set_sync(wr->store, wr->sync, &e) != 0)
-			fprintf(stderr, "envelogd: %s\n", e.msg);
+			log_event(LEVEL_ERROR, NULL, "%s", e.msg);
 		if (rc == 0)
 			metrics_full_sync_commit();
 	}
@@ -111,6 +112,7 @@ static int run_jobs(struct writer *wr, struct writer_job *list, size_t n,
 	struct writer_job *j;
 	uint64_t before, after;
 	size_t i;
+	int64_t now;
 	int rc;
 
 	rc = elog_store_begin(wr->store, err);
@@ -129,9 +131,11 @@ static int run_jobs(struct writer *wr, struct writer_job *list, size_t n,
 		j->first = before;
 		j->count = after - before;
 	}
-	rc = elog_store_commit(wr->store, wr->signer, elog_now_ms(), c, err);
+	now = elog_now_ms();
+	rc = elog_store_commit(wr->store, wr->signer, now, c, err);
 	if (rc)
 		return rc; /* commit rolls back itself */
+	metrics_checkpoint(now);
 	return 0;
 fail:
 	elog_store_rollback(wr->store);
@@ -176,6 +180,7 @@ static void *writer_main(void *arg)
 {
 	struct writer *wr = arg;
 	elog_commit c = {0};
+	int64_t now;
 
 	for (;;) {
 		struct writer_job *list, *last, *j;
@@ -229,12 +234,13 @@ static void *writer_main(void *arg)
 	/* The final checkpoint: a commit with no entries. */
 	elog_err_clear(&wr->final_err);
 	wr->final_rc = elog_store_begin(wr->store, &wr->final_err);
+	now = elog_now_ms();
 	if (wr->final_rc == 0)
-		wr->final_rc = elog_store_commit(wr->store, wr->signer,
-						 elog_now_ms(), &c,
-						 &wr->final_err);
+		wr->final_rc = elog_store_commit(wr->store, wr->signer, now,
+						 &c, &wr->final_err);
 	if (wr->final_rc == 0) {
 		metrics_set_size(c.size);
+		metrics_checkpoint(now);
 		note_state(wr, &c);
 	}
 	save_state(wr);
@@ -246,7 +252,8 @@ int writer_start(const struct writer_config *cfg, struct writer **out,
 		 elog_err_t *err)
 {
 	struct writer *wr;
-	uint64_t size;
+	uint64_t size, through;
+	int64_t created = 0, horizon;
 	int rc;
 
 	wr = calloc(1, sizeof *wr);
@@ -263,9 +270,15 @@ int writer_start(const struct writer_config *cfg, struct writer **out,
 	if (rc)
 		goto fail;
 	rc = elog_store_size(wr->store, &size, err);
+	if (rc == 0)
+		rc = elog_store_checkpoint_time(wr->store, &created, err);
+	if (rc == 0)
+		rc = elog_store_horizon(wr->store, &horizon, &through, err);
 	if (rc)
 		goto fail;
 	metrics_set_size(size);
+	metrics_checkpoint(created);
+	metrics_set_horizon(horizon, through);
 	pthread_mutex_init(&wr->mu, NULL);
 	pthread_cond_init(&wr->cv, NULL);
 	if (pthread_create(&wr->thread, NULL, writer_main, wr) != 0) {
@@ -297,6 +310,7 @@ int writer_submit(struct writer *wr, struct writer_job *job, elog_err_t *err)
 	} else if (wr->head && wr->queued + job->weight > wr->queue_max) {
 		rc = elog_fail(err, ELOG_QUEUE_FULL, -1, NULL,
 			       "the write queue is full; retry later");
+		metrics_queue_full();
 	} else {
 		if (wr->tail)
 			wr->tail->next = job;

@@ -173,8 +173,8 @@ expect_error "hidden file" 404 not_found GET /.hidden
 # --- the request log ---
 stop_server
 check "SIGTERM exits 0" test "$SRV_RC" = 0
-check "one log line per request with method, path, status, bytes, time" \
-	grep -qE '^[0-9T:.Z-]+ GET /v1/leaves 200 [0-9]+ [0-9]+us$' "$T/server.log"
+check "one logfmt line per request with level, id, method, route, status, bytes, duration" \
+	grep -qE '^ts=[0-9T:.Z-]+ level=info msg=request id=[0-9a-f]{16} method=GET route=/v1/leaves status=200 bytes=[0-9]+ duration_s=[0-9.]+ role=public$' "$T/server.log"
 check "no query strings in the log" bash -c "! grep -q 'start=' '$T/server.log'"
 check "no tokens in the log" bash -c "! grep -qF '$INGEST' '$T/server.log'"
 check "no event fields in the log" bash -c "! grep -qE '447700900|big-' '$T/server.log'"

@@ -46,6 +46,49 @@ req GET /
 check "--web DIR overrides the default" test "$STATUS:$BODY" = "200:another console"
 stop_server
 
+# What else make install installs: the man pages, the bash completion, the
+# example config and the sample alert rules.
+for f in share/man/man1/envelog.1 share/man/man5/envelogd.conf.5 share/man/man8/envelogd.8 \
+	share/bash-completion/completions/envelog share/bash-completion/completions/envelogd \
+	share/doc/envelog/examples/envelogd.conf.example share/doc/envelog/examples/envelog.rules.yml; do
+	check "make install installs $f" test -s "$P/$f"
+done
+check "the installed envelogd(8) names the installed config file" grep -qF "$P/etc/envelog/envelogd.conf" "$P/share/man/man8/envelogd.8"
+
+# FHS defaults of the installed programs (PREFIX=$P: SYSCONFDIR $P/etc,
+# LOCALSTATEDIR $P/var): every envelog command defaults --db to
+# $P/var/lib/envelog/envelog.db, and envelogd reads
+# $P/etc/envelog/envelogd.conf when it exists; the build tree's keep ./var/.
+flat() { tr -s ' \n' '  '; } # --help with its lines joined
+
+check "installed envelog: --db defaults to LOCALSTATEDIR/lib/envelog/envelog.db" \
+	grep -qF "(default $P/var/lib/envelog/envelog.db)" <<<"$("$P/bin/envelog" init --help | flat)"
+check "installed envelogd: the same default database" \
+	grep -qF "(default $P/var/lib/envelog/envelog.db)" <<<"$("$P/bin/envelogd" --help | flat)"
+check "installed envelogd: the config file is SYSCONFDIR/envelog/envelogd.conf" \
+	grep -qF "(default $P/etc/envelog/envelogd.conf)" <<<"$("$P/bin/envelogd" --help | flat)"
+check "build tree envelog: --db defaults to ./var/envelog.db (make run)" \
+	grep -qF "(default ./var/envelog.db)" <<<"$("$B/envelog" verify --help | flat)"
+mkdir -p "$P/var/lib/envelog"
+(cd / && "$P/bin/envelog" init --origin fhs.example/log >/dev/null 2>&1)
+check "installed envelog init from / writes the default database" test -f "$P/var/lib/envelog/envelog.db" -a -f "$P/var/lib/envelog/envelog.key"
+tok=$(cd / && "$P/bin/envelog" token add --role ingest --label fhs 2>/dev/null)
+check "installed envelog token add uses it too" test -n "$tok"
+check "... and token list shows it" grep -q "fhs" <<<"$(cd / && "$P/bin/envelog" token list)"
+mkdir -p "$P/etc/envelog"
+port=$(free_port)
+printf '# test\nlisten = 127.0.0.1:%s\nmax-events = 2\n' "$port" >"$P/etc/envelog/envelogd.conf"
+(cd / && exec "$P/bin/envelogd") 2>>"$T/server.log" &
+SRV_PID=$! PORT=$port URL=http://127.0.0.1:$port
+for _ in $(seq 1 100); do curl -s -o /dev/null "$URL/healthz" && break; sleep 0.05; done
+req GET /v1/checkpoint
+check "installed envelogd from / with no options: the default config and database" \
+	test "$STATUS:$(head -n 1 <<<"$BODY")" = "200:fhs.example/log"
+req POST /v1/events -H "Authorization: Bearer $tok" "${JSON[@]}" --data-binary "$(events 3 fhs)"
+check "... the config file's max-events = 2 applies" test "$STATUS" = 413
+stop_server
+check "... and it stops cleanly" test "$SRV_RC" = 0
+
 # The installed console removed: 404, not another tree's files.
 rm -rf "$P/share/envelog/web"
 SERVER=$P/bin/envelogd SERVER_DIR=/ NO_WEB=1 start_server || bail "without its console"

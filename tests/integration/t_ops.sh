@@ -80,5 +80,8 @@ echo "# $((acked / 2000)) of 8 batches accepted with --queue 1"
 check "answers are 201, or 503 queue_full with Retry-After" test "$bad" = 0
 st=$(log_state)
 check "the log holds exactly the acknowledged events" test "${st%% *}" = "$(( ${BASE%% *} + acked ))"
+req GET /metrics
+check "envelog_writer_queue_full_total counts the refused batches ($((8 - acked / 2000)))" \
+	grep -qx "envelog_writer_queue_full_total $((8 - acked / 2000))" <<<"$BODY"
 stop_server
 finish

@@ -19,7 +19,16 @@ above_before=$(q "SELECT group_concat(hex(data), '') FROM event_data WHERE seq >
 # Event i has ts 1700000000000 + i*1000; batch k (events 100k..100k+99) is
 # committed at the ts of event 100k+99: the horizon at event 500 takes
 # batches 0..4.
-out=$($B/envelog purge --db "$db" --before 2023-11-14T22:21:40Z 2>/dev/null); rc=$?
+out=$($B/envelog purge --db "$db" --before 2023-11-14T22:21:40Z 2>"$T/progress"); rc=$?
+# Progress on stderr (not a terminal here): a line per tenth of the work,
+# which counts each purged seq twice (metadata, then index), ending at
+# 100%; stdout holds only the result.
+check "purge shows its progress on stderr, ending at 100% of 2 x 500 seqs" \
+	test "$(tail -n 1 "$T/progress")" = "envelog: purge: 100% (1000/1000)"
+pcts=$(sed -n 's/^envelog: purge: \([0-9]*\)% .*/\1/p' "$T/progress" | tr '\n' ' ')
+if [ -n "$pcts" ] && [ "$(echo "$pcts" | tr ' ' '\n' | sed '/^$/d' | sort -n | tr '\n' ' ')" = "$pcts" ] &&
+	[ "$(wc -l <"$T/progress")" -le 10 ]; then ok "progress lines rise, at most one per tenth ($pcts)"
+else nok "progress lines rise, at most one per tenth" "$(cat "$T/progress")"; fi
 check "purge exits 0" test "$rc" -eq 0
 if [[ "$out" == "purged 500 events through seq 499; purge entry seq 1000;"* ]]; then ok "purge reports 500 events through seq 499"; else nok "purge reports its counts" "$out"; fi
 check "metadata below the horizon is gone" test "$(q 'SELECT count(*) FROM event_data WHERE seq < 500')" = 0
@@ -36,9 +45,16 @@ if [ "$rc" -eq 0 ] && [[ "$out" == "ok: 1001 entries (500 purged)"* ]]; then ok 
 
 s0=$(state)
 out=$($B/envelog purge --db "$db" --before 2023-11-14T22:00:00Z 2>&1); rc=$?
-check "moving the horizon back exits 1" test "$rc" -eq 1
+check "moving the horizon back exits 3 (refused; 1 means tampering)" test "$rc" -eq 3
 check "moving the horizon back names the rule" grep -q "only moves forward" <<<"$out"
 check "moving the horizon back left the log unchanged" test "$(state)" = "$s0"
+# Usage errors exit 2 and change nothing.
+for args in "" "--before" "--before yesterday" "--before 2023-11-14 extra" "--bogus 1" "--before 2999-01-01"; do
+	# shellcheck disable=SC2086 # the words of each case
+	$B/envelog purge --db "$db" $args >/dev/null 2>&1; rc=$?
+	check "purge ${args:-without --before}: usage error, exit 2" test "$rc" -eq 2
+done
+check "usage errors left the log unchanged" test "$(state)" = "$s0"
 err=$(q "INSERT INTO purge_horizon(before, through_seq, created) VALUES (1, 0, 0)" 2>&1)
 check "trigger refuses a horizon moved back" grep -q "only moves forward" <<<"$err"
 err=$(q "INSERT INTO purge_horizon(before, through_seq, created) VALUES (1800000000000, 10, 0)" 2>&1)
