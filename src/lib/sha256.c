@@ -63,6 +63,8 @@ NI_TARGET static void compress(uint32_t state[8], const uint8_t *p, size_t n)
 	for (; n > 0; n--, p += 64) {
 		abef = s0;
 		cdgh = s1;
+		/* unrolled, so that w[] stays in registers */
+#pragma GCC unroll 16
 		for (int g = 0; g < 16; g++) {
 			__m128i cur;
 			if (g < 4) {
