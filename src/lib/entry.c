@@ -359,6 +359,94 @@ void elog_records_commitment(const unsigned char salt[ELOG_SALT_LEN],
 	elog_sha256(buf, sizeof buf, out);
 }
 
+/* The record being written by record_direct(). */
+struct rec {
+	char b[768];
+	size_t len;
+	int ok; /* 0: it would not be the canonical dump; use jansson */
+};
+
+static void rec_put(struct rec *r, const char *s, size_t n)
+{
+	if (!r->ok || n > sizeof r->b - r->len) {
+		r->ok = 0;
+		return;
+	}
+	memcpy(r->b + r->len, s, n);
+	r->len += n;
+}
+
+/* key: the text before the value, e.g. ",\"ip\":" */
+static void rec_str(struct rec *r, const char *key, const char *s)
+{
+	size_t n = strlen(s);
+
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c < 0x20 || c == '"' || c == '\\')
+			r->ok = 0; /* the dump escapes or refuses it */
+	}
+	rec_put(r, key, strlen(key));
+	rec_put(r, "\"", 1);
+	rec_put(r, s, n);
+	rec_put(r, "\"", 1);
+}
+
+static void rec_int(struct rec *r, const char *key, int64_t v)
+{
+	char num[24];
+	int k;
+
+	if (v < 0 || v >= ELOG_JSON_INT_MAX) {
+		r->ok = 0; /* the dump refuses it */
+		return;
+	}
+	k = snprintf(num, sizeof num, "%lld", (long long)v);
+	rec_put(r, key, strlen(key));
+	rec_put(r, num, (size_t)k);
+}
+
+/*
+ * The record of a validated event, written directly in its canonical form
+ * (the bytes elog_canon_dump gives for the object event_from_json would
+ * build: keys in byte order, nothing to escape), into out->record.
+ * 0 if a value would make the dump differ (escapes, out-of-range
+ * integers): then the caller builds it with jansson.  1 when done
+ * (out->record NULL if out of memory).
+ */
+static int record_direct(int64_t ts, const char *sender,
+			 const char *recipient, const char *type,
+			 int64_t size, const char *ip, const char *device,
+			 const char *nonce, elog_entry *out)
+{
+	struct rec r;
+
+	r.len = 0;
+	r.ok = 1;
+	rec_put(&r, "{", 1);
+	if (device)
+		rec_str(&r, "\"device\":", device);
+	if (ip)
+		rec_str(&r, device ? ",\"ip\":" : "\"ip\":", ip);
+	rec_str(&r, device || ip ? ",\"kind\":" : "\"kind\":", "event");
+	rec_str(&r, ",\"nonce\":", nonce);
+	rec_str(&r, ",\"recipient\":", recipient);
+	rec_str(&r, ",\"sender\":", sender);
+	rec_int(&r, ",\"size\":", size);
+	rec_int(&r, ",\"ts\":", ts);
+	rec_str(&r, ",\"type\":", type);
+	rec_put(&r, "}", 1);
+	if (!r.ok)
+		return 0;
+	out->record = malloc(r.len + 1);
+	if (out->record) {
+		memcpy(out->record, r.b, r.len);
+		out->record[r.len] = '\0';
+		out->record_len = r.len;
+	}
+	return 1;
+}
+
 /* elog_event_from_json with the event's nonce (16 random bytes) given,
  * and the content keys already checked when content_checked is set. */
 static int event_from_json(const json_t *obj, size_t index,
@@ -446,6 +534,19 @@ static int event_from_json(const json_t *obj, size_t index,
 
 	sodium_bin2base64(nonce, sizeof nonce, raw_nonce, ELOG_NONCE_LEN,
 			  sodium_base64_VARIANT_ORIGINAL);
+	if (record_direct(ts, json_string_value(sender_v),
+			  json_string_value(recipient_v), type, size,
+			  ip_v ? ip : NULL,
+			  device_v ? json_string_value(device_v) : NULL, nonce,
+			  out)) {
+		if (!out->record) {
+			rc = elog_fail(err, ELOG_NOMEM, (long)index, NULL,
+				       "Out of memory building event %zu.",
+				       index);
+			goto out;
+		}
+		goto leaf_data;
+	}
 	leaf = json_object();
 	if (!leaf || set_new(leaf, "kind", json_string("event")) ||
 	    set_new(leaf, "nonce", json_string(nonce)) ||
@@ -463,6 +564,7 @@ static int event_from_json(const json_t *obj, size_t index,
 	rc = elog_canon_dump(leaf, &out->record, &out->record_len, err);
 	if (rc)
 		goto out;
+leaf_data:
 	rc = elog_event_leaf_data(out->record, out->record_len, &out->data,
 				  &out->len, err);
 	if (rc)
