@@ -494,7 +494,9 @@ static int take_oldest(vpool *p)
 	}
 	b->n = 0;
 	b->used = 0;
+	pthread_mutex_lock(&p->mu);
 	b->state = SLOT_FREE;
+	pthread_mutex_unlock(&p->mu);
 	p->oldest = (p->oldest + 1) % (size_t)p->nslots;
 	p->inflight--;
 	p->rc = rc;
