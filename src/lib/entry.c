@@ -19,10 +19,17 @@ static const char *const kind_names[] = {
 };
 #define NKINDS (sizeof kind_names / sizeof kind_names[0])
 
-static const char *const content_keys[] = {
-	"body",	   "text",	 "content", "message",	 "payload",
-	"ciphertext", "caption", "attachment", "media_url", "subject_line",
+#define KEY(k) {k, sizeof k - 1}
+static const struct {
+	const char *name;
+	size_t len;
+} content_keys[] = {
+	KEY("body"),	   KEY("text"),	     KEY("content"),
+	KEY("message"),	   KEY("payload"),   KEY("ciphertext"),
+	KEY("caption"),	   KEY("attachment"), KEY("media_url"),
+	KEY("subject_line"),
 };
+#undef KEY
 
 static const char *const event_types[] = {
 	"message", "media",	    "voice",   "call",
@@ -90,12 +97,14 @@ int elog_identifier_valid(const char *s, size_t n, size_t max)
 
 int elog_is_content_key(const char *key)
 {
-	size_t i;
+	size_t i, n;
 
 	if (!key)
 		return 0;
+	n = strlen(key);
 	for (i = 0; i < NELEM(content_keys); i++)
-		if (strcasecmp(key, content_keys[i]) == 0)
+		if (n == content_keys[i].len &&
+		    strcasecmp(key, content_keys[i].name) == 0)
 			return 1;
 	return 0;
 }
@@ -288,17 +297,14 @@ static int required(const json_t *obj, const char *field, size_t index,
 	return 0;
 }
 
-/* A fresh nonce: 16 random bytes, standard padded base64. */
-static int make_nonce(char out[32], elog_err_t *err)
+/* n fresh nonces of 16 random bytes each into raw, in one call to the
+ * generator. */
+static int random_nonces(unsigned char *raw, size_t n, elog_err_t *err)
 {
-	unsigned char raw[ELOG_NONCE_LEN];
-
 	if (sodium_init() < 0)
 		return elog_fail(err, ELOG_INTERNAL, -1, NULL,
 				 "The random number generator is unavailable.");
-	randombytes_buf(raw, sizeof raw);
-	sodium_bin2base64(out, 32, raw, sizeof raw,
-			  sodium_base64_VARIANT_ORIGINAL);
+	randombytes_buf(raw, n * ELOG_NONCE_LEN);
 	return 0;
 }
 
@@ -319,20 +325,28 @@ static int finish(json_t *obj, elog_entry *out, elog_err_t *err)
 int elog_event_leaf_data(const char *record, size_t len, char **data,
 			 size_t *data_len, elog_err_t *err)
 {
+	/* The canonical form of {"commitment":<b64>,"kind":"event"}: keys
+	 * in order, and base64 holds nothing to escape. */
+	static const char head[] = "{\"commitment\":\"";
+	static const char tail[] = "\",\"kind\":\"event\"}";
 	char b64[ELOG_HASH_B64_LEN];
 	elog_hash h;
-	json_t *obj;
-	int rc;
+	size_t blen, n;
+	char *p;
 
 	elog_sha256(record, len, &h);
 	elog_hash_to_b64(&h, b64);
-	obj = json_pack("{s:s,s:s}", "commitment", b64, "kind", "event");
-	if (!obj)
+	blen = strlen(b64);
+	n = sizeof head - 1 + blen + sizeof tail - 1;
+	if (!(p = malloc(n + 1)))
 		return elog_fail(err, ELOG_NOMEM, -1, NULL,
 				 "Out of memory building a commitment.");
-	rc = elog_canon_dump(obj, data, data_len, err);
-	json_decref(obj);
-	return rc;
+	memcpy(p, head, sizeof head - 1);
+	memcpy(p + sizeof head - 1, b64, blen);
+	memcpy(p + sizeof head - 1 + blen, tail, sizeof tail);
+	*data = p;
+	*data_len = n;
+	return 0;
 }
 
 void elog_records_commitment(const unsigned char salt[ELOG_SALT_LEN],
@@ -345,9 +359,101 @@ void elog_records_commitment(const unsigned char salt[ELOG_SALT_LEN],
 	elog_sha256(buf, sizeof buf, out);
 }
 
-int elog_event_from_json(const json_t *obj, size_t index,
-			 const elog_ingest_rules *rules, elog_entry *out,
-			 elog_err_t *err)
+/* The record being written by record_direct(). */
+struct rec {
+	char b[768];
+	size_t len;
+	int ok; /* 0: it would not be the canonical dump; use jansson */
+};
+
+static void rec_put(struct rec *r, const char *s, size_t n)
+{
+	if (!r->ok || n > sizeof r->b - r->len) {
+		r->ok = 0;
+		return;
+	}
+	memcpy(r->b + r->len, s, n);
+	r->len += n;
+}
+
+/* key: the text before the value, e.g. ",\"ip\":" */
+static void rec_str(struct rec *r, const char *key, const char *s)
+{
+	size_t n = strlen(s);
+
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c < 0x20 || c == '"' || c == '\\')
+			r->ok = 0; /* the dump escapes or refuses it */
+	}
+	rec_put(r, key, strlen(key));
+	rec_put(r, "\"", 1);
+	rec_put(r, s, n);
+	rec_put(r, "\"", 1);
+}
+
+static void rec_int(struct rec *r, const char *key, int64_t v)
+{
+	char num[24];
+	int k;
+
+	if (v < 0 || v >= ELOG_JSON_INT_MAX) {
+		r->ok = 0; /* the dump refuses it */
+		return;
+	}
+	k = snprintf(num, sizeof num, "%lld", (long long)v);
+	rec_put(r, key, strlen(key));
+	rec_put(r, num, (size_t)k);
+}
+
+/*
+ * The record of a validated event, written directly in its canonical form
+ * (the bytes elog_canon_dump gives for the object event_from_json would
+ * build: keys in byte order, nothing to escape), into out->record.
+ * 0 if a value would make the dump differ (escapes, out-of-range
+ * integers): then the caller builds it with jansson.  1 when done
+ * (out->record NULL if out of memory).
+ */
+static int record_direct(int64_t ts, const char *sender,
+			 const char *recipient, const char *type,
+			 int64_t size, const char *ip, const char *device,
+			 const char *nonce, elog_entry *out)
+{
+	struct rec r;
+
+	r.len = 0;
+	r.ok = 1;
+	rec_put(&r, "{", 1);
+	if (device)
+		rec_str(&r, "\"device\":", device);
+	if (ip)
+		rec_str(&r, device ? ",\"ip\":" : "\"ip\":", ip);
+	rec_str(&r, device || ip ? ",\"kind\":" : "\"kind\":", "event");
+	rec_str(&r, ",\"nonce\":", nonce);
+	rec_str(&r, ",\"recipient\":", recipient);
+	rec_str(&r, ",\"sender\":", sender);
+	rec_int(&r, ",\"size\":", size);
+	rec_int(&r, ",\"ts\":", ts);
+	rec_str(&r, ",\"type\":", type);
+	rec_put(&r, "}", 1);
+	if (!r.ok)
+		return 0;
+	out->record = malloc(r.len + 1);
+	if (out->record) {
+		memcpy(out->record, r.b, r.len);
+		out->record[r.len] = '\0';
+		out->record_len = r.len;
+	}
+	return 1;
+}
+
+/* elog_event_from_json with the event's nonce (16 random bytes) given,
+ * and the content keys already checked when content_checked is set. */
+static int event_from_json(const json_t *obj, size_t index,
+			   const elog_ingest_rules *rules,
+			   const unsigned char raw_nonce[ELOG_NONCE_LEN],
+			   int content_checked, elog_entry *out,
+			   elog_err_t *err)
 {
 	json_t *ts_v, *sender_v, *recipient_v, *type_v, *size_v, *ip_v,
 		*device_v, *val, *leaf = NULL;
@@ -362,8 +468,7 @@ int elog_event_from_json(const json_t *obj, size_t index,
 	if (!json_is_object(obj))
 		return elog_fail(err, ELOG_EXPECTED_OBJECT, (long)index, NULL,
 				 "Event %zu is not a JSON object.", index);
-	rc = content_rejected(obj, index, err);
-	if (rc)
+	if (!content_checked && (rc = content_rejected(obj, index, err)))
 		return rc;
 	json_object_foreach((json_t *)obj, key, val)
 	{
@@ -427,9 +532,21 @@ int elog_event_from_json(const json_t *obj, size_t index,
 					 ELOG_DEVICE_MAX, err)))
 		return rc;
 
-	rc = make_nonce(nonce, err);
-	if (rc)
-		return rc;
+	sodium_bin2base64(nonce, sizeof nonce, raw_nonce, ELOG_NONCE_LEN,
+			  sodium_base64_VARIANT_ORIGINAL);
+	if (record_direct(ts, json_string_value(sender_v),
+			  json_string_value(recipient_v), type, size,
+			  ip_v ? ip : NULL,
+			  device_v ? json_string_value(device_v) : NULL, nonce,
+			  out)) {
+		if (!out->record) {
+			rc = elog_fail(err, ELOG_NOMEM, (long)index, NULL,
+				       "Out of memory building event %zu.",
+				       index);
+			goto out;
+		}
+		goto leaf_data;
+	}
 	leaf = json_object();
 	if (!leaf || set_new(leaf, "kind", json_string("event")) ||
 	    set_new(leaf, "nonce", json_string(nonce)) ||
@@ -447,6 +564,7 @@ int elog_event_from_json(const json_t *obj, size_t index,
 	rc = elog_canon_dump(leaf, &out->record, &out->record_len, err);
 	if (rc)
 		goto out;
+leaf_data:
 	rc = elog_event_leaf_data(out->record, out->record_len, &out->data,
 				  &out->len, err);
 	if (rc)
@@ -462,6 +580,21 @@ out:
 	json_decref(leaf);
 	if (rc)
 		elog_entry_free(out);
+	return rc;
+}
+
+int elog_event_from_json(const json_t *obj, size_t index,
+			 const elog_ingest_rules *rules, elog_entry *out,
+			 elog_err_t *err)
+{
+	unsigned char raw[ELOG_NONCE_LEN];
+	int rc;
+
+	memset(out, 0, sizeof *out);
+	if ((rc = random_nonces(raw, 1, err)))
+		return rc;
+	rc = event_from_json(obj, index, rules, raw, 0, out, err);
+	sodium_memzero(raw, sizeof raw);
 	return rc;
 }
 
@@ -530,8 +663,9 @@ int elog_events_parse(const char *body, size_t len, int ndjson,
 	size_t max = rules && rules->max_events ? rules->max_events
 						: ELOG_MAX_BATCH;
 	elog_entry *entries = NULL;
+	unsigned char *nonces = NULL;
 	json_t *arr = NULL;
-	size_t i, count, done = 0;
+	size_t i, count = 0, done = 0;
 	int rc;
 
 	*out = NULL;
@@ -570,13 +704,18 @@ int elog_events_parse(const char *body, size_t len, int ndjson,
 			goto out;
 	}
 	entries = calloc(count, sizeof *entries);
-	if (!entries) {
+	nonces = malloc(count * ELOG_NONCE_LEN);
+	if (!entries || !nonces) {
 		rc = elog_fail(err, ELOG_NOMEM, -1, NULL, "Out of memory.");
 		goto out;
 	}
+	/* every nonce of the batch from one call to the generator */
+	if ((rc = random_nonces(nonces, count, err)))
+		goto out;
 	for (i = 0; i < count; i++) {
-		rc = elog_event_from_json(json_array_get(arr, i), i, rules,
-					  &entries[i], err);
+		rc = event_from_json(json_array_get(arr, i), i, rules,
+				     nonces + i * ELOG_NONCE_LEN, 1,
+				     &entries[i], err);
 		if (rc)
 			goto out;
 		done++;
@@ -585,6 +724,10 @@ int elog_events_parse(const char *body, size_t len, int ndjson,
 	*n = count;
 	entries = NULL;
 out:
+	if (nonces) {
+		sodium_memzero(nonces, count * ELOG_NONCE_LEN);
+		free(nonces);
+	}
 	elog_entries_free(entries, done);
 	json_decref(arr);
 	return rc;

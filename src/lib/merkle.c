@@ -5,6 +5,8 @@
 
 #include <sodium.h>
 
+#include "sha256.h"
+
 const elog_hash ELOG_EMPTY_ROOT = {{
 	0xe3, 0xb0, 0xc4, 0x42, 0x98, 0xfc, 0x1c, 0x14, 0x9a, 0xfb, 0xf4,
 	0xc8, 0x99, 0x6f, 0xb9, 0x24, 0x27, 0xae, 0x41, 0xe4, 0x64, 0x9b,
@@ -12,22 +14,35 @@ const elog_hash ELOG_EMPTY_ROOT = {{
 }};
 const elog_hash ELOG_ZERO_HASH = {{0}};
 
+/* SHA-256(a || b): with the SHA extensions where the processor has them
+ * (sha256.h), else libsodium. */
+static void sha256_2(const void *a, size_t alen, const void *b, size_t blen,
+		     elog_hash *out)
+{
+	crypto_hash_sha256_state st;
+
+	if (elog_sha256_ni_available()) {
+		elog_sha256_ni(a, alen, b, blen, out->b);
+		return;
+	}
+	crypto_hash_sha256_init(&st);
+	crypto_hash_sha256_update(&st, (const unsigned char *)a,
+				  (unsigned long long)alen);
+	crypto_hash_sha256_update(&st, (const unsigned char *)b,
+				  (unsigned long long)blen);
+	crypto_hash_sha256_final(&st, out->b);
+}
+
 void elog_sha256(const void *data, size_t len, elog_hash *out)
 {
-	crypto_hash_sha256(out->b, (const unsigned char *)data,
-			   (unsigned long long)len);
+	sha256_2(data, len, NULL, 0, out);
 }
 
 void elog_leaf_hash(const void *data, size_t len, elog_hash *out)
 {
-	crypto_hash_sha256_state st;
 	const unsigned char prefix = 0x00;
 
-	crypto_hash_sha256_init(&st);
-	crypto_hash_sha256_update(&st, &prefix, 1);
-	crypto_hash_sha256_update(&st, (const unsigned char *)data,
-				  (unsigned long long)len);
-	crypto_hash_sha256_final(&st, out->b);
+	sha256_2(&prefix, 1, data, len, out);
 }
 
 void elog_node_hash(const elog_hash *left, const elog_hash *right,
@@ -38,17 +53,13 @@ void elog_node_hash(const elog_hash *left, const elog_hash *right,
 	buf[0] = 0x01;
 	memcpy(buf + 1, left->b, ELOG_HASH_LEN);
 	memcpy(buf + 1 + ELOG_HASH_LEN, right->b, ELOG_HASH_LEN);
-	crypto_hash_sha256(out->b, buf, sizeof buf);
+	sha256_2(buf, sizeof buf, NULL, 0, out);
 }
 
 void elog_chain_hash(const elog_hash *prev, const elog_hash *leaf,
 		     elog_hash *out)
 {
-	unsigned char buf[2 * ELOG_HASH_LEN];
-
-	memcpy(buf, prev->b, ELOG_HASH_LEN);
-	memcpy(buf + ELOG_HASH_LEN, leaf->b, ELOG_HASH_LEN);
-	crypto_hash_sha256(out->b, buf, sizeof buf);
+	sha256_2(prev->b, ELOG_HASH_LEN, leaf->b, ELOG_HASH_LEN, out);
 }
 
 void elog_hash_to_b64(const elog_hash *h, char out[ELOG_HASH_B64_LEN])

@@ -1,7 +1,8 @@
 /*
  * merkle.h — RFC 6962 / RFC 9162 Merkle tree hashing, proofs and the chain.
  *
- * Hashes are SHA-256 (libsodium).  A "complete subtree" (level L, index K)
+ * Hashes are SHA-256 (the x86 SHA extensions where the processor has
+ * them, sha256.h; libsodium elsewhere).  A "complete subtree" (level L, index K)
  * is the subtree over leaves [K << L, (K + 1) << L); level 0 is a leaf hash.
  * Stores supply complete-subtree hashes through an elog_hash_reader; proof
  * generation reads O(log n) of them.  Nothing here allocates except where

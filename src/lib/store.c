@@ -119,6 +119,10 @@ struct elog_store {
 	/* the ts range of the index rows added to one partition in this
 	 * transaction, not yet in index_part (part < 0: none) */
 	int64_t tx_part, tx_min_ts, tx_max_ts;
+	/* elog_store_wal_defer */
+	int wal_frames, wal_max;
+	void (*wal_fn)(void *);
+	void *wal_ctx;
 	uint64_t commits;         /* elog_store_commit calls so far */
 	uint64_t fail_commit;     /* tests: this commit fails (0: none) */
 	/* elog_store_leaf's copy of the leaf data, so that its statement is
@@ -492,6 +496,43 @@ int elog_store_set_sync(elog_store *w, int sync, elog_err_t *err)
 		    sync == ELOG_SYNC_NORMAL ? "PRAGMA synchronous = NORMAL"
 					     : "PRAGMA synchronous = FULL",
 		    err);
+}
+
+/* SQLite's WAL hook, after every commit: n pages are in the WAL. */
+static int wal_hook(void *ctx, sqlite3 *db, const char *name, int n)
+{
+	elog_store *w = ctx;
+	if (n >= w->wal_max)
+		sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE,
+					  NULL, NULL);
+	else if (n >= w->wal_frames)
+		w->wal_fn(w->wal_ctx);
+	return SQLITE_OK;
+}
+
+int elog_store_wal_defer(elog_store *w, int frames, int max_frames,
+			 void (*fn)(void *ctx), void *ctx, elog_err_t *err)
+{
+	if (w->mode != ELOG_STORE_WRITE || !fn || frames < 1 ||
+	    max_frames < frames)
+		return elog_fail(err, ELOG_INTERNAL, -1, NULL,
+				 "bad WAL checkpoint settings");
+	w->wal_frames = frames;
+	w->wal_max = max_frames;
+	w->wal_fn = fn;
+	w->wal_ctx = ctx;
+	sqlite3_wal_hook(w->db, wal_hook, w);
+	return 0;
+}
+
+int elog_store_wal_checkpoint(elog_store *s, elog_err_t *err)
+{
+	int rc = sqlite3_wal_checkpoint_v2(s->db, NULL,
+					   SQLITE_CHECKPOINT_PASSIVE, NULL,
+					   NULL);
+	if (rc != SQLITE_OK && rc != SQLITE_BUSY)
+		return db_fail(s, err, "checkpointing the WAL");
+	return 0;
 }
 
 int elog_store_begin(elog_store *w, elog_err_t *err)

@@ -97,6 +97,23 @@ typedef struct elog_commit {
  */
 int elog_store_set_sync(elog_store *w, int sync, elog_err_t *err);
 
+/*
+ * Writer: leave the copying of the WAL into the database file to another
+ * connection, so that the writer's commits do not wait for it.  After each
+ * commit that leaves at least frames pages in the WAL, call fn(ctx) (which
+ * should have another thread call elog_store_wal_checkpoint); when the WAL
+ * has reached max_frames pages, checkpoint on this connection as SQLite
+ * would by itself, so that the WAL stays bounded if the other thread falls
+ * behind.  Without this call SQLite checkpoints in the writer's commit
+ * past 1 000 pages.
+ */
+int elog_store_wal_defer(elog_store *w, int frames, int max_frames,
+			 void (*fn)(void *ctx), void *ctx, elog_err_t *err);
+/* Copy as much of the WAL into the database file as the readers allow (a
+ * passive checkpoint); on a store opened for writing, never in a
+ * transaction. */
+int elog_store_wal_checkpoint(elog_store *s, elog_err_t *err);
+
 /* Start a transaction. */
 int elog_store_begin(elog_store *w, elog_err_t *err);
 /*

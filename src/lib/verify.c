@@ -1,9 +1,12 @@
 /* verify.c — the offline check of a whole database.  See verify.h. */
 #include "verify.h"
 
+#include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <jansson.h>
 #include <sqlite3.h>
@@ -238,57 +241,81 @@ out:
 	return rc;
 }
 
-static int check_leaf(void *ctx, const elog_leaf *l)
+/* What a leaf says by itself (no state of the walk): its data is there,
+ * its leaf hash is that of the data, and the data is a canonical entry or,
+ * for an event with its record, the record's commitment.  On success *en
+ * is the event of the record, else the public entry (the caller frees it).
+ * On a failure, *what and detail (the library's message, if *has_detail)
+ * say what is wrong, as bad() words it, and *en is empty. */
+static int leaf_alone(const elog_leaf *l, elog_entry *en, const char **what,
+		      char detail[sizeof(((elog_err_t *)0)->msg)],
+		      int *has_detail)
 {
-	vstate *v = ctx;
-	elog_hash h, chain;
-	elog_entry en; /* the event of the record, else the public entry */
+	elog_hash h;
 	elog_err_t e;
-	int rc;
 
-	memset(&en, 0, sizeof en);
-	if (l->seq != v->next_seq)
-		return bad(v, v->next_seq, "entry is missing", NULL);
-	if (!l->data)
-		return bad(v, l->seq, "the public leaf data is missing", NULL);
+	memset(en, 0, sizeof *en);
+	*has_detail = 0;
+	if (!l->data) {
+		*what = "the public leaf data is missing";
+		return -1;
+	}
 	elog_leaf_hash(l->data, l->len, &h);
-	if (memcmp(h.b, l->leaf_hash.b, ELOG_HASH_LEN))
-		return bad(v, l->seq,
-			   "leaf hash differs from the hash of the leaf data",
-			   NULL);
+	if (memcmp(h.b, l->leaf_hash.b, ELOG_HASH_LEN)) {
+		*what = "leaf hash differs from the hash of the leaf data";
+		return -1;
+	}
 	/* An event with its record: the record's commitment, rebuilt below,
 	 * must equal the data byte for byte, which checks the data too. */
 	if (!(l->record && l->kind == ELOG_KIND_EVENT)) {
-		if (elog_entry_from_data(l->data, l->len, &en, &e))
-			return bad(v, l->seq, "leaf data is not a canonical "
-					      "entry", e.msg);
-		if (en.kind != l->kind ||
-		    (en.kind != ELOG_KIND_EVENT && en.ts != l->ts)) {
-			rc = bad(v, l->seq, "kind or ts column differs from "
-					    "the leaf data", NULL);
-			goto out;
+		if (elog_entry_from_data(l->data, l->len, en, &e)) {
+			*what = "leaf data is not a canonical entry";
+			snprintf(detail, sizeof e.msg, "%s", e.msg);
+			*has_detail = 1;
+			return -1;
+		}
+		if (en->kind != l->kind ||
+		    (en->kind != ELOG_KIND_EVENT && en->ts != l->ts)) {
+			*what = "kind or ts column differs from the leaf data";
+			goto fail;
 		}
 	}
 	if (l->record) {
 		if (l->kind != ELOG_KIND_EVENT) {
-			rc = bad(v, l->seq, "a record is stored for an entry "
-					    "that is not an event", NULL);
-			goto out;
+			*what = "a record is stored for an entry that is not "
+				"an event";
+			goto fail;
 		}
-		if (elog_entry_from_record(l->record, l->record_len, &en,
+		if (elog_entry_from_record(l->record, l->record_len, en,
 					   &e)) {
-			rc = bad(v, l->seq, "the record is not a canonical "
-					    "event", e.msg);
-			goto out;
+			*what = "the record is not a canonical event";
+			snprintf(detail, sizeof e.msg, "%s", e.msg);
+			*has_detail = 1;
+			return -1;
 		}
-		if (en.len != l->len || memcmp(en.data, l->data, l->len) ||
-		    en.ts != l->ts) {
-			rc = bad(v, l->seq, "the record does not match its "
-					    "commitment (or its ts column)",
-				 NULL);
-			goto out;
+		if (en->len != l->len || memcmp(en->data, l->data, l->len) ||
+		    en->ts != l->ts) {
+			*what = "the record does not match its commitment (or "
+				"its ts column)";
+			goto fail;
 		}
 	}
+	return 0;
+fail:
+	elog_entry_free(en);
+	memset(en, 0, sizeof *en);
+	return -1;
+}
+
+/* The checks of a leaf in seq order, after leaf_alone passed: the chain,
+ * the tree hashes, the records and the tables beside them, the
+ * checkpoints at its size.  Frees *en. */
+static int leaf_in_order(vstate *v, const elog_leaf *l, elog_entry *en)
+{
+	elog_hash chain;
+	elog_err_t e;
+	int rc;
+
 	elog_chain_hash(&v->chain, &l->leaf_hash, &chain);
 	if (memcmp(chain.b, l->chain_hash.b, ELOG_HASH_LEN)) {
 		rc = bad(v, l->seq, "chain value does not follow from the "
@@ -317,7 +344,7 @@ static int check_leaf(void *ctx, const elog_leaf *l)
 			 NULL);
 		goto out;
 	} else if (l->kind == ELOG_KIND_EVENT) {
-		rc = index_check(v, l->seq, &en);
+		rc = index_check(v, l->seq, en);
 	} else if (l->kind == ELOG_KIND_DISCLOSURE ||
 		   l->kind == ELOG_KIND_REFUSAL) {
 		rc = warrant_check(v, l);
@@ -330,8 +357,283 @@ static int check_leaf(void *ctx, const elog_leaf *l)
 	v->rep->entries++;
 	rc = checkpoints_at_size(v);
 out:
-	elog_entry_free(&en);
+	elog_entry_free(en);
 	return rc;
+}
+
+/* ---- the walk: one thread reads, workers check leaves alone ----
+ *
+ * The reading thread (the caller's, which alone uses the SQLite
+ * connection) copies rows into batches and hands each to a worker, which
+ * runs leaf_alone() on every leaf of it; the reading thread then takes
+ * the batches back in seq order and runs leaf_in_order() on each leaf.
+ * A leaf's own failure is reported only when the walk reaches it in
+ * order, so the first failure is the same as with one thread.  At most
+ * NSLOTS batches are in flight: memory does not grow with the log. */
+
+#define VERIFY_CACHE_KIB_STR "65536" /* 64 MiB */
+#define BATCH_LEAVES 1024
+#define BATCH_BYTES (1u << 20) /* a batch is full past this much data */
+#define MAX_WORKERS 8
+
+struct vleaf {
+	elog_leaf l;         /* data and record: offsets into the arena */
+	size_t data_off, rec_off;
+	elog_entry en;       /* from leaf_alone */
+};
+
+struct vbatch {
+	struct vleaf *leaves; /* BATCH_LEAVES */
+	size_t n;
+	char *arena;
+	size_t used, cap;
+	/* from the worker: the first leaf that failed alone (n if none) */
+	size_t bad_at;
+	const char *bad_what;
+	char bad_detail[sizeof(((elog_err_t *)0)->msg)];
+	int bad_has_detail;
+	int state;           /* enum slot_state, guarded by the pool's mu */
+};
+
+enum slot_state { SLOT_FREE, SLOT_QUEUED, SLOT_BUSY, SLOT_DONE };
+
+#define NSLOTS (2 * MAX_WORKERS + 2)
+
+typedef struct vpool {
+	pthread_mutex_t mu;
+	pthread_cond_t work, done;
+	pthread_t threads[MAX_WORKERS];
+	int nthreads;
+	int stopping;
+	struct vbatch slots[NSLOTS];
+	int nslots;
+	size_t fill;       /* the slot being filled by the reader */
+	size_t oldest;     /* the oldest slot handed out, in seq order */
+	size_t inflight;   /* slots handed out, not yet taken back */
+	size_t queue_head; /* next slot a worker takes (FIFO by slot order) */
+	vstate *v;
+	uint64_t expect;   /* the seq the reader expects next */
+	int gap;           /* the reader saw a seq out of order */
+	int rc;            /* a failure of the in-order checks */
+} vpool;
+
+/* Check every leaf of b alone; stop at the first failure. */
+static void batch_alone(struct vbatch *b)
+{
+	b->bad_at = b->n;
+	for (size_t i = 0; i < b->n; i++) {
+		struct vleaf *x = &b->leaves[i];
+		x->l.data = x->data_off == SIZE_MAX ? NULL
+						    : b->arena + x->data_off;
+		x->l.record = x->rec_off == SIZE_MAX ? NULL
+						     : b->arena + x->rec_off;
+		if (leaf_alone(&x->l, &x->en, &b->bad_what, b->bad_detail,
+			       &b->bad_has_detail)) {
+			b->bad_at = i;
+			break;
+		}
+	}
+}
+
+static void *worker_main(void *arg)
+{
+	vpool *p = arg;
+
+	pthread_mutex_lock(&p->mu);
+	for (;;) {
+		struct vbatch *b = &p->slots[p->queue_head];
+		if (p->stopping)
+			break;
+		if (b->state != SLOT_QUEUED) {
+			pthread_cond_wait(&p->work, &p->mu);
+			continue;
+		}
+		b->state = SLOT_BUSY;
+		p->queue_head = (p->queue_head + 1) % (size_t)p->nslots;
+		pthread_mutex_unlock(&p->mu);
+		batch_alone(b);
+		pthread_mutex_lock(&p->mu);
+		b->state = SLOT_DONE;
+		pthread_cond_broadcast(&p->done);
+	}
+	pthread_mutex_unlock(&p->mu);
+	return NULL;
+}
+
+/* Take back the oldest batch handed out (waiting for its worker) and run
+ * the in-order checks on its leaves.  Frees every entry it holds. */
+static int take_oldest(vpool *p)
+{
+	struct vbatch *b = &p->slots[p->oldest];
+	vstate *v = p->v;
+	int rc = p->rc;
+
+	if (p->nthreads > 0) {
+		pthread_mutex_lock(&p->mu);
+		while (b->state != SLOT_DONE)
+			pthread_cond_wait(&p->done, &p->mu);
+		pthread_mutex_unlock(&p->mu);
+	} else {
+		batch_alone(b);
+	}
+	for (size_t i = 0; i < b->n; i++) {
+		struct vleaf *x = &b->leaves[i];
+		if (rc == 0) {
+			if (x->l.seq != v->next_seq)
+				rc = bad(v, v->next_seq, "entry is missing",
+					 NULL);
+			else if (i == b->bad_at)
+				rc = bad(v, x->l.seq, b->bad_what,
+					 b->bad_has_detail ? b->bad_detail
+							   : NULL);
+			else if (i < b->bad_at)
+				rc = leaf_in_order(v, &x->l, &x->en);
+		}
+		if (i < b->bad_at)
+			elog_entry_free(&x->en);
+	}
+	b->n = 0;
+	b->used = 0;
+	pthread_mutex_lock(&p->mu);
+	b->state = SLOT_FREE;
+	pthread_mutex_unlock(&p->mu);
+	p->oldest = (p->oldest + 1) % (size_t)p->nslots;
+	p->inflight--;
+	p->rc = rc;
+	return rc;
+}
+
+/* Hand the batch being filled to the workers (if it holds leaves), taking
+ * back the oldest first when every slot is in flight. */
+static int hand_out(vpool *p)
+{
+	struct vbatch *b = &p->slots[p->fill];
+
+	if (b->n == 0)
+		return 0;
+	pthread_mutex_lock(&p->mu);
+	b->state = SLOT_QUEUED;
+	pthread_cond_signal(&p->work);
+	pthread_mutex_unlock(&p->mu);
+	p->inflight++;
+	p->fill = (p->fill + 1) % (size_t)p->nslots;
+	if (p->inflight == (size_t)p->nslots)
+		return take_oldest(p);
+	return 0;
+}
+
+/* Take back every batch handed out, in order. */
+static int drain(vpool *p)
+{
+	int rc = hand_out(p);
+	while (p->inflight > 0) {
+		int r = take_oldest(p);
+		if (!rc)
+			rc = r;
+	}
+	return rc;
+}
+
+/* Copy n bytes into b's arena at *off (SIZE_MAX for NULL). */
+static int arena_put(struct vbatch *b, const char *s, size_t n, size_t *off)
+{
+	if (!s) {
+		*off = SIZE_MAX;
+		return 0;
+	}
+	if (b->cap - b->used < n + 1) {
+		size_t cap = b->cap ? b->cap : BATCH_BYTES + 4096;
+		char *a;
+		while (cap - b->used < n + 1)
+			cap *= 2;
+		if (!(a = realloc(b->arena, cap)))
+			return -1;
+		b->arena = a;
+		b->cap = cap;
+	}
+	memcpy(b->arena + b->used, s, n);
+	b->arena[b->used + n] = '\0';
+	*off = b->used;
+	b->used += n + 1;
+	return 0;
+}
+
+/* elog_store_leaves' callback: copy the leaf into the batch being
+ * filled. */
+static int read_leaf(void *ctx, const elog_leaf *l)
+{
+	vpool *p = ctx;
+	struct vbatch *b = &p->slots[p->fill];
+	struct vleaf *x;
+
+	if (p->rc)
+		return p->rc;
+	if (l->seq != p->expect)
+		p->gap = 1;
+	p->expect = l->seq + 1;
+	x = &b->leaves[b->n];
+	x->l = *l;
+	x->l.data = x->l.record = NULL;
+	if (arena_put(b, l->data, l->len, &x->data_off) ||
+	    arena_put(b, l->record, l->record_len, &x->rec_off))
+		return -ELOG_NOMEM;
+	b->n++;
+	if (b->n == BATCH_LEAVES || b->used >= BATCH_BYTES)
+		return hand_out(p);
+	return 0;
+}
+
+static void pool_stop(vpool *p)
+{
+	pthread_mutex_lock(&p->mu);
+	p->stopping = 1;
+	pthread_cond_broadcast(&p->work);
+	pthread_mutex_unlock(&p->mu);
+	for (int i = 0; i < p->nthreads; i++)
+		pthread_join(p->threads[i], NULL);
+	for (int i = 0; i < p->nslots; i++) {
+		struct vbatch *b = &p->slots[i];
+		/* entries of batches never taken back */
+		if (b->state == SLOT_DONE)
+			for (size_t j = 0; j < b->bad_at && j < b->n; j++)
+				elog_entry_free(&b->leaves[j].en);
+		free(b->leaves);
+		free(b->arena);
+	}
+	pthread_cond_destroy(&p->work);
+	pthread_cond_destroy(&p->done);
+	pthread_mutex_destroy(&p->mu);
+}
+
+/* One worker per processor (at most MAX_WORKERS); none on one processor,
+ * where the reading thread checks each batch itself. */
+static int pool_start(vpool *p, vstate *v, elog_err_t *err)
+{
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	int want = ncpu > 1 ? (int)(ncpu < MAX_WORKERS ? ncpu : MAX_WORKERS)
+			    : 0;
+
+	memset(p, 0, sizeof *p);
+	p->v = v;
+	pthread_mutex_init(&p->mu, NULL);
+	pthread_cond_init(&p->work, NULL);
+	pthread_cond_init(&p->done, NULL);
+	p->nslots = want > 0 ? 2 * want + 2 : 1;
+	for (int i = 0; i < p->nslots; i++) {
+		p->slots[i].leaves =
+			calloc(BATCH_LEAVES, sizeof *p->slots[i].leaves);
+		if (!p->slots[i].leaves)
+			goto nomem;
+	}
+	for (int i = 0; i < want; i++) {
+		if (pthread_create(&p->threads[i], NULL, worker_main, p) != 0)
+			break; /* fewer workers will do */
+		p->nthreads++;
+	}
+	return 0;
+nomem:
+	pool_stop(p);
+	return elog_fail(err, ELOG_NOMEM, -1, NULL, "out of memory");
 }
 
 /* An integer field of a purge entry, >= 0. */
@@ -535,9 +837,12 @@ int elog_verify_store(elog_store *s, const elog_verify_opts *opts,
 		      elog_verify_report *rep, elog_err_t *err)
 {
 	vstate v;
+	vpool pool;
+	sqlite3_stmt *st = NULL;
+	sqlite3_int64 old_cache = 0;
 	uint64_t total = 0, start = 0;
 	const uint64_t step = 65536;
-	int rc;
+	int rc, pool_on = 0, have_cache = 0;
 	sqlite3 *db = elog_store_db(s);
 
 	memset(&v, 0, sizeof v);
@@ -575,20 +880,53 @@ int elog_verify_store(elog_store *s, const elog_verify_opts *opts,
 	v.cp_row = sqlite3_step(v.cps) == SQLITE_ROW;
 	if ((rc = checkpoints_at_size(&v)))
 		goto out;
+	/* The index checks read the index at random: give them a page cache
+	 * of VERIFY_CACHE_KIB (SQLite's default is 2 MB), restored after. */
+	if (sqlite3_prepare_v2(db, "PRAGMA cache_size", -1, &st, NULL) ==
+		    SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW) {
+		old_cache = sqlite3_column_int64(st, 0);
+		have_cache = 1;
+	}
+	sqlite3_finalize(st);
+	if (have_cache)
+		sqlite3_exec(db,
+			     "PRAGMA cache_size = -" VERIFY_CACHE_KIB_STR,
+			     NULL, NULL, NULL);
+	if ((rc = pool_start(&pool, &v, err)))
+		goto out;
+	pool_on = 1;
 	for (start = 0; start < total; start += step) {
 		uint64_t end = start + step < total ? start + step : total;
-		rc = elog_store_leaves(s, start, end, check_leaf, &v, err);
+		rc = elog_store_leaves(s, start, end, read_leaf, &pool, err);
+		if (rc && !pool.rc) {
+			/* A read failed: the leaves read before it come
+			 * first, as they would one at a time. */
+			int r = drain(&pool);
+			if (r)
+				rc = r;
+			else if (rc == -ELOG_NOMEM)
+				elog_fail(err, ELOG_NOMEM, -1, NULL,
+					  "out of memory");
+		}
 		if (rc)
 			goto out;
 		/* A gap ends the walk: a hostile file's one huge seq must not
 		 * make it step through 2^63 empty ranges. */
-		if (v.next_seq != end) {
-			rc = bad(&v, v.next_seq, "entry is missing", NULL);
-			goto out;
+		if (pool.gap || pool.expect != end) {
+			if ((rc = drain(&pool)))
+				goto out;
+			if (v.next_seq != end) {
+				rc = bad(&v, v.next_seq, "entry is missing",
+					 NULL);
+				goto out;
+			}
 		}
 		if (progress)
 			progress(ctx, end, total);
 	}
+	if ((rc = drain(&pool)))
+		goto out;
 	if (v.next_seq != total) {
 		rc = bad(&v, v.next_seq, "entry is missing", NULL);
 		goto out;
@@ -626,6 +964,14 @@ int elog_verify_store(elog_store *s, const elog_verify_opts *opts,
 	}
 	rc = 0;
 out:
+	if (pool_on)
+		pool_stop(&pool);
+	if (have_cache) {
+		char sql[64];
+		snprintf(sql, sizeof sql, "PRAGMA cache_size = %lld",
+			 (long long)old_cache);
+		sqlite3_exec(db, sql, NULL, NULL, NULL);
+	}
 	sqlite3_finalize(v.tree);
 	sqlite3_finalize(v.cps);
 	free(v.purges);

@@ -32,7 +32,20 @@ struct writer {
 	size_t state_len;
 	int state_dirty;
 	double state_saved;             /* when it was last written */
+	/* The WAL checkpointer: its own connection and thread, woken by
+	 * the writer's commits (elog_store_wal_defer). */
+	elog_store *ck_store;
+	pthread_t ck_thread;
+	int ck_running;
+	pthread_mutex_t ck_mu;
+	pthread_cond_t ck_cv;
+	int ck_wanted, ck_stopping;     /* guarded by ck_mu */
 };
+
+/* A commit left this many pages in the WAL: checkpoint it beside the
+ * writer (SQLite's own threshold); past the second, in the writer. */
+#define CK_FRAMES 1000
+#define CK_FRAMES_MAX 8000
 
 static double now_seconds(void)
 {
@@ -76,6 +89,83 @@ static void save_state(struct writer *wr)
 
 static int run_jobs(struct writer *wr, struct writer_job *list, size_t n,
 		    elog_commit *c, elog_err_t *err);
+
+/* The writer's WAL hook: wake the checkpointer. */
+static void want_checkpoint(void *ctx)
+{
+	struct writer *wr = ctx;
+
+	pthread_mutex_lock(&wr->ck_mu);
+	wr->ck_wanted = 1;
+	pthread_cond_signal(&wr->ck_cv);
+	pthread_mutex_unlock(&wr->ck_mu);
+}
+
+/* Copy the WAL into the database file whenever a commit asks, so that
+ * the writer goes on with the next transaction meanwhile. */
+static void *checkpointer_main(void *arg)
+{
+	struct writer *wr = arg;
+	elog_err_t err;
+
+	pthread_mutex_lock(&wr->ck_mu);
+	for (;;) {
+		while (!wr->ck_wanted && !wr->ck_stopping)
+			pthread_cond_wait(&wr->ck_cv, &wr->ck_mu);
+		if (wr->ck_stopping)
+			break;
+		wr->ck_wanted = 0;
+		pthread_mutex_unlock(&wr->ck_mu);
+		elog_err_clear(&err);
+		if (elog_store_wal_checkpoint(wr->ck_store, &err) != 0)
+			fprintf(stderr, "envelogd: %s\n", err.msg);
+		pthread_mutex_lock(&wr->ck_mu);
+	}
+	pthread_mutex_unlock(&wr->ck_mu);
+	return NULL;
+}
+
+/* Start the checkpointer.  Without it (on failure) SQLite checkpoints in
+ * the writer's commits as before. */
+static void checkpointer_start(struct writer *wr, const char *path,
+			       int sync)
+{
+	elog_err_t err;
+
+	elog_err_clear(&err);
+	pthread_mutex_init(&wr->ck_mu, NULL);
+	pthread_cond_init(&wr->ck_cv, NULL);
+	if (elog_store_open(path, ELOG_STORE_WRITE, sync, &wr->ck_store,
+			    &err) != 0) {
+		fprintf(stderr, "envelogd: no WAL checkpointer: %s\n",
+			err.msg);
+		return;
+	}
+	if (pthread_create(&wr->ck_thread, NULL, checkpointer_main, wr) !=
+	    0) {
+		elog_store_close(wr->ck_store);
+		wr->ck_store = NULL;
+		return;
+	}
+	wr->ck_running = 1;
+	if (elog_store_wal_defer(wr->store, CK_FRAMES, CK_FRAMES_MAX,
+				 want_checkpoint, wr, &err) != 0)
+		fprintf(stderr, "envelogd: %s\n", err.msg);
+}
+
+static void checkpointer_stop(struct writer *wr)
+{
+	if (!wr->ck_running)
+		return;
+	pthread_mutex_lock(&wr->ck_mu);
+	wr->ck_stopping = 1;
+	pthread_cond_signal(&wr->ck_cv);
+	pthread_mutex_unlock(&wr->ck_mu);
+	pthread_join(wr->ck_thread, NULL);
+	wr->ck_running = 0;
+	elog_store_close(wr->ck_store);
+	wr->ck_store = NULL;
+}
 
 /*
  * Run the jobs of list (n of them, linked by next) in one transaction and
@@ -279,9 +369,11 @@ int writer_start(const struct writer_config *cfg, struct writer **out,
 	metrics_set_size(size);
 	metrics_checkpoint(created);
 	metrics_set_horizon(horizon, through);
+	checkpointer_start(wr, cfg->db_path, cfg->sync);
 	pthread_mutex_init(&wr->mu, NULL);
 	pthread_cond_init(&wr->cv, NULL);
 	if (pthread_create(&wr->thread, NULL, writer_main, wr) != 0) {
+		checkpointer_stop(wr);
 		pthread_cond_destroy(&wr->cv);
 		pthread_mutex_destroy(&wr->mu);
 		rc = elog_fail(err, ELOG_INTERNAL, -1, NULL,
@@ -337,6 +429,7 @@ int writer_stop(struct writer *wr, elog_err_t *err)
 	rc = wr->final_rc;
 	if (rc && err)
 		*err = wr->final_err;
+	checkpointer_stop(wr);
 	elog_store_close(wr->store);
 	wr->store = NULL;
 	return rc;
@@ -348,6 +441,8 @@ void writer_free(struct writer *wr)
 		return;
 	pthread_cond_destroy(&wr->cv);
 	pthread_mutex_destroy(&wr->mu);
+	pthread_cond_destroy(&wr->ck_cv);
+	pthread_mutex_destroy(&wr->ck_mu);
 	free(wr->state_note);
 	free(wr);
 }

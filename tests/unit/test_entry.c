@@ -620,6 +620,64 @@ static void test_ndjson(void **state)
 	refuse_ex(body, strlen(body), 1, ELOG_EXPECTED_OBJECT, 0, "");
 }
 
+/* Every record ingest writes is its own canonical dump and rebuilds the
+ * same commitment, with and without each optional field, at the integer
+ * limits (records are written without jansson where nothing needs
+ * escaping). */
+static void test_records_canonical(void **state)
+{
+	const char *body =
+		"[{\"ts\":1711234567890,\"sender\":\"+4470001\",\"recipient\":"
+		"\"+4470002\",\"type\":\"message\",\"size\":12},"
+		"{\"ts\":1711234567891,\"sender\":\"a@b\",\"recipient\":"
+		"\"c/d=e\",\"type\":\"video_call\",\"size\":0,\"ip\":"
+		"\"2001:DB8::1\",\"device\":\"dev-1.x\"},"
+		"{\"ts\":0,\"sender\":\"x\",\"recipient\":\"y\",\"type\":"
+		"\"status\",\"size\":1099511627775,\"ip\":\"10.0.0.1\"},"
+		"{\"ts\":5,\"sender\":\"x\",\"recipient\":\"y\",\"type\":"
+		"\"receipt\",\"size\":3,\"device\":\"d\"}]";
+	const char *want_prefix[] = {
+		"{\"kind\":\"event\",\"nonce\":\"",
+		"{\"device\":\"dev-1.x\",\"ip\":\"2001:db8::1\",\"kind\":"
+		"\"event\",\"nonce\":\"",
+		"{\"ip\":\"10.0.0.1\",\"kind\":\"event\",\"nonce\":\"",
+		"{\"device\":\"d\",\"kind\":\"event\",\"nonce\":\"",
+	};
+	elog_entry *out = NULL;
+	size_t n = 0;
+	elog_err_t err;
+	(void)state;
+	assert_int_equal(elog_events_parse(body, strlen(body), 0, &rules, &out,
+					   &n, &err),
+			 0);
+	assert_int_equal(n, 4);
+	for (size_t i = 0; i < n; i++) {
+		json_t *j = NULL;
+		char *c = NULL;
+		size_t cl = 0;
+		elog_entry back;
+		assert_int_equal(elog_json_load(out[i].record,
+						out[i].record_len, &j, &err),
+				 0);
+		assert_int_equal(elog_canon_dump(j, &c, &cl, &err), 0);
+		assert_int_equal(cl, out[i].record_len);
+		assert_memory_equal(c, out[i].record, cl);
+		assert_int_equal(strncmp(out[i].record, want_prefix[i],
+					 strlen(want_prefix[i])),
+				 0);
+		assert_int_equal(elog_entry_from_record(out[i].record,
+							out[i].record_len,
+							&back, &err),
+				 0);
+		assert_int_equal(back.len, out[i].len);
+		assert_memory_equal(back.data, out[i].data, back.len);
+		elog_entry_free(&back);
+		free(c);
+		json_decref(j);
+	}
+	elog_entries_free(out, n);
+}
+
 static void test_event_from_json(void **state)
 {
 	elog_err_t err;
@@ -1017,6 +1075,7 @@ int main(void)
 		cmocka_unit_test(test_one_bad_among_good),
 		cmocka_unit_test(test_batch_limits),
 		cmocka_unit_test(test_ndjson),
+		cmocka_unit_test(test_records_canonical),
 		cmocka_unit_test(test_event_from_json),
 		cmocka_unit_test(test_disclosure),
 		cmocka_unit_test(test_refusal_and_purge),
