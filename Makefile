@@ -1,9 +1,28 @@
 # envelog — build, test, run.  See README.md.
-PREFIX  ?= /usr/local
-DESTDIR ?=
 CC      ?= cc
 CFLAGS  ?= -O2 -g
 PKGS    := sqlite3 libmicrohttpd jansson libsodium libcurl
+# What libenvelog itself needs (envelog.pc: jansson is in its public
+# headers, the others are private).
+LIB_PKGS := sqlite3 jansson libsodium
+
+# The release and the shared library's ABI: libenvelog.so.$(SOVERSION) is
+# its SONAME; raise SOVERSION when a public header changes incompatibly.
+VERSION   := 0.1.0
+SOVERSION := 0
+
+# Where `make install` puts things (the GNU names), under DESTDIR.
+PREFIX        ?= /usr/local
+DESTDIR       ?=
+BINDIR        ?= $(PREFIX)/bin
+SBINDIR       ?= $(PREFIX)/sbin
+LIBDIR        ?= $(PREFIX)/lib
+INCLUDEDIR    ?= $(PREFIX)/include
+DATADIR       ?= $(PREFIX)/share
+MANDIR        ?= $(DATADIR)/man
+SYSCONFDIR    ?= $(PREFIX)/etc
+LOCALSTATEDIR ?= $(PREFIX)/var
+UNITDIR       ?= $(PREFIX)/lib/systemd/system
 
 WARN := -std=c11 -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes \
         -Wmissing-prototypes
@@ -16,10 +35,15 @@ B ?= build
 SANFLAGS :=
 endif
 
+# CPPFLAGS, CFLAGS and LDFLAGS are the caller's (dpkg-buildflags sets all
+# three); -MMD -MP writes each object's header dependencies beside it.
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 ALL_CFLAGS = $(WARN) -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L \
-             -Isrc/lib -I$(B) $(PKG_CFLAGS) $(CFLAGS) $(SANFLAGS)
+             -Iinclude/envelog -Isrc/lib -I$(B) $(PKG_CFLAGS) $(CPPFLAGS) \
+             $(CFLAGS) $(SANFLAGS)
+DEPFLAGS   = -MMD -MP -MF $@.d -MT $@
+LINK       = $(CC) $(CFLAGS) $(SANFLAGS) $(LDFLAGS)
 LDLIBS_ALL = $(PKG_LIBS) -lpthread -lm
 
 LIB_SRC    := $(sort $(wildcard src/lib/*.c))
@@ -34,10 +58,16 @@ SERVER_OBJ := $(SERVER_SRC:%.c=$(B)/%.o)
 CLI_OBJ    := $(CLI_SRC:%.c=$(B)/%.o)
 UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 BENCH_BIN  := $(BENCH_SRC:bench/%.c=$(B)/bench/%)
-HEADERS    := $(wildcard src/lib/*.h src/server/*.h src/cli/*.h)
+PUB_HDR    := $(sort $(wildcard include/envelog/*.h))
+SOLIB      := libenvelog.so.$(SOVERSION)
+SOREAL     := $(SOLIB).0.0
 
-.PHONY: all deps check unit integration browser bench run install clean fuzz console
+.PHONY: all deps check unit integration browser bench run install clean fuzz console lib
 all: $(B)/envelogd $(B)/envelog
+
+# The library, static and shared, and its pkg-config file.  The programs
+# link the static archive; the same position-independent objects make both.
+lib: $(B)/libenvelog.a $(B)/$(SOLIB) $(B)/envelog.pc
 
 # The auditor console as one self-contained HTML file (scripts and styles
 # inlined, allowed by hash in its CSP), for an auditor to keep and open from
@@ -50,11 +80,25 @@ $(B)/envelog-console.html: $(wildcard web/*) src/console/bundle.mjs
 
 $(B)/libenvelog.a: $(LIB_OBJ)
 	@mkdir -p $(@D)
+	rm -f $@
 	$(AR) rcs $@ $^
 
-$(B)/%.o: %.c $(HEADERS) | $(B)/schema.c
+$(LIB_OBJ): ALL_CFLAGS += -fPIC
+$(B)/$(SOLIB): $(LIB_OBJ)
+	$(LINK) -shared -Wl,-soname,$(SOLIB) -Wl,--no-undefined -o $@ $^ \
+	  $(shell pkg-config --libs $(LIB_PKGS) 2>/dev/null)
+$(B)/envelog.pc: src/lib/envelog.pc.in $(B)/install/paths
+	sed -e 's|@PREFIX@|$(PREFIX)|; s|@LIBDIR@|$(LIBDIR)|; s|@INCLUDEDIR@|$(INCLUDEDIR)|' \
+	  -e 's|@VERSION@|$(VERSION)|' $< >$@
+
+$(B)/%.o: %.c $(B)/cflags | $(B)/schema.c
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+	$(CC) $(ALL_CFLAGS) $(DEPFLAGS) -c -o $@ $<
+# Changes only when the compiler or its flags do, so that objects built
+# with other flags are built again.
+$(B)/cflags: FORCE
+	@mkdir -p $(@D)
+	@echo '$(CC) $(ALL_CFLAGS) $(LDFLAGS)' | cmp -s - $@ || echo '$(CC) $(ALL_CFLAGS) $(LDFLAGS)' >$@
 
 # The migrations become NUL-terminated byte arrays, one per file, in order.
 $(B)/schema.c: $(SCHEMA) Makefile
@@ -70,7 +114,7 @@ $(B)/schema.c: $(SCHEMA) Makefile
 	  echo 'NULL };'; \
 	  echo 'const int elog_schema_count = $(words $(SCHEMA));'; } > $@
 $(B)/schema.o: $(B)/schema.c
-	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+	$(CC) $(ALL_CFLAGS) $(DEPFLAGS) -c -o $@ $<
 
 # The server without main(), for the fuzz targets of its parsers.
 $(B)/libenvelogd.a: $(filter-out $(B)/src/server/main.o,$(SERVER_OBJ))
@@ -78,35 +122,35 @@ $(B)/libenvelogd.a: $(filter-out $(B)/src/server/main.o,$(SERVER_OBJ))
 	$(AR) rcs $@ $^
 
 $(B)/envelogd: $(SERVER_OBJ) $(B)/libenvelog.a
-	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $^ $(LDLIBS_ALL)
+	$(LINK) -o $@ $^ $(LDLIBS_ALL)
 
 # envelogd's default --web is fixed at build time: the build tree's binary
 # serves this tree's web/ from wherever it runs; the installed one (built
 # for `make install` in $(B)/install/, with only config.c compiled again)
 # serves $(WEBDIR).  $(B)/install/webdir changes only when WEBDIR does.
-WEBDIR ?= $(PREFIX)/share/envelog/web
+WEBDIR ?= $(DATADIR)/envelog/web
 $(B)/src/server/config.o: ALL_CFLAGS += -DELOG_WEB_DIR='"$(CURDIR)/web"'
 $(B)/install/webdir: FORCE
 	@mkdir -p $(@D)
 	@echo '$(WEBDIR)' | cmp -s - $@ || echo '$(WEBDIR)' >$@
-$(B)/install/config.o: src/server/config.c $(HEADERS) $(B)/install/webdir | $(B)/schema.c
-	$(CC) $(ALL_CFLAGS) -DELOG_WEB_DIR='"$(WEBDIR)"' -c -o $@ $<
+$(B)/install/config.o: src/server/config.c $(B)/install/webdir | $(B)/schema.c
+	$(CC) $(ALL_CFLAGS) $(DEPFLAGS) -DELOG_WEB_DIR='"$(WEBDIR)"' -c -o $@ $<
 $(B)/install/envelogd: $(filter-out $(B)/src/server/config.o,$(SERVER_OBJ)) $(B)/install/config.o $(B)/libenvelog.a
-	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $^ $(LDLIBS_ALL)
+	$(LINK) -o $@ $^ $(LDLIBS_ALL)
 .PHONY: FORCE
 FORCE:
 $(B)/envelog: $(CLI_OBJ) $(B)/libenvelog.a
-	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $^ $(LDLIBS_ALL)
+	$(LINK) -o $@ $^ $(LDLIBS_ALL)
 
-$(B)/tests/%: tests/unit/%.c $(B)/libenvelog.a $(HEADERS) $(wildcard tests/unit/*.h)
+$(B)/tests/%: tests/unit/%.c $(B)/libenvelog.a
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) $(shell pkg-config --cflags cmocka) -o $@ $< \
+	$(CC) $(ALL_CFLAGS) $(DEPFLAGS) $(shell pkg-config --cflags cmocka) $(LDFLAGS) -o $@ $< \
 	  $(B)/libenvelog.a $(LDLIBS_ALL) $(shell pkg-config --libs cmocka)
 
 TOOL_BIN := $(patsubst tests/tools/%.c,$(B)/tests/tools/%,$(wildcard tests/tools/*.c))
-$(B)/tests/tools/%: tests/tools/%.c $(B)/libenvelog.a $(HEADERS)
+$(B)/tests/tools/%: tests/tools/%.c $(B)/libenvelog.a
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -o $@ $< $(B)/libenvelog.a $(LDLIBS_ALL)
+	$(CC) $(ALL_CFLAGS) $(DEPFLAGS) $(LDFLAGS) -o $@ $< $(B)/libenvelog.a $(LDLIBS_ALL)
 
 # The independent tile client (tests/tools/tilecheck.go) on Debian's
 # golang-go and golang-golang-x-mod-dev, offline: GOPATH mode over
@@ -119,10 +163,9 @@ $(B)/tests/tools/tilecheck: tests/tools/tilecheck.go
 
 # Every bench/NAME.c is a program; bench/lib/ is what they share.
 BENCH_LIB := $(B)/bench/lib/harness.o
-$(BENCH_LIB): bench/lib/harness.h
-$(B)/bench/%: bench/%.c $(BENCH_LIB) $(B)/libenvelog.a $(HEADERS) bench/lib/harness.h
+$(B)/bench/%: bench/%.c $(BENCH_LIB) $(B)/libenvelog.a
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -Ibench/lib -o $@ $< $(BENCH_LIB) $(B)/libenvelog.a $(LDLIBS_ALL)
+	$(CC) $(ALL_CFLAGS) $(DEPFLAGS) -Ibench/lib $(LDFLAGS) -o $@ $< $(BENCH_LIB) $(B)/libenvelog.a $(LDLIBS_ALL)
 
 # Fuzzing with libFuzzer (clang).  `make fuzz` runs each target for
 # FUZZ_SECONDS on a copy of its seed corpus (tests/fuzz/corpus/<target>);
@@ -140,7 +183,8 @@ fuzz-build:
 	@$(MAKE) --no-print-directory $(FUZZ_BIN)
 $(FUZZ_B)/fuzz/%: tests/fuzz/%.c $(FUZZ_B)/libenvelog.a $(FUZZ_B)/libenvelogd.a
 	@mkdir -p $(@D)
-	clang $(WARN) -Wno-missing-prototypes -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L -Isrc/lib -Isrc/server \
+	clang $(WARN) -Wno-missing-prototypes -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L \
+	  -Iinclude/envelog -Isrc/lib -Isrc/server $(DEPFLAGS) \
 	  $(PKG_CFLAGS) -g -O1 -fsanitize=fuzzer,address,undefined -o $@ $< \
 	  $(FUZZ_B)/libenvelogd.a $(FUZZ_B)/libenvelog.a $(LDLIBS_ALL)
 fuzz: fuzz-build
@@ -218,10 +262,54 @@ run: deps all
 	echo "  curl -s http://127.0.0.1:8080/v1/checkpoint"; \
 	exec $(B)/envelogd --db $(VAR)/envelog.db --listen 127.0.0.1:8080
 
-install: all $(B)/install/envelogd
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(WEBDIR)
-	install -m 0755 $(B)/install/envelogd $(B)/envelog $(DESTDIR)$(PREFIX)/bin/
+# make unit / integration / browser: one suite, counted by tests/run as
+# make check counts it (the browser suite needs make deps's packages).
+unit: all $(UNIT_BIN)
+	@B=$(B) tests/run tests/test_
+integration: all $(TOOL_BIN) $(GO_TOOL)
+	@B=$(B) tests/run integration/
+browser: all
+	@B=$(B) tests/run browser/
+
+# The daemon goes to sbin, the CLI to bin, the console and the library
+# beside them; the unit and the example configuration name the installed
+# paths.  Man pages are installed when the tree has them (MAN_PAGES).
+MAN_PAGES ?= $(wildcard man/*.[1-8] $(B)/man/*.[1-8])
+SUBST = sed -e 's|@SBINDIR@|$(SBINDIR)|g; s|@BINDIR@|$(BINDIR)|g' \
+	  -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g; s|@LOCALSTATEDIR@|$(LOCALSTATEDIR)|g' \
+	  -e 's|@WEBDIR@|$(WEBDIR)|g'
+$(B)/envelogd.service: etc/systemd/envelogd.service.in $(B)/install/paths
+	$(SUBST) $< >$@
+$(B)/envelogd.conf: etc/envelogd.conf.in $(B)/install/paths
+	$(SUBST) $< >$@
+# Changes only when an install directory does.
+INSTALL_PATHS = $(PREFIX) $(BINDIR) $(SBINDIR) $(LIBDIR) $(INCLUDEDIR) \
+	$(DATADIR) $(SYSCONFDIR) $(LOCALSTATEDIR) $(WEBDIR) $(VERSION)
+$(B)/install/paths: FORCE
+	@mkdir -p $(@D)
+	@echo '$(INSTALL_PATHS)' | cmp -s - $@ || echo '$(INSTALL_PATHS)' >$@
+
+install: all lib $(B)/install/envelogd $(B)/envelogd.service $(B)/envelogd.conf
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(WEBDIR) \
+	  $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(INCLUDEDIR)/envelog \
+	  $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSCONFDIR)/envelog
+	install -m 0755 $(B)/install/envelogd $(DESTDIR)$(SBINDIR)/
+	install -m 0755 $(B)/envelog $(DESTDIR)$(BINDIR)/
 	cp -R web/. $(DESTDIR)$(WEBDIR)/
+	install -m 0644 $(B)/libenvelog.a $(DESTDIR)$(LIBDIR)/
+	install -m 0644 $(B)/$(SOLIB) $(DESTDIR)$(LIBDIR)/$(SOREAL)
+	ln -sf $(SOREAL) $(DESTDIR)$(LIBDIR)/$(SOLIB)
+	ln -sf $(SOLIB) $(DESTDIR)$(LIBDIR)/libenvelog.so
+	install -m 0644 $(B)/envelog.pc $(DESTDIR)$(LIBDIR)/pkgconfig/
+	install -m 0644 $(PUB_HDR) $(DESTDIR)$(INCLUDEDIR)/envelog/
+	install -m 0644 $(B)/envelogd.service $(DESTDIR)$(UNITDIR)/
+	install -m 0644 $(B)/envelogd.conf $(DESTDIR)$(SYSCONFDIR)/envelog/
+	@set -e; for m in $(MAN_PAGES); do s=$${m##*.}; \
+	  install -d $(DESTDIR)$(MANDIR)/man$$s; \
+	  install -m 0644 $$m $(DESTDIR)$(MANDIR)/man$$s/; done
 
 clean:
-	rm -rf build build-san
+	rm -rf build build-san build-fuzz
+
+# Each object's header dependencies (-MMD), once it has been built.
+-include $(wildcard $(B)/*.d $(B)/*/*.d $(B)/*/*/*.d $(B)/*/*/*/*.d)

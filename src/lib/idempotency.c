@@ -6,6 +6,8 @@
 #include <sodium.h>
 #include <sqlite3.h>
 
+#include "store_db.h"
+
 static int db_fail(elog_store *s, elog_err_t *err, const char *what)
 {
 	return elog_fail(err, ELOG_IO, -1, NULL, "database error while %s: %s",

@@ -6,6 +6,8 @@
 
 #include <sqlite3.h>
 
+#include "store_db.h"
+
 #include "rfc3339.h"
 
 /* Table names come from this list only, never from input. */

@@ -8,6 +8,8 @@
 #include <jansson.h>
 #include <sqlite3.h>
 
+#include "store_db.h"
+
 #include "canon.h"
 #include "entry.h"
 #include "rfc3339.h"

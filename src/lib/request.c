@@ -8,6 +8,8 @@
 #include <sodium.h>
 #include <sqlite3.h>
 
+#include "store_db.h"
+
 #include "canon.h"
 #include "checkpoint.h"
 #include "entry.h"

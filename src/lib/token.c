@@ -7,6 +7,8 @@
 #include <sodium.h>
 #include <sqlite3.h>
 
+#include "store_db.h"
+
 #include "canon.h"
 #include "keyring.h"
 #include "merkle.h"

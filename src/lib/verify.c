@@ -8,6 +8,8 @@
 #include <jansson.h>
 #include <sqlite3.h>
 
+#include "store_db.h"
+
 #include "canon.h"
 #include "checkpoint.h"
 #include "entry.h"

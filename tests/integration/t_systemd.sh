@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# envelogd.service as `make install` writes it: systemd-analyze verify
+# accepts it (the installed envelogd as ExecStart, no man page lookup:
+# the scratch prefix is not in MANPATH), it carries the hardening the
+# operator is promised, and systemd-analyze security rates it "OK" or
+# better.  The unit names the installed paths of this prefix.
+. "$(dirname "$0")/lib.sh"
+
+command -v systemd-analyze >/dev/null || bail "systemd-analyze is not installed (make deps)"
+P=$T/prefix
+make --no-print-directory B="$B" SANITIZE="${SANITIZE:-}" PREFIX="$P" DESTDIR= \
+	install >"$T/make.log" 2>&1
+rc=$?
+[ "$rc" = 0 ] || tail -n 20 "$T/make.log" | sed 's/^/# /'
+check "make install PREFIX=<tmp> succeeds" test "$rc" = 0
+U=$P/lib/systemd/system/envelogd.service
+check "it installs envelogd.service" test -f "$U"
+check "and the example configuration" test -f "$P/etc/envelog/envelogd.conf"
+
+if systemd-analyze verify --man=no "$U" >"$T/verify" 2>&1; then
+	ok "systemd-analyze verify accepts the unit"
+else nok "systemd-analyze verify accepts the unit" "$(cat "$T/verify")"; fi
+
+# The value systemd reads for a setting (the last line that sets it).
+setting() { sed -n "s/^$1=//p" "$U" | tail -n 1; }
+want() { # NAME VALUE
+	local got
+	got=$(setting "$1")
+	if [ "$got" = "$2" ]; then ok "$1=$2"
+	else nok "$1=$2" "got '$got'"; fi
+}
+want Type notify
+want DynamicUser yes
+want StateDirectory envelog
+want ProtectSystem strict
+want ProtectHome yes
+want PrivateTmp yes
+want NoNewPrivileges yes
+want RestrictAddressFamilies "AF_INET AF_INET6 AF_UNIX"
+check "SystemCallFilter=@system-service" grep -qx 'SystemCallFilter=@system-service' "$U"
+want LoadCredential "log.key:$P/etc/envelog/envelog.key"
+want ExecReload '/bin/kill -HUP $MAINPID'
+exec_start=$(setting ExecStart)
+case $exec_start in
+"$P/sbin/envelogd "*"--key \${CREDENTIALS_DIRECTORY}/log.key"*) ok "ExecStart runs the installed envelogd with the credential as its key" ;;
+*) nok "ExecStart runs the installed envelogd with the credential as its key" "$exec_start" ;;
+esac
+check "no @…@ placeholder is left in the unit or the configuration" \
+	test -z "$(grep -l '@[A-Z]*@' "$U" "$P/etc/envelog/envelogd.conf")"
+
+# The configuration the unit names is one envelogd reads: its db, state
+# and web lines point into this prefix.
+conf=$P/etc/envelog/envelogd.conf
+check "envelogd.conf: db in the state directory" grep -qx "db = $P/var/lib/envelog/envelog.db" "$conf"
+check "envelogd.conf: the console from the data directory" grep -qx "web = $P/share/envelog/web" "$conf"
+
+# envelogd reads it as the unit has it read (the command line wins for the
+# database, the key and the port): the console comes from its web line.
+if SERVER=$P/sbin/envelogd NO_WEB=1 start_server --config "$conf" --key "$KEY" \
+	--state "$T/envelog.state"; then
+	req GET /
+	check "envelogd --config envelogd.conf serves the installed console" \
+		test "$STATUS:$BODY" = "200:$(cat web/index.html)"
+	stop_server
+	check "and stops cleanly" test "$SRV_RC" = 0
+else
+	nok "envelogd --config envelogd.conf starts"
+fi
+
+score=$(systemd-analyze security --offline=yes "$U" 2>/dev/null |
+	sed -n 's/.*Overall exposure level for envelogd.service: \([0-9.]*\) \([A-Z]*\).*/\1 \2/p')
+echo "# systemd-analyze security: $score"
+case $score in
+*" OK" | *" SAFE" | *" PERFECT") ok "systemd-analyze security rates it OK or better ($score)" ;;
+*) nok "systemd-analyze security rates it OK or better" "got '$score'" ;;
+esac
+finish
