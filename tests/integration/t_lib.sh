@@ -21,8 +21,15 @@ got=$(find "$P/include/envelog" -name '*.h' | wc -l)
 check "all $n public headers are installed under include/envelog/" test "$got" = "$n" -a "$n" -gt 0
 check "no header is installed outside include/envelog/" \
 	test "$(find "$P/include" -mindepth 1 -maxdepth 1)" = "$P/include/envelog"
-check "no private header (schema.h, store_db.h) is installed" \
-	test ! -e "$P/include/envelog/schema.h" -a ! -e "$P/include/envelog/store_db.h"
+check "no private header (schema.h, store_db.h, store_query.h) is installed" \
+	test ! -e "$P/include/envelog/schema.h" -a ! -e "$P/include/envelog/store_db.h" \
+	-a ! -e "$P/include/envelog/store_query.h"
+# The database stays behind the store: no other source of the library or
+# the programs calls SQLite or asks for the store's handle.
+if grep -lE 'sqlite3|elog_store_db' src/*/*.c src/*/*.h include/envelog/*.h |
+	grep -vxE 'src/lib/store(_query|_db)?\.[ch]' >"$T/sql"; then
+	nok "only the store (src/lib/store*.c) touches the database" "$(cat "$T/sql")"
+else ok "only the store (src/lib/store*.c) touches the database"; fi
 if grep -l 'sqlite3' "$P"/include/envelog/*.h >"$T/sq"; then
 	nok "no installed header names sqlite3 (the store hands out no handle)" "$(cat "$T/sq")"
 else ok "no installed header names sqlite3 (the store hands out no handle)"; fi
