@@ -62,7 +62,7 @@ PUB_HDR    := $(sort $(wildcard include/envelog/*.h))
 SOLIB      := libenvelog.so.$(SOVERSION)
 SOREAL     := $(SOLIB).0.0
 
-.PHONY: all deps check unit integration browser bench run install clean fuzz console lib
+.PHONY: all deps check unit integration browser lint bench run install clean fuzz console lib
 all: $(B)/envelogd $(B)/envelog
 
 # The library, static and shared, and its pkg-config file.  The programs
@@ -261,6 +261,12 @@ run: deps all
 	echo "    http://127.0.0.1:8080/v1/events"; \
 	echo "  curl -s http://127.0.0.1:8080/v1/checkpoint"; \
 	exec $(B)/envelogd --db $(VAR)/envelog.db --listen 127.0.0.1:8080
+
+# make lint: the C sources as .clang-format formats them, no banned
+# function in them (.ci/checksrc, the functions curl's checksrc bans) and
+# every shell script shellcheck-clean (.ci/lint says which files).
+lint:
+	@.ci/lint
 
 # make unit / integration / browser: one suite, counted by tests/run as
 # make check counts it (the browser suite needs make deps's packages).
