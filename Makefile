@@ -182,9 +182,9 @@ fuzz-build:
 	  $(FUZZ_B)/libenvelog.a $(FUZZ_B)/libenvelogd.a
 	@$(MAKE) --no-print-directory $(FUZZ_BIN)
 $(FUZZ_B)/fuzz/%: tests/fuzz/%.c $(FUZZ_B)/libenvelog.a $(FUZZ_B)/libenvelogd.a
-	@mkdir -p $(@D)
+	@mkdir -p $(@D) $(FUZZ_B)/deps
 	clang $(WARN) -Wno-missing-prototypes -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L \
-	  -Iinclude/envelog -Isrc/lib -Isrc/server $(DEPFLAGS) \
+	  -Iinclude/envelog -Isrc/lib -Isrc/server -MMD -MP -MF $(FUZZ_B)/deps/$(@F).d -MT $@ \
 	  $(PKG_CFLAGS) -g -O1 -fsanitize=fuzzer,address,undefined -o $@ $< \
 	  $(FUZZ_B)/libenvelogd.a $(FUZZ_B)/libenvelog.a $(LDLIBS_ALL)
 fuzz: fuzz-build
@@ -318,4 +318,4 @@ clean:
 	rm -rf build build-san build-fuzz
 
 # Each object's header dependencies (-MMD), once it has been built.
--include $(wildcard $(B)/*.d $(B)/*/*.d $(B)/*/*/*.d $(B)/*/*/*/*.d)
+-include $(wildcard $(B)/*.d $(B)/*/*.d $(B)/*/*/*.d $(B)/*/*/*/*.d $(FUZZ_B)/deps/*.d)
