@@ -309,7 +309,9 @@ install: all lib $(B)/install/envelogd $(B)/envelogd.service $(B)/envelogd.conf
 	install -m 0644 $(B)/envelog.pc $(DESTDIR)$(LIBDIR)/pkgconfig/
 	install -m 0644 $(PUB_HDR) $(DESTDIR)$(INCLUDEDIR)/envelog/
 	install -m 0644 $(B)/envelogd.service $(DESTDIR)$(UNITDIR)/
-	install -m 0644 $(B)/envelogd.conf $(DESTDIR)$(SYSCONFDIR)/envelog/
+	@# An operator's configuration is kept: the example goes in only once.
+	@[ -e $(DESTDIR)$(SYSCONFDIR)/envelog/envelogd.conf ] || \
+	  install -m 0644 $(B)/envelogd.conf $(DESTDIR)$(SYSCONFDIR)/envelog/
 	@set -e; for m in $(MAN_PAGES); do s=$${m##*.}; \
 	  install -d $(DESTDIR)$(MANDIR)/man$$s; \
 	  install -m 0644 $$m $(DESTDIR)$(MANDIR)/man$$s/; done

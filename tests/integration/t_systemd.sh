@@ -67,6 +67,12 @@ else
 	nok "envelogd --config envelogd.conf starts"
 fi
 
+# make install again keeps an operator's configuration.
+echo "# mine" >>"$conf"
+make --no-print-directory B="$B" SANITIZE="${SANITIZE:-}" PREFIX="$P" DESTDIR= \
+	install >"$T/make.log" 2>&1
+check "a second make install keeps the edited envelogd.conf" grep -qx "# mine" "$conf"
+
 score=$(systemd-analyze security --offline=yes "$U" 2>/dev/null |
 	sed -n 's/.*Overall exposure level for envelogd.service: \([0-9.]*\) \([A-Z]*\).*/\1 \2/p')
 echo "# systemd-analyze security: $score"
