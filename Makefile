@@ -87,7 +87,7 @@ $(LIB_OBJ): ALL_CFLAGS += -fPIC
 $(B)/$(SOLIB): $(LIB_OBJ)
 	$(LINK) -shared -Wl,-soname,$(SOLIB) -Wl,--no-undefined -o $@ $^ \
 	  $(shell pkg-config --libs $(LIB_PKGS) 2>/dev/null)
-$(B)/envelog.pc: src/lib/envelog.pc.in $(B)/install/paths
+$(B)/envelog.pc: src/lib/envelog.pc.in $(B)/install/dirs
 	sed -e 's|@PREFIX@|$(PREFIX)|; s|@LIBDIR@|$(LIBDIR)|; s|@INCLUDEDIR@|$(INCLUDEDIR)|' \
 	  -e 's|@VERSION@|$(VERSION)|' $< >$@
 
@@ -284,16 +284,16 @@ MAN_PAGES ?= $(wildcard man/*.[1-8] $(B)/man/*.[1-8])
 SUBST = sed -e 's|@SBINDIR@|$(SBINDIR)|g; s|@BINDIR@|$(BINDIR)|g' \
 	  -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g; s|@LOCALSTATEDIR@|$(LOCALSTATEDIR)|g' \
 	  -e 's|@WEBDIR@|$(WEBDIR)|g'
-$(B)/envelogd.service: etc/systemd/envelogd.service.in $(B)/install/paths
+$(B)/envelogd.service: etc/systemd/envelogd.service.in $(B)/install/dirs
 	$(SUBST) $< >$@
-$(B)/envelogd.conf: etc/envelogd.conf.in $(B)/install/paths
+$(B)/envelogd.conf: etc/envelogd.conf.in $(B)/install/dirs
 	$(SUBST) $< >$@
 # Changes only when an install directory does.
-INSTALL_PATHS = $(PREFIX) $(BINDIR) $(SBINDIR) $(LIBDIR) $(INCLUDEDIR) \
+INSTALL_DIRS = $(PREFIX) $(BINDIR) $(SBINDIR) $(LIBDIR) $(INCLUDEDIR) \
 	$(DATADIR) $(SYSCONFDIR) $(LOCALSTATEDIR) $(WEBDIR) $(VERSION)
-$(B)/install/paths: FORCE
+$(B)/install/dirs: FORCE
 	@mkdir -p $(@D)
-	@echo '$(INSTALL_PATHS)' | cmp -s - $@ || echo '$(INSTALL_PATHS)' >$@
+	@echo '$(INSTALL_DIRS)' | cmp -s - $@ || echo '$(INSTALL_DIRS)' >$@
 
 install: all lib $(B)/install/envelogd $(B)/envelogd.service $(B)/envelogd.conf
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(WEBDIR) \

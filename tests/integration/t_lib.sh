@@ -26,7 +26,7 @@ check "no private header (schema.h, store_db.h, store_query.h) is installed" \
 	-a ! -e "$P/include/envelog/store_query.h"
 # The database stays behind the store: no other source of the library or
 # the programs calls SQLite or asks for the store's handle.
-if grep -lE 'sqlite3|elog_store_db' src/*/*.c src/*/*.h include/envelog/*.h |
+if grep -lE 'sqlite3_(open|prepare|exec|step|bind|column)|sqlite3_stmt|sqlite3 \*|elog_store_db' src/*/*.c src/*/*.h include/envelog/*.h |
 	grep -vxE 'src/lib/store(_query|_db)?\.[ch]' >"$T/sql"; then
 	nok "only the store (src/lib/store*.c) touches the database" "$(cat "$T/sql")"
 else ok "only the store (src/lib/store*.c) touches the database"; fi
