@@ -40,22 +40,31 @@ want RestrictAddressFamilies "AF_INET AF_INET6 AF_UNIX"
 check "SystemCallFilter=@system-service" grep -qx 'SystemCallFilter=@system-service' "$U"
 want LoadCredential "log.key:$P/etc/envelog/envelog.key"
 want ExecReload '/bin/kill -HUP $MAINPID'
-exec_start=$(setting ExecStart)
+# ExecStart, its continuation lines joined.
+exec_start=$(sed -n '/^ExecStart=/,/[^\\]$/p' "$U" | sed 's/\\$//' | tr -s '\t\n' '  ')
 case $exec_start in
-"$P/sbin/envelogd "*"--key \${CREDENTIALS_DIRECTORY}/log.key"*) ok "ExecStart runs the installed envelogd with the credential as its key" ;;
+"ExecStart=$P/sbin/envelogd "*"--key \${CREDENTIALS_DIRECTORY}/log.key "*) ok "ExecStart runs the installed envelogd with the credential as its key" ;;
 *) nok "ExecStart runs the installed envelogd with the credential as its key" "$exec_start" ;;
 esac
+for o in "--db $P/var/lib/envelog/envelog.db" "--state $P/var/lib/envelog/envelog.state" \
+	"--config $P/etc/envelog/envelogd.conf"; do
+	case "$exec_start " in
+	*" $o "*) ok "ExecStart has $o" ;;
+	*) nok "ExecStart has $o" "$exec_start" ;;
+	esac
+done
 check "no @…@ placeholder is left in the unit or the configuration" \
 	test -z "$(grep -l '@[A-Z]*@' "$U" "$P/etc/envelog/envelogd.conf")"
 
-# The configuration the unit names is one envelogd reads: its db, state
-# and web lines point into this prefix.
+# The configuration the unit names sets nothing (every line a comment):
+# installed where the programs look for it, it changes no default.
 conf=$P/etc/envelog/envelogd.conf
-check "envelogd.conf: db in the state directory" grep -qx "db = $P/var/lib/envelog/envelog.db" "$conf"
-check "envelogd.conf: the console from the data directory" grep -qx "web = $P/share/envelog/web" "$conf"
+check "envelogd.conf sets nothing: every line is a comment or empty" \
+	test -z "$(grep -vE '^[[:space:]]*(#|$)' "$conf")"
+check "envelogd.conf names the installed console in its example" grep -qx "# web = $P/share/envelog/web" "$conf"
 
-# envelogd reads it as the unit has it read (the command line wins for the
-# database, the key and the port): the console comes from its web line.
+# envelogd reads it as the unit has it read, with the database, the key
+# and the state file on the command line.
 if SERVER=$P/sbin/envelogd NO_WEB=1 start_server --config "$conf" --key "$KEY" \
 	--state "$T/envelog.state"; then
 	req GET /
