@@ -80,9 +80,9 @@ int elog_store_size(elog_store *s, uint64_t *size, elog_err_t *err);
 
 /* Result of a commit. */
 typedef struct elog_commit {
-	uint64_t first; /* seq of the first entry added in the transaction */
-	uint64_t count; /* entries added */
-	uint64_t size;	/* tree size after commit */
+	uint64_t first;  /* seq of the first entry added in the transaction */
+	uint64_t count;  /* entries added */
+	uint64_t size;   /* tree size after commit */
 	elog_hash root;
 	char *checkpoint; /* malloc'd signed checkpoint note; caller frees */
 	size_t checkpoint_len;
@@ -122,10 +122,10 @@ int elog_store_append(elog_store *w, const elog_entry *entries, size_t n,
 typedef struct elog_leaf {
 	uint64_t seq;
 	int kind;
-	int64_t ts; /* -1 when purged */
+	int64_t ts;        /* -1 when purged */
 	elog_hash leaf_hash;
 	elog_hash chain_hash;
-	const char *data; /* public leaf data (events: the commitment); valid
+	const char *data;  /* public leaf data (events: the commitment); valid
 			      until the next call on the store or the end of
 			      the callback */
 	size_t len;
@@ -197,8 +197,8 @@ int elog_store_checkpoint_covering(elog_store *s, uint64_t size, char **note,
 				   elog_err_t *err);
 
 /* Walk every stored checkpoint in size order (note without cosignatures). */
-typedef int (*elog_checkpoint_fn)(void *ctx, uint64_t size, const char *note,
-				  size_t len);
+typedef int (*elog_checkpoint_fn)(void *ctx, uint64_t size,
+				  const char *note, size_t len);
 int elog_store_checkpoints(elog_store *s, elog_checkpoint_fn fn, void *ctx,
 			   elog_err_t *err);
 

@@ -31,10 +31,9 @@
 #define RESPONSE_MAX ((size_t)64 << 20) /* bytes of one HTTP answer */
 #define URL_MAX 2048
 #define TOKEN_MAX 512
-#define LIST_TEXT_MAX 20 /* public entries listed in the human summary */
+#define LIST_TEXT_MAX 20   /* public entries listed in the human summary */
 #define STATE_FORMAT ELOG_MONITOR_STATE_FORMAT
-#define EVIDENCE_MAX \
-	8192 /* bytes of a served "checkpoint" shown as evidence */
+#define EVIDENCE_MAX 8192 /* bytes of a served "checkpoint" shown as evidence */
 
 static const char usage[] =
 	"usage: envelog audit --url URL --vkey VKEY --state FILE [--json]\n"
@@ -208,8 +207,7 @@ static int http_do(struct http *h, const char *path, const char *post,
 				     "Authorization: Bearer %s", token);
 			if (n < 0 || (size_t)n >= sizeof auth) {
 				rc = elog_fail(err, ELOG_INVALID_PARAMETER, -1,
-					       "token",
-					       "the token is too long");
+					       "token", "the token is too long");
 				goto out;
 			}
 			t = curl_slist_append(hdrs, auth);
@@ -516,10 +514,11 @@ static void report(const struct audit *au, int rc,
 	       r->first_run ? " (first run)" : "",
 	       (unsigned long long)r->checked,
 	       (unsigned long long)r->disclosures,
-	       (unsigned long long)r->refusals, (unsigned long long)r->purges,
+	       (unsigned long long)r->refusals,
+	       (unsigned long long)r->purges,
 	       r->cosigned ? "; cosigned" : "");
-	for (i = 0;
-	     i < json_array_size(r->public_entries) && i < LIST_TEXT_MAX;
+	for (i = 0; i < json_array_size(r->public_entries) &&
+		    i < LIST_TEXT_MAX;
 	     i++) {
 		json_t *pe = json_array_get(r->public_entries, i);
 		print_entry_line((uint64_t)json_integer_value(
@@ -612,14 +611,14 @@ int cmd_audit(int argc, char **argv)
 	if ((rc = cli_options(argc, argv, opts, usage, &first)) >= 0)
 		return rc;
 	rc = CLI_USAGE;
-	if (follow_s &&
-	    (elog_param_uint(follow_s, 86400, &follow) || follow < 1)) {
+	if (follow_s && (elog_param_uint(follow_s, 86400, &follow) ||
+			 follow < 1)) {
 		fprintf(stderr, "envelog: audit: --follow takes 1..86400 "
 				"seconds\n");
 		return CLI_USAGE;
 	}
-	if (timeout_s &&
-	    (elog_param_uint(timeout_s, 3600, &timeout) || timeout < 1)) {
+	if (timeout_s && (elog_param_uint(timeout_s, 3600, &timeout) ||
+			  timeout < 1)) {
 		fprintf(stderr, "envelog: audit: --timeout takes 1..3600 "
 				"seconds\n");
 		return CLI_USAGE;
@@ -641,10 +640,9 @@ int cmd_audit(int argc, char **argv)
 			return cli_fail("audit: --cosign", &err);
 		if (witness.alg != ELOG_ALG_COSIGNATURE_V1) {
 			elog_signer_wipe(&witness);
-			fprintf(stderr,
-				"envelog: audit: %s is not a witness "
-				"(cosignature/v1) key; make one with "
-				"`envelog witness keygen`\n",
+			fprintf(stderr, "envelog: audit: %s is not a witness "
+					"(cosignature/v1) key; make one with "
+					"`envelog witness keygen`\n",
 				wkey);
 			return CLI_USAGE;
 		}
@@ -794,13 +792,12 @@ static int compare(int argc, char **argv)
 	}
 	rc = rc ? CLI_BAD : CLI_OK;
 	if (json) {
-		json_t *o = json_pack("{s:b,s:s,s:s,s:I,s:I,s:s,s:s}", "ok",
-				      rc == CLI_OK, "check",
-				      rc == CLI_OK ? "none" : r.check,
-				      "message", r.msg, "size_a",
-				      (json_int_t)sa.fr.size, "size_b",
-				      (json_int_t)sb.fr.size, "checkpoint_a",
-				      sa.note, "checkpoint_b", sb.note);
+		json_t *o = json_pack(
+			"{s:b,s:s,s:s,s:I,s:I,s:s,s:s}", "ok", rc == CLI_OK,
+			"check", rc == CLI_OK ? "none" : r.check, "message",
+			r.msg, "size_a", (json_int_t)sa.fr.size, "size_b",
+			(json_int_t)sb.fr.size, "checkpoint_a", sa.note,
+			"checkpoint_b", sb.note);
 		char *s = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER)
 			    : NULL;
 		if (s)

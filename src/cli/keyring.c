@@ -31,13 +31,12 @@ static const char witness_usage[] =
 static int print_key(void *ctx, const elog_named_key *k)
 {
 	(void)ctx;
-	printf("%s\t%s\t%s\n", k->name, k->vkey,
-	       k->revoked ? "revoked" : "live");
+	printf("%s\t%s\t%s\n", k->name, k->vkey, k->revoked ? "revoked" : "live");
 	return 0;
 }
 
-static int keyring_cmd(int ring, const char *what, const char *usage, int argc,
-		       char **argv)
+static int keyring_cmd(int ring, const char *what, const char *usage,
+		       int argc, char **argv)
 {
 	const char *db = CLI_DEFAULT_DB, *verb;
 	elog_store *s = NULL;

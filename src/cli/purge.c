@@ -78,7 +78,8 @@ int cmd_purge(int argc, char **argv)
 		rc = CLI_OK;
 		goto out;
 	}
-	if (rc || elog_purge_entry(now, before, through, events, &e, &err) ||
+	if (rc ||
+	    elog_purge_entry(now, before, through, events, &e, &err) ||
 	    elog_store_add(w, &e, &seq, &err) ||
 	    elog_store_commit(w, &signer, now, &c, &err)) {
 fail:

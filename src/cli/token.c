@@ -62,9 +62,8 @@ int cmd_token(int argc, char **argv)
 		elog_store_close(s);
 		if (rc)
 			return cli_fail("token add", &err);
-		fprintf(stderr,
-			"envelog: token %lld (%s) created; it is shown "
-			"only now\n",
+		fprintf(stderr, "envelog: token %lld (%s) created; it is shown "
+				"only now\n",
 			(long long)id, elog_role_name(r));
 		printf("%s\n", text);
 		sodium_memzero(text, sizeof text);

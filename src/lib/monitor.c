@@ -37,9 +37,8 @@ void elog_monitor_result_free(elog_monitor_result *r)
 #if defined(__GNUC__)
 __attribute__((format(printf, 4, 5)))
 #endif
-static int
-bad(elog_monitor_result *r, const char *check, long long seq, const char *fmt,
-    ...)
+static int bad(elog_monitor_result *r, const char *check, long long seq,
+	       const char *fmt, ...)
 {
 	va_list ap;
 
@@ -79,7 +78,8 @@ static int nomem(elog_monitor_result *r)
 
 /* "code: message" of a JSON error answer, or a prefix of the body: the
  * server's words, raw (the caller cleans what it prints). */
-static void server_message(const char *body, size_t len, char *out, size_t cap)
+static void server_message(const char *body, size_t len, char *out,
+			   size_t cap)
 {
 	json_t *j = body ? json_loadb(body, len, 0, NULL) : NULL;
 	json_t *e = json_object_get(j, "error");
@@ -87,8 +87,7 @@ static void server_message(const char *body, size_t len, char *out, size_t cap)
 	const char *msg = json_string_value(json_object_get(e, "message"));
 
 	if (msg)
-		snprintf(out, cap, "%.120s: %.200s", code ? code : "error",
-			 msg);
+		snprintf(out, cap, "%.120s: %.200s", code ? code : "error", msg);
 	else if (body && len)
 		snprintf(out, cap, "%.*s", (int)(len < 120 ? len : 120), body);
 	else
@@ -187,8 +186,8 @@ void elog_monitor_state_init(elog_monitor_state *st, const elog_verifier *vk,
 }
 
 int elog_monitor_state_parse(const char *text, size_t len, const char *name,
-			     const elog_verifier *pin, elog_monitor_state *st,
-			     elog_err_t *err)
+			     const elog_verifier *pin,
+			     elog_monitor_state *st, elog_err_t *err)
 {
 	size_t i, npeaks = 0;
 	json_t *j = NULL, *fr, *tot;
@@ -221,8 +220,7 @@ int elog_monitor_state_parse(const char *text, size_t len, const char *name,
 	if (!s || strlen(s) >= sizeof st->vkey ||
 	    elog_verifier_parse(s, &st->vk, err)) {
 		rc = elog_fail(err, ELOG_MALFORMED_KEY, -1, "vkey",
-			       "%s: the log key is missing or malformed",
-			       name);
+			       "%s: the log key is missing or malformed", name);
 		goto out;
 	}
 	if (pin && !same_key(pin, &st->vk)) {
@@ -237,8 +235,7 @@ int elog_monitor_state_parse(const char *text, size_t len, const char *name,
 	    get_hash(j, "chain_hash", &st->chain) || !s) {
 		rc = elog_fail(err, ELOG_MISSING_FIELD, -1, NULL,
 			       "%s: size, root, chain_hash or checkpoint is "
-			       "missing or malformed",
-			       name);
+			       "missing or malformed", name);
 		goto out;
 	}
 	st->note_len = strlen(s);
@@ -290,8 +287,7 @@ int elog_monitor_state_parse(const char *text, size_t len, const char *name,
 	elog_frontier_root(&st->fr, &root);
 	if (memcmp(root.b, st->root.b, ELOG_HASH_LEN) != 0) {
 		rc = elog_fail(err, ELOG_INCONSISTENT, -1, "frontier",
-			       "%s: the frontier does not give the root",
-			       name);
+			       "%s: the frontier does not give the root", name);
 		goto out;
 	}
 	tot = json_object_get(j, "totals");
@@ -386,8 +382,7 @@ static int consistency(elog_monitor *m, elog_monitor_result *r, uint64_t old,
 		rc = bad(r, "response", -1,
 			 "the consistency proof from %llu to %llu is "
 			 "malformed",
-			 (unsigned long long)old,
-			 (unsigned long long)new_size);
+			 (unsigned long long)old, (unsigned long long)new_size);
 		goto out;
 	}
 	for (i = 0; i < np; i++) {
@@ -512,8 +507,8 @@ static int check_entry(elog_monitor_result *r, uint64_t seq, int kind,
  * Fetch and check the leaves [from, r->cp.size), advancing *f and *chain.
  * 0 when all hold; else r is filled.
  */
-static int check_leaves(elog_monitor *m, elog_monitor_result *r, uint64_t from,
-			elog_frontier *f, elog_hash *chain)
+static int check_leaves(elog_monitor *m, elog_monitor_result *r,
+			uint64_t from, elog_frontier *f, elog_hash *chain)
 {
 	elog_hash *lh = NULL, served_chain, calc, root;
 	elog_frontier base;
@@ -546,8 +541,7 @@ static int check_leaves(elog_monitor *m, elog_monitor_result *r, uint64_t from,
 							  : n - a;
 		elog_err_clear(&err);
 		snprintf(path, sizeof path, "/v1/leaves?start=%llu&end=%llu",
-			 (unsigned long long)a,
-			 (unsigned long long)(a + want));
+			 (unsigned long long)a, (unsigned long long)(a + want));
 		if ((rc = fetch(m, r, path, NULL, 0, &body, &blen)))
 			goto out;
 		if (elog_json_load(body, blen, &j, &err) ||
@@ -736,7 +730,8 @@ int elog_monitor_run(elog_monitor *m, elog_monitor_state *st,
 	return 0;
 }
 
-int elog_monitor_cosign(elog_monitor *m, elog_monitor_result *r, uint64_t now)
+int elog_monitor_cosign(elog_monitor *m, elog_monitor_result *r,
+			uint64_t now)
 {
 	char line[ELOG_NAME_MAX + 256];
 	char *post = NULL, *body = NULL, *copy;

@@ -46,9 +46,9 @@ enum stmt_id {
 
 /* An entry with its public leaf data and, for events, the record from
  * event_data (NULL if purged). */
-#define LEAF_SELECT \
-	"SELECT e.seq, e.kind, coalesce(v.ts, e.ts), e.data, " \
-	"e.leaf_hash, e.chain_hash, v.data FROM entry e LEFT JOIN " \
+#define LEAF_SELECT                                                         \
+	"SELECT e.seq, e.kind, coalesce(v.ts, e.ts), e.data, "              \
+	"e.leaf_hash, e.chain_hash, v.data FROM entry e LEFT JOIN "         \
 	"event_data v ON v.seq = e.seq AND e.kind = 0 "
 
 static const char *const stmt_sql[ST_COUNT] = {
@@ -57,8 +57,9 @@ static const char *const stmt_sql[ST_COUNT] = {
 			    "chain_hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
 	[ST_INSERT_EVENT] =
 		"INSERT INTO event_data(seq, ts, data) VALUES (?1, ?2, ?3)",
-	[ST_INSERT_INDEX] = "INSERT INTO event_index(part, party, ts, seq) VALUES "
-			    "(?3 >> " ELOG_INDEX_PART_BITS_STR ", ?1, ?2, ?3)",
+	[ST_INSERT_INDEX] =
+		"INSERT INTO event_index(part, party, ts, seq) VALUES "
+		"(?3 >> " ELOG_INDEX_PART_BITS_STR ", ?1, ?2, ?3)",
 	[ST_INSERT_TREE] = "INSERT INTO tree_hash(id, hash) VALUES (?1, ?2)",
 	[ST_INSERT_CHECKPOINT] =
 		"INSERT OR IGNORE INTO checkpoint(size, root, note, created) "
@@ -82,8 +83,8 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_BEGIN_READ] = "BEGIN",
 	/* the row, and its partition's ts range covering it */
 	[ST_INDEX_HAS] = "SELECT 1 FROM event_index i JOIN index_part p ON "
-			 "p.part = i.part WHERE i.part = ?3 >> " ELOG_INDEX_PART_BITS_STR
-			 " AND i.party = ?1 AND "
+			 "p.part = i.part WHERE i.part = ?3 >> "
+			 ELOG_INDEX_PART_BITS_STR " AND i.party = ?1 AND "
 			 "i.ts = ?2 AND i.seq = ?3 AND p.min_ts <= ?2 AND "
 			 "p.max_ts >= ?2",
 	[ST_INDEX_COUNT] = "SELECT count(*) FROM event_index",
@@ -111,7 +112,7 @@ struct elog_store {
 	uint8_t party_key[crypto_shorthash_KEYBYTES];
 	/* writer state */
 	elog_frontier frontier;
-	elog_hash chain; /* chain value of the last entry */
+	elog_hash chain;          /* chain value of the last entry */
 	int in_tx;
 	elog_frontier saved_frontier;
 	elog_hash saved_chain;
@@ -119,8 +120,8 @@ struct elog_store {
 	/* the ts range of the index rows added to one partition in this
 	 * transaction, not yet in index_part (part < 0: none) */
 	int64_t tx_part, tx_min_ts, tx_max_ts;
-	uint64_t commits;     /* elog_store_commit calls so far */
-	uint64_t fail_commit; /* tests: this commit fails (0: none) */
+	uint64_t commits;         /* elog_store_commit calls so far */
+	uint64_t fail_commit;     /* tests: this commit fails (0: none) */
 	/* elog_store_leaf's copy of the leaf data, so that its statement is
 	 * reset at once and no read transaction outlives the call */
 	char *leaf_buf;
@@ -130,8 +131,7 @@ struct elog_store {
 static int db_fail(elog_store *s, elog_err_t *err, const char *what)
 {
 	return elog_fail(err, ELOG_IO, -1, NULL, "database error while %s: %s",
-			 what,
-			 s && s->db ? sqlite3_errmsg(s->db) : "no database");
+			 what, s && s->db ? sqlite3_errmsg(s->db) : "no database");
 }
 
 static sqlite3_stmt *stmt(elog_store *s, enum stmt_id id, elog_err_t *err)
@@ -154,8 +154,7 @@ static int exec(elog_store *s, const char *sql, elog_err_t *err)
 {
 	char *msg = NULL;
 	if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-		int rc = elog_fail(err, ELOG_IO, -1, NULL,
-				   "database error: %s",
+		int rc = elog_fail(err, ELOG_IO, -1, NULL, "database error: %s",
 				   msg ? msg : sqlite3_errmsg(s->db));
 		sqlite3_free(msg);
 		return rc;
@@ -259,8 +258,7 @@ static int migrate(elog_store *s, elog_err_t *err)
 		snprintf(pragma, sizeof pragma, "PRAGMA user_version = %d",
 			 v + 1);
 		if ((rc = exec(s, elog_schema[v], err)) ||
-		    (rc = exec(s, pragma, err)) ||
-		    (rc = exec(s, "COMMIT", err))) {
+		    (rc = exec(s, pragma, err)) || (rc = exec(s, "COMMIT", err))) {
 			sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 			return rc;
 		}
@@ -274,15 +272,14 @@ static int configure(elog_store *s, int sync, elog_err_t *err)
 	sqlite3_busy_timeout(s->db, 10000);
 	if ((rc = exec(s, "PRAGMA journal_mode = WAL", err)))
 		return rc;
-	if ((rc = exec(s,
-		       sync == ELOG_SYNC_NORMAL ? "PRAGMA synchronous = NORMAL"
-						: "PRAGMA synchronous = FULL",
+	if ((rc = exec(s, sync == ELOG_SYNC_NORMAL
+				  ? "PRAGMA synchronous = NORMAL"
+				  : "PRAGMA synchronous = FULL",
 		       err)))
 		return rc;
-	if ((rc = exec(s,
-		       "PRAGMA foreign_keys = OFF; "
-		       "PRAGMA temp_store = MEMORY; "
-		       "PRAGMA cache_size = -65536",
+	if ((rc = exec(s, "PRAGMA foreign_keys = OFF; "
+			  "PRAGMA temp_store = MEMORY; "
+			  "PRAGMA cache_size = -65536",
 		       err)))
 		return rc;
 	return 0;
@@ -363,8 +360,8 @@ static int load_writer(elog_store *s, elog_err_t *err)
 	if ((rc = elog_store_size(s, &size, err)))
 		return rc;
 	elog_frontier_init(&s->frontier);
-	if ((rc = elog_frontier_load(&s->frontier, size,
-				     elog_store_hash_reader, s, err)))
+	if ((rc = elog_frontier_load(&s->frontier, size, elog_store_hash_reader,
+				     s, err)))
 		return rc;
 	s->chain = ELOG_ZERO_HASH;
 	if (size > 0) {
@@ -374,8 +371,7 @@ static int load_writer(elog_store *s, elog_err_t *err)
 		    blob_hash(st, 0, &s->chain) < 0) {
 			sqlite3_reset(st);
 			return elog_fail(err, ELOG_TAMPERED, (long)size - 1,
-					 NULL,
-					 "the last entry has no chain value");
+					 NULL, "the last entry has no chain value");
 		}
 		sqlite3_reset(st);
 	}
@@ -415,8 +411,8 @@ int elog_store_open(const char *path, int mode, int sync, elog_store **out,
 		    (rc = schema_version(s, &version, err)))
 			goto out;
 	}
-	if ((rc = elog_store_meta_get(s, "origin", s->origin, sizeof s->origin,
-				      err)) ||
+	if ((rc = elog_store_meta_get(s, "origin", s->origin,
+				      sizeof s->origin, err)) ||
 	    (rc = elog_store_meta_get(s, "vkey", s->vkey, sizeof s->vkey,
 				      err)) ||
 	    (rc = elog_store_meta_get(s, "party_key", hex, sizeof hex, err))) {
@@ -425,8 +421,8 @@ int elog_store_open(const char *path, int mode, int sync, elog_store **out,
 				       "%s is not an envelog database", path);
 		goto out;
 	}
-	if (sodium_hex2bin(s->party_key, sizeof s->party_key, hex, strlen(hex),
-			   NULL, NULL, NULL) != 0) {
+	if (sodium_hex2bin(s->party_key, sizeof s->party_key, hex,
+			   strlen(hex), NULL, NULL, NULL) != 0) {
 		rc = elog_fail(err, ELOG_IO, -1, NULL,
 			       "%s has a damaged index key", path);
 		goto out;
@@ -464,18 +460,9 @@ int elog_store_map(elog_store *s, int64_t bytes, elog_err_t *err)
 	return exec(s, sql, err);
 }
 
-struct sqlite3 *elog_store_db(elog_store *s)
-{
-	return s->db;
-}
-const char *elog_store_origin(const elog_store *s)
-{
-	return s->origin;
-}
-const char *elog_store_vkey(const elog_store *s)
-{
-	return s->vkey;
-}
+struct sqlite3 *elog_store_db(elog_store *s) { return s->db; }
+const char *elog_store_origin(const elog_store *s) { return s->origin; }
+const char *elog_store_vkey(const elog_store *s) { return s->vkey; }
 
 int elog_store_size(elog_store *s, uint64_t *size, elog_err_t *err)
 {
@@ -682,8 +669,8 @@ void elog_commit_free(elog_commit *c)
 	}
 }
 
-int elog_store_commit(elog_store *w, const elog_signer *signer, int64_t now_ms,
-		      elog_commit *out, elog_err_t *err)
+int elog_store_commit(elog_store *w, const elog_signer *signer,
+		      int64_t now_ms, elog_commit *out, elog_err_t *err)
 {
 	elog_checkpoint cp;
 	char *note = NULL;
@@ -870,9 +857,8 @@ int elog_store_hash_reader(void *ctx, int level, uint64_t index,
 		if (!st)
 			return -ELOG_IO;
 		sqlite3_bind_int64(st, 1,
-				   (sqlite3_int64)
-					   elog_stored_hash_index(level,
-								  index));
+				   (sqlite3_int64)elog_stored_hash_index(
+					   level, index));
 	}
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW && blob_hash(st, 0, out) == 0) {
@@ -900,8 +886,8 @@ static int tile_rows(elog_store *s, enum stmt_id id, uint64_t first,
 	sqlite3_stmt *st = stmt(s, id, err);
 	uint8_t *buf = NULL;
 	size_t n = 0, cap = id == ST_TILE_LEAF_HASHES
-				    ? (size_t)width * ELOG_HASH_LEN
-				    : (size_t)width * 128;
+				     ? (size_t)width * ELOG_HASH_LEN
+				     : (size_t)width * 128;
 	uint64_t next = first;
 	int rc;
 
@@ -1370,8 +1356,7 @@ int elog_store_index_count(elog_store *s, uint64_t *n, elog_err_t *err)
 	if (rc == SQLITE_ROW)
 		*n = (uint64_t)sqlite3_column_int64(st, 0);
 	sqlite3_reset(st);
-	return rc == SQLITE_ROW ? 0
-				: db_fail(s, err, "counting the event index");
+	return rc == SQLITE_ROW ? 0 : db_fail(s, err, "counting the event index");
 }
 
 int elog_store_add_cosignature(elog_store *w, uint64_t size,
@@ -1420,9 +1405,9 @@ int elog_store_horizon(elog_store *s, int64_t *before, uint64_t *through,
 		*through = (uint64_t)(sqlite3_column_int64(st, 1) + 1);
 		rc = 0;
 	} else {
-		rc = rc == SQLITE_DONE
-			     ? 0
-			     : db_fail(s, err, "reading the purge horizon");
+		rc = rc == SQLITE_DONE ? 0
+				       : db_fail(s, err,
+						 "reading the purge horizon");
 	}
 	sqlite3_finalize(st);
 	return rc;
@@ -1478,9 +1463,9 @@ int elog_store_purge(elog_store *w, int64_t before, uint64_t *events,
 	 * largest checkpoint signed before it (a checkpoint is signed in the
 	 * commit of its entries). */
 	if ((rc = run_purge_sql(w,
-				"SELECT coalesce(max(size), 0) FROM "
-				"checkpoint WHERE created < ?1",
-				before, before, &n, NULL, err)))
+				  "SELECT coalesce(max(size), 0) FROM "
+				  "checkpoint WHERE created < ?1",
+				  before, before, &n, NULL, err)))
 		return rc;
 	if (n < (int64_t)through)
 		n = (int64_t)through;
@@ -1488,33 +1473,30 @@ int elog_store_purge(elog_store *w, int64_t before, uint64_t *events,
 		return elog_fail(err, ELOG_NOT_FOUND, -1, "before",
 				 "nothing was committed before the horizon");
 	if ((rc = run_purge_sql(w,
-				"SELECT count(*) FROM event_data WHERE "
-				"seq < ?1",
-				n, before, &count, NULL, err)) ||
+				  "SELECT count(*) FROM event_data WHERE "
+				  "seq < ?1",
+				  n, before, &count, NULL, err)) ||
 	    (rc = run_purge_sql(w,
-				"INSERT INTO purge_horizon(before, "
-				"through_seq, created) VALUES (?3, ?1 - 1, "
-				"?2)",
-				n, before, NULL, NULL, err)) ||
-	    (rc = run_purge_sql(w, "DELETE FROM event_data WHERE seq < ?1", n,
-				before, NULL, NULL, err)) ||
+				  "INSERT INTO purge_horizon(before, "
+				  "through_seq, created) VALUES (?3, ?1 - 1, "
+				  "?2)",
+				  n, before, NULL, NULL, err)) ||
+	    (rc = run_purge_sql(w, "DELETE FROM event_data WHERE seq < ?1",
+				  n, before, NULL, NULL, err)) ||
 	    /* The index: whole partitions below the one holding seq n as
 	     * one key range each, then the rest of that one. */
-	    (rc = run_purge_sql(
-		     w,
-		     "DELETE FROM event_index WHERE part < (?1 >> " ELOG_INDEX_PART_BITS_STR
-		     ")",
-		     n, before, NULL, NULL, err)) ||
-	    (rc = run_purge_sql(
-		     w,
-		     "DELETE FROM event_index WHERE part = (?1 >> " ELOG_INDEX_PART_BITS_STR
-		     ") AND seq < ?1",
-		     n, before, NULL, NULL, err)) ||
-	    (rc = run_purge_sql(
-		     w,
-		     "DELETE FROM index_part WHERE part < (?1 >> " ELOG_INDEX_PART_BITS_STR
-		     ")",
-		     n, before, NULL, NULL, err)) ||
+	    (rc = run_purge_sql(w,
+				  "DELETE FROM event_index WHERE part < (?1 >> "
+				  ELOG_INDEX_PART_BITS_STR ")",
+				  n, before, NULL, NULL, err)) ||
+	    (rc = run_purge_sql(w,
+				  "DELETE FROM event_index WHERE part = (?1 >> "
+				  ELOG_INDEX_PART_BITS_STR ") AND seq < ?1",
+				  n, before, NULL, NULL, err)) ||
+	    (rc = run_purge_sql(w,
+				  "DELETE FROM index_part WHERE part < (?1 >> "
+				  ELOG_INDEX_PART_BITS_STR ")",
+				  n, before, NULL, NULL, err)) ||
 	    (rc = exec(w, "PRAGMA incremental_vacuum", err)))
 		return rc;
 	*events = (uint64_t)count;

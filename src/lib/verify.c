@@ -26,22 +26,22 @@ typedef struct vstate {
 	elog_store *s;
 	elog_verify_report *rep;
 	elog_verifier vk;
-	elog_query *tree;     /* tree_hash in id order */
-	elog_query *cps;      /* checkpoint in size order */
+	elog_query *tree;    /* tree_hash in id order */
+	elog_query *cps;     /* checkpoint in size order */
 	int tree_row, cp_row; /* 1: the statement stands on a row */
-	struct purge *purges; /* the purge entries, in seq order */
+	struct purge *purges;    /* the purge entries, in seq order */
 	size_t npurges;
-	size_t pi;	       /* the purge whose range the walk is in */
-	uint64_t in_range;     /* events seen in that range */
-	uint64_t index_rows;   /* index rows the records explain */
-	uint64_t warrant_rows; /* warrant_use rows the entries explain */
+	size_t pi;               /* the purge whose range the walk is in */
+	uint64_t in_range;       /* events seen in that range */
+	uint64_t index_rows;     /* index rows the records explain */
+	uint64_t warrant_rows;   /* warrant_use rows the entries explain */
 	uint64_t next_seq;
 	elog_hash chain;
 	elog_frontier f;
-	int vkey_given;	      /* the key came from the caller */
-	int have_signed;      /* a checkpoint was verified */
-	uint64_t signed_size; /* the largest verified checkpoint's size */
-	int have_trusted; /* the caller's checkpoint, checked at its size */
+	int vkey_given;          /* the key came from the caller */
+	int have_signed;         /* a checkpoint was verified */
+	uint64_t signed_size;    /* the largest verified checkpoint's size */
+	int have_trusted;        /* the caller's checkpoint, checked at its size */
 	elog_checkpoint trusted;
 } vstate;
 
@@ -75,10 +75,8 @@ static int tree_check(void *ctx, int level, uint64_t index,
 		return bad(v, seq, "tree hash is missing or misplaced", NULL);
 	if (elog_query_bytes(v->tree, 1) != ELOG_HASH_LEN ||
 	    memcmp(elog_query_blob(v->tree, 1), hash->b, ELOG_HASH_LEN))
-		return bad(v, seq,
-			   "stored tree hash differs from the "
-			   "recomputed one",
-			   NULL);
+		return bad(v, seq, "stored tree hash differs from the "
+				   "recomputed one", NULL);
 	v->rep->tree_hashes++;
 	v->tree_row = elog_query_step(v->tree) == ELOG_QUERY_ROW;
 	return 0;
@@ -96,7 +94,8 @@ static int checkpoints_at_size(vstate *v)
 				      "has another root: the log was "
 				      "rewritten or forked");
 	}
-	while (v->cp_row && (uint64_t)elog_query_int(v->cps, 0) == v->f.size) {
+	while (v->cp_row &&
+	       (uint64_t)elog_query_int(v->cps, 0) == v->f.size) {
 		elog_checkpoint cp;
 		elog_hash root;
 		elog_err_t e;
@@ -118,7 +117,8 @@ static int checkpoints_at_size(vstate *v)
 				      "the signed root differs from the "
 				      "recomputed root");
 		if (elog_query_bytes(v->cps, 1) != ELOG_HASH_LEN ||
-		    memcmp(elog_query_blob(v->cps, 1), root.b, ELOG_HASH_LEN))
+		    memcmp(elog_query_blob(v->cps, 1), root.b,
+			   ELOG_HASH_LEN))
 			return bad_cp(v, v->f.size,
 				      "the stored root differs from the "
 				      "recomputed root");
@@ -150,8 +150,7 @@ static int purge_ranges(vstate *v, uint64_t seq)
 				 (unsigned long long)v->in_range);
 			return bad(v, p->seq,
 				   "purge entry's events count differs from "
-				   "the events in its range",
-				   d);
+				   "the events in its range", d);
 		}
 		v->in_range = 0;
 		v->pi++;
@@ -171,10 +170,8 @@ static int index_check(vstate *v, uint64_t seq, const elog_entry *en)
 	for (int i = 0; i < 2; i++) {
 		if ((rc = elog_store_index_has(v->s, party[i], en->ts, seq,
 					       &found, &e)))
-			return bad(v, seq,
-				   "the lawful-request index is "
-				   "unreadable",
-				   e.msg);
+			return bad(v, seq, "the lawful-request index is "
+					   "unreadable", e.msg);
 		if (!found)
 			return bad(v, seq,
 				   i ? "the lawful-request index lacks the "
@@ -261,49 +258,39 @@ static int check_leaf(void *ctx, const elog_leaf *l)
 	 * must equal the data byte for byte, which checks the data too. */
 	if (!(l->record && l->kind == ELOG_KIND_EVENT)) {
 		if (elog_entry_from_data(l->data, l->len, &en, &e))
-			return bad(v, l->seq,
-				   "leaf data is not a canonical "
-				   "entry",
-				   e.msg);
+			return bad(v, l->seq, "leaf data is not a canonical "
+					      "entry", e.msg);
 		if (en.kind != l->kind ||
 		    (en.kind != ELOG_KIND_EVENT && en.ts != l->ts)) {
-			rc = bad(v, l->seq,
-				 "kind or ts column differs from "
-				 "the leaf data",
-				 NULL);
+			rc = bad(v, l->seq, "kind or ts column differs from "
+					    "the leaf data", NULL);
 			goto out;
 		}
 	}
 	if (l->record) {
 		if (l->kind != ELOG_KIND_EVENT) {
-			rc = bad(v, l->seq,
-				 "a record is stored for an entry "
-				 "that is not an event",
-				 NULL);
+			rc = bad(v, l->seq, "a record is stored for an entry "
+					    "that is not an event", NULL);
 			goto out;
 		}
-		if (elog_entry_from_record(l->record, l->record_len, &en, &e)) {
-			rc = bad(v, l->seq,
-				 "the record is not a canonical "
-				 "event",
-				 e.msg);
+		if (elog_entry_from_record(l->record, l->record_len, &en,
+					   &e)) {
+			rc = bad(v, l->seq, "the record is not a canonical "
+					    "event", e.msg);
 			goto out;
 		}
 		if (en.len != l->len || memcmp(en.data, l->data, l->len) ||
 		    en.ts != l->ts) {
-			rc = bad(v, l->seq,
-				 "the record does not match its "
-				 "commitment (or its ts column)",
+			rc = bad(v, l->seq, "the record does not match its "
+					    "commitment (or its ts column)",
 				 NULL);
 			goto out;
 		}
 	}
 	elog_chain_hash(&v->chain, &l->leaf_hash, &chain);
 	if (memcmp(chain.b, l->chain_hash.b, ELOG_HASH_LEN)) {
-		rc = bad(v, l->seq,
-			 "chain value does not follow from the "
-			 "previous entry",
-			 NULL);
+		rc = bad(v, l->seq, "chain value does not follow from the "
+				    "previous entry", NULL);
 		goto out;
 	}
 	v->chain = chain;
@@ -429,7 +416,8 @@ static int load_purges(vstate *v, elog_err_t *err)
 	while ((rc = elog_query_step(st)) == ELOG_QUERY_ROW) {
 		if (i >= v->npurges ||
 		    elog_query_int(st, 0) != v->purges[i].before ||
-		    elog_query_int(st, 1) != (int64_t)v->purges[i].through)
+		    elog_query_int(st, 1) !=
+			    (int64_t)v->purges[i].through)
 			break;
 		i++;
 	}
@@ -466,8 +454,7 @@ static int after_walk(vstate *v, uint64_t total, elog_err_t *err)
 			 (unsigned long long)v->index_rows);
 		return bad(v, total,
 			   "the lawful-request index has rows no record "
-			   "explains",
-			   d);
+			   "explains", d);
 	}
 	if (elog_query_open(v->s, ELOG_Q_WARRANT_USE_COUNT, &st) ||
 	    elog_query_step(st) != ELOG_QUERY_ROW) {
@@ -480,8 +467,7 @@ static int after_walk(vstate *v, uint64_t total, elog_err_t *err)
 	if (n != v->warrant_rows)
 		return bad(v, total,
 			   "warrant_use has rows that no disclosure or "
-			   "refusal entry explains",
-			   NULL);
+			   "refusal entry explains", NULL);
 	/* A checkpoint deleted from the middle leaves its entries covered by
 	 * later ones; only its witnesses' cosignatures show it was there. */
 	if (elog_query_open(v->s, ELOG_Q_COSIGNED_MISSING, &st) ||
@@ -506,7 +492,7 @@ static int trust(vstate *v, const elog_verify_opts *opts, elog_err_t *err)
 	int rc;
 	v->vkey_given = opts && opts->vkey;
 	if ((rc = elog_verifier_parse(v->vkey_given ? opts->vkey
-						    : elog_store_vkey(v->s),
+						     : elog_store_vkey(v->s),
 				      &v->vk, err)))
 		return rc;
 	if (strcmp(v->vk.name, elog_store_origin(v->s)) != 0) {
@@ -603,13 +589,11 @@ int elog_verify_store(elog_store *s, const elog_verify_opts *opts,
 	}
 	if (total > 0 && (!v.have_signed || v.signed_size < total)) {
 		char d[96];
-		snprintf(d, sizeof d,
-			 "the last signed checkpoint has size %llu",
+		snprintf(d, sizeof d, "the last signed checkpoint has size %llu",
 			 (unsigned long long)v.signed_size);
 		rc = bad(&v, v.signed_size,
 			 "entry is not covered by a signed checkpoint "
-			 "(an unsigned tail)",
-			 d);
+			 "(an unsigned tail)", d);
 		goto out;
 	}
 	if (v.have_trusted && v.trusted.size > total) {
@@ -619,8 +603,7 @@ int elog_verify_store(elog_store *s, const elog_verify_opts *opts,
 		rc = bad(&v, total,
 			 "entry is missing: the log is shorter than the "
 			 "trusted checkpoint (--checkpoint), so it was "
-			 "truncated or rolled back",
-			 d);
+			 "truncated or rolled back", d);
 		goto out;
 	}
 	rc = 0;

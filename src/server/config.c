@@ -148,9 +148,8 @@ static int apply(struct config *c, const char *name, const char *v)
 		return set_str(c->state, sizeof c->state, name, v);
 	if (!strcmp(name, "witness")) {
 		if (c->nwitness == CONFIG_MAX_WITNESSES || !strchr(v, '=')) {
-			fprintf(stderr,
-				"envelogd: --witness URL=VKEY, at most "
-				"%d\n",
+			fprintf(stderr, "envelogd: --witness URL=VKEY, at most "
+					"%d\n",
 				CONFIG_MAX_WITNESSES);
 			return -1;
 		}
@@ -253,8 +252,7 @@ static int load_file(struct config *c, const char *path)
 			continue;
 		eq = strchr(k, '=');
 		if (!eq) {
-			fprintf(stderr,
-				"envelogd: %s:%d: expected key = value\n",
+			fprintf(stderr, "envelogd: %s:%d: expected key = value\n",
 				path, lineno);
 			rc = -1;
 			break;
@@ -263,17 +261,15 @@ static int load_file(struct config *c, const char *path)
 		k = trim(k);
 		v = trim(eq + 1);
 		if (!strcmp(k, "config")) {
-			fprintf(stderr,
-				"envelogd: %s:%d: config cannot nest\n", path,
-				lineno);
+			fprintf(stderr, "envelogd: %s:%d: config cannot nest\n",
+				path, lineno);
 			rc = -1;
 			break;
 		}
 		rc = apply(c, k, v);
 		if (rc == -2)
-			fprintf(stderr,
-				"envelogd: %s:%d: unknown setting %s\n", path,
-				lineno, k);
+			fprintf(stderr, "envelogd: %s:%d: unknown setting %s\n",
+				path, lineno, k);
 		if (rc) {
 			rc = -1;
 			break;
@@ -336,8 +332,8 @@ int config_load(struct config *cfg, int argc, char **argv)
 		if (eq) { /* --name=value */
 			size_t n = (size_t)(eq - name);
 			if (n >= sizeof buf) {
-				fprintf(stderr,
-					"envelogd: unknown option %s\n", a);
+				fprintf(stderr, "envelogd: unknown option %s\n",
+					a);
 				return 2;
 			}
 			memcpy(buf, name, n);

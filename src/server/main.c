@@ -280,8 +280,7 @@ static int check_modes(void)
 		fprintf(stderr,
 			"envelogd: the database %s is mode %04o, writable by "
 			"group or others; refusing to start (chmod 600 %s)\n",
-			srv.cfg.db, (unsigned)(st.st_mode & 07777),
-			srv.cfg.db);
+			srv.cfg.db, (unsigned)(st.st_mode & 07777), srv.cfg.db);
 		return -1;
 	}
 	if (stat(srv.cfg.db, &st) == 0 && (st.st_mode & 044))
@@ -389,9 +388,8 @@ static int listen_on(const char *spec, int *is_v6)
 	freeaddrinfo(res);
 	return fd;
 bad:
-	fprintf(stderr,
-		"envelogd: --listen %s: expected HOST:PORT or "
-		"[IPV6]:PORT\n",
+	fprintf(stderr, "envelogd: --listen %s: expected HOST:PORT or "
+			"[IPV6]:PORT\n",
 		spec);
 	return -1;
 fail:

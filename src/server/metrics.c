@@ -10,12 +10,11 @@
 #define NSTATUS 600
 
 static const double latency_bounds[] = {0.0005, 0.001, 0.0025, 0.005, 0.01,
-					0.025,	0.05,  0.1,    0.25,  0.5,
-					1.0,	2.5,   5.0};
+					0.025,  0.05,  0.1,    0.25,  0.5,
+					1.0,    2.5,   5.0};
 #define NLAT (sizeof latency_bounds / sizeof latency_bounds[0])
-static const double batch_bounds[] = {1,    2,	  5,	 10,   20,
-				      50,   100,  200,	 500,  1000,
-				      2000, 5000, 10000, 50000};
+static const double batch_bounds[] = {1,   2,    5,    10,   20,  50, 100,
+				      200, 500, 1000, 2000, 5000, 10000, 50000};
 #define NBATCH (sizeof batch_bounds / sizeof batch_bounds[0])
 
 static size_t nslots;
@@ -33,13 +32,13 @@ static atomic_uint_fast64_t log_size, queue_depth;
 
 /* Lawful requests by outcome, and refusals by reason. */
 static const char *const lawful_outcomes[] = {
-	"answered",	 "refused",   "unauthenticated",
-	"bad_signature", "malformed", "failed",
+	"answered", "refused", "unauthenticated", "bad_signature",
+	"malformed", "failed",
 };
 static const char *const refusal_reasons[] = {
-	"expired",	    "window_reversed",	 "window_too_long",
-	"no_subjects",	    "too_many_subjects", "id_reused",
-	"too_many_records", "other_log",
+	"expired",	     "window_reversed", "window_too_long",
+	"no_subjects",	     "too_many_subjects", "id_reused",
+	"too_many_records",  "other_log",
 };
 #define NOUTCOMES (sizeof lawful_outcomes / sizeof lawful_outcomes[0])
 #define NREASONS (sizeof refusal_reasons / sizeof refusal_reasons[0])
@@ -48,9 +47,8 @@ static atomic_uint_fast64_t refusals[NREASONS];
 
 void metrics_init(size_t nroutes, const char *const *labels)
 {
-	nslots = nroutes + 2 <= METRICS_MAX_ROUTES + 2
-			 ? nroutes + 2
-			 : METRICS_MAX_ROUTES + 2;
+	nslots = nroutes + 2 <= METRICS_MAX_ROUTES + 2 ? nroutes + 2
+						       : METRICS_MAX_ROUTES + 2;
 	slot_labels = labels;
 }
 
@@ -123,8 +121,7 @@ struct text {
 #if defined(__GNUC__)
 __attribute__((format(printf, 2, 3)))
 #endif
-static void
-put(struct text *t, const char *fmt, ...)
+static void put(struct text *t, const char *fmt, ...)
 {
 	va_list ap;
 	int n;
@@ -194,8 +191,8 @@ static void put_value(struct text *t, const char *metric, const char *type,
 }
 
 /* A histogram: cumulative buckets (n bounds, then +Inf), sum and count. */
-static void put_histogram(struct text *t, const char *metric, const char *help,
-			  const double *bounds, size_t n,
+static void put_histogram(struct text *t, const char *metric,
+			  const char *help, const double *bounds, size_t n,
 			  atomic_uint_fast64_t *buckets, const char *sum)
 {
 	uint64_t cum = 0;
@@ -212,9 +209,10 @@ static void put_histogram(struct text *t, const char *metric, const char *help,
 }
 
 /* A counter family with one label: one line per name. */
-static void put_counters(struct text *t, const char *metric, const char *help,
-			 const char *label, const char *const *names,
-			 atomic_uint_fast64_t *v, size_t n)
+static void put_counters(struct text *t, const char *metric,
+			 const char *help, const char *label,
+			 const char *const *names, atomic_uint_fast64_t *v,
+			 size_t n)
 {
 	put(t, "# HELP %s %s\n# TYPE %s counter\n", metric, help, metric);
 	for (size_t i = 0; i < n; i++)
@@ -254,7 +252,8 @@ int metrics_render(char **out, size_t *len)
 		  "Transactions committed, each with one signed checkpoint.",
 		  atomic_load(&commits));
 	put_value(&t, "envelog_commit_failures_total", "counter",
-		  "Transactions rolled back.", atomic_load(&commit_failures));
+		  "Transactions rolled back.",
+		  atomic_load(&commit_failures));
 	put_value(&t, "envelog_witness_cosignatures_total", "counter",
 		  "Cosignatures gathered from --witness witnesses (tlog-witness).",
 		  atomic_load(&witness_cosigned));
@@ -293,8 +292,7 @@ int metrics_render(char **out, size_t *len)
 		  "Entries in the log (tree size of the latest checkpoint).",
 		  atomic_load(&log_size));
 	put_value(&t, "envelog_writer_queue_entries", "gauge",
-		  "Entries waiting for the writer.",
-		  atomic_load(&queue_depth));
+		  "Entries waiting for the writer.", atomic_load(&queue_depth));
 	if (t.failed) {
 		free(t.p);
 		return -1;

@@ -48,8 +48,8 @@ static int run(struct writer_job *job, elog_store *w, elog_err_t *err)
 		elog_err_clear(err);
 		return 0;
 	}
-	if (rc || (rc = elog_purge_entry(now, before, r->through, r->purged,
-					 &e, err)))
+	if (rc || (rc = elog_purge_entry(now, before, r->through, r->purged, &e,
+				   err)))
 		return rc;
 	rc = elog_store_add(w, &e, &r->seq, err);
 	elog_entry_free(&e);
@@ -103,8 +103,9 @@ static void *loop(void *arg)
 			pthread_cond_wait(&r->cv, &r->mu);
 		clock_gettime(CLOCK_REALTIME, &until);
 		until.tv_sec += (time_t)r->interval_s;
-		while (!r->stop && pthread_cond_timedwait(&r->cv, &r->mu,
-							  &until) != ETIMEDOUT)
+		while (!r->stop &&
+		       pthread_cond_timedwait(&r->cv, &r->mu, &until) !=
+			       ETIMEDOUT)
 			;
 	}
 	pthread_mutex_unlock(&r->mu);

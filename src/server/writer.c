@@ -17,20 +17,20 @@ struct writer {
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	struct writer_job *head, *tail; /* queue, guarded by mu */
-	size_t queued;			/* weight queued, guarded by mu */
-	int stopping;			/* guarded by mu */
+	size_t queued;                  /* weight queued, guarded by mu */
+	int stopping;                   /* guarded by mu */
 	int final_rc;
 	elog_err_t final_err;
-	elog_store *store; /* the writer thread's alone */
-	int sync;	   /* enum elog_sync, for ingest */
+	elog_store *store;              /* the writer thread's alone */
+	int sync;                       /* enum elog_sync, for ingest */
 	const elog_signer *signer;
 	size_t queue_max, batch_max;
 	/* the state file; the writer thread's alone */
 	const char *state_path;
-	char *state_note; /* last signed checkpoint, unsaved */
+	char *state_note;               /* last signed checkpoint, unsaved */
 	size_t state_len;
 	int state_dirty;
-	double state_saved; /* when it was last written */
+	double state_saved;             /* when it was last written */
 };
 
 static double now_seconds(void)
@@ -66,8 +66,7 @@ static void save_state(struct writer *wr)
 	elog_err_clear(&err);
 	if (elog_file_replace(wr->state_path, wr->state_note, wr->state_len,
 			      0600, &err) != 0)
-		fprintf(stderr,
-			"envelogd: cannot keep the last checkpoint: %s\n",
+		fprintf(stderr, "envelogd: cannot keep the last checkpoint: %s\n",
 			err.msg);
 	else
 		wr->state_dirty = 0;
