@@ -1,14 +1,29 @@
 # envelog — build, test, run.  See README.md.
-PREFIX  ?= /usr/local
-DESTDIR ?=
 CC      ?= cc
 CFLAGS  ?= -O2 -g
 PKGS    := sqlite3 libmicrohttpd jansson libsodium libcurl libsystemd
-VERSION := 0.1.0
+# What libenvelog itself needs (envelog.pc: jansson is in its public
+# headers, the others are private).
+LIB_PKGS := sqlite3 jansson libsodium
+
+# The release and the shared library's ABI: libenvelog.so.$(SOVERSION) is
+# its SONAME; raise SOVERSION when a public header changes incompatibly.
+VERSION   := 0.1.0
+SOVERSION := 0
+
+# Where `make install` puts things (the GNU names), under DESTDIR.
+PREFIX        ?= /usr/local
+DESTDIR       ?=
+BINDIR        ?= $(PREFIX)/bin
+SBINDIR       ?= $(PREFIX)/sbin
+LIBDIR        ?= $(PREFIX)/lib
+INCLUDEDIR    ?= $(PREFIX)/include
+DATADIR       ?= $(PREFIX)/share
+MANDIR        ?= $(DATADIR)/man
 SYSCONFDIR    ?= $(if $(filter /usr,$(PREFIX)),/etc,$(PREFIX)/etc)
 LOCALSTATEDIR ?= $(if $(filter /usr,$(PREFIX)),/var,$(PREFIX)/var)
-MANDIR        ?= $(PREFIX)/share/man
-BASHCOMPDIR   ?= $(PREFIX)/share/bash-completion/completions
+BASHCOMPDIR   ?= $(DATADIR)/bash-completion/completions
+UNITDIR       ?= $(PREFIX)/lib/systemd/system
 
 WARN := -std=c11 -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes \
         -Wmissing-prototypes
@@ -21,10 +36,15 @@ B ?= build
 SANFLAGS :=
 endif
 
+# CPPFLAGS, CFLAGS and LDFLAGS are the caller's (dpkg-buildflags sets all
+# three); -MMD -MP writes each object's header dependencies beside it.
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 ALL_CFLAGS = $(WARN) -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L \
-             -Isrc/lib -Isrc/opts -I$(B) $(PKG_CFLAGS) $(CFLAGS) $(SANFLAGS)
+             -Iinclude/envelog -Isrc/lib -Isrc/opts -I$(B) $(PKG_CFLAGS) $(CPPFLAGS) \
+             $(CFLAGS) $(SANFLAGS)
+DEPFLAGS   = -MMD -MP -MF $@.d -MT $@
+LINK       = $(CC) $(CFLAGS) $(SANFLAGS) $(LDFLAGS)
 LDLIBS_ALL = $(PKG_LIBS) -lpthread -lm
 
 LIB_SRC    := $(sort $(wildcard src/lib/*.c))
@@ -43,9 +63,11 @@ SERVER_OBJ := $(SERVER_SRC:%.c=$(B)/%.o) $(OPTS_OBJ)
 CLI_OBJ    := $(CLI_SRC:%.c=$(B)/%.o) $(OPTS_OBJ)
 UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 BENCH_BIN  := $(BENCH_SRC:bench/%.c=$(B)/bench/%)
-HEADERS    := $(wildcard src/lib/*.h src/server/*.h src/cli/*.h src/opts/*.h)
+PUB_HDR    := $(sort $(wildcard include/envelog/*.h))
+SOLIB      := libenvelog.so.$(SOVERSION)
+SOREAL     := $(SOLIB).0.0
 
-.PHONY: all deps check unit integration browser bench run install clean fuzz console
+.PHONY: all deps check unit integration browser lint bench run install clean fuzz console lib
 all: $(B)/envelogd $(B)/envelog doc
 
 # The man pages and the bash completion, generated from the programs'
@@ -56,7 +78,7 @@ MAN := $(B)/man/envelog.1 $(B)/man/envelogd.8 $(B)/man/envelogd.conf.5
 doc: $(MAN) $(B)/completion/envelog
 $(B)/mkdoc: $(B)/src/opts/mkdoc.o $(B)/src/opts/optab.o \
   $(B)/src/server/options.o $(B)/src/cli/options.o $(B)/install/paths.o
-	$(CC) $(LDFLAGS) $(CFLAGS) $(SANFLAGS) -o $@ $^
+	$(LINK) -o $@ $^
 $(B)/man/envelog.1: $(B)/mkdoc
 	@mkdir -p $(@D)
 	$(B)/mkdoc man envelog >$@.tmp && mv $@.tmp $@
@@ -70,6 +92,10 @@ $(B)/completion/envelog: $(B)/mkdoc
 	@mkdir -p $(@D)
 	$(B)/mkdoc completion >$@.tmp && mv $@.tmp $@
 
+# The library, static and shared, and its pkg-config file.  The programs
+# link the static archive; the same position-independent objects make both.
+lib: $(B)/libenvelog.a $(B)/$(SOLIB) $(B)/envelog.pc
+
 # The auditor console as one self-contained HTML file (scripts and styles
 # inlined, allowed by hash in its CSP), for an auditor to keep and open from
 # a file or another origin; prints its SHA-256 (see README, "Release").
@@ -81,11 +107,25 @@ $(B)/envelog-console.html: $(wildcard web/*) src/console/bundle.mjs
 
 $(B)/libenvelog.a: $(LIB_OBJ)
 	@mkdir -p $(@D)
+	rm -f $@
 	$(AR) rcs $@ $^
 
-$(B)/%.o: %.c $(HEADERS) | $(B)/schema.c
+$(LIB_OBJ): ALL_CFLAGS += -fPIC
+$(B)/$(SOLIB): $(LIB_OBJ)
+	$(LINK) -shared -Wl,-soname,$(SOLIB) -Wl,--no-undefined -o $@ $^ \
+	  $(shell pkg-config --libs $(LIB_PKGS) 2>/dev/null)
+$(B)/envelog.pc: src/lib/envelog.pc.in $(B)/install/dirs
+	sed -e 's|@PREFIX@|$(PREFIX)|; s|@LIBDIR@|$(LIBDIR)|; s|@INCLUDEDIR@|$(INCLUDEDIR)|' \
+	  -e 's|@VERSION@|$(VERSION)|' $< >$@
+
+$(B)/%.o: %.c $(B)/cflags | $(B)/schema.c
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+	$(CC) $(ALL_CFLAGS) $(DEPFLAGS) -c -o $@ $<
+# Changes only when the compiler or its flags do, so that objects built
+# with other flags are built again.
+$(B)/cflags: FORCE
+	@mkdir -p $(@D)
+	@echo '$(CC) $(ALL_CFLAGS) $(LDFLAGS)' | cmp -s - $@ || echo '$(CC) $(ALL_CFLAGS) $(LDFLAGS)' >$@
 
 # The migrations become NUL-terminated byte arrays, one per file, in order.
 $(B)/schema.c: $(SCHEMA) Makefile
@@ -101,7 +141,7 @@ $(B)/schema.c: $(SCHEMA) Makefile
 	  echo 'NULL };'; \
 	  echo 'const int elog_schema_count = $(words $(SCHEMA));'; } > $@
 $(B)/schema.o: $(B)/schema.c
-	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+	$(CC) $(ALL_CFLAGS) $(DEPFLAGS) -c -o $@ $<
 
 # The server without main(), for the fuzz targets of its parsers.
 $(B)/libenvelogd.a: $(filter-out $(B)/src/server/main.o,$(SERVER_OBJ)) $(B)/src/opts/paths.o
@@ -109,9 +149,9 @@ $(B)/libenvelogd.a: $(filter-out $(B)/src/server/main.o,$(SERVER_OBJ)) $(B)/src/
 	$(AR) rcs $@ $^
 
 $(B)/envelogd: $(SERVER_OBJ) $(B)/src/opts/paths.o $(B)/libenvelog.a
-	$(CC) $(LDFLAGS) $(CFLAGS) $(SANFLAGS) -o $@ $^ $(LDLIBS_ALL)
+	$(LINK) -o $@ $^ $(LDLIBS_ALL)
 $(B)/envelog: $(CLI_OBJ) $(B)/src/opts/paths.o $(B)/libenvelog.a
-	$(CC) $(LDFLAGS) $(CFLAGS) $(SANFLAGS) -o $@ $^ $(LDLIBS_ALL)
+	$(LINK) -o $@ $^ $(LDLIBS_ALL)
 
 # The paths fixed at build time (src/opts/paths.c).  The source tree's
 # programs keep ./var/envelog.db and serve this tree's web/, so `make run`
@@ -119,7 +159,7 @@ $(B)/envelog: $(CLI_OBJ) $(B)/src/opts/paths.o $(B)/libenvelog.a
 # $(B)/install/, only paths.c compiled again) use the FHS places under
 # PREFIX, SYSCONFDIR and LOCALSTATEDIR.  $(B)/install/paths changes only
 # when one of them does.
-WEBDIR ?= $(PREFIX)/share/envelog/web
+WEBDIR ?= $(DATADIR)/envelog/web
 INSTALL_PATHS = -DELOG_DB_DEFAULT='"$(LOCALSTATEDIR)/lib/envelog/envelog.db"' \
   -DELOG_WEB_DIR='"$(WEBDIR)"' \
   -DELOG_CONFIG_FILE='"$(SYSCONFDIR)/envelog/envelogd.conf"'
@@ -129,24 +169,24 @@ $(B)/install/paths: FORCE
 	@mkdir -p $(@D)
 	@echo '$(INSTALL_PATHS) $(VERSION)' | cmp -s - $@ || echo '$(INSTALL_PATHS) $(VERSION)' >$@
 $(B)/install/paths.o: src/opts/paths.c src/opts/optab.h $(B)/install/paths
-	$(CC) $(ALL_CFLAGS) $(INSTALL_PATHS) -c -o $@ $<
+	$(CC) $(ALL_CFLAGS) $(DEPFLAGS) $(INSTALL_PATHS) -c -o $@ $<
 $(B)/src/opts/paths.o: Makefile
 $(B)/install/envelogd: $(SERVER_OBJ) $(B)/install/paths.o $(B)/libenvelog.a
-	$(CC) $(LDFLAGS) $(CFLAGS) $(SANFLAGS) -o $@ $^ $(LDLIBS_ALL)
+	$(LINK) -o $@ $^ $(LDLIBS_ALL)
 $(B)/install/envelog: $(CLI_OBJ) $(B)/install/paths.o $(B)/libenvelog.a
-	$(CC) $(LDFLAGS) $(CFLAGS) $(SANFLAGS) -o $@ $^ $(LDLIBS_ALL)
+	$(LINK) -o $@ $^ $(LDLIBS_ALL)
 .PHONY: FORCE
 FORCE:
 
-$(B)/tests/%: tests/unit/%.c $(B)/libenvelog.a $(HEADERS) $(wildcard tests/unit/*.h)
+$(B)/tests/%: tests/unit/%.c $(B)/libenvelog.a
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) $(shell pkg-config --cflags cmocka) -o $@ $< \
+	$(CC) $(ALL_CFLAGS) $(DEPFLAGS) $(shell pkg-config --cflags cmocka) $(LDFLAGS) -o $@ $< \
 	  $(B)/libenvelog.a $(LDLIBS_ALL) $(shell pkg-config --libs cmocka)
 
 TOOL_BIN := $(patsubst tests/tools/%.c,$(B)/tests/tools/%,$(wildcard tests/tools/*.c))
-$(B)/tests/tools/%: tests/tools/%.c $(B)/libenvelog.a $(HEADERS)
+$(B)/tests/tools/%: tests/tools/%.c $(B)/libenvelog.a
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -o $@ $< $(B)/libenvelog.a $(LDLIBS_ALL)
+	$(CC) $(ALL_CFLAGS) $(DEPFLAGS) $(LDFLAGS) -o $@ $< $(B)/libenvelog.a $(LDLIBS_ALL)
 
 # The independent tile client (tests/tools/tilecheck.go) on Debian's
 # golang-go and golang-golang-x-mod-dev, offline: GOPATH mode over
@@ -168,10 +208,9 @@ $(B)/examples/envelog-ingest: examples/go/main.go examples/go/go.mod
 
 # Every bench/NAME.c is a program; bench/lib/ is what they share.
 BENCH_LIB := $(B)/bench/lib/harness.o
-$(BENCH_LIB): bench/lib/harness.h
-$(B)/bench/%: bench/%.c $(BENCH_LIB) $(B)/libenvelog.a $(HEADERS) bench/lib/harness.h
+$(B)/bench/%: bench/%.c $(BENCH_LIB) $(B)/libenvelog.a
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -Ibench/lib -o $@ $< $(BENCH_LIB) $(B)/libenvelog.a $(LDLIBS_ALL)
+	$(CC) $(ALL_CFLAGS) $(DEPFLAGS) -Ibench/lib $(LDFLAGS) -o $@ $< $(BENCH_LIB) $(B)/libenvelog.a $(LDLIBS_ALL)
 
 # Fuzzing with libFuzzer (clang).  `make fuzz` runs each target for
 # FUZZ_SECONDS on a copy of its seed corpus (tests/fuzz/corpus/<target>);
@@ -188,8 +227,9 @@ fuzz-build:
 	  $(FUZZ_B)/libenvelog.a $(FUZZ_B)/libenvelogd.a
 	@$(MAKE) --no-print-directory $(FUZZ_BIN)
 $(FUZZ_B)/fuzz/%: tests/fuzz/%.c $(FUZZ_B)/libenvelog.a $(FUZZ_B)/libenvelogd.a
-	@mkdir -p $(@D)
-	clang $(WARN) -Wno-missing-prototypes -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L -Isrc/lib -Isrc/server \
+	@mkdir -p $(@D) $(FUZZ_B)/deps
+	clang $(WARN) -Wno-missing-prototypes -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L \
+	  -Iinclude/envelog -Isrc/lib -Isrc/server -MMD -MP -MF $(FUZZ_B)/deps/$(@F).d -MT $@ \
 	  $(PKG_CFLAGS) -g -O1 -fsanitize=fuzzer,address,undefined -o $@ $< \
 	  $(FUZZ_B)/libenvelogd.a $(FUZZ_B)/libenvelog.a $(LDLIBS_ALL)
 fuzz: fuzz-build
@@ -267,20 +307,68 @@ run: deps all
 	echo "  curl -s http://127.0.0.1:8080/v1/checkpoint"; \
 	exec $(B)/envelogd --db $(VAR)/envelog.db --listen 127.0.0.1:8080
 
-install: all $(B)/install/envelogd $(B)/install/envelog
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(WEBDIR) \
+# make lint: the C sources as .clang-format formats them, no banned
+# function in them (.ci/checksrc, the functions curl's checksrc bans) and
+# every shell script shellcheck-clean (.ci/lint says which files).
+lint:
+	@.ci/lint
+
+# make unit / integration / browser: one suite, counted by tests/run as
+# make check counts it (the browser suite needs make deps's packages).
+unit: all $(UNIT_BIN)
+	@B=$(B) tests/run tests/test_
+integration: all $(TOOL_BIN) $(GO_TOOL)
+	@B=$(B) tests/run integration/
+browser: all
+	@B=$(B) tests/run browser/
+
+# The daemon goes to sbin, the CLI to bin, the console and the library
+# beside them; the unit and the example configuration name the installed
+# paths.
+SUBST = sed -e 's|@SBINDIR@|$(SBINDIR)|g; s|@BINDIR@|$(BINDIR)|g' \
+	  -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g; s|@LOCALSTATEDIR@|$(LOCALSTATEDIR)|g' \
+	  -e 's|@WEBDIR@|$(WEBDIR)|g'
+$(B)/envelogd.service: etc/systemd/envelogd.service.in $(B)/install/dirs
+	$(SUBST) $< >$@
+$(B)/envelogd.conf: etc/envelogd.conf.in $(B)/install/dirs
+	$(SUBST) $< >$@
+# Changes only when an install directory does.
+INSTALL_DIRS = $(PREFIX) $(BINDIR) $(SBINDIR) $(LIBDIR) $(INCLUDEDIR) \
+	$(DATADIR) $(SYSCONFDIR) $(LOCALSTATEDIR) $(WEBDIR) $(VERSION)
+$(B)/install/dirs: FORCE
+	@mkdir -p $(@D)
+	@echo '$(INSTALL_DIRS)' | cmp -s - $@ || echo '$(INSTALL_DIRS)' >$@
+
+install: all lib $(B)/install/envelogd $(B)/install/envelog $(B)/envelogd.service $(B)/envelogd.conf
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(WEBDIR) \
+	  $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(INCLUDEDIR)/envelog \
+	  $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSCONFDIR)/envelog \
 	  $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
 	  $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(BASHCOMPDIR) \
-	  $(DESTDIR)$(PREFIX)/share/doc/envelog/examples
-	install -m 0755 $(B)/install/envelogd $(B)/install/envelog $(DESTDIR)$(PREFIX)/bin/
+	  $(DESTDIR)$(DATADIR)/doc/envelog/examples
+	install -m 0755 $(B)/install/envelogd $(DESTDIR)$(SBINDIR)/
+	install -m 0755 $(B)/install/envelog $(DESTDIR)$(BINDIR)/
 	install -m 0644 $(B)/man/envelog.1 $(DESTDIR)$(MANDIR)/man1/
 	install -m 0644 $(B)/man/envelogd.conf.5 $(DESTDIR)$(MANDIR)/man5/
 	install -m 0644 $(B)/man/envelogd.8 $(DESTDIR)$(MANDIR)/man8/
 	install -m 0644 $(B)/completion/envelog $(DESTDIR)$(BASHCOMPDIR)/envelog
 	ln -sf envelog $(DESTDIR)$(BASHCOMPDIR)/envelogd
 	install -m 0644 etc/envelogd.conf.example etc/prometheus/envelog.rules.yml \
-	  $(DESTDIR)$(PREFIX)/share/doc/envelog/examples/
+	  $(DESTDIR)$(DATADIR)/doc/envelog/examples/
 	cp -R web/. $(DESTDIR)$(WEBDIR)/
+	install -m 0644 $(B)/libenvelog.a $(DESTDIR)$(LIBDIR)/
+	install -m 0644 $(B)/$(SOLIB) $(DESTDIR)$(LIBDIR)/$(SOREAL)
+	ln -sf $(SOREAL) $(DESTDIR)$(LIBDIR)/$(SOLIB)
+	ln -sf $(SOLIB) $(DESTDIR)$(LIBDIR)/libenvelog.so
+	install -m 0644 $(B)/envelog.pc $(DESTDIR)$(LIBDIR)/pkgconfig/
+	install -m 0644 $(PUB_HDR) $(DESTDIR)$(INCLUDEDIR)/envelog/
+	install -m 0644 $(B)/envelogd.service $(DESTDIR)$(UNITDIR)/
+	@# An operator's configuration is kept: the example goes in only once.
+	@[ -e $(DESTDIR)$(SYSCONFDIR)/envelog/envelogd.conf ] || \
+	  install -m 0644 $(B)/envelogd.conf $(DESTDIR)$(SYSCONFDIR)/envelog/
 
 clean:
-	rm -rf build build-san
+	rm -rf build build-san build-fuzz
+
+# Each object's header dependencies (-MMD), once it has been built.
+-include $(wildcard $(B)/*.d $(B)/*/*.d $(B)/*/*/*.d $(B)/*/*/*/*.d $(FUZZ_B)/deps/*.d)

@@ -36,6 +36,7 @@
 #include "harness.h"
 #include "merkle.h"
 #include "store.h"
+#include "store_db.h"
 
 #define MAX_ROUNDS 9
 #define SLICES 5

@@ -4,12 +4,13 @@
 #include <string.h>
 
 #include <sodium.h>
-#include <sqlite3.h>
+
+#include "store_query.h"
 
 static int db_fail(elog_store *s, elog_err_t *err, const char *what)
 {
 	return elog_fail(err, ELOG_IO, -1, NULL, "database error while %s: %s",
-			 what, sqlite3_errmsg(elog_store_db(s)));
+			 what, elog_store_errmsg(s));
 }
 
 int elog_idempotency_key_check(const char *key, size_t len, elog_err_t *err)
@@ -53,54 +54,49 @@ int elog_idempotency_find(elog_store *w, int64_t token, const char *key,
 			  int64_t window_ms, int *found, uint64_t *first,
 			  uint64_t *count, elog_err_t *err)
 {
-	sqlite3 *db = elog_store_db(w);
-	sqlite3_stmt *st = NULL;
+	elog_query *st = NULL;
 	int rc;
 
 	*found = 0;
-	if (sqlite3_prepare_v2(db, "DELETE FROM ingest_key WHERE created < ?1",
-			       -1, &st, NULL) != SQLITE_OK) {
+	if (elog_query_open(w, ELOG_Q_INGEST_KEY_EXPIRE, &st)) {
 		rc = db_fail(w, err, "expiring idempotency keys");
 		goto out;
 	}
-	sqlite3_bind_int64(st, 1, now_ms - window_ms);
-	if (sqlite3_step(st) != SQLITE_DONE) {
+	elog_query_bind_int(st, 1, now_ms - window_ms);
+	if (elog_query_step(st) != ELOG_QUERY_DONE) {
 		rc = db_fail(w, err, "expiring idempotency keys");
 		goto out;
 	}
-	sqlite3_finalize(st);
+	elog_query_end(st);
 	st = NULL;
-	if (sqlite3_prepare_v2(db,
-			       "SELECT body_hash, first, count FROM ingest_key "
-			       "WHERE token = ?1 AND key = ?2",
-			       -1, &st, NULL) != SQLITE_OK) {
+	if (elog_query_open(w, ELOG_Q_INGEST_KEY_GET, &st)) {
 		rc = db_fail(w, err, "reading an idempotency key");
 		goto out;
 	}
-	sqlite3_bind_int64(st, 1, token);
-	sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_DONE) {
+	elog_query_bind_int(st, 1, token);
+	elog_query_bind_text(st, 2, key);
+	rc = elog_query_step(st);
+	if (rc == ELOG_QUERY_DONE) {
 		rc = 0;
 		goto out;
 	}
-	if (rc != SQLITE_ROW) {
+	if (rc != ELOG_QUERY_ROW) {
 		rc = db_fail(w, err, "reading an idempotency key");
 		goto out;
 	}
-	if (sqlite3_column_bytes(st, 0) != 32 ||
-	    memcmp(sqlite3_column_blob(st, 0), body_hash, 32) != 0) {
+	if (elog_query_bytes(st, 0) != 32 ||
+	    memcmp(elog_query_blob(st, 0), body_hash, 32) != 0) {
 		rc = elog_fail(err, ELOG_CONFLICT, -1, "Idempotency-Key",
 			       "this Idempotency-Key was used for another "
 			       "batch; a retry must resend the same body");
 		goto out;
 	}
-	*first = (uint64_t)sqlite3_column_int64(st, 1);
-	*count = (uint64_t)sqlite3_column_int64(st, 2);
+	*first = (uint64_t)elog_query_int(st, 1);
+	*count = (uint64_t)elog_query_int(st, 2);
 	*found = 1;
 	rc = 0;
 out:
-	sqlite3_finalize(st);
+	elog_query_end(st);
 	return rc;
 }
 
@@ -108,40 +104,34 @@ int elog_idempotency_put(elog_store *w, int64_t token, const char *key,
 			 const uint8_t body_hash[32], uint64_t first,
 			 uint64_t count, int64_t now_ms, elog_err_t *err)
 {
-	sqlite3_stmt *st = NULL;
+	elog_query *st = NULL;
 	int rc = 0;
 
-	if (sqlite3_prepare_v2(elog_store_db(w),
-			       "INSERT OR REPLACE INTO ingest_key(token, key, "
-			       "body_hash, first, count, created) VALUES "
-			       "(?1, ?2, ?3, ?4, ?5, ?6)",
-			       -1, &st, NULL) != SQLITE_OK)
+	if (elog_query_open(w, ELOG_Q_INGEST_KEY_PUT, &st))
 		return db_fail(w, err, "keeping an idempotency key");
-	sqlite3_bind_int64(st, 1, token);
-	sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
-	sqlite3_bind_blob(st, 3, body_hash, 32, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 4, (sqlite3_int64)first);
-	sqlite3_bind_int64(st, 5, (sqlite3_int64)count);
-	sqlite3_bind_int64(st, 6, now_ms);
-	if (sqlite3_step(st) != SQLITE_DONE)
+	elog_query_bind_int(st, 1, token);
+	elog_query_bind_text(st, 2, key);
+	elog_query_bind_blob(st, 3, body_hash, 32);
+	elog_query_bind_int(st, 4, (int64_t)first);
+	elog_query_bind_int(st, 5, (int64_t)count);
+	elog_query_bind_int(st, 6, now_ms);
+	if (elog_query_step(st) != ELOG_QUERY_DONE)
 		rc = db_fail(w, err, "keeping an idempotency key");
-	sqlite3_finalize(st);
+	elog_query_end(st);
 	return rc;
 }
 
 int elog_idempotency_count(elog_store *s, uint64_t *n, elog_err_t *err)
 {
-	sqlite3_stmt *st = NULL;
+	elog_query *st = NULL;
 	int rc = 0;
 
-	if (sqlite3_prepare_v2(elog_store_db(s),
-			       "SELECT count(*) FROM ingest_key", -1, &st,
-			       NULL) != SQLITE_OK)
+	if (elog_query_open(s, ELOG_Q_INGEST_KEY_COUNT, &st))
 		return db_fail(s, err, "counting idempotency keys");
-	if (sqlite3_step(st) == SQLITE_ROW)
-		*n = (uint64_t)sqlite3_column_int64(st, 0);
+	if (elog_query_step(st) == ELOG_QUERY_ROW)
+		*n = (uint64_t)elog_query_int(st, 0);
 	else
 		rc = db_fail(s, err, "counting idempotency keys");
-	sqlite3_finalize(st);
+	elog_query_end(st);
 	return rc;
 }

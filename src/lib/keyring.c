@@ -4,25 +4,26 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <sqlite3.h>
+#include "store_query.h"
 
 #include "rfc3339.h"
 
-/* Table names come from this list only, never from input. */
+/* The ring's name in messages. */
 static const char *table(int ring)
 {
 	return ring == ELOG_KEYRING_WITNESS ? "witness" : "authority";
 }
 
-static int prepare(elog_store *s, const char *fmt, int ring,
-		   sqlite3_stmt **st, elog_err_t *err)
+/* The store's query for a ring: the witness one of each pair when ring
+ * is ELOG_KEYRING_WITNESS, else the authority one. */
+static int prepare(elog_store *s, int authority_query, int witness_query,
+		   int ring, elog_query **st, elog_err_t *err)
 {
-	char sql[256];
-	snprintf(sql, sizeof sql, fmt, table(ring));
-	if (sqlite3_prepare_v2(elog_store_db(s), sql, -1, st, NULL) !=
-	    SQLITE_OK)
+	if (elog_query_open(s, ring == ELOG_KEYRING_WITNESS ? witness_query
+							    : authority_query,
+			    st))
 		return elog_fail(err, ELOG_IO, -1, NULL, "database error: %s",
-				 sqlite3_errmsg(elog_store_db(s)));
+				 elog_store_errmsg(s));
 	return 0;
 }
 
@@ -30,7 +31,7 @@ int elog_keyring_add(elog_store *w, int ring, const char *name,
 		     const char *vkey_text, elog_err_t *err)
 {
 	elog_verifier v;
-	sqlite3_stmt *st = NULL;
+	elog_query *st = NULL;
 	int rc;
 	uint8_t want = ring == ELOG_KEYRING_WITNESS ? ELOG_ALG_COSIGNATURE_V1
 						    : ELOG_ALG_ED25519;
@@ -53,99 +54,90 @@ int elog_keyring_add(elog_store *w, int ring, const char *name,
 				 "signed-note key (type 0x01); this one is of "
 				 "type 0x%02x",
 				 (unsigned)v.alg);
-	if ((rc = prepare(w,
-			  "INSERT INTO %s(name, vkey, added) VALUES (?1, ?2, "
-			  "?3) ON CONFLICT DO NOTHING",
+	if ((rc = prepare(w, ELOG_Q_AUTHORITY_INSERT, ELOG_Q_WITNESS_INSERT,
 			  ring, &st, err)))
 		return rc;
-	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, vkey_text, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, elog_now_ms());
-	if (sqlite3_step(st) != SQLITE_DONE)
+	elog_query_bind_text(st, 1, name);
+	elog_query_bind_text(st, 2, vkey_text);
+	elog_query_bind_int(st, 3, elog_now_ms());
+	if (elog_query_step(st) != ELOG_QUERY_DONE)
 		rc = elog_fail(err, ELOG_IO, -1, NULL, "database error: %s",
-			       sqlite3_errmsg(elog_store_db(w)));
-	else if (sqlite3_changes(elog_store_db(w)) == 0)
+			       elog_store_errmsg(w));
+	else if (elog_query_changes(st) == 0)
 		rc = elog_fail(err, ELOG_CONFLICT, -1, "name",
 			       "%s %s is already registered", table(ring),
 			       name);
-	sqlite3_finalize(st);
+	elog_query_end(st);
 	return rc;
 }
 
 int elog_keyring_get(elog_store *s, int ring, const char *name,
 		     elog_verifier *out, elog_err_t *err)
 {
-	sqlite3_stmt *st = NULL;
+	elog_query *st = NULL;
 	int rc;
-	if ((rc = prepare(s,
-			  "SELECT vkey FROM %s WHERE name = ?1 AND revoked "
-			  "IS NULL",
-			  ring, &st, err)))
+	if ((rc = prepare(s, ELOG_Q_AUTHORITY_GET, ELOG_Q_WITNESS_GET, ring,
+			  &st, err)))
 		return rc;
-	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		rc = elog_verifier_parse(
-			(const char *)sqlite3_column_text(st, 0), out, err);
-	else if (rc == SQLITE_DONE)
+	elog_query_bind_text(st, 1, name);
+	rc = elog_query_step(st);
+	if (rc == ELOG_QUERY_ROW)
+		rc = elog_verifier_parse(elog_query_text(st, 0), out, err);
+	else if (rc == ELOG_QUERY_DONE)
 		rc = elog_fail(err, ELOG_NOT_FOUND, -1, "name",
 			       "no live %s has that name", table(ring));
 	else
 		rc = elog_fail(err, ELOG_IO, -1, NULL, "database error: %s",
-			       sqlite3_errmsg(elog_store_db(s)));
-	sqlite3_finalize(st);
+			       elog_store_errmsg(s));
+	elog_query_end(st);
 	return rc;
 }
 
 int elog_keyring_list(elog_store *s, int ring, elog_named_key_fn fn,
 		      void *ctx, elog_err_t *err)
 {
-	sqlite3_stmt *st = NULL;
+	elog_query *st = NULL;
 	int rc;
-	if ((rc = prepare(s,
-			  "SELECT name, vkey, added, revoked FROM %s ORDER BY "
-			  "name",
-			  ring, &st, err)))
+	if ((rc = prepare(s, ELOG_Q_AUTHORITY_LIST, ELOG_Q_WITNESS_LIST, ring,
+			  &st, err)))
 		return rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = elog_query_step(st)) == ELOG_QUERY_ROW) {
 		elog_named_key k;
-		const char *n = (const char *)sqlite3_column_text(st, 0);
-		const char *v = (const char *)sqlite3_column_text(st, 1);
+		const char *n = elog_query_text(st, 0);
+		const char *v = elog_query_text(st, 1);
 		memset(&k, 0, sizeof k);
 		snprintf(k.name, sizeof k.name, "%s", n ? n : "");
 		snprintf(k.vkey, sizeof k.vkey, "%s", v ? v : "");
-		k.added_ms = sqlite3_column_int64(st, 2);
-		k.revoked = sqlite3_column_type(st, 3) != SQLITE_NULL;
+		k.added_ms = elog_query_int(st, 2);
+		k.revoked = !elog_query_is_null(st, 3);
 		if ((rc = fn(ctx, &k)) != 0)
 			goto out;
 	}
-	rc = rc == SQLITE_DONE ? 0
-			       : elog_fail(err, ELOG_IO, -1, NULL,
-					   "database error: %s",
-					   sqlite3_errmsg(elog_store_db(s)));
+	rc = rc == ELOG_QUERY_DONE ? 0
+				   : elog_fail(err, ELOG_IO, -1, NULL,
+					       "database error: %s",
+					       elog_store_errmsg(s));
 out:
-	sqlite3_finalize(st);
+	elog_query_end(st);
 	return rc;
 }
 
 int elog_keyring_revoke(elog_store *w, int ring, const char *name,
 			elog_err_t *err)
 {
-	sqlite3_stmt *st = NULL;
+	elog_query *st = NULL;
 	int rc;
-	if ((rc = prepare(w,
-			  "UPDATE %s SET revoked = ?2 WHERE name = ?1 AND "
-			  "revoked IS NULL",
+	if ((rc = prepare(w, ELOG_Q_AUTHORITY_REVOKE, ELOG_Q_WITNESS_REVOKE,
 			  ring, &st, err)))
 		return rc;
-	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, elog_now_ms());
-	if (sqlite3_step(st) != SQLITE_DONE)
+	elog_query_bind_text(st, 1, name);
+	elog_query_bind_int(st, 2, elog_now_ms());
+	if (elog_query_step(st) != ELOG_QUERY_DONE)
 		rc = elog_fail(err, ELOG_IO, -1, NULL, "database error: %s",
-			       sqlite3_errmsg(elog_store_db(w)));
-	else if (sqlite3_changes(elog_store_db(w)) == 0)
+			       elog_store_errmsg(w));
+	else if (elog_query_changes(st) == 0)
 		rc = elog_fail(err, ELOG_NOT_FOUND, -1, "name",
 			       "no live %s has that name", table(ring));
-	sqlite3_finalize(st);
+	elog_query_end(st);
 	return rc;
 }

@@ -6,7 +6,8 @@
 #include <string.h>
 
 #include <jansson.h>
-#include <sqlite3.h>
+
+#include "store_query.h"
 
 #include "canon.h"
 #include "entry.h"
@@ -16,35 +17,30 @@ int elog_ledger_list(elog_store *s, uint64_t since, size_t limit,
 		     unsigned mask, elog_public_fn fn, void *ctx,
 		     elog_err_t *err)
 {
-	sqlite3 *db = elog_store_db(s);
-	sqlite3_stmt *st = NULL;
+	elog_query *st = NULL;
 	size_t n = 0;
 	int rc;
 
-	/* kind <> 0 lets SQLite use the partial index entry_public. */
-	if (sqlite3_prepare_v2(db,
-			       "SELECT seq, kind, data FROM entry WHERE kind "
-			       "<> 0 AND seq >= ?1 ORDER BY seq",
-			       -1, &st, NULL) != SQLITE_OK)
+	if (elog_query_open(s, ELOG_Q_PUBLIC_ENTRIES, &st))
 		return elog_fail(err, ELOG_IO, -1, NULL, "database error: %s",
-				 sqlite3_errmsg(db));
-	sqlite3_bind_int64(st, 1, (sqlite3_int64)since);
-	while (n < limit && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-		int kind = sqlite3_column_int(st, 1);
-		const char *d = sqlite3_column_blob(st, 2);
+				 elog_store_errmsg(s));
+	elog_query_bind_int(st, 1, (int64_t)since);
+	while (n < limit && (rc = elog_query_step(st)) == ELOG_QUERY_ROW) {
+		int kind = (int)elog_query_int(st, 1);
+		const char *d = elog_query_blob(st, 2);
 		if (!(mask & ELOG_KINDMASK(kind)) || !d)
 			continue;
 		n++;
-		if ((rc = fn(ctx, (uint64_t)sqlite3_column_int64(st, 0), kind,
-			     d, (size_t)sqlite3_column_bytes(st, 2))) != 0)
+		if ((rc = fn(ctx, (uint64_t)elog_query_int(st, 0), kind, d,
+			     (size_t)elog_query_bytes(st, 2))) != 0)
 			goto out;
 	}
-	rc = (n == limit || rc == SQLITE_DONE)
+	rc = (n == limit || rc == ELOG_QUERY_DONE)
 		     ? 0
 		     : elog_fail(err, ELOG_IO, -1, NULL, "database error: %s",
-				 sqlite3_errmsg(db));
+				 elog_store_errmsg(s));
 out:
-	sqlite3_finalize(st);
+	elog_query_end(st);
 	return rc;
 }
 

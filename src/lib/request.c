@@ -6,7 +6,8 @@
 #include <string.h>
 
 #include <sodium.h>
-#include <sqlite3.h>
+
+#include "store_query.h"
 
 #include "canon.h"
 #include "checkpoint.h"
@@ -89,49 +90,40 @@ void elog_outcome_free(elog_outcome *o)
 static int id_reused(elog_store *w, const elog_request *rq, uint64_t seq,
 		     elog_err_t *err)
 {
-	sqlite3 *db = elog_store_db(w);
-	sqlite3_stmt *st = NULL;
+	elog_query *st = NULL;
 	int rc;
-	if (sqlite3_prepare_v2(db,
-			       "SELECT text_sha256 FROM warrant_use WHERE "
-			       "authority = ?1 AND id = ?2",
-			       -1, &st, NULL) != SQLITE_OK)
+	if (elog_query_open(w, ELOG_Q_WARRANT_USE_GET, &st))
 		goto dberr;
-	sqlite3_bind_text(st, 1, rq->w.authority, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, rq->w.id, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		int differs = sqlite3_column_bytes(st, 0) != ELOG_HASH_LEN ||
-			      memcmp(sqlite3_column_blob(st, 0),
-				     rq->text_sha256.b, ELOG_HASH_LEN) != 0;
-		sqlite3_finalize(st);
+	elog_query_bind_text(st, 1, rq->w.authority);
+	elog_query_bind_text(st, 2, rq->w.id);
+	rc = elog_query_step(st);
+	if (rc == ELOG_QUERY_ROW) {
+		int differs = elog_query_bytes(st, 0) != ELOG_HASH_LEN ||
+			      memcmp(elog_query_blob(st, 0), rq->text_sha256.b,
+				     ELOG_HASH_LEN) != 0;
+		elog_query_end(st);
 		return differs;
 	}
-	sqlite3_finalize(st);
+	elog_query_end(st);
 	st = NULL;
-	if (rc != SQLITE_DONE)
+	if (rc != ELOG_QUERY_DONE)
 		goto dberr;
-	if (sqlite3_prepare_v2(db,
-			       "INSERT INTO warrant_use(authority, id, "
-			       "text_sha256, first_seq) VALUES (?1, ?2, ?3, "
-			       "?4)",
-			       -1, &st, NULL) != SQLITE_OK)
+	if (elog_query_open(w, ELOG_Q_WARRANT_USE_INSERT, &st))
 		goto dberr;
-	sqlite3_bind_text(st, 1, rq->w.authority, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, rq->w.id, -1, SQLITE_STATIC);
-	sqlite3_bind_blob(st, 3, rq->text_sha256.b, ELOG_HASH_LEN,
-			  SQLITE_STATIC);
-	sqlite3_bind_int64(st, 4, (sqlite3_int64)seq);
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE)
+	elog_query_bind_text(st, 1, rq->w.authority);
+	elog_query_bind_text(st, 2, rq->w.id);
+	elog_query_bind_blob(st, 3, rq->text_sha256.b, ELOG_HASH_LEN);
+	elog_query_bind_int(st, 4, (int64_t)seq);
+	rc = elog_query_step(st);
+	elog_query_end(st);
+	if (rc != ELOG_QUERY_DONE)
 		goto dberr_nostmt;
 	return 0;
 dberr:
-	sqlite3_finalize(st);
+	elog_query_end(st);
 dberr_nostmt:
 	return elog_fail(err, ELOG_IO, -1, NULL, "database error: %s",
-			 sqlite3_errmsg(db));
+			 elog_store_errmsg(w));
 }
 
 static int add_refusal(elog_store *w, const elog_request *rq,

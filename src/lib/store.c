@@ -14,6 +14,7 @@
 #include "param.h"
 #include "rfc3339.h"
 #include "schema.h"
+#include "store_db.h"
 
 enum stmt_id {
 	ST_SIZE,

@@ -5,7 +5,8 @@
 #include <string.h>
 
 #include <sodium.h>
-#include <sqlite3.h>
+
+#include "store_query.h"
 
 #include "canon.h"
 #include "keyring.h"
@@ -37,7 +38,7 @@ int elog_role_from_name(const char *name)
 static int db_fail(elog_store *s, elog_err_t *err, const char *what)
 {
 	return elog_fail(err, ELOG_IO, -1, NULL, "database error while %s: %s",
-			 what, sqlite3_errmsg(elog_store_db(s)));
+			 what, elog_store_errmsg(s));
 }
 
 int elog_token_add(elog_store *w, int role, const char *authority,
@@ -46,8 +47,7 @@ int elog_token_add(elog_store *w, int role, const char *authority,
 {
 	uint8_t raw[32];
 	elog_hash h;
-	sqlite3_stmt *st = NULL;
-	sqlite3 *db = elog_store_db(w);
+	elog_query *st = NULL;
 	const char *prefix = "elog_";
 	size_t plen = strlen(prefix);
 	int rc;
@@ -83,78 +83,71 @@ int elog_token_add(elog_store *w, int role, const char *authority,
 			  sizeof raw, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
 	sodium_memzero(raw, sizeof raw);
 	elog_sha256(text, strlen(text), &h);
-	if (sqlite3_prepare_v2(db,
-			       "INSERT INTO token(hash, role, authority, label, "
-			       "created) VALUES (?1, ?2, ?3, ?4, ?5)",
-			       -1, &st, NULL) != SQLITE_OK) {
+	if (elog_query_open(w, ELOG_Q_TOKEN_INSERT, &st)) {
 		rc = db_fail(w, err, "adding a token");
 		goto out;
 	}
-	sqlite3_bind_blob(st, 1, h.b, ELOG_HASH_LEN, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, elog_role_name(role), -1, SQLITE_STATIC);
+	elog_query_bind_blob(st, 1, h.b, ELOG_HASH_LEN);
+	elog_query_bind_text(st, 2, elog_role_name(role));
 	if (role == ELOG_ROLE_AUTHORITY)
-		sqlite3_bind_text(st, 3, authority, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, label ? label : "", -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 5, elog_now_ms());
-	if (sqlite3_step(st) != SQLITE_DONE) {
+		elog_query_bind_text(st, 3, authority);
+	elog_query_bind_text(st, 4, label ? label : "");
+	elog_query_bind_int(st, 5, elog_now_ms());
+	if (elog_query_step(st) != ELOG_QUERY_DONE) {
 		rc = db_fail(w, err, "adding a token");
 		goto out;
 	}
 	if (id)
-		*id = sqlite3_last_insert_rowid(db);
+		*id = elog_query_rowid(st);
 	rc = 0;
 out:
-	sqlite3_finalize(st);
+	elog_query_end(st);
 	if (rc)
 		sodium_memzero(text, ELOG_TOKEN_TEXT_MAX);
 	return rc;
 }
 
-static void fill_info(sqlite3_stmt *st, elog_token_info *t)
+static void fill_info(elog_query *st, elog_token_info *t)
 {
-	const char *a = (const char *)sqlite3_column_text(st, 2);
-	const char *l = (const char *)sqlite3_column_text(st, 3);
+	const char *a = elog_query_text(st, 2);
+	const char *l = elog_query_text(st, 3);
 	memset(t, 0, sizeof *t);
-	t->id = sqlite3_column_int64(st, 0);
-	t->role = elog_role_from_name((const char *)sqlite3_column_text(st, 1));
+	t->id = elog_query_int(st, 0);
+	t->role = elog_role_from_name(elog_query_text(st, 1));
 	snprintf(t->authority, sizeof t->authority, "%s", a ? a : "");
 	snprintf(t->label, sizeof t->label, "%s", l ? l : "");
-	t->created_ms = sqlite3_column_int64(st, 4);
-	t->revoked = sqlite3_column_type(st, 5) != SQLITE_NULL;
+	t->created_ms = elog_query_int(st, 4);
+	t->revoked = !elog_query_is_null(st, 5);
 }
 
 int elog_token_check(elog_store *s, const char *text, size_t len,
 		     elog_token_info *out, elog_err_t *err)
 {
 	elog_hash h;
-	sqlite3_stmt *st = NULL;
+	elog_query *st = NULL;
 	int rc;
 
 	if (len == 0 || len >= ELOG_TOKEN_TEXT_MAX)
 		return elog_fail(err, ELOG_UNKNOWN_TOKEN, -1, NULL,
 				 "the token is not known");
 	elog_sha256(text, len, &h);
-	if (sqlite3_prepare_v2(elog_store_db(s),
-			       "SELECT id, role, authority, label, created, "
-			       "revoked, hash FROM token WHERE hash = ?1",
-			       -1, &st, NULL) != SQLITE_OK)
+	if (elog_query_open(s, ELOG_Q_TOKEN_BY_HASH, &st))
 		return db_fail(s, err, "checking a token");
-	sqlite3_bind_blob(st, 1, h.b, ELOG_HASH_LEN, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW && sqlite3_column_bytes(st, 6) == ELOG_HASH_LEN &&
-	    sodium_memcmp(sqlite3_column_blob(st, 6), h.b, ELOG_HASH_LEN) ==
-		    0) {
+	elog_query_bind_blob(st, 1, h.b, ELOG_HASH_LEN);
+	rc = elog_query_step(st);
+	if (rc == ELOG_QUERY_ROW && elog_query_bytes(st, 6) == ELOG_HASH_LEN &&
+	    sodium_memcmp(elog_query_blob(st, 6), h.b, ELOG_HASH_LEN) == 0) {
 		fill_info(st, out);
 		rc = out->revoked ? elog_fail(err, ELOG_UNKNOWN_TOKEN, -1, NULL,
 					      "the token has been revoked")
 				  : 0;
-	} else if (rc == SQLITE_ROW || rc == SQLITE_DONE) {
+	} else if (rc == ELOG_QUERY_ROW || rc == ELOG_QUERY_DONE) {
 		rc = elog_fail(err, ELOG_UNKNOWN_TOKEN, -1, NULL,
 			       "the token is not known");
 	} else {
 		rc = db_fail(s, err, "checking a token");
 	}
-	sqlite3_finalize(st);
+	elog_query_end(st);
 	sodium_memzero(&h, sizeof h);
 	return rc;
 }
@@ -162,44 +155,37 @@ int elog_token_check(elog_store *s, const char *text, size_t len,
 int elog_token_list(elog_store *s, elog_token_fn fn, void *ctx,
 		    elog_err_t *err)
 {
-	sqlite3_stmt *st = NULL;
+	elog_query *st = NULL;
 	int rc;
-	if (sqlite3_prepare_v2(elog_store_db(s),
-			       "SELECT id, role, authority, label, created, "
-			       "revoked FROM token ORDER BY id",
-			       -1, &st, NULL) != SQLITE_OK)
+	if (elog_query_open(s, ELOG_Q_TOKEN_LIST, &st))
 		return db_fail(s, err, "listing tokens");
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = elog_query_step(st)) == ELOG_QUERY_ROW) {
 		elog_token_info t;
 		fill_info(st, &t);
 		if ((rc = fn(ctx, &t)) != 0)
 			goto out;
 	}
-	rc = rc == SQLITE_DONE ? 0 : db_fail(s, err, "listing tokens");
+	rc = rc == ELOG_QUERY_DONE ? 0 : db_fail(s, err, "listing tokens");
 out:
-	sqlite3_finalize(st);
+	elog_query_end(st);
 	return rc;
 }
 
 int elog_token_revoke(elog_store *w, int64_t id, elog_err_t *err)
 {
-	sqlite3_stmt *st = NULL;
-	sqlite3 *db = elog_store_db(w);
+	elog_query *st = NULL;
 	int rc;
-	if (sqlite3_prepare_v2(db,
-			       "UPDATE token SET revoked = ?2 WHERE id = ?1 "
-			       "AND revoked IS NULL",
-			       -1, &st, NULL) != SQLITE_OK)
+	if (elog_query_open(w, ELOG_Q_TOKEN_REVOKE, &st))
 		return db_fail(w, err, "revoking a token");
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_int64(st, 2, elog_now_ms());
-	if (sqlite3_step(st) != SQLITE_DONE)
+	elog_query_bind_int(st, 1, id);
+	elog_query_bind_int(st, 2, elog_now_ms());
+	if (elog_query_step(st) != ELOG_QUERY_DONE)
 		rc = db_fail(w, err, "revoking a token");
-	else if (sqlite3_changes(db) == 0)
+	else if (elog_query_changes(st) == 0)
 		rc = elog_fail(err, ELOG_NOT_FOUND, -1, "id",
 			       "no live token has id %lld", (long long)id);
 	else
 		rc = 0;
-	sqlite3_finalize(st);
+	elog_query_end(st);
 	return rc;
 }

@@ -9,7 +9,8 @@
 #include <unistd.h>
 
 #include <jansson.h>
-#include <sqlite3.h>
+
+#include "store_query.h"
 
 #include "canon.h"
 #include "checkpoint.h"
@@ -28,8 +29,8 @@ typedef struct vstate {
 	elog_store *s;
 	elog_verify_report *rep;
 	elog_verifier vk;
-	sqlite3_stmt *tree;  /* tree_hash in id order */
-	sqlite3_stmt *cps;   /* checkpoint in size order */
+	elog_query *tree;    /* tree_hash in id order */
+	elog_query *cps;     /* checkpoint in size order */
 	int tree_row, cp_row; /* 1: the statement stands on a row */
 	struct purge *purges;    /* the purge entries, in seq order */
 	size_t npurges;
@@ -73,14 +74,14 @@ static int tree_check(void *ctx, int level, uint64_t index,
 	(void)err;
 	if (!v->tree_row)
 		return bad(v, seq, "tree hash is missing", NULL);
-	if ((uint64_t)sqlite3_column_int64(v->tree, 0) != want)
+	if ((uint64_t)elog_query_int(v->tree, 0) != want)
 		return bad(v, seq, "tree hash is missing or misplaced", NULL);
-	if (sqlite3_column_bytes(v->tree, 1) != ELOG_HASH_LEN ||
-	    memcmp(sqlite3_column_blob(v->tree, 1), hash->b, ELOG_HASH_LEN))
+	if (elog_query_bytes(v->tree, 1) != ELOG_HASH_LEN ||
+	    memcmp(elog_query_blob(v->tree, 1), hash->b, ELOG_HASH_LEN))
 		return bad(v, seq, "stored tree hash differs from the "
 				   "recomputed one", NULL);
 	v->rep->tree_hashes++;
-	v->tree_row = sqlite3_step(v->tree) == SQLITE_ROW;
+	v->tree_row = elog_query_step(v->tree) == ELOG_QUERY_ROW;
 	return 0;
 }
 
@@ -97,12 +98,12 @@ static int checkpoints_at_size(vstate *v)
 				      "rewritten or forked");
 	}
 	while (v->cp_row &&
-	       (uint64_t)sqlite3_column_int64(v->cps, 0) == v->f.size) {
+	       (uint64_t)elog_query_int(v->cps, 0) == v->f.size) {
 		elog_checkpoint cp;
 		elog_hash root;
 		elog_err_t e;
-		const char *note = (const char *)sqlite3_column_text(v->cps, 2);
-		size_t len = (size_t)sqlite3_column_bytes(v->cps, 2);
+		const char *note = elog_query_text(v->cps, 2);
+		size_t len = (size_t)elog_query_bytes(v->cps, 2);
 		elog_frontier_root(&v->f, &root);
 		if (!note || elog_checkpoint_open(note, len, &v->vk, &cp, &e))
 			return bad_cp(v, v->f.size,
@@ -118,8 +119,8 @@ static int checkpoints_at_size(vstate *v)
 			return bad_cp(v, v->f.size,
 				      "the signed root differs from the "
 				      "recomputed root");
-		if (sqlite3_column_bytes(v->cps, 1) != ELOG_HASH_LEN ||
-		    memcmp(sqlite3_column_blob(v->cps, 1), root.b,
+		if (elog_query_bytes(v->cps, 1) != ELOG_HASH_LEN ||
+		    memcmp(elog_query_blob(v->cps, 1), root.b,
 			   ELOG_HASH_LEN))
 			return bad_cp(v, v->f.size,
 				      "the stored root differs from the "
@@ -127,7 +128,7 @@ static int checkpoints_at_size(vstate *v)
 		v->rep->checkpoints++;
 		v->have_signed = 1;
 		v->signed_size = v->f.size;
-		v->cp_row = sqlite3_step(v->cps) == SQLITE_ROW;
+		v->cp_row = elog_query_step(v->cps) == ELOG_QUERY_ROW;
 	}
 	return 0;
 }
@@ -197,7 +198,7 @@ static int index_check(vstate *v, uint64_t seq, const elog_entry *en)
  * by the entry at its first_seq. */
 static int warrant_check(vstate *v, const elog_leaf *l)
 {
-	sqlite3_stmt *st = NULL;
+	elog_query *st = NULL;
 	json_t *j = NULL;
 	const char *auth, *id, *sha, *reason;
 	int rc = 0, row;
@@ -211,16 +212,13 @@ static int warrant_check(vstate *v, const elog_leaf *l)
 		rc = bad(v, l->seq, "entry names no warrant", NULL);
 		goto out;
 	}
-	if (sqlite3_prepare_v2(elog_store_db(v->s),
-			       "SELECT first_seq FROM "
-			       "warrant_use WHERE authority = ?1 AND id = ?2",
-			       -1, &st, NULL) != SQLITE_OK) {
+	if (elog_query_open(v->s, ELOG_Q_WARRANT_USE_FIRST_SEQ, &st)) {
 		rc = bad(v, l->seq, "warrant_use is unreadable", NULL);
 		goto out;
 	}
-	sqlite3_bind_text(st, 1, auth, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
-	row = sqlite3_step(st) == SQLITE_ROW;
+	elog_query_bind_text(st, 1, auth);
+	elog_query_bind_text(st, 2, id);
+	row = elog_query_step(st) == ELOG_QUERY_ROW;
 	/* A refusal by policy comes before the id is recorded; a disclosure,
 	 * or a refusal because the id was used, comes after. */
 	if (!row && (l->kind == ELOG_KIND_DISCLOSURE ||
@@ -233,10 +231,10 @@ static int warrant_check(vstate *v, const elog_leaf *l)
 	}
 	/* The row holds the hash of the warrant's text, the entry that of
 	 * the whole note: they cannot be compared here. */
-	if (row && (uint64_t)sqlite3_column_int64(st, 0) == l->seq)
+	if (row && (uint64_t)elog_query_int(st, 0) == l->seq)
 		v->warrant_rows++;
 out:
-	sqlite3_finalize(st);
+	elog_query_end(st);
 	json_decref(j);
 	return rc;
 }
@@ -371,7 +369,7 @@ out:
  * order, so the first failure is the same as with one thread.  At most
  * NSLOTS batches are in flight: memory does not grow with the log. */
 
-#define VERIFY_CACHE_KIB_STR "65536" /* 64 MiB */
+#define VERIFY_CACHE_KIB 65536 /* 64 MiB */
 #define BATCH_LEAVES 1024
 #define BATCH_BYTES (1u << 20) /* a batch is full past this much data */
 #define MAX_WORKERS 8
@@ -651,22 +649,19 @@ static int purge_field(json_t *j, const char *name, int64_t *out)
  * own, and the purge_horizon table says the same. */
 static int load_purges(vstate *v, elog_err_t *err)
 {
-	sqlite3_stmt *st = NULL;
+	elog_query *st = NULL;
 	size_t cap = 0, i = 0;
 	int rc = 0;
-	if (sqlite3_prepare_v2(elog_store_db(v->s),
-			       "SELECT seq, data FROM entry WHERE kind = 3 "
-			       "ORDER BY seq",
-			       -1, &st, NULL) != SQLITE_OK)
+	if (elog_query_open(v->s, ELOG_Q_PURGE_ENTRIES, &st))
 		return elog_fail(err, ELOG_IO, -1, NULL,
 				 "cannot read purge entries");
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = elog_query_step(st)) == ELOG_QUERY_ROW) {
 		struct purge p;
 		json_t *j = NULL;
 		int64_t before, through, events;
-		const char *d = sqlite3_column_blob(st, 1);
-		int n = sqlite3_column_bytes(st, 1);
-		p.seq = (uint64_t)sqlite3_column_int64(st, 0);
+		const char *d = elog_query_blob(st, 1);
+		int n = elog_query_bytes(st, 1);
+		p.seq = (uint64_t)elog_query_int(st, 0);
 		if (!d || elog_json_load(d, (size_t)n, &j, NULL) != 0 ||
 		    purge_field(j, "before", &before) ||
 		    purge_field(j, "through_seq", &through) ||
@@ -707,31 +702,28 @@ static int load_purges(vstate *v, elog_err_t *err)
 		}
 		v->purges[v->npurges++] = p;
 	}
-	if (rc != SQLITE_DONE) {
+	if (rc != ELOG_QUERY_DONE) {
 		rc = elog_fail(err, ELOG_IO, -1, NULL,
 			       "cannot read purge entries");
 		goto out;
 	}
-	sqlite3_finalize(st);
+	elog_query_end(st);
 	st = NULL;
 	/* The horizon table, which the delete guards read, row for row. */
-	if (sqlite3_prepare_v2(elog_store_db(v->s),
-			       "SELECT before, through_seq FROM purge_horizon "
-			       "ORDER BY before",
-			       -1, &st, NULL) != SQLITE_OK) {
+	if (elog_query_open(v->s, ELOG_Q_PURGE_HORIZONS, &st)) {
 		rc = elog_fail(err, ELOG_IO, -1, NULL,
 			       "cannot read the purge horizon");
 		goto out;
 	}
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = elog_query_step(st)) == ELOG_QUERY_ROW) {
 		if (i >= v->npurges ||
-		    sqlite3_column_int64(st, 0) != v->purges[i].before ||
-		    sqlite3_column_int64(st, 1) !=
+		    elog_query_int(st, 0) != v->purges[i].before ||
+		    elog_query_int(st, 1) !=
 			    (int64_t)v->purges[i].through)
 			break;
 		i++;
 	}
-	if (rc == SQLITE_ROW || i != v->npurges) {
+	if (rc == ELOG_QUERY_ROW || i != v->npurges) {
 		v->rep->bad_seq = i < v->npurges ? (int64_t)v->purges[i].seq
 						 : -1;
 		snprintf(v->rep->what, sizeof v->rep->what,
@@ -742,7 +734,7 @@ static int load_purges(vstate *v, elog_err_t *err)
 	}
 	rc = 0;
 out:
-	sqlite3_finalize(st);
+	elog_query_end(st);
 	return rc;
 }
 
@@ -751,7 +743,7 @@ out:
 static int after_walk(vstate *v, uint64_t total, elog_err_t *err)
 {
 	uint64_t n = 0;
-	sqlite3_stmt *st = NULL;
+	elog_query *st = NULL;
 	int rc;
 	if ((rc = purge_ranges(v, UINT64_MAX)))
 		return rc;
@@ -766,38 +758,33 @@ static int after_walk(vstate *v, uint64_t total, elog_err_t *err)
 			   "the lawful-request index has rows no record "
 			   "explains", d);
 	}
-	if (sqlite3_prepare_v2(elog_store_db(v->s),
-			       "SELECT count(*) FROM warrant_use", -1, &st,
-			       NULL) != SQLITE_OK ||
-	    sqlite3_step(st) != SQLITE_ROW) {
-		sqlite3_finalize(st);
+	if (elog_query_open(v->s, ELOG_Q_WARRANT_USE_COUNT, &st) ||
+	    elog_query_step(st) != ELOG_QUERY_ROW) {
+		elog_query_end(st);
 		return elog_fail(err, ELOG_IO, -1, NULL,
 				 "cannot read warrant_use");
 	}
-	n = (uint64_t)sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
+	n = (uint64_t)elog_query_int(st, 0);
+	elog_query_end(st);
 	if (n != v->warrant_rows)
 		return bad(v, total,
 			   "warrant_use has rows that no disclosure or "
 			   "refusal entry explains", NULL);
 	/* A checkpoint deleted from the middle leaves its entries covered by
 	 * later ones; only its witnesses' cosignatures show it was there. */
-	if (sqlite3_prepare_v2(elog_store_db(v->s),
-			       "SELECT min(size) FROM cosignature WHERE size "
-			       "NOT IN (SELECT size FROM checkpoint)",
-			       -1, &st, NULL) != SQLITE_OK ||
-	    sqlite3_step(st) != SQLITE_ROW) {
-		sqlite3_finalize(st);
+	if (elog_query_open(v->s, ELOG_Q_COSIGNED_MISSING, &st) ||
+	    elog_query_step(st) != ELOG_QUERY_ROW) {
+		elog_query_end(st);
 		return elog_fail(err, ELOG_IO, -1, NULL,
 				 "cannot read cosignatures");
 	}
-	if (sqlite3_column_type(st, 0) != SQLITE_NULL) {
-		uint64_t size = (uint64_t)sqlite3_column_int64(st, 0);
-		sqlite3_finalize(st);
+	if (!elog_query_is_null(st, 0)) {
+		uint64_t size = (uint64_t)elog_query_int(st, 0);
+		elog_query_end(st);
 		return bad_cp(v, size,
 			      "it was cosigned by a witness but is missing");
 	}
-	sqlite3_finalize(st);
+	elog_query_end(st);
 	return 0;
 }
 
@@ -838,12 +825,10 @@ int elog_verify_store(elog_store *s, const elog_verify_opts *opts,
 {
 	vstate v;
 	vpool pool;
-	sqlite3_stmt *st = NULL;
-	sqlite3_int64 old_cache = 0;
+	int64_t old_cache = 0;
 	uint64_t total = 0, start = 0;
 	const uint64_t step = 65536;
 	int rc, pool_on = 0, have_cache = 0;
-	sqlite3 *db = elog_store_db(s);
 
 	memset(&v, 0, sizeof v);
 	memset(rep, 0, sizeof *rep);
@@ -860,39 +845,26 @@ int elog_verify_store(elog_store *s, const elog_verify_opts *opts,
 	}
 	/* One read transaction, so the walk sees one state of the log even
 	 * while a server appends to it. */
-	if (sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
+	if (elog_query_exec(s, ELOG_Q_BEGIN))
 		return elog_fail(err, ELOG_IO, -1, NULL, "cannot read: %s",
-				 sqlite3_errmsg(db));
+				 elog_store_errmsg(s));
 	if ((rc = elog_store_size(s, &total, err)) ||
 	    (rc = load_purges(&v, err)))
 		goto out;
-	if (sqlite3_prepare_v2(db, "SELECT id, hash FROM tree_hash ORDER BY id",
-			       -1, &v.tree, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(db,
-			       "SELECT size, root, note FROM checkpoint "
-			       "ORDER BY size",
-			       -1, &v.cps, NULL) != SQLITE_OK) {
+	if (elog_query_open(s, ELOG_Q_TREE_HASHES, &v.tree) ||
+	    elog_query_open(s, ELOG_Q_CHECKPOINTS, &v.cps)) {
 		rc = elog_fail(err, ELOG_IO, -1, NULL, "cannot read: %s",
-			       sqlite3_errmsg(db));
+			       elog_store_errmsg(s));
 		goto out;
 	}
-	v.tree_row = sqlite3_step(v.tree) == SQLITE_ROW;
-	v.cp_row = sqlite3_step(v.cps) == SQLITE_ROW;
+	v.tree_row = elog_query_step(v.tree) == ELOG_QUERY_ROW;
+	v.cp_row = elog_query_step(v.cps) == ELOG_QUERY_ROW;
 	if ((rc = checkpoints_at_size(&v)))
 		goto out;
 	/* The index checks read the index at random: give them a page cache
 	 * of VERIFY_CACHE_KIB (SQLite's default is 2 MB), restored after. */
-	if (sqlite3_prepare_v2(db, "PRAGMA cache_size", -1, &st, NULL) ==
-		    SQLITE_OK &&
-	    sqlite3_step(st) == SQLITE_ROW) {
-		old_cache = sqlite3_column_int64(st, 0);
-		have_cache = 1;
-	}
-	sqlite3_finalize(st);
-	if (have_cache)
-		sqlite3_exec(db,
-			     "PRAGMA cache_size = -" VERIFY_CACHE_KIB_STR,
-			     NULL, NULL, NULL);
+	have_cache = elog_store_cache_size(s, -VERIFY_CACHE_KIB,
+					   &old_cache) == 0;
 	if ((rc = pool_start(&pool, &v, err)))
 		goto out;
 	pool_on = 1;
@@ -934,7 +906,7 @@ int elog_verify_store(elog_store *s, const elog_verify_opts *opts,
 	if ((rc = after_walk(&v, total, err)))
 		goto out;
 	if (v.cp_row) {
-		rc = bad_cp(&v, (uint64_t)sqlite3_column_int64(v.cps, 0),
+		rc = bad_cp(&v, (uint64_t)elog_query_int(v.cps, 0),
 			    "the log has fewer entries than the checkpoint");
 		goto out;
 	}
@@ -966,16 +938,12 @@ int elog_verify_store(elog_store *s, const elog_verify_opts *opts,
 out:
 	if (pool_on)
 		pool_stop(&pool);
-	if (have_cache) {
-		char sql[64];
-		snprintf(sql, sizeof sql, "PRAGMA cache_size = %lld",
-			 (long long)old_cache);
-		sqlite3_exec(db, sql, NULL, NULL, NULL);
-	}
-	sqlite3_finalize(v.tree);
-	sqlite3_finalize(v.cps);
+	if (have_cache)
+		elog_store_cache_size(s, old_cache, NULL);
+	elog_query_end(v.tree);
+	elog_query_end(v.cps);
 	free(v.purges);
-	sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+	elog_query_exec(s, ELOG_Q_COMMIT);
 	if (rc == -ELOG_TAMPERED)
 		elog_fail(err, ELOG_TAMPERED, (long)rep->bad_seq, NULL,
 			  "seq %lld: %s", (long long)rep->bad_seq, rep->what);

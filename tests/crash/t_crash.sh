@@ -27,11 +27,10 @@ start_server --threads 2 || bail "server starts"
 
 # restart: envelogd again on the same port, so the clients find it.
 restart() {
-	local i
 	"$B/envelogd" --db "$DB" --listen "127.0.0.1:$PORT" --web "$T/web" \
 		--threads 2 2>>"$T/server.log" &
 	SRV_PID=$!
-	for i in $(seq 1 200); do
+	for _ in $(seq 1 200); do
 		curl -s -o /dev/null "$URL/healthz" && return 0
 		kill -0 "$SRV_PID" 2>/dev/null || break
 		sleep 0.05
@@ -102,7 +101,7 @@ for ((r = 1; r <= KILLS; r++)); do
 done
 
 touch "$T/rec/stop"
-for i in $(seq 1 200); do kill -0 "$CLIENTS_PID" 2>/dev/null || break; sleep 0.05; done
+for _ in $(seq 1 200); do kill -0 "$CLIENTS_PID" 2>/dev/null || break; sleep 0.05; done
 kill "$CLIENTS_PID" 2>/dev/null
 wait "$CLIENTS_PID"
 check "the clients ran without an error" test ! -s "$T/clients.err"

@@ -1,3 +1,5 @@
+# shellcheck shell=bash
+# shellcheck disable=SC2034 # KEY, SRV_RC, HDRS, JSON, FIRST, COUNT: for the suites
 # lib.sh — shared setup for envelogd's integration tests.  Source it; it
 # creates a temporary directory $T, a log ($DB, key $KEY, verifier key
 # $VKEY) and an ingest token $INGEST, and offers:
@@ -17,7 +19,7 @@
 #                           roots and signed checkpoints
 #   ok/nok/check/bail/finish   TAP lines (tap.sh)
 set -u
-cd "$(dirname "${BASH_SOURCE[0]}")/../.."
+cd "$(dirname "${BASH_SOURCE[0]}")/../.." || exit 1
 B=${B:-build}
 T=$(mktemp -d)
 DB=$T/envelog.db
@@ -58,7 +60,6 @@ free_port() {
 SCHEME=${SCHEME:-http}
 CURL_TLS=()
 start_server() {
-	local i
 	PORT=$(free_port)
 	URL=$SCHEME://127.0.0.1:$PORT
 	local bin=${SERVER:-$B/envelogd} web=(--web "$T/web")
@@ -67,7 +68,7 @@ start_server() {
 	(cd "${SERVER_DIR:-.}" && exec "$bin" --db "$DB" \
 		--listen "127.0.0.1:$PORT" "${web[@]}" "$@") 2>>"$T/server.log" &
 	SRV_PID=$!
-	for i in $(seq 1 100); do
+	for _ in $(seq 1 100); do
 		if curl -s -o /dev/null "${CURL_TLS[@]}" "$URL/healthz"; then
 			return 0
 		fi
@@ -135,7 +136,7 @@ post_events() {
 		COUNT=$(jq -r .count <<<"$BODY")
 		ok "$d"
 	else
-		FIRST= COUNT=
+		FIRST='' COUNT=''
 		nok "$d" "status $STATUS" "${BODY:0:300}"
 	fi
 }

@@ -100,7 +100,7 @@ for new in 1 2 3 7 8 9 16 17 $((total - 1)) $total; do
 	for old in 1 $((new / 2)) $((new - 1)) $new; do
 		[ "$old" -ge 1 ] || continue
 		req GET "/v1/proof/consistency?old=$old&new=$new"
-		jq -e --argjson o $old --argjson n $new 'keys == ["new","old","proof"] and .old == $o and .new == $n' <<<"$BODY" >/dev/null || bad=$((bad + 1))
+		jq -e --argjson o "$old" --argjson n "$new" 'keys == ["new","old","proof"] and .old == $o and .new == $n' <<<"$BODY" >/dev/null || bad=$((bad + 1))
 		echo "consistency $old $new ${R[$old]} ${R[$new]} $(jq -r '.proof | join(" ")' <<<"$BODY")" >>"$T/proofs.in"
 		cnt=$((cnt + 1))
 	done

@@ -100,8 +100,8 @@ for k in 5 1203 1 40; do
 	post_events "POST $k events" "$(events $k s$total)"
 	total=$((total + k))
 	audit "$T/a.state"
-	[ "$rc" -eq 0 ] && [ "$(state_size "$T/a.state")" = "$total" ] &&
-		[[ "$out" == "ok: test.example/log size "*" -> $total: $k entries checked"* ]] ||
+	{ [ "$rc" -eq 0 ] && [ "$(state_size "$T/a.state")" = "$total" ] &&
+		[[ "$out" == "ok: test.example/log size "*" -> $total: $k entries checked"* ]]; } ||
 		{ good=0; steps="$steps [$k: exit $rc $out $errout]"; }
 	if [ "$total" = 5 ]; then
 		cp "$T/a.state" "$T/a5.state" && copy_log snap5
@@ -133,7 +133,7 @@ if [ "$rc" -eq 0 ] && jq -e --argjson t $total --argjson p $PURGE_SEQ \
 else nok "purge entry audited" "exit $rc" "$out" "$errout"; fi
 audit "$T/a.state"
 check "a run with nothing new: 0 entries checked" test "$rc" = 0 -a \
-	"${out#ok: test.example/log size $total -> $total: 0 entries checked}" != "$out"
+	"${out#"ok: test.example/log size $total -> $total: 0 entries checked"}" != "$out"
 check "totals in the state" jq -e --argjson t $total \
 	'.totals == {"entries":$t,"disclosures":0,"refusals":0,"purges":1}' "$T/a.state"
 

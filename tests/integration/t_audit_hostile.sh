@@ -27,12 +27,13 @@ PY
 HPORT=$(free_port)
 answer() { # STATUS TYPE BODY(printf format)
 	echo "$1" >"$T/answer.status"; echo "$2" >"$T/answer.type"
+	# shellcheck disable=SC2059 # the body is given as a format
 	printf "$3" >"$T/answer.body"
 }
 answer 200 text/plain 'x\n'
 python3 "$T/hostile_server.py" "$HPORT" "$T" &
 HPID=$!
-for i in $(seq 1 100); do curl -s -o /dev/null "http://127.0.0.1:$HPORT/" && break; sleep 0.05; done
+for _ in $(seq 1 100); do curl -s -o /dev/null "http://127.0.0.1:$HPORT/" && break; sleep 0.05; done
 
 # raw_ctl FILE: 0 if FILE holds a byte below 0x20 other than newline, DEL,
 # or a UTF-8 C1 control (U+0080..U+009F).

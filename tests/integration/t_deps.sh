@@ -4,7 +4,7 @@
 # sudo, as a user without sudo; every package missing or every package
 # present; node_modules absent or present; stdin never a terminal.
 set -u
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 . tests/integration/tap.sh
@@ -39,6 +39,7 @@ deps() {
 		"$T/bin/sh" "$T/repo/.ci/deps" </dev/null >"$T/out" 2>"$T/err"
 	rc=$?
 }
+# shellcheck disable=SC2317 # run through check, which shellcheck does not follow
 want_install() { # PREFIX ("" or "sudo "): the install line names every package
 	local line p
 	line=$(grep -E "^apt-get .*install" "$T/calls") || return 1

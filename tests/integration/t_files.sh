@@ -18,8 +18,8 @@ try_start() {
 	local port
 	port=$(free_port)
 	"$B/envelogd" --db "$DB" --listen "127.0.0.1:$port" 2>"$T/err" &
-	local pid=$! i
-	for i in $(seq 1 100); do
+	local pid=$!
+	for _ in $(seq 1 100); do
 		kill -0 "$pid" 2>/dev/null || break
 		if curl -s -o /dev/null "http://127.0.0.1:$port/healthz"; then
 			kill -TERM "$pid"

@@ -48,10 +48,11 @@ for kind in headers body chunked; do
 	python3 "$H" slow "$PORT" "$kind" 6 "$T/ready.$kind" >"$T/slow.$kind" &
 	eval "pid_$kind=$!"
 done
-wait_for "$T/ready.headers" && wait_for "$T/ready.body" && wait_for "$T/ready.chunked" ||
+{ wait_for "$T/ready.headers" && wait_for "$T/ready.body" && wait_for "$T/ready.chunked"; } ||
 	nok "the slow clients connect"
 expect_status "with 18 slow clients connected, /healthz answers" 200 GET /healthz
 expect_status "with 18 slow clients connected, /v1/checkpoint answers" 200 GET /v1/checkpoint
+# shellcheck disable=SC2154 # set by the eval above
 wait "$pid_headers" "$pid_body" "$pid_chunked"
 check "slow headers: all 6 dropped without an answer" grep -qx 'closed 6/6 answered 0' "$T/slow.headers"
 check "slow body: all 6 dropped without an answer" grep -qx 'closed 6/6 answered 0' "$T/slow.body"

@@ -13,9 +13,9 @@ make --no-print-directory B="$B" SANITIZE="${SANITIZE:-}" PREFIX="$P" DESTDIR= \
 rc=$?
 [ "$rc" = 0 ] || tail -n 20 "$T/make.log" | sed 's/^/# /'
 check "make install PREFIX=<tmp> DESTDIR= succeeds" test "$rc" = 0
-check "it installs both programs" test -x "$P/bin/envelogd" -a -x "$P/bin/envelog"
+check "it installs envelogd in sbin, envelog in bin" test -x "$P/sbin/envelogd" -a -x "$P/bin/envelog" -a ! -e "$P/bin/envelogd"
 check "and the console" cmp -s web/index.html "$P/share/envelog/web/index.html"
-"$P/bin/envelogd" --help >"$T/help" 2>&1
+"$P/sbin/envelogd" --help >"$T/help" 2>&1
 check "the installed envelogd's default --web is the installed console" \
 	grep -qF "$P/share/envelog/web)" "$T/help"
 
@@ -29,7 +29,7 @@ console() {
 	else nok "$1: GET /app.js is the console's" "status $STATUS"; fi
 }
 
-SERVER=$P/bin/envelogd SERVER_DIR=/ NO_WEB=1 start_server || bail "the installed envelogd starts from /"
+SERVER=$P/sbin/envelogd SERVER_DIR=/ NO_WEB=1 start_server || bail "the installed envelogd starts from /"
 console "installed, run from /"
 stop_server
 check "and stops cleanly" test "$SRV_RC" = 0
@@ -41,7 +41,7 @@ stop_server
 # --web still wins over the default.
 mkdir -p "$T/other"
 echo "another console" >"$T/other/index.html"
-SERVER=$P/bin/envelogd SERVER_DIR=/ NO_WEB=1 start_server --web "$T/other" || bail "--web DIR"
+SERVER=$P/sbin/envelogd SERVER_DIR=/ NO_WEB=1 start_server --web "$T/other" || bail "--web DIR"
 req GET /
 check "--web DIR overrides the default" test "$STATUS:$BODY" = "200:another console"
 stop_server
@@ -64,9 +64,9 @@ flat() { tr -s ' \n' '  '; } # --help with its lines joined
 check "installed envelog: --db defaults to LOCALSTATEDIR/lib/envelog/envelog.db" \
 	grep -qF "(default $P/var/lib/envelog/envelog.db)" <<<"$("$P/bin/envelog" init --help | flat)"
 check "installed envelogd: the same default database" \
-	grep -qF "(default $P/var/lib/envelog/envelog.db)" <<<"$("$P/bin/envelogd" --help | flat)"
+	grep -qF "(default $P/var/lib/envelog/envelog.db)" <<<"$("$P/sbin/envelogd" --help | flat)"
 check "installed envelogd: the config file is SYSCONFDIR/envelog/envelogd.conf" \
-	grep -qF "(default $P/etc/envelog/envelogd.conf)" <<<"$("$P/bin/envelogd" --help | flat)"
+	grep -qF "(default $P/etc/envelog/envelogd.conf)" <<<"$("$P/sbin/envelogd" --help | flat)"
 check "build tree envelog: --db defaults to ./var/envelog.db (make run)" \
 	grep -qF "(default ./var/envelog.db)" <<<"$("$B/envelog" verify --help | flat)"
 mkdir -p "$P/var/lib/envelog"
@@ -78,7 +78,7 @@ check "... and token list shows it" grep -q "fhs" <<<"$(cd / && "$P/bin/envelog"
 mkdir -p "$P/etc/envelog"
 port=$(free_port)
 printf '# test\nlisten = 127.0.0.1:%s\nmax-events = 2\n' "$port" >"$P/etc/envelog/envelogd.conf"
-(cd / && exec "$P/bin/envelogd") 2>>"$T/server.log" &
+(cd / && exec "$P/sbin/envelogd") 2>>"$T/server.log" &
 SRV_PID=$! PORT=$port URL=http://127.0.0.1:$port
 for _ in $(seq 1 100); do curl -s -o /dev/null "$URL/healthz" && break; sleep 0.05; done
 req GET /v1/checkpoint
@@ -91,7 +91,7 @@ check "... and it stops cleanly" test "$SRV_RC" = 0
 
 # The installed console removed: 404, not another tree's files.
 rm -rf "$P/share/envelog/web"
-SERVER=$P/bin/envelogd SERVER_DIR=/ NO_WEB=1 start_server || bail "without its console"
+SERVER=$P/sbin/envelogd SERVER_DIR=/ NO_WEB=1 start_server || bail "without its console"
 req GET /
 check "without the installed console, GET / is 404" test "$STATUS" = 404
 stop_server

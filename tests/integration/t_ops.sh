@@ -14,17 +14,17 @@ check "non-numeric --threads: exit 2" test $? = 2
 "$B/envelogd" --db "$DB" --sync sometimes >/dev/null 2>&1
 check "bad --sync: exit 2" test $? = 2
 
-"$B/envelogd" --db "$T/none.db" --key "$KEY" --listen 127.0.0.1:$(free_port) 2>"$T/err"
+"$B/envelogd" --db "$T/none.db" --key "$KEY" --listen "127.0.0.1:$(free_port)" 2>"$T/err"
 check "missing database: exit 2" test $? = 2
 check "missing database: message names it" grep -q "none.db" "$T/err"
 
 "$B/envelog" init --db "$T/other.db" --origin other.example/log >/dev/null 2>&1
-"$B/envelogd" --db "$DB" --key "$T/other.key" --listen 127.0.0.1:$(free_port) 2>"$T/err"
+"$B/envelogd" --db "$DB" --key "$T/other.key" --listen "127.0.0.1:$(free_port)" 2>"$T/err"
 check "another log's key: exit 2" test $? = 2
 check "another log's key: message says so" grep -qi "not this log's key" "$T/err"
-"$B/envelogd" --db "$DB" --key "$T/missing.key" --listen 127.0.0.1:$(free_port) 2>"$T/err"
+"$B/envelogd" --db "$DB" --key "$T/missing.key" --listen "127.0.0.1:$(free_port)" 2>"$T/err"
 check "missing key file: exit 2" test $? = 2
-"$B/envelogd" --db "$DB" --origin wrong.example/log --listen 127.0.0.1:$(free_port) 2>"$T/err"
+"$B/envelogd" --db "$DB" --origin wrong.example/log --listen "127.0.0.1:$(free_port)" 2>"$T/err"
 check "wrong --origin: exit 2" test $? = 2
 check "wrong --origin: message says so" grep -q "origin" "$T/err"
 
@@ -42,9 +42,9 @@ db = $DB
 listen = 127.0.0.1:1
 max-events = 5
 CONF
-"$B/envelogd" --config "$T/envelogd.conf" --listen 127.0.0.1:$port --web "$T/web" 2>>"$T/server.log" &
+"$B/envelogd" --config "$T/envelogd.conf" --listen "127.0.0.1:$port" --web "$T/web" 2>>"$T/server.log" &
 SRV_PID=$! PORT=$port URL=http://127.0.0.1:$port
-for i in $(seq 1 100); do curl -s -o /dev/null "$URL/healthz" && break; sleep 0.05; done
+for _ in $(seq 1 100); do curl -s -o /dev/null "$URL/healthz" && break; sleep 0.05; done
 expect_status "config file: server answers on the flag's port" 200 GET /healthz
 printf '%s' "$(events 6 cfg)" >"$T/post"
 expect_error "config file: max-events = 5 applies" 413 too_many_events POST /v1/events "${AUTH[@]}" "${JSON[@]}" --data-binary "@$T/post"

@@ -5,7 +5,7 @@
 # rejected), and proofs, chains and notes mangled here.  Counts, sizes and
 # keys come from the vector files (ELOG_VECTORS, default tests/vectors).
 set -u
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 . tests/integration/tap.sh

@@ -43,7 +43,7 @@ read -r s0 _ < <(log_state)
 stop_server
 check "the server stops cleanly" test "$SRV_RC" -eq 0
 start_server --max-window-days 2000 --retention-days 200 || bail "server with retention"
-for i in $(seq 1 100); do
+for _ in $(seq 1 100); do
 	read -r s1 _ < <(log_state)
 	[ "$s1" -gt "$s0" ] && break
 	sleep 0.05

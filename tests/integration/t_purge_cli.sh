@@ -4,14 +4,14 @@
 # and through_seq only move forward, and deletions outside a purge are
 # still caught.  mklog commits each batch of 100 at its last event's ts.
 set -u
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 B=${B:-build}
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 . tests/integration/tap.sh
 
 db=$T/log.db
-$B/tests/tools/mklog "$db" 1000 100 >/dev/null || bail "mklog"
+"$B"/tests/tools/mklog "$db" 1000 100 >/dev/null || bail "mklog"
 q() { sqlite3 "$db" "$1"; }
 state() { q "SELECT (SELECT count(*) FROM entry), (SELECT hex(root) FROM checkpoint ORDER BY size DESC LIMIT 1)"; }
 
@@ -19,7 +19,7 @@ above_before=$(q "SELECT group_concat(hex(data), '') FROM event_data WHERE seq >
 # Event i has ts 1700000000000 + i*1000; batch k (events 100k..100k+99) is
 # committed at the ts of event 100k+99: the horizon at event 500 takes
 # batches 0..4.
-out=$($B/envelog purge --db "$db" --before 2023-11-14T22:21:40Z 2>"$T/progress"); rc=$?
+out=$("$B"/envelog purge --db "$db" --before 2023-11-14T22:21:40Z 2>"$T/progress"); rc=$?
 # Progress on stderr (not a terminal here): a line per tenth of the work,
 # which counts each purged seq twice (metadata, then index), ending at
 # 100%; stdout holds only the result.
@@ -40,18 +40,18 @@ check "leaf hashes and chain values stay" test "$(q 'SELECT count(*) FROM entry 
 entry=$(q "SELECT data FROM entry WHERE seq = 1000")
 check "the purge entry is in the log" test "$(echo "$entry" | jq -r '[.kind, .before, .through_seq, .events] | @tsv')" = "$(printf 'purge\t1700000500000\t499\t500')"
 
-out=$($B/envelog verify --quiet --db "$db" 2>/dev/null); rc=$?
+out=$("$B"/envelog verify --quiet --db "$db" 2>/dev/null); rc=$?
 if [ "$rc" -eq 0 ] && [[ "$out" == "ok: 1001 entries (500 purged)"* ]]; then ok "verify passes and counts the purged"; else nok "verify passes after purge" "$rc $out"; fi
 
 s0=$(state)
-out=$($B/envelog purge --db "$db" --before 2023-11-14T22:00:00Z 2>&1); rc=$?
+out=$("$B"/envelog purge --db "$db" --before 2023-11-14T22:00:00Z 2>&1); rc=$?
 check "moving the horizon back exits 3 (refused; 1 means tampering)" test "$rc" -eq 3
 check "moving the horizon back names the rule" grep -q "only moves forward" <<<"$out"
 check "moving the horizon back left the log unchanged" test "$(state)" = "$s0"
 # Usage errors exit 2 and change nothing.
 for args in "" "--before" "--before yesterday" "--before 2023-11-14 extra" "--bogus 1" "--before 2999-01-01"; do
 	# shellcheck disable=SC2086 # the words of each case
-	$B/envelog purge --db "$db" $args >/dev/null 2>&1; rc=$?
+	"$B"/envelog purge --db "$db" $args >/dev/null 2>&1; rc=$?
 	check "purge ${args:-without --before}: usage error, exit 2" test "$rc" -eq 2
 done
 check "usage errors left the log unchanged" test "$(state)" = "$s0"
@@ -69,24 +69,24 @@ check "refused changes left the log unchanged" test "$(state)" = "$s0"
 
 cp "$db" "$T/tampered.db"
 sqlite3 "$T/tampered.db" "DROP TRIGGER event_data_no_delete; DELETE FROM event_data WHERE seq = 700"
-out=$($B/envelog verify --quiet --db "$T/tampered.db" 2>/dev/null); rc=$?
+out=$("$B"/envelog verify --quiet --db "$T/tampered.db" 2>/dev/null); rc=$?
 if [ "$rc" -eq 1 ] && [[ "$out" == "TAMPERED seq 700:"*"purge horizon"* ]]; then ok "metadata deleted above the horizon is tampering"; else nok "metadata deleted above the horizon is tampering" "$rc $out"; fi
 
-out=$($B/envelog purge --db "$db" --before 2023-11-14T22:22:00Z 2>/dev/null); rc=$?
+out=$("$B"/envelog purge --db "$db" --before 2023-11-14T22:22:00Z 2>/dev/null); rc=$?
 if [ "$rc" -eq 0 ] && [[ "$out" == "purged 0 events through seq 499; purge entry seq 1001;"* ]]; then ok "a horizon inside a batch's commit purges nothing more"; else nok "a horizon inside a batch's commit purges nothing more" "$rc $out"; fi
-out=$($B/envelog purge --db "$db" --before 2023-11-14T22:23:20Z 2>/dev/null); rc=$?
+out=$("$B"/envelog purge --db "$db" --before 2023-11-14T22:23:20Z 2>/dev/null); rc=$?
 if [ "$rc" -eq 0 ] && [[ "$out" == "purged 100 events through seq 599; purge entry seq 1002;"* ]]; then ok "a later purge moves the horizon forward by the next batch"; else nok "a later purge moves the horizon forward" "$rc $out"; fi
-out=$($B/envelog verify --quiet --db "$db" 2>/dev/null); rc=$?
+out=$("$B"/envelog verify --quiet --db "$db" 2>/dev/null); rc=$?
 if [ "$rc" -eq 0 ] && [[ "$out" == "ok: 1003 entries (600 purged)"* ]]; then ok "verify passes after three purges"; else nok "verify passes after three purges" "$rc $out"; fi
 
 cp "$db" "$T/horizon.db"
 sqlite3 "$T/horizon.db" "DROP TRIGGER purge_horizon_no_update; UPDATE purge_horizon SET before = before + 1 WHERE through_seq = 599"
-out=$($B/envelog verify --quiet --db "$T/horizon.db" 2>/dev/null); rc=$?
+out=$("$B"/envelog verify --quiet --db "$T/horizon.db" 2>/dev/null); rc=$?
 if [ "$rc" -eq 1 ] && [[ "$out" == "TAMPERED seq 1002: the purge_horizon table differs from the purge entries"* ]]; then ok "an edited purge horizon row is tampering"; else nok "an edited purge horizon row is tampering" "$rc $out"; fi
 
 db2=$T/new.db
-$B/tests/tools/mklog "$db2" 0 >/dev/null
-out=$($B/envelog purge --db "$db2" --before 2023-11-14T22:21:40Z 2>/dev/null); rc=$?
+"$B"/tests/tools/mklog "$db2" 0 >/dev/null
+out=$("$B"/envelog purge --db "$db2" --before 2023-11-14T22:21:40Z 2>/dev/null); rc=$?
 if [ "$rc" -eq 0 ] && [[ "$out" == "nothing to purge: no entry was committed before"* ]]; then ok "a purge before anything was committed does nothing"; else nok "a purge before anything was committed does nothing" "$rc $out"; fi
 check "... and appends nothing" test "$(sqlite3 "$db2" "SELECT count(*) FROM entry")" = 0
 

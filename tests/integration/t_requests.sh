@@ -24,6 +24,7 @@ check "an authority token needs a registered authority" test $? -ne 0
 
 start_server || bail "server"
 
+# shellcheck disable=SC2317 # shellcheck takes the bail above for an exit
 ms() { date -u -d "$1" +%s000; }
 ev() { # SENDER RECIPIENT TIME
 	printf '{"ts":"%s","sender":"%s","recipient":"%s","type":"message","size":%d}' "$3" "$1" "$2" "$RANDOM"
@@ -55,7 +56,7 @@ TEXT=(-H "Content-Type: text/plain")
 # ---- the full request ----
 warrant NCA-2026-000042 2026-03-01T00:00:00Z 2026-03-23T00:00:00Z 2027-01-01T00:00:00Z $A $S >"$T/w1"
 sign "$T/w1" >"$T/w1.signed" || bail "warrant sign"
-read -r size0 root0 < <(log_state)
+read -r size0 _ < <(log_state)
 req POST /v1/requests "${REQ_AUTH[@]}" "${TEXT[@]}" --data-binary "@$T/w1.signed"
 check "a valid warrant is answered 200" test "$STATUS" = 200
 printf '%s' "$BODY" >"$T/bundle.json"
@@ -76,7 +77,7 @@ check "the disclosure entry states the request" jq -e --arg sha "$(sha256sum "$T
 	.records == 4 and (.records_commitment | length) == 44 and (has("records_root") | not) and
 	(has("partly_purged") | not)' "$T/bundle.json"
 dseq=$(jq .disclosure.seq "$T/bundle.json")
-read -r size1 root1 < <(log_state)
+read -r size1 _ < <(log_state)
 check "the disclosure was appended, and only it" test "$size1" = "$((size0 + 1))" -a "$dseq" = "$size0"
 out=$($E bundle verify --vkey "$VKEY" "$T/bundle.json"); rc=$?
 check "envelog bundle verify passes" test "$rc" -eq 0
@@ -129,7 +130,7 @@ tamper "records_salt missing" 'del(.records_salt)'
 tamper "the record count changed" '.disclosure.entry.records = 3'
 tamper "the checkpoint's root changed" '.checkpoint |= sub("\n(?<r>[A-Za-z0-9+/]{10})"; "\n" + (.r | ascii_downcase))'
 tamper "the checkpoint's size changed" '.checkpoint |= sub("\n[0-9]+\n"; "\n1\n")'
-out=$($E bundle verify --vkey "$(sed 's/+A/+B/' <<<"$VKEY")" "$T/bundle.json" 2>&1); rc=$?
+out=$($E bundle verify --vkey "${VKEY/+A/+B}" "$T/bundle.json" 2>&1); rc=$?
 check "bundle verify with another key is not ok" test "$rc" -ne 0
 
 req GET "/v1/disclosures?since=$dseq&limit=1" -H "Authorization: Bearer $AUD"
@@ -298,7 +299,7 @@ read -r s0 _ < <(log_state)
 req POST /v1/requests "${REQ_AUTH[@]}" "${TEXT[@]}" --data-binary "@$T/l3.signed"
 check "a warrant of exactly 7 days and 2 subjects is answered 200" test "$STATUS" = 200
 printf '%s' "$BODY" >"$T/l3.json"
-check "its bundle verifies" $E bundle verify --vkey "$VKEY" "$T/l3.json"
+check "its bundle verifies" "$E" bundle verify --vkey "$VKEY" "$T/l3.json"
 check "its bundle discloses the one matching event" jq -e '(.records | length) == 1' "$T/l3.json"
 read -r s1 _ < <(log_state)
 check "the answer appended exactly one entry, the disclosure" \
@@ -330,7 +331,7 @@ check "metrics count the request as failed" grep -q '^envelog_lawful_requests_to
 req POST /v1/requests "${REQ_AUTH[@]}" "${TEXT[@]}" --data-binary "@$T/w1.signed"
 check "the server answers the next request 200" test "$STATUS" = 200
 printf '%s' "$BODY" >"$T/after.json"
-check "the next bundle verifies" $E bundle verify --vkey "$VKEY" "$T/after.json"
+check "the next bundle verifies" "$E" bundle verify --vkey "$VKEY" "$T/after.json"
 check "its disclosure takes the seq the failed one would have had" \
 	test "$(jq .disclosure.seq "$T/after.json")" = "$s0"
 

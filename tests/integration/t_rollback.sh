@@ -38,7 +38,7 @@ snapshot "$T/backup.db"
 
 start_server || bail "server again"
 post_events "ingest more events" "$(events 7 b)"
-for i in $(seq 1 100); do
+for _ in $(seq 1 100); do
 	read -r size2 _ < <("$B/tests/tools/proofcheck" checkpoint "$VKEY" "$STATE")
 	[ "$size2" = 12 ] && break
 	sleep 0.05
@@ -72,7 +72,7 @@ snapshot "$T/intact.db"
 # --state names another file: the intact database starts and keeps it there.
 timeout 20 "$B/envelogd" --db "$DB" --state "$T/elsewhere.state" --listen "127.0.0.1:$(free_port)" --web "$T/web" 2>"$T/state.log" &
 pid=$!
-for i in $(seq 1 100); do [ -s "$T/elsewhere.state" ] && break; sleep 0.05; done
+for _ in $(seq 1 100); do [ -s "$T/elsewhere.state" ] && break; sleep 0.05; done
 kill -TERM "$pid"; wait "$pid"; rc=$?
 read -r size3 _ < <("$B/tests/tools/proofcheck" checkpoint "$VKEY" "$T/elsewhere.state")
 check "--state FILE keeps the last signed checkpoint there" test "$rc" -eq 0 -a "$size3" = 14

@@ -3,19 +3,19 @@
 # `envelog verify` names the first bad seq of a database changed behind the
 # triggers' back.
 set -u
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 B=${B:-build}
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 . tests/integration/tap.sh
 
-$B/tests/tools/mklog "$T/log.db" 40 4 >/dev/null || bail "mklog"
+"$B"/tests/tools/mklog "$T/log.db" 40 4 >/dev/null || bail "mklog"
 
 # The log's key as an auditor holds it, taken before any tampering.
 VK=$(sqlite3 "$T/log.db" "SELECT value FROM meta WHERE key = 'vkey'")
 
 # verify DB -> sets $out and $rc
-run_verify() { out=$($B/envelog verify --quiet --db "$1" --vkey "$VK" 2>&1); rc=$?; }
+run_verify() { out=$("$B"/envelog verify --quiet --db "$1" --vkey "$VK" 2>&1); rc=$?; }
 expect_tampered() { # desc, db, seq
 	run_verify "$2"
 	if [ "$rc" -eq 1 ] && [[ "$out" == "TAMPERED seq $3:"* ]]; then ok "$1"
@@ -113,8 +113,8 @@ check "verify says the checkpoint's signature does not verify" \
 
 # The same body signed by another key of the log's name, stored as an
 # attacker with the file would: the row deleted and a new one inserted.
-$B/envelog warrant keygen test.example/log --out "$T/other.key" >/dev/null 2>&1
-printf '%s\n' "$(cpbody "$T/log.db")" | $B/tests/tools/signnote "$T/other.key" >"$T/other.cp"
+"$B"/envelog warrant keygen test.example/log --out "$T/other.key" >/dev/null 2>&1
+printf '%s\n' "$(cpbody "$T/log.db")" | "$B"/tests/tools/signnote "$T/other.key" >"$T/other.cp"
 db=$(fresh cpkey)
 sqlite3 "$db" "$drop CREATE TEMP TABLE c AS SELECT * FROM checkpoint WHERE size = 20;
 DELETE FROM checkpoint WHERE size = 20;

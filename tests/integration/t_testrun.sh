@@ -5,7 +5,7 @@
 # as it is: skips apart from passes, every broken plan a failure, a skip a
 # failure of the run under CI.
 set -u
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 . tests/integration/tap.sh

@@ -16,8 +16,7 @@ TC=$B/tests/tools/tilecheck
 tilecheck_ok() {
 	local out st
 	out=$("$TC" "$URL/tlog" "$VKEY" 40 2>"$T/tc.err")
-	st=$(log_state)
-	if [ $? = 0 ] && [ "${out% *}" = "ok $st" ]; then ok "$1"
+	if st=$(log_state) && [ "${out% *}" = "ok $st" ]; then ok "$1"
 	else nok "$1" "tilecheck: $out $(cat "$T/tc.err")" "oracle: $st"; fi
 }
 

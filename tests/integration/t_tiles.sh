@@ -15,7 +15,7 @@ fetch() {
 header() { # NAME: its value in $HDRS, CR stripped
 	grep -i "^$1:" <<<"$HDRS" | head -1 | cut -d: -f2- | sed 's/^ //; s/\r$//'
 }
-b64() { base64 -w0 "$@"; }
+b64() { base64 -w0; }
 # hashes FILE: one base64 line per 32-byte hash of FILE
 hashes() { python3 -c 'import sys,base64; d=open(sys.argv[1],"rb").read(); [print(base64.b64encode(d[i:i+32]).decode()) for i in range(0,len(d),32)]' "$1"; }
 

@@ -6,7 +6,7 @@
 # keys, another record count, another warrant id), read through
 # ELOG_VECTORS; so does the console's verifier test (verify.test.mjs).
 set -u
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 B=${B:-build}
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT

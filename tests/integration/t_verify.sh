@@ -49,7 +49,7 @@ check "without --vkey, verify says on stderr that it trusted the database's key"
 	grep -q "no --vkey given: signatures were checked against the key stored in the database" "$T/verify.err"
 printf '%s\n' "$(sqlite3 "$DB" "SELECT note FROM checkpoint WHERE size = 3")" >"$T/old.cp"
 verify "a checkpoint of an older size is consistent with the log" 0 "ok:" "$DB" --vkey "$VKEY" --checkpoint "$T/old.cp"
-other=$($E warrant keygen test.example/log --out "$T/other.key" 2>/dev/null)
+$E warrant keygen test.example/log --out "$T/other.key" >/dev/null 2>&1
 out=$($E verify --quiet --db "$DB" --vkey "$VKEY" --checkpoint "$NCA_VK" 2>&1); rc=$?
 check "an unreadable --checkpoint file is a usage error (exit 2)" test "$rc" -eq 2
 printf 'test.example/log\n%s\n%s\n' "$SIZE" "$(sqlite3 "$DB" "SELECT note FROM checkpoint WHERE size = $SIZE" | sed -n 3p)" |

@@ -17,20 +17,20 @@
 declare -a WPID WURL WVKEY WPORT
 start_witness() { # I: witness I on a free port (its own again on a restart)
 	local i=$1 p
-	p=${WPORT[$i]:-$(free_port)}
-	WPORT[$i]=$p
-	WURL[$i]=http://127.0.0.1:$p
+	p=${WPORT[i]:-$(free_port)}
+	WPORT[i]=$p
+	WURL[i]=http://127.0.0.1:$p
 	"$B/envelog" witness serve --key "$T/w$i.key" --state "$T/w$i.state" \
 		--log "$VKEY" --listen "127.0.0.1:$p" 2>>"$T/w$i.log" &
-	WPID[$i]=$!
+	WPID[i]=$!
 	for _ in $(seq 1 100); do
-		curl -s -o /dev/null "${WURL[$i]}/" && return 0
+		curl -s -o /dev/null "${WURL[i]}/" && return 0
 		sleep 0.05
 	done
 	return 1
 }
 stop_witness() { kill "${WPID[$1]}" 2>/dev/null; wait "${WPID[$1]}" 2>/dev/null; WPID[$1]=; }
-trap 'for i in 1 2; do [ -n "${WPID[$i]:-}" ] && stop_witness $i; done; cleanup' EXIT
+trap 'for i in 1 2; do [ -n "${WPID[i]:-}" ] && stop_witness $i; done; cleanup' EXIT
 
 # submit I BODYFILE: POST it to witness I; $WSTATUS, $WBODY, $WTYPE
 submit() {
@@ -47,8 +47,8 @@ body() {
 state_of() { cat "$T/w$1.state" 2>/dev/null; }
 
 for i in 1 2; do
-	WVKEY[$i]=$("$B/envelog" witness keygen "w$i.example/witness" --out "$T/w$i.key") || bail "keygen $i"
-	"$B/envelog" witness add "w$i.example/witness" "${WVKEY[$i]}" --db "$DB" >/dev/null || bail "witness add $i"
+	WVKEY[i]=$("$B/envelog" witness keygen "w$i.example/witness" --out "$T/w$i.key") || bail "keygen $i"
+	"$B/envelog" witness add "w$i.example/witness" "${WVKEY[i]}" --db "$DB" >/dev/null || bail "witness add $i"
 	start_witness $i || bail "witness $i starts"
 done
 AUD=$("$B/envelog" token add --db "$DB" --role auditor 2>/dev/null)
@@ -63,7 +63,7 @@ for i in 1 2; do
 	check "witness $i cosigns the first checkpoint (old 0): 200" test "$WSTATUS" = 200
 	check "witness $i answers one cosignature line by its key" \
 		grep -qx "— w$i.example/witness [A-Za-z0-9+/=]*" <<<"$WBODY"
-	{ cat "$T/cp10" | sed '/^$/,$d'; echo; printf '%s\n' "$WBODY"; } >"$T/cos"
+	{ sed '/^$/,$d' "$T/cp10"; echo; printf '%s\n' "$WBODY"; } >"$T/cos"
 	expect_status "envelogd accepts witness $i's cosignature" 201 POST /v1/cosignatures \
 		-H "Authorization: Bearer $AUD" -H "Content-Type: text/plain" --data-binary "@$T/cos"
 	check "witness $i's state: size $N1" grep -q "^test.example/log $N1 " "$T/w$i.state"

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # tap.sh — TAP output for the shell test suites (tests/run counts the
 # "ok", "not ok" and "ok … # SKIP" lines and checks them against the plan
 # "1..N" that finish and bail print at the end).  Source it.

@@ -31,6 +31,7 @@
 #include "entry.h"
 #include "rfc3339.h"
 #include "store.h"
+#include "store_db.h"
 
 static int die(const char *what, const elog_err_t *e)
 {

@@ -2,7 +2,7 @@
 // official schema and $ref resolution, by @apidevtools/swagger-parser,
 // pinned in package.json), and in step with the code: every row of the
 // route table (src/server/routes.c) is described with its method, and the
-// error codes it lists are those of src/lib/error.h.
+// error codes it lists are those of include/envelog/error.h.
 //
 //   node tests/tools/openapi_lint.mjs [docs/openapi.yaml]
 // Prints TAP lines ("ok N - …" / "not ok N - …"), no plan; exit 1 on a
@@ -57,16 +57,16 @@ if (rows < 10) nok("the route table was read", `${rows} rows`);
 
 // Error codes: the enum holds only registry codes; every registry code is
 // in the enum or named as one the server never sends.
-const registry = [...readFileSync("src/lib/error.h", "utf8")
+const registry = [...readFileSync("include/envelog/error.h", "utf8")
 	.matchAll(/X\([A-Z0-9_]+, "([a-z0-9_]+)", (\d+)\)/g)]
 	.map((m) => m[1]).filter((c) => c !== "ok");
 const ec = api.components.schemas.ErrorCode;
 const unknown = ec.enum.filter((c) => !registry.includes(c));
-if (unknown.length) nok("ErrorCode lists only codes of src/lib/error.h", unknown.join(" "));
-else ok("ErrorCode lists only codes of src/lib/error.h");
+if (unknown.length) nok("ErrorCode lists only codes of include/envelog/error.h", unknown.join(" "));
+else ok("ErrorCode lists only codes of include/envelog/error.h");
 const missing = registry.filter((c) => !ec.enum.includes(c) &&
 	!new RegExp(`\\b${c}\\b`).test(ec.description));
-if (missing.length) nok("every code of src/lib/error.h is described", missing.join(" "));
-else ok("every code of src/lib/error.h is described");
+if (missing.length) nok("every code of include/envelog/error.h is described", missing.join(" "));
+else ok("every code of include/envelog/error.h is described");
 
 process.exit(fails ? 1 : 0);

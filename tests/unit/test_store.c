@@ -30,6 +30,7 @@
 #include "rfc3339.h"
 #include "schema.h"
 #include "store.h"
+#include "store_db.h"
 #include "token.h"
 #include "verify.h"
 

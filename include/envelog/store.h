@@ -69,9 +69,6 @@ void elog_store_close(elog_store *s);
  */
 int elog_store_map(elog_store *s, int64_t bytes, elog_err_t *err);
 
-/* The raw connection, for the registry modules (token.c …). */
-struct sqlite3 *elog_store_db(elog_store *s);
-
 /* The origin and the verifier key text stored at creation. */
 const char *elog_store_origin(const elog_store *s);
 const char *elog_store_vkey(const elog_store *s);

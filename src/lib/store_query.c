@@ -1,0 +1,202 @@
+/* store_query.c — the store's named queries.  See store_query.h. */
+#include "store_query.h"
+
+#include <stdio.h>
+
+#include <stdlib.h>
+
+#include <sqlite3.h>
+
+#include "store_db.h"
+
+struct elog_query {
+	sqlite3 *db;
+	sqlite3_stmt *st;
+};
+
+static const char *const query_sql[ELOG_Q_COUNT] = {
+	[ELOG_Q_TOKEN_INSERT] = "INSERT INTO token(hash, role, authority, "
+				"label, created) VALUES (?1, ?2, ?3, ?4, ?5)",
+	[ELOG_Q_TOKEN_BY_HASH] = "SELECT id, role, authority, label, created, "
+				 "revoked, hash FROM token WHERE hash = ?1",
+	[ELOG_Q_TOKEN_LIST] = "SELECT id, role, authority, label, created, "
+			      "revoked FROM token ORDER BY id",
+	[ELOG_Q_TOKEN_REVOKE] = "UPDATE token SET revoked = ?2 WHERE id = ?1 "
+				"AND revoked IS NULL",
+	[ELOG_Q_AUTHORITY_INSERT] = "INSERT INTO authority(name, vkey, added) "
+				    "VALUES (?1, ?2, ?3) ON CONFLICT DO "
+				    "NOTHING",
+	[ELOG_Q_AUTHORITY_GET] = "SELECT vkey FROM authority WHERE name = ?1 "
+				 "AND revoked IS NULL",
+	[ELOG_Q_AUTHORITY_LIST] = "SELECT name, vkey, added, revoked FROM "
+				  "authority ORDER BY name",
+	[ELOG_Q_AUTHORITY_REVOKE] = "UPDATE authority SET revoked = ?2 WHERE "
+				    "name = ?1 AND revoked IS NULL",
+	[ELOG_Q_WITNESS_INSERT] = "INSERT INTO witness(name, vkey, added) "
+				  "VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
+	[ELOG_Q_WITNESS_GET] = "SELECT vkey FROM witness WHERE name = ?1 AND "
+			       "revoked IS NULL",
+	[ELOG_Q_WITNESS_LIST] = "SELECT name, vkey, added, revoked FROM "
+				"witness ORDER BY name",
+	[ELOG_Q_WITNESS_REVOKE] = "UPDATE witness SET revoked = ?2 WHERE "
+				  "name = ?1 AND revoked IS NULL",
+	[ELOG_Q_INGEST_KEY_EXPIRE] = "DELETE FROM ingest_key WHERE created < "
+				     "?1",
+	[ELOG_Q_INGEST_KEY_GET] = "SELECT body_hash, first, count FROM "
+				  "ingest_key WHERE token = ?1 AND key = ?2",
+	[ELOG_Q_INGEST_KEY_PUT] = "INSERT OR REPLACE INTO ingest_key(token, "
+				  "key, body_hash, first, count, created) "
+				  "VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+	[ELOG_Q_INGEST_KEY_COUNT] = "SELECT count(*) FROM ingest_key",
+	[ELOG_Q_WARRANT_USE_GET] = "SELECT text_sha256 FROM warrant_use WHERE "
+				   "authority = ?1 AND id = ?2",
+	[ELOG_Q_WARRANT_USE_INSERT] = "INSERT INTO warrant_use(authority, id, "
+				      "text_sha256, first_seq) VALUES (?1, "
+				      "?2, ?3, ?4)",
+	/* kind <> 0 lets SQLite use the partial index entry_public. */
+	[ELOG_Q_PUBLIC_ENTRIES] = "SELECT seq, kind, data FROM entry WHERE "
+				  "kind <> 0 AND seq >= ?1 ORDER BY seq",
+	[ELOG_Q_BEGIN] = "BEGIN",
+	[ELOG_Q_COMMIT] = "COMMIT",
+	[ELOG_Q_WARRANT_USE_FIRST_SEQ] = "SELECT first_seq FROM warrant_use "
+					 "WHERE authority = ?1 AND id = ?2",
+	[ELOG_Q_WARRANT_USE_COUNT] = "SELECT count(*) FROM warrant_use",
+	[ELOG_Q_PURGE_ENTRIES] = "SELECT seq, data FROM entry WHERE kind = 3 "
+				 "ORDER BY seq",
+	[ELOG_Q_PURGE_HORIZONS] = "SELECT before, through_seq FROM "
+				  "purge_horizon ORDER BY before",
+	[ELOG_Q_TREE_HASHES] = "SELECT id, hash FROM tree_hash ORDER BY id",
+	[ELOG_Q_CHECKPOINTS] = "SELECT size, root, note FROM checkpoint ORDER "
+			       "BY size",
+	[ELOG_Q_COSIGNED_MISSING] = "SELECT min(size) FROM cosignature WHERE "
+				    "size NOT IN (SELECT size FROM "
+				    "checkpoint)",
+};
+
+int elog_query_open(elog_store *s, int id, elog_query **out)
+{
+	elog_query *q;
+
+	*out = NULL;
+	if (id < 0 || id >= ELOG_Q_COUNT || !query_sql[id])
+		return -1;
+	q = calloc(1, sizeof *q);
+	if (!q)
+		return -1;
+	q->db = elog_store_db(s);
+	if (sqlite3_prepare_v2(q->db, query_sql[id], -1, &q->st, NULL) !=
+	    SQLITE_OK) {
+		sqlite3_finalize(q->st);
+		free(q);
+		return -1;
+	}
+	*out = q;
+	return 0;
+}
+
+void elog_query_end(elog_query *q)
+{
+	if (!q)
+		return;
+	sqlite3_finalize(q->st);
+	free(q);
+}
+
+void elog_query_bind_int(elog_query *q, int i, int64_t v)
+{
+	sqlite3_bind_int64(q->st, i, (sqlite3_int64)v);
+}
+
+void elog_query_bind_text(elog_query *q, int i, const char *v)
+{
+	sqlite3_bind_text(q->st, i, v, -1, SQLITE_STATIC);
+}
+
+void elog_query_bind_blob(elog_query *q, int i, const void *v, size_t len)
+{
+	sqlite3_bind_blob(q->st, i, v, (int)len, SQLITE_STATIC);
+}
+
+int elog_query_step(elog_query *q)
+{
+	switch (sqlite3_step(q->st)) {
+	case SQLITE_ROW:
+		return ELOG_QUERY_ROW;
+	case SQLITE_DONE:
+		return ELOG_QUERY_DONE;
+	default:
+		return ELOG_QUERY_ERROR;
+	}
+}
+
+int64_t elog_query_int(elog_query *q, int col)
+{
+	return sqlite3_column_int64(q->st, col);
+}
+
+const char *elog_query_text(elog_query *q, int col)
+{
+	return (const char *)sqlite3_column_text(q->st, col);
+}
+
+const void *elog_query_blob(elog_query *q, int col)
+{
+	return sqlite3_column_blob(q->st, col);
+}
+
+int elog_query_bytes(elog_query *q, int col)
+{
+	return sqlite3_column_bytes(q->st, col);
+}
+
+int elog_query_is_null(elog_query *q, int col)
+{
+	return sqlite3_column_type(q->st, col) == SQLITE_NULL;
+}
+
+int elog_query_changes(elog_query *q)
+{
+	return sqlite3_changes(q->db);
+}
+
+int64_t elog_query_rowid(elog_query *q)
+{
+	return sqlite3_last_insert_rowid(q->db);
+}
+
+int elog_query_exec(elog_store *s, int id)
+{
+	if (id < 0 || id >= ELOG_Q_COUNT || !query_sql[id])
+		return -1;
+	return sqlite3_exec(elog_store_db(s), query_sql[id], NULL, NULL,
+			    NULL) == SQLITE_OK
+		       ? 0
+		       : -1;
+}
+
+int elog_store_cache_size(elog_store *s, int64_t value, int64_t *old)
+{
+	sqlite3 *db = elog_store_db(s);
+	sqlite3_stmt *st = NULL;
+	char sql[64];
+	int rc = -1;
+
+	if (old) {
+		if (sqlite3_prepare_v2(db, "PRAGMA cache_size", -1, &st,
+				       NULL) != SQLITE_OK ||
+		    sqlite3_step(st) != SQLITE_ROW)
+			goto out;
+		*old = sqlite3_column_int64(st, 0);
+	}
+	snprintf(sql, sizeof sql, "PRAGMA cache_size = %lld",
+		 (long long)value);
+	rc = sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
+out:
+	sqlite3_finalize(st);
+	return rc;
+}
+
+const char *elog_store_errmsg(elog_store *s)
+{
+	return sqlite3_errmsg(elog_store_db(s));
+}
