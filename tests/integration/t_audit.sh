@@ -443,7 +443,7 @@ PY
 PPORT=$(free_port)
 python3 "$T/notiles.py" "$PPORT" "$URL" "$T/proxy.log" &
 PPID_=$!
-for i in $(seq 1 100); do curl -s -o /dev/null "http://127.0.0.1:$PPORT/v1/checkpoint" && break; sleep 0.05; done
+for _ in $(seq 1 100); do curl -s -o /dev/null "http://127.0.0.1:$PPORT/v1/checkpoint" && break; sleep 0.05; done
 : >"$T/proxy.log"
 cp "$T/c0.state" "$T/p.state"
 out=$("$EL" audit --url "http://127.0.0.1:$PPORT" --vkey "$VKEY" --state "$T/p.state" --json 2>"$T/p.err")
@@ -464,7 +464,7 @@ mkdir -p "$T/www"
 SPORT=$(free_port)
 python3 -m http.server "$SPORT" --bind 127.0.0.1 --directory "$T/www" >"$T/static.log" 2>&1 &
 SPID=$!
-for i in $(seq 1 100); do curl -s -o /dev/null "http://127.0.0.1:$SPORT/tlog/checkpoint" && break; sleep 0.05; done
+for _ in $(seq 1 100); do curl -s -o /dev/null "http://127.0.0.1:$SPORT/tlog/checkpoint" && break; sleep 0.05; done
 t0=$(hits /tlog/) v0=$(hits /v1/)
 cp "$T/c0.state" "$T/s.state"
 out=$("$EL" audit --url "$URL" --vkey "$VKEY" --state "$T/s.state" --tiles "http://127.0.0.1:$SPORT/tlog" 2>&1)

@@ -4,7 +4,7 @@
 # it), and the build is deterministic: the same bytes from a copy of web/
 # elsewhere, with other file times, built twice.
 set -u
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 . tests/integration/tap.sh
@@ -25,7 +25,7 @@ else nok "the recorded SHA-256 is the one make console builds" \
 # Deterministic: a copy of web/ elsewhere, files touched to other times
 # and listed in another order on disk, built twice.
 mkdir -p "$T/w2"
-for f in $(ls web | sort -r); do cp "web/$f" "$T/w2/$f"; touch -d "2001-02-03 04:05:06" "$T/w2/$f"; done
+for f in $(cd web && printf '%s\n' * | sort -r); do cp "web/$f" "$T/w2/$f"; touch -d "2001-02-03 04:05:06" "$T/w2/$f"; done
 node src/console/bundle.mjs "$T/w2" "$T/c1.html" >/dev/null
 node src/console/bundle.mjs "$T/w2" "$T/c2.html" >/dev/null
 check "the build is deterministic: a copy of web/ elsewhere gives the same bytes, twice" \

@@ -31,12 +31,12 @@ check "promtool check metrics: clean" test "$rc" = 0
 [ "$rc" = 0 ] || sed 's/^/# /' "$T/promtool"
 
 read -r _ version <<<"$("$B/envelogd" --version | head -n 1)"
-schema=$(ls schema/*.sql | wc -l)
+schema=$(printf '%s\n' schema/*.sql | wc -l)
 check "envelog_build_info names the version and schema of --version" \
 	test "$(metric "envelog_build_info{version=\"$version\",schema=\"$schema\"}")" = 1
 check "process_cpu_seconds_total is there" test -n "$(metric process_cpu_seconds_total)"
 check "process_resident_memory_bytes is above 0" test "$(metric process_resident_memory_bytes)" -gt 0
-fds=$(ls "/proc/$SRV_PID/fd" | wc -l)
+fds=$(find "/proc/$SRV_PID/fd" -mindepth 1 -maxdepth 1 | wc -l)
 check "process_open_fds counts the server's descriptors (about $fds)" \
 	test "$(metric process_open_fds)" -gt 3 -a "$(metric process_open_fds)" -le "$((fds + 16))"
 check "process_max_fds is the server's limit" \

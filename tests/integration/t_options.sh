@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck disable=SC2086 # $d_help: option names, split into words on purpose
 # One option table per program: envelogd's and envelog's --help, their man
 # pages (envelogd(8), envelogd.conf(5), envelog(1)) and the bash completion
 # all name the same options, because they are generated from the same
@@ -11,6 +12,7 @@ for p in envelog.1 envelogd.8 envelogd.conf.5; do
 	[ -f "$M/$p" ] || bail "$M/$p is not built (make all)"
 	w=$(LC_ALL=C MANWIDTH=80 man --warnings=all -l "$M/$p" 2>&1 >/dev/null)
 	check "man --warnings -l $p: no warning" test -z "$w"
+	# shellcheck disable=SC2001 # every line of a multi-line text
 	[ -z "$w" ] || echo "$w" | sed 's/^/# /'
 	w=$(groff -man -ww -z "$M/$p" 2>&1)
 	check "groff -ww $p: no warning" test -z "$w"
@@ -53,7 +55,7 @@ for p in envelog envelogd; do
 	v=$("$B/$p" --version); rc=$?
 	check "$p --version: exit 0" test "$rc" = 0
 	check "$p --version: its name and a version" grep -qE "^$p [0-9]+\.[0-9]+\.[0-9]+$" <<<"$v"
-	check "$p --version: the schema version it writes ($(ls schema/*.sql | wc -l))" grep -qx "schema $(ls schema/*.sql | wc -l)" <<<"$v"
+	check "$p --version: the schema version it writes ($(printf '%s\n' schema/*.sql | wc -l))" grep -qx "schema $(printf '%s\n' schema/*.sql | wc -l)" <<<"$v"
 	for lib in sqlite libmicrohttpd jansson libsodium libcurl; do
 		grep -qE "^$lib [0-9]+\.[0-9]+" <<<"$v" || nok "$p --version names $lib" "$v"
 	done

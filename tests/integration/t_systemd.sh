@@ -31,6 +31,7 @@ trap 'kill "$NPID" 2>/dev/null; cleanup' EXIT
 for _ in $(seq 1 100); do [ -S "$T/notify.sock" ] && break; sleep 0.05; done
 [ -S "$T/notify.sock" ] || bail "the notify socket listens"
 
+# shellcheck disable=SC2317 # called through check
 wait_for() { # FILE PATTERN: until grep -q finds it (at most 5 s)
 	for _ in $(seq 1 100); do grep -q -- "$2" "$1" && return 0; sleep 0.05; done
 	return 1
