@@ -167,8 +167,25 @@ static int purge_ranges(vstate *v, uint64_t seq)
 static int load_runs(vstate *v, uint64_t total, elog_err_t *err)
 {
 	unsigned bits = elog_store_index_run_bits(v->s);
+	uint64_t size = total;
+	sqlite3_stmt *st = NULL;
 	int rc;
-	v->hot_from = elog_store_index_hot_from(v->s, total);
+	/* The log's size as its writer saw it: in a log that verifies, the
+	 * largest checkpoint's.  A hostile row at a huge seq must not move
+	 * every event's rows into runs before the walk finds the gap. */
+	if (sqlite3_prepare_v2(elog_store_db(v->s),
+			       "SELECT max(size) FROM checkpoint", -1, &st,
+			       NULL) != SQLITE_OK ||
+	    sqlite3_step(st) != SQLITE_ROW) {
+		sqlite3_finalize(st);
+		return elog_fail(err, ELOG_IO, -1, NULL,
+				 "cannot read the checkpoints");
+	}
+	if (sqlite3_column_type(st, 0) == SQLITE_INTEGER &&
+	    (uint64_t)sqlite3_column_int64(st, 0) < size)
+		size = (uint64_t)sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	v->hot_from = elog_store_index_hot_from(v->s, size);
 	if ((rc = elog_store_index_runs(v->s, &v->runs, &v->nruns, err)))
 		return rc;
 	for (size_t i = 0; i < v->nruns; i++) {
@@ -176,11 +193,11 @@ static int load_runs(vstate *v, uint64_t total, elog_err_t *err)
 		char d[160];
 		int ok = r->level >= 0 && r->level <= ELOG_INDEX_MAX_LEVEL;
 		if (ok) {
-			uint64_t size = UINT64_C(1)
-					<< (bits + (unsigned)r->level *
-							   ELOG_INDEX_FANOUT_BITS);
-			ok = r->first_seq % size == 0 &&
-			     r->last_seq == r->first_seq + size - 1 &&
+			uint64_t len = UINT64_C(1)
+				       << (bits + (unsigned)r->level *
+							  ELOG_INDEX_FANOUT_BITS);
+			ok = r->first_seq % len == 0 &&
+			     r->last_seq == r->first_seq + len - 1 &&
 			     r->last_seq < v->hot_from &&
 			     (i == 0 || r->first_seq > v->runs[i - 1].last_seq);
 		}

@@ -11,7 +11,13 @@
 # no acknowledged event is lost and none is stored twice.  The clients and the
 # checker are tests/crash/load.py.
 #
+# The log is made with index runs of 64 events (ELOG_TEST_INDEX_RUN_BITS):
+# about one commit in three seals a run and one in fifty merges 16 runs
+# into one of 1024, so kills land during seals and merges; each round
+# checks that one did (the runs grew) and verify checks every index row.
+#
 #   KILLS=N (default 24)   how many times to kill the server
+export ELOG_TEST_INDEX_RUN_BITS=6
 . "$(dirname "$0")/../integration/lib.sh"
 E=$B/envelog
 PC=$B/tests/tools/proofcheck
@@ -100,6 +106,9 @@ for ((r = 1; r <= KILLS; r++)); do
 	else nok "kill $r: envelog verify passes after the restart" "exit $rc: $out"; fi
 	check_round "kill $r"
 done
+runs=$(sqlite3 "$DB" "SELECT count(*) || ' runs, ' || coalesce(sum(level = 1), 0) || ' of level 1' FROM index_run")
+check "the index was sealed into runs, merged into level 1 ($runs)" \
+	test "$(sqlite3 "$DB" "SELECT count(*) > 0 AND sum(level = 1) > 0 FROM index_run")" = 1
 
 touch "$T/rec/stop"
 for i in $(seq 1 200); do kill -0 "$CLIENTS_PID" 2>/dev/null || break; sleep 0.05; done

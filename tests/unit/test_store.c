@@ -1382,6 +1382,44 @@ static void test_index_runs(void **state)
 	assert_non_null(strstr(rep.what, "ts range"));
 }
 
+/* A commit that would seal a run and fails (ELOG_TEST_FAIL_COMMIT, as a
+ * full disk would) leaves the index as before: the rows in index_hot, no
+ * run; the next commit seals it, and the log verifies. */
+static void test_seal_fails_whole(void **state)
+{
+	fx *f = *state;
+	elog_err_t err;
+	elog_verify_report rep;
+	elog_entry *es = calloc(6, sizeof *es);
+	elog_commit c;
+	sqlite3_int64 hot;
+
+	assert_non_null(es);
+	append_events(f, 5);
+	elog_store_close(f->w);
+	assert_int_equal(setenv(ELOG_TEST_FAIL_COMMIT, "1", 1), 0);
+	assert_int_equal(elog_store_open(f->path, ELOG_STORE_WRITE,
+					 ELOG_SYNC_FULL, &f->w, &err),
+			 0);
+	unsetenv(ELOG_TEST_FAIL_COMMIT);
+	for (size_t i = 0; i < 6; i++)
+		default_event(f, f->n + i, &es[i]);
+	hot = count_rows(f->w, "index_hot");
+	memset(&c, 0, sizeof c);
+	assert_int_equal(elog_store_append(f->w, es, 6, &f->sk, elog_now_ms(),
+					   &c, &err),
+			 -ELOG_IO);
+	assert_int_equal(count_rows(f->w, "index_run"), 0);
+	assert_int_equal(count_rows(f->w, "index_sealed"), 0);
+	assert_int_equal(count_rows(f->w, "index_hot"), hot);
+	assert_int_equal(count_rows(f->w, "entry"), 5);
+	append_entries(f, es, 6); /* the second commit: it seals 0..7 */
+	assert_int_equal(count_rows(f->w, "index_run"), 1);
+	assert_int_equal(query_int(f->w, "SELECT min(seq) FROM index_hot"), 8);
+	assert_int_equal(elog_verify_store(f->w, NULL, NULL, NULL, &rep, &err),
+			 0);
+}
+
 /* ---- append-only ---- */
 
 static void test_triggers(void **state)
@@ -2078,6 +2116,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_index_runs, setup_runs,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_index_query_plan,
+						setup_runs, teardown),
+		cmocka_unit_test_setup_teardown(test_seal_fails_whole,
 						setup_runs, teardown),
 		cmocka_unit_test_setup_teardown(test_triggers, setup,
 						teardown),
