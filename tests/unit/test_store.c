@@ -1152,6 +1152,35 @@ static void test_events_for(void **state)
 	assert_true(queries > 1000);
 	assert_true(hits > 1000); /* the windows are not all empty */
 
+	/* More subjects than one scan of index_hot takes (16): every
+	 * sender and recipient of the model and 8 unknown numbers. */
+	{
+		char names[20][24];
+		char *many[20];
+		uint64_t *seqs = NULL;
+		size_t n = 0, nw;
+		int trunc = 1;
+		for (unsigned k = 0; k < 20; k++) {
+			party(names[k], sizeof names[k],
+			      k < 7    ? "+44700900"
+			      : k < 12 ? "+44711900"
+				       : "+44722900",
+			      k < 7 ? k : k < 12 ? k - 7 : k);
+			many[k] = names[k];
+		}
+		nw = expected_events(f, many, 20, T0 - 1000, T0 + 60000, want);
+		assert_true(nw > 100);
+		assert_int_equal(elog_store_events_for(f->w, many, 20,
+						       T0 - 1000, T0 + 60000,
+						       1000, &seqs, &n, &trunc,
+						       &err),
+				 0);
+		assert_int_equal(trunc, 0);
+		assert_int_equal(n, nw);
+		assert_memory_equal(seqs, want, nw * sizeof want[0]);
+		free(seqs);
+	}
+
 	/* Edges precisely: an event at from is in, an event at to is out. */
 	{
 		char *s1[1] = {b};
