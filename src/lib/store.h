@@ -222,7 +222,7 @@ int elog_store_checkpoints(elog_store *s, elog_checkpoint_fn fn, void *ctx,
  * Seqs of events whose sender or recipient is one of subjects and whose ts
  * is in [from, to), in seq order, each once, at most max of them (more:
  * TOO_MANY... reported as *truncated = 1).  Found through the index, in
- * one snapshot: one scan of index_hot for all subjects, and a probe per
+ * one snapshot: one scan of index_hot per 16 subjects, and a probe per
  * subject of each run whose ts range meets [from, to).
  * *seqs is malloc'd.
  */
