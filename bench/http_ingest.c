@@ -4,6 +4,7 @@
  *
  *   http_ingest [-n N] [--batch B] [--clients C] [--window W]
  *               [--parties P] [--sync full|normal] [--no-raw]
+ *               [--raw old,none,006,runs]
  *
  * envelogd (--sync full by default) is started on a fresh database made by
  * `envelog init` and `envelog token add --role ingest`.  C clients
@@ -16,15 +17,19 @@
  * the last tenth of the windows to the first, request latency, errors,
  * envelogd's peak RSS and bytes on disk per event.
  *
- * Then three baselines: the rows envelogd wrote (entry, event_data,
- * event_index, tree_hash, checkpoint) are read back and written with plain
+ * Then four baselines: the rows envelogd wrote (entry, event_data, the
+ * index rows, tree_hash, checkpoint) are read back and written with plain
  * prepared INSERTs into fresh databases with the same schema and pragmas,
  * one transaction per commit envelogd made (the same commit sizes), timing
  * BEGIN..COMMIT only: with the lawful-request index as it was before
  * schema 006 (one B-tree of (party, ts, seq)), with no index (the
- * ceiling), and with the index as envelogd writes it now (partitioned by
- * seq, schema 006): what SQLite alone costs for the same rows, without
- * HTTP, JSON, validation or hashing.  Prints figures; never fails on timing.
+ * ceiling), partitioned by seq (schema 006), and as envelogd writes it now
+ * (schema 007: appended to index_hot, sealed into sorted runs of 2^16
+ * events in the commit that completes one, 16 runs merged into one of
+ * 2^20): what SQLite alone costs for the same rows, without HTTP, JSON,
+ * validation or hashing.  --raw picks which of them run (default: all; the
+ * one-B-tree and 006 baselines take long on large logs).  Prints figures;
+ * never fails on timing.
  */
 #include <pthread.h>
 #include <stdatomic.h>
@@ -170,19 +175,95 @@ static void *client(void *arg)
 
 /* ---- the raw SQLite baselines ---- */
 
+/* Schema 006's partitions: seq >> 19. */
+#define PART_BITS 19
+#define PART_BITS_STR "19"
+
 /* How a raw baseline writes the lawful-request index. */
 enum raw_mode {
 	RAW_OLD,  /* the design before schema 006: one B-tree keyed by
 		     (party, ts, seq), each row at a random place */
 	RAW_NONE, /* no index rows at all: the ceiling */
-	RAW_NEW,  /* schema 006: keyed by (part = seq >> 19, party, ts, seq),
+	RAW_PART, /* schema 006: keyed by (part = seq >> 19, party, ts, seq),
 		     plus the partition's ts range in index_part */
+	RAW_RUNS, /* schema 007, as envelogd writes it */
+	RAW_MODES
 };
 static const char *const raw_name[] = {
 	[RAW_OLD] = "raw SQLite, index as before (one B-tree)",
 	[RAW_NONE] = "raw SQLite, no index (ceiling)",
-	[RAW_NEW] = "raw SQLite, index partitioned (006)",
+	[RAW_PART] = "raw SQLite, index partitioned (006)",
+	[RAW_RUNS] = "raw SQLite, index in sorted runs (007)",
 };
+
+/* Schema 007's seal and merge (store.c seal_run, merge_runs), for the raw
+ * baseline: ?1, ?2 the seq range, ?3 the new run. */
+static const char *const runs_sql[] = {
+	"INSERT INTO index_sealed(run, party, ts, seq) SELECT ?3, party, ts, "
+	"seq FROM index_hot WHERE seq >= ?1 AND seq <= ?2 ORDER BY party, ts, "
+	"seq",
+	"INSERT INTO index_run(run, level, first_seq, last_seq, min_ts, "
+	"max_ts) SELECT ?3, 0, ?1, ?2, min(ts), max(ts) FROM index_hot WHERE "
+	"seq >= ?1 AND seq <= ?2",
+	"DELETE FROM index_hot WHERE seq >= ?1 AND seq <= ?2",
+	/* merge */
+	"CREATE TEMP TABLE IF NOT EXISTS bench_merge(lo, hi); DELETE FROM "
+	"bench_merge; INSERT INTO bench_merge SELECT min(min_ts), max(max_ts) "
+	"FROM index_run WHERE first_seq >= ?1 AND last_seq <= ?2",
+	"INSERT INTO index_sealed(run, party, ts, seq) SELECT ?3, party, ts, "
+	"seq FROM index_sealed WHERE run IN (SELECT run FROM index_run WHERE "
+	"first_seq >= ?1 AND last_seq <= ?2) ORDER BY party, ts, seq",
+	"DELETE FROM index_sealed WHERE run IN (SELECT run FROM index_run "
+	"WHERE first_seq >= ?1 AND last_seq <= ?2)",
+	"DELETE FROM index_run WHERE first_seq >= ?1 AND last_seq <= ?2",
+	"INSERT INTO index_run(run, level, first_seq, last_seq, min_ts, "
+	"max_ts) SELECT ?3, 1, ?1, ?2, lo, hi FROM bench_merge",
+};
+
+/* Run runs_sql[from..to) with the range and run bound. */
+static void runs_step(sqlite3 *h, int from, int to, int64_t first,
+		      int64_t last, int64_t run)
+{
+	for (int i = from; i < to; i++) {
+		const char *sql = runs_sql[i], *tail;
+		while (sql && *sql) {
+			sqlite3_stmt *st = NULL;
+			if (sqlite3_prepare_v2(h, sql, -1, &st, &tail) !=
+			    SQLITE_OK)
+				h_die("%s: %s", sql, sqlite3_errmsg(h));
+			if (!st)
+				break;
+			for (int k = 1; k <= sqlite3_bind_parameter_count(st);
+			     k++)
+				sqlite3_bind_int64(st, k,
+						   k == 1 ? first
+						   : k == 2 ? last
+							    : run);
+			while (sqlite3_step(st) == SQLITE_ROW)
+				;
+			if (sqlite3_finalize(st) != SQLITE_OK)
+				h_die("%s: %s", sql, sqlite3_errmsg(h));
+			sql = tail;
+		}
+	}
+}
+
+/* The raw baseline's seals: the runs that entries [lo, hi) complete, and
+ * the merges of 16 of them. */
+static void raw_seal(sqlite3 *h, int64_t lo, int64_t hi, int64_t *next_run)
+{
+	const int bits = ELOG_INDEX_RUN_BITS;
+	for (int64_t k = lo >> bits; k < hi >> bits; k++) {
+		int64_t end = (k + 1) << bits;
+		runs_step(h, 0, 3, k << bits, end - 1, (*next_run)++);
+		if ((end & ((INT64_C(1) << (bits + ELOG_INDEX_FANOUT_BITS)) -
+			    1)) == 0)
+			runs_step(h, 3, 8,
+				  end - (INT64_C(1)
+					 << (bits + ELOG_INDEX_FANOUT_BITS)),
+				  end - 1, (*next_run)++);
+	}
+}
 
 /* One row read back from envelogd's database. */
 struct row {
@@ -327,8 +408,10 @@ static size_t run_raw(const char *src, const char *path, const char *vkey,
 		"WHERE seq >= ?1 AND seq < ?2 ORDER BY seq",
 		"SELECT seq, ts, data FROM event_data WHERE seq >= ?1 AND "
 		"seq < ?2 ORDER BY seq",
-		"SELECT party, ts, seq FROM event_index INDEXED BY "
-		"bench_index_seq WHERE seq >= ?1 AND seq < ?2 ORDER BY seq",
+		"SELECT party, ts, seq FROM (SELECT party, ts, seq FROM "
+		"index_hot WHERE seq >= ?1 AND seq < ?2 UNION ALL SELECT "
+		"party, ts, seq FROM index_sealed INDEXED BY bench_index_seq "
+		"WHERE seq >= ?1 AND seq < ?2) ORDER BY seq, party",
 		"SELECT id, hash FROM tree_hash WHERE id >= ?1 AND id < ?2 "
 		"ORDER BY id",
 	};
@@ -336,7 +419,7 @@ static size_t run_raw(const char *src, const char *path, const char *vkey,
 	sqlite3_stmt *q[4], *cps, *ins_entry, *ins_data, *ins_index = NULL,
 			       *ins_part = NULL, *ins_tree, *ins_cp;
 	struct rowbuf b[4];
-	int64_t lo = 0, tlo = 0;
+	int64_t lo = 0, tlo = 0, next_run = 0;
 	size_t k = 0;
 	double total = 0;
 
@@ -345,7 +428,7 @@ static size_t run_raw(const char *src, const char *path, const char *vkey,
 		h_die("open %s", src);
 	/* Read back by seq: an index for the reading, not timed. */
 	h_exec(in, "CREATE INDEX IF NOT EXISTS bench_index_seq ON "
-		   "event_index(seq)");
+		   "index_sealed(seq)");
 	for (int t = 0; t < 4; t++)
 		q[t] = h_prepare(in, qsql[t], 0);
 	cps = h_prepare(in, "SELECT size, root, note FROM checkpoint WHERE "
@@ -367,11 +450,17 @@ static size_t run_raw(const char *src, const char *path, const char *vkey,
 				      "INSERT INTO event_index_old(party, ts, "
 				      "seq) VALUES (?1, ?2, ?3)",
 				      SQLITE_PREPARE_PERSISTENT);
-	} else if (mode == RAW_NEW) {
+	} else if (mode == RAW_PART) {
+		h_exec(h, "CREATE TABLE part_index(part INTEGER NOT NULL, "
+			  "party INTEGER NOT NULL, ts INTEGER NOT NULL, seq "
+			  "INTEGER NOT NULL, PRIMARY KEY (part, party, ts, "
+			  "seq)) WITHOUT ROWID; CREATE TABLE index_part(part "
+			  "INTEGER PRIMARY KEY, min_ts INTEGER NOT NULL, "
+			  "max_ts INTEGER NOT NULL)");
 		ins_index = h_prepare(h,
-				      "INSERT INTO event_index(part, party, ts, "
-				      "seq) VALUES (?3 >> "
-				      ELOG_INDEX_PART_BITS_STR ", ?1, ?2, ?3)",
+				      "INSERT INTO part_index(part, party, ts, "
+				      "seq) VALUES (?3 >> " PART_BITS_STR
+				      ", ?1, ?2, ?3)",
 				      SQLITE_PREPARE_PERSISTENT);
 		ins_part = h_prepare(h,
 				     "INSERT INTO index_part(part, min_ts, "
@@ -380,6 +469,11 @@ static size_t run_raw(const char *src, const char *path, const char *vkey,
 				     "min(min_ts, excluded.min_ts), max_ts = "
 				     "max(max_ts, excluded.max_ts)",
 				     SQLITE_PREPARE_PERSISTENT);
+	} else if (mode == RAW_RUNS) {
+		ins_index = h_prepare(h,
+				      "INSERT INTO index_hot(seq, party, ts) "
+				      "VALUES (?3, ?1, ?2)",
+				      SQLITE_PREPARE_PERSISTENT);
 	}
 	ins_tree = h_prepare(h,
 			     "INSERT INTO tree_hash(id, hash) VALUES (?1, ?2)",
@@ -427,12 +521,11 @@ static size_t run_raw(const char *src, const char *path, const char *vkey,
 			sqlite3_bind_int64(ins_index, 3, r->c);
 			h_insert(h, ins_index);
 		}
-		for (size_t i = 0; mode == RAW_NEW && i < b[2].n;) {
+		for (size_t i = 0; mode == RAW_PART && i < b[2].n;) {
 			/* each partition's ts range, once per commit */
-			int64_t part = b[2].r[i].c >> ELOG_INDEX_PART_BITS,
+			int64_t part = b[2].r[i].c >> PART_BITS,
 				mn = b[2].r[i].b, mx = mn;
-			for (; i < b[2].n &&
-			       b[2].r[i].c >> ELOG_INDEX_PART_BITS == part;
+			for (; i < b[2].n && b[2].r[i].c >> PART_BITS == part;
 			     i++) {
 				mn = b[2].r[i].b < mn ? b[2].r[i].b : mn;
 				mx = b[2].r[i].b > mx ? b[2].r[i].b : mx;
@@ -454,6 +547,8 @@ static size_t run_raw(const char *src, const char *path, const char *vkey,
 		sqlite3_bind_value(ins_cp, 3, sqlite3_column_value(cps, 2));
 		sqlite3_bind_int64(ins_cp, 4, elog_now_ms());
 		h_insert(h, ins_cp);
+		if (mode == RAW_RUNS)
+			raw_seal(h, lo, hi, &next_run);
 		h_exec(h, "COMMIT");
 		total += h_now() - t;
 		done_t[k] = total;
@@ -514,7 +609,8 @@ static void usage(void)
 		"usage: http_ingest [-n N] [--batch B] [--clients C] "
 		"[--window W]\n"
 		"                   [--parties P] [--sync full|normal] "
-		"[--no-raw]\n");
+		"[--no-raw]\n"
+		"                   [--raw old,none,006,runs]\n");
 	exit(2);
 }
 
@@ -535,16 +631,16 @@ int main(int argc, char **argv)
 {
 	unsigned long long n = 1000000, batch = 1000, clients = 4,
 			   window = 100000;
-	int sync = ELOG_SYNC_FULL, raw = 1;
+	int sync = ELOG_SYNC_FULL, raw = 1, want[RAW_MODES] = {1, 1, 1, 1};
 	char dir[1024], db[2048], rawdb[2048], url[128];
 	char vkey[ELOG_KEY_TEXT_MAX + 8], token[256];
 	char envelog[1024], cpu[64];
 	struct run r;
 	pthread_t th[64];
 	h_server srv;
-	double t0, t1, http_rate, *lat_copy, *rate[4];
-	uint64_t *wsize[4], bytes[4] = {0};
-	size_t nwin[4] = {0};
+	double t0, t1, http_rate, *lat_copy, *rate[RAW_MODES + 1];
+	uint64_t *wsize[RAW_MODES + 1], bytes[RAW_MODES + 1] = {0};
+	size_t nwin[RAW_MODES + 1] = {0};
 	long hwm;
 
 	h_prog = "http_ingest";
@@ -556,7 +652,16 @@ int main(int argc, char **argv)
 		}
 		if (!v)
 			usage();
-		if (!strcmp(a, "-n")) {
+		if (!strcmp(a, "--raw")) {
+			static const char *const key[RAW_MODES] = {
+				"old", "none", "006", "runs"};
+			for (int m = 0; m < RAW_MODES; m++) {
+				const char *p = strstr(v, key[m]);
+				size_t l = strlen(key[m]);
+				want[m] = p && (p == v || p[-1] == ',') &&
+					  (p[l] == '\0' || p[l] == ',');
+			}
+		} else if (!strcmp(a, "-n")) {
 			if (h_count(v, 1000000000ULL, &n))
 				usage();
 		} else if (!strcmp(a, "--batch")) {
@@ -607,7 +712,7 @@ int main(int argc, char **argv)
 	r.done_t = h_calloc(r.nbodies, sizeof *r.done_t);
 	r.done_n = h_calloc(r.nbodies, sizeof *r.done_n);
 	r.lat = h_calloc(r.nbodies, sizeof *r.lat);
-	for (int m = 0; m < 4; m++) {
+	for (int m = 0; m <= RAW_MODES; m++) {
 		rate[m] = h_calloc(r.nbodies + 1, sizeof *rate[m]);
 		wsize[m] = h_calloc(r.nbodies + 1, sizeof *wsize[m]);
 	}
@@ -693,7 +798,9 @@ int main(int argc, char **argv)
 		       "per commit envelogd made (the same commit sizes), "
 		       "synchronous %s; only BEGIN..COMMIT is timed\n",
 		       sync == ELOG_SYNC_FULL ? "FULL" : "NORMAL");
-		for (int m = RAW_OLD; m <= RAW_NEW; m++) {
+		for (int m = RAW_OLD; m < RAW_MODES; m++) {
+			if (!want[m])
+				continue;
 			snprintf(rawdb, sizeof rawdb, "%s/raw%d.db", dir, m);
 			nc = run_raw(db, rawdb, vkey, sync, (enum raw_mode)m,
 				     dt, cnt, ncommit, &secs);
@@ -717,12 +824,13 @@ int main(int argc, char **argv)
 	       window, parties);
 	printf("  %12s %12s", "log size", "envelogd");
 	if (raw)
-		printf(" %12s %12s %12s", "raw old", "raw none", "raw new");
+		printf(" %12s %12s %12s %12s", "raw old", "raw none",
+		       "raw 006", "raw runs");
 	printf("\n");
 	for (size_t k = 0; k < nwin[0]; k++) {
 		printf("  %12llu %12.0f", (unsigned long long)wsize[0][k],
 		       rate[0][k]);
-		for (int m = 1; raw && m < 4; m++) {
+		for (int m = 1; raw && m <= RAW_MODES; m++) {
 			if (k < nwin[m])
 				printf(" %12.0f", rate[m][k]);
 			else
@@ -741,7 +849,7 @@ int main(int argc, char **argv)
 		       "/ the first tenth: %.2f (issue 13: flat is >= 0.80)\n",
 		       last / first);
 	}
-	for (int m = 0; m < 4; m++) {
+	for (int m = 0; m <= RAW_MODES; m++) {
 		free(rate[m]);
 		free(wsize[m]);
 	}

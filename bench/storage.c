@@ -13,7 +13,7 @@
  *   store      elog_store_append in batches of B (default 1000): hashing,
  *              chain, tree hashes, index, a signed checkpoint per batch.
  *   raw        the same rows (same seq, kind, ts, data, leaf_hash,
- *              chain_hash, event_index and tree_hash rows, one checkpoint
+ *              chain_hash, index_hot and tree_hash rows, one checkpoint
  *              row per batch, all computed before the clock starts) written
  *              with plain prepared INSERTs into a fresh database made by
  *              elog_store_create, same pragmas, one transaction per batch.
@@ -305,8 +305,11 @@ static void run_raw(baseline *r, const char *db, int sync, const char *vkey,
 	if (apart)
 		ins_event = prep(h, "INSERT INTO event_data(seq, ts, data) "
 				    "VALUES (?1, ?2, ?3)");
-	ins_index = prep(h, "INSERT INTO event_index(party, ts, seq) VALUES "
-			    "(?1, ?2, ?3)");
+	/* What a commit writes to the index (schema 007): rows appended to
+	 * index_hot.  The seals into sorted runs are not replayed here;
+	 * http_ingest's raw baselines replay them. */
+	ins_index = prep(h, "INSERT INTO index_hot(seq, party, ts) VALUES "
+			    "(?3, ?1, ?2)");
 	ins_tree = prep(h, "INSERT INTO tree_hash(id, hash) VALUES (?1, ?2)");
 	ins_cp = prep(h, "INSERT OR IGNORE INTO checkpoint(size, root, note, "
 			 "created) VALUES (?1, ?2, ?3, ?4)");

@@ -7,9 +7,8 @@
  * readers run while the writer appends.  Only a writer may append.
  *
  * Tables (schema/NNN_*.sql): entry (seq, kind, ts, data, leaf_hash,
- * chain_hash), event_index (party, ts, seq) for lawful requests,
- * (partitioned by seq, see ELOG_INDEX_PART_BITS) and index_part,
- * tree_hash (tlog stored-hash index, level >= 1; level 0 is
+ * chain_hash), the lawful-request index (index_hot, index_run,
+ * index_sealed: see below), tree_hash (tlog stored-hash index, level >= 1; level 0 is
  * entry.leaf_hash), checkpoint (every checkpoint ever signed), cosignature,
  * meta, token, authority, witness, warrant_use, purge_horizon,
  * ingest_key (idempotency.h).
@@ -32,12 +31,25 @@ typedef struct elog_store elog_store;
 enum elog_sync { ELOG_SYNC_FULL = 0, ELOG_SYNC_NORMAL = 1 };
 
 /*
- * The lawful-request index is partitioned by seq: an event's rows have
- * part = seq >> ELOG_INDEX_PART_BITS (schema/006_index_partitions.sql,
- * which must agree), and index_part keeps each partition's ts range.
+ * The lawful-request index (schema/007_index_runs.sql): one row (party
+ * hash, ts, seq) per distinct party of each event.  A commit appends its
+ * rows in seq order to index_hot; the commit that completes a run of
+ * 2^bits events (bits: elog_store_index_run_bits) moves the run's rows,
+ * sorted by (party, ts, seq), into index_sealed under a new run id and
+ * records the run in index_run.  When ELOG_INDEX_FANOUT runs of one level
+ * fill an aligned block, that commit merges them into one run of the next
+ * level, up to ELOG_INDEX_MAX_LEVEL.  So in a log of size entries the rows
+ * of an event with seq >= elog_store_index_hot_from(size) are in
+ * index_hot, and those of any other in the run that holds its seq.
+ *
+ * For tests only: ELOG_TEST_INDEX_RUN_BITS=N (1..30) at elog_store_create
+ * makes the log's runs 2^N events instead of 2^16.
  */
-#define ELOG_INDEX_PART_BITS 19
-#define ELOG_INDEX_PART_BITS_STR "19"
+#define ELOG_INDEX_RUN_BITS 16
+#define ELOG_INDEX_FANOUT_BITS 4
+#define ELOG_INDEX_FANOUT (1u << ELOG_INDEX_FANOUT_BITS)
+#define ELOG_INDEX_MAX_LEVEL 1
+#define ELOG_TEST_INDEX_RUN_BITS "ELOG_TEST_INDEX_RUN_BITS"
 
 #define ELOG_STORE_READ 0
 #define ELOG_STORE_WRITE 1
@@ -121,8 +133,9 @@ int elog_store_begin(elog_store *w, elog_err_t *err);
 int elog_store_add(elog_store *w, const elog_entry *e, uint64_t *seq,
 		   elog_err_t *err);
 /*
- * Sign a checkpoint of the new size with s, store it and commit.  On
- * failure the transaction is rolled back and the frontier restored.
+ * Sign a checkpoint of the new size with s, store it, seal the index runs
+ * the transaction's entries completed (and merge where a level fills), and
+ * commit.  On failure the transaction is rolled back and the frontier restored.
  */
 int elog_store_commit(elog_store *w, const elog_signer *s, int64_t now_ms,
 		      elog_commit *out, elog_err_t *err);
@@ -222,8 +235,9 @@ int elog_store_checkpoints(elog_store *s, elog_checkpoint_fn fn, void *ctx,
 /*
  * Seqs of events whose sender or recipient is one of subjects and whose ts
  * is in [from, to), in seq order, each once, at most max of them (more:
- * TOO_MANY... reported as *truncated = 1).  Found through event_index,
- * probing only the partitions whose ts range meets [from, to).
+ * TOO_MANY... reported as *truncated = 1).  Found through the index, in
+ * one snapshot: one scan of index_hot per 16 subjects, and a probe per
+ * subject of each run whose ts range meets [from, to).
  * *seqs is malloc'd.
  */
 int elog_store_events_for(elog_store *s, char *const *subjects,
@@ -231,18 +245,37 @@ int elog_store_events_for(elog_store *s, char *const *subjects,
 			  size_t max, uint64_t **seqs, size_t *n,
 			  int *truncated, elog_err_t *err);
 
+/* The log's run size in bits (meta.index_run_bits). */
+unsigned elog_store_index_run_bits(const elog_store *s);
+/* Where index_hot begins in a log of size entries: the rows of events with
+ * a lower seq are sealed in runs. */
+uint64_t elog_store_index_hot_from(const elog_store *s, uint64_t size);
+
+/* One sealed run of the index (a row of index_run). */
+typedef struct elog_index_run {
+	int64_t run;
+	int level;
+	uint64_t first_seq, last_seq;
+	int has_ts;             /* 0: the run has no rows (min/max NULL) */
+	int64_t min_ts, max_ts; /* the ts range of its rows */
+} elog_index_run;
+
+/* Every run in first_seq order; *runs is malloc'd (caller frees). */
+int elog_store_index_runs(elog_store *s, elog_index_run **runs, size_t *n,
+			  elog_err_t *err);
+
 /*
  * For verification of the lawful-request index: *found = 1 if the index
  * has the row of this party (an identifier, hashed with the database's
- * party key) for the event (ts, seq) and its partition's ts range in
- * index_part covers ts (else a request would skip it), else 0.
+ * party key) for the event (ts, seq) in run (run < 0: in index_hot), else
+ * 0.
  */
-int elog_store_index_has(elog_store *s, const char *party, int64_t ts,
-			 uint64_t seq, int *found, elog_err_t *err);
+int elog_store_index_has(elog_store *s, int64_t run, const char *party,
+			 int64_t ts, uint64_t seq, int *found, elog_err_t *err);
 /* The rows an event with these parties has in the index: 1 or 2. */
 int elog_store_index_rows(const elog_store *s, const char *sender,
 			  const char *recipient);
-/* Number of rows in the index. */
+/* Number of rows in the index (index_hot and index_sealed). */
 int elog_store_index_count(elog_store *s, uint64_t *n, elog_err_t *err);
 
 /*
@@ -271,7 +304,8 @@ int elog_store_horizon(elog_store *s, int64_t *before, uint64_t *through,
  * (SPEC, purge, R2).  through_seq is the last seq committed before the
  * horizon before (ms, commit time: every seq below the largest checkpoint
  * signed before it); delete the metadata of every event with seq <=
- * through_seq (their event_data and event_index rows), record the horizon,
+ * through_seq (their event_data and index rows: whole runs, then the rest),
+ * record the horizon,
  * hand the freed pages back to the file system (incremental vacuum; the
  * file shrinks at the next WAL checkpoint), and fill *events (deleted now)
  * and *through_seq for the purge entry, which the caller then adds.

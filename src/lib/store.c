@@ -31,16 +31,27 @@ enum stmt_id {
 	ST_CP_AT,
 	ST_CP_COVERING,
 	ST_COSIGS,
-	ST_INDEX_QUERY,
+	ST_RUN_QUERY,
+	ST_HOT_QUERY,
 	ST_LAST_CHAIN,
 	ST_BEGIN_READ,
 	ST_END_READ,
-	ST_INDEX_HAS,
+	ST_HOT_HAS,
+	ST_RUN_HAS,
 	ST_INDEX_COUNT,
 	ST_TILE_LEAF_HASHES,
 	ST_TILE_ENTRIES,
-	ST_PART_WIDEN,
-	ST_PARTS,
+	ST_RUNS,
+	ST_RUN_LIST,
+	ST_RUN_NEXT,
+	ST_SEAL_ROWS,
+	ST_SEAL_RUN,
+	ST_SEAL_DROP,
+	ST_MERGE_RANGE,
+	ST_MERGE_ROWS,
+	ST_MERGE_DROP_ROWS,
+	ST_MERGE_DROP_RUNS,
+	ST_MERGE_RUN,
 	ST_COUNT
 };
 
@@ -58,8 +69,7 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_INSERT_EVENT] =
 		"INSERT INTO event_data(seq, ts, data) VALUES (?1, ?2, ?3)",
 	[ST_INSERT_INDEX] =
-		"INSERT INTO event_index(part, party, ts, seq) VALUES "
-		"(?3 >> " ELOG_INDEX_PART_BITS_STR ", ?1, ?2, ?3)",
+		"INSERT INTO index_hot(seq, party, ts) VALUES (?3, ?1, ?2)",
 	[ST_INSERT_TREE] = "INSERT INTO tree_hash(id, hash) VALUES (?1, ?2)",
 	[ST_INSERT_CHECKPOINT] =
 		"INSERT OR IGNORE INTO checkpoint(size, root, note, created) "
@@ -76,26 +86,50 @@ static const char *const stmt_sql[ST_COUNT] = {
 			   "ORDER BY size LIMIT 1",
 	[ST_COSIGS] = "SELECT line FROM cosignature WHERE size = ?1 ORDER BY "
 		      "created, witness",
-	[ST_INDEX_QUERY] = "SELECT seq FROM event_index WHERE part = ?4 AND "
-			   "party = ?1 AND ts >= ?2 AND ts < ?3",
+	[ST_RUN_QUERY] = "SELECT seq FROM index_sealed WHERE run = ?4 AND "
+			 "party = ?1 AND ts >= ?2 AND ts < ?3",
+	/* one scan of index_hot for up to HOT_PARTIES party hashes (?3 …
+	 * ?18; a literal list is cheaper per row than a subquery) */
+	[ST_HOT_QUERY] = "SELECT seq FROM index_hot WHERE ts >= ?1 AND ts < ?2 "
+			 "AND party IN (?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, "
+			 "?12, ?13, ?14, ?15, ?16, ?17, ?18)",
 	[ST_LAST_CHAIN] = "SELECT chain_hash FROM entry ORDER BY seq DESC "
 			  "LIMIT 1",
 	[ST_BEGIN_READ] = "BEGIN",
-	/* the row, and its partition's ts range covering it */
-	[ST_INDEX_HAS] = "SELECT 1 FROM event_index i JOIN index_part p ON "
-			 "p.part = i.part WHERE i.part = ?3 >> "
-			 ELOG_INDEX_PART_BITS_STR " AND i.party = ?1 AND "
-			 "i.ts = ?2 AND i.seq = ?3 AND p.min_ts <= ?2 AND "
-			 "p.max_ts >= ?2",
-	[ST_INDEX_COUNT] = "SELECT count(*) FROM event_index",
-	[ST_PART_WIDEN] = "INSERT INTO index_part(part, min_ts, max_ts) "
-			  "VALUES (?1, ?2, ?3) ON CONFLICT(part) DO UPDATE "
-			  "SET min_ts = min(min_ts, excluded.min_ts), "
-			  "max_ts = max(max_ts, excluded.max_ts) WHERE "
-			  "excluded.min_ts < min_ts OR excluded.max_ts > "
-			  "max_ts",
-	[ST_PARTS] = "SELECT part FROM index_part WHERE min_ts < ?2 AND "
-		     "max_ts >= ?1 ORDER BY part",
+	[ST_HOT_HAS] = "SELECT 1 FROM index_hot WHERE seq = ?3 AND party = ?1 "
+		       "AND ts = ?2",
+	[ST_RUN_HAS] = "SELECT 1 FROM index_sealed WHERE run = ?4 AND party = "
+		       "?1 AND ts = ?2 AND seq = ?3",
+	[ST_INDEX_COUNT] = "SELECT (SELECT count(*) FROM index_hot) + "
+			   "(SELECT count(*) FROM index_sealed)",
+	[ST_RUNS] = "SELECT run FROM index_run WHERE min_ts < ?2 AND "
+		    "max_ts >= ?1 ORDER BY run",
+	[ST_RUN_LIST] = "SELECT run, level, first_seq, last_seq, min_ts, "
+			"max_ts FROM index_run ORDER BY first_seq",
+	/* Seal and merge: ?1, ?2 the seq range, ?3 the new run's id. */
+	[ST_RUN_NEXT] = "SELECT coalesce(max(run) + 1, 0) FROM index_run",
+	[ST_SEAL_ROWS] = "INSERT INTO index_sealed(run, party, ts, seq) "
+			 "SELECT ?3, party, ts, seq FROM index_hot WHERE "
+			 "seq >= ?1 AND seq <= ?2 ORDER BY party, ts, seq",
+	[ST_SEAL_RUN] = "INSERT INTO index_run(run, level, first_seq, "
+			"last_seq, min_ts, max_ts) SELECT ?3, 0, ?1, ?2, "
+			"min(ts), max(ts) FROM index_hot WHERE seq >= ?1 AND "
+			"seq <= ?2",
+	[ST_SEAL_DROP] = "DELETE FROM index_hot WHERE seq >= ?1 AND seq <= ?2",
+	[ST_MERGE_RANGE] = "SELECT count(*), min(min_ts), max(max_ts) FROM "
+			   "index_run WHERE first_seq >= ?1 AND last_seq <= ?2",
+	[ST_MERGE_ROWS] = "INSERT INTO index_sealed(run, party, ts, seq) "
+			  "SELECT ?3, party, ts, seq FROM index_sealed WHERE "
+			  "run IN (SELECT run FROM index_run WHERE first_seq "
+			  ">= ?1 AND last_seq <= ?2) ORDER BY party, ts, seq",
+	[ST_MERGE_DROP_ROWS] = "DELETE FROM index_sealed WHERE run IN (SELECT "
+			       "run FROM index_run WHERE first_seq >= ?1 AND "
+			       "last_seq <= ?2)",
+	[ST_MERGE_DROP_RUNS] = "DELETE FROM index_run WHERE first_seq >= ?1 "
+			       "AND last_seq <= ?2",
+	[ST_MERGE_RUN] = "INSERT INTO index_run(run, level, first_seq, "
+			 "last_seq, min_ts, max_ts) VALUES (?3, ?4, ?1, ?2, "
+			 "?5, ?6)",
 	[ST_END_READ] = "COMMIT",
 	[ST_TILE_LEAF_HASHES] = "SELECT seq, leaf_hash FROM entry WHERE seq >= "
 				"?1 AND seq < ?2 ORDER BY seq",
@@ -117,9 +151,7 @@ struct elog_store {
 	elog_frontier saved_frontier;
 	elog_hash saved_chain;
 	uint64_t tx_first;
-	/* the ts range of the index rows added to one partition in this
-	 * transaction, not yet in index_part (part < 0: none) */
-	int64_t tx_part, tx_min_ts, tx_max_ts;
+	unsigned run_bits;        /* meta.index_run_bits */
 	/* elog_store_wal_defer */
 	int wal_frames, wal_max;
 	void (*wal_fn)(void *);
@@ -308,12 +340,19 @@ int elog_store_create(const char *path, const char *origin,
 	elog_store *s = NULL;
 	uint8_t key[crypto_shorthash_KEYBYTES];
 	char hex[2 * sizeof key + 1];
+	const char *test_bits = getenv(ELOG_TEST_INDEX_RUN_BITS);
+	uint64_t bits;
 	int rc;
 	mode_t old;
 
 	if (sodium_init() < 0)
 		return elog_fail(err, ELOG_INTERNAL, -1, NULL,
 				 "libsodium failed to initialise");
+	if (test_bits && (elog_param_uint(test_bits, 30, &bits) != 0 ||
+			  bits < 1))
+		return elog_fail(err, ELOG_INVALID_VALUE, -1, NULL,
+				 "%s must be 1 to 30",
+				 ELOG_TEST_INDEX_RUN_BITS);
 	if (access(path, F_OK) == 0)
 		return elog_fail(err, ELOG_CONFLICT, -1, NULL,
 				 "%s already exists", path);
@@ -343,7 +382,9 @@ int elog_store_create(const char *path, const char *origin,
 		goto out;
 	if ((rc = elog_store_meta_set(s, "origin", origin, err)) ||
 	    (rc = elog_store_meta_set(s, "vkey", vkey_text, err)) ||
-	    (rc = elog_store_meta_set(s, "party_key", hex, err))) {
+	    (rc = elog_store_meta_set(s, "party_key", hex, err)) ||
+	    (test_bits &&
+	     (rc = elog_store_meta_set(s, "index_run_bits", test_bits, err)))) {
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 		goto out;
 	}
@@ -353,6 +394,22 @@ out:
 	sodium_memzero(hex, sizeof hex);
 	store_free(s);
 	return rc;
+}
+
+/* The index's run size in bits: meta.index_run_bits, 1 to 30. */
+static int run_bits(elog_store *s, unsigned *bits, elog_err_t *err)
+{
+	char buf[16];
+	uint64_t v;
+	int rc;
+	if ((rc = elog_store_meta_get(s, "index_run_bits", buf, sizeof buf,
+				      err)))
+		return rc;
+	if (elog_param_uint(buf, 30, &v) != 0 || v < 1)
+		return elog_fail(err, ELOG_IO, -1, NULL,
+				 "meta.index_run_bits is not 1 to 30");
+	*bits = (unsigned)v;
+	return 0;
 }
 
 /* Rebuild the writer's frontier and last chain value from the tables. */
@@ -429,6 +486,13 @@ int elog_store_open(const char *path, int mode, int sync, elog_store **out,
 			   strlen(hex), NULL, NULL, NULL) != 0) {
 		rc = elog_fail(err, ELOG_IO, -1, NULL,
 			       "%s has a damaged index key", path);
+		goto out;
+	}
+	if ((rc = run_bits(s, &s->run_bits, err))) {
+		rc = elog_fail(err, ELOG_IO, -1, NULL,
+			       "%s has a damaged index run size "
+			       "(meta.index_run_bits)",
+			       path);
 		goto out;
 	}
 	if (mode == ELOG_STORE_WRITE && (rc = load_writer(s, err)))
@@ -559,7 +623,6 @@ int elog_store_begin(elog_store *w, elog_err_t *err)
 	w->saved_frontier = w->frontier;
 	w->saved_chain = w->chain;
 	w->tx_first = w->frontier.size;
-	w->tx_part = -1;
 	return 0;
 }
 
@@ -586,21 +649,6 @@ static int64_t party_hash(const elog_store *s, const char *party)
 
 static int step_done(elog_store *s, sqlite3_stmt *st, elog_err_t *err,
 		     const char *what);
-
-/* Widen index_part by the range the transaction gathered for tx_part. */
-static int flush_part(elog_store *w, elog_err_t *err)
-{
-	sqlite3_stmt *st;
-	if (w->tx_part < 0)
-		return 0;
-	if (!(st = stmt(w, ST_PART_WIDEN, err)))
-		return -ELOG_IO;
-	sqlite3_bind_int64(st, 1, w->tx_part);
-	sqlite3_bind_int64(st, 2, w->tx_min_ts);
-	sqlite3_bind_int64(st, 3, w->tx_max_ts);
-	w->tx_part = -1;
-	return step_done(w, st, err, "writing the index partitions");
-}
 
 static int step_done(elog_store *s, sqlite3_stmt *st, elog_err_t *err,
 		     const char *what)
@@ -677,17 +725,6 @@ int elog_store_add(elog_store *w, const elog_entry *e, uint64_t *seq,
 	}
 	if (e->kind == ELOG_KIND_EVENT && e->sender && e->recipient) {
 		int64_t ps = party_hash(w, e->sender);
-		int64_t part = (int64_t)(n >> ELOG_INDEX_PART_BITS);
-		if (part != w->tx_part) {
-			if ((rc = flush_part(w, err)))
-				return rc;
-			w->tx_part = part;
-			w->tx_min_ts = w->tx_max_ts = e->ts;
-		} else if (e->ts < w->tx_min_ts) {
-			w->tx_min_ts = e->ts;
-		} else if (e->ts > w->tx_max_ts) {
-			w->tx_max_ts = e->ts;
-		}
 		int64_t pr = party_hash(w, e->recipient);
 		if ((rc = add_index(w, ps, e->ts, n, err)))
 			return rc;
@@ -699,6 +736,118 @@ int elog_store_add(elog_store *w, const elog_entry *e, uint64_t *seq,
 	w->chain = chain;
 	if (seq)
 		*seq = n;
+	return 0;
+}
+
+/* Step statement id with the seq range [first, last] as ?1, ?2 and run as
+ * ?3. */
+static int range_step(elog_store *w, enum stmt_id id, uint64_t first,
+		      uint64_t last, int64_t run, elog_err_t *err)
+{
+	sqlite3_stmt *st = stmt(w, id, err);
+	if (!st)
+		return -ELOG_IO;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)first);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)last);
+	if (sqlite3_bind_parameter_count(st) >= 3)
+		sqlite3_bind_int64(st, 3, run);
+	return step_done(w, st, err, "sealing the index");
+}
+
+/* The id of the next run: above every other, so that its rows go at the
+ * end of index_sealed's tree. */
+static int next_run(elog_store *w, int64_t *run, elog_err_t *err)
+{
+	sqlite3_stmt *st = stmt(w, ST_RUN_NEXT, err);
+	int rc;
+	if (!st)
+		return -ELOG_IO;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*run = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW ? 0 : db_fail(w, err, "sealing the index");
+}
+
+/* Move the index rows of seqs [first, last] from index_hot, sorted, into a
+ * new run of level 0. */
+static int seal_run(elog_store *w, uint64_t first, uint64_t last,
+		    elog_err_t *err)
+{
+	int64_t run;
+	int rc;
+	if ((rc = next_run(w, &run, err)) ||
+	    (rc = range_step(w, ST_SEAL_ROWS, first, last, run, err)) ||
+	    (rc = range_step(w, ST_SEAL_RUN, first, last, run, err)))
+		return rc;
+	return range_step(w, ST_SEAL_DROP, first, last, run, err);
+}
+
+/* Merge the runs inside [first, last] (a block of level - 1 runs) into one
+ * new run of level; nothing when the purge left none. */
+static int merge_runs(elog_store *w, int level, uint64_t first,
+		      uint64_t last, elog_err_t *err)
+{
+	sqlite3_stmt *st;
+	int64_t run, count = 0, min_ts = 0, max_ts = 0;
+	int has_ts = 0, rc;
+
+	if (!(st = stmt(w, ST_MERGE_RANGE, err)))
+		return -ELOG_IO;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)first);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)last);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		count = sqlite3_column_int64(st, 0);
+		has_ts = sqlite3_column_type(st, 1) != SQLITE_NULL;
+		min_ts = sqlite3_column_int64(st, 1);
+		max_ts = sqlite3_column_int64(st, 2);
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW)
+		return db_fail(w, err, "merging index runs");
+	if (count == 0)
+		return 0;
+	if ((rc = next_run(w, &run, err)) ||
+	    (rc = range_step(w, ST_MERGE_ROWS, first, last, run, err)) ||
+	    (rc = range_step(w, ST_MERGE_DROP_ROWS, first, last, run, err)) ||
+	    (rc = range_step(w, ST_MERGE_DROP_RUNS, first, last, run, err)))
+		return rc;
+	if (!(st = stmt(w, ST_MERGE_RUN, err)))
+		return -ELOG_IO;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)first);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)last);
+	sqlite3_bind_int64(st, 3, run);
+	sqlite3_bind_int(st, 4, level);
+	if (has_ts) {
+		sqlite3_bind_int64(st, 5, min_ts);
+		sqlite3_bind_int64(st, 6, max_ts);
+	}
+	return step_done(w, st, err, "merging index runs");
+}
+
+/* Inside the commit: seal each run the transaction's entries completed,
+ * and merge each block of ELOG_INDEX_FANOUT runs that this fills. */
+static int seal_runs(elog_store *w, elog_err_t *err)
+{
+	const unsigned bits = w->run_bits;
+	int rc;
+	for (uint64_t k = w->tx_first >> bits; k < w->frontier.size >> bits;
+	     k++) {
+		uint64_t end = (k + 1) << bits; /* one past the run */
+		if ((rc = seal_run(w, k << bits, end - 1, err)))
+			return rc;
+		for (int level = 1; level <= ELOG_INDEX_MAX_LEVEL; level++) {
+			unsigned b = bits + (unsigned)level *
+						    ELOG_INDEX_FANOUT_BITS;
+			if (end & ((UINT64_C(1) << b) - 1))
+				break;
+			if ((rc = merge_runs(w, level,
+					     end - (UINT64_C(1) << b), end - 1,
+					     err)))
+				return rc;
+		}
+	}
 	return 0;
 }
 
@@ -737,7 +886,7 @@ int elog_store_commit(elog_store *w, const elog_signer *signer,
 	sqlite3_bind_text(st, 3, note, (int)note_len, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 4, now_ms);
 	if ((rc = step_done(w, st, err, "writing the checkpoint")) ||
-	    (rc = flush_part(w, err)))
+	    (rc = seal_runs(w, err)))
 		goto fail;
 	if (++w->commits == w->fail_commit) {
 		rc = elog_fail(err, ELOG_IO, -1, NULL,
@@ -1236,88 +1385,171 @@ static int cmp_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-int elog_store_events_for(elog_store *s, char *const *subjects,
-			  size_t nsubjects, int64_t from, int64_t to,
-			  size_t max, uint64_t **seqs, size_t *n,
-			  int *truncated, elog_err_t *err)
+/* Append v to *cand (growing it), unless that makes more than limit: then
+ * 1.  Negative on failure. */
+static int add_candidate(uint64_t **cand, size_t *nc, size_t *cap,
+			 uint64_t v, size_t limit, elog_err_t *err)
 {
-	uint64_t *cand = NULL, *keep = NULL;
-	int64_t *parts = NULL;
-	size_t nc = 0, cap = 0, nk = 0, np = 0, pcap = 0;
+	if (*nc == *cap) {
+		size_t ncap = *cap ? 2 * *cap : 256;
+		uint64_t *g = realloc(*cand, ncap * sizeof *g);
+		if (!g)
+			return elog_fail(err, ELOG_NOMEM, -1, NULL,
+					 "out of memory");
+		*cand = g;
+		*cap = ncap;
+	}
+	(*cand)[(*nc)++] = v;
+	return *nc > limit;
+}
+
+/* Party hashes one scan of index_hot looks for (ST_HOT_QUERY). */
+#define HOT_PARTIES 16
+
+/* The index's candidates for the subjects' party hashes in [from, to):
+ * one scan of index_hot per HOT_PARTIES subjects (one for any warrant the
+ * default policy allows), then a probe per subject of each run whose ts
+ * range meets the window.  *truncated when more than limit. */
+static int index_candidates(elog_store *s, const int64_t *hash,
+			    size_t nsubjects, int64_t from, int64_t to,
+			    size_t limit, uint64_t **cand, size_t *nc,
+			    int *truncated, elog_err_t *err)
+{
+	int64_t *runs = NULL;
+	size_t nr = 0, rcap = 0, cap = 0;
 	sqlite3_stmt *st;
 	int rc = 0;
 
-	*seqs = NULL;
-	*n = 0;
-	*truncated = 0;
-	/* The partitions whose events' ts range meets the window. */
-	if (!(st = stmt(s, ST_PARTS, err))) {
+	for (size_t i0 = 0; i0 < nsubjects; i0 += HOT_PARTIES) {
+		if (!(st = stmt(s, ST_HOT_QUERY, err))) {
+			rc = -ELOG_IO;
+			goto out;
+		}
+		sqlite3_bind_int64(st, 1, from);
+		sqlite3_bind_int64(st, 2, to);
+		/* unused places repeat the first hash */
+		for (int k = 0; k < HOT_PARTIES; k++)
+			sqlite3_bind_int64(
+				st, 3 + k,
+				hash[i0 + (i0 + (size_t)k < nsubjects
+						   ? (size_t)k
+						   : 0)]);
+		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+			int r = add_candidate(
+				cand, nc, &cap,
+				(uint64_t)sqlite3_column_int64(st, 0), limit,
+				err);
+			if (r) {
+				sqlite3_reset(st);
+				if (r < 0) {
+					rc = r;
+					goto out;
+				}
+				*truncated = 1;
+				rc = 0;
+				goto out;
+			}
+		}
+		sqlite3_reset(st);
+		if (rc != SQLITE_DONE) {
+			rc = db_fail(s, err, "scanning the hot index");
+			goto out;
+		}
+	}
+	/* The runs whose events' ts range meets the window. */
+	if (!(st = stmt(s, ST_RUNS, err))) {
 		rc = -ELOG_IO;
 		goto out;
 	}
 	sqlite3_bind_int64(st, 1, from);
 	sqlite3_bind_int64(st, 2, to);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (np == pcap) {
-			size_t ncap = pcap ? 2 * pcap : 64;
-			int64_t *g = realloc(parts, ncap * sizeof *g);
+		if (nr == rcap) {
+			size_t ncap = rcap ? 2 * rcap : 64;
+			int64_t *g = realloc(runs, ncap * sizeof *g);
 			if (!g) {
 				sqlite3_reset(st);
 				rc = elog_fail(err, ELOG_NOMEM, -1, NULL,
 					       "out of memory");
 				goto out;
 			}
-			parts = g;
-			pcap = ncap;
+			runs = g;
+			rcap = ncap;
 		}
-		parts[np++] = sqlite3_column_int64(st, 0);
+		runs[nr++] = sqlite3_column_int64(st, 0);
 	}
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE) {
-		rc = db_fail(s, err, "reading the index partitions");
+		rc = db_fail(s, err, "reading the index runs");
 		goto out;
 	}
 	rc = 0;
-	/* Candidates from the index: every party hash of every subject, in
-	 * every such partition. */
-	for (size_t k = 0; k < np * nsubjects && !*truncated; k++) {
-		size_t i = k / np;
-		if (!(st = stmt(s, ST_INDEX_QUERY, err))) {
+	for (size_t k = 0; k < nr * nsubjects; k++) {
+		if (!(st = stmt(s, ST_RUN_QUERY, err))) {
 			rc = -ELOG_IO;
 			goto out;
 		}
-		sqlite3_bind_int64(st, 1, party_hash(s, subjects[i]));
+		sqlite3_bind_int64(st, 1, hash[k / nr]);
 		sqlite3_bind_int64(st, 2, from);
 		sqlite3_bind_int64(st, 3, to);
-		sqlite3_bind_int64(st, 4, parts[k % np]);
+		sqlite3_bind_int64(st, 4, runs[k % nr]);
 		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-			if (nc == cap) {
-				size_t ncap = cap ? 2 * cap : 256;
-				uint64_t *g = realloc(cand, ncap * sizeof *g);
-				if (!g) {
-					sqlite3_reset(st);
-					rc = elog_fail(err, ELOG_NOMEM, -1,
-						       NULL, "out of memory");
+			int r = add_candidate(
+				cand, nc, &cap,
+				(uint64_t)sqlite3_column_int64(st, 0), limit,
+				err);
+			if (r) {
+				sqlite3_reset(st);
+				if (r < 0) {
+					rc = r;
 					goto out;
 				}
-				cand = g;
-				cap = ncap;
-			}
-			cand[nc++] = (uint64_t)sqlite3_column_int64(st, 0);
-			/* Bound the work: more than twice max candidates
-			 * cannot all be wanted. */
-			if (nc > 2 * max + 2 * nsubjects) {
 				*truncated = 1;
-				break;
+				rc = 0;
+				goto out;
 			}
 		}
 		sqlite3_reset(st);
-		if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		if (rc != SQLITE_DONE) {
 			rc = db_fail(s, err, "querying the event index");
 			goto out;
 		}
 		rc = 0;
 	}
+out:
+	free(runs);
+	return rc;
+}
+
+int elog_store_events_for(elog_store *s, char *const *subjects,
+			  size_t nsubjects, int64_t from, int64_t to,
+			  size_t max, uint64_t **seqs, size_t *n,
+			  int *truncated, elog_err_t *err)
+{
+	uint64_t *cand = NULL, *keep = NULL;
+	int64_t *hash = NULL;
+	size_t nc = 0, nk = 0;
+	int began = 0, rc = 0;
+
+	*seqs = NULL;
+	*n = 0;
+	*truncated = 0;
+	if (!(hash = malloc((nsubjects ? nsubjects : 1) * sizeof *hash))) {
+		rc = elog_fail(err, ELOG_NOMEM, -1, NULL, "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < nsubjects; i++)
+		hash[i] = party_hash(s, subjects[i]);
+	/* One snapshot: a seal moves rows from index_hot into a run. */
+	if ((rc = elog_store_read_begin(s, &began, err)))
+		goto out;
+	/* Bound the work: more than twice max candidates cannot all be
+	 * wanted. */
+	if (nsubjects > 0 &&
+	    (rc = index_candidates(s, hash, nsubjects, from, to,
+				   2 * max + 2 * nsubjects, &cand, &nc,
+				   truncated, err)))
+		goto out;
 	if (nc > 1) /* qsort's array must not be NULL, even when empty */
 		qsort(cand, nc, sizeof *cand, cmp_u64);
 	keep = malloc((nc ? nc : 1) * sizeof *keep);
@@ -1357,22 +1589,81 @@ int elog_store_events_for(elog_store *s, char *const *subjects,
 	*n = nk;
 	keep = NULL;
 out:
-	free(parts);
+	elog_store_read_end(s, began);
+	free(hash);
 	free(cand);
 	free(keep);
 	return rc;
 }
 
-int elog_store_index_has(elog_store *s, const char *party, int64_t ts,
-			 uint64_t seq, int *found, elog_err_t *err)
+unsigned elog_store_index_run_bits(const elog_store *s)
 {
-	sqlite3_stmt *st = stmt(s, ST_INDEX_HAS, err);
+	return s->run_bits;
+}
+
+uint64_t elog_store_index_hot_from(const elog_store *s, uint64_t size)
+{
+	return (size >> s->run_bits) << s->run_bits;
+}
+
+int elog_store_index_runs(elog_store *s, elog_index_run **runs, size_t *n,
+			  elog_err_t *err)
+{
+	elog_index_run *v = NULL;
+	size_t nv = 0, cap = 0;
+	sqlite3_stmt *st = stmt(s, ST_RUN_LIST, err);
+	int rc;
+
+	*runs = NULL;
+	*n = 0;
+	if (!st)
+		return -ELOG_IO;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		elog_index_run *r;
+		if (nv == cap) {
+			size_t ncap = cap ? 2 * cap : 64;
+			elog_index_run *g = realloc(v, ncap * sizeof *g);
+			if (!g) {
+				sqlite3_reset(st);
+				free(v);
+				return elog_fail(err, ELOG_NOMEM, -1, NULL,
+						 "out of memory");
+			}
+			v = g;
+			cap = ncap;
+		}
+		r = &v[nv++];
+		r->run = sqlite3_column_int64(st, 0);
+		r->level = sqlite3_column_int(st, 1);
+		r->first_seq = (uint64_t)sqlite3_column_int64(st, 2);
+		r->last_seq = (uint64_t)sqlite3_column_int64(st, 3);
+		r->has_ts = sqlite3_column_type(st, 4) == SQLITE_INTEGER &&
+			    sqlite3_column_type(st, 5) == SQLITE_INTEGER;
+		r->min_ts = sqlite3_column_int64(st, 4);
+		r->max_ts = sqlite3_column_int64(st, 5);
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		free(v);
+		return db_fail(s, err, "reading the index runs");
+	}
+	*runs = v;
+	*n = nv;
+	return 0;
+}
+
+int elog_store_index_has(elog_store *s, int64_t run, const char *party,
+			 int64_t ts, uint64_t seq, int *found, elog_err_t *err)
+{
+	sqlite3_stmt *st = stmt(s, run < 0 ? ST_HOT_HAS : ST_RUN_HAS, err);
 	int rc;
 	if (!st)
 		return -ELOG_IO;
 	sqlite3_bind_int64(st, 1, party_hash(s, party));
 	sqlite3_bind_int64(st, 2, ts);
 	sqlite3_bind_int64(st, 3, (sqlite3_int64)seq);
+	if (run >= 0)
+		sqlite3_bind_int64(st, 4, run);
 	rc = sqlite3_step(st);
 	sqlite3_reset(st);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
@@ -1515,7 +1806,7 @@ int elog_store_purge(elog_store *w, int64_t before,
 		     elog_store_progress_fn progress, void *ctx,
 		     uint64_t *events, uint64_t *through_seq, elog_err_t *err)
 {
-	int64_t cur, n = 0, count = 0, start, hi, part;
+	int64_t cur, n = 0, count = 0, start, hi;
 	uint64_t through, total;
 	int rc;
 
@@ -1552,9 +1843,9 @@ int elog_store_purge(elog_store *w, int64_t before,
 				  "?2)",
 				  n, before, NULL, NULL, err)))
 		return rc;
-	/* The metadata in chunks of seqs from the old horizon on, then the
-	 * index a partition at a time, so that progress can be shown: the
-	 * work is counted as twice the seqs purged. */
+	/* The metadata in chunks of seqs from the old horizon on, so that
+	 * progress can be shown, then the index: the work is counted as
+	 * twice the seqs purged, the index being the second half. */
 	start = (int64_t)through;
 	total = 2 * (uint64_t)(n - start);
 	for (hi = start; hi < n;) {
@@ -1567,29 +1858,22 @@ int elog_store_purge(elog_store *w, int64_t before,
 		if (progress)
 			progress(ctx, (uint64_t)(hi - start), total);
 	}
-	/* The index: whole partitions below the one holding seq n as one
-	 * key range each, then the rest of that one. */
-	for (part = start >> ELOG_INDEX_PART_BITS;
-	     part < (n >> ELOG_INDEX_PART_BITS); part++) {
-		int64_t end = (part + 1) << ELOG_INDEX_PART_BITS;
-		if ((rc = run_purge_sql(w,
-					  "DELETE FROM event_index WHERE part "
-					  "= ?1",
-					  part, before, NULL, NULL, err)) ||
-		    (rc = run_purge_sql(w,
-					  "DELETE FROM index_part WHERE part "
-					  "= ?1",
-					  part, before, NULL, NULL, err)))
-			return rc;
-		if (progress)
-			progress(ctx,
-				 (uint64_t)(n - start) +
-					 (uint64_t)(end - start),
-				 total);
-	}
+	/* The index: whole runs below seq n, each one key range; the rest of
+	 * the run holding n; the hot rows below n. */
 	if ((rc = run_purge_sql(w,
-				  "DELETE FROM event_index WHERE part = (?1 >> "
-				  ELOG_INDEX_PART_BITS_STR ") AND seq < ?1",
+				  "DELETE FROM index_sealed WHERE run IN "
+				  "(SELECT run FROM index_run WHERE last_seq "
+				  "< ?1)",
+				  n, before, NULL, NULL, err)) ||
+	    (rc = run_purge_sql(w,
+				  "DELETE FROM index_run WHERE last_seq < ?1",
+				  n, before, NULL, NULL, err)) ||
+	    (rc = run_purge_sql(w,
+				  "DELETE FROM index_sealed WHERE run = "
+				  "(SELECT run FROM index_run WHERE first_seq "
+				  "< ?1 AND last_seq >= ?1) AND seq < ?1",
+				  n, before, NULL, NULL, err)) ||
+	    (rc = run_purge_sql(w, "DELETE FROM index_hot WHERE seq < ?1",
 				  n, before, NULL, NULL, err)) ||
 	    (rc = exec(w, "PRAGMA incremental_vacuum", err)))
 		return rc;

@@ -71,6 +71,7 @@ static const char *const query_sql[ELOG_Q_COUNT] = {
 	[ELOG_Q_COSIGNED_MISSING] = "SELECT min(size) FROM cosignature WHERE "
 				    "size NOT IN (SELECT size FROM "
 				    "checkpoint)",
+	[ELOG_Q_MAX_CHECKPOINT_SIZE] = "SELECT max(size) FROM checkpoint",
 };
 
 int elog_query_open(elog_store *s, int id, elog_query **out)

@@ -60,6 +60,7 @@ enum elog_query_id {
 	ELOG_Q_CHECKPOINTS,           /* -> size, root, note, in size order */
 	ELOG_Q_COSIGNED_MISSING,      /* -> min(size) of cosignatures whose
 					 checkpoint is gone, or NULL */
+	ELOG_Q_MAX_CHECKPOINT_SIZE,   /* -> max(size), or NULL */
 	ELOG_Q_COUNT
 };
 

@@ -37,6 +37,10 @@ typedef struct vstate {
 	size_t pi;               /* the purge whose range the walk is in */
 	uint64_t in_range;       /* events seen in that range */
 	uint64_t index_rows;     /* index rows the records explain */
+	elog_index_run *runs;    /* the index's sealed runs, by first_seq */
+	size_t nruns;
+	size_t ri;               /* the first run that may hold the walk's seq */
+	uint64_t hot_from;       /* the events from here on are in index_hot */
 	uint64_t warrant_rows;   /* warrant_use rows the entries explain */
 	uint64_t next_seq;
 	elog_hash chain;
@@ -161,30 +165,105 @@ static int purge_ranges(vstate *v, uint64_t seq)
 	return 0;
 }
 
-/* The event's parties are in the lawful-request index, with its ts and
- * seq (a missing row hides a person from warrants). */
+/* The index's runs (schema/007_index_runs.sql), before the walk: each
+ * covers an aligned block of its level's size, below index_hot, and no two
+ * overlap.  Which rows are in them is checked event by event. */
+static int load_runs(vstate *v, uint64_t total, elog_err_t *err)
+{
+	unsigned bits = elog_store_index_run_bits(v->s);
+	uint64_t size = total;
+	elog_query *q = NULL;
+	int rc;
+	/* The log's size as its writer saw it: in a log that verifies, the
+	 * largest checkpoint's.  A hostile row at a huge seq must not move
+	 * every event's rows into runs before the walk finds the gap. */
+	if (elog_query_open(v->s, ELOG_Q_MAX_CHECKPOINT_SIZE, &q) ||
+	    elog_query_step(q) != ELOG_QUERY_ROW) {
+		elog_query_end(q);
+		return elog_fail(err, ELOG_IO, -1, NULL,
+				 "cannot read the checkpoints");
+	}
+	if (!elog_query_is_null(q, 0) && (uint64_t)elog_query_int(q, 0) < size)
+		size = (uint64_t)elog_query_int(q, 0);
+	elog_query_end(q);
+	v->hot_from = elog_store_index_hot_from(v->s, size);
+	if ((rc = elog_store_index_runs(v->s, &v->runs, &v->nruns, err)))
+		return rc;
+	for (size_t i = 0; i < v->nruns; i++) {
+		const elog_index_run *r = &v->runs[i];
+		char d[160];
+		int ok = r->level >= 0 && r->level <= ELOG_INDEX_MAX_LEVEL;
+		if (ok) {
+			uint64_t len = UINT64_C(1)
+				       << (bits + (unsigned)r->level *
+							  ELOG_INDEX_FANOUT_BITS);
+			ok = r->first_seq % len == 0 &&
+			     r->last_seq == r->first_seq + len - 1 &&
+			     r->last_seq < v->hot_from &&
+			     (i == 0 || r->first_seq > v->runs[i - 1].last_seq);
+		}
+		if (!ok) {
+			snprintf(d, sizeof d,
+				 "run %lld, level %d, seqs %llu to %llu",
+				 (long long)r->run, r->level,
+				 (unsigned long long)r->first_seq,
+				 (unsigned long long)r->last_seq);
+			return bad(v, r->first_seq < total ? r->first_seq : 0,
+				   "the lawful-request index has a run out of "
+				   "place (overlapping, unaligned or not yet "
+				   "complete)",
+				   d);
+		}
+	}
+	return 0;
+}
+
+/* The event's parties are in the lawful-request index where the design
+ * puts them: in index_hot from hot_from on, else in the run holding seq,
+ * whose ts range covers ts (else a request would skip it).  A missing row
+ * hides a person from warrants. */
 static int index_check(vstate *v, uint64_t seq, const elog_entry *en)
 {
 	const char *party[2] = {en->sender, en->recipient};
+	int64_t run = -1;
 	elog_err_t e;
 	int found, rc;
 	if (!en->sender || !en->recipient)
 		return bad(v, seq, "event has no parties", NULL);
+	if (seq < v->hot_from) {
+		const elog_index_run *r;
+		while (v->ri < v->nruns && v->runs[v->ri].last_seq < seq)
+			v->ri++;
+		r = v->ri < v->nruns ? &v->runs[v->ri] : NULL;
+		if (!r || r->first_seq > seq)
+			return bad(v, seq,
+				   "the lawful-request index has no run for "
+				   "the event (a warrant would miss it; was "
+				   "index_run changed?)",
+				   NULL);
+		if (!r->has_ts || en->ts < r->min_ts || en->ts > r->max_ts)
+			return bad(v, seq,
+				   "the ts range of the event's index run does "
+				   "not cover it (a warrant would skip the "
+				   "run; was index_run changed?)",
+				   NULL);
+		run = r->run;
+	}
 	for (int i = 0; i < 2; i++) {
-		if ((rc = elog_store_index_has(v->s, party[i], en->ts, seq,
-					       &found, &e)))
+		if ((rc = elog_store_index_has(v->s, run, party[i], en->ts,
+					       seq, &found, &e)))
 			return bad(v, seq, "the lawful-request index is "
 					   "unreadable", e.msg);
 		if (!found)
 			return bad(v, seq,
 				   i ? "the lawful-request index lacks the "
-				       "event's recipient (a warrant would "
-				       "miss it; was meta.party_key or "
-				       "event_index changed?)"
+				       "event's recipient where it belongs (a "
+				       "warrant would miss it; was "
+				       "meta.party_key or the index changed?)"
 				     : "the lawful-request index lacks the "
-				       "event's sender (a warrant would miss "
-				       "it; was meta.party_key or event_index "
-				       "changed?)",
+				       "event's sender where it belongs (a "
+				       "warrant would miss it; was "
+				       "meta.party_key or the index changed?)",
 				   NULL);
 	}
 	v->index_rows += (uint64_t)elog_store_index_rows(v->s, en->sender,
@@ -849,7 +928,7 @@ int elog_verify_store(elog_store *s, const elog_verify_opts *opts,
 		return elog_fail(err, ELOG_IO, -1, NULL, "cannot read: %s",
 				 elog_store_errmsg(s));
 	if ((rc = elog_store_size(s, &total, err)) ||
-	    (rc = load_purges(&v, err)))
+	    (rc = load_purges(&v, err)) || (rc = load_runs(&v, total, err)))
 		goto out;
 	if (elog_query_open(s, ELOG_Q_TREE_HASHES, &v.tree) ||
 	    elog_query_open(s, ELOG_Q_CHECKPOINTS, &v.cps)) {
@@ -943,6 +1022,7 @@ out:
 	elog_query_end(v.tree);
 	elog_query_end(v.cps);
 	free(v.purges);
+	free(v.runs);
 	elog_query_exec(s, ELOG_Q_COMMIT);
 	if (rc == -ELOG_TAMPERED)
 		elog_fail(err, ELOG_TAMPERED, (long)rep->bad_seq, NULL,

@@ -11,7 +11,16 @@
 # no acknowledged event is lost and none is stored twice.  The clients and the
 # checker are tests/crash/load.py.
 #
+# The log is made with index runs of 32 events (ELOG_TEST_INDEX_RUN_BITS):
+# the clients' commits (a few batches of 1 to 16 events each) seal a run
+# every one to three commits, and every 512 events a commit merges 16 runs
+# into one, so kills land during seals and merges.  After each restart
+# verify checks every index row's place and the lawful-request client's
+# bundles hold every acknowledged event of their subjects; at the end, the
+# index must have been sealed and merged.
+#
 #   KILLS=N (default 24)   how many times to kill the server
+export ELOG_TEST_INDEX_RUN_BITS=5
 . "$(dirname "$0")/../integration/lib.sh"
 E=$B/envelog
 PC=$B/tests/tools/proofcheck
@@ -99,6 +108,9 @@ for ((r = 1; r <= KILLS; r++)); do
 	else nok "kill $r: envelog verify passes after the restart" "exit $rc: $out"; fi
 	check_round "kill $r"
 done
+runs=$(sqlite3 "$DB" "SELECT count(*) || ' runs, ' || coalesce(sum(level = 1), 0) || ' of level 1' FROM index_run")
+check "the index was sealed into runs, merged into level 1 ($runs)" \
+	test "$(sqlite3 "$DB" "SELECT count(*) > 0 AND sum(level = 1) > 0 FROM index_run")" = 1
 
 touch "$T/rec/stop"
 for _ in $(seq 1 200); do kill -0 "$CLIENTS_PID" 2>/dev/null || break; sleep 0.05; done

@@ -3,6 +3,8 @@
 # committed before the horizon goes, the log still verifies, the horizon
 # and through_seq only move forward, and deletions outside a purge are
 # still caught.  mklog commits each batch of 100 at its last event's ts.
+# The log's index runs are 64 events (ELOG_TEST_INDEX_RUN_BITS=6): the
+# purge drops the runs below the horizon whole and trims the one holding it.
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 B=${B:-build}
@@ -11,7 +13,7 @@ trap 'rm -rf "$T"' EXIT
 . tests/integration/tap.sh
 
 db=$T/log.db
-"$B"/tests/tools/mklog "$db" 1000 100 >/dev/null || bail "mklog"
+ELOG_TEST_INDEX_RUN_BITS=6 "$B"/tests/tools/mklog "$db" 1000 100 >/dev/null || bail "mklog"
 q() { sqlite3 "$db" "$1"; }
 state() { q "SELECT (SELECT count(*) FROM entry), (SELECT hex(root) FROM checkpoint ORDER BY size DESC LIMIT 1)"; }
 
@@ -35,6 +37,9 @@ check "metadata below the horizon is gone" test "$(q 'SELECT count(*) FROM event
 check "entries below the horizon keep no metadata: no ts, public data only their commitment" test "$(q "SELECT count(*) FROM entry WHERE seq < 500 AND (ts IS NOT NULL OR CAST(data AS TEXT) NOT LIKE '{\"commitment\":\"%\",\"kind\":\"event\"}')")" = 0
 check "index rows below the horizon are gone" test "$(q 'SELECT count(*) FROM event_index WHERE ts < 1700000500000')" = 0
 check "index rows above the horizon stay" test "$(q 'SELECT count(*) FROM event_index WHERE ts >= 1700000500000')" -gt 0
+check "the runs below the horizon are dropped whole, the one holding it stays" test "$(q 'SELECT min(first_seq), count(*) FROM index_run')" = "448|8"
+check "the run holding the horizon keeps exactly its rows above it" test "$(q 'SELECT count(DISTINCT seq), min(seq), max(seq) FROM index_sealed WHERE run = (SELECT run FROM index_run WHERE first_seq = 448)')" = "12|500|511"
+check "index_hot keeps its rows" test "$(q 'SELECT count(DISTINCT seq), min(seq) FROM index_hot')" = "40|960"
 check "events above the horizon are untouched" test "$(q "SELECT group_concat(hex(data), '') FROM event_data WHERE seq >= 500")" = "$above_before"
 check "leaf hashes and chain values stay" test "$(q 'SELECT count(*) FROM entry WHERE seq < 500 AND length(leaf_hash) = 32 AND length(chain_hash) = 32')" = 500
 entry=$(q "SELECT data FROM entry WHERE seq = 1000")
@@ -78,6 +83,7 @@ out=$("$B"/envelog purge --db "$db" --before 2023-11-14T22:23:20Z 2>/dev/null); 
 if [ "$rc" -eq 0 ] && [[ "$out" == "purged 100 events through seq 599; purge entry seq 1002;"* ]]; then ok "a later purge moves the horizon forward by the next batch"; else nok "a later purge moves the horizon forward" "$rc $out"; fi
 out=$("$B"/envelog verify --quiet --db "$db" 2>/dev/null); rc=$?
 if [ "$rc" -eq 0 ] && [[ "$out" == "ok: 1003 entries (600 purged)"* ]]; then ok "verify passes after three purges"; else nok "verify passes after three purges" "$rc $out"; fi
+check "after them the runs begin at the one holding seq 600" test "$(q 'SELECT min(first_seq), min(seq) FROM index_run JOIN index_sealed USING (run)')" = "576|600"
 
 cp "$db" "$T/horizon.db"
 sqlite3 "$T/horizon.db" "DROP TRIGGER purge_horizon_no_update; UPDATE purge_horizon SET before = before + 1 WHERE through_seq = 599"

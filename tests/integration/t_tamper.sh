@@ -128,6 +128,48 @@ db=$(fresh purged)
 sqlite3 "$db" "$drop DELETE FROM event_data WHERE seq = 13"
 expect_tampered "metadata deleted outside a purge is named" "$db" 13
 
+# The lawful-request index is derived data, checked row by row: a log with
+# runs of 8 events (ELOG_TEST_INDEX_RUN_BITS=3), 45 events in batches of 4:
+# seqs 0..39 sealed in runs (0..7 … 32..39), 40..44 in index_hot.
+ELOG_TEST_INDEX_RUN_BITS=3 $B/tests/tools/mklog "$T/idx.db" 45 4 >/dev/null || bail "mklog idx"
+IVK=$(sqlite3 "$T/idx.db" "SELECT value FROM meta WHERE key = 'vkey'")
+run_verify() { out=$($B/envelog verify --quiet --db "$1" --vkey "${2:-$VK}" 2>&1); rc=$?; }
+run_verify "$T/idx.db" "$IVK"
+if [ "$rc" -eq 0 ] && [[ "$out" == "ok: 45 entries"* ]]; then ok "a log with sealed runs verifies"; else nok "a log with sealed runs verifies" "exit $rc: $out"; fi
+check "it has 5 runs and 5 hot events" test "$(sqlite3 "$T/idx.db" "SELECT (SELECT count(*) FROM index_run), (SELECT count(DISTINCT seq) FROM index_hot), (SELECT min(seq) FROM index_hot)")" = "5|5|40"
+ifresh() { cp "$T/idx.db" "$T/$1.db"; echo "$T/$1.db"; }
+# tamper DESC SEQ SQL: the change is made, verify names seq
+itamper() {
+	local db; db=$(ifresh "x$RANDOM"); sqlite3 "$db" "$3"
+	run_verify "$db" "$IVK"
+	if [ "$rc" -eq 1 ] && [[ "$out" == "TAMPERED seq $2:"* ]]; then ok "$1"
+	else nok "$1" "exit $rc, output: $out"; fi
+}
+itamper "a deleted sealed index row is named" 13 \
+	"DELETE FROM index_sealed WHERE seq = 13 AND party = (SELECT max(party) FROM index_sealed WHERE seq = 13)"
+itamper "a deleted hot index row is named" 42 "DELETE FROM index_hot WHERE seq = 42"
+itamper "a sealed row moved to another run is named" 13 \
+	"UPDATE index_sealed SET run = (SELECT run FROM index_run WHERE first_seq = 16) WHERE seq = 13"
+itamper "a sealed row moved back to index_hot is named" 13 \
+	"INSERT INTO index_hot(seq, party, ts) SELECT seq, party, ts FROM index_sealed WHERE seq = 13; DELETE FROM index_sealed WHERE seq = 13"
+itamper "a hot row moved into a run is named" 41 \
+	"INSERT INTO index_sealed(run, party, ts, seq) SELECT (SELECT max(run) FROM index_run), party, ts, seq FROM index_hot WHERE seq = 41; DELETE FROM index_hot WHERE seq = 41"
+itamper "an index row moved to another ts is named" 21 \
+	"UPDATE index_sealed SET ts = ts + 1 WHERE seq = 21"
+itamper "an index row moved to another event is named" 22 \
+	"UPDATE index_sealed SET seq = 23 WHERE seq = 22 AND party = (SELECT min(party) FROM index_sealed WHERE seq = 22)"
+itamper "an extra sealed index row is named (at the end of the walk)" 45 \
+	"INSERT INTO index_sealed(run, party, ts, seq) SELECT run, party + 1, ts, seq FROM index_sealed WHERE seq = 3 LIMIT 1"
+itamper "an extra hot index row is named (at the end of the walk)" 45 \
+	"INSERT INTO index_hot(seq, party, ts) VALUES (43, 42, 1700000043000)"
+itamper "a deleted run is named" 8 "DELETE FROM index_run WHERE first_seq = 8"
+itamper "a run's ts range narrowed under its events is named" 39 \
+	"UPDATE index_run SET max_ts = max_ts - 1 WHERE first_seq = 32"
+itamper "a run stretched over another is named" 0 \
+	"UPDATE index_run SET first_seq = 0 WHERE first_seq = 8"
+itamper "a whole run moved to index_hot is named" 32 \
+	"INSERT INTO index_hot(seq, party, ts) SELECT seq, party, ts FROM index_sealed WHERE run = (SELECT run FROM index_run WHERE first_seq = 32); DELETE FROM index_sealed WHERE run = (SELECT run FROM index_run WHERE first_seq = 32); DELETE FROM index_run WHERE first_seq = 32"
+
 run_verify "$T/nonexistent.db"
 check "missing database exits 2" test "$rc" -eq 2
 

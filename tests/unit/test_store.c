@@ -1153,6 +1153,35 @@ static void test_events_for(void **state)
 	assert_true(queries > 1000);
 	assert_true(hits > 1000); /* the windows are not all empty */
 
+	/* More subjects than one scan of index_hot takes (16): every
+	 * sender and recipient of the model and 8 unknown numbers. */
+	{
+		char names[20][24];
+		char *many[20];
+		uint64_t *seqs = NULL;
+		size_t n = 0, nw;
+		int trunc = 1;
+		for (unsigned k = 0; k < 20; k++) {
+			party(names[k], sizeof names[k],
+			      k < 7    ? "+44700900"
+			      : k < 12 ? "+44711900"
+				       : "+44722900",
+			      k < 7 ? k : k < 12 ? k - 7 : k);
+			many[k] = names[k];
+		}
+		nw = expected_events(f, many, 20, T0 - 1000, T0 + 60000, want);
+		assert_true(nw > 100);
+		assert_int_equal(elog_store_events_for(f->w, many, 20,
+						       T0 - 1000, T0 + 60000,
+						       1000, &seqs, &n, &trunc,
+						       &err),
+				 0);
+		assert_int_equal(trunc, 0);
+		assert_int_equal(n, nw);
+		assert_memory_equal(seqs, want, nw * sizeof want[0]);
+		free(seqs);
+	}
+
 	/* Edges precisely: an event at from is in, an event at to is out. */
 	{
 		char *s1[1] = {b};
@@ -1236,7 +1265,7 @@ static void test_events_for(void **state)
 	}
 }
 
-/* Check that sql is answered by a search of event_index's primary key. */
+/* Check that sql is answered by a search of index_sealed's primary key. */
 static void assert_index_search(sqlite3 *db, const char *sql)
 {
 	char eqp[1024];
@@ -1252,13 +1281,23 @@ static void assert_index_search(sqlite3 *db, const char *sql)
 		assert_non_null(detail);
 		assert_null(strstr(detail, "SCAN"));
 		assert_non_null(strstr(detail, "SEARCH"));
-		assert_non_null(strstr(detail, "event_index"));
+		assert_non_null(strstr(detail, "index_sealed"));
 		assert_non_null(strstr(detail, "PRIMARY KEY"));
-		assert_non_null(strstr(detail, "part=? AND party=?"));
+		assert_non_null(strstr(detail, "run=? AND party=?"));
 		rows++;
 	}
 	sqlite3_finalize(st);
 	assert_int_equal(rows, 1);
+}
+
+/* The fixture with runs of 8 events (ELOG_TEST_INDEX_RUN_BITS=3), so that
+ * a few hundred events are sealed, and merged at 128. */
+static int setup_runs(void **state)
+{
+	assert_int_equal(setenv(ELOG_TEST_INDEX_RUN_BITS, "3", 1), 0);
+	*state = fx_new();
+	unsetenv(ELOG_TEST_INDEX_RUN_BITS);
+	return 0;
 }
 
 static void test_index_query_plan(void **state)
@@ -1272,7 +1311,8 @@ static void test_index_query_plan(void **state)
 	sqlite3 *db = elog_store_db(f->w);
 
 	append_events(f, 50);
-	assert_index_search(db, "SELECT seq FROM event_index WHERE part = ?4 "
+	assert_int_equal(elog_store_index_run_bits(f->w), 3);
+	assert_index_search(db, "SELECT seq FROM index_sealed WHERE run = ?4 "
 				"AND party = ?1 AND ts >= ?2 AND ts < ?3");
 	/* And the statement the library actually prepared for it. */
 	assert_int_equal(elog_store_events_for(f->w, subj, 1, T0, T0 + 50000,
@@ -1283,7 +1323,7 @@ static void test_index_query_plan(void **state)
 	for (sqlite3_stmt *p = sqlite3_next_stmt(db, NULL); p;
 	     p = sqlite3_next_stmt(db, p)) {
 		const char *sql = sqlite3_sql(p);
-		if (sql && strstr(sql, "SELECT seq FROM event_index")) {
+		if (sql && strstr(sql, "SELECT seq FROM index_sealed")) {
 			assert_index_search(db, sql);
 			seen++;
 		}
@@ -1291,56 +1331,123 @@ static void test_index_query_plan(void **state)
 	assert_true(seen >= 1);
 }
 
-/* The index's partitions (schema 006): each event's rows are in partition
- * seq >> ELOG_INDEX_PART_BITS, index_part holds exactly the ts range of its
- * events and only widens, and verify fails a range narrowed under it (a
- * request would skip the events outside it). */
-static void test_index_partitions(void **state)
+/* Runs of 8 events (schema 007): after each commit the rows of events
+ * from hot_from on are in index_hot in seq order and every other event's
+ * rows are in the one run holding its seq; runs are aligned blocks of 8
+ * (level 0) or 128 (level 1, 16 merged), with their rows' exact ts range;
+ * a commit that completes several runs seals each; and verify fails a
+ * range narrowed under its rows (a request would skip them). */
+static void test_index_runs(void **state)
 {
 	fx *f = *state;
 	elog_err_t err;
 	elog_verify_report rep;
 	sqlite3 *db = elog_store_db(f->w);
-	char *msg = NULL;
+	const size_t batches[] = {3, 5, 1, 30, 88, 1, 100, 71};
 
-	append_events(f, 30);
-	append_events(f, 11);
-	assert_int_equal(query_int(f->w, "SELECT count(*) FROM event_index "
-					 "WHERE part != seq >> "
-					 ELOG_INDEX_PART_BITS_STR),
-			 0);
-	assert_int_equal(count_rows(f->w, "index_part"), 1);
-	assert_int_equal(query_int(f->w, "SELECT min_ts FROM index_part"),
-			 query_int(f->w, "SELECT min(ts) FROM event_index"));
-	assert_int_equal(query_int(f->w, "SELECT max_ts FROM index_part"),
-			 query_int(f->w, "SELECT max(ts) FROM event_index"));
-	assert_int_equal(query_int(f->w, "SELECT max_ts - min_ts FROM "
-					 "index_part"),
-			 49000);
-	/* only widens; kept while its events are */
-	assert_int_equal(sqlite3_exec(db, "UPDATE index_part SET min_ts = "
-					  "min_ts + 1", NULL, NULL, &msg) & 0xff,
-			 SQLITE_CONSTRAINT);
-	sqlite3_free(msg);
-	msg = NULL;
-	assert_int_equal(sqlite3_exec(db, "DELETE FROM index_part", NULL,
-				      NULL, &msg) & 0xff,
-			 SQLITE_CONSTRAINT);
-	sqlite3_free(msg);
-	assert_int_equal(sqlite3_exec(db, "UPDATE index_part SET min_ts = "
-					  "min_ts - 1", NULL, NULL, NULL),
-			 SQLITE_OK);
-	assert_int_equal(elog_verify_store(f->w, NULL, NULL, NULL, &rep, &err),
-			 0);
-	/* narrowed under the trigger: verify fails */
-	assert_int_equal(sqlite3_exec(db, "DROP TRIGGER index_part_only_widens; "
-					  "UPDATE index_part SET max_ts = "
-					  "max_ts - 1",
+	for (size_t b = 0; b < sizeof batches / sizeof batches[0]; b++) {
+		uint64_t hot = elog_store_index_hot_from(f->w, f->n + batches[b]);
+		append_events(f, batches[b]);
+		assert_int_equal(hot, (f->n / 8) * 8);
+		assert_int_equal(query_int(f->w, "SELECT count(*) FROM "
+						 "index_hot WHERE seq < "
+						 "(SELECT (max(seq) + 1) / 8 "
+						 "* 8 FROM entry)"),
+				 0);
+		/* every sealed row in the run holding its seq */
+		assert_int_equal(query_int(f->w,
+					   "SELECT count(*) FROM index_sealed "
+					   "i JOIN index_run r USING (run) "
+					   "WHERE i.seq < r.first_seq OR i.seq "
+					   "> r.last_seq OR i.ts < r.min_ts OR "
+					   "i.ts > r.max_ts"),
+				 0);
+		assert_int_equal(query_int(f->w,
+					   "SELECT count(*) FROM index_sealed "
+					   "WHERE run NOT IN (SELECT run FROM "
+					   "index_run)"),
+				 0);
+		/* exact ranges: each run's bounds are its rows' */
+		assert_int_equal(query_int(f->w,
+					   "SELECT count(*) FROM index_run r "
+					   "WHERE min_ts != (SELECT min(ts) "
+					   "FROM index_sealed WHERE run = "
+					   "r.run) OR max_ts != (SELECT "
+					   "max(ts) FROM index_sealed WHERE "
+					   "run = r.run)"),
+				 0);
+		assert_int_equal(elog_verify_store(f->w, NULL, NULL, NULL,
+						   &rep, &err),
+				 0);
+	}
+	/* 299 events: 2 runs of 128 merged, 5 of 8, 3 events hot */
+	assert_int_equal(f->n, 299);
+	assert_int_equal(query_int(f->w, "SELECT count(*) FROM index_run "
+					 "WHERE level = 1 AND (last_seq + 1 - "
+					 "first_seq) = 128 AND first_seq % "
+					 "128 = 0"),
+			 2);
+	assert_int_equal(query_int(f->w, "SELECT count(*) FROM index_run "
+					 "WHERE level = 0 AND (last_seq + 1 - "
+					 "first_seq) = 8 AND first_seq % 8 = "
+					 "0 AND first_seq >= 256"),
+			 5);
+	assert_int_equal(count_rows(f->w, "index_run"), 7);
+	assert_int_equal(query_int(f->w, "SELECT min(seq) FROM index_hot"),
+			 296);
+	/* Run ids grow with each seal and merge: a seal writes at the end
+	 * of index_sealed's tree. */
+	assert_int_equal(query_int(f->w, "SELECT max(run) = (SELECT run "
+					 "FROM index_run ORDER BY first_seq "
+					 "DESC LIMIT 1) FROM index_run"),
+			 1);
+	/* narrowed under its rows: verify fails, naming the event */
+	assert_int_equal(sqlite3_exec(db, "UPDATE index_run SET max_ts = "
+					  "max_ts - 1 WHERE first_seq = 264",
 				      NULL, NULL, NULL),
 			 SQLITE_OK);
-	assert_int_not_equal(elog_verify_store(f->w, NULL, NULL, NULL, &rep,
-					       &err),
-			     0);
+	assert_int_equal(elog_verify_store(f->w, NULL, NULL, NULL, &rep, &err),
+			 -ELOG_TAMPERED);
+	assert_true(rep.bad_seq >= 264 && rep.bad_seq <= 271);
+	assert_non_null(strstr(rep.what, "ts range"));
+}
+
+/* A commit that would seal a run and fails (ELOG_TEST_FAIL_COMMIT, as a
+ * full disk would) leaves the index as before: the rows in index_hot, no
+ * run; the next commit seals it, and the log verifies. */
+static void test_seal_fails_whole(void **state)
+{
+	fx *f = *state;
+	elog_err_t err;
+	elog_verify_report rep;
+	elog_entry *es = calloc(6, sizeof *es);
+	elog_commit c;
+	sqlite3_int64 hot;
+
+	assert_non_null(es);
+	append_events(f, 5);
+	elog_store_close(f->w);
+	assert_int_equal(setenv(ELOG_TEST_FAIL_COMMIT, "1", 1), 0);
+	assert_int_equal(elog_store_open(f->path, ELOG_STORE_WRITE,
+					 ELOG_SYNC_FULL, &f->w, &err),
+			 0);
+	unsetenv(ELOG_TEST_FAIL_COMMIT);
+	for (size_t i = 0; i < 6; i++)
+		default_event(f, f->n + i, &es[i]);
+	hot = count_rows(f->w, "index_hot");
+	memset(&c, 0, sizeof c);
+	assert_int_equal(elog_store_append(f->w, es, 6, &f->sk, elog_now_ms(),
+					   &c, &err),
+			 -ELOG_IO);
+	assert_int_equal(count_rows(f->w, "index_run"), 0);
+	assert_int_equal(count_rows(f->w, "index_sealed"), 0);
+	assert_int_equal(count_rows(f->w, "index_hot"), hot);
+	assert_int_equal(count_rows(f->w, "entry"), 5);
+	append_entries(f, es, 6); /* the second commit: it seals 0..7 */
+	assert_int_equal(count_rows(f->w, "index_run"), 1);
+	assert_int_equal(query_int(f->w, "SELECT min(seq) FROM index_hot"), 8);
+	assert_int_equal(elog_verify_store(f->w, NULL, NULL, NULL, &rep, &err),
+			 0);
 }
 
 /* ---- append-only ---- */
@@ -2034,15 +2141,21 @@ int main(void)
 			test_rollback_restores_frontier, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_events_for, setup,
 						teardown),
-		cmocka_unit_test_setup_teardown(test_index_partitions, setup,
+		cmocka_unit_test_setup_teardown(test_events_for, setup_runs,
 						teardown),
-		cmocka_unit_test_setup_teardown(test_index_query_plan, setup,
+		cmocka_unit_test_setup_teardown(test_index_runs, setup_runs,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_index_query_plan,
+						setup_runs, teardown),
+		cmocka_unit_test_setup_teardown(test_seal_fails_whole,
+						setup_runs, teardown),
 		cmocka_unit_test_setup_teardown(test_triggers, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_set_sync, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_verify_good, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_verify_good, setup_runs,
 						teardown),
 		cmocka_unit_test(test_verify_tampered),
 		cmocka_unit_test_setup_teardown(test_tokens, setup, teardown),
