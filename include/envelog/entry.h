@@ -22,9 +22,9 @@ enum elog_kind {
 	ELOG_KIND_PURGE = 3,
 };
 
-#define ELOG_MAX_BATCH 10000         /* events per request */
-#define ELOG_MAX_BODY (8u << 20)     /* bytes per request */
-#define ELOG_PARTY_MAX 128           /* sender, recipient */
+#define ELOG_MAX_BATCH 10000	 /* events per request */
+#define ELOG_MAX_BODY (8u << 20) /* bytes per request */
+#define ELOG_PARTY_MAX 128	 /* sender, recipient */
 #define ELOG_DEVICE_MAX 64
 #define ELOG_SIZE_LIMIT ((int64_t)1 << 40)
 #define ELOG_NONCE_LEN 16
@@ -36,15 +36,15 @@ enum elog_kind {
  * record is NULL.  The leaf hash is always over data.
  */
 typedef struct elog_entry {
-	int kind;        /* enum elog_kind */
-	int64_t ts;      /* ms since the epoch (events: from the record; -1
+	int kind;   /* enum elog_kind */
+	int64_t ts; /* ms since the epoch (events: from the record; -1
 			    when only the commitment is known) */
-	char *data;      /* public canonical leaf data, NUL-terminated, owned */
+	char *data; /* public canonical leaf data, NUL-terminated, owned */
 	size_t len;
-	char *record;    /* events only: the private record, NUL-terminated,
+	char *record; /* events only: the private record, NUL-terminated,
 			    owned; else NULL */
 	size_t record_len;
-	char *sender;    /* from the record (else NULL): owned copies, for the
+	char *sender; /* from the record (else NULL): owned copies, for the
 			    index */
 	char *recipient;
 } elog_entry;
@@ -60,9 +60,9 @@ void elog_entries_free(elog_entry *e, size_t n);
 
 /* Validation limits for ingest. */
 typedef struct elog_ingest_rules {
-	int64_t now_ms;          /* the server clock */
-	int64_t max_future_ms;   /* default 5 minutes */
-	size_t max_events;       /* default ELOG_MAX_BATCH */
+	int64_t now_ms;	       /* the server clock */
+	int64_t max_future_ms; /* default 5 minutes */
+	size_t max_events;     /* default ELOG_MAX_BATCH */
 } elog_ingest_rules;
 
 /*
@@ -105,7 +105,7 @@ typedef struct elog_disclosure {
 	uint64_t subjects;
 	uint64_t records;
 	elog_hash records_commitment; /* elog_records_commitment() */
-	int partly_purged;       /* window reaches below the purge horizon */
+	int partly_purged; /* window reaches below the purge horizon */
 } elog_disclosure;
 
 #define ELOG_SALT_LEN 16

@@ -30,8 +30,8 @@ int elog_keyring_add(elog_store *w, int ring, const char *name,
 int elog_keyring_get(elog_store *s, int ring, const char *name,
 		     elog_verifier *out, elog_err_t *err);
 typedef int (*elog_named_key_fn)(void *ctx, const elog_named_key *k);
-int elog_keyring_list(elog_store *s, int ring, elog_named_key_fn fn,
-		      void *ctx, elog_err_t *err);
+int elog_keyring_list(elog_store *s, int ring, elog_named_key_fn fn, void *ctx,
+		      elog_err_t *err);
 int elog_keyring_revoke(elog_store *w, int ring, const char *name,
 			elog_err_t *err);
 

@@ -25,11 +25,11 @@ int elog_ledger_list(elog_store *s, uint64_t since, size_t limit,
 
 typedef struct elog_report_row {
 	char authority[ELOG_NAME_MAX + 1];
-	char month[8];       /* "YYYY-MM", UTC, of the entry's ts */
-	uint64_t answered;   /* disclosures */
-	uint64_t refused;    /* refusals */
-	uint64_t subjects;   /* subjects named in answered requests */
-	uint64_t records;    /* records disclosed */
+	char month[8];	   /* "YYYY-MM", UTC, of the entry's ts */
+	uint64_t answered; /* disclosures */
+	uint64_t refused;  /* refusals */
+	uint64_t subjects; /* subjects named in answered requests */
+	uint64_t records;  /* records disclosed */
 } elog_report_row;
 
 /*

@@ -83,9 +83,9 @@ int elog_prove_consistency(uint64_t old_size, uint64_t new_size,
  * RFC 9162 §2.1.3.2: 0 if proof shows leaf at index in the tree of size with
  * root; PROOF_INVALID otherwise (wrong length, wrong hashes, index >= size).
  */
-int elog_verify_inclusion(uint64_t index, uint64_t size,
-			  const elog_hash *leaf, const elog_hash *proof,
-			  size_t n, const elog_hash *root, elog_err_t *err);
+int elog_verify_inclusion(uint64_t index, uint64_t size, const elog_hash *leaf,
+			  const elog_hash *proof, size_t n,
+			  const elog_hash *root, elog_err_t *err);
 
 /*
  * RFC 9162 §2.1.4.2: 0 if proof shows the tree old_size/old_root is a prefix

@@ -56,14 +56,14 @@
 
 #define ELOG_MONITOR_STATE_FORMAT "envelog-audit-state/v1"
 #define ELOG_MONITOR_STATE_MAX ((size_t)4 << 20) /* bytes of a state file */
-#define ELOG_MONITOR_PAGE 1000        /* leaves asked for per /v1/leaves */
-#define ELOG_MONITOR_LIST_MAX 1000    /* public entries kept in a result */
+#define ELOG_MONITOR_PAGE 1000		  /* leaves asked for per /v1/leaves */
+#define ELOG_MONITOR_LIST_MAX 1000	  /* public entries kept in a result */
 #define ELOG_MONITOR_TILE_PREFIX "/tlog/" /* where a log serves its tiles */
 
 /* Whether a run reads the log's tiles (see above). */
 enum {
 	ELOG_MONITOR_TILES_AUTO = 0, /* tiles when offered, else /v1/ */
-	ELOG_MONITOR_TILES_OFF,      /* /v1/ only */
+	ELOG_MONITOR_TILES_OFF,	     /* /v1/ only */
 	ELOG_MONITOR_TILES_ONLY,     /* tiles; their absence is trouble */
 };
 
@@ -87,30 +87,30 @@ typedef void (*elog_monitor_progress_fn)(void *ctx, uint64_t done,
 
 /* The last verified checkpoint and what the monitor keeps with it. */
 typedef struct elog_monitor_state {
-	int present;      /* 0: the empty log, trusted on first use */
+	int present;	  /* 0: the empty log, trusted on first use */
 	elog_verifier vk; /* the log key */
 	char vkey[ELOG_KEY_TEXT_MAX];
 	elog_frontier fr; /* fr.size is the verified size */
-	elog_hash root;   /* the tree root at fr.size */
+	elog_hash root;	  /* the tree root at fr.size */
 	elog_hash chain;  /* the chain value of seq fr.size-1 (zero at 0) */
-	char *note;       /* the signed checkpoint (owned), NULL at first use */
+	char *note; /* the signed checkpoint (owned), NULL at first use */
 	size_t note_len;
 	uint64_t entries, disclosures, refusals, purges; /* totals */
 } elog_monitor_state;
 
 /* The outcome of a run or a compare. */
 typedef struct elog_monitor_result {
-	int rc;           /* what the function returned */
-	int network;      /* trouble came from the transport or the server */
-	char check[32];   /* the failed check: signature, rollback, fork,
+	int rc;		 /* what the function returned */
+	int network;	 /* trouble came from the transport or the server */
+	char check[32];	 /* the failed check: signature, rollback, fork,
 			     consistency, response, chain, entry, leaf_hash,
 			     tree_root; "network" or "io" for trouble */
-	long long seq;    /* the seq it concerns, or -1 */
-	char msg[512];    /* one sentence; may quote the server: clean it
+	long long seq;	 /* the seq it concerns, or -1 */
+	char msg[512];	 /* one sentence; may quote the server: clean it
 			     before printing */
-	int show_state;   /* the state's checkpoint is evidence */
-	int show_served;  /* the served checkpoint is evidence */
-	char *served;     /* the served checkpoint note (owned), or NULL */
+	int show_state;	 /* the state's checkpoint is evidence */
+	int show_served; /* the served checkpoint is evidence */
+	char *served;	 /* the served checkpoint note (owned), or NULL */
 	size_t served_len, served_text_len;
 	elog_checkpoint cp; /* ... parsed, once its signature holds */
 	int first_run;
@@ -118,7 +118,7 @@ typedef struct elog_monitor_result {
 	json_t *public_entries; /* [{seq, entry}] of the public entries seen
 				   (at most ELOG_MONITOR_LIST_MAX) */
 	int cosigned;
-	int tiles;        /* the run read tiles (else /v1/) */
+	int tiles;	   /* the run read tiles (else /v1/) */
 	uint64_t requests; /* requests made through the fetch callback */
 } elog_monitor_result;
 
@@ -126,16 +126,16 @@ struct elog_monitor_tiles; /* a run's tile cache (monitor.c) */
 
 /* A monitor: the pinned key, the transport, and what it cosigned last. */
 typedef struct elog_monitor {
-	elog_verifier vk;              /* the pinned log key */
+	elog_verifier vk; /* the pinned log key */
 	elog_monitor_fetch_fn fetch;
 	void *fetch_ctx;
-	const char *where;             /* prefix of messages about a request
+	const char *where; /* prefix of messages about a request
 					  (the base URL), or NULL */
 	elog_monitor_progress_fn progress; /* or NULL */
 	void *progress_ctx;
 	const elog_signer *witness;    /* cosignature/v1 key, or NULL */
-	char *last_cosigned;           /* the note cosigned last (owned) */
-	int tiles;                     /* ELOG_MONITOR_TILES_* */
+	char *last_cosigned;	       /* the note cosigned last (owned) */
+	int tiles;		       /* ELOG_MONITOR_TILES_* */
 	struct elog_monitor_tiles *tc; /* during a run over tiles (private) */
 } elog_monitor;
 
@@ -155,8 +155,8 @@ void elog_monitor_state_init(elog_monitor_state *st, const elog_verifier *vk,
  * code (st left empty).
  */
 int elog_monitor_state_parse(const char *text, size_t len, const char *name,
-			     const elog_verifier *pin,
-			     elog_monitor_state *st, elog_err_t *err);
+			     const elog_verifier *pin, elog_monitor_state *st,
+			     elog_err_t *err);
 
 /* The text of st as a state file (malloc'd into *text, caller frees),
  * stamped updated = now (Unix seconds). */
@@ -180,8 +180,7 @@ int elog_monitor_run(elog_monitor *m, elog_monitor_state *st,
  * same checkpoint often).  0 (r->cosigned says whether it was sent) or a
  * trouble code with r filled.
  */
-int elog_monitor_cosign(elog_monitor *m, elog_monitor_result *r,
-			uint64_t now);
+int elog_monitor_cosign(elog_monitor *m, elog_monitor_result *r, uint64_t now);
 
 /*
  * Are the checkpoints of two states (same key) consistent?  Equal sizes

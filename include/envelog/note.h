@@ -50,7 +50,7 @@ typedef struct elog_note_sig {
 	char name[ELOG_NAME_MAX + 1];
 	uint32_t keyid;
 	uint8_t sig[72]; /* Ed25519: 64 bytes; cosignature/v1: 8 + 64 */
-	size_t sig_len;  /* 0 if the line's signature is longer than sig */
+	size_t sig_len;	 /* 0 if the line's signature is longer than sig */
 	size_t line_off, line_len; /* the line within the note, with its \n */
 } elog_note_sig;
 

@@ -26,11 +26,11 @@
 #define ELOG_MAX_RECORDS 10000 /* default bound on records per bundle */
 
 typedef struct elog_request {
-	char *note;          /* the signed warrant as received (owned) */
+	char *note; /* the signed warrant as received (owned) */
 	size_t note_len;
 	elog_warrant w;
 	char warrant_sha256[65]; /* hex SHA-256 of the whole note */
-	elog_hash text_sha256;   /* SHA-256 of the warrant text */
+	elog_hash text_sha256;	 /* SHA-256 of the warrant text */
 } elog_request;
 
 /*
@@ -44,11 +44,11 @@ int elog_request_open(elog_store *s, const char *authority, const char *note,
 void elog_request_free(elog_request *rq);
 
 typedef struct elog_outcome {
-	const char *refusal;   /* NULL: disclosed; else the refusal reason */
-	uint64_t seq;          /* seq of the disclosure or refusal entry */
-	uint64_t *records;     /* disclosed seqs, ascending (owned) */
+	const char *refusal; /* NULL: disclosed; else the refusal reason */
+	uint64_t seq;	     /* seq of the disclosure or refusal entry */
+	uint64_t *records;   /* disclosed seqs, ascending (owned) */
 	size_t nrecords;
-	char **data;           /* their private records, kept for the bundle
+	char **data; /* their private records, kept for the bundle
 				  (owned) */
 	size_t ndata;
 	unsigned char salt[ELOG_SALT_LEN]; /* of the records_commitment */
@@ -84,10 +84,10 @@ int elog_bundle_build(elog_store *s, const elog_outcome *o,
 		      elog_err_t *err);
 
 typedef struct elog_bundle_report {
-	uint64_t size;        /* the checkpoint's tree size */
-	uint64_t seq;         /* the disclosure's seq */
+	uint64_t size; /* the checkpoint's tree size */
+	uint64_t seq;  /* the disclosure's seq */
 	uint64_t records;
-	size_t witnesses;     /* valid witness cosignatures found */
+	size_t witnesses; /* valid witness cosignatures found */
 	char authority[ELOG_NAME_MAX + 1];
 	char warrant_id[ELOG_WARRANT_ID_MAX + 1];
 } elog_bundle_report;

@@ -92,9 +92,9 @@ int elog_store_size(elog_store *s, uint64_t *size, elog_err_t *err);
 
 /* Result of a commit. */
 typedef struct elog_commit {
-	uint64_t first;  /* seq of the first entry added in the transaction */
-	uint64_t count;  /* entries added */
-	uint64_t size;   /* tree size after commit */
+	uint64_t first; /* seq of the first entry added in the transaction */
+	uint64_t count; /* entries added */
+	uint64_t size;	/* tree size after commit */
 	elog_hash root;
 	char *checkpoint; /* malloc'd signed checkpoint note; caller frees */
 	size_t checkpoint_len;
@@ -152,10 +152,10 @@ int elog_store_append(elog_store *w, const elog_entry *entries, size_t n,
 typedef struct elog_leaf {
 	uint64_t seq;
 	int kind;
-	int64_t ts;        /* -1 when purged */
+	int64_t ts; /* -1 when purged */
 	elog_hash leaf_hash;
 	elog_hash chain_hash;
-	const char *data;  /* public leaf data (events: the commitment); valid
+	const char *data; /* public leaf data (events: the commitment); valid
 			      until the next call on the store or the end of
 			      the callback */
 	size_t len;
@@ -227,8 +227,8 @@ int elog_store_checkpoint_covering(elog_store *s, uint64_t size, char **note,
 				   elog_err_t *err);
 
 /* Walk every stored checkpoint in size order (note without cosignatures). */
-typedef int (*elog_checkpoint_fn)(void *ctx, uint64_t size,
-				  const char *note, size_t len);
+typedef int (*elog_checkpoint_fn)(void *ctx, uint64_t size, const char *note,
+				  size_t len);
 int elog_store_checkpoints(elog_store *s, elog_checkpoint_fn fn, void *ctx,
 			   elog_err_t *err);
 
@@ -256,7 +256,7 @@ typedef struct elog_index_run {
 	int64_t run;
 	int level;
 	uint64_t first_seq, last_seq;
-	int has_ts;             /* 0: the run has no rows (min/max NULL) */
+	int has_ts;		/* 0: the run has no rows (min/max NULL) */
 	int64_t min_ts, max_ts; /* the ts range of its rows */
 } elog_index_run;
 
@@ -271,7 +271,8 @@ int elog_store_index_runs(elog_store *s, elog_index_run **runs, size_t *n,
  * 0.
  */
 int elog_store_index_has(elog_store *s, int64_t run, const char *party,
-			 int64_t ts, uint64_t seq, int *found, elog_err_t *err);
+			 int64_t ts, uint64_t seq, int *found,
+			 elog_err_t *err);
 /* The rows an event with these parties has in the index: 1 or 2. */
 int elog_store_index_rows(const elog_store *s, const char *sender,
 			  const char *recipient);
@@ -292,7 +293,7 @@ int elog_store_add_cosignature(elog_store *w, uint64_t size,
 /* When the latest checkpoint was signed (ms since the epoch).  NOT_FOUND
  * before the first. */
 int elog_store_checkpoint_time(elog_store *s, int64_t *created_ms,
-				elog_err_t *err);
+			       elog_err_t *err);
 
 /* The purge horizon (ms, commit time; 0 if never purged) and the last
  * purged seq + 1 (0 if never purged). */
@@ -317,8 +318,7 @@ typedef void (*elog_store_progress_fn)(void *ctx, uint64_t done,
 				       uint64_t total);
 int elog_store_purge(elog_store *w, int64_t before,
 		     elog_store_progress_fn progress, void *ctx,
-		     uint64_t *events,
-		     uint64_t *through_seq, elog_err_t *err);
+		     uint64_t *events, uint64_t *through_seq, elog_err_t *err);
 
 /* Outside a transaction: return up to pages free pages to the file system
  * (0: all) and checkpoint the WAL into the database file, which shrinks. */

@@ -33,9 +33,9 @@
 #define ELOG_TILE_MAX_ENTRY 65535
 
 typedef struct elog_tile {
-	int level;       /* 0…63, or ELOG_TILE_ENTRIES */
-	uint64_t index;  /* N */
-	unsigned width;  /* 1…256; 256 = full */
+	int level;	/* 0…63, or ELOG_TILE_ENTRIES */
+	uint64_t index; /* N */
+	unsigned width; /* 1…256; 256 = full */
 } elog_tile;
 
 /*

@@ -18,12 +18,12 @@
 #include "store.h"
 
 typedef struct elog_verify_report {
-	uint64_t entries;      /* entries checked */
-	uint64_t purged;       /* of which purged (data gone, hashes kept) */
-	uint64_t tree_hashes;  /* stored tree hashes checked */
-	uint64_t checkpoints;  /* stored checkpoints checked */
-	int64_t bad_seq;       /* first bad seq, or -1 */
-	char what[256];        /* what is wrong, for bad_seq */
+	uint64_t entries;     /* entries checked */
+	uint64_t purged;      /* of which purged (data gone, hashes kept) */
+	uint64_t tree_hashes; /* stored tree hashes checked */
+	uint64_t checkpoints; /* stored checkpoints checked */
+	int64_t bad_seq;      /* first bad seq, or -1 */
+	char what[256];	      /* what is wrong, for bad_seq */
 } elog_verify_report;
 
 /* What the caller trusts; every field may be NULL. */

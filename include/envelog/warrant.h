@@ -30,7 +30,7 @@ typedef struct elog_warrant {
 	char id[ELOG_WARRANT_ID_MAX + 1];
 	char authority[ELOG_NAME_MAX + 1];
 	char log[ELOG_NAME_MAX + 1]; /* the origin of the log it is for */
-	char **subjects;   /* owned, nsubjects of them, distinct */
+	char **subjects;	     /* owned, nsubjects of them, distinct */
 	size_t nsubjects;
 	int64_t from, to, expires; /* ms */
 	char basis[ELOG_WARRANT_BASIS_MAX + 1];
@@ -45,8 +45,8 @@ void elog_warrant_free(elog_warrant *w);
 
 typedef struct elog_policy {
 	int64_t now_ms;
-	int64_t max_window_ms;  /* default (when 0) 366 days */
-	size_t max_subjects;    /* default (when 0) 10 */
+	int64_t max_window_ms; /* default (when 0) 366 days */
+	size_t max_subjects;   /* default (when 0) 10 */
 } elog_policy;
 
 /*

@@ -31,10 +31,10 @@
 #define RESPONSE_MAX ((size_t)64 << 20) /* bytes of one HTTP answer */
 #define URL_MAX 2048
 #define TOKEN_MAX 512
-#define LIST_TEXT_MAX 20   /* public entries listed in the human summary */
+#define LIST_TEXT_MAX 20 /* public entries listed in the human summary */
 #define STATE_FORMAT ELOG_MONITOR_STATE_FORMAT
-#define EVIDENCE_MAX 8192 /* bytes of a served "checkpoint" shown as evidence */
-
+#define EVIDENCE_MAX \
+	8192 /* bytes of a served "checkpoint" shown as evidence */
 
 /* ---- HTTP ---- */
 
@@ -163,7 +163,8 @@ static int http_do(struct http *h, const char *path, const char *post,
 				     "Authorization: Bearer %s", token);
 			if (n < 0 || (size_t)n >= sizeof auth) {
 				rc = elog_fail(err, ELOG_INVALID_PARAMETER, -1,
-					       "token", "the token is too long");
+					       "token",
+					       "the token is too long");
 				goto out;
 			}
 			t = curl_slist_append(hdrs, auth);
@@ -235,8 +236,8 @@ static int fetch_http(void *ctx, const char *path, const char *post,
 		h = &au->ht;
 		path += strlen(ELOG_MONITOR_TILE_PREFIX) - 1;
 	}
-	rc = http_do(h, path, post, post_len, post ? au->token : NULL,
-		     status, &b, err);
+	rc = http_do(h, path, post, post_len, post ? au->token : NULL, status,
+		     &b, err);
 	*body = b.p;
 	*body_len = b.len;
 	return rc;
@@ -482,12 +483,11 @@ static void report(const struct audit *au, int rc,
 	       r->first_run ? " (first run)" : "",
 	       (unsigned long long)r->checked,
 	       (unsigned long long)r->disclosures,
-	       (unsigned long long)r->refusals,
-	       (unsigned long long)r->purges,
+	       (unsigned long long)r->refusals, (unsigned long long)r->purges,
 	       r->cosigned ? "; cosigned" : "",
 	       (unsigned long long)r->requests, r->tiles ? "tiles" : "API");
-	for (i = 0; i < json_array_size(r->public_entries) &&
-		    i < LIST_TEXT_MAX;
+	for (i = 0;
+	     i < json_array_size(r->public_entries) && i < LIST_TEXT_MAX;
 	     i++) {
 		json_t *pe = json_array_get(r->public_entries, i);
 		print_entry_line((uint64_t)json_integer_value(
@@ -583,14 +583,14 @@ int cmd_audit(int argc, char **argv)
 	if ((rc = cli_options(argc, argv, opts, "audit", &first)) >= 0)
 		return rc;
 	rc = CLI_USAGE;
-	if (follow_s && (elog_param_uint(follow_s, 86400, &follow) ||
-			 follow < 1)) {
+	if (follow_s &&
+	    (elog_param_uint(follow_s, 86400, &follow) || follow < 1)) {
 		fprintf(stderr, "envelog: audit: --follow takes 1..86400 "
 				"seconds\n");
 		return CLI_USAGE;
 	}
-	if (timeout_s && (elog_param_uint(timeout_s, 3600, &timeout) ||
-			  timeout < 1)) {
+	if (timeout_s &&
+	    (elog_param_uint(timeout_s, 3600, &timeout) || timeout < 1)) {
 		fprintf(stderr, "envelog: audit: --timeout takes 1..3600 "
 				"seconds\n");
 		return CLI_USAGE;
@@ -617,9 +617,10 @@ int cmd_audit(int argc, char **argv)
 			return cli_fail("audit: --cosign", &err);
 		if (witness.alg != ELOG_ALG_COSIGNATURE_V1) {
 			elog_signer_wipe(&witness);
-			fprintf(stderr, "envelog: audit: %s is not a witness "
-					"(cosignature/v1) key; make one with "
-					"`envelog witness keygen`\n",
+			fprintf(stderr,
+				"envelog: audit: %s is not a witness "
+				"(cosignature/v1) key; make one with "
+				"`envelog witness keygen`\n",
 				wkey);
 			return CLI_USAGE;
 		}
@@ -638,8 +639,8 @@ int cmd_audit(int argc, char **argv)
 		rc = cli_fail("audit", &err);
 		goto out;
 	}
-	if (tiles_url && http_init(&au.ht, tiles_url, cacert, (long)timeout,
-				   &err)) {
+	if (tiles_url &&
+	    http_init(&au.ht, tiles_url, cacert, (long)timeout, &err)) {
 		rc = cli_fail("audit: --tiles", &err);
 		goto out;
 	}
@@ -685,7 +686,6 @@ out:
 }
 
 /* ---- compare ---- */
-
 
 static int compare(int argc, char **argv)
 {
@@ -767,12 +767,13 @@ static int compare(int argc, char **argv)
 	}
 	rc = rc ? CLI_BAD : CLI_OK;
 	if (json) {
-		json_t *o = json_pack(
-			"{s:b,s:s,s:s,s:I,s:I,s:s,s:s}", "ok", rc == CLI_OK,
-			"check", rc == CLI_OK ? "none" : r.check, "message",
-			r.msg, "size_a", (json_int_t)sa.fr.size, "size_b",
-			(json_int_t)sb.fr.size, "checkpoint_a", sa.note,
-			"checkpoint_b", sb.note);
+		json_t *o = json_pack("{s:b,s:s,s:s,s:I,s:I,s:s,s:s}", "ok",
+				      rc == CLI_OK, "check",
+				      rc == CLI_OK ? "none" : r.check,
+				      "message", r.msg, "size_a",
+				      (json_int_t)sa.fr.size, "size_b",
+				      (json_int_t)sb.fr.size, "checkpoint_a",
+				      sa.note, "checkpoint_b", sb.note);
 		char *s = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER)
 			    : NULL;
 		if (s)

@@ -7,7 +7,6 @@
 #include "param.h"
 #include "request.h"
 
-
 #define MAX_WITNESSES 16
 
 int cmd_bundle(int argc, char **argv)
@@ -26,7 +25,9 @@ int cmd_bundle(int argc, char **argv)
 	int nargs, rc;
 	const cli_opt opts[] = {
 		{.name = "vkey", .value = &vkey},
-		{.name = "witness", .list = wtext, .count = &nw,
+		{.name = "witness",
+		 .list = wtext,
+		 .count = &nw,
 		 .max = MAX_WITNESSES},
 		{.name = "min-witnesses", .value = &minw_s},
 		{.name = "warrant", .value = &warrant},
@@ -46,7 +47,8 @@ int cmd_bundle(int argc, char **argv)
 	file = args[0];
 	if (elog_verifier_parse(vkey, &vk, &err))
 		return cli_fail("bundle verify: --vkey", &err);
-	if (warrant && cli_read_file(warrant, ELOG_NOTE_MAX, &wbuf, &wlen, &err))
+	if (warrant &&
+	    cli_read_file(warrant, ELOG_NOTE_MAX, &wbuf, &wlen, &err))
 		return cli_fail("bundle verify: --warrant", &err);
 	if (cli_read_file(file, 1u << 30, &buf, &len, &err)) {
 		free(wbuf);
@@ -64,7 +66,7 @@ int cmd_bundle(int argc, char **argv)
 		return cli_fail("bundle verify", &err);
 	if (rc) {
 		printf("INVALID: %s\n", cli_clean(msg, sizeof msg, err.msg,
-						   strlen(err.msg), 0));
+						  strlen(err.msg), 0));
 		return CLI_BAD;
 	}
 	/* The bundle's names are the server's text: shown escaped. */
@@ -73,8 +75,8 @@ int cmd_bundle(int argc, char **argv)
 	       (unsigned long long)rep.seq,
 	       cli_clean(au, sizeof au, rep.authority, strlen(rep.authority),
 			 0),
-	       cli_clean(wi, sizeof wi, rep.warrant_id,
-			 strlen(rep.warrant_id), 0),
+	       cli_clean(wi, sizeof wi, rep.warrant_id, strlen(rep.warrant_id),
+			 0),
 	       (unsigned long long)rep.records, (unsigned long long)rep.size);
 	if (minw > 0)
 		printf(", %zu witness cosignatures", rep.witnesses);

@@ -17,10 +17,9 @@ int cli_fail(const char *what, const elog_err_t *err)
 	char msg[4 * sizeof err->msg];
 
 	fprintf(stderr, "envelog: %s: %s\n", what,
-		err && err->msg[0]
-			? cli_clean(msg, sizeof msg, err->msg,
-				    strlen(err->msg), 0)
-			: "failed");
+		err && err->msg[0] ? cli_clean(msg, sizeof msg, err->msg,
+					       strlen(err->msg), 0)
+				   : "failed");
 	return CLI_USAGE;
 }
 
@@ -209,8 +208,9 @@ int cli_write_secret(const char *path, const char *text, elog_err_t *err)
 	size_t len = strlen(text), off = 0;
 	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	if (fd < 0)
-		return elog_fail(err, ELOG_IO, -1, NULL, "cannot create %s: %s",
-				 path, strerror(errno));
+		return elog_fail(err, ELOG_IO, -1, NULL,
+				 "cannot create %s: %s", path,
+				 strerror(errno));
 	while (off < len) {
 		ssize_t w = write(fd, text + off, len - off);
 		if (w < 0 && errno == EINTR)
@@ -296,8 +296,9 @@ int cli_options(int argc, char **argv, const cli_opt *opts, const char *cmd,
 		if (!bound(opts, c->opts[idx].name))
 			n = -1;
 	if (n < 0) {
-		fprintf(stderr, "envelog: internal: the options of %s differ "
-				"from its table\n",
+		fprintf(stderr,
+			"envelog: internal: the options of %s differ "
+			"from its table\n",
 			cmd);
 		return CLI_USAGE;
 	}
@@ -348,8 +349,7 @@ int cli_verb_options(int argc, char **argv, const cli_opt *opts,
 	return -1;
 }
 
-int cli_keygen(const char *what, const char *name, uint8_t alg,
-	       const char *out)
+int cli_keygen(const char *what, const char *name, uint8_t alg, const char *out)
 {
 	elog_signer s;
 	elog_verifier v;

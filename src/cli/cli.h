@@ -91,8 +91,8 @@ typedef struct cli_opt {
  * argv[*first..argc).  Returns -1 to go on, or the exit status to return at
  * once: CLI_OK after --help, CLI_USAGE after a usage error.
  */
-int cli_options(int argc, char **argv, const cli_opt *opts,
-		const char *cmd, int *first);
+int cli_options(int argc, char **argv, const cli_opt *opts, const char *cmd,
+		int *first);
 
 /*
  * The same for a command with verbs ("token add …"): argv[1] is the verb,

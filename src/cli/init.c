@@ -12,7 +12,6 @@
 #include "cli.h"
 #include "rfc3339.h"
 
-
 /* Create the directory of path (one level, mode 0700) if missing. */
 static int make_parent(const char *path)
 {
@@ -70,14 +69,16 @@ int cmd_init(int argc, char **argv)
 		return CLI_USAGE;
 	}
 	if (access(db, F_OK) == 0 || access(keyfile, F_OK) == 0) {
-		fprintf(stderr, "envelog: init: %s already exists; refusing to "
-				"overwrite\n",
+		fprintf(stderr,
+			"envelog: init: %s already exists; refusing to "
+			"overwrite\n",
 			access(db, F_OK) == 0 ? db : keyfile);
 		return CLI_USAGE;
 	}
 	if (make_parent(db) != 0 || make_parent(keyfile) != 0) {
-		fprintf(stderr, "envelog: init: cannot create the directory "
-				"of %s: %s\n",
+		fprintf(stderr,
+			"envelog: init: cannot create the directory "
+			"of %s: %s\n",
 			db, strerror(errno));
 		return CLI_USAGE;
 	}

@@ -7,17 +7,15 @@
 #include "cli.h"
 #include "keyring.h"
 
-
-
 static int print_key(void *ctx, const elog_named_key *k)
 {
 	(void)ctx;
-	printf("%s\t%s\t%s\n", k->name, k->vkey, k->revoked ? "revoked" : "live");
+	printf("%s\t%s\t%s\n", k->name, k->vkey,
+	       k->revoked ? "revoked" : "live");
 	return 0;
 }
 
-static int keyring_cmd(int ring, const char *what,
-		       int argc, char **argv)
+static int keyring_cmd(int ring, const char *what, int argc, char **argv)
 {
 	const char *db = CLI_DEFAULT_DB, *verb;
 	elog_store *s = NULL;
@@ -58,8 +56,7 @@ static int keyring_cmd(int ring, const char *what,
 
 int cmd_authority(int argc, char **argv)
 {
-	return keyring_cmd(ELOG_KEYRING_AUTHORITY, "authority", argc,
-			   argv);
+	return keyring_cmd(ELOG_KEYRING_AUTHORITY, "authority", argc, argv);
 }
 
 /* envelog witness keygen NAME --out FILE: a cosignature/v1 key. */
@@ -85,6 +82,5 @@ int cmd_witness(int argc, char **argv)
 		return witness_keygen(argc - 1, argv + 1);
 	if (argc >= 2 && strcmp(argv[1], "serve") == 0)
 		return cmd_witness_serve(argc - 1, argv + 1);
-	return keyring_cmd(ELOG_KEYRING_WITNESS, "witness", argc,
-			   argv);
+	return keyring_cmd(ELOG_KEYRING_WITNESS, "witness", argc, argv);
 }

@@ -9,16 +9,11 @@ static const struct {
 	const char *name;
 	int (*fn)(int, char **);
 } commands[] = {
-	{"init", cmd_init},
-	{"token", cmd_token},
-	{"authority", cmd_authority},
-	{"witness", cmd_witness},
-	{"warrant", cmd_warrant},
-	{"verify", cmd_verify},
-	{"bundle", cmd_bundle},
-	{"audit", cmd_audit},
-	{"purge", cmd_purge},
-	{"tiles", cmd_tiles},
+	{"init", cmd_init},	      {"token", cmd_token},
+	{"authority", cmd_authority}, {"witness", cmd_witness},
+	{"warrant", cmd_warrant},     {"verify", cmd_verify},
+	{"bundle", cmd_bundle},	      {"audit", cmd_audit},
+	{"purge", cmd_purge},	      {"tiles", cmd_tiles},
 };
 
 int main(int argc, char **argv)

@@ -6,9 +6,14 @@
 #include "monitor.h"
 #include "optab.h"
 
-#define OPT_DB                                                          \
-	{"db", "FILE", "the log database", elog_path_db, 0, "@file"}
-#define OPT_END {NULL, NULL, NULL, NULL, 0, NULL}
+#define OPT_DB \
+	{ \
+		"db", "FILE", "the log database", elog_path_db, 0, "@file" \
+	}
+#define OPT_END \
+	{ \
+		NULL, NULL, NULL, NULL, 0, NULL \
+	}
 
 static const struct optab_opt init_opts[] = {
 	OPT_DB,
@@ -64,8 +69,8 @@ static const struct optab_opt serve_opts[] = {
 
 static const struct optab_opt warrant_opts[] = {
 	{"out", "FILE",
-	 "keygen: the new signer key file (mode 0600; must not exist)", NULL, 0,
-	 "@file"},
+	 "keygen: the new signer key file (mode 0600; must not exist)", NULL,
+	 0, "@file"},
 	{"key", "FILE", "sign: the authority's signer key", NULL, 0, "@file"},
 	OPT_END,
 };
@@ -100,8 +105,10 @@ static const struct optab_opt bundle_opts[] = {
 
 static const struct optab_opt audit_opts[] = {
 	{"url", "URL", "the log's base URL", NULL, 0, NULL},
-	{"vkey", "VKEY", "the pinned log key (verifier key text, or a file "
-	 "holding it)", NULL, 0, NULL},
+	{"vkey", "VKEY",
+	 "the pinned log key (verifier key text, or a file "
+	 "holding it)",
+	 NULL, 0, NULL},
 	{"state", "FILE", "the last verified checkpoint and frontier", NULL, 0,
 	 "@file"},
 	{"json", NULL, "print the result as one JSON object per run", NULL, 0,
@@ -141,8 +148,10 @@ static const struct optab_opt compare_opts[] = {
 
 static const struct optab_opt purge_opts[] = {
 	OPT_DB,
-	{"key", "FILE", "the log's signer key (default: the --db path with .db "
-	 "replaced by .key)", NULL, 0, "@file"},
+	{"key", "FILE",
+	 "the log's signer key (default: the --db path with .db "
+	 "replaced by .key)",
+	 NULL, 0, "@file"},
 	{"before", "DATE",
 	 "the horizon: YYYY-MM-DD or an RFC 3339 UTC time, not in the future",
 	 NULL, 0, NULL},
@@ -158,7 +167,8 @@ static const struct optab_opt tiles_opts[] = {
 static const struct optab_cmd cmds[] = {
 	{NULL, NULL, "envelog <command> [options]\nenvelog --version",
 	 "the operator's and auditor's command line", NULL, NULL},
-	{"init", NULL, "envelog init [--db FILE] [--origin ORIGIN] [--key FILE]",
+	{"init", NULL,
+	 "envelog init [--db FILE] [--origin ORIGIN] [--key FILE]",
 	 "create the database and the log key",
 	 "Create the database and the log's signing key beside it (mode "
 	 "0600), then print the log's verifier key.  Refuses to overwrite.",
@@ -338,11 +348,14 @@ static const struct optab_section sections[] = {
 };
 
 const struct optab_prog envelog_prog = {
-	"envelog", 1, "operate and audit an envelog log",
+	"envelog",
+	1,
+	"operate and audit an envelog log",
 	"envelog is the operator's and the auditor's command line: it creates "
 	"the log, manages tokens, authorities and witnesses, signs warrants, "
 	"verifies the log, bundles and running servers, and purges old "
 	"metadata.  Results go to stdout, diagnostics to stderr; every "
 	"command takes --help.",
-	cmds, sections,
+	cmds,
+	sections,
 };

@@ -9,7 +9,6 @@
 #include "param.h"
 #include "rfc3339.h"
 
-
 /*
  * The purge's progress on stderr: a bar on a terminal (cli_progress),
  * otherwise a line at each tenth of the work, so that a purge of a large
@@ -91,8 +90,7 @@ int cmd_purge(int argc, char **argv)
 		rc = CLI_OK;
 		goto out;
 	}
-	if (rc ||
-	    elog_purge_entry(now, before, through, events, &e, &err) ||
+	if (rc || elog_purge_entry(now, before, through, events, &e, &err) ||
 	    elog_store_add(w, &e, &seq, &err) ||
 	    elog_store_commit(w, &signer, now, &c, &err)) {
 fail:

@@ -16,10 +16,10 @@
 #include "statefile.h"
 #include "tile.h"
 
-
 #define PATH_CAP 4096
 
-struct export {
+struct export
+{
 	const char *dir;
 	int written; /* files written */
 	int kept;    /* tiles found already there (an export interrupted
@@ -55,8 +55,8 @@ static int parents(const struct export *e, const char *rel, elog_err_t *err)
  * moved into place: renamed over the old file when replace, else linked
  * (never replacing a file that exists: counted as kept, nothing written).
  */
-static int put(struct export *e, const char *rel, const void *data,
-	       size_t len, int replace, elog_err_t *err)
+static int put(struct export *e, const char *rel, const void *data, size_t len,
+	       int replace, elog_err_t *err)
 {
 	char tmp[PATH_CAP], dst[PATH_CAP];
 	int rc, n;

@@ -8,7 +8,6 @@
 #include "param.h"
 #include "token.h"
 
-
 static int print_token(void *ctx, const elog_token_info *t)
 {
 	(void)ctx;
@@ -52,8 +51,9 @@ int cmd_token(int argc, char **argv)
 		elog_store_close(s);
 		if (rc)
 			return cli_fail("token add", &err);
-		fprintf(stderr, "envelog: token %lld (%s) created; it is shown "
-				"only now\n",
+		fprintf(stderr,
+			"envelog: token %lld (%s) created; it is shown "
+			"only now\n",
 			(long long)id, elog_role_name(r));
 		printf("%s\n", text);
 		sodium_memzero(text, sizeof text);

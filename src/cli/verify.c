@@ -7,7 +7,6 @@
 #include "cli.h"
 #include "verify.h"
 
-
 int cmd_verify(int argc, char **argv)
 {
 	const char *db = CLI_DEFAULT_DB, *cp_path = NULL;
@@ -44,8 +43,8 @@ int cmd_verify(int argc, char **argv)
 			"envelog: verify: warning: no --vkey given: "
 			"signatures were checked against the key stored in "
 			"the database, which its operator controls\n");
-	rc = elog_verify_store(s, &vo, quiet ? NULL : cli_progress, NULL,
-			       &rep, &err);
+	rc = elog_verify_store(s, &vo, quiet ? NULL : cli_progress, NULL, &rep,
+			       &err);
 	elog_store_close(s);
 	if (rc == -ELOG_TAMPERED) {
 		if (rep.bad_seq >= 0)
@@ -62,8 +61,7 @@ int cmd_verify(int argc, char **argv)
 	}
 	printf("ok: %llu entries (%llu purged), %llu tree hashes, %llu "
 	       "checkpoints verified\n",
-	       (unsigned long long)rep.entries,
-	       (unsigned long long)rep.purged,
+	       (unsigned long long)rep.entries, (unsigned long long)rep.purged,
 	       (unsigned long long)rep.tree_hashes,
 	       (unsigned long long)rep.checkpoints);
 	rc = CLI_OK;

@@ -8,7 +8,6 @@
 #include "cli.h"
 #include "warrant.h"
 
-
 static int sign(const char *keyfile)
 {
 	elog_signer s;
@@ -31,8 +30,9 @@ static int sign(const char *keyfile)
 		goto out;
 	}
 	if (strcmp(w.authority, s.name) != 0) {
-		fprintf(stderr, "envelog: warrant sign: the warrant names "
-				"authority %s but the key is %s's\n",
+		fprintf(stderr,
+			"envelog: warrant sign: the warrant names "
+			"authority %s but the key is %s's\n",
 			w.authority, s.name);
 		goto out;
 	}

@@ -20,7 +20,6 @@
 #include "statefile.h"
 #include "witness.h"
 
-
 struct wsrv {
 	elog_signer key;
 	elog_witness_log logs[ELOG_WITNESS_MAX_LOGS];
@@ -38,8 +37,9 @@ struct body {
 static enum MHD_Result answer(struct MHD_Connection *c, unsigned status,
 			      const char *type, const char *text, size_t len)
 {
-	struct MHD_Response *r = MHD_create_response_from_buffer(
-		len, (void *)text, MHD_RESPMEM_MUST_COPY);
+	struct MHD_Response
+		*r = MHD_create_response_from_buffer(len, (void *)text,
+						     MHD_RESPMEM_MUST_COPY);
 	enum MHD_Result ret;
 
 	if (!r)
@@ -165,7 +165,9 @@ int cmd_witness_serve(int argc, char **argv)
 		{.name = "key", .value = &keyf},
 		{.name = "state", .value = &state},
 		{.name = "listen", .value = &listen},
-		{.name = "log", .list = vkeys, .count = &nv,
+		{.name = "log",
+		 .list = vkeys,
+		 .count = &nv,
 		 .max = ELOG_WITNESS_MAX_LOGS},
 		{.name = NULL},
 	};
@@ -191,9 +193,10 @@ int cmd_witness_serve(int argc, char **argv)
 		return cli_fail("witness serve", &err);
 	rc = CLI_USAGE;
 	if (w.key.alg != ELOG_ALG_COSIGNATURE_V1) {
-		fprintf(stderr, "envelog: witness serve: %s is not a witness "
-				"key (make one with `envelog witness "
-				"keygen`)\n",
+		fprintf(stderr,
+			"envelog: witness serve: %s is not a witness "
+			"key (make one with `envelog witness "
+			"keygen`)\n",
 			keyf);
 		goto out;
 	}
@@ -223,8 +226,9 @@ int cmd_witness_serve(int argc, char **argv)
 	hints.ai_family = AF_INET;
 	hints.ai_socktype = SOCK_STREAM;
 	if (getaddrinfo(host, colon + 1, &hints, &ai) != 0 || !ai) {
-		fprintf(stderr, "envelog: witness serve: --listen %s: not an "
-				"IPv4 HOST:PORT\n",
+		fprintf(stderr,
+			"envelog: witness serve: --listen %s: not an "
+			"IPv4 HOST:PORT\n",
 			listen);
 		goto out;
 	}
@@ -238,8 +242,9 @@ int cmd_witness_serve(int argc, char **argv)
 			     MHD_OPTION_CONNECTION_TIMEOUT, 30u,
 			     MHD_OPTION_END);
 	if (!d) {
-		fprintf(stderr, "envelog: witness serve: cannot listen on "
-				"%s\n",
+		fprintf(stderr,
+			"envelog: witness serve: cannot listen on "
+			"%s\n",
 			listen);
 		goto out;
 	}

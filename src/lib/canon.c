@@ -133,8 +133,7 @@ static int nomem(elog_err_t *err)
 			 "serialising JSON.");
 }
 
-static int dump_string(struct buf *b, const char *s, size_t n,
-		       elog_err_t *err)
+static int dump_string(struct buf *b, const char *s, size_t n, elog_err_t *err)
 {
 	size_t i, start = 0;
 

@@ -12,7 +12,7 @@
 #define SIG_PREFIX "\xe2\x80\x94 " /* U+2014 EM DASH, space */
 #define SIG_PREFIX_LEN 4
 #define COSIG_RAW_LEN (4 + 8 + crypto_sign_ed25519_BYTES)
-#define COSIG_B64_LEN 104 /* base64 of 76 bytes */
+#define COSIG_B64_LEN 104   /* base64 of 76 bytes */
 #define COSIG_HEADER_MAX 64 /* "cosignature/v1\ntime <20 digits>\n" */
 
 int elog_checkpoint_format(const elog_checkpoint *cp, char *buf, size_t cap,
@@ -22,8 +22,9 @@ int elog_checkpoint_format(const elog_checkpoint *cp, char *buf, size_t cap,
 	int n;
 
 	if (!elog_key_name_valid(cp->origin))
-		return elog_fail(err, ELOG_MALFORMED_CHECKPOINT, -1, "origin",
-				 "The checkpoint origin is not a valid key name.");
+		return elog_fail(
+			err, ELOG_MALFORMED_CHECKPOINT, -1, "origin",
+			"The checkpoint origin is not a valid key name.");
 	elog_hash_to_b64(&cp->root, b64);
 	n = snprintf(buf, cap, "%s\n%" PRIu64 "\n%s\n", cp->origin, cp->size,
 		     b64);
@@ -58,8 +59,9 @@ int elog_checkpoint_parse(const char *text, size_t len, elog_checkpoint *cp,
 	for (i = 0; i < 3; i++) {
 		const char *nl;
 		if (pos >= len)
-			return bad_cp(err, (long)i,
-				      "The checkpoint needs origin, size and root lines.");
+			return bad_cp(
+				err, (long)i,
+				"The checkpoint needs origin, size and root lines.");
 		nl = memchr(text + pos, '\n', len - pos);
 		line[i] = text + pos;
 		line_len[i] = (size_t)(nl - line[i]);
@@ -70,13 +72,15 @@ int elog_checkpoint_parse(const char *text, size_t len, elog_checkpoint *cp,
 		const char *nl = memchr(text + pos, '\n', len - pos);
 		size_t l = (size_t)(nl - (text + pos));
 		if (l == 0 || !elog_text_clean(text + pos, l))
-			return bad_cp(err, -1,
-				      "A checkpoint extension line is empty or not text.");
+			return bad_cp(
+				err, -1,
+				"A checkpoint extension line is empty or not text.");
 		pos += l + 1;
 	}
 
 	memset(&c, 0, sizeof c);
-	if (line_len[0] > ELOG_NAME_MAX || !elog_text_clean(line[0], line_len[0]))
+	if (line_len[0] > ELOG_NAME_MAX ||
+	    !elog_text_clean(line[0], line_len[0]))
 		return bad_cp(err, 0, "The checkpoint origin is not valid.");
 	memcpy(c.origin, line[0], line_len[0]);
 	c.origin[line_len[0]] = '\0';
@@ -85,8 +89,9 @@ int elog_checkpoint_parse(const char *text, size_t len, elog_checkpoint *cp,
 
 	if (line_len[1] == 0 || line_len[1] > 20 ||
 	    (line_len[1] > 1 && line[1][0] == '0'))
-		return bad_cp(err, 1,
-			      "The tree size must be decimal without leading zeros.");
+		return bad_cp(
+			err, 1,
+			"The tree size must be decimal without leading zeros.");
 	for (i = 0; i < line_len[1]; i++) {
 		char ch = line[1][i];
 		uint64_t d;
@@ -118,8 +123,9 @@ int elog_checkpoint_sign(const elog_checkpoint *cp, const elog_signer *s,
 
 	*note = NULL;
 	if (strcmp(cp->origin, s->name) != 0)
-		return elog_fail(err, ELOG_MALFORMED_CHECKPOINT, -1, "origin",
-				 "The checkpoint origin must equal the key name.");
+		return elog_fail(
+			err, ELOG_MALFORMED_CHECKPOINT, -1, "origin",
+			"The checkpoint origin must equal the key name.");
 	rc = elog_checkpoint_format(cp, text, sizeof text, &len, err);
 	if (rc < 0)
 		return rc;
@@ -232,13 +238,15 @@ int elog_cosignature_verify(const char *cp_text, size_t cp_len,
 	if (line_len < SIG_PREFIX_LEN ||
 	    memcmp(line, SIG_PREFIX, SIG_PREFIX_LEN) != 0 ||
 	    memchr(line, '\n', line_len) != NULL)
-		return bad_cosig(err,
-				 "A cosignature line starts with an em dash and a space.");
+		return bad_cosig(
+			err,
+			"A cosignature line starts with an em dash and a space.");
 	name = line + SIG_PREFIX_LEN;
 	sp = memchr(name, ' ', line_len - SIG_PREFIX_LEN);
 	if (sp == NULL)
-		return bad_cosig(err,
-				 "A cosignature line needs a name and a signature.");
+		return bad_cosig(
+			err,
+			"A cosignature line needs a name and a signature.");
 	name_len = (size_t)(sp - name);
 	b64 = sp + 1;
 	b64_len = (size_t)(line + line_len - b64);
@@ -246,8 +254,7 @@ int elog_cosignature_verify(const char *cp_text, size_t cp_len,
 	    sodium_base642bin(raw, sizeof raw, b64, b64_len, NULL, &raw_len,
 			      &end, sodium_base64_VARIANT_ORIGINAL) != 0 ||
 	    end != b64 + b64_len || raw_len != COSIG_RAW_LEN)
-		return bad_cosig(err,
-				 "A cosignature is base64 of 76 bytes.");
+		return bad_cosig(err, "A cosignature is base64 of 76 bytes.");
 	if (name_len != strlen(v->name) || memcmp(name, v->name, name_len) != 0)
 		return elog_fail(err, ELOG_UNKNOWN_KEY, -1, "cosignature",
 				 "The cosignature is not by %s.", v->name);
@@ -257,7 +264,8 @@ int elog_cosignature_verify(const char *cp_text, size_t cp_len,
 		ts = ts << 8 | raw[4 + i];
 	/* C2SP tlog-cosignature: the timestamp is below 2^63. */
 	if (ts > (uint64_t)INT64_MAX)
-		return bad_cosig(err, "A cosignature's time must be below 2^63.");
+		return bad_cosig(err,
+				 "A cosignature's time must be below 2^63.");
 	if (keyid != v->keyid)
 		return elog_fail(err, ELOG_BAD_SIGNATURE, -1, "cosignature",
 				 "The cosignature is by another key named %s.",

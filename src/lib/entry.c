@@ -19,20 +19,23 @@ static const char *const kind_names[] = {
 };
 #define NKINDS (sizeof kind_names / sizeof kind_names[0])
 
-#define KEY(k) {k, sizeof k - 1}
+#define KEY(k) \
+	{ \
+		k, sizeof k - 1 \
+	}
 static const struct {
 	const char *name;
 	size_t len;
 } content_keys[] = {
-	KEY("body"),	   KEY("text"),	     KEY("content"),
-	KEY("message"),	   KEY("payload"),   KEY("ciphertext"),
-	KEY("caption"),	   KEY("attachment"), KEY("media_url"),
+	KEY("body"),	     KEY("text"),	KEY("content"),
+	KEY("message"),	     KEY("payload"),	KEY("ciphertext"),
+	KEY("caption"),	     KEY("attachment"), KEY("media_url"),
 	KEY("subject_line"),
 };
 #undef KEY
 
 static const char *const event_types[] = {
-	"message", "media",	    "voice",   "call",
+	"message",    "media",	       "voice",	  "call",
 	"video_call", "group_message", "receipt", "status",
 };
 
@@ -243,8 +246,8 @@ static int check_ts(const json_t *v, size_t index,
 }
 
 /* Normalised textual form of an IPv4 or IPv6 address into out. */
-static int check_ip(const json_t *v, size_t index,
-		    char out[INET6_ADDRSTRLEN], elog_err_t *err)
+static int check_ip(const json_t *v, size_t index, char out[INET6_ADDRSTRLEN],
+		    elog_err_t *err)
 {
 	unsigned char addr[16];
 	const char *s;
@@ -255,8 +258,7 @@ static int check_ip(const json_t *v, size_t index,
 				 "Event %zu: ip must be a string.", index);
 	s = json_string_value(v);
 	n = json_string_length(v);
-	if (n == 0 || n >= INET6_ADDRSTRLEN || strlen(s) != n ||
-	    strchr(s, '%'))
+	if (n == 0 || n >= INET6_ADDRSTRLEN || strlen(s) != n || strchr(s, '%'))
 		goto bad;
 	if (inet_pton(AF_INET, s, addr) == 1) {
 		if (!inet_ntop(AF_INET, addr, out, INET6_ADDRSTRLEN))
@@ -276,8 +278,8 @@ bad:
 
 static int is_event_field(const char *key)
 {
-	static const char *const fields[] = {"ts",   "sender", "recipient",
-					     "type", "size",   "ip",
+	static const char *const fields[] = {"ts",    "sender", "recipient",
+					     "type",  "size",	"ip",
 					     "device"};
 	size_t i;
 
@@ -414,10 +416,10 @@ static void rec_int(struct rec *r, const char *key, int64_t v)
  * integers): then the caller builds it with jansson.  1 when done
  * (out->record NULL if out of memory).
  */
-static int record_direct(int64_t ts, const char *sender,
-			 const char *recipient, const char *type,
-			 int64_t size, const char *ip, const char *device,
-			 const char *nonce, elog_entry *out)
+static int record_direct(int64_t ts, const char *sender, const char *recipient,
+			 const char *type, int64_t size, const char *ip,
+			 const char *device, const char *nonce,
+			 elog_entry *out)
 {
 	struct rec r;
 
@@ -498,8 +500,7 @@ static int event_from_json(const json_t *obj, size_t index,
 	rc = check_ts(ts_v, index, rules, &ts, err);
 	if (rc)
 		return rc;
-	if ((rc = check_text(sender_v, index, "sender", ELOG_PARTY_MAX,
-			     err)) ||
+	if ((rc = check_text(sender_v, index, "sender", ELOG_PARTY_MAX, err)) ||
 	    (rc = check_text(recipient_v, index, "recipient", ELOG_PARTY_MAX,
 			     err)))
 		return rc;
@@ -528,8 +529,8 @@ static int event_from_json(const json_t *obj, size_t index,
 				 index);
 	if (ip_v && (rc = check_ip(ip_v, index, ip, err)))
 		return rc;
-	if (device_v && (rc = check_text(device_v, index, "device",
-					 ELOG_DEVICE_MAX, err)))
+	if (device_v &&
+	    (rc = check_text(device_v, index, "device", ELOG_DEVICE_MAX, err)))
 		return rc;
 
 	sodium_bin2base64(nonce, sizeof nonce, raw_nonce, ELOG_NONCE_LEN,
@@ -610,8 +611,8 @@ static int blank(const char *s, size_t n)
 }
 
 /* Parse NDJSON into a new array of the lines' values. */
-static int load_ndjson(const char *body, size_t len, size_t max,
-		       json_t **out, elog_err_t *err)
+static int load_ndjson(const char *body, size_t len, size_t max, json_t **out,
+		       elog_err_t *err)
 {
 	json_t *arr = json_array(), *v;
 	size_t pos = 0, count = 0;
@@ -880,7 +881,8 @@ int elog_purge_entry(int64_t ts, int64_t before, uint64_t through_seq,
 	if (!obj || set_new(obj, "kind", json_string("purge")) ||
 	    set_new(obj, "ts", json_integer(ts)) ||
 	    set_new(obj, "before", json_integer(before)) ||
-	    set_new(obj, "through_seq", json_integer((json_int_t)through_seq)) ||
+	    set_new(obj, "through_seq",
+		    json_integer((json_int_t)through_seq)) ||
 	    set_new(obj, "events", json_integer((json_int_t)events))) {
 		rc = nomem_entry(err);
 		goto out;
@@ -952,8 +954,8 @@ static int entry_kind(const json_t *obj, int *kind, elog_err_t *err)
 	const json_t *kind_v = json_object_get(obj, "kind");
 
 	if (!json_is_string(kind_v))
-		return elog_fail(err, kind_v ? ELOG_WRONG_TYPE
-					     : ELOG_MISSING_FIELD,
+		return elog_fail(err,
+				 kind_v ? ELOG_WRONG_TYPE : ELOG_MISSING_FIELD,
 				 -1, "kind", "Leaf data has no kind.");
 	*kind = elog_kind_from_name(json_string_value(kind_v));
 	if (*kind < 0)
@@ -972,9 +974,8 @@ static int b64_of_len(const json_t *v, size_t n)
 	if (!json_is_string(v) || n > sizeof buf)
 		return 0;
 	s = json_string_value(v);
-	if (json_string_length(v) != sodium_base64_ENCODED_LEN(
-					     n, sodium_base64_VARIANT_ORIGINAL) -
-					     1)
+	if (json_string_length(v) !=
+	    sodium_base64_ENCODED_LEN(n, sodium_base64_VARIANT_ORIGINAL) - 1)
 		return 0;
 	return sodium_base642bin(buf, sizeof buf, s, json_string_length(v),
 				 NULL, &got, NULL,
@@ -1067,8 +1068,8 @@ int elog_entry_from_record(const char *record, size_t len, elog_entry *out,
 	out->kind = ELOG_KIND_EVENT;
 	if ((rc = copy_string(obj, "sender", &out->sender, err)) ||
 	    (rc = copy_string(obj, "recipient", &out->recipient, err)) ||
-	    (rc = elog_event_leaf_data(canon, canon_len, &out->data,
-				       &out->len, err)))
+	    (rc = elog_event_leaf_data(canon, canon_len, &out->data, &out->len,
+				       err)))
 		goto out;
 	out->record = canon;
 	out->record_len = canon_len;

@@ -39,7 +39,8 @@ int elog_fail(elog_err_t *err, int code, long index, const char *field,
 		va_list ap;
 		err->code = code;
 		err->index = index;
-		snprintf(err->field, sizeof err->field, "%s", field ? field : "");
+		snprintf(err->field, sizeof err->field, "%s",
+			 field ? field : "");
 		va_start(ap, fmt);
 		vsnprintf(err->msg, sizeof err->msg, fmt, ap);
 		va_end(ap);

@@ -16,7 +16,8 @@ static int db_fail(elog_store *s, elog_err_t *err, const char *what)
 int elog_idempotency_key_check(const char *key, size_t len, elog_err_t *err)
 {
 	if (len == 0)
-		return elog_fail(err, ELOG_INVALID_VALUE, -1, "Idempotency-Key",
+		return elog_fail(err, ELOG_INVALID_VALUE, -1,
+				 "Idempotency-Key",
 				 "the Idempotency-Key is empty");
 	if (len > ELOG_IDEMPOTENCY_KEY_MAX)
 		return elog_fail(err, ELOG_TOO_LONG, -1, "Idempotency-Key",
@@ -29,7 +30,8 @@ int elog_idempotency_key_check(const char *key, size_t len, elog_err_t *err)
 		    (c >= '0' && c <= '9') || c == '-' || c == '_' ||
 		    c == '.' || c == ':')
 			continue;
-		return elog_fail(err, ELOG_INVALID_VALUE, -1, "Idempotency-Key",
+		return elog_fail(err, ELOG_INVALID_VALUE, -1,
+				 "Idempotency-Key",
 				 "the Idempotency-Key may hold only letters, "
 				 "digits and \"-_.:\"");
 	}

@@ -19,8 +19,9 @@ static const char *table(int ring)
 static int prepare(elog_store *s, int authority_query, int witness_query,
 		   int ring, elog_query **st, elog_err_t *err)
 {
-	if (elog_query_open(s, ring == ELOG_KEYRING_WITNESS ? witness_query
-							    : authority_query,
+	if (elog_query_open(s,
+			    ring == ELOG_KEYRING_WITNESS ? witness_query
+							 : authority_query,
 			    st))
 		return elog_fail(err, ELOG_IO, -1, NULL, "database error: %s",
 				 elog_store_errmsg(s));
@@ -93,8 +94,8 @@ int elog_keyring_get(elog_store *s, int ring, const char *name,
 	return rc;
 }
 
-int elog_keyring_list(elog_store *s, int ring, elog_named_key_fn fn,
-		      void *ctx, elog_err_t *err)
+int elog_keyring_list(elog_store *s, int ring, elog_named_key_fn fn, void *ctx,
+		      elog_err_t *err)
 {
 	elog_query *st = NULL;
 	int rc;
@@ -113,10 +114,10 @@ int elog_keyring_list(elog_store *s, int ring, elog_named_key_fn fn,
 		if ((rc = fn(ctx, &k)) != 0)
 			goto out;
 	}
-	rc = rc == ELOG_QUERY_DONE ? 0
-				   : elog_fail(err, ELOG_IO, -1, NULL,
-					       "database error: %s",
-					       elog_store_errmsg(s));
+	rc = rc == ELOG_QUERY_DONE
+		     ? 0
+		     : elog_fail(err, ELOG_IO, -1, NULL, "database error: %s",
+				 elog_store_errmsg(s));
 out:
 	elog_query_end(st);
 	return rc;

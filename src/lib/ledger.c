@@ -67,10 +67,9 @@ static elog_report_row *row_for(report *r, const char *authority,
 		r->cap = cap;
 	}
 	memset(&r->rows[r->n], 0, sizeof r->rows[r->n]);
-	snprintf(r->rows[r->n].authority, sizeof r->rows[r->n].authority,
-		 "%s", authority);
-	snprintf(r->rows[r->n].month, sizeof r->rows[r->n].month, "%s",
-		 month);
+	snprintf(r->rows[r->n].authority, sizeof r->rows[r->n].authority, "%s",
+		 authority);
+	snprintf(r->rows[r->n].month, sizeof r->rows[r->n].month, "%s", month);
 	return &r->rows[r->n++];
 }
 
@@ -130,11 +129,10 @@ int elog_ledger_report(elog_store *s, int64_t from, int64_t to,
 		       elog_report_row **rows, size_t *n, elog_err_t *err)
 {
 	report r = {.from = from, .to = to, .err = err};
-	int rc = elog_ledger_list(
-		s, 0, SIZE_MAX,
-		ELOG_KINDMASK(ELOG_KIND_DISCLOSURE) |
-			ELOG_KINDMASK(ELOG_KIND_REFUSAL),
-		add_to_report, &r, err);
+	int rc = elog_ledger_list(s, 0, SIZE_MAX,
+				  ELOG_KINDMASK(ELOG_KIND_DISCLOSURE) |
+					  ELOG_KINDMASK(ELOG_KIND_REFUSAL),
+				  add_to_report, &r, err);
 	if (rc) {
 		free(r.rows);
 		*rows = NULL;

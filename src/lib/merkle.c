@@ -151,8 +151,7 @@ struct tree {
 	int reads;
 };
 
-static int tree_read(struct tree *t, int level, uint64_t index,
-		     elog_hash *out)
+static int tree_read(struct tree *t, int level, uint64_t index, elog_hash *out)
 {
 	t->reads++;
 	return t->rd(t->ctx, level, index, out, t->err);
@@ -195,8 +194,7 @@ static int tree_edges(struct tree *t)
  * Hash of leaves [lo, hi): a complete subtree (one read) or a right-edge
  * range ending at the tree size (memoised fold of peaks).
  */
-static int tree_range(struct tree *t, uint64_t lo, uint64_t hi,
-		      elog_hash *out)
+static int tree_range(struct tree *t, uint64_t lo, uint64_t hi, elog_hash *out)
 {
 	uint64_t w = hi - lo;
 	int level, j, rc;
@@ -212,8 +210,8 @@ static int tree_range(struct tree *t, uint64_t lo, uint64_t hi,
 	if (rc < 0)
 		return rc;
 	for (j = 0; j <= 64; j++) {
-		uint64_t start =
-			j == 64 ? 0 : t->size & ~(((uint64_t)1 << j) - 1);
+		uint64_t start = j == 64 ? 0
+					 : t->size & ~(((uint64_t)1 << j) - 1);
 		if (start == lo && t->edge_set[j]) {
 			*out = t->edge[j];
 			return 0;
@@ -354,17 +352,17 @@ static int proof_invalid(elog_err_t *err, const char *why)
 	return elog_fail(err, ELOG_PROOF_INVALID, -1, "proof", "%s", why);
 }
 
-int elog_verify_inclusion(uint64_t index, uint64_t size,
-			  const elog_hash *leaf, const elog_hash *proof,
-			  size_t n, const elog_hash *root, elog_err_t *err)
+int elog_verify_inclusion(uint64_t index, uint64_t size, const elog_hash *leaf,
+			  const elog_hash *proof, size_t n,
+			  const elog_hash *root, elog_err_t *err)
 {
 	uint64_t fn = index, sn;
 	elog_hash r;
 	size_t i;
 
 	if (index >= size)
-		return proof_invalid(err,
-				     "The leaf index is not below the tree size.");
+		return proof_invalid(
+			err, "The leaf index is not below the tree size.");
 	if (n > ELOG_MAX_PROOF || (n > 0 && proof == NULL))
 		return proof_invalid(err, "The inclusion proof is too long.");
 	sn = size - 1;
@@ -389,8 +387,8 @@ int elog_verify_inclusion(uint64_t index, uint64_t size,
 	if (sn != 0)
 		return proof_invalid(err, "The inclusion proof is too short.");
 	if (sodium_memcmp(r.b, root->b, ELOG_HASH_LEN) != 0)
-		return proof_invalid(err,
-				     "The inclusion proof does not lead to the root.");
+		return proof_invalid(
+			err, "The inclusion proof does not lead to the root.");
 	return 0;
 }
 
@@ -412,11 +410,11 @@ int elog_verify_consistency(uint64_t old_size, uint64_t new_size,
 		return proof_invalid(err, "The consistency proof is too long.");
 	if (old_size == new_size) {
 		if (n != 0)
-			return proof_invalid(err,
-					     "Equal tree sizes need an empty proof.");
+			return proof_invalid(
+				err, "Equal tree sizes need an empty proof.");
 		if (sodium_memcmp(old_root->b, new_root->b, ELOG_HASH_LEN) != 0)
-			return proof_invalid(err,
-					     "Equal tree sizes with different roots.");
+			return proof_invalid(
+				err, "Equal tree sizes with different roots.");
 		return 0;
 	}
 	if (n == 0)
@@ -438,8 +436,8 @@ int elog_verify_consistency(uint64_t old_size, uint64_t new_size,
 	}
 	for (i = start; i < n; i++) {
 		if (sn == 0)
-			return proof_invalid(err,
-					     "The consistency proof is too long.");
+			return proof_invalid(
+				err, "The consistency proof is too long.");
 		if ((fn & 1) || fn == sn) {
 			elog_node_hash(&proof[i], &fr, &fr);
 			elog_node_hash(&proof[i], &sr, &sr);
@@ -455,13 +453,16 @@ int elog_verify_consistency(uint64_t old_size, uint64_t new_size,
 		sn >>= 1;
 	}
 	if (sn != 0)
-		return proof_invalid(err, "The consistency proof is too short.");
+		return proof_invalid(err,
+				     "The consistency proof is too short.");
 	if (sodium_memcmp(fr.b, old_root->b, ELOG_HASH_LEN) != 0)
-		return proof_invalid(err,
-				     "The consistency proof does not lead to the old root.");
+		return proof_invalid(
+			err,
+			"The consistency proof does not lead to the old root.");
 	if (sodium_memcmp(sr.b, new_root->b, ELOG_HASH_LEN) != 0)
-		return proof_invalid(err,
-				     "The consistency proof does not lead to the new root.");
+		return proof_invalid(
+			err,
+			"The consistency proof does not lead to the new root.");
 	return 0;
 }
 
@@ -569,8 +570,8 @@ int elog_leaf_array_reader(void *ctx, int level, uint64_t index,
 	if (index > (UINT64_MAX >> level) - 1 ||
 	    (index + 1) * width > (uint64_t)a->n)
 		return elog_fail(err, ELOG_NOT_FOUND, -1, NULL,
-				 "Subtree %d/%llu is beyond the leaves.", level,
-				 (unsigned long long)index);
+				 "Subtree %d/%llu is beyond the leaves.",
+				 level, (unsigned long long)index);
 	start = index * width;
 	mth(a->leaves + start, (size_t)width, out);
 	return 0;

@@ -38,8 +38,9 @@ void elog_monitor_result_free(elog_monitor_result *r)
 #if defined(__GNUC__)
 __attribute__((format(printf, 4, 5)))
 #endif
-static int bad(elog_monitor_result *r, const char *check, long long seq,
-	       const char *fmt, ...)
+static int
+bad(elog_monitor_result *r, const char *check, long long seq, const char *fmt,
+    ...)
 {
 	va_list ap;
 
@@ -79,8 +80,7 @@ static int nomem(elog_monitor_result *r)
 
 /* "code: message" of a JSON error answer, or a prefix of the body: the
  * server's words, raw (the caller cleans what it prints). */
-static void server_message(const char *body, size_t len, char *out,
-			   size_t cap)
+static void server_message(const char *body, size_t len, char *out, size_t cap)
 {
 	json_t *j = body ? json_loadb(body, len, 0, NULL) : NULL;
 	json_t *e = json_object_get(j, "error");
@@ -88,7 +88,8 @@ static void server_message(const char *body, size_t len, char *out,
 	const char *msg = json_string_value(json_object_get(e, "message"));
 
 	if (msg)
-		snprintf(out, cap, "%.120s: %.200s", code ? code : "error", msg);
+		snprintf(out, cap, "%.120s: %.200s", code ? code : "error",
+			 msg);
 	else if (body && len)
 		snprintf(out, cap, "%.*s", (int)(len < 120 ? len : 120), body);
 	else
@@ -207,8 +208,8 @@ void elog_monitor_state_init(elog_monitor_state *st, const elog_verifier *vk,
 }
 
 int elog_monitor_state_parse(const char *text, size_t len, const char *name,
-			     const elog_verifier *pin,
-			     elog_monitor_state *st, elog_err_t *err)
+			     const elog_verifier *pin, elog_monitor_state *st,
+			     elog_err_t *err)
 {
 	size_t i, npeaks = 0;
 	json_t *j = NULL, *fr, *tot;
@@ -241,7 +242,8 @@ int elog_monitor_state_parse(const char *text, size_t len, const char *name,
 	if (!s || strlen(s) >= sizeof st->vkey ||
 	    elog_verifier_parse(s, &st->vk, err)) {
 		rc = elog_fail(err, ELOG_MALFORMED_KEY, -1, "vkey",
-			       "%s: the log key is missing or malformed", name);
+			       "%s: the log key is missing or malformed",
+			       name);
 		goto out;
 	}
 	if (pin && !same_key(pin, &st->vk)) {
@@ -256,7 +258,8 @@ int elog_monitor_state_parse(const char *text, size_t len, const char *name,
 	    get_hash(j, "chain_hash", &st->chain) || !s) {
 		rc = elog_fail(err, ELOG_MISSING_FIELD, -1, NULL,
 			       "%s: size, root, chain_hash or checkpoint is "
-			       "missing or malformed", name);
+			       "missing or malformed",
+			       name);
 		goto out;
 	}
 	st->note_len = strlen(s);
@@ -308,7 +311,8 @@ int elog_monitor_state_parse(const char *text, size_t len, const char *name,
 	elog_frontier_root(&st->fr, &root);
 	if (memcmp(root.b, st->root.b, ELOG_HASH_LEN) != 0) {
 		rc = elog_fail(err, ELOG_INCONSISTENT, -1, "frontier",
-			       "%s: the frontier does not give the root", name);
+			       "%s: the frontier does not give the root",
+			       name);
 		goto out;
 	}
 	tot = json_object_get(j, "totals");
@@ -376,18 +380,18 @@ nomem:
 
 /* ---- tiles ---- */
 
-#define TILE_SLOTS 32   /* tiles a run keeps (proofs read few, often) */
+#define TILE_SLOTS 32	/* tiles a run keeps (proofs read few, often) */
 #define TILE_CHUNK 1024 /* leaves between two checks against the tree */
 
 /* The hash tiles a run has read, at the checkpoint's size. */
 struct elog_monitor_tiles {
-	uint64_t size; /* the tree the tiles are read at */
+	uint64_t size;	/* the tree the tiles are read at */
 	uint64_t clock; /* counts reads: the least recently read slot goes */
 	struct {
 		uint64_t last;
 		int used, level;
 		uint64_t index;
-		char *p;      /* width * 32 bytes */
+		char *p; /* width * 32 bytes */
 		unsigned width;
 	} slot[TILE_SLOTS];
 	elog_monitor *m;
@@ -559,8 +563,8 @@ static int consistency_tiles(elog_monitor *m, elog_monitor_result *r,
 
 /* The entries of an entry bundle of got entries: off[i], n[i] for its
  * first want.  0, or -1 when it is not such a bundle. */
-static int bundle_split(const char *p, size_t len, unsigned want,
-			unsigned got, size_t *off, size_t *n)
+static int bundle_split(const char *p, size_t len, unsigned want, unsigned got,
+			size_t *off, size_t *n)
 {
 	size_t at = 0;
 	unsigned i;
@@ -615,7 +619,8 @@ static int consistency(elog_monitor *m, elog_monitor_result *r, uint64_t old,
 		rc = bad(r, "response", -1,
 			 "the consistency proof from %llu to %llu is "
 			 "malformed",
-			 (unsigned long long)old, (unsigned long long)new_size);
+			 (unsigned long long)old,
+			 (unsigned long long)new_size);
 		goto out;
 	}
 	for (i = 0; i < np; i++) {
@@ -684,7 +689,8 @@ static int localise(elog_monitor *m, elog_monitor_result *r,
 			   "the leaves served for seq %llu..%llu (one entry "
 			   "bundle and its hash tile) are not those of the "
 			   "tree the checkpoint (size %llu) commits to",
-			   (unsigned long long)lo, (unsigned long long)(hi - 1),
+			   (unsigned long long)lo,
+			   (unsigned long long)(hi - 1),
 			   (unsigned long long)r->cp.size);
 	/* Proofs carry single leaf hashes as the server reads them, so a
 	 * changed leaf hash and its sibling's look alike: name both. */
@@ -870,8 +876,8 @@ static int check_leaves_tiles(elog_monitor *m, elog_monitor_result *r,
 			for (s = x; s < xe; s++) {
 				unsigned i = (unsigned)(s % ELOG_TILE_WIDTH);
 				elog_hash *h = &lh[s - a];
-				memcpy(served.b, hashes + (size_t)i *
-							  ELOG_HASH_LEN,
+				memcpy(served.b,
+				       hashes + (size_t)i * ELOG_HASH_LEN,
 				       ELOG_HASH_LEN);
 				if ((rc = check_bundled(r, s, body + off[i],
 							len[i], &served, h)))
@@ -909,8 +915,8 @@ out:
  * Fetch and check the leaves [from, r->cp.size), advancing *f and *chain.
  * 0 when all hold; else r is filled.
  */
-static int check_leaves(elog_monitor *m, elog_monitor_result *r,
-			uint64_t from, elog_frontier *f, elog_hash *chain)
+static int check_leaves(elog_monitor *m, elog_monitor_result *r, uint64_t from,
+			elog_frontier *f, elog_hash *chain)
 {
 	elog_hash *lh = NULL, served_chain, calc, root;
 	elog_frontier base;
@@ -945,7 +951,8 @@ static int check_leaves(elog_monitor *m, elog_monitor_result *r,
 							  : n - a;
 		elog_err_clear(&err);
 		snprintf(path, sizeof path, "/v1/leaves?start=%llu&end=%llu",
-			 (unsigned long long)a, (unsigned long long)(a + want));
+			 (unsigned long long)a,
+			 (unsigned long long)(a + want));
 		if ((rc = fetch(m, r, path, NULL, 0, &body, &blen)))
 			goto out;
 		if (elog_json_load(body, blen, &j, &err) ||
@@ -1051,8 +1058,8 @@ static int fetch_checkpoint(elog_monitor *m, elog_monitor_result *r)
 		     &r->served_len);
 }
 
-static int run(elog_monitor *m, elog_monitor_state *st,
-	       elog_monitor_result *r, struct elog_monitor_tiles *tc)
+static int run(elog_monitor *m, elog_monitor_state *st, elog_monitor_result *r,
+	       struct elog_monitor_tiles *tc)
 {
 	elog_err_t err;
 	elog_frontier f;
@@ -1158,8 +1165,7 @@ int elog_monitor_run(elog_monitor *m, elog_monitor_state *st,
 	return rc;
 }
 
-int elog_monitor_cosign(elog_monitor *m, elog_monitor_result *r,
-			uint64_t now)
+int elog_monitor_cosign(elog_monitor *m, elog_monitor_result *r, uint64_t now)
 {
 	char line[ELOG_NAME_MAX + 256];
 	char *post = NULL, *body = NULL, *copy;

@@ -12,8 +12,8 @@
 
 #define SIG_PREFIX "\xe2\x80\x94 " /* U+2014 EM DASH, space */
 #define SIG_PREFIX_LEN 4
-#define NOTE_MAX_LINES 100         /* as Go: more signatures is malformed */
-#define KEY_B64_LEN 44             /* base64 of 33 bytes */
+#define NOTE_MAX_LINES 100 /* as Go: more signatures is malformed */
+#define KEY_B64_LEN 44	   /* base64 of 33 bytes */
 
 /*
  * Decode one UTF-8 sequence at s (avail bytes) as Go's utf8.DecodeRune
@@ -62,9 +62,20 @@ static size_t utf8_next(const unsigned char *s, size_t avail, uint32_t *cp)
 static int is_unicode_space(uint32_t c)
 {
 	switch (c) {
-	case '\t': case '\n': case '\v': case '\f': case '\r': case ' ':
-	case 0x85: case 0xa0: case 0x1680: case 0x2028: case 0x2029:
-	case 0x202f: case 0x205f: case 0x3000:
+	case '\t':
+	case '\n':
+	case '\v':
+	case '\f':
+	case '\r':
+	case ' ':
+	case 0x85:
+	case 0xa0:
+	case 0x1680:
+	case 0x2028:
+	case 0x2029:
+	case 0x202f:
+	case 0x205f:
+	case 0x3000:
 		return 1;
 	default:
 		return c >= 0x2000 && c <= 0x200a;
@@ -420,15 +431,18 @@ int elog_note_sign(const char *text, size_t len, const elog_signer *s,
 	*out = NULL;
 	if (text == NULL || len == 0 || len > ELOG_NOTE_MAX / 2 ||
 	    text[len - 1] != '\n')
-		return elog_fail(err, ELOG_MALFORMED_NOTE, -1, "text",
-				 "Note text must be non-empty and end in a newline.");
+		return elog_fail(
+			err, ELOG_MALFORMED_NOTE, -1, "text",
+			"Note text must be non-empty and end in a newline.");
 	if (text_check(text, len) != len)
-		return elog_fail(err, ELOG_MALFORMED_NOTE, -1, "text",
-				 "Note text must be UTF-8 without control characters.");
+		return elog_fail(
+			err, ELOG_MALFORMED_NOTE, -1, "text",
+			"Note text must be UTF-8 without control characters.");
 	for (i = 0; i < len; i++)
 		if (text[i] == '\n' && (i == 0 || text[i - 1] == '\n'))
-			return elog_fail(err, ELOG_MALFORMED_NOTE, -1, "text",
-				 "Note text must not contain a blank line.");
+			return elog_fail(
+				err, ELOG_MALFORMED_NOTE, -1, "text",
+				"Note text must not contain a blank line.");
 	if (s->alg != ELOG_ALG_ED25519 || !elog_key_name_valid(s->name))
 		return elog_fail(err, ELOG_MALFORMED_KEY, -1, "key",
 				 "Notes are signed with a named Ed25519 key.");
@@ -479,7 +493,7 @@ struct sig_line {
 	uint32_t keyid;
 	const uint8_t *sig; /* NULL if too long to keep */
 	size_t sig_len;
-	size_t off, len;    /* the line in the note, with its \n */
+	size_t off, len; /* the line in the note, with its \n */
 };
 
 typedef int (*sig_visit)(void *ctx, const struct sig_line *l);
@@ -504,8 +518,9 @@ static int note_walk(const char *note, size_t len, size_t *text_len,
 	if (note == NULL || len > ELOG_NOTE_MAX)
 		return bad_note(err, -1, "The note is missing or too long.");
 	if (text_check(note, len) != len)
-		return bad_note(err, -1,
-				"The note is not UTF-8 without control characters.");
+		return bad_note(
+			err, -1,
+			"The note is not UTF-8 without control characters.");
 	/* The signature block follows the last blank line. */
 	for (i = len; i >= 2; i--) {
 		if (note[i - 2] == '\n' && note[i - 1] == '\n') {
@@ -518,8 +533,9 @@ static int note_walk(const char *note, size_t len, size_t *text_len,
 		return bad_note(err, -1, "The note has no signature block.");
 	pos = split + 2;
 	if (pos == len || note[len - 1] != '\n')
-		return bad_note(err, -1,
-				"The signature block is empty or lacks a final newline.");
+		return bad_note(
+			err, -1,
+			"The signature block is empty or lacks a final newline.");
 	*text_len = split + 1;
 
 	while (pos < len) {
@@ -538,15 +554,17 @@ static int note_walk(const char *note, size_t len, size_t *text_len,
 		}
 		if (line_len < SIG_PREFIX_LEN ||
 		    memcmp(line, SIG_PREFIX, SIG_PREFIX_LEN) != 0) {
-			rc = bad_note(err, (long)count - 1,
-				      "A signature line must start with an em dash and a space.");
+			rc = bad_note(
+				err, (long)count - 1,
+				"A signature line must start with an em dash and a space.");
 			goto out;
 		}
 		l.name = line + SIG_PREFIX_LEN;
 		sp = memchr(l.name, ' ', line_len - SIG_PREFIX_LEN);
 		if (sp == NULL) {
-			rc = bad_note(err, (long)count - 1,
-				      "A signature line needs a name and a signature.");
+			rc = bad_note(
+				err, (long)count - 1,
+				"A signature line needs a name and a signature.");
 			goto out;
 		}
 		l.name_len = (size_t)(sp - l.name);
@@ -566,8 +584,9 @@ static int note_walk(const char *note, size_t len, size_t *text_len,
 		if (!name_valid(l.name, l.name_len) ||
 		    b64_decode(b64, b64_len, raw, cap, &raw_len) != 0 ||
 		    raw_len < 5) {
-			rc = bad_note(err, (long)count - 1,
-				      "A signature line has a bad name or signature.");
+			rc = bad_note(
+				err, (long)count - 1,
+				"A signature line has a bad name or signature.");
 			goto out;
 		}
 		l.keyid = (uint32_t)raw[0] << 24 | (uint32_t)raw[1] << 16 |
@@ -654,9 +673,11 @@ static int verify_visit(void *ctx, const struct sig_line *l)
 		return 0;
 	c->checked = 1;
 	c->ok = l->sig_len == crypto_sign_ed25519_BYTES &&
-		crypto_sign_ed25519_verify_detached(
-			l->sig, (const unsigned char *)c->text, c->text_len,
-			c->v->pk) == 0;
+		crypto_sign_ed25519_verify_detached(l->sig,
+						    (const unsigned char *)
+							    c->text,
+						    c->text_len,
+						    c->v->pk) == 0;
 	return 0;
 }
 
@@ -683,9 +704,10 @@ int elog_note_verify(const char *note, size_t len, const elog_verifier *v,
 	tl = c.text_len;
 	if (!c.checked) {
 		if (c.same_name)
-			return elog_fail(err, ELOG_BAD_SIGNATURE, -1, "note",
-					 "The note is signed under %s by another key.",
-					 v->name);
+			return elog_fail(
+				err, ELOG_BAD_SIGNATURE, -1, "note",
+				"The note is signed under %s by another key.",
+				v->name);
 		return elog_fail(err, ELOG_UNKNOWN_KEY, -1, "note",
 				 "The note carries no signature by %s.",
 				 v->name);

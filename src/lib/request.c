@@ -361,7 +361,8 @@ static int read_proved(const json_t *j, long index, const char *what,
 				 "an item of the bundle lacks seq, %s or proof",
 				 what);
 	*seq = (uint64_t)json_integer_value(js);
-	json_array_foreach(jp, i, h) {
+	json_array_foreach(jp, i, h)
+	{
 		if (!json_is_string(h) ||
 		    elog_hash_from_b64(json_string_value(h), &proof[i]) != 0)
 			return bad_bundle(err, ELOG_MALFORMED_BUNDLE, index,
@@ -405,8 +406,8 @@ static int count_witnesses(const char *note, size_t len,
 	int rc;
 	(void)cp;
 	*count = 0;
-	if ((rc = elog_note_parse(note, len, &tl, sigs, ELOG_NOTE_MAX_SIGS, &ns,
-				  err)))
+	if ((rc = elog_note_parse(note, len, &tl, sigs, ELOG_NOTE_MAX_SIGS,
+				  &ns, err)))
 		return rc;
 	for (size_t k = 0; k < nw; k++) {
 		size_t j;
@@ -475,7 +476,8 @@ int elog_bundle_verify(const char *json, size_t len, const elog_verifier *vk,
 	note = json_string_value(jc);
 	note_len = json_string_length(jc);
 	if ((rc = elog_checkpoint_open(note, note_len, vk, &cp, err))) {
-		if (rc != -ELOG_MALFORMED_NOTE && rc != -ELOG_MALFORMED_CHECKPOINT)
+		if (rc != -ELOG_MALFORMED_NOTE &&
+		    rc != -ELOG_MALFORMED_CHECKPOINT)
 			rc = bad_bundle(err, ELOG_BAD_SIGNATURE, -1,
 					"the checkpoint is not signed by the "
 					"log key");
@@ -502,7 +504,8 @@ int elog_bundle_verify(const char *json, size_t len, const elog_verifier *vk,
 		rc = elog_fail(err, ELOG_NOMEM, -1, NULL, "out of memory");
 		goto out;
 	}
-	json_array_foreach(jr, i, r) {
+	json_array_foreach(jr, i, r)
+	{
 		if ((rc = read_proved(r, (long)i, "record", &seq, &leaf, proof,
 				      &np, &entry, err)))
 			goto out;
@@ -639,7 +642,8 @@ int elog_bundle_check_warrant(const char *json, size_t len,
 			       "(warrant_sha256 differs)");
 		goto out;
 	}
-	json_array_foreach(jr, i, r) {
+	json_array_foreach(jr, i, r)
+	{
 		const json_t *ev = json_object_get(r, "record");
 		const json_t *ts, *seq = json_object_get(r, "seq");
 		const char *snd, *rcp;
@@ -666,7 +670,8 @@ int elog_bundle_check_warrant(const char *json, size_t len,
 				       "record %zu (seq %lld) has ts %lld, "
 				       "outside the warrant's window "
 				       "[%lld, %lld)",
-				       i, sq, (long long)json_integer_value(ts),
+				       i, sq,
+				       (long long)json_integer_value(ts),
 				       (long long)w.from, (long long)w.to);
 			goto out;
 		}

@@ -112,8 +112,8 @@ int elog_rfc3339_parse(const char *s, size_t len, int utc_only, int64_t *ms)
 	}
 	if (i != len)
 		return -1;
-	t = days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 +
-	    h * 3600 + mi * 60 + sec;
+	t = days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + h * 3600 +
+	    mi * 60 + sec;
 	t -= (int64_t)sign * (oh * 3600 + om * 60);
 	if (t < 0)
 		return -1;
@@ -146,9 +146,9 @@ void elog_rfc3339_format(int64_t ms, char buf[32])
 			     (long long)y, m, d, rem / 3600, rem / 60 % 60,
 			     rem % 60, msr);
 	else
-		k = snprintf(tmp, sizeof tmp, "%04lld-%02u-%02uT%02u:%02u:%02uZ",
-			     (long long)y, m, d, rem / 3600, rem / 60 % 60,
-			     rem % 60);
+		k = snprintf(tmp, sizeof tmp,
+			     "%04lld-%02u-%02uT%02u:%02u:%02uZ", (long long)y,
+			     m, d, rem / 3600, rem / 60 % 60, rem % 60);
 	if (k < 0 || k >= 32)
 		k = 0;
 	memcpy(buf, tmp, (size_t)k);

@@ -31,8 +31,9 @@ int elog_file_temp(char *tmpl, const void *data, size_t len, mode_t mode,
 	int fd = mkstemp(tmpl), rc;
 
 	if (fd < 0)
-		return elog_fail(err, ELOG_IO, -1, NULL, "cannot create %s: %s",
-				 tmpl, strerror(errno));
+		return elog_fail(err, ELOG_IO, -1, NULL,
+				 "cannot create %s: %s", tmpl,
+				 strerror(errno));
 	if (fchmod(fd, mode) != 0 || write_all(fd, data, len) ||
 	    fsync(fd) != 0) {
 		rc = elog_fail(err, ELOG_IO, -1, NULL, "cannot write %s: %s",
@@ -72,8 +73,8 @@ int elog_file_replace(const char *path, const char *data, size_t len,
 	if ((rc = elog_file_temp(tmp, data, len, mode, err)))
 		return rc;
 	if (rename(tmp, path) != 0) {
-		rc = elog_fail(err, ELOG_IO, -1, NULL,
-			       "cannot replace %s: %s", path, strerror(errno));
+		rc = elog_fail(err, ELOG_IO, -1, NULL, "cannot replace %s: %s",
+			       path, strerror(errno));
 		unlink(tmp);
 		return rc;
 	}

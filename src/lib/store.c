@@ -57,9 +57,9 @@ enum stmt_id {
 
 /* An entry with its public leaf data and, for events, the record from
  * event_data (NULL if purged). */
-#define LEAF_SELECT                                                         \
-	"SELECT e.seq, e.kind, coalesce(v.ts, e.ts), e.data, "              \
-	"e.leaf_hash, e.chain_hash, v.data FROM entry e LEFT JOIN "         \
+#define LEAF_SELECT \
+	"SELECT e.seq, e.kind, coalesce(v.ts, e.ts), e.data, " \
+	"e.leaf_hash, e.chain_hash, v.data FROM entry e LEFT JOIN " \
 	"event_data v ON v.seq = e.seq AND e.kind = 0 "
 
 static const char *const stmt_sql[ST_COUNT] = {
@@ -146,18 +146,18 @@ struct elog_store {
 	uint8_t party_key[crypto_shorthash_KEYBYTES];
 	/* writer state */
 	elog_frontier frontier;
-	elog_hash chain;          /* chain value of the last entry */
+	elog_hash chain; /* chain value of the last entry */
 	int in_tx;
 	elog_frontier saved_frontier;
 	elog_hash saved_chain;
 	uint64_t tx_first;
-	unsigned run_bits;        /* meta.index_run_bits */
+	unsigned run_bits; /* meta.index_run_bits */
 	/* elog_store_wal_defer */
 	int wal_frames, wal_max;
 	void (*wal_fn)(void *);
 	void *wal_ctx;
-	uint64_t commits;         /* elog_store_commit calls so far */
-	uint64_t fail_commit;     /* tests: this commit fails (0: none) */
+	uint64_t commits;     /* elog_store_commit calls so far */
+	uint64_t fail_commit; /* tests: this commit fails (0: none) */
 	/* elog_store_leaf's copy of the leaf data, so that its statement is
 	 * reset at once and no read transaction outlives the call */
 	char *leaf_buf;
@@ -167,7 +167,8 @@ struct elog_store {
 static int db_fail(elog_store *s, elog_err_t *err, const char *what)
 {
 	return elog_fail(err, ELOG_IO, -1, NULL, "database error while %s: %s",
-			 what, s && s->db ? sqlite3_errmsg(s->db) : "no database");
+			 what,
+			 s && s->db ? sqlite3_errmsg(s->db) : "no database");
 }
 
 static sqlite3_stmt *stmt(elog_store *s, enum stmt_id id, elog_err_t *err)
@@ -190,7 +191,8 @@ static int exec(elog_store *s, const char *sql, elog_err_t *err)
 {
 	char *msg = NULL;
 	if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-		int rc = elog_fail(err, ELOG_IO, -1, NULL, "database error: %s",
+		int rc = elog_fail(err, ELOG_IO, -1, NULL,
+				   "database error: %s",
 				   msg ? msg : sqlite3_errmsg(s->db));
 		sqlite3_free(msg);
 		return rc;
@@ -294,7 +296,8 @@ static int migrate(elog_store *s, elog_err_t *err)
 		snprintf(pragma, sizeof pragma, "PRAGMA user_version = %d",
 			 v + 1);
 		if ((rc = exec(s, elog_schema[v], err)) ||
-		    (rc = exec(s, pragma, err)) || (rc = exec(s, "COMMIT", err))) {
+		    (rc = exec(s, pragma, err)) ||
+		    (rc = exec(s, "COMMIT", err))) {
 			sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 			return rc;
 		}
@@ -308,14 +311,15 @@ static int configure(elog_store *s, int sync, elog_err_t *err)
 	sqlite3_busy_timeout(s->db, 10000);
 	if ((rc = exec(s, "PRAGMA journal_mode = WAL", err)))
 		return rc;
-	if ((rc = exec(s, sync == ELOG_SYNC_NORMAL
-				  ? "PRAGMA synchronous = NORMAL"
-				  : "PRAGMA synchronous = FULL",
+	if ((rc = exec(s,
+		       sync == ELOG_SYNC_NORMAL ? "PRAGMA synchronous = NORMAL"
+						: "PRAGMA synchronous = FULL",
 		       err)))
 		return rc;
-	if ((rc = exec(s, "PRAGMA foreign_keys = OFF; "
-			  "PRAGMA temp_store = MEMORY; "
-			  "PRAGMA cache_size = -65536",
+	if ((rc = exec(s,
+		       "PRAGMA foreign_keys = OFF; "
+		       "PRAGMA temp_store = MEMORY; "
+		       "PRAGMA cache_size = -65536",
 		       err)))
 		return rc;
 	return 0;
@@ -348,8 +352,8 @@ int elog_store_create(const char *path, const char *origin,
 	if (sodium_init() < 0)
 		return elog_fail(err, ELOG_INTERNAL, -1, NULL,
 				 "libsodium failed to initialise");
-	if (test_bits && (elog_param_uint(test_bits, 30, &bits) != 0 ||
-			  bits < 1))
+	if (test_bits &&
+	    (elog_param_uint(test_bits, 30, &bits) != 0 || bits < 1))
 		return elog_fail(err, ELOG_INVALID_VALUE, -1, NULL,
 				 "%s must be 1 to 30",
 				 ELOG_TEST_INDEX_RUN_BITS);
@@ -383,8 +387,8 @@ int elog_store_create(const char *path, const char *origin,
 	if ((rc = elog_store_meta_set(s, "origin", origin, err)) ||
 	    (rc = elog_store_meta_set(s, "vkey", vkey_text, err)) ||
 	    (rc = elog_store_meta_set(s, "party_key", hex, err)) ||
-	    (test_bits &&
-	     (rc = elog_store_meta_set(s, "index_run_bits", test_bits, err)))) {
+	    (test_bits && (rc = elog_store_meta_set(s, "index_run_bits",
+						    test_bits, err)))) {
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 		goto out;
 	}
@@ -421,8 +425,8 @@ static int load_writer(elog_store *s, elog_err_t *err)
 	if ((rc = elog_store_size(s, &size, err)))
 		return rc;
 	elog_frontier_init(&s->frontier);
-	if ((rc = elog_frontier_load(&s->frontier, size, elog_store_hash_reader,
-				     s, err)))
+	if ((rc = elog_frontier_load(&s->frontier, size,
+				     elog_store_hash_reader, s, err)))
 		return rc;
 	s->chain = ELOG_ZERO_HASH;
 	if (size > 0) {
@@ -432,7 +436,8 @@ static int load_writer(elog_store *s, elog_err_t *err)
 		    blob_hash(st, 0, &s->chain) < 0) {
 			sqlite3_reset(st);
 			return elog_fail(err, ELOG_TAMPERED, (long)size - 1,
-					 NULL, "the last entry has no chain value");
+					 NULL,
+					 "the last entry has no chain value");
 		}
 		sqlite3_reset(st);
 	}
@@ -472,8 +477,8 @@ int elog_store_open(const char *path, int mode, int sync, elog_store **out,
 		    (rc = schema_version(s, &version, err)))
 			goto out;
 	}
-	if ((rc = elog_store_meta_get(s, "origin", s->origin,
-				      sizeof s->origin, err)) ||
+	if ((rc = elog_store_meta_get(s, "origin", s->origin, sizeof s->origin,
+				      err)) ||
 	    (rc = elog_store_meta_get(s, "vkey", s->vkey, sizeof s->vkey,
 				      err)) ||
 	    (rc = elog_store_meta_get(s, "party_key", hex, sizeof hex, err))) {
@@ -482,8 +487,8 @@ int elog_store_open(const char *path, int mode, int sync, elog_store **out,
 				       "%s is not an envelog database", path);
 		goto out;
 	}
-	if (sodium_hex2bin(s->party_key, sizeof s->party_key, hex,
-			   strlen(hex), NULL, NULL, NULL) != 0) {
+	if (sodium_hex2bin(s->party_key, sizeof s->party_key, hex, strlen(hex),
+			   NULL, NULL, NULL) != 0) {
 		rc = elog_fail(err, ELOG_IO, -1, NULL,
 			       "%s has a damaged index key", path);
 		goto out;
@@ -528,9 +533,18 @@ int elog_store_map(elog_store *s, int64_t bytes, elog_err_t *err)
 	return exec(s, sql, err);
 }
 
-struct sqlite3 *elog_store_db(elog_store *s) { return s->db; }
-const char *elog_store_origin(const elog_store *s) { return s->origin; }
-const char *elog_store_vkey(const elog_store *s) { return s->vkey; }
+struct sqlite3 *elog_store_db(elog_store *s)
+{
+	return s->db;
+}
+const char *elog_store_origin(const elog_store *s)
+{
+	return s->origin;
+}
+const char *elog_store_vkey(const elog_store *s)
+{
+	return s->vkey;
+}
 
 int elog_store_size(elog_store *s, uint64_t *size, elog_err_t *err)
 {
@@ -785,8 +799,8 @@ static int seal_run(elog_store *w, uint64_t first, uint64_t last,
 
 /* Merge the runs inside [first, last] (a block of level - 1 runs) into one
  * new run of level; nothing when the purge left none. */
-static int merge_runs(elog_store *w, int level, uint64_t first,
-		      uint64_t last, elog_err_t *err)
+static int merge_runs(elog_store *w, int level, uint64_t first, uint64_t last,
+		      elog_err_t *err)
 {
 	sqlite3_stmt *st;
 	int64_t run, count = 0, min_ts = 0, max_ts = 0;
@@ -838,13 +852,12 @@ static int seal_runs(elog_store *w, elog_err_t *err)
 		if ((rc = seal_run(w, k << bits, end - 1, err)))
 			return rc;
 		for (int level = 1; level <= ELOG_INDEX_MAX_LEVEL; level++) {
-			unsigned b = bits + (unsigned)level *
-						    ELOG_INDEX_FANOUT_BITS;
+			unsigned b = bits +
+				     (unsigned)level * ELOG_INDEX_FANOUT_BITS;
 			if (end & ((UINT64_C(1) << b) - 1))
 				break;
-			if ((rc = merge_runs(w, level,
-					     end - (UINT64_C(1) << b), end - 1,
-					     err)))
+			if ((rc = merge_runs(w, level, end - (UINT64_C(1) << b),
+					     end - 1, err)))
 				return rc;
 		}
 	}
@@ -859,8 +872,8 @@ void elog_commit_free(elog_commit *c)
 	}
 }
 
-int elog_store_commit(elog_store *w, const elog_signer *signer,
-		      int64_t now_ms, elog_commit *out, elog_err_t *err)
+int elog_store_commit(elog_store *w, const elog_signer *signer, int64_t now_ms,
+		      elog_commit *out, elog_err_t *err)
 {
 	elog_checkpoint cp;
 	char *note = NULL;
@@ -1047,8 +1060,9 @@ int elog_store_hash_reader(void *ctx, int level, uint64_t index,
 		if (!st)
 			return -ELOG_IO;
 		sqlite3_bind_int64(st, 1,
-				   (sqlite3_int64)elog_stored_hash_index(
-					   level, index));
+				   (sqlite3_int64)
+					   elog_stored_hash_index(level,
+								  index));
 	}
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW && blob_hash(st, 0, out) == 0) {
@@ -1076,8 +1090,8 @@ static int tile_rows(elog_store *s, enum stmt_id id, uint64_t first,
 	sqlite3_stmt *st = stmt(s, id, err);
 	uint8_t *buf = NULL;
 	size_t n = 0, cap = id == ST_TILE_LEAF_HASHES
-				     ? (size_t)width * ELOG_HASH_LEN
-				     : (size_t)width * 128;
+				    ? (size_t)width * ELOG_HASH_LEN
+				    : (size_t)width * 128;
 	uint64_t next = first;
 	int rc;
 
@@ -1387,8 +1401,8 @@ static int cmp_u64(const void *a, const void *b)
 
 /* Append v to *cand (growing it), unless that makes more than limit: then
  * 1.  Negative on failure. */
-static int add_candidate(uint64_t **cand, size_t *nc, size_t *cap,
-			 uint64_t v, size_t limit, elog_err_t *err)
+static int add_candidate(uint64_t **cand, size_t *nc, size_t *cap, uint64_t v,
+			 size_t limit, elog_err_t *err)
 {
 	if (*nc == *cap) {
 		size_t ncap = *cap ? 2 * *cap : 256;
@@ -1429,16 +1443,15 @@ static int index_candidates(elog_store *s, const int64_t *hash,
 		sqlite3_bind_int64(st, 2, to);
 		/* unused places repeat the first hash */
 		for (int k = 0; k < HOT_PARTIES; k++)
-			sqlite3_bind_int64(
-				st, 3 + k,
-				hash[i0 + (i0 + (size_t)k < nsubjects
-						   ? (size_t)k
-						   : 0)]);
+			sqlite3_bind_int64(st, 3 + k,
+					   hash[i0 + (i0 + (size_t)k < nsubjects
+							      ? (size_t)k
+							      : 0)]);
 		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-			int r = add_candidate(
-				cand, nc, &cap,
-				(uint64_t)sqlite3_column_int64(st, 0), limit,
-				err);
+			int r = add_candidate(cand, nc, &cap,
+					      (uint64_t)sqlite3_column_int64(st,
+									     0),
+					      limit, err);
 			if (r) {
 				sqlite3_reset(st);
 				if (r < 0) {
@@ -1494,10 +1507,10 @@ static int index_candidates(elog_store *s, const int64_t *hash,
 		sqlite3_bind_int64(st, 3, to);
 		sqlite3_bind_int64(st, 4, runs[k % nr]);
 		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-			int r = add_candidate(
-				cand, nc, &cap,
-				(uint64_t)sqlite3_column_int64(st, 0), limit,
-				err);
+			int r = add_candidate(cand, nc, &cap,
+					      (uint64_t)sqlite3_column_int64(st,
+									     0),
+					      limit, err);
 			if (r) {
 				sqlite3_reset(st);
 				if (r < 0) {
@@ -1688,7 +1701,8 @@ int elog_store_index_count(elog_store *s, uint64_t *n, elog_err_t *err)
 	if (rc == SQLITE_ROW)
 		*n = (uint64_t)sqlite3_column_int64(st, 0);
 	sqlite3_reset(st);
-	return rc == SQLITE_ROW ? 0 : db_fail(s, err, "counting the event index");
+	return rc == SQLITE_ROW ? 0
+				: db_fail(s, err, "counting the event index");
 }
 
 int elog_store_add_cosignature(elog_store *w, uint64_t size,
@@ -1720,7 +1734,7 @@ int elog_store_add_cosignature(elog_store *w, uint64_t size,
 /* ---- purge ---- */
 
 int elog_store_checkpoint_time(elog_store *s, int64_t *created_ms,
-				elog_err_t *err)
+			       elog_err_t *err)
 {
 	sqlite3_stmt *st = NULL;
 	int rc;
@@ -1762,9 +1776,9 @@ int elog_store_horizon(elog_store *s, int64_t *before, uint64_t *through,
 		*through = (uint64_t)(sqlite3_column_int64(st, 1) + 1);
 		rc = 0;
 	} else {
-		rc = rc == SQLITE_DONE ? 0
-				       : db_fail(s, err,
-						 "reading the purge horizon");
+		rc = rc == SQLITE_DONE
+			     ? 0
+			     : db_fail(s, err, "reading the purge horizon");
 	}
 	sqlite3_finalize(st);
 	return rc;
@@ -1824,9 +1838,9 @@ int elog_store_purge(elog_store *w, int64_t before,
 	 * largest checkpoint signed before it (a checkpoint is signed in the
 	 * commit of its entries). */
 	if ((rc = run_purge_sql(w,
-				  "SELECT coalesce(max(size), 0) FROM "
-				  "checkpoint WHERE created < ?1",
-				  before, before, &n, NULL, err)))
+				"SELECT coalesce(max(size), 0) FROM "
+				"checkpoint WHERE created < ?1",
+				before, before, &n, NULL, err)))
 		return rc;
 	if (n < (int64_t)through)
 		n = (int64_t)through;
@@ -1834,14 +1848,14 @@ int elog_store_purge(elog_store *w, int64_t before,
 		return elog_fail(err, ELOG_NOT_FOUND, -1, "before",
 				 "nothing was committed before the horizon");
 	if ((rc = run_purge_sql(w,
-				  "SELECT count(*) FROM event_data WHERE "
-				  "seq < ?1",
-				  n, before, &count, NULL, err)) ||
+				"SELECT count(*) FROM event_data WHERE "
+				"seq < ?1",
+				n, before, &count, NULL, err)) ||
 	    (rc = run_purge_sql(w,
-				  "INSERT INTO purge_horizon(before, "
-				  "through_seq, created) VALUES (?3, ?1 - 1, "
-				  "?2)",
-				  n, before, NULL, NULL, err)))
+				"INSERT INTO purge_horizon(before, "
+				"through_seq, created) VALUES (?3, ?1 - 1, "
+				"?2)",
+				n, before, NULL, NULL, err)))
 		return rc;
 	/* The metadata in chunks of seqs from the old horizon on, so that
 	 * progress can be shown, then the index: the work is counted as
@@ -1851,9 +1865,9 @@ int elog_store_purge(elog_store *w, int64_t before,
 	for (hi = start; hi < n;) {
 		hi = n - hi > PURGE_CHUNK ? hi + PURGE_CHUNK : n;
 		if ((rc = run_purge_sql(w,
-					  "DELETE FROM event_data WHERE seq < "
-					  "?1",
-					  hi, before, NULL, NULL, err)))
+					"DELETE FROM event_data WHERE seq < "
+					"?1",
+					hi, before, NULL, NULL, err)))
 			return rc;
 		if (progress)
 			progress(ctx, (uint64_t)(hi - start), total);
@@ -1861,20 +1875,19 @@ int elog_store_purge(elog_store *w, int64_t before,
 	/* The index: whole runs below seq n, each one key range; the rest of
 	 * the run holding n; the hot rows below n. */
 	if ((rc = run_purge_sql(w,
-				  "DELETE FROM index_sealed WHERE run IN "
-				  "(SELECT run FROM index_run WHERE last_seq "
-				  "< ?1)",
-				  n, before, NULL, NULL, err)) ||
+				"DELETE FROM index_sealed WHERE run IN "
+				"(SELECT run FROM index_run WHERE last_seq "
+				"< ?1)",
+				n, before, NULL, NULL, err)) ||
+	    (rc = run_purge_sql(w, "DELETE FROM index_run WHERE last_seq < ?1",
+				n, before, NULL, NULL, err)) ||
 	    (rc = run_purge_sql(w,
-				  "DELETE FROM index_run WHERE last_seq < ?1",
-				  n, before, NULL, NULL, err)) ||
-	    (rc = run_purge_sql(w,
-				  "DELETE FROM index_sealed WHERE run = "
-				  "(SELECT run FROM index_run WHERE first_seq "
-				  "< ?1 AND last_seq >= ?1) AND seq < ?1",
-				  n, before, NULL, NULL, err)) ||
-	    (rc = run_purge_sql(w, "DELETE FROM index_hot WHERE seq < ?1",
-				  n, before, NULL, NULL, err)) ||
+				"DELETE FROM index_sealed WHERE run = "
+				"(SELECT run FROM index_run WHERE first_seq "
+				"< ?1 AND last_seq >= ?1) AND seq < ?1",
+				n, before, NULL, NULL, err)) ||
+	    (rc = run_purge_sql(w, "DELETE FROM index_hot WHERE seq < ?1", n,
+				before, NULL, NULL, err)) ||
 	    (rc = exec(w, "PRAGMA incremental_vacuum", err)))
 		return rc;
 	if (progress)

@@ -189,8 +189,7 @@ int elog_store_cache_size(elog_store *s, int64_t value, int64_t *old)
 			goto out;
 		*old = sqlite3_column_int64(st, 0);
 	}
-	snprintf(sql, sizeof sql, "PRAGMA cache_size = %lld",
-		 (long long)value);
+	snprintf(sql, sizeof sql, "PRAGMA cache_size = %lld", (long long)value);
 	rc = sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
 out:
 	sqlite3_finalize(st);

@@ -23,16 +23,16 @@
 
 enum elog_query_id {
 	/* token.c */
-	ELOG_Q_TOKEN_INSERT,    /* hash, role, authority, label, created */
-	ELOG_Q_TOKEN_BY_HASH,   /* hash -> id, role, authority, label,
+	ELOG_Q_TOKEN_INSERT,  /* hash, role, authority, label, created */
+	ELOG_Q_TOKEN_BY_HASH, /* hash -> id, role, authority, label,
 				   created, revoked, hash */
-	ELOG_Q_TOKEN_LIST,      /* -> id, role, authority, label, created,
+	ELOG_Q_TOKEN_LIST,    /* -> id, role, authority, label, created,
 				   revoked */
-	ELOG_Q_TOKEN_REVOKE,    /* id, now */
+	ELOG_Q_TOKEN_REVOKE,  /* id, now */
 	/* keyring.c: one of each for authorities, one for witnesses */
 	ELOG_Q_AUTHORITY_INSERT, /* name, vkey, added (conflict: no row) */
-	ELOG_Q_AUTHORITY_GET,    /* name -> vkey of the live one */
-	ELOG_Q_AUTHORITY_LIST,   /* -> name, vkey, added, revoked */
+	ELOG_Q_AUTHORITY_GET,	 /* name -> vkey of the live one */
+	ELOG_Q_AUTHORITY_LIST,	 /* -> name, vkey, added, revoked */
 	ELOG_Q_AUTHORITY_REVOKE, /* name, now */
 	ELOG_Q_WITNESS_INSERT,
 	ELOG_Q_WITNESS_GET,
@@ -40,24 +40,24 @@ enum elog_query_id {
 	ELOG_Q_WITNESS_REVOKE,
 	/* idempotency.c */
 	ELOG_Q_INGEST_KEY_EXPIRE, /* older_than */
-	ELOG_Q_INGEST_KEY_GET,    /* token, key -> body_hash, first, count */
-	ELOG_Q_INGEST_KEY_PUT,    /* token, key, body_hash, first, count,
+	ELOG_Q_INGEST_KEY_GET,	  /* token, key -> body_hash, first, count */
+	ELOG_Q_INGEST_KEY_PUT,	  /* token, key, body_hash, first, count,
 				     created */
 	ELOG_Q_INGEST_KEY_COUNT,  /* -> count */
 	/* request.c */
-	ELOG_Q_WARRANT_USE_GET,    /* authority, id -> text_sha256 */
+	ELOG_Q_WARRANT_USE_GET,	   /* authority, id -> text_sha256 */
 	ELOG_Q_WARRANT_USE_INSERT, /* authority, id, text_sha256, first_seq */
 	/* ledger.c */
-	ELOG_Q_PUBLIC_ENTRIES,     /* since -> seq, kind, data (kind <> 0) */
+	ELOG_Q_PUBLIC_ENTRIES, /* since -> seq, kind, data (kind <> 0) */
 	/* verify.c */
 	ELOG_Q_BEGIN,
 	ELOG_Q_COMMIT,
 	ELOG_Q_WARRANT_USE_FIRST_SEQ, /* authority, id -> first_seq */
 	ELOG_Q_WARRANT_USE_COUNT,     /* -> count */
-	ELOG_Q_PURGE_ENTRIES,         /* -> seq, data */
-	ELOG_Q_PURGE_HORIZONS,        /* -> before, through_seq */
-	ELOG_Q_TREE_HASHES,           /* -> id, hash, in id order */
-	ELOG_Q_CHECKPOINTS,           /* -> size, root, note, in size order */
+	ELOG_Q_PURGE_ENTRIES,	      /* -> seq, data */
+	ELOG_Q_PURGE_HORIZONS,	      /* -> before, through_seq */
+	ELOG_Q_TREE_HASHES,	      /* -> id, hash, in id order */
+	ELOG_Q_CHECKPOINTS,	      /* -> size, root, note, in size order */
 	ELOG_Q_COSIGNED_MISSING,      /* -> min(size) of cosignatures whose
 					 checkpoint is gone, or NULL */
 	ELOG_Q_MAX_CHECKPOINT_SIZE,   /* -> max(size), or NULL */

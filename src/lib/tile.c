@@ -57,8 +57,8 @@ int elog_tile_parse(const char *path, elog_tile *t, elog_err_t *err)
 		      p[1] <= '9' && p[2] >= '0' && p[2] <= '9'))
 			return bad(err, "the index is written in groups of "
 					"three digits");
-		d = (uint64_t)(p[0] - '0') * 100 + (uint64_t)(p[1] - '0') * 10 +
-		    (uint64_t)(p[2] - '0');
+		d = (uint64_t)(p[0] - '0') * 100 +
+		    (uint64_t)(p[1] - '0') * 10 + (uint64_t)(p[2] - '0');
 		if (n > (UINT64_MAX - d) / 1000)
 			return bad(err, "the index is too large");
 		n = n * 1000 + d;
@@ -148,7 +148,7 @@ unsigned elog_tile_width_at(int level, uint64_t index, uint64_t size)
 	if (nodes <= first)
 		return 0;
 	return nodes - first >= ELOG_TILE_WIDTH ? ELOG_TILE_WIDTH
-						 : (unsigned)(nodes - first);
+						: (unsigned)(nodes - first);
 }
 
 int elog_tile_merkle_level(const elog_tile *t)

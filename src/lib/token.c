@@ -63,7 +63,8 @@ int elog_token_add(elog_store *w, int role, const char *authority,
 					 "authority",
 					 "an authority token must name its "
 					 "authority");
-		if ((rc = elog_keyring_get(w, ELOG_KEYRING_AUTHORITY, authority, &v, err)))
+		if ((rc = elog_keyring_get(w, ELOG_KEYRING_AUTHORITY,
+					   authority, &v, err)))
 			return rc;
 	} else if (authority && *authority) {
 		return elog_fail(err, ELOG_INVALID_VALUE, -1, "authority",
@@ -80,7 +81,8 @@ int elog_token_add(elog_store *w, int role, const char *authority,
 	randombytes_buf(raw, sizeof raw);
 	memcpy(text, prefix, plen);
 	sodium_bin2base64(text + plen, ELOG_TOKEN_TEXT_MAX - plen, raw,
-			  sizeof raw, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+			  sizeof raw,
+			  sodium_base64_VARIANT_URLSAFE_NO_PADDING);
 	sodium_memzero(raw, sizeof raw);
 	elog_sha256(text, strlen(text), &h);
 	if (elog_query_open(w, ELOG_Q_TOKEN_INSERT, &st)) {
@@ -138,9 +140,10 @@ int elog_token_check(elog_store *s, const char *text, size_t len,
 	if (rc == ELOG_QUERY_ROW && elog_query_bytes(st, 6) == ELOG_HASH_LEN &&
 	    sodium_memcmp(elog_query_blob(st, 6), h.b, ELOG_HASH_LEN) == 0) {
 		fill_info(st, out);
-		rc = out->revoked ? elog_fail(err, ELOG_UNKNOWN_TOKEN, -1, NULL,
-					      "the token has been revoked")
-				  : 0;
+		rc = out->revoked
+			     ? elog_fail(err, ELOG_UNKNOWN_TOKEN, -1, NULL,
+					 "the token has been revoked")
+			     : 0;
 	} else if (rc == ELOG_QUERY_ROW || rc == ELOG_QUERY_DONE) {
 		rc = elog_fail(err, ELOG_UNKNOWN_TOKEN, -1, NULL,
 			       "the token is not known");
@@ -152,8 +155,7 @@ int elog_token_check(elog_store *s, const char *text, size_t len,
 	return rc;
 }
 
-int elog_token_list(elog_store *s, elog_token_fn fn, void *ctx,
-		    elog_err_t *err)
+int elog_token_list(elog_store *s, elog_token_fn fn, void *ctx, elog_err_t *err)
 {
 	elog_query *st = NULL;
 	int rc;

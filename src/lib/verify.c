@@ -29,26 +29,26 @@ typedef struct vstate {
 	elog_store *s;
 	elog_verify_report *rep;
 	elog_verifier vk;
-	elog_query *tree;    /* tree_hash in id order */
-	elog_query *cps;     /* checkpoint in size order */
+	elog_query *tree;     /* tree_hash in id order */
+	elog_query *cps;      /* checkpoint in size order */
 	int tree_row, cp_row; /* 1: the statement stands on a row */
-	struct purge *purges;    /* the purge entries, in seq order */
+	struct purge *purges; /* the purge entries, in seq order */
 	size_t npurges;
-	size_t pi;               /* the purge whose range the walk is in */
-	uint64_t in_range;       /* events seen in that range */
-	uint64_t index_rows;     /* index rows the records explain */
-	elog_index_run *runs;    /* the index's sealed runs, by first_seq */
+	size_t pi;	      /* the purge whose range the walk is in */
+	uint64_t in_range;    /* events seen in that range */
+	uint64_t index_rows;  /* index rows the records explain */
+	elog_index_run *runs; /* the index's sealed runs, by first_seq */
 	size_t nruns;
-	size_t ri;               /* the first run that may hold the walk's seq */
-	uint64_t hot_from;       /* the events from here on are in index_hot */
-	uint64_t warrant_rows;   /* warrant_use rows the entries explain */
+	size_t ri;	       /* the first run that may hold the walk's seq */
+	uint64_t hot_from;     /* the events from here on are in index_hot */
+	uint64_t warrant_rows; /* warrant_use rows the entries explain */
 	uint64_t next_seq;
 	elog_hash chain;
 	elog_frontier f;
-	int vkey_given;          /* the key came from the caller */
-	int have_signed;         /* a checkpoint was verified */
-	uint64_t signed_size;    /* the largest verified checkpoint's size */
-	int have_trusted;        /* the caller's checkpoint, checked at its size */
+	int vkey_given;	      /* the key came from the caller */
+	int have_signed;      /* a checkpoint was verified */
+	uint64_t signed_size; /* the largest verified checkpoint's size */
+	int have_trusted; /* the caller's checkpoint, checked at its size */
 	elog_checkpoint trusted;
 } vstate;
 
@@ -82,8 +82,10 @@ static int tree_check(void *ctx, int level, uint64_t index,
 		return bad(v, seq, "tree hash is missing or misplaced", NULL);
 	if (elog_query_bytes(v->tree, 1) != ELOG_HASH_LEN ||
 	    memcmp(elog_query_blob(v->tree, 1), hash->b, ELOG_HASH_LEN))
-		return bad(v, seq, "stored tree hash differs from the "
-				   "recomputed one", NULL);
+		return bad(v, seq,
+			   "stored tree hash differs from the "
+			   "recomputed one",
+			   NULL);
 	v->rep->tree_hashes++;
 	v->tree_row = elog_query_step(v->tree) == ELOG_QUERY_ROW;
 	return 0;
@@ -101,8 +103,7 @@ static int checkpoints_at_size(vstate *v)
 				      "has another root: the log was "
 				      "rewritten or forked");
 	}
-	while (v->cp_row &&
-	       (uint64_t)elog_query_int(v->cps, 0) == v->f.size) {
+	while (v->cp_row && (uint64_t)elog_query_int(v->cps, 0) == v->f.size) {
 		elog_checkpoint cp;
 		elog_hash root;
 		elog_err_t e;
@@ -124,8 +125,7 @@ static int checkpoints_at_size(vstate *v)
 				      "the signed root differs from the "
 				      "recomputed root");
 		if (elog_query_bytes(v->cps, 1) != ELOG_HASH_LEN ||
-		    memcmp(elog_query_blob(v->cps, 1), root.b,
-			   ELOG_HASH_LEN))
+		    memcmp(elog_query_blob(v->cps, 1), root.b, ELOG_HASH_LEN))
 			return bad_cp(v, v->f.size,
 				      "the stored root differs from the "
 				      "recomputed root");
@@ -157,7 +157,8 @@ static int purge_ranges(vstate *v, uint64_t seq)
 				 (unsigned long long)v->in_range);
 			return bad(v, p->seq,
 				   "purge entry's events count differs from "
-				   "the events in its range", d);
+				   "the events in its range",
+				   d);
 		}
 		v->in_range = 0;
 		v->pi++;
@@ -195,8 +196,9 @@ static int load_runs(vstate *v, uint64_t total, elog_err_t *err)
 		int ok = r->level >= 0 && r->level <= ELOG_INDEX_MAX_LEVEL;
 		if (ok) {
 			uint64_t len = UINT64_C(1)
-				       << (bits + (unsigned)r->level *
-							  ELOG_INDEX_FANOUT_BITS);
+				       << (bits +
+					   (unsigned)r->level *
+						   ELOG_INDEX_FANOUT_BITS);
 			ok = r->first_seq % len == 0 &&
 			     r->last_seq == r->first_seq + len - 1 &&
 			     r->last_seq < v->hot_from &&
@@ -252,8 +254,10 @@ static int index_check(vstate *v, uint64_t seq, const elog_entry *en)
 	for (int i = 0; i < 2; i++) {
 		if ((rc = elog_store_index_has(v->s, run, party[i], en->ts,
 					       seq, &found, &e)))
-			return bad(v, seq, "the lawful-request index is "
-					   "unreadable", e.msg);
+			return bad(v, seq,
+				   "the lawful-request index is "
+				   "unreadable",
+				   e.msg);
 		if (!found)
 			return bad(v, seq,
 				   i ? "the lawful-request index lacks the "
@@ -363,8 +367,7 @@ static int leaf_alone(const elog_leaf *l, elog_entry *en, const char **what,
 				"an event";
 			goto fail;
 		}
-		if (elog_entry_from_record(l->record, l->record_len, en,
-					   &e)) {
+		if (elog_entry_from_record(l->record, l->record_len, en, &e)) {
 			*what = "the record is not a canonical event";
 			snprintf(detail, sizeof e.msg, "%s", e.msg);
 			*has_detail = 1;
@@ -395,8 +398,10 @@ static int leaf_in_order(vstate *v, const elog_leaf *l, elog_entry *en)
 
 	elog_chain_hash(&v->chain, &l->leaf_hash, &chain);
 	if (memcmp(chain.b, l->chain_hash.b, ELOG_HASH_LEN)) {
-		rc = bad(v, l->seq, "chain value does not follow from the "
-				    "previous entry", NULL);
+		rc = bad(v, l->seq,
+			 "chain value does not follow from the "
+			 "previous entry",
+			 NULL);
 		goto out;
 	}
 	v->chain = chain;
@@ -454,9 +459,9 @@ out:
 #define MAX_WORKERS 8
 
 struct vleaf {
-	elog_leaf l;         /* data and record: offsets into the arena */
+	elog_leaf l; /* data and record: offsets into the arena */
 	size_t data_off, rec_off;
-	elog_entry en;       /* from leaf_alone */
+	elog_entry en; /* from leaf_alone */
 };
 
 struct vbatch {
@@ -469,7 +474,7 @@ struct vbatch {
 	const char *bad_what;
 	char bad_detail[sizeof(((elog_err_t *)0)->msg)];
 	int bad_has_detail;
-	int state;           /* enum slot_state, guarded by the pool's mu */
+	int state; /* enum slot_state, guarded by the pool's mu */
 };
 
 enum slot_state { SLOT_FREE, SLOT_QUEUED, SLOT_BUSY, SLOT_DONE };
@@ -484,14 +489,14 @@ typedef struct vpool {
 	int stopping;
 	struct vbatch slots[NSLOTS];
 	int nslots;
-	size_t fill;       /* the slot being filled by the reader */
-	size_t oldest;     /* the oldest slot handed out, in seq order */
+	size_t fill;	   /* the slot being filled by the reader */
+	size_t oldest;	   /* the oldest slot handed out, in seq order */
 	size_t inflight;   /* slots handed out, not yet taken back */
 	size_t queue_head; /* next slot a worker takes (FIFO by slot order) */
 	vstate *v;
-	uint64_t expect;   /* the seq the reader expects next */
-	int gap;           /* the reader saw a seq out of order */
-	int rc;            /* a failure of the in-order checks */
+	uint64_t expect; /* the seq the reader expects next */
+	int gap;	 /* the reader saw a seq out of order */
+	int rc;		 /* a failure of the in-order checks */
 } vpool;
 
 /* Check every leaf of b alone; stop at the first failure. */
@@ -697,8 +702,8 @@ static int pool_start(vpool *p, vstate *v, elog_err_t *err)
 	pthread_cond_init(&p->done, NULL);
 	p->nslots = want > 0 ? 2 * want + 2 : 1;
 	for (int i = 0; i < p->nslots; i++) {
-		p->slots[i].leaves =
-			calloc(BATCH_LEAVES, sizeof *p->slots[i].leaves);
+		p->slots[i].leaves = calloc(BATCH_LEAVES,
+					    sizeof *p->slots[i].leaves);
 		if (!p->slots[i].leaves)
 			goto nomem;
 	}
@@ -797,8 +802,7 @@ static int load_purges(vstate *v, elog_err_t *err)
 	while ((rc = elog_query_step(st)) == ELOG_QUERY_ROW) {
 		if (i >= v->npurges ||
 		    elog_query_int(st, 0) != v->purges[i].before ||
-		    elog_query_int(st, 1) !=
-			    (int64_t)v->purges[i].through)
+		    elog_query_int(st, 1) != (int64_t)v->purges[i].through)
 			break;
 		i++;
 	}
@@ -835,7 +839,8 @@ static int after_walk(vstate *v, uint64_t total, elog_err_t *err)
 			 (unsigned long long)v->index_rows);
 		return bad(v, total,
 			   "the lawful-request index has rows no record "
-			   "explains", d);
+			   "explains",
+			   d);
 	}
 	if (elog_query_open(v->s, ELOG_Q_WARRANT_USE_COUNT, &st) ||
 	    elog_query_step(st) != ELOG_QUERY_ROW) {
@@ -848,7 +853,8 @@ static int after_walk(vstate *v, uint64_t total, elog_err_t *err)
 	if (n != v->warrant_rows)
 		return bad(v, total,
 			   "warrant_use has rows that no disclosure or "
-			   "refusal entry explains", NULL);
+			   "refusal entry explains",
+			   NULL);
 	/* A checkpoint deleted from the middle leaves its entries covered by
 	 * later ones; only its witnesses' cosignatures show it was there. */
 	if (elog_query_open(v->s, ELOG_Q_COSIGNED_MISSING, &st) ||
@@ -873,7 +879,7 @@ static int trust(vstate *v, const elog_verify_opts *opts, elog_err_t *err)
 	int rc;
 	v->vkey_given = opts && opts->vkey;
 	if ((rc = elog_verifier_parse(v->vkey_given ? opts->vkey
-						     : elog_store_vkey(v->s),
+						    : elog_store_vkey(v->s),
 				      &v->vk, err)))
 		return rc;
 	if (strcmp(v->vk.name, elog_store_origin(v->s)) != 0) {
@@ -942,8 +948,8 @@ int elog_verify_store(elog_store *s, const elog_verify_opts *opts,
 		goto out;
 	/* The index checks read the index at random: give them a page cache
 	 * of VERIFY_CACHE_KIB (SQLite's default is 2 MB), restored after. */
-	have_cache = elog_store_cache_size(s, -VERIFY_CACHE_KIB,
-					   &old_cache) == 0;
+	have_cache = elog_store_cache_size(s, -VERIFY_CACHE_KIB, &old_cache) ==
+		     0;
 	if ((rc = pool_start(&pool, &v, err)))
 		goto out;
 	pool_on = 1;
@@ -996,11 +1002,13 @@ int elog_verify_store(elog_store *s, const elog_verify_opts *opts,
 	}
 	if (total > 0 && (!v.have_signed || v.signed_size < total)) {
 		char d[96];
-		snprintf(d, sizeof d, "the last signed checkpoint has size %llu",
+		snprintf(d, sizeof d,
+			 "the last signed checkpoint has size %llu",
 			 (unsigned long long)v.signed_size);
 		rc = bad(&v, v.signed_size,
 			 "entry is not covered by a signed checkpoint "
-			 "(an unsigned tail)", d);
+			 "(an unsigned tail)",
+			 d);
 		goto out;
 	}
 	if (v.have_trusted && v.trusted.size > total) {
@@ -1010,7 +1018,8 @@ int elog_verify_store(elog_store *s, const elog_verify_opts *opts,
 		rc = bad(&v, total,
 			 "entry is missing: the log is shorter than the "
 			 "trusted checkpoint (--checkpoint), so it was "
-			 "truncated or rolled back", d);
+			 "truncated or rolled back",
+			 d);
 		goto out;
 	}
 	rc = 0;

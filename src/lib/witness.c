@@ -166,8 +166,7 @@ int elog_witness_state_format(const elog_witness_log *logs, size_t n,
 }
 
 int elog_witness_state_parse(const char *text, size_t len,
-			     elog_witness_log *logs, size_t n,
-			     elog_err_t *err)
+			     elog_witness_log *logs, size_t n, elog_err_t *err)
 {
 	const char *p = text, *end = text + len;
 	char buf[ELOG_NAME_MAX + 100];

@@ -212,11 +212,12 @@ static void man_conf(void)
 		if (!(o->flags & OPT_CMDLINE))
 			option(o, 1);
 	puts(".SH EXAMPLE");
-	roff_text("  # /etc/envelog/envelogd.conf\n"
-		  "  listen = 127.0.0.1:8080\n"
-		  "  sync = full\n"
-		  "  retention-days = 365\n"
-		  "  witness = https://witness.example/=witness.example+1234abcd+BASE64");
+	roff_text(
+		"  # /etc/envelog/envelogd.conf\n"
+		"  listen = 127.0.0.1:8080\n"
+		"  sync = full\n"
+		"  retention-days = 365\n"
+		"  witness = https://witness.example/=witness.example+1234abcd+BASE64");
 	puts(".SH \"SEE ALSO\"\n\\fBenvelogd\\fR(8), \\fBenvelog\\fR(1)");
 }
 
@@ -337,7 +338,8 @@ static void completion(void)
 				if (sub->name &&
 				    strncmp(sub->name, c->name, n) == 0 &&
 				    sub->name[n] == ' ')
-					printf("%s%s", k++ ? " " : "\t\tverbs=\"",
+					printf("%s%s",
+					       k++ ? " " : "\t\tverbs=\"",
 					       sub->name + n + 1);
 			if (k)
 				puts("\"");

@@ -4,8 +4,7 @@
 
 #include <string.h>
 
-const struct optab_cmd *optab_cmd(const struct optab_prog *p,
-				  const char *name)
+const struct optab_cmd *optab_cmd(const struct optab_prog *p, const char *name)
 {
 	const struct optab_cmd *c;
 
@@ -16,8 +15,7 @@ const struct optab_cmd *optab_cmd(const struct optab_prog *p,
 	return NULL;
 }
 
-const struct optab_opt *optab_opt(const struct optab_cmd *c,
-				  const char *name)
+const struct optab_opt *optab_opt(const struct optab_cmd *c, const char *name)
 {
 	const struct optab_opt *o;
 
@@ -175,8 +173,7 @@ static void synopsis(FILE *f, const char *syn)
 	}
 }
 
-void optab_usage(FILE *f, const struct optab_prog *p,
-		 const struct optab_cmd *c)
+void optab_usage(FILE *f, const struct optab_prog *p, const struct optab_cmd *c)
 {
 	const struct optab_opt *o;
 	(void)p;
@@ -195,8 +192,8 @@ void optab_usage(FILE *f, const struct optab_prog *p,
 				 o->arg ? " " : "", o->arg ? o->arg : "");
 
 		if (o->def && o->def[0])
-			snprintf(help, sizeof help, "%s (default %s)",
-				 o->help, o->def);
+			snprintf(help, sizeof help, "%s (default %s)", o->help,
+				 o->def);
 		else
 			snprintf(help, sizeof help, "%s", o->help);
 		fputs(head, f);
@@ -233,8 +230,7 @@ void optab_usage_prog(FILE *f, const struct optab_prog *p)
 		}
 		fprintf(f, "%*s%s\n", 30 - n, "", c->summary);
 	}
-	for (const struct optab_section *x = p->sections; x && x->title;
-	     x++) {
+	for (const struct optab_section *x = p->sections; x && x->title; x++) {
 		if (strcmp(x->title, "EXIT STATUS") == 0) {
 			fputs("\nexit status:\n", f);
 			optab_fill(f, x->text, 2, 78);

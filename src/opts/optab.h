@@ -15,16 +15,16 @@
 #include <stdio.h>
 
 enum optab_flags {
-	OPT_REPEAT = 1,  /* may be given more than once */
+	OPT_REPEAT = 1,	 /* may be given more than once */
 	OPT_CMDLINE = 2, /* command line only, not a config file setting */
 };
 
 struct optab_opt {
-	const char *name;     /* the long option, without "--" */
-	const char *arg;      /* its value's name; NULL for a flag */
-	const char *help;     /* one paragraph */
-	const char *def;      /* the default, shown as "(default X)"; or NULL */
-	unsigned flags;       /* enum optab_flags */
+	const char *name; /* the long option, without "--" */
+	const char *arg;  /* its value's name; NULL for a flag */
+	const char *help; /* one paragraph */
+	const char *def;  /* the default, shown as "(default X)"; or NULL */
+	unsigned flags;	  /* enum optab_flags */
 	const char *complete; /* completion of the value: "@file", "@dir", or
 			       * words separated by spaces; NULL: none */
 };
@@ -39,16 +39,16 @@ struct optab_cmd {
 };
 
 struct optab_section {
-	const char *title;    /* "EXIT STATUS" */
+	const char *title; /* "EXIT STATUS" */
 	const char *text;
 };
 
 struct optab_prog {
 	const char *name;
-	int section;          /* man section: 1 or 8 */
-	const char *summary;  /* the NAME line */
-	const char *text;     /* the description */
-	const struct optab_cmd *cmds; /* ended by a NULL synopsis */
+	int section;			      /* man section: 1 or 8 */
+	const char *summary;		      /* the NAME line */
+	const char *text;		      /* the description */
+	const struct optab_cmd *cmds;	      /* ended by a NULL synopsis */
 	const struct optab_section *sections; /* ended by a NULL title */
 };
 
@@ -64,12 +64,10 @@ extern const char elog_path_config[]; /* envelogd's config file; "" none */
 extern const char elog_version[];     /* the release */
 
 /* The command named name (NULL: the program's own), or NULL. */
-const struct optab_cmd *optab_cmd(const struct optab_prog *p,
-				  const char *name);
+const struct optab_cmd *optab_cmd(const struct optab_prog *p, const char *name);
 
 /* The option named name of c, or NULL. */
-const struct optab_opt *optab_opt(const struct optab_cmd *c,
-				  const char *name);
+const struct optab_opt *optab_opt(const struct optab_cmd *c, const char *name);
 
 /*
  * Fill lo (cap entries) with getopt_long options for c's options, each

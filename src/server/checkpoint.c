@@ -26,9 +26,9 @@ enum MHD_Result handle_checkpoint(struct request *rq)
 
 	elog_err_clear(&err);
 	rc = http_reader(rq->srv, &s, &err);
-	if (rc == 0 && MHD_lookup_connection_value(rq->conn,
-						   MHD_GET_ARGUMENT_KIND,
-						   "size")) {
+	if (rc == 0 &&
+	    MHD_lookup_connection_value(rq->conn, MHD_GET_ARGUMENT_KIND,
+					"size")) {
 		rc = query_uint(rq, "size", &size, &err);
 		if (rc == 0)
 			rc = elog_store_checkpoint_at(s, size, &note, &len,

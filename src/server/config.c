@@ -80,8 +80,9 @@ static int apply(struct config *c, const char *name, const char *v)
 		return set_str(c->state, sizeof c->state, name, v);
 	if (!strcmp(name, "witness")) {
 		if (c->nwitness == CONFIG_MAX_WITNESSES || !strchr(v, '=')) {
-			fprintf(stderr, "envelogd: --witness URL=VKEY, at most "
-					"%d\n",
+			fprintf(stderr,
+				"envelogd: --witness URL=VKEY, at most "
+				"%d\n",
 				CONFIG_MAX_WITNESSES);
 			return -1;
 		}
@@ -184,7 +185,8 @@ static int load_file(struct config *c, const char *path)
 			continue;
 		eq = strchr(k, '=');
 		if (!eq) {
-			fprintf(stderr, "envelogd: %s:%d: expected key = value\n",
+			fprintf(stderr,
+				"envelogd: %s:%d: expected key = value\n",
 				path, lineno);
 			rc = -1;
 			break;
@@ -193,15 +195,17 @@ static int load_file(struct config *c, const char *path)
 		k = trim(k);
 		v = trim(eq + 1);
 		if (!strcmp(k, "config")) {
-			fprintf(stderr, "envelogd: %s:%d: config cannot nest\n",
-				path, lineno);
+			fprintf(stderr,
+				"envelogd: %s:%d: config cannot nest\n", path,
+				lineno);
 			rc = -1;
 			break;
 		}
 		rc = apply(c, k, v);
 		if (rc == -2)
-			fprintf(stderr, "envelogd: %s:%d: unknown setting %s\n",
-				path, lineno, k);
+			fprintf(stderr,
+				"envelogd: %s:%d: unknown setting %s\n", path,
+				lineno, k);
 		if (rc) {
 			rc = -1;
 			break;
@@ -272,16 +276,18 @@ static int parse(struct config *cfg, int argc, char **argv, int pass,
 			continue;
 		rc = apply(cfg, o->name, optarg);
 		if (rc == -2) /* in the table but not in apply() */
-			fprintf(stderr, "envelogd: internal: --%s has no "
-					"setting\n",
+			fprintf(stderr,
+				"envelogd: internal: --%s has no "
+				"setting\n",
 				o->name);
 		if (rc)
 			return 2;
 	}
 	if (optind < argc) {
 		if (pass == 0) {
-			fprintf(stderr, "envelogd: unexpected argument %s (see "
-					"envelogd --help)\n",
+			fprintf(stderr,
+				"envelogd: unexpected argument %s (see "
+				"envelogd --help)\n",
 				argv[optind]);
 		}
 		return 2;
@@ -302,8 +308,7 @@ int config_load(struct config *cfg, int argc, char **argv)
 	if (config) {
 		if (load_file(cfg, config) != 0)
 			return 2;
-	} else if (elog_path_config[0] &&
-		   access(elog_path_config, F_OK) == 0) {
+	} else if (elog_path_config[0] && access(elog_path_config, F_OK) == 0) {
 		if (load_file(cfg, elog_path_config) != 0)
 			return 2;
 	}

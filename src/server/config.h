@@ -16,26 +16,26 @@ struct config {
 	char key[CONFIG_PATH_MAX];   /* "" until defaulted from db */
 	char state[CONFIG_PATH_MAX]; /* "" until defaulted from key */
 	char listen[256];
-	char origin[256];            /* "" = take the database's */
+	char origin[256]; /* "" = take the database's */
 	char web[CONFIG_PATH_MAX];
 	char tls_cert[CONFIG_PATH_MAX];
 	char tls_key[CONFIG_PATH_MAX];
-	int sync;                    /* enum elog_sync */
+	int sync; /* enum elog_sync */
 	uint64_t max_window_days;
 	uint64_t max_subjects;
-	uint64_t max_records;        /* records per disclosure bundle */
-	uint64_t threads;            /* 0 = number of cores */
-	uint64_t max_body;           /* bytes */
+	uint64_t max_records; /* records per disclosure bundle */
+	uint64_t threads;     /* 0 = number of cores */
+	uint64_t max_body;    /* bytes */
 	uint64_t max_events;
 	uint64_t max_connections;
 	uint64_t max_per_ip;
-	uint64_t timeout;            /* seconds of inactivity per connection */
+	uint64_t timeout;	     /* seconds of inactivity per connection */
 	uint64_t request_timeout;    /* seconds to receive a request body */
-	uint64_t queue;              /* entries waiting for the writer */
-	uint64_t max_future_ms;      /* how far ahead of the clock ts may be */
+	uint64_t queue;		     /* entries waiting for the writer */
+	uint64_t max_future_ms;	     /* how far ahead of the clock ts may be */
 	uint64_t idempotency_window; /* seconds an Idempotency-Key is kept */
-	uint64_t drain;              /* seconds to wait for in-flight requests */
-	uint64_t retention_days;     /* 0: never purge */
+	uint64_t drain;		 /* seconds to wait for in-flight requests */
+	uint64_t retention_days; /* 0: never purge */
 	uint64_t retention_interval; /* seconds between purges */
 	/* --witness URL=VKEY, repeatable: C2SP tlog-witnesses to submit
 	 * checkpoints to (witnesses.c) */

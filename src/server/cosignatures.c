@@ -88,8 +88,8 @@ static int check(struct request *rq, struct cosign *c, elog_err_t *err)
 	if (rc)
 		return rc;
 	if (elog_cosignature_verify(rq->body, text_len,
-				    rq->body + sigs[0].line_off, sigs[0].line_len, &wk,
-				    &t, err) != 0)
+				    rq->body + sigs[0].line_off,
+				    sigs[0].line_len, &wk, &t, err) != 0)
 		return elog_fail(err, ELOG_BAD_SIGNATURE, -1, "cosignature",
 				 "the cosignature does not verify with the "
 				 "witness's key");

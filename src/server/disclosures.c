@@ -54,7 +54,8 @@ static int add_public(void *ctx, uint64_t seq, int kind, const char *data,
 static int opt_uint(struct request *rq, const char *name, uint64_t dflt,
 		    uint64_t *out, elog_err_t *err)
 {
-	if (!MHD_lookup_connection_value(rq->conn, MHD_GET_ARGUMENT_KIND, name)) {
+	if (!MHD_lookup_connection_value(rq->conn, MHD_GET_ARGUMENT_KIND,
+					 name)) {
 		*out = dflt;
 		return 0;
 	}
@@ -65,7 +66,8 @@ static int opt_uint(struct request *rq, const char *name, uint64_t dflt,
 static int opt_kinds(struct request *rq, unsigned *mask, elog_err_t *err)
 {
 	const char *v = MHD_lookup_connection_value(rq->conn,
-						    MHD_GET_ARGUMENT_KIND, "kinds");
+						    MHD_GET_ARGUMENT_KIND,
+						    "kinds");
 	char name[16];
 	*mask = ELOG_KINDMASK(ELOG_KIND_DISCLOSURE) |
 		ELOG_KINDMASK(ELOG_KIND_REFUSAL);
@@ -82,7 +84,8 @@ static int opt_kinds(struct request *rq, unsigned *mask, elog_err_t *err)
 		}
 		if (k != ELOG_KIND_DISCLOSURE && k != ELOG_KIND_REFUSAL &&
 		    k != ELOG_KIND_PURGE)
-			return elog_fail(err, ELOG_INVALID_PARAMETER, -1, "kinds",
+			return elog_fail(err, ELOG_INVALID_PARAMETER, -1,
+					 "kinds",
 					 "kinds must be a comma-separated list "
 					 "of disclosure, refusal and purge");
 		*mask |= ELOG_KINDMASK(k);
@@ -108,8 +111,8 @@ enum MHD_Result handle_disclosures(struct request *rq)
 	    (rc = opt_kinds(rq, &mask, &err)))
 		return reply_err(rq, rc, &err);
 	if (limit < 1 || limit > PAGE_MAX)
-		return reply_error(rq, ELOG_PARAMETER_OUT_OF_RANGE, -1, "limit",
-				   "limit must be from 1 to 1000");
+		return reply_error(rq, ELOG_PARAMETER_OUT_OF_RANGE, -1,
+				   "limit", "limit must be from 1 to 1000");
 	p.list = json_array();
 	if (!p.list)
 		return reply_error(rq, ELOG_NOMEM, -1, NULL, NULL);
@@ -133,7 +136,8 @@ static int opt_time(struct request *rq, const char *name, int64_t dflt,
 		    int64_t *out, const char **text, elog_err_t *err)
 {
 	const char *v = MHD_lookup_connection_value(rq->conn,
-						    MHD_GET_ARGUMENT_KIND, name);
+						    MHD_GET_ARGUMENT_KIND,
+						    name);
 	*text = v && *v ? v : NULL;
 	if (!*text) {
 		*out = dflt;
@@ -172,17 +176,22 @@ enum MHD_Result handle_report(struct request *rq)
 		return reply_err(rq, rc, &err);
 	list = json_array();
 	for (size_t i = 0; list && i < n; i++)
-		json_array_append_new(
-			list,
-			json_pack("{s:s,s:s,s:I,s:I,s:I,s:I}", "authority",
-				  rows[i].authority, "month", rows[i].month,
-				  "answered", (json_int_t)rows[i].answered,
-				  "refused", (json_int_t)rows[i].refused,
-				  "subjects", (json_int_t)rows[i].subjects,
-				  "records", (json_int_t)rows[i].records));
+		json_array_append_new(list,
+				      json_pack("{s:s,s:s,s:I,s:I,s:I,s:I}",
+						"authority", rows[i].authority,
+						"month", rows[i].month,
+						"answered",
+						(json_int_t)rows[i].answered,
+						"refused",
+						(json_int_t)rows[i].refused,
+						"subjects",
+						(json_int_t)rows[i].subjects,
+						"records",
+						(json_int_t)rows[i].records));
 	free(rows);
-	v = json_pack("{s:o,s:o,s:o}", "from", ft ? json_string(ft) : json_null(),
-		      "to", tt ? json_string(tt) : json_null(), "rows",
+	v = json_pack("{s:o,s:o,s:o}", "from",
+		      ft ? json_string(ft) : json_null(), "to",
+		      tt ? json_string(tt) : json_null(), "rows",
 		      list ? list : json_array());
 	return reply_json(rq, 200, v);
 }

@@ -58,14 +58,13 @@ static int run(struct writer_job *job, elog_store *w, elog_err_t *err)
 	if (in->keyed) {
 		rc = elog_idempotency_find(w, in->token, in->key,
 					   in->body_hash, now, in->window_ms,
-					   &in->replay, &in->first,
-					   &in->count, err);
+					   &in->replay, &in->first, &in->count,
+					   err);
 		if (rc || in->replay)
 			return rc;
 	}
 	for (i = 0; i < in->n; i++) {
-		rc = elog_store_add(w, &in->entries[i], i ? NULL : &first,
-				    err);
+		rc = elog_store_add(w, &in->entries[i], i ? NULL : &first, err);
 		if (rc)
 			return rc;
 	}

@@ -108,7 +108,8 @@ enum MHD_Result reply(struct request *rq, unsigned status,
 	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
 	MHD_add_response_header(resp, "X-Request-Id", rq->id);
 	if (rq->cors != CORS_NONE)
-		MHD_add_response_header(resp, "Access-Control-Allow-Origin", "*");
+		MHD_add_response_header(resp, "Access-Control-Allow-Origin",
+					"*");
 	if (rq->srv->stopping)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION,
 					"close");
@@ -225,8 +226,8 @@ enum MHD_Result reply_json(struct request *rq, unsigned status, json_t *v)
 	if (!body)
 		return reply_error(rq, ELOG_NOMEM, -1, NULL, NULL);
 	len = strlen(body);
-	return reply(rq, status, buffer_response("application/json", body, len),
-		     len);
+	return reply(rq, status,
+		     buffer_response("application/json", body, len), len);
 }
 
 enum MHD_Result reply_text(struct request *rq, unsigned status,
@@ -309,8 +310,7 @@ static void clean_copy(char *dst, size_t cap, const char *s)
 	dst[i < cap ? i : cap - 1] = '\0';
 }
 
-static enum MHD_Result method_not_allowed(struct request *rq,
-					  const char *allow)
+static enum MHD_Result method_not_allowed(struct request *rq, const char *allow)
 {
 	struct MHD_Response *resp;
 	size_t len = 0;
@@ -465,8 +465,7 @@ static enum MHD_Result preflight(struct request *rq)
 {
 	struct MHD_Response *resp;
 
-	resp = MHD_create_response_from_buffer(0, NULL,
-					       MHD_RESPMEM_PERSISTENT);
+	resp = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
 	if (!resp)
 		return MHD_NO;
 	MHD_add_response_header(resp, "Access-Control-Allow-Methods",
@@ -506,11 +505,9 @@ static enum MHD_Result begin(struct request *rq, const char *url)
 			break;
 		}
 		{
-			const char *m = routes[i].method == M_GET
-						? "GET, HEAD"
-						: routes[i].method == M_POST
-							  ? "POST"
-							  : "PUT";
+			const char *m = routes[i].method == M_GET ? "GET, HEAD"
+					: routes[i].method == M_POST ? "POST"
+								     : "PUT";
 			int k = snprintf(allow + alen, sizeof allow - alen,
 					 "%s%s", alen ? ", " : "", m);
 			if (k > 0 && (size_t)k < sizeof allow - alen)
@@ -669,13 +666,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 static void log_request(const struct request *rq, double seconds)
 {
 	char line[LOG_LINE_MAX], num[32];
-	const char *route = rq->route	       ? rq->route->path
+	const char *route = rq->route		       ? rq->route->path
 			    : rq->slot == ROUTE_STATIC ? "static"
-						     : "unmatched";
+						       : "unmatched";
 	size_t n;
 
 	n = log_begin(line, sizeof line,
-		      rq->status >= 500   ? LEVEL_ERROR
+		      rq->status >= 500	  ? LEVEL_ERROR
 		      : rq->status >= 400 ? LEVEL_WARN
 					  : LEVEL_INFO);
 	log_field(line, sizeof line, &n, "msg", "request");
@@ -737,27 +734,27 @@ struct MHD_Daemon *http_start(struct server *srv, int fd, elog_err_t *err)
 	opts[n++] = (struct MHD_OptionItem){MHD_OPTION_LISTEN_SOCKET,
 					    (intptr_t)fd, NULL};
 	if (srv->cfg.threads > 1)
-		opts[n++] = (struct MHD_OptionItem){
-			MHD_OPTION_THREAD_POOL_SIZE,
-			(intptr_t)srv->cfg.threads, NULL};
+		opts[n++] = (struct MHD_OptionItem){MHD_OPTION_THREAD_POOL_SIZE,
+						    (intptr_t)srv->cfg.threads,
+						    NULL};
 	opts[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_LIMIT,
 					    (intptr_t)srv->cfg.max_connections,
 					    NULL};
-	opts[n++] = (struct MHD_OptionItem){
-		MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-		(intptr_t)srv->cfg.max_per_ip, NULL};
+	opts[n++] = (struct MHD_OptionItem){MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+					    (intptr_t)srv->cfg.max_per_ip,
+					    NULL};
 	opts[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_TIMEOUT,
 					    (intptr_t)srv->cfg.timeout, NULL};
 	opts[n++] = (struct MHD_OptionItem){MHD_OPTION_NOTIFY_COMPLETED,
 					    (intptr_t)on_completed, NULL};
 	if (srv->tls_cert_pem) {
-		opts[n++] = (struct MHD_OptionItem){
-			MHD_OPTION_HTTPS_MEM_CERT, 0, srv->tls_cert_pem};
+		opts[n++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_CERT,
+						    0, srv->tls_cert_pem};
 		opts[n++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_KEY,
 						    0, srv->tls_key_pem};
-		opts[n++] = (struct MHD_OptionItem){
-			MHD_OPTION_HTTPS_PRIORITIES, 0,
-			(void *)HTTP_TLS_PRIORITIES};
+		opts[n++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_PRIORITIES,
+						    0,
+						    (void *)HTTP_TLS_PRIORITIES};
 	}
 	opts[n++] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
 	d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, srv,

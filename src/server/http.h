@@ -30,12 +30,12 @@ struct writer;
 struct server {
 	struct config cfg;
 	char web_root[CONFIG_PATH_MAX]; /* realpath of cfg.web, "" if none */
-	char vkey[ELOG_KEY_TEXT_MAX];   /* the log's verifier key text */
+	char vkey[ELOG_KEY_TEXT_MAX];	/* the log's verifier key text */
 	elog_signer signer;
 	struct writer *writer;
-	char *tls_cert_pem;             /* NULL without TLS */
+	char *tls_cert_pem; /* NULL without TLS */
 	char *tls_key_pem;
-	volatile int stopping;          /* set once shutdown began */
+	volatile int stopping; /* set once shutdown began */
 };
 
 enum http_method {
@@ -61,12 +61,12 @@ typedef enum MHD_Result (*handler_fn)(struct request *rq);
 enum route_cors { CORS_NONE = 0, CORS_READ = 1, CORS_READ_AUTH = 2 };
 
 struct route {
-	const char *path;        /* exact path; ending in '/': a prefix */
-	int method;              /* one enum http_method (GET implies HEAD) */
-	int role;                /* enum elog_role; ELOG_ROLE_NONE: public */
+	const char *path;	  /* exact path; ending in '/': a prefix */
+	int method;		  /* one enum http_method (GET implies HEAD) */
+	int role;		  /* enum elog_role; ELOG_ROLE_NONE: public */
 	const char *const *types; /* accepted body media types; NULL: no body */
 	handler_fn handler;
-	int cors;                /* enum route_cors */
+	int cors; /* enum route_cors */
 };
 
 /* Where the C2SP tlog-tiles of the log are served (tlog.c). */
@@ -86,18 +86,18 @@ struct request {
 	struct server *srv;
 	struct MHD_Connection *conn;
 	const struct route *route; /* NULL for static files and 404s */
-	int cors;                  /* enum route_cors of the path's row */
-	size_t slot;               /* metrics slot */
+	int cors;		   /* enum route_cors of the path's row */
+	size_t slot;		   /* metrics slot */
 	int method;
-	const char *url;           /* decoded path, MHD's, valid until completion */
-	const char *ctype;         /* the body's media type, when it has one */
-	elog_token_info token;     /* when the route needs a role */
+	const char *url;   /* decoded path, MHD's, valid until completion */
+	const char *ctype; /* the body's media type, when it has one */
+	elog_token_info token; /* when the route needs a role */
 	/* the body, bounded by cfg.max_body */
 	char *body;
 	size_t len, cap;
-	int too_large;             /* stopped buffering; the rest discarded */
+	int too_large; /* stopped buffering; the rest discarded */
 	int body_done;
-	int begun;                 /* begin() ran: routed, role checked */
+	int begun; /* begin() ran: routed, role checked */
 	/* the handler's own state, freed by state_free at completion */
 	void *state;
 	void (*state_free)(void *state);
@@ -180,10 +180,10 @@ int query_uint(struct request *rq, const char *name, uint64_t *out,
 struct write_request {
 	struct writer_job job;
 	struct MHD_Connection *conn;
-	int rc;            /* 0 once committed */
+	int rc; /* 0 once committed */
 	elog_err_t err;
-	uint64_t size;     /* the commit's tree size */
-	char *checkpoint;  /* its signed checkpoint (malloc'd; see below) */
+	uint64_t size;	  /* the commit's tree size */
+	char *checkpoint; /* its signed checkpoint (malloc'd; see below) */
 };
 
 /* Queue wr and suspend rq until the writer is done with it.  If the writer
@@ -198,9 +198,9 @@ void write_request_clear(struct write_request *wr);
  * secret key exchange only (ECDHE, or TLS 1.3's), AEAD ciphers only; no
  * static RSA, no CBC, no SHA-1 MACs.
  */
-#define HTTP_TLS_PRIORITIES                                              \
+#define HTTP_TLS_PRIORITIES \
 	"SECURE128:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:-KX-ALL:+ECDHE-ECDSA:" \
-	"+ECDHE-RSA:-CIPHER-ALL:+AES-256-GCM:+AES-128-GCM:"                \
+	"+ECDHE-RSA:-CIPHER-ALL:+AES-256-GCM:+AES-128-GCM:" \
 	"+CHACHA20-POLY1305:-MAC-ALL:+AEAD"
 
 /* Start the daemon on the listening socket fd (taken). */

@@ -40,8 +40,9 @@ static int add_leaf(void *ctx, const elog_leaf *leaf)
 		rc = elog_json_load(leaf->data, leaf->len, &entry, w->err);
 		if (rc) {
 			json_decref(o);
-			return elog_fail(w->err, ELOG_INTERNAL, (long)leaf->seq,
-					 NULL, "stored leaf data does not parse");
+			return elog_fail(w->err, ELOG_INTERNAL,
+					 (long)leaf->seq, NULL,
+					 "stored leaf data does not parse");
 		}
 		json_object_set_new(o, "entry", entry);
 	}

@@ -282,7 +282,8 @@ static int check_modes(void)
 		fprintf(stderr,
 			"envelogd: the database %s is mode %04o, writable by "
 			"group or others; refusing to start (chmod 600 %s)\n",
-			srv.cfg.db, (unsigned)(st.st_mode & 07777), srv.cfg.db);
+			srv.cfg.db, (unsigned)(st.st_mode & 07777),
+			srv.cfg.db);
 		return -1;
 	}
 	if (stat(srv.cfg.db, &st) == 0 && (st.st_mode & 044))
@@ -390,8 +391,9 @@ static int listen_on(const char *spec, int *is_v6)
 	freeaddrinfo(res);
 	return fd;
 bad:
-	fprintf(stderr, "envelogd: --listen %s: expected HOST:PORT or "
-			"[IPV6]:PORT\n",
+	fprintf(stderr,
+		"envelogd: --listen %s: expected HOST:PORT or "
+		"[IPV6]:PORT\n",
 		spec);
 	return -1;
 fail:
@@ -422,9 +424,9 @@ static void wait_idle(double seconds)
  * old one serves on.  Takes the old daemon in *d (replaced on success) and
  * keeps it in *old.  0 or -1 with a message.
  */
-static int reload_tls(struct MHD_Daemon **d, struct MHD_Daemon **old,
-		      int *lfd, size_t *cert_len, size_t *key_len,
-		      char **old_cert, size_t *old_cert_len, char **old_key,
+static int reload_tls(struct MHD_Daemon **d, struct MHD_Daemon **old, int *lfd,
+		      size_t *cert_len, size_t *key_len, char **old_cert,
+		      size_t *old_cert_len, char **old_key,
 		      size_t *old_key_len)
 {
 	struct MHD_Daemon *nd;
@@ -439,15 +441,17 @@ static int reload_tls(struct MHD_Daemon **d, struct MHD_Daemon **old,
 		return 0;
 	}
 	if (*old) {
-		log_event(LEVEL_ERROR, NULL, "SIGHUP: the previous reload is "
-				"still draining; try again later");
+		log_event(LEVEL_ERROR, NULL,
+			  "SIGHUP: the previous reload is "
+			  "still draining; try again later");
 		return -1;
 	}
 	if (read_file(srv.cfg.tls_cert, &cert, &cl) ||
 	    read_file(srv.cfg.tls_key, &key, &kl)) {
-		log_event(LEVEL_ERROR, NULL, "SIGHUP: cannot read the TLS "
-				"files: %s; keeping the old certificate",
-			strerror(errno));
+		log_event(LEVEL_ERROR, NULL,
+			  "SIGHUP: cannot read the TLS "
+			  "files: %s; keeping the old certificate",
+			  strerror(errno));
 		goto fail;
 	}
 	fd = dup(*lfd);
@@ -463,8 +467,9 @@ static int reload_tls(struct MHD_Daemon **d, struct MHD_Daemon **old,
 	srv.tls_key_pem = pk;
 	if (!nd) {
 		close(fd);
-		log_event(LEVEL_ERROR, NULL, "SIGHUP: the new certificate is not "
-				"usable; keeping the old one");
+		log_event(LEVEL_ERROR, NULL,
+			  "SIGHUP: the new certificate is not "
+			  "usable; keeping the old one");
 		goto fail;
 	}
 	q = MHD_quiesce_daemon(*d);
@@ -482,9 +487,10 @@ static int reload_tls(struct MHD_Daemon **d, struct MHD_Daemon **old,
 	srv.tls_key_pem = key;
 	*cert_len = cl;
 	*key_len = kl;
-	log_event(LEVEL_INFO, NULL, "SIGHUP: serving with the certificate "
-			"read again from %s",
-		srv.cfg.tls_cert);
+	log_event(LEVEL_INFO, NULL,
+		  "SIGHUP: serving with the certificate "
+		  "read again from %s",
+		  srv.cfg.tls_cert);
 	return 0;
 fail:
 	free(cert);
@@ -506,8 +512,9 @@ static void retire(struct MHD_Daemon **old, char **cert, size_t cert_len,
 		return;
 	MHD_stop_daemon(*old);
 	*old = NULL;
-	log_event(LEVEL_INFO, NULL, "SIGHUP: the connections under the old "
-			"certificate are closed");
+	log_event(LEVEL_INFO, NULL,
+		  "SIGHUP: the connections under the old "
+		  "certificate are closed");
 	(void)cert_len;
 	free(*cert);
 	*cert = NULL;
@@ -612,10 +619,11 @@ int main(int argc, char **argv)
 	}
 	if (retention_start(srv.writer, srv.cfg.retention_days,
 			    srv.cfg.retention_interval, &ret) != 0)
-		log_event(LEVEL_ERROR, NULL, "cannot start the retention purge");
+		log_event(LEVEL_ERROR, NULL,
+			  "cannot start the retention purge");
 	log_event(LEVEL_INFO, NULL, "serving %s on %s://%s with %llu threads",
-		srv.vkey, srv.tls_cert_pem ? "https" : "http", srv.cfg.listen,
-		(unsigned long long)srv.cfg.threads);
+		  srv.vkey, srv.tls_cert_pem ? "https" : "http",
+		  srv.cfg.listen, (unsigned long long)srv.cfg.threads);
 
 	sd_notifyf(0, "READY=1\nSTATUS=serving on %s", srv.cfg.listen);
 
@@ -645,7 +653,7 @@ int main(int argc, char **argv)
 	}
 	sd_notify(0, "STOPPING=1\nSTATUS=draining");
 	log_event(LEVEL_INFO, NULL, "%s: shutting down",
-		sig == SIGTERM ? "SIGTERM" : "SIGINT");
+		  sig == SIGTERM ? "SIGTERM" : "SIGINT");
 
 	/* Stop accepting, let requests in flight finish (the writer still
 	 * commits their batches), then drain the writer and sign the final
@@ -660,7 +668,7 @@ int main(int argc, char **argv)
 	status = 0;
 	if (writer_stop(srv.writer, &err) != 0) {
 		log_event(LEVEL_ERROR, NULL, "the final checkpoint failed: %s",
-			err.msg);
+			  err.msg);
 		status = 1;
 	}
 	/* Requests still arriving are answered 503 shutting_down by the

@@ -17,11 +17,12 @@
 #define NSTATUS 600
 
 static const double latency_bounds[] = {0.0005, 0.001, 0.0025, 0.005, 0.01,
-					0.025,  0.05,  0.1,    0.25,  0.5,
-					1.0,    2.5,   5.0};
+					0.025,	0.05,  0.1,    0.25,  0.5,
+					1.0,	2.5,   5.0};
 #define NLAT (sizeof latency_bounds / sizeof latency_bounds[0])
-static const double batch_bounds[] = {1,   2,    5,    10,   20,  50, 100,
-				      200, 500, 1000, 2000, 5000, 10000, 50000};
+static const double batch_bounds[] = {1,    2,	  5,	 10,   20,
+				      50,   100,  200,	 500,  1000,
+				      2000, 5000, 10000, 50000};
 #define NBATCH (sizeof batch_bounds / sizeof batch_bounds[0])
 
 static size_t nslots;
@@ -45,13 +46,13 @@ static atomic_uint_fast64_t log_size, queue_depth, queue_full;
 
 /* Lawful requests by outcome, and refusals by reason. */
 static const char *const lawful_outcomes[] = {
-	"answered", "refused", "unauthenticated", "bad_signature",
-	"malformed", "failed",
+	"answered",	 "refused",   "unauthenticated",
+	"bad_signature", "malformed", "failed",
 };
 static const char *const refusal_reasons[] = {
-	"expired",	     "window_reversed", "window_too_long",
-	"no_subjects",	     "too_many_subjects", "id_reused",
-	"too_many_records",  "other_log",
+	"expired",	    "window_reversed",	 "window_too_long",
+	"no_subjects",	    "too_many_subjects", "id_reused",
+	"too_many_records", "other_log",
 };
 #define NOUTCOMES (sizeof lawful_outcomes / sizeof lawful_outcomes[0])
 #define NREASONS (sizeof refusal_reasons / sizeof refusal_reasons[0])
@@ -60,8 +61,9 @@ static atomic_uint_fast64_t refusals[NREASONS];
 
 void metrics_init(size_t nroutes, const char *const *labels)
 {
-	nslots = nroutes + 2 <= METRICS_MAX_ROUTES + 2 ? nroutes + 2
-						       : METRICS_MAX_ROUTES + 2;
+	nslots = nroutes + 2 <= METRICS_MAX_ROUTES + 2
+			 ? nroutes + 2
+			 : METRICS_MAX_ROUTES + 2;
 	slot_labels = labels;
 	start_time = (double)time(NULL);
 	{
@@ -164,7 +166,8 @@ struct text {
 #if defined(__GNUC__)
 __attribute__((format(printf, 2, 3)))
 #endif
-static void put(struct text *t, const char *fmt, ...)
+static void
+put(struct text *t, const char *fmt, ...)
 {
 	va_list ap;
 	int n;
@@ -234,8 +237,8 @@ static void put_value(struct text *t, const char *metric, const char *type,
 }
 
 /* A histogram: cumulative buckets (n bounds, then +Inf), sum and count. */
-static void put_histogram(struct text *t, const char *metric,
-			  const char *help, const double *bounds, size_t n,
+static void put_histogram(struct text *t, const char *metric, const char *help,
+			  const double *bounds, size_t n,
 			  atomic_uint_fast64_t *buckets, const char *sum)
 {
 	uint64_t cum = 0;
@@ -252,10 +255,9 @@ static void put_histogram(struct text *t, const char *metric,
 }
 
 /* A counter family with one label: one line per name. */
-static void put_counters(struct text *t, const char *metric,
-			 const char *help, const char *label,
-			 const char *const *names, atomic_uint_fast64_t *v,
-			 size_t n)
+static void put_counters(struct text *t, const char *metric, const char *help,
+			 const char *label, const char *const *names,
+			 atomic_uint_fast64_t *v, size_t n)
 {
 	put(t, "# HELP %s %s\n# TYPE %s counter\n", metric, help, metric);
 	for (size_t i = 0; i < n; i++)
@@ -290,10 +292,11 @@ static void put_process(struct text *t)
 	DIR *d;
 
 	if (getrusage(RUSAGE_SELF, &ru) == 0)
-		put(t, "# HELP process_cpu_seconds_total Total user and "
-		       "system CPU time spent in seconds.\n"
-		       "# TYPE process_cpu_seconds_total counter\n"
-		       "process_cpu_seconds_total %.6f\n",
+		put(t,
+		    "# HELP process_cpu_seconds_total Total user and "
+		    "system CPU time spent in seconds.\n"
+		    "# TYPE process_cpu_seconds_total counter\n"
+		    "process_cpu_seconds_total %.6f\n",
 		    (double)ru.ru_utime.tv_sec + (double)ru.ru_stime.tv_sec +
 			    (double)(ru.ru_utime.tv_usec +
 				     ru.ru_stime.tv_usec) /
@@ -325,10 +328,11 @@ static void put_process(struct text *t)
 		put_value(t, "process_max_fds", "gauge",
 			  "Maximum number of open file descriptors.",
 			  (uint64_t)rl.rlim_cur);
-	put(t, "# HELP process_start_time_seconds Start time of the process "
-	       "since unix epoch in seconds.\n"
-	       "# TYPE process_start_time_seconds gauge\n"
-	       "process_start_time_seconds %.3f\n",
+	put(t,
+	    "# HELP process_start_time_seconds Start time of the process "
+	    "since unix epoch in seconds.\n"
+	    "# TYPE process_start_time_seconds gauge\n"
+	    "process_start_time_seconds %.3f\n",
 	    start_time);
 }
 
@@ -381,20 +385,22 @@ int metrics_render(uint64_t in_flight, char **out, size_t *len)
 	cp = atomic_load(&checkpoint_ms);
 	if (clock_gettime(CLOCK_REALTIME, &ts) == 0)
 		now = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-	put(&t, "# HELP envelog_checkpoint_timestamp_seconds When the latest "
-		"checkpoint was signed.\n"
-		"# TYPE envelog_checkpoint_timestamp_seconds gauge\n"
-		"envelog_checkpoint_timestamp_seconds %.3f\n"
-		"# HELP envelog_checkpoint_age_seconds Time since the latest "
-		"checkpoint was signed: the log's key alert.\n"
-		"# TYPE envelog_checkpoint_age_seconds gauge\n"
-		"envelog_checkpoint_age_seconds %.3f\n",
+	put(&t,
+	    "# HELP envelog_checkpoint_timestamp_seconds When the latest "
+	    "checkpoint was signed.\n"
+	    "# TYPE envelog_checkpoint_timestamp_seconds gauge\n"
+	    "envelog_checkpoint_timestamp_seconds %.3f\n"
+	    "# HELP envelog_checkpoint_age_seconds Time since the latest "
+	    "checkpoint was signed: the log's key alert.\n"
+	    "# TYPE envelog_checkpoint_age_seconds gauge\n"
+	    "envelog_checkpoint_age_seconds %.3f\n",
 	    (double)cp / 1e3, cp && now > cp ? (double)(now - cp) / 1e3 : 0.0);
-	put(&t, "# HELP envelog_purge_horizon_timestamp_seconds The retention "
-		"purge horizon: events committed before it have no metadata "
-		"left (0: never purged).\n"
-		"# TYPE envelog_purge_horizon_timestamp_seconds gauge\n"
-		"envelog_purge_horizon_timestamp_seconds %.3f\n",
+	put(&t,
+	    "# HELP envelog_purge_horizon_timestamp_seconds The retention "
+	    "purge horizon: events committed before it have no metadata "
+	    "left (0: never purged).\n"
+	    "# TYPE envelog_purge_horizon_timestamp_seconds gauge\n"
+	    "envelog_purge_horizon_timestamp_seconds %.3f\n",
 	    (double)atomic_load(&horizon_ms) / 1e3);
 	put_value(&t, "envelog_purge_horizon_entries", "gauge",
 		  "Entries below the purge horizon (seq < through_seq + 1).",
@@ -421,8 +427,7 @@ int metrics_render(uint64_t in_flight, char **out, size_t *len)
 		  "Transactions committed, each with one signed checkpoint.",
 		  atomic_load(&commits));
 	put_value(&t, "envelog_commit_failures_total", "counter",
-		  "Transactions rolled back.",
-		  atomic_load(&commit_failures));
+		  "Transactions rolled back.", atomic_load(&commit_failures));
 	put_value(&t, "envelog_witness_cosignatures_total", "counter",
 		  "Cosignatures gathered from --witness witnesses (tlog-witness).",
 		  atomic_load(&witness_cosigned));
@@ -461,7 +466,8 @@ int metrics_render(uint64_t in_flight, char **out, size_t *len)
 		  "Entries in the log (tree size of the latest checkpoint).",
 		  atomic_load(&log_size));
 	put_value(&t, "envelog_writer_queue_entries", "gauge",
-		  "Entries waiting for the writer.", atomic_load(&queue_depth));
+		  "Entries waiting for the writer.",
+		  atomic_load(&queue_depth));
 	put_value(&t, "envelog_writer_queue_full_total", "counter",
 		  "Writes refused because the writer's queue was full "
 		  "(answered 503 queue_full).",

@@ -24,8 +24,8 @@ static const struct optab_opt opts[] = {
 	 NULL, 0, "@file"},
 	{"listen", "ADDR:PORT", "address to listen on; IPv6 as [::1]:8080",
 	 "127.0.0.1:8080", 0, NULL},
-	{"origin", "NAME", "the expected log origin (must match the database's)",
-	 NULL, 0, NULL},
+	{"origin", "NAME",
+	 "the expected log origin (must match the database's)", NULL, 0, NULL},
 	{"sync", "full|normal",
 	 "full: acknowledged means on disk; normal is for ingest only: lawful "
 	 "requests always commit with full sync",
@@ -36,8 +36,8 @@ static const struct optab_opt opts[] = {
 	 "most records per disclosure; a warrant matching more is refused "
 	 "with too_many_records",
 	 "10000", 0, NULL},
-	{"threads", "N", "HTTP threads (default: the number of cores)", NULL, 0,
-	 NULL},
+	{"threads", "N", "HTTP threads (default: the number of cores)", NULL,
+	 0, NULL},
 	{"tls-cert", "FILE",
 	 "serve HTTPS with this PEM certificate (chain); read again on "
 	 "SIGHUP",
@@ -127,6 +127,11 @@ static const struct optab_section sections[] = {
 };
 
 const struct optab_prog envelogd_prog = {
-	"envelogd", 8, "serve an append-only, verifiable log of messaging "
-	"metadata", NULL, cmds, sections,
+	"envelogd",
+	8,
+	"serve an append-only, verifiable log of messaging "
+	"metadata",
+	NULL,
+	cmds,
+	sections,
 };

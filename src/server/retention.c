@@ -46,13 +46,14 @@ static int run(struct writer_job *job, elog_store *w, elog_err_t *err)
 		return rc;
 	if (before <= cur)
 		return 0;
-	rc = elog_store_purge(w, before, NULL, NULL, &r->purged, &r->through, err);
+	rc = elog_store_purge(w, before, NULL, NULL, &r->purged, &r->through,
+			      err);
 	if (rc == -ELOG_NOT_FOUND) { /* nothing committed before it yet */
 		elog_err_clear(err);
 		return 0;
 	}
-	if (rc || (rc = elog_purge_entry(now, before, r->through, r->purged, &e,
-				   err)))
+	if (rc || (rc = elog_purge_entry(now, before, r->through, r->purged,
+					 &e, err)))
 		return rc;
 	rc = elog_store_add(w, &e, &r->seq, err);
 	elog_entry_free(&e);
@@ -77,9 +78,9 @@ static void done(struct writer_job *job, int rc, const elog_err_t *err,
 		log_event(LEVEL_INFO, NULL,
 			  "retention purge: %llu events through seq %llu, "
 			  "purge entry seq %llu",
-			(unsigned long long)r->purged,
-			(unsigned long long)r->through,
-			(unsigned long long)r->seq);
+			  (unsigned long long)r->purged,
+			  (unsigned long long)r->through,
+			  (unsigned long long)r->seq);
 	pthread_mutex_lock(&r->mu);
 	r->job_done = 1;
 	pthread_cond_broadcast(&r->cv);
@@ -110,9 +111,8 @@ static void *loop(void *arg)
 			pthread_cond_wait(&r->cv, &r->mu);
 		clock_gettime(CLOCK_REALTIME, &until);
 		until.tv_sec += (time_t)r->interval_s;
-		while (!r->stop &&
-		       pthread_cond_timedwait(&r->cv, &r->mu, &until) !=
-			       ETIMEDOUT)
+		while (!r->stop && pthread_cond_timedwait(&r->cv, &r->mu,
+							  &until) != ETIMEDOUT)
 			;
 	}
 	pthread_mutex_unlock(&r->mu);

@@ -336,8 +336,10 @@ int witnesses_start(const struct config *cfg, struct writer *wr,
 		size_t ul = eq ? (size_t)(eq - spec) : 0;
 		if (!eq || ul == 0 || ul >= sizeof p->url) {
 			rc = elog_fail(err, ELOG_INVALID_PARAMETER, -1,
-				       "witness", "--witness %s: expected "
-				       "URL=VKEY", spec);
+				       "witness",
+				       "--witness %s: expected "
+				       "URL=VKEY",
+				       spec);
 			goto fail;
 		}
 		memcpy(p->url, spec, ul);
@@ -348,13 +350,14 @@ int witnesses_start(const struct config *cfg, struct writer *wr,
 		    p->key.alg != ELOG_ALG_COSIGNATURE_V1) {
 			rc = elog_fail(err, ELOG_MALFORMED_KEY, -1, "witness",
 				       "--witness %s: VKEY must be a "
-				       "cosignature/v1 verifier key", spec);
+				       "cosignature/v1 verifier key",
+				       spec);
 			goto fail;
 		}
 		ws->n++;
 	}
-	if ((rc = elog_store_open(cfg->db, ELOG_STORE_READ, ELOG_SYNC_FULL,
-				  &s, err)))
+	if ((rc = elog_store_open(cfg->db, ELOG_STORE_READ, ELOG_SYNC_FULL, &s,
+				  err)))
 		goto fail;
 	for (size_t i = 0; i < ws->n; i++) {
 		elog_err_t e2;

@@ -18,20 +18,20 @@ struct writer {
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	struct writer_job *head, *tail; /* queue, guarded by mu */
-	size_t queued;                  /* weight queued, guarded by mu */
-	int stopping;                   /* guarded by mu */
+	size_t queued;			/* weight queued, guarded by mu */
+	int stopping;			/* guarded by mu */
 	int final_rc;
 	elog_err_t final_err;
-	elog_store *store;              /* the writer thread's alone */
-	int sync;                       /* enum elog_sync, for ingest */
+	elog_store *store; /* the writer thread's alone */
+	int sync;	   /* enum elog_sync, for ingest */
 	const elog_signer *signer;
 	size_t queue_max, batch_max;
 	/* the state file; the writer thread's alone */
 	const char *state_path;
-	char *state_note;               /* last signed checkpoint, unsaved */
+	char *state_note; /* last signed checkpoint, unsaved */
 	size_t state_len;
 	int state_dirty;
-	double state_saved;             /* when it was last written */
+	double state_saved; /* when it was last written */
 	/* The WAL checkpointer: its own connection and thread, woken by
 	 * the writer's commits (elog_store_wal_defer). */
 	elog_store *ck_store;
@@ -39,7 +39,7 @@ struct writer {
 	int ck_running;
 	pthread_mutex_t ck_mu;
 	pthread_cond_t ck_cv;
-	int ck_wanted, ck_stopping;     /* guarded by ck_mu */
+	int ck_wanted, ck_stopping; /* guarded by ck_mu */
 };
 
 /* A commit left this many pages in the WAL: checkpoint it beside the
@@ -127,8 +127,7 @@ static void *checkpointer_main(void *arg)
 
 /* Start the checkpointer.  Without it (on failure) SQLite checkpoints in
  * the writer's commits as before. */
-static void checkpointer_start(struct writer *wr, const char *path,
-			       int sync)
+static void checkpointer_start(struct writer *wr, const char *path, int sync)
 {
 	elog_err_t err;
 
@@ -137,12 +136,10 @@ static void checkpointer_start(struct writer *wr, const char *path,
 	pthread_cond_init(&wr->ck_cv, NULL);
 	if (elog_store_open(path, ELOG_STORE_WRITE, sync, &wr->ck_store,
 			    &err) != 0) {
-		fprintf(stderr, "envelogd: no WAL checkpointer: %s\n",
-			err.msg);
+		fprintf(stderr, "envelogd: no WAL checkpointer: %s\n", err.msg);
 		return;
 	}
-	if (pthread_create(&wr->ck_thread, NULL, checkpointer_main, wr) !=
-	    0) {
+	if (pthread_create(&wr->ck_thread, NULL, checkpointer_main, wr) != 0) {
 		elog_store_close(wr->ck_store);
 		wr->ck_store = NULL;
 		return;

@@ -46,22 +46,22 @@ typedef void (*writer_done_fn)(struct writer_job *job, int rc,
 struct writer_job {
 	writer_run_fn run;
 	writer_done_fn done;
-	void *ctx;          /* the submitter's */
-	size_t weight;      /* entries it will add, for the queue bound */
-	int full_sync;      /* commit with full sync whatever --sync says
+	void *ctx;	/* the submitter's */
+	size_t weight;	/* entries it will add, for the queue bound */
+	int full_sync;	/* commit with full sync whatever --sync says
 			       (lawful requests: an answer leaves only once
 			       its entry is on disk) */
-	uint64_t first;     /* filled by the writer */
+	uint64_t first; /* filled by the writer */
 	uint64_t count;
 	struct writer_job *next; /* the writer's */
 };
 
 struct writer_config {
 	const char *db_path;
-	int sync;                 /* enum elog_sync */
+	int sync;		   /* enum elog_sync */
 	const elog_signer *signer; /* borrowed for the writer's lifetime */
-	size_t queue_max;         /* entries waiting, at most */
-	size_t batch_max;         /* entries per transaction, about */
+	size_t queue_max;	   /* entries waiting, at most */
+	size_t batch_max;	   /* entries per transaction, about */
 	/* The file that keeps the last signed checkpoint outside the
 	 * database (NULL: none): replaced at most a second after each
 	 * commit, and at the final checkpoint. */
