@@ -6,14 +6,14 @@
 # growing.  The schema-6 log is made by taking a log back to schema 5's
 # index and applying schema/006_index_partitions.sql itself.
 set -u
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 B=${B:-build}
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 . tests/integration/tap.sh
 
 db=$T/log.db
-$B/tests/tools/mklog "$db" 70000 1000 >/dev/null || bail "mklog"
+"$B"/tests/tools/mklog "$db" 70000 1000 >/dev/null || bail "mklog"
 q() { sqlite3 "$db" "$1"; }
 rows() { q "SELECT party, ts, seq FROM event_index WHERE seq < 70000 ORDER BY seq, party" | md5sum; }
 want=$(rows)
@@ -36,7 +36,7 @@ q "PRAGMA user_version = 6"
 check "the schema-6 log has the partitioned index" test "$(q "SELECT count(*), (SELECT count(*) FROM index_part) FROM event_index")" = "$n|1"
 
 # A writer opens it (mklog appends 10 events): the migration runs.
-$B/tests/tools/mklog "$db" 10 10 >/dev/null || bail "mklog after the migration"
+"$B"/tests/tools/mklog "$db" 10 10 >/dev/null || bail "mklog after the migration"
 check "the log is at schema 7" test "$(q "PRAGMA user_version")" = 7
 check "index_part and the old table are gone" test "$(q "SELECT group_concat(type || ':' || name) FROM sqlite_master WHERE name IN ('index_part', 'event_index')")" = "view:event_index"
 check "every index row was moved, none added" test "$(rows)" = "$want"
@@ -45,6 +45,6 @@ check "events 0..65535 are sealed in one run of level 0" test "$(q "SELECT count
 check "the run holds exactly their rows, with their ts range" test "$(q "SELECT count(*) = (SELECT count(*) FROM index_sealed) AND min(ts) = (SELECT min_ts FROM index_run) AND max(ts) = (SELECT max_ts FROM index_run) FROM event_index WHERE seq <= 65535")" = 1
 check "events from 65536 on are in index_hot" test "$(q "SELECT min(seq), max(seq) FROM index_hot")" = "65536|70009"
 check "meta.index_run_bits is 16" test "$(q "SELECT value FROM meta WHERE key = 'index_run_bits'")" = 16
-out=$($B/envelog verify --quiet --db "$db" 2>/dev/null); rc=$?
+out=$("$B"/envelog verify --quiet --db "$db" 2>/dev/null); rc=$?
 if [ "$rc" -eq 0 ] && [[ "$out" == "ok: 70010 entries"* ]]; then ok "the migrated log verifies"; else nok "the migrated log verifies" "$rc $out"; fi
 finish

@@ -14,8 +14,8 @@ trap 'rm -rf "$T"' EXIT
 # The log's key as an auditor holds it, taken before any tampering.
 VK=$(sqlite3 "$T/log.db" "SELECT value FROM meta WHERE key = 'vkey'")
 
-# verify DB -> sets $out and $rc
-run_verify() { out=$("$B"/envelog verify --quiet --db "$1" --vkey "$VK" 2>&1); rc=$?; }
+# verify DB [VKEY] -> sets $out and $rc
+run_verify() { out=$("$B"/envelog verify --quiet --db "$1" --vkey "${2:-$VK}" 2>&1); rc=$?; }
 expect_tampered() { # desc, db, seq
 	run_verify "$2"
 	if [ "$rc" -eq 1 ] && [[ "$out" == "TAMPERED seq $3:"* ]]; then ok "$1"
@@ -131,9 +131,8 @@ expect_tampered "metadata deleted outside a purge is named" "$db" 13
 # The lawful-request index is derived data, checked row by row: a log with
 # runs of 8 events (ELOG_TEST_INDEX_RUN_BITS=3), 45 events in batches of 4:
 # seqs 0..39 sealed in runs (0..7 … 32..39), 40..44 in index_hot.
-ELOG_TEST_INDEX_RUN_BITS=3 $B/tests/tools/mklog "$T/idx.db" 45 4 >/dev/null || bail "mklog idx"
+ELOG_TEST_INDEX_RUN_BITS=3 "$B"/tests/tools/mklog "$T/idx.db" 45 4 >/dev/null || bail "mklog idx"
 IVK=$(sqlite3 "$T/idx.db" "SELECT value FROM meta WHERE key = 'vkey'")
-run_verify() { out=$($B/envelog verify --quiet --db "$1" --vkey "${2:-$VK}" 2>&1); rc=$?; }
 run_verify "$T/idx.db" "$IVK"
 if [ "$rc" -eq 0 ] && [[ "$out" == "ok: 45 entries"* ]]; then ok "a log with sealed runs verifies"; else nok "a log with sealed runs verifies" "exit $rc: $out"; fi
 check "it has 5 runs and 5 hot events" test "$(sqlite3 "$T/idx.db" "SELECT (SELECT count(*) FROM index_run), (SELECT count(DISTINCT seq) FROM index_hot), (SELECT min(seq) FROM index_hot)")" = "5|5|40"
