@@ -775,6 +775,29 @@ static int count_entry(elog_monitor_result *r, uint64_t s, int kind,
 }
 
 /*
+ * Are the leaves read so far (the tree of size b in f, whose leaves a..b-1
+ * have the hashes lh, on top of base) a prefix of the checkpoint's tree?
+ * HOLDS, or the failure localised to the first bad leaf.
+ */
+static int check_prefix(elog_monitor *m, elog_monitor_result *r,
+			const elog_frontier *f, const elog_frontier *base,
+			const elog_hash *lh, uint64_t a, uint64_t b)
+{
+	elog_hash root;
+	int rc;
+
+	elog_frontier_root(f, &root);
+	if (b < r->cp.size)
+		rc = consistency(m, r, b, r->cp.size, &root, &r->cp.root);
+	else
+		rc = memcmp(root.b, r->cp.root.b, ELOG_HASH_LEN) ? FAILS
+								 : HOLDS;
+	if (rc == FAILS)
+		rc = localise(m, r, base, lh, a, b);
+	return rc;
+}
+
+/*
  * Over tiles: the leaf at seq s, whose data (len bytes, from its entry
  * bundle) must be a canonical entry; its leaf hash goes to *lh, checked
  * against served (the level-0 hash tile's).  0 or TAMPERED.
@@ -835,7 +858,7 @@ static int check_leaves_tiles(elog_monitor *m, elog_monitor_result *r,
 			      elog_hash *chain)
 {
 	size_t off[ELOG_TILE_WIDTH], len[ELOG_TILE_WIDTH];
-	elog_hash *lh = NULL, served, root, next;
+	elog_hash *lh = NULL, served, next;
 	elog_frontier base;
 	uint64_t a, b, x, xe, n = r->cp.size, s, idx;
 	const char *hashes;
@@ -890,17 +913,7 @@ static int check_leaves_tiles(elog_monitor *m, elog_monitor_result *r,
 			free(body);
 			body = NULL;
 		}
-		/* Are the leaves so far a prefix of the checkpoint's tree? */
-		elog_frontier_root(f, &root);
-		if (b < n)
-			rc = consistency(m, r, b, n, &root, &r->cp.root);
-		else
-			rc = memcmp(root.b, r->cp.root.b, ELOG_HASH_LEN)
-				     ? FAILS
-				     : HOLDS;
-		if (rc == FAILS)
-			rc = localise(m, r, &base, lh, a, b);
-		if (rc)
+		if ((rc = check_prefix(m, r, f, &base, lh, a, b)))
 			goto out;
 		if (m->progress)
 			m->progress(m->progress_ctx, b - from, n - from);
@@ -1001,17 +1014,7 @@ static int check_leaves(elog_monitor *m, elog_monitor_result *r, uint64_t from,
 			elog_frontier_append(f, &lh[i], NULL, NULL, NULL);
 			r->checked++;
 		}
-		/* Are the leaves so far a prefix of the checkpoint's tree? */
-		elog_frontier_root(f, &root);
-		if (b < n)
-			rc = consistency(m, r, b, n, &root, &r->cp.root);
-		else
-			rc = memcmp(root.b, r->cp.root.b, ELOG_HASH_LEN)
-				     ? FAILS
-				     : HOLDS;
-		if (rc == FAILS)
-			rc = localise(m, r, &base, lh, a, b);
-		if (rc)
+		if ((rc = check_prefix(m, r, f, &base, lh, a, b)))
 			goto out;
 		json_decref(j);
 		j = NULL;
