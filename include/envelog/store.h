@@ -31,10 +31,11 @@ typedef struct elog_store elog_store;
 enum elog_sync { ELOG_SYNC_FULL = 0, ELOG_SYNC_NORMAL = 1 };
 
 /*
- * The lawful-request index (schema/007_index_runs.sql): one row (party
- * hash, ts, seq) per distinct party of each event.  A commit appends its
- * rows in seq order to index_hot; the commit that completes a run of
- * 2^bits events (bits: elog_store_index_run_bits) moves the run's rows,
+ * The lawful-request index (schema/007_index_runs.sql and 008): one row
+ * (party hash, ts, seq) per distinct party of each event.  A commit adds
+ * its rows to index_hot, keyed by block of 1 024 events (seq >> 10), then
+ * party, so it writes only the newest blocks; the commit that completes a
+ * run of 2^bits events (bits: elog_store_index_run_bits) moves the run's rows,
  * sorted by (party, ts, seq), into index_sealed under a new run id and
  * records the run in index_run.  When ELOG_INDEX_FANOUT runs of one level
  * fill an aligned block, that commit merges them into one run of the next

@@ -62,14 +62,23 @@ enum stmt_id {
 	"e.leaf_hash, e.chain_hash, v.data FROM entry e LEFT JOIN " \
 	"event_data v ON v.seq = e.seq AND e.kind = 0 "
 
+/* index_hot's blocks (schema/008_index_hot_blocks.sql): blk = seq >>
+ * ELOG_INDEX_HOT_BLOCK_BITS, fixed by the schema. */
+#define ELOG_INDEX_HOT_BLOCK_BITS 10
+#define HOT_BITS "10"
+/* index_hot's rows of seqs [?1, ?2], found by their blocks */
+#define HOT_RANGE \
+	"blk >= ?1 >> " HOT_BITS " AND blk <= ?2 >> " HOT_BITS " AND seq " \
+	">= ?1 AND seq <= ?2"
+
 static const char *const stmt_sql[ST_COUNT] = {
 	[ST_SIZE] = "SELECT coalesce(max(seq) + 1, 0) FROM entry",
 	[ST_INSERT_ENTRY] = "INSERT INTO entry(seq, kind, ts, data, leaf_hash, "
 			    "chain_hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
 	[ST_INSERT_EVENT] =
 		"INSERT INTO event_data(seq, ts, data) VALUES (?1, ?2, ?3)",
-	[ST_INSERT_INDEX] =
-		"INSERT INTO index_hot(seq, party, ts) VALUES (?3, ?1, ?2)",
+	[ST_INSERT_INDEX] = "INSERT INTO index_hot(blk, party, ts, seq) VALUES "
+			    "(?3 >> " HOT_BITS ", ?1, ?2, ?3)",
 	[ST_INSERT_TREE] = "INSERT INTO tree_hash(id, hash) VALUES (?1, ?2)",
 	[ST_INSERT_CHECKPOINT] =
 		"INSERT OR IGNORE INTO checkpoint(size, root, note, created) "
@@ -88,16 +97,16 @@ static const char *const stmt_sql[ST_COUNT] = {
 		      "created, witness",
 	[ST_RUN_QUERY] = "SELECT seq FROM index_sealed WHERE run = ?4 AND "
 			 "party = ?1 AND ts >= ?2 AND ts < ?3",
-	/* one scan of index_hot for up to HOT_PARTIES party hashes (?3 …
-	 * ?18; a literal list is cheaper per row than a subquery) */
-	[ST_HOT_QUERY] = "SELECT seq FROM index_hot WHERE ts >= ?1 AND ts < ?2 "
-			 "AND party IN (?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, "
-			 "?12, ?13, ?14, ?15, ?16, ?17, ?18)",
+	/* one block of index_hot (?19), a key search for each of up to
+	 * HOT_PARTIES party hashes (?3 … ?18) */
+	[ST_HOT_QUERY] = "SELECT seq FROM index_hot WHERE blk = ?19 AND party "
+			 "IN (?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, "
+			 "?14, ?15, ?16, ?17, ?18) AND ts >= ?1 AND ts < ?2",
 	[ST_LAST_CHAIN] = "SELECT chain_hash FROM entry ORDER BY seq DESC "
 			  "LIMIT 1",
 	[ST_BEGIN_READ] = "BEGIN",
-	[ST_HOT_HAS] = "SELECT 1 FROM index_hot WHERE seq = ?3 AND party = ?1 "
-		       "AND ts = ?2",
+	[ST_HOT_HAS] = "SELECT 1 FROM index_hot WHERE blk = ?3 >> " HOT_BITS
+		       " AND party = ?1 AND ts = ?2 AND seq = ?3",
 	[ST_RUN_HAS] = "SELECT 1 FROM index_sealed WHERE run = ?4 AND party = "
 		       "?1 AND ts = ?2 AND seq = ?3",
 	[ST_INDEX_COUNT] = "SELECT (SELECT count(*) FROM index_hot) + "
@@ -109,13 +118,12 @@ static const char *const stmt_sql[ST_COUNT] = {
 	/* Seal and merge: ?1, ?2 the seq range, ?3 the new run's id. */
 	[ST_RUN_NEXT] = "SELECT coalesce(max(run) + 1, 0) FROM index_run",
 	[ST_SEAL_ROWS] = "INSERT INTO index_sealed(run, party, ts, seq) "
-			 "SELECT ?3, party, ts, seq FROM index_hot WHERE "
-			 "seq >= ?1 AND seq <= ?2 ORDER BY party, ts, seq",
+			 "SELECT ?3, party, ts, seq FROM index_hot WHERE " HOT_RANGE
+			 " ORDER BY party, ts, seq",
 	[ST_SEAL_RUN] = "INSERT INTO index_run(run, level, first_seq, "
 			"last_seq, min_ts, max_ts) SELECT ?3, 0, ?1, ?2, "
-			"min(ts), max(ts) FROM index_hot WHERE seq >= ?1 AND "
-			"seq <= ?2",
-	[ST_SEAL_DROP] = "DELETE FROM index_hot WHERE seq >= ?1 AND seq <= ?2",
+			"min(ts), max(ts) FROM index_hot WHERE " HOT_RANGE,
+	[ST_SEAL_DROP] = "DELETE FROM index_hot WHERE " HOT_RANGE,
 	[ST_MERGE_RANGE] = "SELECT count(*), min(min_ts), max(max_ts) FROM "
 			   "index_run WHERE first_seq >= ?1 AND last_seq <= ?2",
 	[ST_MERGE_ROWS] = "INSERT INTO index_sealed(run, party, ts, seq) "
@@ -1417,12 +1425,12 @@ static int add_candidate(uint64_t **cand, size_t *nc, size_t *cap, uint64_t v,
 	return *nc > limit;
 }
 
-/* Party hashes one scan of index_hot looks for (ST_HOT_QUERY). */
+/* Party hashes one search of an index_hot block looks for (ST_HOT_QUERY). */
 #define HOT_PARTIES 16
 
 /* The index's candidates for the subjects' party hashes in [from, to):
- * one scan of index_hot per HOT_PARTIES subjects (one for any warrant the
- * default policy allows), then a probe per subject of each run whose ts
+ * in each block of index_hot, one key search per subject (one statement
+ * per HOT_PARTIES subjects); then a probe per subject of each run whose ts
  * range meets the window.  *truncated when more than limit. */
 static int index_candidates(elog_store *s, const int64_t *hash,
 			    size_t nsubjects, int64_t from, int64_t to,
@@ -1431,44 +1439,56 @@ static int index_candidates(elog_store *s, const int64_t *hash,
 {
 	int64_t *runs = NULL;
 	size_t nr = 0, rcap = 0, cap = 0;
+	uint64_t size, blk, hot_end;
 	sqlite3_stmt *st;
 	int rc = 0;
 
-	for (size_t i0 = 0; i0 < nsubjects; i0 += HOT_PARTIES) {
-		if (!(st = stmt(s, ST_HOT_QUERY, err))) {
-			rc = -ELOG_IO;
-			goto out;
-		}
-		sqlite3_bind_int64(st, 1, from);
-		sqlite3_bind_int64(st, 2, to);
-		/* unused places repeat the first hash */
-		for (int k = 0; k < HOT_PARTIES; k++)
-			sqlite3_bind_int64(st, 3 + k,
-					   hash[i0 + (i0 + (size_t)k < nsubjects
-							      ? (size_t)k
-							      : 0)]);
-		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-			int r = add_candidate(cand, nc, &cap,
-					      (uint64_t)sqlite3_column_int64(st,
-									     0),
-					      limit, err);
-			if (r) {
-				sqlite3_reset(st);
-				if (r < 0) {
-					rc = r;
+	if ((rc = elog_store_size(s, &size, err)))
+		goto out;
+	/* index_hot's blocks: from the first hot event's to one past the
+	 * last event's (none when the log ends on a run's boundary) */
+	blk = elog_store_index_hot_from(s, size) >> ELOG_INDEX_HOT_BLOCK_BITS;
+	hot_end = size > elog_store_index_hot_from(s, size)
+			  ? ((size - 1) >> ELOG_INDEX_HOT_BLOCK_BITS) + 1
+			  : blk;
+	for (; blk < hot_end; blk++)
+		for (size_t i0 = 0; i0 < nsubjects; i0 += HOT_PARTIES) {
+			if (!(st = stmt(s, ST_HOT_QUERY, err))) {
+				rc = -ELOG_IO;
+				goto out;
+			}
+			sqlite3_bind_int64(st, 1, from);
+			sqlite3_bind_int64(st, 2, to);
+			/* unused places repeat the first hash */
+			for (int k = 0; k < HOT_PARTIES; k++)
+				sqlite3_bind_int64(
+					st, 3 + k,
+					hash[i0 + (i0 + (size_t)k < nsubjects
+							   ? (size_t)k
+							   : 0)]);
+			sqlite3_bind_int64(st, 19, (sqlite3_int64)blk);
+			while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+				int r = add_candidate(
+					cand, nc, &cap,
+					(uint64_t)sqlite3_column_int64(st, 0),
+					limit, err);
+				if (r) {
+					sqlite3_reset(st);
+					if (r < 0) {
+						rc = r;
+						goto out;
+					}
+					*truncated = 1;
+					rc = 0;
 					goto out;
 				}
-				*truncated = 1;
-				rc = 0;
+			}
+			sqlite3_reset(st);
+			if (rc != SQLITE_DONE) {
+				rc = db_fail(s, err, "scanning the hot index");
 				goto out;
 			}
 		}
-		sqlite3_reset(st);
-		if (rc != SQLITE_DONE) {
-			rc = db_fail(s, err, "scanning the hot index");
-			goto out;
-		}
-	}
 	/* The runs whose events' ts range meets the window. */
 	if (!(st = stmt(s, ST_RUNS, err))) {
 		rc = -ELOG_IO;
@@ -1886,8 +1906,10 @@ int elog_store_purge(elog_store *w, int64_t before,
 				"(SELECT run FROM index_run WHERE first_seq "
 				"< ?1 AND last_seq >= ?1) AND seq < ?1",
 				n, before, NULL, NULL, err)) ||
-	    (rc = run_purge_sql(w, "DELETE FROM index_hot WHERE seq < ?1", n,
-				before, NULL, NULL, err)) ||
+	    (rc = run_purge_sql(w,
+				"DELETE FROM index_hot WHERE blk <= ?1 >> " HOT_BITS
+				" AND seq < ?1",
+				n, before, NULL, NULL, err)) ||
 	    (rc = exec(w, "PRAGMA incremental_vacuum", err)))
 		return rc;
 	if (progress)
