@@ -277,6 +277,13 @@ int elog_store_index_has(elog_store *s, int64_t run, const char *party,
 /* The rows an event with these parties has in the index: 1 or 2. */
 int elog_store_index_rows(const elog_store *s, const char *sender,
 			  const char *recipient);
+/*
+ * Inside a transaction: write to index_hot the index rows that
+ * elog_store_add keeps until then (sorted, so that they are appended).
+ * elog_store_commit and elog_store_events_for do it themselves; only a
+ * caller that ends the transaction some other way needs it.
+ */
+int elog_store_index_flush(elog_store *w, elog_err_t *err);
 /* Number of rows in the index (index_hot and index_sealed). */
 int elog_store_index_count(elog_store *s, uint64_t *n, elog_err_t *err);
 

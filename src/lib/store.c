@@ -71,6 +71,13 @@ enum stmt_id {
 	"blk >= ?1 >> " HOT_BITS " AND blk <= ?2 >> " HOT_BITS " AND seq " \
 	">= ?1 AND seq <= ?2"
 
+/* An index row on its way to index_hot (elog_store_index_flush). */
+struct hot_row {
+	int64_t party, ts;
+	uint64_t seq;
+};
+#define HOT_BUF_MAX 65536
+
 static const char *const stmt_sql[ST_COUNT] = {
 	[ST_SIZE] = "SELECT coalesce(max(seq) + 1, 0) FROM entry",
 	[ST_INSERT_ENTRY] = "INSERT INTO entry(seq, kind, ts, data, leaf_hash, "
@@ -160,6 +167,9 @@ struct elog_store {
 	elog_hash saved_chain;
 	uint64_t tx_first;
 	unsigned run_bits; /* meta.index_run_bits */
+	/* the transaction's index rows not yet in index_hot (add_index) */
+	struct hot_row *hot_buf;
+	size_t hot_len, hot_cap;
 	/* elog_store_wal_defer */
 	int wal_frames, wal_max;
 	void (*wal_fn)(void *);
@@ -343,6 +353,7 @@ static void store_free(elog_store *s)
 		sqlite3_close(s->db);
 	sodium_memzero(s->party_key, sizeof s->party_key);
 	free(s->leaf_buf);
+	free(s->hot_buf);
 	free(s);
 }
 
@@ -645,6 +656,7 @@ int elog_store_begin(elog_store *w, elog_err_t *err)
 	w->saved_frontier = w->frontier;
 	w->saved_chain = w->chain;
 	w->tx_first = w->frontier.size;
+	w->hot_len = 0;
 	return 0;
 }
 
@@ -653,6 +665,7 @@ void elog_store_rollback(elog_store *w)
 	if (!w->in_tx)
 		return;
 	sqlite3_exec(w->db, "ROLLBACK", NULL, NULL, NULL);
+	w->hot_len = 0;
 	w->frontier = w->saved_frontier;
 	w->chain = w->saved_chain;
 	w->in_tx = 0;
@@ -695,16 +708,64 @@ static int tree_sink(void *ctx, int level, uint64_t index,
 	return step_done(w, st, err, "writing a tree hash");
 }
 
+static int cmp_hot_row(const void *a, const void *b)
+{
+	const struct hot_row *x = a, *y = b;
+	uint64_t bx = x->seq >> ELOG_INDEX_HOT_BLOCK_BITS;
+	uint64_t by = y->seq >> ELOG_INDEX_HOT_BLOCK_BITS;
+	if (bx != by)
+		return bx < by ? -1 : 1;
+	if (x->party != y->party)
+		return x->party < y->party ? -1 : 1;
+	if (x->ts != y->ts)
+		return x->ts < y->ts ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+int elog_store_index_flush(elog_store *w, elog_err_t *err)
+{
+	int rc = 0;
+	/* In key order: a block's new rows go at the end of index_hot, where
+	 * SQLite appends without a search from the root. */
+	if (w->hot_len > 1)
+		qsort(w->hot_buf, w->hot_len, sizeof *w->hot_buf, cmp_hot_row);
+	for (size_t i = 0; i < w->hot_len && !rc; i++) {
+		sqlite3_stmt *st = stmt(w, ST_INSERT_INDEX, err);
+		if (!st) {
+			rc = -ELOG_IO;
+			break;
+		}
+		sqlite3_bind_int64(st, 1, w->hot_buf[i].party);
+		sqlite3_bind_int64(st, 2, w->hot_buf[i].ts);
+		sqlite3_bind_int64(st, 3, (sqlite3_int64)w->hot_buf[i].seq);
+		rc = step_done(w, st, err, "writing the event index");
+	}
+	w->hot_len = 0;
+	return rc;
+}
+
+/* Keep an index row for elog_store_index_flush (at the latest at commit;
+ * at once when HOT_BUF_MAX rows wait). */
 static int add_index(elog_store *w, int64_t party, int64_t ts, uint64_t seq,
 		     elog_err_t *err)
 {
-	sqlite3_stmt *st = stmt(w, ST_INSERT_INDEX, err);
-	if (!st)
-		return -ELOG_IO;
-	sqlite3_bind_int64(st, 1, party);
-	sqlite3_bind_int64(st, 2, ts);
-	sqlite3_bind_int64(st, 3, (sqlite3_int64)seq);
-	return step_done(w, st, err, "writing the event index");
+	int rc;
+	if (w->hot_len == HOT_BUF_MAX && (rc = elog_store_index_flush(w, err)))
+		return rc;
+	if (w->hot_len == w->hot_cap) {
+		size_t ncap = w->hot_cap ? 2 * w->hot_cap : 1024;
+		struct hot_row *g = realloc(w->hot_buf, ncap * sizeof *g);
+		if (!g)
+			return elog_fail(err, ELOG_NOMEM, -1, NULL,
+					 "out of memory");
+		w->hot_buf = g;
+		w->hot_cap = ncap;
+	}
+	w->hot_buf[w->hot_len].party = party;
+	w->hot_buf[w->hot_len].ts = ts;
+	w->hot_buf[w->hot_len].seq = seq;
+	w->hot_len++;
+	return 0;
 }
 
 int elog_store_add(elog_store *w, const elog_entry *e, uint64_t *seq,
@@ -907,7 +968,7 @@ int elog_store_commit(elog_store *w, const elog_signer *signer, int64_t now_ms,
 	sqlite3_bind_text(st, 3, note, (int)note_len, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 4, now_ms);
 	if ((rc = step_done(w, st, err, "writing the checkpoint")) ||
-	    (rc = seal_runs(w, err)))
+	    (rc = elog_store_index_flush(w, err)) || (rc = seal_runs(w, err)))
 		goto fail;
 	if (++w->commits == w->fail_commit) {
 		rc = elog_fail(err, ELOG_IO, -1, NULL,
@@ -1573,6 +1634,9 @@ int elog_store_events_for(elog_store *s, char *const *subjects,
 	}
 	for (size_t i = 0; i < nsubjects; i++)
 		hash[i] = party_hash(s, subjects[i]);
+	/* A writer's own transaction: its rows first. */
+	if ((rc = elog_store_index_flush(s, err)))
+		goto out;
 	/* One snapshot: a seal moves rows from index_hot into a run. */
 	if ((rc = elog_store_read_begin(s, &began, err)))
 		goto out;
