@@ -71,6 +71,14 @@ enum stmt_id {
 	"blk >= ?1 >> " HOT_BITS " AND blk <= ?2 >> " HOT_BITS " AND seq " \
 	">= ?1 AND seq <= ?2"
 
+/* A tree hash kept for the rest of a read transaction: key is the leaf's
+ * seq * 2, or the stored node's id * 2 + 1. */
+struct hash_memo {
+	uint64_t key, gen;
+	elog_hash h;
+};
+#define MEMO_BITS 10
+
 /* An index row on its way to index_hot (elog_store_index_flush). */
 struct hot_row {
 	int64_t party, ts;
@@ -180,6 +188,12 @@ struct elog_store {
 	 * reset at once and no read transaction outlives the call */
 	char *leaf_buf;
 	size_t leaf_cap;
+	/* a reader's tree hashes read in its current read transaction
+	 * (elog_store_hash_reader): the proofs of one bundle share their
+	 * upper nodes and right edge */
+	struct hash_memo *memo;
+	uint64_t memo_gen; /* the read transaction's number, from 1 */
+	int memo_on;
 };
 
 static int db_fail(elog_store *s, elog_err_t *err, const char *what)
@@ -354,6 +368,7 @@ static void store_free(elog_store *s)
 	sodium_memzero(s->party_key, sizeof s->party_key);
 	free(s->leaf_buf);
 	free(s->hot_buf);
+	free(s->memo);
 	free(s);
 }
 
@@ -1117,8 +1132,23 @@ int elog_store_hash_reader(void *ctx, int level, uint64_t index,
 			   elog_hash *out, elog_err_t *err)
 {
 	elog_store *s = ctx;
+	struct hash_memo *m = NULL;
 	sqlite3_stmt *st;
 	int rc;
+	if (s->memo_on) {
+		uint64_t key = level == 0
+				       ? index
+				       : elog_stored_hash_index(level, index);
+		key = key << 1 | (level != 0);
+		m = &s->memo[(key * UINT64_C(0x9E3779B97F4A7C15)) >>
+			     (64 - MEMO_BITS)];
+		if (m->gen == s->memo_gen && m->key == key) {
+			*out = m->h;
+			return 0;
+		}
+		m->key = key;
+		m->gen = 0; /* filled below when the read succeeds */
+	}
 	if (level == 0) {
 		st = stmt(s, ST_LEAF_HASH, err);
 		if (!st)
@@ -1136,6 +1166,10 @@ int elog_store_hash_reader(void *ctx, int level, uint64_t index,
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW && blob_hash(st, 0, out) == 0) {
 		sqlite3_reset(st);
+		if (m) {
+			m->h = *out;
+			m->gen = s->memo_gen;
+		}
 		return 0;
 	}
 	sqlite3_reset(st);
@@ -1296,12 +1330,22 @@ int elog_store_read_begin(elog_store *s, int *began, elog_err_t *err)
 	if (step_done(s, st, err, "starting a read"))
 		return -ELOG_IO;
 	*began = 1;
+	/* A reader's snapshot: its tree hashes may be kept until it ends
+	 * (without the memo if it cannot be had). */
+	if (s->mode == ELOG_STORE_READ &&
+	    (s->memo ||
+	     (s->memo = calloc((size_t)1 << MEMO_BITS, sizeof *s->memo)))) {
+		s->memo_gen++;
+		s->memo_on = 1;
+	}
 	return 0;
 }
 
 void elog_store_read_end(elog_store *s, int began)
 {
 	sqlite3_stmt *st;
+	if (began)
+		s->memo_on = 0;
 	if (began && (st = stmt(s, ST_END_READ, NULL)))
 		step_done(s, st, NULL, "ending a read");
 }
