@@ -196,16 +196,17 @@ static const char *const raw_name[] = {
 	[RAW_RUNS] = "raw SQLite, index in sorted runs (007)",
 };
 
-/* Schema 007's seal and merge (store.c seal_run, merge_runs), for the raw
+/* Schema 007's seal and merge (index_hot by block: 008) (store.c seal_run, merge_runs), for the raw
  * baseline: ?1, ?2 the seq range, ?3 the new run. */
 static const char *const runs_sql[] = {
 	"INSERT INTO index_sealed(run, party, ts, seq) SELECT ?3, party, ts, "
-	"seq FROM index_hot WHERE seq >= ?1 AND seq <= ?2 ORDER BY party, ts, "
-	"seq",
+	"seq FROM index_hot WHERE blk >= ?1 >> 10 AND blk <= ?2 >> 10 AND "
+	"seq >= ?1 AND seq <= ?2 ORDER BY party, ts, seq",
 	"INSERT INTO index_run(run, level, first_seq, last_seq, min_ts, "
 	"max_ts) SELECT ?3, 0, ?1, ?2, min(ts), max(ts) FROM index_hot WHERE "
+	"blk >= ?1 >> 10 AND blk <= ?2 >> 10 AND seq >= ?1 AND seq <= ?2",
+	"DELETE FROM index_hot WHERE blk >= ?1 >> 10 AND blk <= ?2 >> 10 AND "
 	"seq >= ?1 AND seq <= ?2",
-	"DELETE FROM index_hot WHERE seq >= ?1 AND seq <= ?2",
 	/* merge */
 	"CREATE TEMP TABLE IF NOT EXISTS bench_merge(lo, hi); DELETE FROM "
 	"bench_merge; INSERT INTO bench_merge SELECT min(min_ts), max(max_ts) "
@@ -409,7 +410,8 @@ static size_t run_raw(const char *src, const char *path, const char *vkey,
 		"SELECT seq, ts, data FROM event_data WHERE seq >= ?1 AND "
 		"seq < ?2 ORDER BY seq",
 		"SELECT party, ts, seq FROM (SELECT party, ts, seq FROM "
-		"index_hot WHERE seq >= ?1 AND seq < ?2 UNION ALL SELECT "
+		"index_hot WHERE blk >= ?1 >> 10 AND blk <= ?2 >> 10 AND "
+		"seq >= ?1 AND seq < ?2 UNION ALL SELECT "
 		"party, ts, seq FROM index_sealed INDEXED BY bench_index_seq "
 		"WHERE seq >= ?1 AND seq < ?2) ORDER BY seq, party",
 		"SELECT id, hash FROM tree_hash WHERE id >= ?1 AND id < ?2 "
@@ -471,8 +473,8 @@ static size_t run_raw(const char *src, const char *path, const char *vkey,
 				     SQLITE_PREPARE_PERSISTENT);
 	} else if (mode == RAW_RUNS) {
 		ins_index = h_prepare(h,
-				      "INSERT INTO index_hot(seq, party, ts) "
-				      "VALUES (?3, ?1, ?2)",
+				      "INSERT INTO index_hot(blk, party, ts, "
+				      "seq) VALUES (?3 >> 10, ?1, ?2, ?3)",
 				      SQLITE_PREPARE_PERSISTENT);
 	}
 	ins_tree = h_prepare(h,

@@ -305,11 +305,11 @@ static void run_raw(baseline *r, const char *db, int sync, const char *vkey,
 	if (apart)
 		ins_event = prep(h, "INSERT INTO event_data(seq, ts, data) "
 				    "VALUES (?1, ?2, ?3)");
-	/* What a commit writes to the index (schema 007): rows appended to
-	 * index_hot.  The seals into sorted runs are not replayed here;
+	/* What a commit writes to the index (schema 008): rows added to
+	 * index_hot's newest blocks.  The seals into sorted runs are not replayed here;
 	 * http_ingest's raw baselines replay them. */
-	ins_index = prep(h, "INSERT INTO index_hot(seq, party, ts) VALUES "
-			    "(?3, ?1, ?2)");
+	ins_index = prep(h, "INSERT INTO index_hot(blk, party, ts, seq) "
+			    "VALUES (?3 >> 10, ?1, ?2, ?3)");
 	ins_tree = prep(h, "INSERT INTO tree_hash(id, hash) VALUES (?1, ?2)");
 	ins_cp = prep(h, "INSERT OR IGNORE INTO checkpoint(size, root, note, "
 			 "created) VALUES (?1, ?2, ?3, ?4)");

@@ -31,10 +31,11 @@ typedef struct elog_store elog_store;
 enum elog_sync { ELOG_SYNC_FULL = 0, ELOG_SYNC_NORMAL = 1 };
 
 /*
- * The lawful-request index (schema/007_index_runs.sql): one row (party
- * hash, ts, seq) per distinct party of each event.  A commit appends its
- * rows in seq order to index_hot; the commit that completes a run of
- * 2^bits events (bits: elog_store_index_run_bits) moves the run's rows,
+ * The lawful-request index (schema/007_index_runs.sql and 008): one row
+ * (party hash, ts, seq) per distinct party of each event.  A commit adds
+ * its rows to index_hot, keyed by block of 1 024 events (seq >> 10), then
+ * party, so it writes only the newest blocks; the commit that completes a
+ * run of 2^bits events (bits: elog_store_index_run_bits) moves the run's rows,
  * sorted by (party, ts, seq), into index_sealed under a new run id and
  * records the run in index_run.  When ELOG_INDEX_FANOUT runs of one level
  * fill an aligned block, that commit merges them into one run of the next
@@ -276,6 +277,13 @@ int elog_store_index_has(elog_store *s, int64_t run, const char *party,
 /* The rows an event with these parties has in the index: 1 or 2. */
 int elog_store_index_rows(const elog_store *s, const char *sender,
 			  const char *recipient);
+/*
+ * Inside a transaction: write to index_hot the index rows that
+ * elog_store_add keeps until then (sorted, so that they are appended).
+ * elog_store_commit and elog_store_events_for do it themselves; only a
+ * caller that ends the transaction some other way needs it.
+ */
+int elog_store_index_flush(elog_store *w, elog_err_t *err);
 /* Number of rows in the index (index_hot and index_sealed). */
 int elog_store_index_count(elog_store *s, uint64_t *n, elog_err_t *err);
 

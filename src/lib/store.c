@@ -62,14 +62,38 @@ enum stmt_id {
 	"e.leaf_hash, e.chain_hash, v.data FROM entry e LEFT JOIN " \
 	"event_data v ON v.seq = e.seq AND e.kind = 0 "
 
+/* index_hot's blocks (schema/008_index_hot_blocks.sql): blk = seq >>
+ * ELOG_INDEX_HOT_BLOCK_BITS, fixed by the schema. */
+#define ELOG_INDEX_HOT_BLOCK_BITS 10
+#define HOT_BITS "10"
+/* index_hot's rows of seqs [?1, ?2], found by their blocks */
+#define HOT_RANGE \
+	"blk >= ?1 >> " HOT_BITS " AND blk <= ?2 >> " HOT_BITS " AND seq " \
+	">= ?1 AND seq <= ?2"
+
+/* A tree hash kept for the rest of a read transaction: key is the leaf's
+ * seq * 2, or the stored node's id * 2 + 1. */
+struct hash_memo {
+	uint64_t key, gen;
+	elog_hash h;
+};
+#define MEMO_BITS 10
+
+/* An index row on its way to index_hot (elog_store_index_flush). */
+struct hot_row {
+	int64_t party, ts;
+	uint64_t seq;
+};
+#define HOT_BUF_MAX 65536
+
 static const char *const stmt_sql[ST_COUNT] = {
 	[ST_SIZE] = "SELECT coalesce(max(seq) + 1, 0) FROM entry",
 	[ST_INSERT_ENTRY] = "INSERT INTO entry(seq, kind, ts, data, leaf_hash, "
 			    "chain_hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
 	[ST_INSERT_EVENT] =
 		"INSERT INTO event_data(seq, ts, data) VALUES (?1, ?2, ?3)",
-	[ST_INSERT_INDEX] =
-		"INSERT INTO index_hot(seq, party, ts) VALUES (?3, ?1, ?2)",
+	[ST_INSERT_INDEX] = "INSERT INTO index_hot(blk, party, ts, seq) VALUES "
+			    "(?3 >> " HOT_BITS ", ?1, ?2, ?3)",
 	[ST_INSERT_TREE] = "INSERT INTO tree_hash(id, hash) VALUES (?1, ?2)",
 	[ST_INSERT_CHECKPOINT] =
 		"INSERT OR IGNORE INTO checkpoint(size, root, note, created) "
@@ -88,16 +112,16 @@ static const char *const stmt_sql[ST_COUNT] = {
 		      "created, witness",
 	[ST_RUN_QUERY] = "SELECT seq FROM index_sealed WHERE run = ?4 AND "
 			 "party = ?1 AND ts >= ?2 AND ts < ?3",
-	/* one scan of index_hot for up to HOT_PARTIES party hashes (?3 …
-	 * ?18; a literal list is cheaper per row than a subquery) */
-	[ST_HOT_QUERY] = "SELECT seq FROM index_hot WHERE ts >= ?1 AND ts < ?2 "
-			 "AND party IN (?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, "
-			 "?12, ?13, ?14, ?15, ?16, ?17, ?18)",
+	/* one block of index_hot (?19), a key search for each of up to
+	 * HOT_PARTIES party hashes (?3 … ?18) */
+	[ST_HOT_QUERY] = "SELECT seq FROM index_hot WHERE blk = ?19 AND party "
+			 "IN (?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, "
+			 "?14, ?15, ?16, ?17, ?18) AND ts >= ?1 AND ts < ?2",
 	[ST_LAST_CHAIN] = "SELECT chain_hash FROM entry ORDER BY seq DESC "
 			  "LIMIT 1",
 	[ST_BEGIN_READ] = "BEGIN",
-	[ST_HOT_HAS] = "SELECT 1 FROM index_hot WHERE seq = ?3 AND party = ?1 "
-		       "AND ts = ?2",
+	[ST_HOT_HAS] = "SELECT 1 FROM index_hot WHERE blk = ?3 >> " HOT_BITS
+		       " AND party = ?1 AND ts = ?2 AND seq = ?3",
 	[ST_RUN_HAS] = "SELECT 1 FROM index_sealed WHERE run = ?4 AND party = "
 		       "?1 AND ts = ?2 AND seq = ?3",
 	[ST_INDEX_COUNT] = "SELECT (SELECT count(*) FROM index_hot) + "
@@ -109,13 +133,12 @@ static const char *const stmt_sql[ST_COUNT] = {
 	/* Seal and merge: ?1, ?2 the seq range, ?3 the new run's id. */
 	[ST_RUN_NEXT] = "SELECT coalesce(max(run) + 1, 0) FROM index_run",
 	[ST_SEAL_ROWS] = "INSERT INTO index_sealed(run, party, ts, seq) "
-			 "SELECT ?3, party, ts, seq FROM index_hot WHERE "
-			 "seq >= ?1 AND seq <= ?2 ORDER BY party, ts, seq",
+			 "SELECT ?3, party, ts, seq FROM index_hot WHERE " HOT_RANGE
+			 " ORDER BY party, ts, seq",
 	[ST_SEAL_RUN] = "INSERT INTO index_run(run, level, first_seq, "
 			"last_seq, min_ts, max_ts) SELECT ?3, 0, ?1, ?2, "
-			"min(ts), max(ts) FROM index_hot WHERE seq >= ?1 AND "
-			"seq <= ?2",
-	[ST_SEAL_DROP] = "DELETE FROM index_hot WHERE seq >= ?1 AND seq <= ?2",
+			"min(ts), max(ts) FROM index_hot WHERE " HOT_RANGE,
+	[ST_SEAL_DROP] = "DELETE FROM index_hot WHERE " HOT_RANGE,
 	[ST_MERGE_RANGE] = "SELECT count(*), min(min_ts), max(max_ts) FROM "
 			   "index_run WHERE first_seq >= ?1 AND last_seq <= ?2",
 	[ST_MERGE_ROWS] = "INSERT INTO index_sealed(run, party, ts, seq) "
@@ -152,6 +175,9 @@ struct elog_store {
 	elog_hash saved_chain;
 	uint64_t tx_first;
 	unsigned run_bits; /* meta.index_run_bits */
+	/* the transaction's index rows not yet in index_hot (add_index) */
+	struct hot_row *hot_buf;
+	size_t hot_len, hot_cap;
 	/* elog_store_wal_defer */
 	int wal_frames, wal_max;
 	void (*wal_fn)(void *);
@@ -162,6 +188,12 @@ struct elog_store {
 	 * reset at once and no read transaction outlives the call */
 	char *leaf_buf;
 	size_t leaf_cap;
+	/* a reader's tree hashes read in its current read transaction
+	 * (elog_store_hash_reader): the proofs of one bundle share their
+	 * upper nodes and right edge */
+	struct hash_memo *memo;
+	uint64_t memo_gen; /* the read transaction's number, from 1 */
+	int memo_on;
 };
 
 static int db_fail(elog_store *s, elog_err_t *err, const char *what)
@@ -335,6 +367,8 @@ static void store_free(elog_store *s)
 		sqlite3_close(s->db);
 	sodium_memzero(s->party_key, sizeof s->party_key);
 	free(s->leaf_buf);
+	free(s->hot_buf);
+	free(s->memo);
 	free(s);
 }
 
@@ -637,6 +671,7 @@ int elog_store_begin(elog_store *w, elog_err_t *err)
 	w->saved_frontier = w->frontier;
 	w->saved_chain = w->chain;
 	w->tx_first = w->frontier.size;
+	w->hot_len = 0;
 	return 0;
 }
 
@@ -645,6 +680,7 @@ void elog_store_rollback(elog_store *w)
 	if (!w->in_tx)
 		return;
 	sqlite3_exec(w->db, "ROLLBACK", NULL, NULL, NULL);
+	w->hot_len = 0;
 	w->frontier = w->saved_frontier;
 	w->chain = w->saved_chain;
 	w->in_tx = 0;
@@ -687,16 +723,64 @@ static int tree_sink(void *ctx, int level, uint64_t index,
 	return step_done(w, st, err, "writing a tree hash");
 }
 
+static int cmp_hot_row(const void *a, const void *b)
+{
+	const struct hot_row *x = a, *y = b;
+	uint64_t bx = x->seq >> ELOG_INDEX_HOT_BLOCK_BITS;
+	uint64_t by = y->seq >> ELOG_INDEX_HOT_BLOCK_BITS;
+	if (bx != by)
+		return bx < by ? -1 : 1;
+	if (x->party != y->party)
+		return x->party < y->party ? -1 : 1;
+	if (x->ts != y->ts)
+		return x->ts < y->ts ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+int elog_store_index_flush(elog_store *w, elog_err_t *err)
+{
+	int rc = 0;
+	/* In key order: a block's new rows go at the end of index_hot, where
+	 * SQLite appends without a search from the root. */
+	if (w->hot_len > 1)
+		qsort(w->hot_buf, w->hot_len, sizeof *w->hot_buf, cmp_hot_row);
+	for (size_t i = 0; i < w->hot_len && !rc; i++) {
+		sqlite3_stmt *st = stmt(w, ST_INSERT_INDEX, err);
+		if (!st) {
+			rc = -ELOG_IO;
+			break;
+		}
+		sqlite3_bind_int64(st, 1, w->hot_buf[i].party);
+		sqlite3_bind_int64(st, 2, w->hot_buf[i].ts);
+		sqlite3_bind_int64(st, 3, (sqlite3_int64)w->hot_buf[i].seq);
+		rc = step_done(w, st, err, "writing the event index");
+	}
+	w->hot_len = 0;
+	return rc;
+}
+
+/* Keep an index row for elog_store_index_flush (at the latest at commit;
+ * at once when HOT_BUF_MAX rows wait). */
 static int add_index(elog_store *w, int64_t party, int64_t ts, uint64_t seq,
 		     elog_err_t *err)
 {
-	sqlite3_stmt *st = stmt(w, ST_INSERT_INDEX, err);
-	if (!st)
-		return -ELOG_IO;
-	sqlite3_bind_int64(st, 1, party);
-	sqlite3_bind_int64(st, 2, ts);
-	sqlite3_bind_int64(st, 3, (sqlite3_int64)seq);
-	return step_done(w, st, err, "writing the event index");
+	int rc;
+	if (w->hot_len == HOT_BUF_MAX && (rc = elog_store_index_flush(w, err)))
+		return rc;
+	if (w->hot_len == w->hot_cap) {
+		size_t ncap = w->hot_cap ? 2 * w->hot_cap : 1024;
+		struct hot_row *g = realloc(w->hot_buf, ncap * sizeof *g);
+		if (!g)
+			return elog_fail(err, ELOG_NOMEM, -1, NULL,
+					 "out of memory");
+		w->hot_buf = g;
+		w->hot_cap = ncap;
+	}
+	w->hot_buf[w->hot_len].party = party;
+	w->hot_buf[w->hot_len].ts = ts;
+	w->hot_buf[w->hot_len].seq = seq;
+	w->hot_len++;
+	return 0;
 }
 
 int elog_store_add(elog_store *w, const elog_entry *e, uint64_t *seq,
@@ -899,7 +983,7 @@ int elog_store_commit(elog_store *w, const elog_signer *signer, int64_t now_ms,
 	sqlite3_bind_text(st, 3, note, (int)note_len, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 4, now_ms);
 	if ((rc = step_done(w, st, err, "writing the checkpoint")) ||
-	    (rc = seal_runs(w, err)))
+	    (rc = elog_store_index_flush(w, err)) || (rc = seal_runs(w, err)))
 		goto fail;
 	if (++w->commits == w->fail_commit) {
 		rc = elog_fail(err, ELOG_IO, -1, NULL,
@@ -1048,8 +1132,23 @@ int elog_store_hash_reader(void *ctx, int level, uint64_t index,
 			   elog_hash *out, elog_err_t *err)
 {
 	elog_store *s = ctx;
+	struct hash_memo *m = NULL;
 	sqlite3_stmt *st;
 	int rc;
+	if (s->memo_on) {
+		uint64_t key = level == 0
+				       ? index
+				       : elog_stored_hash_index(level, index);
+		key = key << 1 | (level != 0);
+		m = &s->memo[(key * UINT64_C(0x9E3779B97F4A7C15)) >>
+			     (64 - MEMO_BITS)];
+		if (m->gen == s->memo_gen && m->key == key) {
+			*out = m->h;
+			return 0;
+		}
+		m->key = key;
+		m->gen = 0; /* filled below when the read succeeds */
+	}
 	if (level == 0) {
 		st = stmt(s, ST_LEAF_HASH, err);
 		if (!st)
@@ -1067,6 +1166,10 @@ int elog_store_hash_reader(void *ctx, int level, uint64_t index,
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW && blob_hash(st, 0, out) == 0) {
 		sqlite3_reset(st);
+		if (m) {
+			m->h = *out;
+			m->gen = s->memo_gen;
+		}
 		return 0;
 	}
 	sqlite3_reset(st);
@@ -1227,12 +1330,22 @@ int elog_store_read_begin(elog_store *s, int *began, elog_err_t *err)
 	if (step_done(s, st, err, "starting a read"))
 		return -ELOG_IO;
 	*began = 1;
+	/* A reader's snapshot: its tree hashes may be kept until it ends
+	 * (without the memo if it cannot be had). */
+	if (s->mode == ELOG_STORE_READ &&
+	    (s->memo ||
+	     (s->memo = calloc((size_t)1 << MEMO_BITS, sizeof *s->memo)))) {
+		s->memo_gen++;
+		s->memo_on = 1;
+	}
 	return 0;
 }
 
 void elog_store_read_end(elog_store *s, int began)
 {
 	sqlite3_stmt *st;
+	if (began)
+		s->memo_on = 0;
 	if (began && (st = stmt(s, ST_END_READ, NULL)))
 		step_done(s, st, NULL, "ending a read");
 }
@@ -1417,12 +1530,12 @@ static int add_candidate(uint64_t **cand, size_t *nc, size_t *cap, uint64_t v,
 	return *nc > limit;
 }
 
-/* Party hashes one scan of index_hot looks for (ST_HOT_QUERY). */
+/* Party hashes one search of an index_hot block looks for (ST_HOT_QUERY). */
 #define HOT_PARTIES 16
 
 /* The index's candidates for the subjects' party hashes in [from, to):
- * one scan of index_hot per HOT_PARTIES subjects (one for any warrant the
- * default policy allows), then a probe per subject of each run whose ts
+ * in each block of index_hot, one key search per subject (one statement
+ * per HOT_PARTIES subjects); then a probe per subject of each run whose ts
  * range meets the window.  *truncated when more than limit. */
 static int index_candidates(elog_store *s, const int64_t *hash,
 			    size_t nsubjects, int64_t from, int64_t to,
@@ -1431,44 +1544,56 @@ static int index_candidates(elog_store *s, const int64_t *hash,
 {
 	int64_t *runs = NULL;
 	size_t nr = 0, rcap = 0, cap = 0;
+	uint64_t size, blk, hot_end;
 	sqlite3_stmt *st;
 	int rc = 0;
 
-	for (size_t i0 = 0; i0 < nsubjects; i0 += HOT_PARTIES) {
-		if (!(st = stmt(s, ST_HOT_QUERY, err))) {
-			rc = -ELOG_IO;
-			goto out;
-		}
-		sqlite3_bind_int64(st, 1, from);
-		sqlite3_bind_int64(st, 2, to);
-		/* unused places repeat the first hash */
-		for (int k = 0; k < HOT_PARTIES; k++)
-			sqlite3_bind_int64(st, 3 + k,
-					   hash[i0 + (i0 + (size_t)k < nsubjects
-							      ? (size_t)k
-							      : 0)]);
-		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-			int r = add_candidate(cand, nc, &cap,
-					      (uint64_t)sqlite3_column_int64(st,
-									     0),
-					      limit, err);
-			if (r) {
-				sqlite3_reset(st);
-				if (r < 0) {
-					rc = r;
+	if ((rc = elog_store_size(s, &size, err)))
+		goto out;
+	/* index_hot's blocks: from the first hot event's to one past the
+	 * last event's (none when the log ends on a run's boundary) */
+	blk = elog_store_index_hot_from(s, size) >> ELOG_INDEX_HOT_BLOCK_BITS;
+	hot_end = size > elog_store_index_hot_from(s, size)
+			  ? ((size - 1) >> ELOG_INDEX_HOT_BLOCK_BITS) + 1
+			  : blk;
+	for (; blk < hot_end; blk++)
+		for (size_t i0 = 0; i0 < nsubjects; i0 += HOT_PARTIES) {
+			if (!(st = stmt(s, ST_HOT_QUERY, err))) {
+				rc = -ELOG_IO;
+				goto out;
+			}
+			sqlite3_bind_int64(st, 1, from);
+			sqlite3_bind_int64(st, 2, to);
+			/* unused places repeat the first hash */
+			for (int k = 0; k < HOT_PARTIES; k++)
+				sqlite3_bind_int64(
+					st, 3 + k,
+					hash[i0 + (i0 + (size_t)k < nsubjects
+							   ? (size_t)k
+							   : 0)]);
+			sqlite3_bind_int64(st, 19, (sqlite3_int64)blk);
+			while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+				int r = add_candidate(
+					cand, nc, &cap,
+					(uint64_t)sqlite3_column_int64(st, 0),
+					limit, err);
+				if (r) {
+					sqlite3_reset(st);
+					if (r < 0) {
+						rc = r;
+						goto out;
+					}
+					*truncated = 1;
+					rc = 0;
 					goto out;
 				}
-				*truncated = 1;
-				rc = 0;
+			}
+			sqlite3_reset(st);
+			if (rc != SQLITE_DONE) {
+				rc = db_fail(s, err, "scanning the hot index");
 				goto out;
 			}
 		}
-		sqlite3_reset(st);
-		if (rc != SQLITE_DONE) {
-			rc = db_fail(s, err, "scanning the hot index");
-			goto out;
-		}
-	}
 	/* The runs whose events' ts range meets the window. */
 	if (!(st = stmt(s, ST_RUNS, err))) {
 		rc = -ELOG_IO;
@@ -1553,6 +1678,9 @@ int elog_store_events_for(elog_store *s, char *const *subjects,
 	}
 	for (size_t i = 0; i < nsubjects; i++)
 		hash[i] = party_hash(s, subjects[i]);
+	/* A writer's own transaction: its rows first. */
+	if ((rc = elog_store_index_flush(s, err)))
+		goto out;
 	/* One snapshot: a seal moves rows from index_hot into a run. */
 	if ((rc = elog_store_read_begin(s, &began, err)))
 		goto out;
@@ -1886,8 +2014,10 @@ int elog_store_purge(elog_store *w, int64_t before,
 				"(SELECT run FROM index_run WHERE first_seq "
 				"< ?1 AND last_seq >= ?1) AND seq < ?1",
 				n, before, NULL, NULL, err)) ||
-	    (rc = run_purge_sql(w, "DELETE FROM index_hot WHERE seq < ?1", n,
-				before, NULL, NULL, err)) ||
+	    (rc = run_purge_sql(w,
+				"DELETE FROM index_hot WHERE blk <= ?1 >> " HOT_BITS
+				" AND seq < ?1",
+				n, before, NULL, NULL, err)) ||
 	    (rc = exec(w, "PRAGMA incremental_vacuum", err)))
 		return rc;
 	if (progress)

@@ -3,7 +3,8 @@
 # B-tree partitioned by seq, and index_part) into runs: the rows of the
 # events below the last whole run (2^16 events) into sealed runs, the rest
 # into index_hot, every row kept, none added; the log verifies and goes on
-# growing.  The schema-6 log is made by taking a log back to schema 5's
+# growing.  Schema 008 then keys index_hot by block (seq >> 10).  The
+# schema-6 log is made by taking a log back to schema 5's
 # index and applying schema/006_index_partitions.sql itself.
 set -u
 cd "$(dirname "$0")/../.." || exit 1
@@ -37,13 +38,14 @@ check "the schema-6 log has the partitioned index" test "$(q "SELECT count(*), (
 
 # A writer opens it (mklog appends 10 events): the migration runs.
 "$B"/tests/tools/mklog "$db" 10 10 >/dev/null || bail "mklog after the migration"
-check "the log is at schema 7" test "$(q "PRAGMA user_version")" = 7
+check "the log is at schema 8" test "$(q "PRAGMA user_version")" = 8
 check "index_part and the old table are gone" test "$(q "SELECT group_concat(type || ':' || name) FROM sqlite_master WHERE name IN ('index_part', 'event_index')")" = "view:event_index"
 check "every index row was moved, none added" test "$(rows)" = "$want"
 check "... and the appended events' rows are there too" test "$(q "SELECT count(*) FROM event_index")" -gt "$n"
 check "events 0..65535 are sealed in one run of level 0" test "$(q "SELECT count(*), min(first_seq), max(last_seq), max(level) FROM index_run")" = "1|0|65535|0"
 check "the run holds exactly their rows, with their ts range" test "$(q "SELECT count(*) = (SELECT count(*) FROM index_sealed) AND min(ts) = (SELECT min_ts FROM index_run) AND max(ts) = (SELECT max_ts FROM index_run) FROM event_index WHERE seq <= 65535")" = 1
 check "events from 65536 on are in index_hot" test "$(q "SELECT min(seq), max(seq) FROM index_hot")" = "65536|70009"
+check "schema 008 keys index_hot by block: blk = seq >> 10 on every row" test "$(q "SELECT count(*), sum(blk = seq >> 10) FROM index_hot")" = "$(q "SELECT count(*), count(*) FROM index_hot")"
 check "meta.index_run_bits is 16" test "$(q "SELECT value FROM meta WHERE key = 'index_run_bits'")" = 16
 out=$("$B"/envelog verify --quiet --db "$db" 2>/dev/null); rc=$?
 if [ "$rc" -eq 0 ] && [[ "$out" == "ok: 70010 entries"* ]]; then ok "the migrated log verifies"; else nok "the migrated log verifies" "$rc $out"; fi

@@ -150,7 +150,7 @@ itamper "a deleted hot index row is named" 42 "DELETE FROM index_hot WHERE seq =
 itamper "a sealed row moved to another run is named" 13 \
 	"UPDATE index_sealed SET run = (SELECT run FROM index_run WHERE first_seq = 16) WHERE seq = 13"
 itamper "a sealed row moved back to index_hot is named" 13 \
-	"INSERT INTO index_hot(seq, party, ts) SELECT seq, party, ts FROM index_sealed WHERE seq = 13; DELETE FROM index_sealed WHERE seq = 13"
+	"INSERT INTO index_hot(blk, party, ts, seq) SELECT seq >> 10, party, ts, seq FROM index_sealed WHERE seq = 13; DELETE FROM index_sealed WHERE seq = 13"
 itamper "a hot row moved into a run is named" 41 \
 	"INSERT INTO index_sealed(run, party, ts, seq) SELECT (SELECT max(run) FROM index_run), party, ts, seq FROM index_hot WHERE seq = 41; DELETE FROM index_hot WHERE seq = 41"
 itamper "an index row moved to another ts is named" 21 \
@@ -160,14 +160,14 @@ itamper "an index row moved to another event is named" 22 \
 itamper "an extra sealed index row is named (at the end of the walk)" 45 \
 	"INSERT INTO index_sealed(run, party, ts, seq) SELECT run, party + 1, ts, seq FROM index_sealed WHERE seq = 3 LIMIT 1"
 itamper "an extra hot index row is named (at the end of the walk)" 45 \
-	"INSERT INTO index_hot(seq, party, ts) VALUES (43, 42, 1700000043000)"
+	"INSERT INTO index_hot(blk, party, ts, seq) VALUES (0, 42, 1700000043000, 43)"
 itamper "a deleted run is named" 8 "DELETE FROM index_run WHERE first_seq = 8"
 itamper "a run's ts range narrowed under its events is named" 39 \
 	"UPDATE index_run SET max_ts = max_ts - 1 WHERE first_seq = 32"
 itamper "a run stretched over another is named" 0 \
 	"UPDATE index_run SET first_seq = 0 WHERE first_seq = 8"
 itamper "a whole run moved to index_hot is named" 32 \
-	"INSERT INTO index_hot(seq, party, ts) SELECT seq, party, ts FROM index_sealed WHERE run = (SELECT run FROM index_run WHERE first_seq = 32); DELETE FROM index_sealed WHERE run = (SELECT run FROM index_run WHERE first_seq = 32); DELETE FROM index_run WHERE first_seq = 32"
+	"INSERT INTO index_hot(blk, party, ts, seq) SELECT seq >> 10, party, ts, seq FROM index_sealed WHERE run = (SELECT run FROM index_run WHERE first_seq = 32); DELETE FROM index_sealed WHERE run = (SELECT run FROM index_run WHERE first_seq = 32); DELETE FROM index_run WHERE first_seq = 32"
 
 run_verify "$T/nonexistent.db"
 check "missing database exits 2" test "$rc" -eq 2

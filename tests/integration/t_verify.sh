@@ -114,7 +114,7 @@ db=$(fresh partykey)
 sqlite3 "$db" "UPDATE meta SET value = '000102030405060708090a0b0c0d0e0f' WHERE key = 'party_key'"
 verify "a changed meta.party_key fails verify (exit 1)" 1 "TAMPERED seq 0: the lawful-request index lacks the event's sender" "$db" --vkey "$VKEY"
 db=$(fresh extraindex)
-sqlite3 "$db" "INSERT INTO index_hot(seq, party, ts) VALUES (1, 42, 1)"
+sqlite3 "$db" "INSERT INTO index_hot(blk, party, ts, seq) VALUES (0, 42, 1, 1)"
 verify "an index row no record explains fails verify (exit 1)" 1 "TAMPERED seq $SIZE: the lawful-request index has rows no record explains" "$db" --vkey "$VKEY"
 
 # ---- warrant_use: deleting a row would re-open the warrant id ----

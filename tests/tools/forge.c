@@ -215,7 +215,8 @@ static int tail(const char *db)
 		return die("event", &err);
 	json_decref(o);
 	if (elog_store_open(db, ELOG_STORE_WRITE, ELOG_SYNC_NORMAL, &w, &err) ||
-	    elog_store_begin(w, &err) || elog_store_add(w, &e, &at, &err))
+	    elog_store_begin(w, &err) || elog_store_add(w, &e, &at, &err) ||
+	    elog_store_index_flush(w, &err))
 		return die("append", &err);
 	/* Commit without signing (the event's index rows are in index_hot,
 	 * as a writer's commit leaves them unless it completes a run). */

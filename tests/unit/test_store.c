@@ -952,6 +952,15 @@ static void test_reader_sees_committed_only(void **state)
 			 0);
 	assert_int_equal(n, 0);
 	free(seqs);
+	/* The writer's own query inside its transaction finds them: the
+	 * index rows elog_store_add keeps until commit are written first. */
+	assert_int_equal(elog_store_events_for(f->w, subj, 1, T0, T0 + 100000,
+					       100, &seqs, &n, &trunc, &err),
+			 0);
+	assert_int_equal(n, 5);
+	for (size_t i = 0; i < 5; i++)
+		assert_int_equal(seqs[i], 40 + i);
+	free(seqs);
 	assert_int_equal(count_rows(r, "entry"), 40);
 	assert_int_equal(count_rows(r, "tree_hash"),
 			 40 - __builtin_popcount(40));
@@ -1265,9 +1274,11 @@ static void test_events_for(void **state)
 	}
 }
 
-/* Check that sql is answered by a search of index_sealed's primary key. */
+/* Check that sql is answered by a search of the primary key of index_sealed
+ * (run, party) or of index_hot (blk, party). */
 static void assert_index_search(sqlite3 *db, const char *sql)
 {
+	int hot = strstr(sql, "index_hot") != NULL;
 	char eqp[1024];
 	sqlite3_stmt *st = NULL;
 	int rows = 0, k;
@@ -1281,9 +1292,11 @@ static void assert_index_search(sqlite3 *db, const char *sql)
 		assert_non_null(detail);
 		assert_null(strstr(detail, "SCAN"));
 		assert_non_null(strstr(detail, "SEARCH"));
-		assert_non_null(strstr(detail, "index_sealed"));
+		assert_non_null(
+			strstr(detail, hot ? "index_hot" : "index_sealed"));
 		assert_non_null(strstr(detail, "PRIMARY KEY"));
-		assert_non_null(strstr(detail, "run=? AND party=?"));
+		assert_non_null(strstr(detail, hot ? "blk=? AND party=?"
+						   : "run=? AND party=?"));
 		rows++;
 	}
 	sqlite3_finalize(st);
@@ -1314,6 +1327,9 @@ static void test_index_query_plan(void **state)
 	assert_int_equal(elog_store_index_run_bits(f->w), 3);
 	assert_index_search(db, "SELECT seq FROM index_sealed WHERE run = ?4 "
 				"AND party = ?1 AND ts >= ?2 AND ts < ?3");
+	/* index_hot: a key search in one block (schema 008), no scan */
+	assert_index_search(db, "SELECT seq FROM index_hot WHERE blk = ?19 AND "
+				"party IN (?3, ?4) AND ts >= ?1 AND ts < ?2");
 	/* And the statement the library actually prepared for it. */
 	assert_int_equal(elog_store_events_for(f->w, subj, 1, T0, T0 + 50000,
 					       100, &seqs, &n, &trunc, &err),
@@ -1323,7 +1339,8 @@ static void test_index_query_plan(void **state)
 	for (sqlite3_stmt *p = sqlite3_next_stmt(db, NULL); p;
 	     p = sqlite3_next_stmt(db, p)) {
 		const char *sql = sqlite3_sql(p);
-		if (sql && strstr(sql, "SELECT seq FROM index_sealed")) {
+		if (sql && (strstr(sql, "SELECT seq FROM index_sealed") ||
+			    strstr(sql, "SELECT seq FROM index_hot"))) {
 			assert_index_search(db, sql);
 			seen++;
 		}
