@@ -1530,6 +1530,30 @@ static int add_candidate(uint64_t **cand, size_t *nc, size_t *cap, uint64_t v,
 	return *nc > limit;
 }
 
+/* Step st (bound by the caller), adding each row's seq (column 0) to the
+ * candidates, then reset it.  0 when every row was added; 1 when there are
+ * more than limit (*truncated set); a negative error (what names the read
+ * for the message). */
+static int collect_candidates(elog_store *s, sqlite3_stmt *st, uint64_t **cand,
+			      size_t *nc, size_t *cap, size_t limit,
+			      int *truncated, const char *what,
+			      elog_err_t *err)
+{
+	int rc, r;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		if ((r = add_candidate(cand, nc, cap,
+				       (uint64_t)sqlite3_column_int64(st, 0),
+				       limit, err))) {
+			sqlite3_reset(st);
+			if (r > 0)
+				*truncated = 1;
+			return r;
+		}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : db_fail(s, err, what);
+}
+
 /* Party hashes one search of an index_hot block looks for (ST_HOT_QUERY). */
 #define HOT_PARTIES 16
 
@@ -1572,27 +1596,11 @@ static int index_candidates(elog_store *s, const int64_t *hash,
 							   ? (size_t)k
 							   : 0)]);
 			sqlite3_bind_int64(st, 19, (sqlite3_int64)blk);
-			while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-				int r = add_candidate(
-					cand, nc, &cap,
-					(uint64_t)sqlite3_column_int64(st, 0),
-					limit, err);
-				if (r) {
-					sqlite3_reset(st);
-					if (r < 0) {
-						rc = r;
-						goto out;
-					}
-					*truncated = 1;
-					rc = 0;
-					goto out;
-				}
-			}
-			sqlite3_reset(st);
-			if (rc != SQLITE_DONE) {
-				rc = db_fail(s, err, "scanning the hot index");
+			if ((rc = collect_candidates(s, st, cand, nc, &cap,
+						     limit, truncated,
+						     "scanning the hot index",
+						     err)))
 				goto out;
-			}
 		}
 	/* The runs whose events' ts range meets the window. */
 	if (!(st = stmt(s, ST_RUNS, err))) {
@@ -1631,32 +1639,14 @@ static int index_candidates(elog_store *s, const int64_t *hash,
 		sqlite3_bind_int64(st, 2, from);
 		sqlite3_bind_int64(st, 3, to);
 		sqlite3_bind_int64(st, 4, runs[k % nr]);
-		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-			int r = add_candidate(cand, nc, &cap,
-					      (uint64_t)sqlite3_column_int64(st,
-									     0),
-					      limit, err);
-			if (r) {
-				sqlite3_reset(st);
-				if (r < 0) {
-					rc = r;
-					goto out;
-				}
-				*truncated = 1;
-				rc = 0;
-				goto out;
-			}
-		}
-		sqlite3_reset(st);
-		if (rc != SQLITE_DONE) {
-			rc = db_fail(s, err, "querying the event index");
+		if ((rc = collect_candidates(s, st, cand, nc, &cap, limit,
+					     truncated,
+					     "querying the event index", err)))
 			goto out;
-		}
-		rc = 0;
 	}
 out:
 	free(runs);
-	return rc;
+	return rc < 0 ? rc : 0; /* 1: truncated, which is not an error */
 }
 
 int elog_store_events_for(elog_store *s, char *const *subjects,
