@@ -47,6 +47,8 @@ enum stmt_id {
 	ST_SEAL_ROWS,
 	ST_SEAL_RUN,
 	ST_SEAL_DROP,
+	ST_HOT_ROWS,
+	ST_HOT_CLEAR,
 	ST_MERGE_RANGE,
 	ST_MERGE_ROWS,
 	ST_MERGE_DROP_ROWS,
@@ -139,6 +141,10 @@ static const char *const stmt_sql[ST_COUNT] = {
 			"last_seq, min_ts, max_ts) SELECT ?3, 0, ?1, ?2, "
 			"min(ts), max(ts) FROM index_hot WHERE " HOT_RANGE,
 	[ST_SEAL_DROP] = "DELETE FROM index_hot WHERE " HOT_RANGE,
+	[ST_HOT_ROWS] = "SELECT count(*) FROM index_hot",
+	/* no WHERE: SQLite frees the table's pages whole (its truncate
+	 * optimization) instead of deleting row by row */
+	[ST_HOT_CLEAR] = "DELETE FROM index_hot",
 	[ST_MERGE_RANGE] = "SELECT count(*), min(min_ts), max(max_ts) FROM "
 			   "index_run WHERE first_seq >= ?1 AND last_seq <= ?2",
 	[ST_MERGE_ROWS] = "INSERT INTO index_sealed(run, party, ts, seq) "
@@ -737,16 +743,23 @@ static int cmp_hot_row(const void *a, const void *b)
 	return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
-int elog_store_index_flush(elog_store *w, elog_err_t *err)
+/* Write the waiting index rows of seqs below limit to index_hot, in key
+ * order (a block's new rows go at the end of index_hot, where SQLite
+ * appends without a search from the root); the others keep waiting, in
+ * order. */
+static int flush_below(elog_store *w, uint64_t limit, elog_err_t *err)
 {
+	size_t kept = 0;
 	int rc = 0;
-	/* In key order: a block's new rows go at the end of index_hot, where
-	 * SQLite appends without a search from the root. */
 	if (w->hot_len > 1)
 		qsort(w->hot_buf, w->hot_len, sizeof *w->hot_buf, cmp_hot_row);
 	for (size_t i = 0; i < w->hot_len && !rc; i++) {
-		sqlite3_stmt *st = stmt(w, ST_INSERT_INDEX, err);
-		if (!st) {
+		sqlite3_stmt *st;
+		if (w->hot_buf[i].seq >= limit) {
+			w->hot_buf[kept++] = w->hot_buf[i];
+			continue;
+		}
+		if (!(st = stmt(w, ST_INSERT_INDEX, err))) {
 			rc = -ELOG_IO;
 			break;
 		}
@@ -755,8 +768,13 @@ int elog_store_index_flush(elog_store *w, elog_err_t *err)
 		sqlite3_bind_int64(st, 3, (sqlite3_int64)w->hot_buf[i].seq);
 		rc = step_done(w, st, err, "writing the event index");
 	}
-	w->hot_len = 0;
+	w->hot_len = rc ? 0 : kept;
 	return rc;
+}
+
+int elog_store_index_flush(elog_store *w, elog_err_t *err)
+{
+	return flush_below(w, UINT64_MAX, err);
 }
 
 /* Keep an index row for elog_store_index_flush (at the latest at commit;
@@ -874,11 +892,26 @@ static int seal_run(elog_store *w, uint64_t first, uint64_t last,
 {
 	int64_t run;
 	int rc;
+	sqlite3_stmt *st;
+	int64_t moved, hot = -1;
 	if ((rc = next_run(w, &run, err)) ||
-	    (rc = range_step(w, ST_SEAL_ROWS, first, last, run, err)) ||
-	    (rc = range_step(w, ST_SEAL_RUN, first, last, run, err)))
+	    (rc = range_step(w, ST_SEAL_ROWS, first, last, run, err)))
 		return rc;
-	return range_step(w, ST_SEAL_DROP, first, last, run, err);
+	moved = sqlite3_changes64(w->db);
+	if ((rc = range_step(w, ST_SEAL_RUN, first, last, run, err)))
+		return rc;
+	/* When index_hot holds only the rows just moved (the usual case:
+	 * seal_runs writes a commit's rows past the run after the seal),
+	 * empty it whole; else delete the run's rows by their key range. */
+	if (!(st = stmt(w, ST_HOT_ROWS, err)))
+		return -ELOG_IO;
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		hot = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW)
+		return db_fail(w, err, "sealing the index");
+	return range_step(w, hot == moved ? ST_HOT_CLEAR : ST_SEAL_DROP, first,
+			  last, run, err);
 }
 
 /* Merge the runs inside [first, last] (a block of level - 1 runs) into one
@@ -924,8 +957,11 @@ static int merge_runs(elog_store *w, int level, uint64_t first, uint64_t last,
 	return step_done(w, st, err, "merging index runs");
 }
 
-/* Inside the commit: seal each run the transaction's entries completed,
- * and merge each block of ELOG_INDEX_FANOUT runs that this fills. */
+/* Inside the commit: write the waiting index rows, seal each run the
+ * transaction's entries completed, and merge each block of
+ * ELOG_INDEX_FANOUT runs that this fills.  A run's rows are written before
+ * its seal, the rows past it after, so that the seal finds index_hot
+ * holding its run alone (seal_run). */
 static int seal_runs(elog_store *w, elog_err_t *err)
 {
 	const unsigned bits = w->run_bits;
@@ -933,7 +969,8 @@ static int seal_runs(elog_store *w, elog_err_t *err)
 	for (uint64_t k = w->tx_first >> bits; k < w->frontier.size >> bits;
 	     k++) {
 		uint64_t end = (k + 1) << bits; /* one past the run */
-		if ((rc = seal_run(w, k << bits, end - 1, err)))
+		if ((rc = flush_below(w, end, err)) ||
+		    (rc = seal_run(w, k << bits, end - 1, err)))
 			return rc;
 		for (int level = 1; level <= ELOG_INDEX_MAX_LEVEL; level++) {
 			unsigned b = bits +
@@ -945,7 +982,7 @@ static int seal_runs(elog_store *w, elog_err_t *err)
 				return rc;
 		}
 	}
-	return 0;
+	return elog_store_index_flush(w, err);
 }
 
 void elog_commit_free(elog_commit *c)
@@ -983,7 +1020,7 @@ int elog_store_commit(elog_store *w, const elog_signer *signer, int64_t now_ms,
 	sqlite3_bind_text(st, 3, note, (int)note_len, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 4, now_ms);
 	if ((rc = step_done(w, st, err, "writing the checkpoint")) ||
-	    (rc = elog_store_index_flush(w, err)) || (rc = seal_runs(w, err)))
+	    (rc = seal_runs(w, err)))
 		goto fail;
 	if (++w->commits == w->fail_commit) {
 		rc = elog_fail(err, ELOG_IO, -1, NULL,
