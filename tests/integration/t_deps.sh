@@ -18,7 +18,10 @@ mapfile -t PKGS < <(sh .ci/deps --list)
 
 # The stubs record one line per call in $T/calls.
 stub() { printf '#!/bin/sh\n%s\n' "$2" >"$T/bin/$1"; chmod +x "$T/bin/$1"; }
-stub dpkg 'case "$STUB_DPKG" in present) exit 0 ;; *) echo "dpkg-query: package is not installed" >&2; exit 1 ;; esac'
+# dpkg-query -W -f='${db:Status-Status}' PKG: "installed"; "config-files"
+# for a package removed but not purged; an error for one never installed.
+stub dpkg-query 'case "$STUB_DPKG" in present) printf installed ;; removed) printf config-files ;;
+*) echo "dpkg-query: no packages found matching $4" >&2; exit 1 ;; esac'
 stub apt-get 'tty=notty; [ -t 0 ] && tty=tty
 echo "apt-get $* | DEBIAN_FRONTEND=${DEBIAN_FRONTEND:-} via=${STUB_VIA:-direct} $tty" >>"$STUB_CALLS"
 case "$*" in *install*) exit "${STUB_APT_RC:-0}" ;; esac'
@@ -27,7 +30,7 @@ stub id 'case "$1" in -u) echo "$STUB_UID" ;; *) echo "uid=$STUB_UID" ;; esac'
 stub npm 'echo "npm $* | cwd=$(pwd)" >>"$STUB_CALLS"'
 # The few real tools the script and the stubs use; nothing else (no sudo).
 for tool in sh dirname env cat; do ln -s "$(command -v "$tool")" "$T/nosudo/$tool"; done
-for f in dpkg apt-get id npm; do ln -s "$T/bin/$f" "$T/nosudo/$f"; done
+for f in dpkg-query apt-get id npm; do ln -s "$T/bin/$f" "$T/nosudo/$f"; done
 cp -P "$T/nosudo/"{sh,dirname,env,cat} "$T/bin/"
 
 # deps MODE UID PATHDIR: run the copy with stdin from /dev/null; sets rc,
@@ -92,6 +95,8 @@ check "everything present: exit 0" test "$rc" = 0
 check "and no apt-get, no sudo, no npm" test ! -s "$T/calls"
 deps present 0 nosudo
 check "also as root with no sudo on the machine" test "$rc:$(wc -c <"$T/calls")" = "0:0"
+deps removed 0 bin
+check "packages removed but not purged (config files left) are installed again" want_install
 deps missing 0 bin
 check "node_modules present: no npm ci" test "$(grep -c '^npm' "$T/calls")" = 0
 
