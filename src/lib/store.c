@@ -704,9 +704,6 @@ static int64_t party_hash(const elog_store *s, const char *party)
 }
 
 static int step_done(elog_store *s, sqlite3_stmt *st, elog_err_t *err,
-		     const char *what);
-
-static int step_done(elog_store *s, sqlite3_stmt *st, elog_err_t *err,
 		     const char *what)
 {
 	int rc = sqlite3_step(st);
@@ -714,6 +711,22 @@ static int step_done(elog_store *s, sqlite3_stmt *st, elog_err_t *err,
 	if (rc != SQLITE_DONE)
 		return db_fail(s, err, what);
 	return 0;
+}
+
+/* Run the cached statement id, which returns one row of one integer, into
+ * *v; what names the read for the error message. */
+static int stmt_int(elog_store *s, enum stmt_id id, int64_t *v,
+		    const char *what, elog_err_t *err)
+{
+	sqlite3_stmt *st = stmt(s, id, err);
+	int rc;
+	if (!st)
+		return -ELOG_IO;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*v = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW ? 0 : db_fail(s, err, what);
 }
 
 static int tree_sink(void *ctx, int level, uint64_t index,
@@ -874,15 +887,7 @@ static int range_step(elog_store *w, enum stmt_id id, uint64_t first,
  * end of index_sealed's tree. */
 static int next_run(elog_store *w, int64_t *run, elog_err_t *err)
 {
-	sqlite3_stmt *st = stmt(w, ST_RUN_NEXT, err);
-	int rc;
-	if (!st)
-		return -ELOG_IO;
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		*run = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
-	return rc == SQLITE_ROW ? 0 : db_fail(w, err, "sealing the index");
+	return stmt_int(w, ST_RUN_NEXT, run, "sealing the index", err);
 }
 
 /* Move the index rows of seqs [first, last] from index_hot, sorted, into a
@@ -890,26 +895,18 @@ static int next_run(elog_store *w, int64_t *run, elog_err_t *err)
 static int seal_run(elog_store *w, uint64_t first, uint64_t last,
 		    elog_err_t *err)
 {
-	int64_t run;
+	int64_t run, moved, hot;
 	int rc;
-	sqlite3_stmt *st;
-	int64_t moved, hot = -1;
 	if ((rc = next_run(w, &run, err)) ||
 	    (rc = range_step(w, ST_SEAL_ROWS, first, last, run, err)))
 		return rc;
 	moved = sqlite3_changes64(w->db);
-	if ((rc = range_step(w, ST_SEAL_RUN, first, last, run, err)))
-		return rc;
 	/* When index_hot holds only the rows just moved (the usual case:
 	 * seal_runs writes a commit's rows past the run after the seal),
 	 * empty it whole; else delete the run's rows by their key range. */
-	if (!(st = stmt(w, ST_HOT_ROWS, err)))
-		return -ELOG_IO;
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		hot = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
-	if (rc != SQLITE_ROW)
-		return db_fail(w, err, "sealing the index");
+	if ((rc = range_step(w, ST_SEAL_RUN, first, last, run, err)) ||
+	    (rc = stmt_int(w, ST_HOT_ROWS, &hot, "sealing the index", err)))
+		return rc;
 	return range_step(w, hot == moved ? ST_HOT_CLEAR : ST_SEAL_DROP, first,
 			  last, run, err);
 }
@@ -1848,16 +1845,11 @@ int elog_store_index_rows(const elog_store *s, const char *sender,
 
 int elog_store_index_count(elog_store *s, uint64_t *n, elog_err_t *err)
 {
-	sqlite3_stmt *st = stmt(s, ST_INDEX_COUNT, err);
-	int rc;
-	if (!st)
-		return -ELOG_IO;
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		*n = (uint64_t)sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
-	return rc == SQLITE_ROW ? 0
-				: db_fail(s, err, "counting the event index");
+	int64_t v = 0;
+	int rc = stmt_int(s, ST_INDEX_COUNT, &v, "counting the event index",
+			  err);
+	*n = (uint64_t)v;
+	return rc;
 }
 
 int elog_store_add_cosignature(elog_store *w, uint64_t size,
