@@ -118,7 +118,7 @@ static void *checkpointer_main(void *arg)
 		pthread_mutex_unlock(&wr->ck_mu);
 		elog_err_clear(&err);
 		if (elog_store_wal_checkpoint(wr->ck_store, &err) != 0)
-			fprintf(stderr, "envelogd: %s\n", err.msg);
+			log_event(LEVEL_ERROR, NULL, "%s", err.msg);
 		pthread_mutex_lock(&wr->ck_mu);
 	}
 	pthread_mutex_unlock(&wr->ck_mu);
@@ -136,7 +136,8 @@ static void checkpointer_start(struct writer *wr, const char *path, int sync)
 	pthread_cond_init(&wr->ck_cv, NULL);
 	if (elog_store_open(path, ELOG_STORE_WRITE, sync, &wr->ck_store,
 			    &err) != 0) {
-		fprintf(stderr, "envelogd: no WAL checkpointer: %s\n", err.msg);
+		log_event(LEVEL_ERROR, NULL, "no WAL checkpointer: %s",
+			  err.msg);
 		return;
 	}
 	if (pthread_create(&wr->ck_thread, NULL, checkpointer_main, wr) != 0) {
@@ -147,7 +148,7 @@ static void checkpointer_start(struct writer *wr, const char *path, int sync)
 	wr->ck_running = 1;
 	if (elog_store_wal_defer(wr->store, CK_FRAMES, CK_FRAMES_MAX,
 				 want_checkpoint, wr, &err) != 0)
-		fprintf(stderr, "envelogd: %s\n", err.msg);
+		log_event(LEVEL_ERROR, NULL, "%s", err.msg);
 }
 
 static void checkpointer_stop(struct writer *wr)
