@@ -1,10 +1,10 @@
 # envelog — build, test, run.  See README.md.
 CC      ?= cc
 CFLAGS  ?= -O2 -g
-PKGS    := sqlite3 libmicrohttpd jansson libsodium libcurl libsystemd
+PKGS    := sqlite3 libpq libmicrohttpd jansson libsodium libcurl libsystemd
 # What libenvelog itself needs (envelog.pc: jansson is in its public
 # headers, the others are private).
-LIB_PKGS := sqlite3 jansson libsodium
+LIB_PKGS := sqlite3 libpq jansson libsodium
 
 # The release and the shared library's ABI: libenvelog.so.$(SOVERSION) is
 # its SONAME; raise SOVERSION when a public header changes incompatibly.

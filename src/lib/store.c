@@ -1602,16 +1602,23 @@ static int index_candidates(elog_store *s, const int64_t *hash,
 {
 	int64_t *runs = NULL;
 	size_t nr = 0, rcap = 0, cap = 0;
-	uint64_t size, blk, hot_end;
+	uint64_t size, blk, hot_end, hot_from;
 	sqlite3_stmt *st;
 	int rc = 0;
 
 	if ((rc = elog_store_size(s, &size, err)))
 		goto out;
+	/* What is sealed is what the last commit sealed: a writer's open
+	 * transaction may have passed run boundaries whose runs are still in
+	 * index_hot until its commit seals them. */
+	hot_from = elog_store_index_hot_from(s, s->mode == ELOG_STORE_WRITE &&
+								s->in_tx
+							? s->tx_first
+							: size);
 	/* index_hot's blocks: from the first hot event's to one past the
 	 * last event's (none when the log ends on a run's boundary) */
-	blk = elog_store_index_hot_from(s, size) >> ELOG_INDEX_HOT_BLOCK_BITS;
-	hot_end = size > elog_store_index_hot_from(s, size)
+	blk = hot_from >> ELOG_INDEX_HOT_BLOCK_BITS;
+	hot_end = size > hot_from
 			  ? ((size - 1) >> ELOG_INDEX_HOT_BLOCK_BITS) + 1
 			  : blk;
 	for (; blk < hot_end; blk++)

@@ -396,6 +396,19 @@ def cmd_check(a):
         if missing:
             bbad.append("r%d lacks acknowledged seqs %s" % (q["r"],
                                                              missing[:5]))
+            cp_size = parse_checkpoint(b["checkpoint"])[0]
+            for m in missing[:3]:
+                ev = by_seq.get(m, {})
+                ack = next((ln for ln in acks if ln["first"] <= m <
+                            ln["first"] + ln["count"]), {})
+                bbad.append("seq %d: %s -> %s ts %s; acknowledged at size "
+                            "%s after %s tries; bundle at size %d, "
+                            "window [%d, %d)" % (
+                                m, ev.get("sender"), ev.get("recipient"),
+                                ev.get("ts"), parse_checkpoint(
+                                    ack["checkpoint"])[0] if ack else None,
+                                ack.get("tries"), cp_size, q["from"],
+                                q["to"]))
         for x in b["records"]:
             e = x["record"]
             if not ((e["sender"] in q["subjects"] or

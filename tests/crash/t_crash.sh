@@ -95,7 +95,10 @@ for ((r = 1; r <= KILLS; r++)); do
 	wait "$SRV_PID" 2>/dev/null
 	SRV_PID=
 	kills=$((kills + 1))
-	pause_clients "$r" || nok "kill $r: the clients pause"
+	pause_clients "$r" || nok "kill $r: the clients pause" \
+		"$(for w in 0 1 2 3 lawful; do
+			echo "client $w paused for round $(cat "$T/rec/paused.$w" 2>/dev/null || echo none)"
+		done)" "$(tail -5 "$T/clients.err" 2>/dev/null)"
 	# what the clients were told before the crash
 	rm -rf "$T/snap" && cp -r "$T/rec" "$T/snap"
 	if ! restart; then

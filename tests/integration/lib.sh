@@ -35,10 +35,12 @@ cleanup() {
 		kill -KILL "$SRV_PID" 2>/dev/null
 		wait "$SRV_PID" 2>/dev/null
 	fi
-	rm -rf "$T"
+	# the PostgreSQL servers of pg.sh, if the test started any
+	declare -F pg_cleanup >/dev/null && pg_cleanup
+	# KEEP=1: keep the scratch directory, and say where it is
+	if [ -n "${KEEP:-}" ]; then echo "# kept $T"; else rm -rf "$T"; fi
 }
 trap cleanup EXIT
-[ -n "${KEEP:-}" ] && trap - EXIT
 
 
 for tool in "$B/envelog" "$B/envelogd"; do

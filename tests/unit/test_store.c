@@ -82,8 +82,9 @@ static fx *fx_new(void)
 	assert_true(k > 0 && (size_t)k < sizeof f->path);
 	assert_int_equal(elog_signer_generate(ORIGIN, &f->sk, &err), 0);
 	elog_signer_public(&f->sk, &f->vk);
-	assert_int_equal(
-		elog_verifier_format(&f->vk, f->vkey, sizeof f->vkey, &err), 0);
+	assert_int_equal(elog_verifier_format(&f->vk, f->vkey, sizeof f->vkey,
+					      &err),
+			 0);
 	assert_int_equal(elog_store_create(f->path, ORIGIN, f->vkey, &err), 0);
 	assert_int_equal(elog_store_open(f->path, ELOG_STORE_WRITE,
 					 ELOG_SYNC_FULL, &f->w, &err),
@@ -211,8 +212,8 @@ static void append_entries(fx *f, elog_entry *es, size_t m)
 	size_t first = f->n;
 
 	memset(&c, 0, sizeof c);
-	assert_int_equal(elog_store_append(f->w, es, m, &f->sk,
-					   elog_now_ms(), &c, &err),
+	assert_int_equal(elog_store_append(f->w, es, m, &f->sk, elog_now_ms(),
+					   &c, &err),
 			 0);
 	for (size_t i = 0; i < m; i++)
 		model_add(f, &es[i]);
@@ -398,9 +399,9 @@ static void test_create_open(void **state)
 	assert_int_equal(elog_store_root(f->w, 0, &root, &err), 0);
 	assert_hash_equal(&root, &ELOG_EMPTY_ROOT);
 	assert_int_equal(elog_store_leaf(f->w, 0, &l, &err), -ELOG_NOT_FOUND);
-	assert_int_equal(
-		elog_store_checkpoint_latest(f->w, &note, &len, &size, &err),
-		-ELOG_NOT_FOUND);
+	assert_int_equal(elog_store_checkpoint_latest(f->w, &note, &len, &size,
+						      &err),
+			 -ELOG_NOT_FOUND);
 	assert_null(note);
 	assert_int_equal(query_int(f->w, "PRAGMA user_version"),
 			 elog_schema_count);
@@ -463,8 +464,7 @@ static void test_writer_only(void **state)
 	uint64_t seq = 77, size;
 
 	default_event(f, 0, &e);
-	assert_int_equal(elog_store_add(f->w, &e, &seq, &err),
-			 -ELOG_INTERNAL);
+	assert_int_equal(elog_store_add(f->w, &e, &seq, &err), -ELOG_INTERNAL);
 	assert_int_equal(seq, 77);
 	assert_int_equal(elog_store_commit(f->w, &f->sk, 1, &c, &err),
 			 -ELOG_INTERNAL);
@@ -560,8 +560,8 @@ static void test_append_read_back(void **state)
 		prev = c;
 		if (l.kind == ELOG_KIND_DISCLOSURE) {
 			ndisc++;
-			assert_non_null(strstr(f->data[i],
-					       "\"kind\":\"disclosure\""));
+			assert_non_null(
+				strstr(f->data[i], "\"kind\":\"disclosure\""));
 		} else {
 			/* the public data is the record's commitment, and the
 			 * record parses back to the same parties */
@@ -606,15 +606,16 @@ static void test_append_read_back(void **state)
 	/* Every complete subtree of level >= 1 is stored once: n - popcount(n)
 	 * of them. */
 	assert_int_equal(count_rows(f->w, "tree_hash"),
-			 (sqlite3_int64)(f->n - (size_t)__builtin_popcountll(
-							       f->n)));
+			 (sqlite3_int64)(f->n -
+					 (size_t)__builtin_popcountll(f->n)));
 	/* Two index rows per event, one when it is sent to its sender. */
 	{
 		sqlite3_int64 want = 0;
 		for (size_t i = 0; i < f->n; i++)
 			if (f->kind[i] == ELOG_KIND_EVENT)
-				want += strcmp(f->sender[i],
-					       f->recipient[i]) ? 2 : 1;
+				want += strcmp(f->sender[i], f->recipient[i])
+						? 2
+						: 1;
 		assert_int_equal(count_rows(f->w, "event_index"), want);
 	}
 }
@@ -642,7 +643,8 @@ static void test_reopen_continues(void **state)
 					 ELOG_SYNC_FULL, &f->w, &err),
 			 0);
 	append_events(f, 45);
-	assert_int_equal(elog_verify_store(f->w, NULL, NULL, NULL, &rep, &err), 0);
+	assert_int_equal(elog_verify_store(f->w, NULL, NULL, NULL, &rep, &err),
+			 0);
 	assert_int_equal(rep.entries, 64);
 	assert_int_equal(rep.bad_seq, -1);
 }
@@ -722,8 +724,8 @@ static void check_inclusion(fx *f, const elog_hash *roots, size_t index,
 	assert_int_equal(elog_store_prove_inclusion(f->w, index, size, p, &np,
 						    &err),
 			 0);
-	assert_int_equal(elog_verify_inclusion(index, size, &f->leaf[index],
-					       p, np, &roots[size], &err),
+	assert_int_equal(elog_verify_inclusion(index, size, &f->leaf[index], p,
+					       np, &roots[size], &err),
 			 0);
 	assert_int_equal(elog_prove_inclusion(index, size,
 					      elog_leaf_array_reader, &la, q,
@@ -779,9 +781,8 @@ static void check_consistency(fx *f, const elog_hash *roots, size_t old,
 	assert_int_equal(elog_verify_consistency(old, nw, &roots[old],
 						 &roots[nw], p, np, &err),
 			 0);
-	assert_int_equal(elog_prove_consistency(old, nw,
-						elog_leaf_array_reader, &la, q,
-						&nq, &err),
+	assert_int_equal(elog_prove_consistency(old, nw, elog_leaf_array_reader,
+						&la, q, &nq, &err),
 			 0);
 	assert_int_equal(np, nq);
 	assert_memory_equal(p, q, np * sizeof p[0]);
@@ -858,13 +859,12 @@ static void test_checkpoints(void **state)
 	struct cp_walk cw = {f, 0, 0};
 
 	build_log(f);
-	assert_int_equal(elog_store_checkpoint_latest(f->w, &note, &len,
-						      &size, &err),
+	assert_int_equal(elog_store_checkpoint_latest(f->w, &note, &len, &size,
+						      &err),
 			 0);
 	assert_int_equal(size, f->n);
 	assert_int_equal(strlen(note), len);
-	assert_int_equal(elog_checkpoint_open(note, len, &f->vk, &cp, &err),
-			 0);
+	assert_int_equal(elog_checkpoint_open(note, len, &f->vk, &cp, &err), 0);
 	assert_string_equal(cp.origin, ORIGIN);
 	assert_int_equal(cp.size, f->n);
 	elog_root_of_leaves(f->leaf, f->n, &root);
@@ -894,8 +894,7 @@ static void test_checkpoints(void **state)
 	assert_int_equal(elog_store_checkpoint_at(f->w, 4, &note, &len, &err),
 			 -ELOG_NOT_FOUND);
 	assert_null(note);
-	assert_int_equal(count_rows(f->w, "checkpoint"),
-			 (sqlite3_int64)f->ncp);
+	assert_int_equal(count_rows(f->w, "checkpoint"), (sqlite3_int64)f->ncp);
 	assert_int_equal(elog_store_checkpoints(f->w, walk_cp, &cw, &err), 0);
 	assert_int_equal(cw.bad, 0);
 	assert_int_equal(cw.i, f->ncp);
@@ -968,8 +967,8 @@ static void test_reader_sees_committed_only(void **state)
 	/* Committed, the entries appear to the same reader connection. */
 	{
 		elog_commit c;
-		assert_int_equal(elog_store_commit(f->w, &f->sk,
-						   elog_now_ms(), &c, &err),
+		assert_int_equal(elog_store_commit(f->w, &f->sk, elog_now_ms(),
+						   &c, &err),
 				 0);
 		assert_int_equal(c.first, 40);
 		assert_int_equal(c.count, 5);
@@ -1033,7 +1032,8 @@ static void test_rollback_restores_frontier(void **state)
 	assert_hash_equal(&root, &want);
 
 	append_events(f, 17); /* checks the commit's root against the model */
-	assert_int_equal(elog_verify_store(f->w, NULL, NULL, NULL, &rep, &err), 0);
+	assert_int_equal(elog_verify_store(f->w, NULL, NULL, NULL, &rep, &err),
+			 0);
 	assert_int_equal(rep.entries, 40);
 
 	/* A commit that fails (here: a key that is not the log's) rolls
@@ -1042,8 +1042,8 @@ static void test_rollback_restores_frontier(void **state)
 		elog_signer bad;
 		elog_commit c;
 		memset(&c, 0, sizeof c);
-		assert_int_equal(elog_signer_generate("other.example/log", &bad,
-						      &err),
+		assert_int_equal(elog_signer_generate("other.example/log",
+						      &bad, &err),
 				 0);
 		assert_int_equal(elog_store_begin(f->w, &err), 0);
 		default_event(f, 200, &e[0]);
@@ -1069,7 +1069,8 @@ static void test_rollback_restores_frontier(void **state)
 	assert_int_equal(elog_store_size(f->w, &size, &err), 0);
 	assert_int_equal(size, 40);
 	append_events(f, 24);
-	assert_int_equal(elog_verify_store(f->w, NULL, NULL, NULL, &rep, &err), 0);
+	assert_int_equal(elog_verify_store(f->w, NULL, NULL, NULL, &rep, &err),
+			 0);
 	assert_int_equal(rep.entries, 64);
 	assert_int_equal(rep.checkpoints, f->ncp);
 }
@@ -1101,17 +1102,18 @@ static void test_events_for(void **state)
 	elog_err_t err;
 	char a[24], b[24], c[24];
 	char *sets[][3] = {
-		{a, NULL, NULL}, {b, NULL, NULL}, {a, b, NULL}, {b, a, NULL},
-		{a, a, NULL},    {c, NULL, NULL}, {a, c, b},
-		{"+449999999", NULL, NULL},
+		{a, NULL, NULL}, {b, NULL, NULL},
+		{a, b, NULL},	 {b, a, NULL},
+		{a, a, NULL},	 {c, NULL, NULL},
+		{a, c, b},	 {"+449999999", NULL, NULL},
 	};
 	const size_t nsets = sizeof sets / sizeof sets[0];
 	uint64_t want[MAXN];
 	size_t queries = 0, hits = 0;
 
-	party(a, sizeof a, "+44700900", 1);  /* a sender */
-	party(b, sizeof b, "+44711900", 3);  /* a recipient */
-	party(c, sizeof c, "+44700900", 5);  /* sends to itself too */
+	party(a, sizeof a, "+44700900", 1); /* a sender */
+	party(b, sizeof b, "+44711900", 3); /* a recipient */
+	party(c, sizeof c, "+44700900", 5); /* sends to itself too */
 	/* default_event: 7 senders, 5 recipients, 50 distinct times out of
 	 * seq order; a disclosure lies between. */
 	append_events(f, 120);
@@ -1150,9 +1152,8 @@ static void test_events_for(void **state)
 				assert_int_equal(trunc, 0);
 				assert_int_equal(n, nw);
 				if (nw)
-					assert_memory_equal(
-						seqs, want,
-						nw * sizeof want[0]);
+					assert_memory_equal(seqs, want,
+							    nw * sizeof want[0]);
 				free(seqs);
 				queries++;
 				hits += nw;
@@ -1175,7 +1176,9 @@ static void test_events_for(void **state)
 			      k < 7    ? "+44700900"
 			      : k < 12 ? "+44711900"
 				       : "+44722900",
-			      k < 7 ? k : k < 12 ? k - 7 : k);
+			      k < 7    ? k
+			      : k < 12 ? k - 7
+				       : k);
 			many[k] = names[k];
 		}
 		nw = expected_events(f, many, 20, T0 - 1000, T0 + 60000, want);
@@ -1285,8 +1288,7 @@ static void assert_index_search(sqlite3 *db, const char *sql)
 
 	k = snprintf(eqp, sizeof eqp, "EXPLAIN QUERY PLAN %s", sql);
 	assert_true(k > 0 && (size_t)k < sizeof eqp);
-	assert_int_equal(sqlite3_prepare_v2(db, eqp, -1, &st, NULL),
-			 SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, eqp, -1, &st, NULL), SQLITE_OK);
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		const char *detail = (const char *)sqlite3_column_text(st, 3);
 		assert_non_null(detail);
@@ -1328,8 +1330,9 @@ static void test_index_query_plan(void **state)
 	assert_index_search(db, "SELECT seq FROM index_sealed WHERE run = ?4 "
 				"AND party = ?1 AND ts >= ?2 AND ts < ?3");
 	/* index_hot: a key search in one block (schema 008), no scan */
-	assert_index_search(db, "SELECT seq FROM index_hot WHERE blk = ?19 AND "
-				"party IN (?3, ?4) AND ts >= ?1 AND ts < ?2");
+	assert_index_search(db,
+			    "SELECT seq FROM index_hot WHERE blk = ?19 AND "
+			    "party IN (?3, ?4) AND ts >= ?1 AND ts < ?2");
 	/* And the statement the library actually prepared for it. */
 	assert_int_equal(elog_store_events_for(f->w, subj, 1, T0, T0 + 50000,
 					       100, &seqs, &n, &trunc, &err),
@@ -1363,7 +1366,8 @@ static void test_index_runs(void **state)
 	const size_t batches[] = {3, 5, 1, 30, 88, 1, 100, 71};
 
 	for (size_t b = 0; b < sizeof batches / sizeof batches[0]; b++) {
-		uint64_t hot = elog_store_index_hot_from(f->w, f->n + batches[b]);
+		uint64_t hot = elog_store_index_hot_from(f->w,
+							 f->n + batches[b]);
 		append_events(f, batches[b]);
 		assert_int_equal(hot, (f->n / 8) * 8);
 		assert_int_equal(query_int(f->w, "SELECT count(*) FROM "
@@ -1419,8 +1423,9 @@ static void test_index_runs(void **state)
 					 "DESC LIMIT 1) FROM index_run"),
 			 1);
 	/* narrowed under its rows: verify fails, naming the event */
-	assert_int_equal(sqlite3_exec(db, "UPDATE index_run SET max_ts = "
-					  "max_ts - 1 WHERE first_seq = 264",
+	assert_int_equal(sqlite3_exec(db,
+				      "UPDATE index_run SET max_ts = "
+				      "max_ts - 1 WHERE first_seq = 264",
 				      NULL, NULL, NULL),
 			 SQLITE_OK);
 	assert_int_equal(elog_verify_store(f->w, NULL, NULL, NULL, &rep, &err),
@@ -1467,6 +1472,43 @@ static void test_seal_after_early_flush(void **state)
 			 0);
 	assert_int_equal(elog_verify_store(f->w, NULL, NULL, NULL, &rep, &err),
 			 0);
+}
+
+/* A lawful request answered inside the writer's transaction, after that
+ * transaction's events crossed a run boundary: the committed rows of the
+ * run that boundary ends are still in index_hot (the seal comes with the
+ * commit), and the request must find them there. */
+static void test_events_for_across_run_boundary(void **state)
+{
+	fx *f = *state;
+	elog_err_t err;
+	char *subj[1] = {"+44700900003"};
+	uint64_t *seqs = NULL, seq, want = 0;
+	size_t n;
+	int trunc;
+	elog_entry *es = calloc(12, sizeof *es);
+
+	assert_non_null(es);
+	/* runs of 8, index_hot's blocks of 1024: seqs 1016..1019 in index_hot,
+	 * in block 0 */
+	append_events(f, 1020);
+	for (uint64_t k = 0; k < 1020; k++)
+		want += k % 7 == 3;
+	assert_int_equal(elog_store_begin(f->w, &err), 0);
+	for (size_t i = 0; i < 12; i++) { /* to 1032: into block 1 */
+		default_event(f, 1020 + i, &es[i]);
+		assert_int_equal(elog_store_add(f->w, &es[i], &seq, &err), 0);
+		want += (1020 + i) % 7 == 3;
+	}
+	assert_int_equal(elog_store_events_for(f->w, subj, 1, T0, T0 + 100000,
+					       1000, &seqs, &n, &trunc, &err),
+			 0);
+	assert_int_equal(n, want);
+	for (size_t i = 0; i < n; i++)
+		assert_int_equal(seqs[i] % 7, 3);
+	free(seqs);
+	elog_store_rollback(f->w);
+	elog_entries_free(es, 12);
 }
 
 /* A commit that would seal a run and fails (ELOG_TEST_FAIL_COMMIT, as a
@@ -1559,7 +1601,8 @@ static void test_triggers(void **state)
 	assert_int_equal(count_rows(f->w, "tree_hash"), nt);
 	assert_int_equal(count_rows(f->w, "checkpoint"), nc);
 	assert_int_equal(count_rows(f->w, "event_index"), ni);
-	assert_int_equal(elog_verify_store(f->w, NULL, NULL, NULL, &rep, &err), 0);
+	assert_int_equal(elog_verify_store(f->w, NULL, NULL, NULL, &rep, &err),
+			 0);
 	/* The store still appends after the refused statements. */
 	append_events(f, 3);
 }
@@ -1605,14 +1648,16 @@ static void test_verify_good(void **state)
 	elog_store *r = NULL;
 
 	/* The empty log verifies. */
-	assert_int_equal(elog_verify_store(f->w, NULL, NULL, NULL, &rep, &err), 0);
+	assert_int_equal(elog_verify_store(f->w, NULL, NULL, NULL, &rep, &err),
+			 0);
 	assert_int_equal(rep.entries, 0);
 	assert_int_equal(rep.bad_seq, -1);
 	build_log(f);
 	assert_int_equal(elog_store_open(f->path, ELOG_STORE_READ,
 					 ELOG_SYNC_FULL, &r, &err),
 			 0);
-	assert_int_equal(elog_verify_store(r, NULL, on_progress, &pr, &rep, &err),
+	assert_int_equal(elog_verify_store(r, NULL, on_progress, &pr, &rep,
+					   &err),
 			 0);
 	assert_int_equal(rep.entries, f->n);
 	assert_int_equal(rep.purged, 0);
@@ -1662,7 +1707,8 @@ static void tamper_and_verify(const char *sql, const char *sql_apart,
 	append_events(f, 10);
 	append_events(f, 15);
 	append_events(f, 15);
-	assert_int_equal(elog_verify_store(f->w, NULL, NULL, NULL, &rep, &err), 0);
+	assert_int_equal(elog_verify_store(f->w, NULL, NULL, NULL, &rep, &err),
+			 0);
 	table = event_table(f->w);
 	rc = sqlite3_exec(elog_store_db(f->w),
 			  "DROP TRIGGER IF EXISTS entry_no_update;"
@@ -1732,11 +1778,12 @@ static void test_verify_tampered(void **state)
 	assert_true(k > 0 && (size_t)k < sizeof sql);
 	tamper_and_verify(sql, NULL, 18, "leaf hash differs");
 	/* an event's public data that is not a commitment */
-	tamper_and_verify("UPDATE entry SET data = CAST('{\"kind\":\"event\"}' "
-			  "AS BLOB), leaf_hash = X'"
-			  "8e2c0d0d2d0c8c2b5ac8d3e4f3f1d6a3b1b1f0d9c4d2c8f1a7a1b4e0b8c1d2e3"
-			  "' WHERE seq = 19",
-			  NULL, 19, NULL);
+	tamper_and_verify(
+		"UPDATE entry SET data = CAST('{\"kind\":\"event\"}' "
+		"AS BLOB), leaf_hash = X'"
+		"8e2c0d0d2d0c8c2b5ac8d3e4f3f1d6a3b1b1f0d9c4d2c8f1a7a1b4e0b8c1d2e3"
+		"' WHERE seq = 19",
+		NULL, 19, NULL);
 	/* record, commitment and leaf hash changed together: the chain
 	 * breaks there */
 	elog_leaf_hash(leaf, leaf_len, &h);
@@ -1761,8 +1808,8 @@ static void test_verify_tampered(void **state)
 	tamper_and_verify("UPDATE entry SET kind = 1 WHERE seq = 9", NULL, 9,
 			  NULL);
 	/* an entry without public leaf data: every leaf's data is public */
-	tamper_and_verify("UPDATE entry SET data = NULL WHERE seq = 9", NULL, 9,
-			  "public leaf data is missing");
+	tamper_and_verify("UPDATE entry SET data = NULL WHERE seq = 9", NULL,
+			  9, "public leaf data is missing");
 	/* a row removed from the middle */
 	tamper_and_verify("DELETE FROM entry WHERE seq = 21", NULL, 21,
 			  "entry is missing");
@@ -1817,8 +1864,7 @@ static void add_authority(fx *f, const char *name, elog_verifier *out)
 	assert_int_equal(elog_signer_generate(name, &s, &err), 0);
 	elog_signer_public(&s, out);
 	elog_signer_wipe(&s);
-	assert_int_equal(elog_verifier_format(out, text, sizeof text, &err),
-			 0);
+	assert_int_equal(elog_verifier_format(out, text, sizeof text, &err), 0);
 	assert_int_equal(elog_keyring_add(f->w, ELOG_KEYRING_AUTHORITY, name,
 					  text, &err),
 			 0);
@@ -1881,8 +1927,8 @@ static void test_tokens(void **state)
 	assert_int_equal(count_rows(f->w, "token"), 0);
 
 	add_authority(f, "uk-nca", &av);
-	assert_int_equal(elog_token_add(f->w, ELOG_ROLE_INGEST, NULL,
-					"mail-1", ti, &ii, &err),
+	assert_int_equal(elog_token_add(f->w, ELOG_ROLE_INGEST, NULL, "mail-1",
+					ti, &ii, &err),
 			 0);
 	assert_int_equal(elog_token_add(f->w, ELOG_ROLE_AUDITOR, NULL, "ipco",
 					ta, &ia, &err),
@@ -1962,8 +2008,7 @@ static void test_tokens(void **state)
 	assert_int_equal(elog_token_check(f->w, ti, strlen(ti), &info, &err),
 			 -ELOG_UNKNOWN_TOKEN);
 	assert_int_equal(elog_token_revoke(f->w, ii, &err), -ELOG_NOT_FOUND);
-	assert_int_equal(elog_token_revoke(f->w, 9999, &err),
-			 -ELOG_NOT_FOUND);
+	assert_int_equal(elog_token_revoke(f->w, 9999, &err), -ELOG_NOT_FOUND);
 	assert_int_equal(elog_token_check(r, ta, strlen(ta), &info, &err), 0);
 	assert_int_equal(info.role, ELOG_ROLE_AUDITOR);
 	memset(&tl, 0, sizeof tl);
@@ -1989,8 +2034,8 @@ static void test_tokens(void **state)
 				size_t len = (size_t)sqlite3_column_bytes(st,
 									  c);
 				for (int t = 0; t < 3; t++) {
-					assert_false(contains(v, len,
-							      texts[t]));
+					assert_false(
+						contains(v, len, texts[t]));
 					assert_false(contains(v, len,
 							      texts[t] + 5));
 				}
@@ -2118,7 +2163,8 @@ static void test_keyring(void **state)
 		s3.keyid = elog_key_id(s3.name, s3.alg, s3.pk);
 		elog_signer_public(&s3, &v3);
 		elog_signer_wipe(&s3);
-		assert_int_equal(elog_verifier_format(&v3, t3, sizeof t3, &err), 0);
+		assert_int_equal(elog_verifier_format(&v3, t3, sizeof t3, &err),
+				 0);
 		/* ... and an authority key is not a cosignature/v1 key. */
 		assert_int_equal(elog_keyring_add(f->w, ELOG_KEYRING_AUTHORITY,
 						  "uk-nca", t3, &err),
@@ -2192,12 +2238,15 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_checkpoints, setup,
 						teardown),
-		cmocka_unit_test_setup_teardown(
-			test_reader_sees_committed_only, setup, teardown),
-		cmocka_unit_test_setup_teardown(
-			test_rollback_restores_frontier, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reader_sees_committed_only,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rollback_restores_frontier,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_events_for, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(
+			test_events_for_across_run_boundary, setup_runs,
+			teardown),
 		cmocka_unit_test_setup_teardown(test_events_for, setup_runs,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_index_runs, setup_runs,
@@ -2208,10 +2257,8 @@ int main(void)
 						setup_runs, teardown),
 		cmocka_unit_test_setup_teardown(test_seal_fails_whole,
 						setup_runs, teardown),
-		cmocka_unit_test_setup_teardown(test_triggers, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_set_sync, setup,
-						teardown),
+		cmocka_unit_test_setup_teardown(test_triggers, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_set_sync, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_verify_good, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_verify_good, setup_runs,
