@@ -15,6 +15,7 @@
 #include "rfc3339.h"
 #include "schema.h"
 #include "store_db.h"
+#include "store_pg.h"
 
 enum stmt_id {
 	ST_SIZE,
@@ -577,6 +578,20 @@ struct sqlite3 *elog_store_db(elog_store *s)
 {
 	return s->db;
 }
+int elog_store_is_pg(const char *db)
+{
+	const char *eq = strchr(db, '='), *slash = strchr(db, '/');
+	return strncmp(db, "postgresql://", 13) == 0 ||
+	       strncmp(db, "postgres://", 11) == 0 ||
+	       (eq && (!slash || eq < slash));
+}
+
+PGconn *elog_store_pg_conn(elog_store *s)
+{
+	(void)s;
+	return NULL;
+}
+
 const char *elog_store_origin(const elog_store *s)
 {
 	return s->origin;
