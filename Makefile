@@ -247,7 +247,8 @@ deps:
 	@sh .ci/deps
 
 # make check: every suite (tests/run), then the unit and integration suites
-# again under SANITIZE=address,undefined (tests/sanitize); the last line,
+# again under SANITIZE=address,undefined (tests/sanitize); the failures of
+# both runs are repeated at the end, above the last line,
 # "N passed, N failed, N skipped", sums both runs, and the exit status
 # fails if either failed or, when CI is set, if anything was skipped.
 check: deps
@@ -257,7 +258,9 @@ check: deps
 	@{ B=$(B) tests/run; echo $$? >$(B)/check.status; } | tee $(B)/check.log
 	@echo; echo "== again under SANITIZE=address,undefined"
 	@{ B=$(SAN_B) tests/sanitize; echo $$? >$(SAN_B)/check.status; } | tee $(SAN_B)/check.log
-	@echo; tail -qn 1 $(B)/check.log $(SAN_B)/check.log | \
+	@echo; grep -h -E '^(failing|skipping):|^  \[[^]]*\] (not ok|#)' \
+	  $(B)/check.log $(SAN_B)/check.log | head -60 || true
+	@tail -qn 1 $(B)/check.log $(SAN_B)/check.log | \
 	  awk '{ p += $$1; f += $$3; s += $$5 } END { print p " passed, " f " failed, " s " skipped"; \
 	    exit !(NR == 2 && f == 0 && p > 0 && (ENVIRON["CI"] == "" || s == 0)) }' && \
 	  [ "$$(cat $(B)/check.status $(SAN_B)/check.status)" = "$$(printf '0\n0')" ]

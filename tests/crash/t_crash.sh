@@ -95,10 +95,12 @@ for ((r = 1; r <= KILLS; r++)); do
 	wait "$SRV_PID" 2>/dev/null
 	SRV_PID=
 	kills=$((kills + 1))
-	pause_clients "$r" || nok "kill $r: the clients pause" \
-		"$(for w in 0 1 2 3 lawful; do
+	if ! pause_clients "$r"; then
+		mapfile -t why < <(for w in 0 1 2 3 lawful; do
 			echo "client $w paused for round $(cat "$T/rec/paused.$w" 2>/dev/null || echo none)"
-		done)" "$(tail -5 "$T/clients.err" 2>/dev/null)"
+		done; tail -5 "$T/clients.err" 2>/dev/null)
+		nok "kill $r: the clients pause" "${why[@]}"
+	fi
 	# what the clients were told before the crash
 	rm -rf "$T/snap" && cp -r "$T/rec" "$T/snap"
 	if ! restart; then
