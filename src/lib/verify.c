@@ -386,6 +386,26 @@ static int diagnose(vstate *v, uint64_t from, uint64_t to)
 	return rc;
 }
 
+/* The walk failed at rep->bad_seq: if an event before it, among those
+ * whose rows were not compared yet, lacks a row, that is the first
+ * failure (as a search per row would have found it first). */
+static void earlier_index_failure(vstate *v)
+{
+	elog_verify_report was = *v->rep;
+	uint64_t from = v->ci < v->nruns ? v->runs[v->ci].first_seq
+					 : v->hot_from;
+	elog_err_t e;
+	elog_err_t *keep = v->err;
+	int rc;
+	if (v->rep->bad_seq < 0 || (uint64_t)v->rep->bad_seq <= from)
+		return;
+	v->err = &e; /* a read failure here leaves the first report */
+	rc = diagnose(v, from, (uint64_t)v->rep->bad_seq);
+	v->err = keep;
+	if (rc != -ELOG_TAMPERED)
+		*v->rep = was;
+}
+
 /* Wait until the scan has read run i's rows (or failed). */
 static int scan_wait(vstate *v, size_t i)
 {
@@ -422,10 +442,10 @@ static int runs_through(vstate *v, uint64_t seq)
  * puts them: in index_hot from hot_from on, else in the run holding seq,
  * whose ts range covers ts (else a request would skip it).  want: the
  * event's rows, added to what that place must hold. */
-static int index_check(vstate *v, uint64_t seq, const elog_entry *en,
+static int index_check(vstate *v, uint64_t seq, int64_t ts,
 		       const struct idig *want)
 {
-	if (!en->sender || !en->recipient)
+	if (want->n == 0)
 		return bad(v, seq, "event has no parties", NULL);
 	if (seq < v->hot_from) {
 		const elog_index_run *r;
@@ -438,7 +458,7 @@ static int index_check(vstate *v, uint64_t seq, const elog_entry *en,
 				   "the event (a warrant would miss it; was "
 				   "index_run changed?)",
 				   NULL);
-		if (!r->has_ts || en->ts < r->min_ts || en->ts > r->max_ts)
+		if (!r->has_ts || ts < r->min_ts || ts > r->max_ts)
 			return bad(v, seq,
 				   "the ts range of the event's index run does "
 				   "not cover it (a warrant would skip the "
@@ -567,9 +587,8 @@ fail:
 /* The checks of a leaf in seq order, after leaf_alone passed: the chain,
  * the tree hashes, the records and the tables beside them, the
  * checkpoints at its size.  want: the index rows of its event (from
- * leaf_rows).  Frees *en. */
-static int leaf_in_order(vstate *v, const elog_leaf *l, elog_entry *en,
-			 const struct idig *want)
+ * leaf_rows). */
+static int leaf_in_order(vstate *v, const elog_leaf *l, const struct idig *want)
 {
 	elog_hash chain;
 	elog_err_t e;
@@ -605,7 +624,7 @@ static int leaf_in_order(vstate *v, const elog_leaf *l, elog_entry *en,
 			 NULL);
 		goto out;
 	} else if (l->kind == ELOG_KIND_EVENT) {
-		rc = index_check(v, l->seq, en, want);
+		rc = index_check(v, l->seq, l->ts, want);
 	} else if (l->kind == ELOG_KIND_DISCLOSURE ||
 		   l->kind == ELOG_KIND_REFUSAL) {
 		rc = warrant_check(v, l);
@@ -619,7 +638,6 @@ static int leaf_in_order(vstate *v, const elog_leaf *l, elog_entry *en,
 	v->rep->entries++;
 	rc = checkpoints_at_size(v);
 out:
-	elog_entry_free(en);
 	return rc;
 }
 
@@ -640,7 +658,6 @@ out:
 struct vleaf {
 	elog_leaf l; /* data and record: offsets into the arena */
 	size_t data_off, rec_off;
-	elog_entry en;	  /* from leaf_alone */
 	struct idig want; /* from leaf_rows */
 };
 
@@ -679,18 +696,18 @@ typedef struct vpool {
 	int rc;		 /* a failure of the in-order checks */
 } vpool;
 
-/* The digest of the index rows x's event needs (none but for an event
- * with its record). */
-static void leaf_rows(const vstate *v, struct vleaf *x)
+/* The digest of the index rows x's event (en, from leaf_alone) needs:
+ * none but for an event with its record and both parties. */
+static void leaf_rows(const vstate *v, struct vleaf *x, const elog_entry *en)
 {
 	elog_index_row rows[2];
 	int k;
 	memset(&x->want, 0, sizeof x->want);
-	if (x->l.kind != ELOG_KIND_EVENT || !x->l.record || !x->en.sender ||
-	    !x->en.recipient)
+	if (x->l.kind != ELOG_KIND_EVENT || !x->l.record || !en->sender ||
+	    !en->recipient)
 		return;
-	k = elog_store_index_rows_of(v->s, x->en.sender, x->en.recipient,
-				     x->en.ts, x->l.seq, rows);
+	k = elog_store_index_rows_of(v->s, en->sender, en->recipient, en->ts,
+				     x->l.seq, rows);
 	for (int i = 0; i < k; i++)
 		dig_add(&x->want, v->dkey, &rows[i]);
 }
@@ -701,16 +718,19 @@ static void batch_alone(const vstate *v, struct vbatch *b)
 	b->bad_at = b->n;
 	for (size_t i = 0; i < b->n; i++) {
 		struct vleaf *x = &b->leaves[i];
+		elog_entry en;
 		x->l.data = x->data_off == SIZE_MAX ? NULL
 						    : b->arena + x->data_off;
 		x->l.record = x->rec_off == SIZE_MAX ? NULL
 						     : b->arena + x->rec_off;
-		if (leaf_alone(&x->l, &x->en, &b->bad_what, b->bad_detail,
+		if (leaf_alone(&x->l, &en, &b->bad_what, b->bad_detail,
 			       &b->bad_has_detail)) {
 			b->bad_at = i;
 			break;
 		}
-		leaf_rows(v, x);
+		/* freed here, by the thread that made it */
+		leaf_rows(v, x, &en);
+		elog_entry_free(&en);
 	}
 }
 
@@ -766,10 +786,8 @@ static int take_oldest(vpool *p)
 					 b->bad_has_detail ? b->bad_detail
 							   : NULL);
 			else if (i < b->bad_at)
-				rc = leaf_in_order(v, &x->l, &x->en, &x->want);
+				rc = leaf_in_order(v, &x->l, &x->want);
 		}
-		if (i < b->bad_at)
-			elog_entry_free(&x->en);
 	}
 	b->n = 0;
 	b->used = 0;
@@ -872,10 +890,6 @@ static void pool_stop(vpool *p)
 		pthread_join(p->threads[i], NULL);
 	for (int i = 0; i < p->nslots; i++) {
 		struct vbatch *b = &p->slots[i];
-		/* entries of batches never taken back */
-		if (b->state == SLOT_DONE)
-			for (size_t j = 0; j < b->bad_at && j < b->n; j++)
-				elog_entry_free(&b->leaves[j].en);
 		free(b->leaves);
 		free(b->arena);
 	}
@@ -1103,7 +1117,8 @@ static int scan_start(vstate *v, struct iscan *x, elog_store *peer,
 		x->ids[i].run = v->runs[i].run;
 		x->ids[i].i = i;
 	}
-	qsort(x->ids, x->nids, sizeof *x->ids, cmp_run_id);
+	if (x->nids > 1)
+		qsort(x->ids, x->nids, sizeof *x->ids, cmp_run_id);
 	if (peer && pthread_create(&x->th, NULL, scan_main, x) == 0) {
 		x->threaded = 1;
 		return 0;
@@ -1224,7 +1239,7 @@ int elog_verify_store(elog_store *s, const elog_verify_opts *opts,
 	elog_store *peer = NULL;
 	uint64_t total = 0, start = 0;
 	const uint64_t step = 65536;
-	int rc, pool_on = 0, scan_on = 0;
+	int rc, pool_on = 0, scan_on = 0, walking = 0;
 
 	memset(&v, 0, sizeof v);
 	memset(rep, 0, sizeof *rep);
@@ -1275,6 +1290,7 @@ int elog_verify_store(elog_store *s, const elog_verify_opts *opts,
 	if ((rc = pool_start(&pool, &v, err)))
 		goto out;
 	pool_on = 1;
+	walking = 1;
 	for (start = 0; start < total; start += step) {
 		uint64_t end = start + step < total ? start + step : total;
 		rc = elog_store_leaves(s, start, end, read_leaf, &pool, err);
@@ -1306,6 +1322,7 @@ int elog_verify_store(elog_store *s, const elog_verify_opts *opts,
 	}
 	if ((rc = drain(&pool)))
 		goto out;
+	walking = 0;
 	if (v.next_seq != total) {
 		rc = bad(&v, v.next_seq, "entry is missing", NULL);
 		goto out;
@@ -1346,6 +1363,8 @@ int elog_verify_store(elog_store *s, const elog_verify_opts *opts,
 	}
 	rc = 0;
 out:
+	if (rc == -ELOG_TAMPERED && walking)
+		earlier_index_failure(&v);
 	if (pool_on)
 		pool_stop(&pool);
 	if (scan_on)

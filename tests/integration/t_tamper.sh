@@ -157,6 +157,12 @@ itamper "an index row moved to another ts is named" 21 \
 	"UPDATE index_sealed SET ts = ts + 1 WHERE seq = 21"
 itamper "an index row moved to another event is named" 22 \
 	"UPDATE index_sealed SET seq = 23 WHERE seq = 22 AND party = (SELECT min(party) FROM index_sealed WHERE seq = 22)"
+# The runs are compared as sets of rows: rows exchanged between two events
+# of one run keep its row count, and are still named.
+itamper "index rows exchanged between two events of one run are named" 9 \
+	"UPDATE index_sealed SET seq = 19 - seq, ts = 3400000019000 - ts WHERE seq IN (9, 10)"
+itamper "a sealed row duplicated under another event's seq is named (at the end of the walk)" 45 \
+	"INSERT INTO index_sealed(run, party, ts, seq) SELECT run, party, ts + 1000, seq + 1 FROM index_sealed WHERE seq = 3 AND party = (SELECT min(party) FROM index_sealed WHERE seq = 3)"
 itamper "an extra sealed index row is named (at the end of the walk)" 45 \
 	"INSERT INTO index_sealed(run, party, ts, seq) SELECT run, party + 1, ts, seq FROM index_sealed WHERE seq = 3 LIMIT 1"
 itamper "an extra hot index row is named (at the end of the walk)" 45 \
