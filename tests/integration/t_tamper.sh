@@ -167,6 +167,12 @@ itamper "an extra sealed index row is named (at the end of the walk)" 45 \
 	"INSERT INTO index_sealed(run, party, ts, seq) SELECT run, party + 1, ts, seq FROM index_sealed WHERE seq = 3 LIMIT 1"
 itamper "an extra hot index row is named (at the end of the walk)" 45 \
 	"INSERT INTO index_hot(blk, party, ts, seq) VALUES (0, 42, 1700000043000, 43)"
+# A run is compared when the walk has passed it: a row missing before a
+# later failure in the same, not yet compared, part is still named first.
+itamper "a missing hot row before a broken chain value is named first" 41 \
+	"$drop DELETE FROM index_hot WHERE seq = 41; UPDATE entry SET chain_hash = zeroblob(32) WHERE seq = 43"
+itamper "a missing sealed row before a broken chain value in its run is named first" 34 \
+	"$drop DELETE FROM index_sealed WHERE seq = 34; UPDATE entry SET chain_hash = zeroblob(32) WHERE seq = 37"
 itamper "a deleted run is named" 8 "DELETE FROM index_run WHERE first_seq = 8"
 itamper "a run's ts range narrowed under its events is named" 39 \
 	"UPDATE index_run SET max_ts = max_ts - 1 WHERE first_seq = 32"
