@@ -1939,7 +1939,7 @@ out:
 
 int elog_store_open_peer(elog_store *s, elog_store **peer, elog_err_t *err)
 {
-	const char *path = sqlite3_db_filename(s->db, "main");
+	const char *path = s->db ? sqlite3_db_filename(s->db, "main") : NULL;
 	*peer = NULL;
 	if (!path || !*path)
 		return elog_fail(err, ELOG_NOT_FOUND, -1, NULL,
