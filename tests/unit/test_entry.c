@@ -961,6 +961,10 @@ static void test_record_forms(void **state)
 		{"{\"ip\":\"::1\",\"kind\":\"event\"," N16 ",\"recipient\":"
 		 "\"b\",\"sender\":\"a\",\"size\":1,\"ts\":7,\"type\":\"x\"}",
 		 "a", "b", 7},
+		{"{\"kind\":\"event\",\"nonce\":\"+/09azAZAAAAAAAAAAAAAQ==\","
+		 "\"recipient\":\"b\",\"sender\":\"a\",\"size\":0,\"ts\":0,"
+		 "\"type\":\"x\"}",
+		 "a", "b", 0},
 		/* not ASCII, an escape: the jansson path, the same answer */
 		{"{\"kind\":\"event\"," N16 ",\"recipient\":\"b\",\"sender\":"
 		 "\"\xc3\xa9\",\"size\":1,\"ts\":7,\"type\":\"x\"}",
@@ -997,6 +1001,16 @@ static void test_record_forms(void **state)
 		 "\"type\":\"x\"}",
 		 ELOG_INVALID_VALUE},
 		{"{\"kind\":\"event\",\"nonce\":\"AAAAAAAAAAAAAAAAAAAAAA=A\","
+		 "\"recipient\":\"b\",\"sender\":\"a\",\"size\":7,\"ts\":7,"
+		 "\"type\":\"x\"}",
+		 ELOG_INVALID_VALUE},
+		/* the unused bits of the nonce's last character set; not
+		 * the standard alphabet */
+		{"{\"kind\":\"event\",\"nonce\":\"AAAAAAAAAAAAAAAAAAAAAB==\","
+		 "\"recipient\":\"b\",\"sender\":\"a\",\"size\":7,\"ts\":7,"
+		 "\"type\":\"x\"}",
+		 ELOG_INVALID_VALUE},
+		{"{\"kind\":\"event\",\"nonce\":\"AAAAAAAAAAAAAAAAAAAA-A==\","
 		 "\"recipient\":\"b\",\"sender\":\"a\",\"size\":7,\"ts\":7,"
 		 "\"type\":\"x\"}",
 		 ELOG_INVALID_VALUE},
