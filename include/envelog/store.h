@@ -287,6 +287,48 @@ int elog_store_index_flush(elog_store *w, elog_err_t *err);
 /* Number of rows in the index (index_hot and index_sealed). */
 int elog_store_index_count(elog_store *s, uint64_t *n, elog_err_t *err);
 
+/* One row of the index: a party's hash (meta.party_key), ts, seq. */
+typedef struct elog_index_row {
+	int64_t party, ts;
+	uint64_t seq;
+} elog_index_row;
+
+/*
+ * The rows the index must hold for the event (ts, seq) with these parties
+ * into rows: 1 (one party) or 2, the number returned.  Reads only what
+ * the store loaded at open, so other threads may call it while the
+ * store's own thread uses it.
+ */
+int elog_store_index_rows_of(const elog_store *s, const char *sender,
+			     const char *recipient, int64_t ts, uint64_t seq,
+			     elog_index_row rows[2]);
+
+/*
+ * Walk every row of the index once, each table in its storage order: the
+ * sealed rows by (run, party, ts, seq), then index_hot's (hot = 1, run
+ * -1).  A run id may be one index_run does not list.  fn's nonzero return
+ * ends the walk and is returned.
+ */
+typedef int (*elog_index_row_fn)(void *ctx, int hot, int64_t run,
+				 const elog_index_row *row);
+int elog_store_index_scan(elog_store *s, elog_index_row_fn fn, void *ctx,
+			  elog_err_t *err);
+
+/*
+ * Another reader of s's database (for a second thread); *peer is closed
+ * with elog_store_close.  NOT_FOUND if s has no file another connection
+ * could open.
+ */
+int elog_store_open_peer(elog_store *s, elog_store **peer, elog_err_t *err);
+
+/*
+ * Begin a read transaction on each of a and b (neither inside one) in
+ * which both see the same state of the log: the same entries, purges and
+ * index runs, so the same index.  End them with ELOG_Q_COMMIT or
+ * elog_store_close.  CONFLICT if commits kept coming between the two.
+ */
+int elog_store_read_pair(elog_store *a, elog_store *b, elog_err_t *err);
+
 /*
  * Inside a transaction: store a witness's cosignature line for the
  * checkpoint of size (kept from then on and served with it).  A second

@@ -55,6 +55,9 @@ enum stmt_id {
 	ST_MERGE_DROP_ROWS,
 	ST_MERGE_DROP_RUNS,
 	ST_MERGE_RUN,
+	ST_SCAN_SEALED,
+	ST_SCAN_HOT,
+	ST_READ_STATE,
 	ST_COUNT
 };
 
@@ -165,6 +168,16 @@ static const char *const stmt_sql[ST_COUNT] = {
 				"?1 AND seq < ?2 ORDER BY seq",
 	[ST_TILE_ENTRIES] = "SELECT seq, data FROM entry WHERE seq >= ?1 AND "
 			    "seq < ?2 ORDER BY seq",
+	/* elog_store_index_scan: each table in its key order */
+	[ST_SCAN_SEALED] = "SELECT run, party, ts, seq FROM index_sealed ORDER "
+			   "BY run, party, ts, seq",
+	[ST_SCAN_HOT] = "SELECT party, ts, seq FROM index_hot ORDER BY blk, "
+			"party, ts, seq",
+	/* elog_store_read_pair: what a commit or a purge changes */
+	[ST_READ_STATE] = "SELECT (SELECT coalesce(max(seq) + 1, 0) FROM "
+			  "entry), (SELECT count(*) FROM purge_horizon), "
+			  "(SELECT coalesce(max(run), -1) FROM index_run), "
+			  "(SELECT count(*) FROM index_run)",
 };
 
 struct elog_store {
@@ -1872,6 +1885,121 @@ int elog_store_index_count(elog_store *s, uint64_t *n, elog_err_t *err)
 			  err);
 	*n = (uint64_t)v;
 	return rc;
+}
+
+int elog_store_index_rows_of(const elog_store *s, const char *sender,
+			     const char *recipient, int64_t ts, uint64_t seq,
+			     elog_index_row rows[2])
+{
+	int64_t a = party_hash(s, sender), b = party_hash(s, recipient);
+	rows[0].party = a;
+	rows[0].ts = ts;
+	rows[0].seq = seq;
+	if (a == b)
+		return 1;
+	rows[1].party = b;
+	rows[1].ts = ts;
+	rows[1].seq = seq;
+	return 2;
+}
+
+int elog_store_index_scan(elog_store *s, elog_index_row_fn fn, void *ctx,
+			  elog_err_t *err)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = 0;
+	for (int hot = 0; hot < 2 && rc == 0; hot++) {
+		/* A private statement: fn may call back into the store. */
+		if (sqlite3_prepare_v2(s->db,
+				       stmt_sql[hot ? ST_SCAN_HOT
+						    : ST_SCAN_SEALED],
+				       -1, &st, NULL) != SQLITE_OK)
+			return db_fail(s, err, "reading the event index");
+		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+			elog_index_row r;
+			int c = hot ? 0 : 1;
+			r.party = sqlite3_column_int64(st, c);
+			r.ts = sqlite3_column_int64(st, c + 1);
+			r.seq = (uint64_t)sqlite3_column_int64(st, c + 2);
+			if ((rc = fn(ctx, hot,
+				     hot ? -1 : sqlite3_column_int64(st, 0),
+				     &r)) != 0)
+				goto out;
+		}
+		rc = rc == SQLITE_DONE
+			     ? 0
+			     : db_fail(s, err, "reading the event index");
+		sqlite3_finalize(st);
+		st = NULL;
+	}
+out:
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int elog_store_open_peer(elog_store *s, elog_store **peer, elog_err_t *err)
+{
+	const char *path = s->db ? sqlite3_db_filename(s->db, "main") : NULL;
+	*peer = NULL;
+	if (!path || !*path)
+		return elog_fail(err, ELOG_NOT_FOUND, -1, NULL,
+				 "the database has no file another reader "
+				 "could open");
+	return elog_store_open(path, ELOG_STORE_READ, ELOG_SYNC_FULL, peer,
+			       err);
+}
+
+/* Begin a read transaction on s and read what identifies its state. */
+static int begin_state(elog_store *s, int64_t state[4], elog_err_t *err)
+{
+	sqlite3_stmt *st;
+	int rc;
+	if (!sqlite3_get_autocommit(s->db))
+		return elog_fail(err, ELOG_INTERNAL, -1, NULL,
+				 "a transaction is already open");
+	if (!(st = stmt(s, ST_BEGIN_READ, err)) ||
+	    step_done(s, st, err, "starting a read") ||
+	    !(st = stmt(s, ST_READ_STATE, err)))
+		return -ELOG_IO;
+	rc = sqlite3_step(st);
+	for (int i = 0; i < 4 && rc == SQLITE_ROW; i++)
+		state[i] = sqlite3_column_int64(st, i);
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW) {
+		rc = db_fail(s, err, "starting a read");
+		sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
+		return rc;
+	}
+	return 0;
+}
+
+/* Tries of elog_store_read_pair before it gives up. */
+#define READ_PAIR_TRIES 100
+
+int elog_store_read_pair(elog_store *a, elog_store *b, elog_err_t *err)
+{
+	/* SQLite cannot hand one snapshot to another connection (without
+	 * SQLITE_ENABLE_SNAPSHOT): begin both, and begin again until no
+	 * commit came between them.  Every transaction that changes the
+	 * index appends entries or a purge, so equal states mean the same
+	 * index. */
+	for (int i = 0; i < READ_PAIR_TRIES; i++) {
+		int64_t sa[4], sb[4];
+		int rc;
+		if ((rc = begin_state(a, sa, err)))
+			return rc;
+		if ((rc = begin_state(b, sb, err))) {
+			sqlite3_exec(a->db, "COMMIT", NULL, NULL, NULL);
+			return rc;
+		}
+		if (memcmp(sa, sb, sizeof sa) == 0)
+			return 0;
+		sqlite3_exec(a->db, "COMMIT", NULL, NULL, NULL);
+		sqlite3_exec(b->db, "COMMIT", NULL, NULL, NULL);
+	}
+	return elog_fail(err, ELOG_CONFLICT, -1, NULL,
+			 "two readers could not see the same state of the "
+			 "log: commits kept coming between them");
 }
 
 int elog_store_add_cosignature(elog_store *w, uint64_t size,

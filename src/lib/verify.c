@@ -2,6 +2,7 @@
 #include "verify.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +10,7 @@
 #include <unistd.h>
 
 #include <jansson.h>
+#include <sodium.h>
 
 #include "store_query.h"
 
@@ -25,6 +27,52 @@ struct purge {
 	uint64_t events;
 };
 
+/*
+ * The lawful-request index is checked as multisets, without a search per
+ * row: the rows a run of the index must hold (those of its events, from
+ * the walk) and the rows it holds (from one scan of the index in its
+ * storage order, on another connection and thread) are each summed into
+ * a digest, the sum modulo 2^128 of a 128-bit SipHash of each row under a
+ * key drawn at random for this verification, with the rows' count.  The
+ * key is drawn after the database was written, so whoever changed it
+ * could not aim at it: two different sets of rows give the same digest
+ * with probability about 2^-127.  A run whose digests differ is read
+ * again row by row (elog_store_index_has) to name the first event that
+ * lacks a row, as a search per row would; if none does, it holds a row
+ * no event explains, reported after the walk.
+ */
+struct idig {
+	uint64_t lo, hi; /* the sum, modulo 2^128 */
+	uint64_t n;	 /* rows */
+};
+
+/* The index scan: the rows each run holds (see struct idig). */
+struct iscan {
+	elog_store *s; /* a peer of the walk's store, or the walk's own */
+	const unsigned char *key;
+	struct run_id {
+		int64_t run;
+		size_t i; /* in the walk's runs, by first_seq */
+	} * ids;	  /* the runs by id */
+	size_t nids, bi;
+	int started, in_hot;
+	int64_t cur;	  /* the run id being read */
+	size_t cur_i;	  /* its place in the runs (SIZE_MAX: none) */
+	struct idig *got; /* per run (the walk's order) */
+	struct idig got_hot;
+	uint64_t rows; /* every row, wherever it is */
+	atomic_int stop;
+	/* shared with the walk */
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	int64_t below; /* runs with lower ids are read */
+	int done;
+	int rc;
+	elog_err_t err;
+	pthread_t th;
+	int threaded;
+};
+
 typedef struct vstate {
 	elog_store *s;
 	elog_verify_report *rep;
@@ -39,8 +87,15 @@ typedef struct vstate {
 	uint64_t index_rows;  /* index rows the records explain */
 	elog_index_run *runs; /* the index's sealed runs, by first_seq */
 	size_t nruns;
-	size_t ri;	       /* the first run that may hold the walk's seq */
-	uint64_t hot_from;     /* the events from here on are in index_hot */
+	size_t ri;	   /* the first run that may hold the walk's seq */
+	uint64_t hot_from; /* the events from here on are in index_hot */
+	unsigned char dkey[crypto_shorthash_siphashx24_KEYBYTES];
+	struct idig *want; /* per run: the rows its events need */
+	struct idig want_hot;
+	size_t ci;	       /* the next run whose digests are compared */
+	struct iscan *ix;      /* the index scan (NULL: none yet) */
+	int index_extra;       /* a run holds rows its events do not explain */
+	elog_err_t *err;       /* the caller's, for a failed read */
 	uint64_t warrant_rows; /* warrant_use rows the entries explain */
 	uint64_t next_seq;
 	elog_hash chain;
@@ -220,40 +275,63 @@ static int load_runs(vstate *v, uint64_t total, elog_err_t *err)
 	return 0;
 }
 
-/* The event's parties are in the lawful-request index where the design
- * puts them: in index_hot from hot_from on, else in the run holding seq,
- * whose ts range covers ts (else a request would skip it).  A missing row
- * hides a person from warrants. */
-static int index_check(vstate *v, uint64_t seq, const elog_entry *en)
+/* Add row to the digest d under key. */
+static void dig_add(struct idig *d, const unsigned char *key,
+		    const elog_index_row *row)
+{
+	unsigned char m[24], h[crypto_shorthash_siphashx24_BYTES];
+	uint64_t f[3] = {(uint64_t)row->party, (uint64_t)row->ts, row->seq};
+	uint64_t lo = 0, hi = 0;
+	for (int i = 0; i < 3; i++)
+		for (int b = 0; b < 8; b++)
+			m[8 * i + b] = (unsigned char)(f[i] >> (8 * b));
+	crypto_shorthash_siphashx24(h, m, sizeof m, key);
+	for (int b = 7; b >= 0; b--) {
+		lo = lo << 8 | h[b];
+		hi = hi << 8 | h[8 + b];
+	}
+	d->lo += lo;
+	d->hi += hi + (d->lo < lo);
+	d->n++;
+}
+
+static void dig_sum(struct idig *d, const struct idig *add)
+{
+	d->lo += add->lo;
+	d->hi += add->hi + (d->lo < add->lo);
+	d->n += add->n;
+}
+
+static int dig_equal(const struct idig *a, const struct idig *b)
+{
+	return a->lo == b->lo && a->hi == b->hi && a->n == b->n;
+}
+
+/* The run of v->runs that holds seq (SIZE_MAX: none). */
+static size_t run_of(const vstate *v, uint64_t seq)
+{
+	size_t lo = 0, hi = v->nruns;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (v->runs[mid].last_seq < seq)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < v->nruns && v->runs[lo].first_seq <= seq ? lo : SIZE_MAX;
+}
+
+/* The event's rows, searched one by one in run (run < 0: index_hot).  A
+ * missing row hides a person from warrants. */
+static int index_probe(vstate *v, uint64_t seq, const elog_entry *en,
+		       int64_t run)
 {
 	const char *party[2] = {en->sender, en->recipient};
-	int64_t run = -1;
 	elog_err_t e;
-	int found, rc;
-	if (!en->sender || !en->recipient)
-		return bad(v, seq, "event has no parties", NULL);
-	if (seq < v->hot_from) {
-		const elog_index_run *r;
-		while (v->ri < v->nruns && v->runs[v->ri].last_seq < seq)
-			v->ri++;
-		r = v->ri < v->nruns ? &v->runs[v->ri] : NULL;
-		if (!r || r->first_seq > seq)
-			return bad(v, seq,
-				   "the lawful-request index has no run for "
-				   "the event (a warrant would miss it; was "
-				   "index_run changed?)",
-				   NULL);
-		if (!r->has_ts || en->ts < r->min_ts || en->ts > r->max_ts)
-			return bad(v, seq,
-				   "the ts range of the event's index run does "
-				   "not cover it (a warrant would skip the "
-				   "run; was index_run changed?)",
-				   NULL);
-		run = r->run;
-	}
+	int found;
 	for (int i = 0; i < 2; i++) {
-		if ((rc = elog_store_index_has(v->s, run, party[i], en->ts,
-					       seq, &found, &e)))
+		if (elog_store_index_has(v->s, run, party[i], en->ts, seq,
+					 &found, &e))
 			return bad(v, seq,
 				   "the lawful-request index is "
 				   "unreadable",
@@ -270,8 +348,127 @@ static int index_check(vstate *v, uint64_t seq, const elog_entry *en)
 				       "meta.party_key or the index changed?)",
 				   NULL);
 	}
-	v->index_rows += (uint64_t)elog_store_index_rows(v->s, en->sender,
-							 en->recipient);
+	return 0;
+}
+
+/* elog_store_leaves' callback of diagnose(): probe each event's rows. */
+static int diag_leaf(void *ctx, const elog_leaf *l)
+{
+	vstate *v = ctx;
+	elog_entry en;
+	elog_err_t e;
+	size_t r;
+	int rc;
+	if (l->kind != ELOG_KIND_EVENT || !l->record || purged(v, l->seq))
+		return 0;
+	/* the walk reports a record that does not parse */
+	if (elog_entry_from_record(l->record, l->record_len, &en, &e))
+		return 0;
+	r = l->seq >= v->hot_from ? SIZE_MAX : run_of(v, l->seq);
+	rc = l->seq < v->hot_from && r == SIZE_MAX
+		     ? 0
+		     : index_probe(v, l->seq, &en,
+				   r == SIZE_MAX ? -1 : v->runs[r].run);
+	elog_entry_free(&en);
+	return rc;
+}
+
+/* The digests of seqs [from, to) differ: find the first event in them
+ * that lacks a row; if none does, the rows there include one no event
+ * explains (reported after the walk). */
+static int diagnose(vstate *v, uint64_t from, uint64_t to)
+{
+	int rc = from < to ? elog_store_leaves(v->s, from, to, diag_leaf, v,
+					       v->err)
+			   : 0;
+	if (rc == 0)
+		v->index_extra = 1;
+	return rc;
+}
+
+/* The walk failed at rep->bad_seq: if an event before it, among those
+ * whose rows were not compared yet, lacks a row, that is the first
+ * failure (as a search per row would have found it first). */
+static void earlier_index_failure(vstate *v)
+{
+	elog_verify_report was = *v->rep;
+	uint64_t from = v->ci < v->nruns ? v->runs[v->ci].first_seq
+					 : v->hot_from;
+	elog_err_t e;
+	elog_err_t *keep = v->err;
+	int rc;
+	if (v->rep->bad_seq < 0 || (uint64_t)v->rep->bad_seq <= from)
+		return;
+	v->err = &e; /* a read failure here leaves the first report */
+	rc = diagnose(v, from, (uint64_t)v->rep->bad_seq);
+	v->err = keep;
+	if (rc != -ELOG_TAMPERED)
+		*v->rep = was;
+}
+
+/* Wait until the scan has read run i's rows (or failed). */
+static int scan_wait(vstate *v, size_t i)
+{
+	struct iscan *x = v->ix;
+	int rc;
+	pthread_mutex_lock(&x->mu);
+	while (!x->done && (i == SIZE_MAX || x->below <= v->runs[i].run))
+		pthread_cond_wait(&x->cv, &x->mu);
+	rc = x->done ? x->rc : 0;
+	pthread_mutex_unlock(&x->mu);
+	if (rc)
+		return elog_fail(v->err, ELOG_IO, -1, NULL, "%s", x->err.msg);
+	return 0;
+}
+
+/* The walk has passed seq: compare the digests of every run that ends
+ * there. */
+static int runs_through(vstate *v, uint64_t seq)
+{
+	int rc;
+	while (v->ci < v->nruns && v->runs[v->ci].last_seq <= seq) {
+		const elog_index_run *r = &v->runs[v->ci];
+		if ((rc = scan_wait(v, v->ci)))
+			return rc;
+		if (!dig_equal(&v->want[v->ci], &v->ix->got[v->ci]) &&
+		    (rc = diagnose(v, r->first_seq, r->last_seq + 1)))
+			return rc;
+		v->ci++;
+	}
+	return 0;
+}
+
+/* The event's parties are in the lawful-request index where the design
+ * puts them: in index_hot from hot_from on, else in the run holding seq,
+ * whose ts range covers ts (else a request would skip it).  want: the
+ * event's rows, added to what that place must hold. */
+static int index_check(vstate *v, uint64_t seq, int64_t ts,
+		       const struct idig *want)
+{
+	if (want->n == 0)
+		return bad(v, seq, "event has no parties", NULL);
+	if (seq < v->hot_from) {
+		const elog_index_run *r;
+		while (v->ri < v->nruns && v->runs[v->ri].last_seq < seq)
+			v->ri++;
+		r = v->ri < v->nruns ? &v->runs[v->ri] : NULL;
+		if (!r || r->first_seq > seq)
+			return bad(v, seq,
+				   "the lawful-request index has no run for "
+				   "the event (a warrant would miss it; was "
+				   "index_run changed?)",
+				   NULL);
+		if (!r->has_ts || ts < r->min_ts || ts > r->max_ts)
+			return bad(v, seq,
+				   "the ts range of the event's index run does "
+				   "not cover it (a warrant would skip the "
+				   "run; was index_run changed?)",
+				   NULL);
+		dig_sum(&v->want[v->ri], want);
+	} else {
+		dig_sum(&v->want_hot, want);
+	}
+	v->index_rows += want->n;
 	return 0;
 }
 
@@ -389,8 +586,9 @@ fail:
 
 /* The checks of a leaf in seq order, after leaf_alone passed: the chain,
  * the tree hashes, the records and the tables beside them, the
- * checkpoints at its size.  Frees *en. */
-static int leaf_in_order(vstate *v, const elog_leaf *l, elog_entry *en)
+ * checkpoints at its size.  want: the index rows of its event (from
+ * leaf_rows). */
+static int leaf_in_order(vstate *v, const elog_leaf *l, const struct idig *want)
 {
 	elog_hash chain;
 	elog_err_t e;
@@ -426,12 +624,13 @@ static int leaf_in_order(vstate *v, const elog_leaf *l, elog_entry *en)
 			 NULL);
 		goto out;
 	} else if (l->kind == ELOG_KIND_EVENT) {
-		rc = index_check(v, l->seq, en);
+		rc = index_check(v, l->seq, l->ts, want);
 	} else if (l->kind == ELOG_KIND_DISCLOSURE ||
 		   l->kind == ELOG_KIND_REFUSAL) {
 		rc = warrant_check(v, l);
 	}
-	if (rc || (rc = purge_ranges(v, l->seq)))
+	if (rc || (rc = runs_through(v, l->seq)) ||
+	    (rc = purge_ranges(v, l->seq)))
 		goto out;
 	if (l->kind == ELOG_KIND_EVENT && v->pi < v->npurges)
 		v->in_range++;
@@ -439,7 +638,6 @@ static int leaf_in_order(vstate *v, const elog_leaf *l, elog_entry *en)
 	v->rep->entries++;
 	rc = checkpoints_at_size(v);
 out:
-	elog_entry_free(en);
 	return rc;
 }
 
@@ -453,7 +651,6 @@ out:
  * order, so the first failure is the same as with one thread.  At most
  * NSLOTS batches are in flight: memory does not grow with the log. */
 
-#define VERIFY_CACHE_KIB 65536 /* 64 MiB */
 #define BATCH_LEAVES 1024
 #define BATCH_BYTES (1u << 20) /* a batch is full past this much data */
 #define MAX_WORKERS 8
@@ -461,7 +658,7 @@ out:
 struct vleaf {
 	elog_leaf l; /* data and record: offsets into the arena */
 	size_t data_off, rec_off;
-	elog_entry en; /* from leaf_alone */
+	struct idig want; /* from leaf_rows */
 };
 
 struct vbatch {
@@ -499,21 +696,41 @@ typedef struct vpool {
 	int rc;		 /* a failure of the in-order checks */
 } vpool;
 
+/* The digest of the index rows x's event (en, from leaf_alone) needs:
+ * none but for an event with its record and both parties. */
+static void leaf_rows(const vstate *v, struct vleaf *x, const elog_entry *en)
+{
+	elog_index_row rows[2];
+	int k;
+	memset(&x->want, 0, sizeof x->want);
+	if (x->l.kind != ELOG_KIND_EVENT || !x->l.record || !en->sender ||
+	    !en->recipient)
+		return;
+	k = elog_store_index_rows_of(v->s, en->sender, en->recipient, en->ts,
+				     x->l.seq, rows);
+	for (int i = 0; i < k; i++)
+		dig_add(&x->want, v->dkey, &rows[i]);
+}
+
 /* Check every leaf of b alone; stop at the first failure. */
-static void batch_alone(struct vbatch *b)
+static void batch_alone(const vstate *v, struct vbatch *b)
 {
 	b->bad_at = b->n;
 	for (size_t i = 0; i < b->n; i++) {
 		struct vleaf *x = &b->leaves[i];
+		elog_entry en;
 		x->l.data = x->data_off == SIZE_MAX ? NULL
 						    : b->arena + x->data_off;
 		x->l.record = x->rec_off == SIZE_MAX ? NULL
 						     : b->arena + x->rec_off;
-		if (leaf_alone(&x->l, &x->en, &b->bad_what, b->bad_detail,
+		if (leaf_alone(&x->l, &en, &b->bad_what, b->bad_detail,
 			       &b->bad_has_detail)) {
 			b->bad_at = i;
 			break;
 		}
+		/* freed here, by the thread that made it */
+		leaf_rows(v, x, &en);
+		elog_entry_free(&en);
 	}
 }
 
@@ -533,7 +750,7 @@ static void *worker_main(void *arg)
 		b->state = SLOT_BUSY;
 		p->queue_head = (p->queue_head + 1) % (size_t)p->nslots;
 		pthread_mutex_unlock(&p->mu);
-		batch_alone(b);
+		batch_alone(p->v, b);
 		pthread_mutex_lock(&p->mu);
 		b->state = SLOT_DONE;
 		pthread_cond_broadcast(&p->done);
@@ -556,7 +773,7 @@ static int take_oldest(vpool *p)
 			pthread_cond_wait(&p->done, &p->mu);
 		pthread_mutex_unlock(&p->mu);
 	} else {
-		batch_alone(b);
+		batch_alone(v, b);
 	}
 	for (size_t i = 0; i < b->n; i++) {
 		struct vleaf *x = &b->leaves[i];
@@ -569,10 +786,8 @@ static int take_oldest(vpool *p)
 					 b->bad_has_detail ? b->bad_detail
 							   : NULL);
 			else if (i < b->bad_at)
-				rc = leaf_in_order(v, &x->l, &x->en);
+				rc = leaf_in_order(v, &x->l, &x->want);
 		}
-		if (i < b->bad_at)
-			elog_entry_free(&x->en);
 	}
 	b->n = 0;
 	b->used = 0;
@@ -675,10 +890,6 @@ static void pool_stop(vpool *p)
 		pthread_join(p->threads[i], NULL);
 	for (int i = 0; i < p->nslots; i++) {
 		struct vbatch *b = &p->slots[i];
-		/* entries of batches never taken back */
-		if (b->state == SLOT_DONE)
-			for (size_t j = 0; j < b->bad_at && j < b->n; j++)
-				elog_entry_free(&b->leaves[j].en);
 		free(b->leaves);
 		free(b->arena);
 	}
@@ -821,6 +1032,114 @@ out:
 	return rc;
 }
 
+/* Tell the walk that the runs with ids below `below` are read. */
+static void scan_publish(struct iscan *x, int64_t below)
+{
+	pthread_mutex_lock(&x->mu);
+	x->below = below;
+	pthread_cond_broadcast(&x->cv);
+	pthread_mutex_unlock(&x->mu);
+}
+
+/* elog_store_index_scan's callback: add the row to its run's digest. */
+static int scan_row(void *ctx, int hot, int64_t run, const elog_index_row *r)
+{
+	struct iscan *x = ctx;
+	if (atomic_load_explicit(&x->stop, memory_order_relaxed))
+		return -ELOG_INTERNAL;
+	x->rows++;
+	if (hot) {
+		if (!x->in_hot) {
+			x->in_hot = 1;
+			scan_publish(x, INT64_MAX);
+		}
+		dig_add(&x->got_hot, x->key, r);
+		return 0;
+	}
+	if (!x->started || run != x->cur) {
+		if (x->started)
+			scan_publish(x, run);
+		x->started = 1;
+		x->cur = run;
+		while (x->bi < x->nids && x->ids[x->bi].run < run)
+			x->bi++;
+		x->cur_i = x->bi < x->nids && x->ids[x->bi].run == run
+				   ? x->ids[x->bi].i
+				   : SIZE_MAX;
+	}
+	/* a run index_run does not list: counted only */
+	if (x->cur_i != SIZE_MAX)
+		dig_add(&x->got[x->cur_i], x->key, r);
+	return 0;
+}
+
+static void *scan_main(void *arg)
+{
+	struct iscan *x = arg;
+	elog_err_t e;
+	int rc;
+	elog_err_clear(&e);
+	rc = elog_store_index_scan(x->s, scan_row, x, &e);
+	pthread_mutex_lock(&x->mu);
+	x->rc = rc;
+	x->err = e;
+	x->done = 1;
+	pthread_cond_broadcast(&x->cv);
+	pthread_mutex_unlock(&x->mu);
+	return NULL;
+}
+
+static int cmp_run_id(const void *a, const void *b)
+{
+	const struct run_id *x = a, *y = b;
+	return x->run < y->run ? -1 : x->run > y->run;
+}
+
+/* Start the scan of the index on peer in a thread of its own, or (peer
+ * NULL, or no thread) on v->s before returning. */
+static int scan_start(vstate *v, struct iscan *x, elog_store *peer,
+		      elog_err_t *err)
+{
+	memset(x, 0, sizeof *x);
+	pthread_mutex_init(&x->mu, NULL);
+	pthread_cond_init(&x->cv, NULL);
+	atomic_init(&x->stop, 0);
+	x->s = peer ? peer : v->s;
+	x->key = v->dkey;
+	x->below = INT64_MIN;
+	v->ix = x;
+	x->nids = v->nruns;
+	if (v->nruns > 0 && (!(x->ids = calloc(v->nruns, sizeof *x->ids)) ||
+			     !(x->got = calloc(v->nruns, sizeof *x->got)) ||
+			     !(v->want = calloc(v->nruns, sizeof *v->want))))
+		return elog_fail(err, ELOG_NOMEM, -1, NULL, "out of memory");
+	for (size_t i = 0; i < v->nruns; i++) {
+		x->ids[i].run = v->runs[i].run;
+		x->ids[i].i = i;
+	}
+	if (x->nids > 1)
+		qsort(x->ids, x->nids, sizeof *x->ids, cmp_run_id);
+	if (peer && pthread_create(&x->th, NULL, scan_main, x) == 0) {
+		x->threaded = 1;
+		return 0;
+	}
+	scan_main(x);
+	return 0;
+}
+
+/* Stop the scan (if it still runs) and free it. */
+static void scan_stop(struct iscan *x)
+{
+	if (x->threaded) {
+		atomic_store(&x->stop, 1);
+		pthread_join(x->th, NULL);
+	}
+	pthread_cond_destroy(&x->cv);
+	pthread_mutex_destroy(&x->mu);
+	free(x->ids);
+	free(x->got);
+}
+
 /* After the walk: every purge range closed, and the index and warrant_use
  * hold nothing the entries do not explain. */
 static int after_walk(vstate *v, uint64_t total, elog_err_t *err)
@@ -830,9 +1149,15 @@ static int after_walk(vstate *v, uint64_t total, elog_err_t *err)
 	int rc;
 	if ((rc = purge_ranges(v, UINT64_MAX)))
 		return rc;
-	if ((rc = elog_store_index_count(v->s, &n, err)))
+	/* the runs (all below total) were compared in the walk; now
+	 * index_hot, once the scan has read it all */
+	if ((rc = runs_through(v, UINT64_MAX)) || (rc = scan_wait(v, SIZE_MAX)))
 		return rc;
-	if (n != v->index_rows) {
+	if (!dig_equal(&v->want_hot, &v->ix->got_hot) &&
+	    (rc = diagnose(v, v->hot_from, total)))
+		return rc;
+	n = v->ix->rows;
+	if (n != v->index_rows || v->index_extra) {
 		char d[128];
 		snprintf(d, sizeof d, "%llu rows, the records explain %llu",
 			 (unsigned long long)n,
@@ -910,16 +1235,19 @@ int elog_verify_store(elog_store *s, const elog_verify_opts *opts,
 {
 	vstate v;
 	vpool pool;
-	int64_t old_cache = 0;
+	struct iscan scan;
+	elog_store *peer = NULL;
 	uint64_t total = 0, start = 0;
 	const uint64_t step = 65536;
-	int rc, pool_on = 0, have_cache = 0;
+	int rc, pool_on = 0, scan_on = 0, walking = 0;
 
 	memset(&v, 0, sizeof v);
 	memset(rep, 0, sizeof *rep);
 	rep->bad_seq = -1;
 	v.s = s;
 	v.rep = rep;
+	v.err = err;
+	randombytes_buf(v.dkey, sizeof v.dkey);
 	v.chain = ELOG_ZERO_HASH;
 	elog_frontier_init(&v.f);
 	if ((rc = trust(&v, opts, err))) {
@@ -929,12 +1257,25 @@ int elog_verify_store(elog_store *s, const elog_verify_opts *opts,
 		return rc;
 	}
 	/* One read transaction, so the walk sees one state of the log even
-	 * while a server appends to it. */
-	if (elog_query_exec(s, ELOG_Q_BEGIN))
+	 * while a server appends to it; with more than one processor, a
+	 * second reader on the same state scans the index in a thread of its
+	 * own (without, or if it cannot be had, the scan comes first). */
+	if (sysconf(_SC_NPROCESSORS_ONLN) > 1) {
+		elog_err_t e;
+		if (elog_store_open_peer(s, &peer, &e) == 0 &&
+		    elog_store_read_pair(s, peer, &e) != 0) {
+			elog_store_close(peer);
+			peer = NULL;
+		}
+	}
+	if (!peer && elog_query_exec(s, ELOG_Q_BEGIN))
 		return elog_fail(err, ELOG_IO, -1, NULL, "cannot read: %s",
 				 elog_store_errmsg(s));
 	if ((rc = elog_store_size(s, &total, err)) ||
 	    (rc = load_purges(&v, err)) || (rc = load_runs(&v, total, err)))
+		goto out;
+	scan_on = 1;
+	if ((rc = scan_start(&v, &scan, peer, err)))
 		goto out;
 	if (elog_query_open(s, ELOG_Q_TREE_HASHES, &v.tree) ||
 	    elog_query_open(s, ELOG_Q_CHECKPOINTS, &v.cps)) {
@@ -946,13 +1287,10 @@ int elog_verify_store(elog_store *s, const elog_verify_opts *opts,
 	v.cp_row = elog_query_step(v.cps) == ELOG_QUERY_ROW;
 	if ((rc = checkpoints_at_size(&v)))
 		goto out;
-	/* The index checks read the index at random: give them a page cache
-	 * of VERIFY_CACHE_KIB (SQLite's default is 2 MB), restored after. */
-	have_cache = elog_store_cache_size(s, -VERIFY_CACHE_KIB, &old_cache) ==
-		     0;
 	if ((rc = pool_start(&pool, &v, err)))
 		goto out;
 	pool_on = 1;
+	walking = 1;
 	for (start = 0; start < total; start += step) {
 		uint64_t end = start + step < total ? start + step : total;
 		rc = elog_store_leaves(s, start, end, read_leaf, &pool, err);
@@ -984,6 +1322,7 @@ int elog_verify_store(elog_store *s, const elog_verify_opts *opts,
 	}
 	if ((rc = drain(&pool)))
 		goto out;
+	walking = 0;
 	if (v.next_seq != total) {
 		rc = bad(&v, v.next_seq, "entry is missing", NULL);
 		goto out;
@@ -1024,10 +1363,14 @@ int elog_verify_store(elog_store *s, const elog_verify_opts *opts,
 	}
 	rc = 0;
 out:
+	if (rc == -ELOG_TAMPERED && walking)
+		earlier_index_failure(&v);
 	if (pool_on)
 		pool_stop(&pool);
-	if (have_cache)
-		elog_store_cache_size(s, old_cache, NULL);
+	if (scan_on)
+		scan_stop(&scan);
+	elog_store_close(peer);
+	free(v.want);
 	elog_query_end(v.tree);
 	elog_query_end(v.cps);
 	free(v.purges);

@@ -157,10 +157,22 @@ itamper "an index row moved to another ts is named" 21 \
 	"UPDATE index_sealed SET ts = ts + 1 WHERE seq = 21"
 itamper "an index row moved to another event is named" 22 \
 	"UPDATE index_sealed SET seq = 23 WHERE seq = 22 AND party = (SELECT min(party) FROM index_sealed WHERE seq = 22)"
+# The runs are compared as sets of rows: rows exchanged between two events
+# of one run keep its row count, and are still named.
+itamper "index rows exchanged between two events of one run are named" 9 \
+	"UPDATE index_sealed SET seq = 19 - seq, ts = 3400000019000 - ts WHERE seq IN (9, 10)"
+itamper "a sealed row duplicated under another event's seq is named (at the end of the walk)" 45 \
+	"INSERT INTO index_sealed(run, party, ts, seq) SELECT run, party, ts + 1000, seq + 1 FROM index_sealed WHERE seq = 3 AND party = (SELECT min(party) FROM index_sealed WHERE seq = 3)"
 itamper "an extra sealed index row is named (at the end of the walk)" 45 \
 	"INSERT INTO index_sealed(run, party, ts, seq) SELECT run, party + 1, ts, seq FROM index_sealed WHERE seq = 3 LIMIT 1"
 itamper "an extra hot index row is named (at the end of the walk)" 45 \
 	"INSERT INTO index_hot(blk, party, ts, seq) VALUES (0, 42, 1700000043000, 43)"
+# A run is compared when the walk has passed it: a row missing before a
+# later failure in the same, not yet compared, part is still named first.
+itamper "a missing hot row before a broken chain value is named first" 41 \
+	"$drop DELETE FROM index_hot WHERE seq = 41; UPDATE entry SET chain_hash = zeroblob(32) WHERE seq = 43"
+itamper "a missing sealed row before a broken chain value in its run is named first" 34 \
+	"$drop DELETE FROM index_sealed WHERE seq = 34; UPDATE entry SET chain_hash = zeroblob(32) WHERE seq = 37"
 itamper "a deleted run is named" 8 "DELETE FROM index_run WHERE first_seq = 8"
 itamper "a run's ts range narrowed under its events is named" 39 \
 	"UPDATE index_run SET max_ts = max_ts - 1 WHERE first_seq = 32"

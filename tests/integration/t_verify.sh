@@ -151,4 +151,23 @@ db=$(fresh ts)
 sqlite3 "$db" "$drop UPDATE entry SET ts = ts + 1 WHERE seq = $DSEQ"
 verify "an edited entry.ts of a disclosure row fails verify (exit 1)" 1 "TAMPERED seq $DSEQ: kind or ts column differs from the leaf data" "$db" --vkey "$VKEY"
 
+# ---- verify while a writer appends ----
+# The walk and the index scan read on two connections that must see one
+# state of the log; runs of 8 events (sealed every other commit, merged
+# every 32) change the index under them all the time.
+ELOG_TEST_INDEX_RUN_BITS=3 "$B"/tests/tools/mklog "$T/live.db" 100 4 >/dev/null || bail "mklog live"
+LVK=$(sqlite3 "$T/live.db" "SELECT value FROM meta WHERE key = 'vkey'")
+"$B"/tests/tools/mklog "$T/live.db" 20000 4 >/dev/null &
+writer=$!
+runs=0 fails=0 last=""
+while kill -0 "$writer" 2>/dev/null; do
+	out=$($E verify --quiet --db "$T/live.db" --vkey "$LVK" 2>&1) || { fails=$((fails + 1)); last=$out; }
+	runs=$((runs + 1))
+done
+wait "$writer"
+check "the writer appended its 20000 events" test "$?" = 0
+echo "# $runs verifications while the writer appended, $fails failed${last:+: $last}"
+check "every verification while a writer appends passes" test "$runs" -gt 0 -a "$fails" = 0
+verify "the log verifies after the writer stopped" 0 "ok: 20100 entries" "$T/live.db" --vkey "$LVK"
+
 finish

@@ -15,8 +15,8 @@
 #include "vectors.h"
 
 #define NOW 1711234567890LL
-#define GOOD                                                              \
-	"{\"ts\":1711234567890,\"sender\":\"+447700900123\","             \
+#define GOOD \
+	"{\"ts\":1711234567890,\"sender\":\"+447700900123\"," \
 	"\"recipient\":\"+447700900456\",\"type\":\"message\",\"size\":2048}"
 
 static const elog_ingest_rules rules = {NOW, 5 * 60 * 1000, ELOG_MAX_BATCH};
@@ -30,9 +30,9 @@ static void refuse_ex(const char *body, size_t len, int ndjson, int code,
 	elog_err_t err;
 
 	elog_err_clear(&err);
-	assert_int_equal(
-		elog_events_parse(body, len, ndjson, &rules, &out, &n, &err),
-		-code);
+	assert_int_equal(elog_events_parse(body, len, ndjson, &rules, &out, &n,
+					   &err),
+			 -code);
 	assert_null(out);
 	assert_int_equal(n, 0);
 	assert_int_equal(err.code, code);
@@ -230,9 +230,10 @@ static void test_ip(void **state)
 
 static void test_types(void **state)
 {
-	static const char *const types[] = {
-		"message", "media",	      "voice",   "call",
-		"video_call", "group_message", "receipt", "status"};
+	static const char *const types[] = {"message",	  "media",
+					    "voice",	  "call",
+					    "video_call", "group_message",
+					    "receipt",	  "status"};
 	size_t i;
 
 	(void)state;
@@ -280,13 +281,13 @@ static void test_ts(void **state)
 	refuse_event("\"2099-01-01T00:00:00Z\"", "\"call\"", "1",
 		     ELOG_TS_IN_FUTURE, "ts");
 	refuse_event("-1", "\"call\"", "1", ELOG_OUT_OF_RANGE, "ts");
-	refuse_event("9007199254740992", "\"call\"", "1",
-		     ELOG_OUT_OF_RANGE, "ts");
+	refuse_event("9007199254740992", "\"call\"", "1", ELOG_OUT_OF_RANGE,
+		     "ts");
 	refuse_event("1711234567890.0", "\"call\"", "1", ELOG_WRONG_TYPE, "ts");
 	refuse_event("true", "\"call\"", "1", ELOG_WRONG_TYPE, "ts");
 	refuse_event("null", "\"call\"", "1", ELOG_WRONG_TYPE, "ts");
-	refuse_event("\"yesterday\"", "\"call\"", "1",
-		     ELOG_INVALID_VALUE, "ts");
+	refuse_event("\"yesterday\"", "\"call\"", "1", ELOG_INVALID_VALUE,
+		     "ts");
 	refuse_event("\"2024-02-30T00:00:00Z\"", "\"call\"", "1",
 		     ELOG_INVALID_VALUE, "ts");
 }
@@ -300,8 +301,8 @@ static void test_size(void **state)
 		       "\"type\":\"media\",\"size\":1099511627775}");
 	assert_non_null(strstr(e.record, "\"size\":1099511627775,"));
 	elog_entry_free(&e);
-	refuse_event("1", "\"media\"", "1099511627776",
-		     ELOG_OUT_OF_RANGE, "size");
+	refuse_event("1", "\"media\"", "1099511627776", ELOG_OUT_OF_RANGE,
+		     "size");
 	refuse_event("1", "\"media\"", "-1", ELOG_OUT_OF_RANGE, "size");
 	refuse_event("1", "\"media\"", "2048.0", ELOG_WRONG_TYPE, "size");
 	refuse_event("1", "\"media\"", "2e3", ELOG_WRONG_TYPE, "size");
@@ -444,10 +445,13 @@ static void test_unknown_and_nonce(void **state)
 
 static void test_content(void **state)
 {
-	static const char *const keys[] = {
-		"body",	   "text",	 "content", "message",	 "payload",
-		"ciphertext", "caption", "attachment", "media_url", "subject_line",
-		"Body",	   "TEXT",	 "Media_URL", "SubJect_Line"};
+	static const char *const keys[] = {"body",	"text",
+					   "content",	"message",
+					   "payload",	"ciphertext",
+					   "caption",	"attachment",
+					   "media_url", "subject_line",
+					   "Body",	"TEXT",
+					   "Media_URL", "SubJect_Line"};
 	size_t i;
 
 	(void)state;
@@ -576,8 +580,8 @@ static void test_batch_limits(void **state)
 
 		small.max_events = 2;
 		b = batch(3, 0, &len);
-		assert_int_equal(elog_events_parse(b, len, 0, &small, &out,
-						   &n, &err),
+		assert_int_equal(elog_events_parse(b, len, 0, &small, &out, &n,
+						   &err),
 				 -ELOG_TOO_MANY_EVENTS);
 		free(b);
 	}
@@ -742,10 +746,11 @@ static void test_disclosure(void **state)
 	memset(d.records_commitment.b, 0xff, ELOG_HASH_LEN);
 	d.partly_purged = 1;
 	assert_int_equal(elog_disclosure_entry(&d, &e, &err), 0);
-	assert_non_null(strstr(
-		e.data, "\"kind\":\"disclosure\",\"partly_purged\":1,"
-			"\"records\":3,\"records_commitment\":"
-			"\"//////////////////////////////////////////8=\","));
+	assert_non_null(
+		strstr(e.data,
+		       "\"kind\":\"disclosure\",\"partly_purged\":1,"
+		       "\"records\":3,\"records_commitment\":"
+		       "\"//////////////////////////////////////////8=\","));
 	elog_entry_free(&e);
 
 	d.subjects = (uint64_t)1 << 53;
@@ -777,11 +782,11 @@ static void test_refusal_and_purge(void **state)
 		"a3bf4f1b2b0b822cd15d6c15b0f00a08\"}");
 	assert_int_equal(e.kind, ELOG_KIND_REFUSAL);
 	elog_entry_free(&e);
-	assert_int_equal(elog_refusal_entry(1, "uk-nca", "W-1", SHA, "",
-					    &e, &err),
+	assert_int_equal(elog_refusal_entry(1, "uk-nca", "W-1", SHA, "", &e,
+					    &err),
 			 -ELOG_INVALID_VALUE);
-	assert_int_equal(elog_refusal_entry(-1, "uk-nca", "W-1", SHA, "x",
-					    &e, &err),
+	assert_int_equal(elog_refusal_entry(-1, "uk-nca", "W-1", SHA, "x", &e,
+					    &err),
 			 -ELOG_OUT_OF_RANGE);
 
 	assert_int_equal(elog_purge_entry(1711234567890LL, 1700000000000LL, 41,
@@ -936,6 +941,119 @@ static void test_entry_from_data(void **state)
 			  ELOG_MISSING_FIELD, "ts");
 }
 
+/* A record read back: in record_direct's form (no jansson) or another,
+ * the same entry; near misses of that form get the jansson path's
+ * verdict. */
+#define N16 "\"nonce\":\"AAAAAAAAAAAAAAAAAAAAAA==\""
+static void test_record_forms(void **state)
+{
+	static const struct {
+		const char *rec, *sender, *recipient;
+		int64_t ts;
+	} good[] = {
+		{"{\"kind\":\"event\"," N16 ",\"recipient\":\"+2\",\"sender\":"
+		 "\"+1\",\"size\":0,\"ts\":5,\"type\":\"message\"}",
+		 "+1", "+2", 5},
+		{"{\"device\":\"d/1\",\"ip\":\"192.0.2.1\",\"kind\":\"event\"," N16
+		 ",\"recipient\":\"b\",\"sender\":\"a\",\"size\":12,"
+		 "\"ts\":9007199254740991,\"type\":\"call\"}",
+		 "a", "b", INT64_C(9007199254740991)},
+		{"{\"ip\":\"::1\",\"kind\":\"event\"," N16 ",\"recipient\":"
+		 "\"b\",\"sender\":\"a\",\"size\":1,\"ts\":7,\"type\":\"x\"}",
+		 "a", "b", 7},
+		{"{\"kind\":\"event\",\"nonce\":\"+/09azAZAAAAAAAAAAAAAQ==\","
+		 "\"recipient\":\"b\",\"sender\":\"a\",\"size\":0,\"ts\":0,"
+		 "\"type\":\"x\"}",
+		 "a", "b", 0},
+		/* not ASCII, an escape: the jansson path, the same answer */
+		{"{\"kind\":\"event\"," N16 ",\"recipient\":\"b\",\"sender\":"
+		 "\"\xc3\xa9\",\"size\":1,\"ts\":7,\"type\":\"x\"}",
+		 "\xc3\xa9", "b", 7},
+		{"{\"kind\":\"event\"," N16
+		 ",\"recipient\":\"b\\\"\",\"sender\":"
+		 "\"a\",\"size\":1,\"ts\":7,\"type\":\"x\"}",
+		 "a", "b\"", 7},
+		/* a key record_direct does not write */
+		{"{\"kind\":\"event\"," N16 ",\"recipient\":\"b\",\"sender\":"
+		 "\"a\",\"size\":1,\"ts\":7,\"type\":\"x\",\"z\":1}",
+		 "a", "b", 7},
+	};
+	static const struct {
+		const char *rec;
+		int code;
+	} bad[] = {
+		/* leading zero, space, order, a number too large for JSON */
+		{"{\"kind\":\"event\"," N16 ",\"recipient\":\"b\",\"sender\":"
+		 "\"a\",\"size\":07,\"ts\":7,\"type\":\"x\"}",
+		 ELOG_MALFORMED_JSON},
+		{"{\"kind\":\"event\", " N16 ",\"recipient\":\"b\",\"sender\":"
+		 "\"a\",\"size\":7,\"ts\":7,\"type\":\"x\"}",
+		 ELOG_INVALID_VALUE},
+		{"{\"kind\":\"event\"," N16 ",\"sender\":\"a\",\"recipient\":"
+		 "\"b\",\"size\":7,\"ts\":7,\"type\":\"x\"}",
+		 ELOG_INVALID_VALUE},
+		{"{\"kind\":\"event\"," N16 ",\"recipient\":\"b\",\"sender\":"
+		 "\"a\",\"size\":7,\"ts\":9007199254740992,\"type\":\"x\"}",
+		 ELOG_OUT_OF_RANGE},
+		/* a nonce of 15 bytes; the same with a character to spare */
+		{"{\"kind\":\"event\",\"nonce\":\"AAAAAAAAAAAAAAAAAAAA\","
+		 "\"recipient\":\"b\",\"sender\":\"a\",\"size\":7,\"ts\":7,"
+		 "\"type\":\"x\"}",
+		 ELOG_INVALID_VALUE},
+		{"{\"kind\":\"event\",\"nonce\":\"AAAAAAAAAAAAAAAAAAAAAA=A\","
+		 "\"recipient\":\"b\",\"sender\":\"a\",\"size\":7,\"ts\":7,"
+		 "\"type\":\"x\"}",
+		 ELOG_INVALID_VALUE},
+		/* the unused bits of the nonce's last character set; not
+		 * the standard alphabet */
+		{"{\"kind\":\"event\",\"nonce\":\"AAAAAAAAAAAAAAAAAAAAAB==\","
+		 "\"recipient\":\"b\",\"sender\":\"a\",\"size\":7,\"ts\":7,"
+		 "\"type\":\"x\"}",
+		 ELOG_INVALID_VALUE},
+		{"{\"kind\":\"event\",\"nonce\":\"AAAAAAAAAAAAAAAAAAAA-A==\","
+		 "\"recipient\":\"b\",\"sender\":\"a\",\"size\":7,\"ts\":7,"
+		 "\"type\":\"x\"}",
+		 ELOG_INVALID_VALUE},
+		/* trailing bytes, a truncated record */
+		{"{\"kind\":\"event\"," N16 ",\"recipient\":\"b\",\"sender\":"
+		 "\"a\",\"size\":7,\"ts\":7,\"type\":\"x\"}\n",
+		 ELOG_INVALID_VALUE},
+		{"{\"kind\":\"event\"," N16 ",\"recipient\":\"b\",\"sender\":"
+		 "\"a\",\"size\":7,\"ts\":7,\"type\":\"x\"",
+		 ELOG_MALFORMED_JSON},
+	};
+	(void)state;
+	for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+		elog_err_t err;
+		elog_entry e;
+		char leaf[128];
+		assert_int_equal(elog_entry_from_record(good[i].rec,
+							strlen(good[i].rec),
+							&e, &err),
+				 0);
+		assert_int_equal(e.kind, ELOG_KIND_EVENT);
+		assert_int_equal(e.ts, good[i].ts);
+		assert_string_equal(e.sender, good[i].sender);
+		assert_string_equal(e.recipient, good[i].recipient);
+		assert_string_equal(e.record, good[i].rec);
+		assert_int_equal(e.record_len, strlen(good[i].rec));
+		commitment_of(good[i].rec, leaf, sizeof leaf);
+		assert_string_equal(e.data, leaf);
+		assert_int_equal(e.len, strlen(leaf));
+		elog_entry_free(&e);
+	}
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		elog_err_t err;
+		elog_entry e;
+		assert_int_equal(elog_entry_from_record(bad[i].rec,
+							strlen(bad[i].rec), &e,
+							&err),
+				 -bad[i].code);
+		assert_null(e.record);
+		assert_null(e.sender);
+	}
+}
+
 /* v2/events.json: every record -> commitment -> leaf data -> leaf hash,
  * byte for byte. */
 static void test_v2_events(void **state)
@@ -947,13 +1065,14 @@ static void test_v2_events(void **state)
 	assert_true(json_array_size(v) > 0);
 	for (i = 0; i < json_array_size(v); i++) {
 		json_t *o = json_array_get(v, i);
-		const char *rec = json_string_value(json_object_get(o, "record"));
-		const char *com =
-			json_string_value(json_object_get(o, "commitment"));
-		const char *ld =
-			json_string_value(json_object_get(o, "leaf_data"));
-		const char *lh =
-			json_string_value(json_object_get(o, "leaf_hash"));
+		const char *rec = json_string_value(
+			json_object_get(o, "record"));
+		const char *com = json_string_value(
+			json_object_get(o, "commitment"));
+		const char *ld = json_string_value(
+			json_object_get(o, "leaf_data"));
+		const char *lh = json_string_value(
+			json_object_get(o, "leaf_hash"));
 		char b64[ELOG_HASH_B64_LEN], *data = NULL;
 		size_t len = 0;
 		elog_hash h;
@@ -1004,11 +1123,12 @@ static void test_v2_records_commitments(void **state)
 	leaves = calloc(json_array_size(ev) + 1, sizeof *leaves);
 	assert_non_null(leaves);
 	for (i = 0; i < json_array_size(v); i++) {
-		json_t *o = json_array_get(v, i), *seqs = json_object_get(o, "seqs");
-		const char *root_b64 =
-			json_string_value(json_object_get(o, "records_root"));
-		const char *salt_b64 =
-			json_string_value(json_object_get(o, "records_salt"));
+		json_t *o = json_array_get(v, i),
+		       *seqs = json_object_get(o, "seqs");
+		const char *root_b64 = json_string_value(
+			json_object_get(o, "records_root"));
+		const char *salt_b64 = json_string_value(
+			json_object_get(o, "records_salt"));
 		const char *com_b64 = json_string_value(
 			json_object_get(o, "records_commitment"));
 		unsigned char salt[ELOG_SALT_LEN];
@@ -1034,17 +1154,18 @@ static void test_v2_records_commitments(void **state)
 			assert_int_equal(
 				elog_hash_from_b64(
 					json_string_value(
-						json_object_get(e, "leaf_hash")),
+						json_object_get(e,
+								"leaf_hash")),
 					&leaves[k]),
 				0);
 		}
 		elog_root_of_leaves(leaves, n, &root);
 		elog_hash_to_b64(&root, b64);
 		assert_string_equal(b64, root_b64);
-		assert_int_equal(sodium_base642bin(salt, sizeof salt, salt_b64,
-						   strlen(salt_b64), NULL,
-						   &salt_len, NULL,
-						   sodium_base64_VARIANT_ORIGINAL),
+		assert_int_equal(sodium_base642bin(
+					 salt, sizeof salt, salt_b64,
+					 strlen(salt_b64), NULL, &salt_len,
+					 NULL, sodium_base64_VARIANT_ORIGINAL),
 				 0);
 		assert_int_equal(salt_len, ELOG_SALT_LEN);
 		elog_records_commitment(salt, &root, &com);
@@ -1081,6 +1202,7 @@ int main(void)
 		cmocka_unit_test(test_refusal_and_purge),
 		cmocka_unit_test(test_kind_names),
 		cmocka_unit_test(test_entry_from_data),
+		cmocka_unit_test(test_record_forms),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
