@@ -49,16 +49,33 @@ static void reader_key_init(void)
 /* Readers map the database: proofs are random point reads. */
 #define READER_MAP_BYTES ((int64_t)1 << 30)
 
+void http_reader_drop(void)
+{
+	elog_store *s;
+
+	pthread_once(&reader_once, reader_key_init);
+	if (!reader_key_ok || !(s = pthread_getspecific(reader_key)))
+		return;
+	pthread_setspecific(reader_key, NULL);
+	elog_store_close(s);
+}
+
 int http_reader(struct server *srv, elog_store **out, elog_err_t *err)
 {
 	elog_store *s;
-	int rc;
+	int rc, again = 0;
 
 	pthread_once(&reader_once, reader_key_init);
 	if (!reader_key_ok)
 		return elog_fail(err, ELOG_INTERNAL, -1, NULL,
 				 "no thread-local storage");
 	s = pthread_getspecific(reader_key);
+	if (s && store_lost(s, 0)) {
+		/* Its server went away (a failover): open a new one. */
+		http_reader_drop();
+		s = NULL;
+		again = 1;
+	}
 	if (!s) {
 		rc = elog_store_open(srv->cfg.db, ELOG_STORE_READ,
 				     srv->cfg.sync, &s, err);
@@ -72,6 +89,11 @@ int http_reader(struct server *srv, elog_store **out, elog_err_t *err)
 			elog_store_close(s);
 			return elog_fail(err, ELOG_INTERNAL, -1, NULL,
 					 "no thread-local storage");
+		}
+		if (again) {
+			metrics_reconnect(0);
+			log_event(LEVEL_INFO, NULL,
+				  "a reader reconnected to the database");
 		}
 	}
 	*out = s;
@@ -184,7 +206,7 @@ enum MHD_Result reply_error_detail(struct request *rq, int code,
 	resp = error_response(code, detail, message, &len);
 	if (!resp)
 		return MHD_NO;
-	if (code == ELOG_QUEUE_FULL)
+	if (code == ELOG_QUEUE_FULL || code == ELOG_DB_UNAVAILABLE)
 		ra = "1";
 	else if (code == ELOG_SHUTTING_DOWN)
 		ra = "5";
@@ -202,6 +224,15 @@ enum MHD_Result reply_err(struct request *rq, int rc, const elog_err_t *err)
 
 	if (code == ELOG_OK)
 		code = ELOG_INTERNAL;
+	if (code == ELOG_DB_UNAVAILABLE) {
+		/* The next request of this thread reconnects. */
+		http_reader_drop();
+		log_event(LEVEL_WARN, rq->id, "%s: %s", elog_code_name(code),
+			  err ? err->msg : "");
+		return reply_error(rq, code, -1, NULL,
+				   "the database is unreachable; retry (a "
+				   "batch with the same Idempotency-Key)");
+	}
 	/* Internal failures keep their sentence in our log, not the reply. */
 	if (elog_code_http(code) >= 500 && code != ELOG_QUEUE_FULL &&
 	    code != ELOG_SHUTTING_DOWN) {

@@ -8,13 +8,17 @@
 #include <string.h>
 #include <time.h>
 
+#include <libpq-fe.h>
+
 #include "log.h"
 #include "metrics.h"
 #include "rfc3339.h"
 #include "statefile.h"
+#include "store_pg.h"
 
 struct writer {
 	pthread_t thread;
+	const char *db; /* --db, borrowed */
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	struct writer_job *head, *tail; /* queue, guarded by mu */
@@ -90,6 +94,95 @@ static void save_state(struct writer *wr)
 static int run_jobs(struct writer *wr, struct writer_job *list, size_t n,
 		    elog_commit *c, elog_err_t *err);
 
+static void want_checkpoint(void *ctx);
+
+int store_lost(elog_store *s, int rc)
+{
+	PGconn *pg;
+
+	if (rc == -ELOG_DB_UNAVAILABLE)
+		return 1;
+	pg = s ? elog_store_pg_conn(s) : NULL;
+	return pg && PQstatus(pg) != CONNECTION_OK;
+}
+
+/* First wait between two attempts to reconnect, and the longest. */
+#define RECONNECT_FIRST_S 0.1
+#define RECONNECT_MAX_S 5.0
+
+static int is_stopping(struct writer *wr)
+{
+	int stopping;
+
+	pthread_mutex_lock(&wr->mu);
+	stopping = wr->stopping;
+	pthread_mutex_unlock(&wr->mu);
+	return stopping;
+}
+
+/*
+ * The writer lost its database (why says how): open it again with the
+ * same --db until that works, waiting RECONNECT_FIRST_S, doubling up to
+ * RECONNECT_MAX_S, between attempts.  A multi-host connection string with
+ * target_session_attrs=read-write finds the new primary after a failover.
+ * The new connection takes the writer's lock again and loads the frontier
+ * from the database: from then on the writer's state is what the database
+ * holds, whether or not the commit that failed had landed.  Gives up only
+ * when the writer is stopping (0 on success, else -1).
+ */
+static int reconnect(struct writer *wr, const elog_err_t *why)
+{
+	double t0 = now_seconds(), wait = RECONNECT_FIRST_S;
+	struct timespec ts;
+	elog_store *s = NULL;
+	elog_err_t err;
+	uint64_t size = 0;
+	unsigned attempts = 0;
+	int rc;
+
+	log_event(LEVEL_WARN, NULL,
+		  "the writer lost the database, reconnecting: %s", why->msg);
+	if (wr->store)
+		elog_store_close(wr->store);
+	wr->store = NULL;
+	for (;;) {
+		attempts++;
+		elog_err_clear(&err);
+		rc = elog_store_open(wr->db, ELOG_STORE_WRITE, wr->sync, &s,
+				     &err);
+		if (rc == 0)
+			rc = elog_store_size(s, &size, &err);
+		if (rc == 0)
+			break;
+		if (s)
+			elog_store_close(s);
+		s = NULL;
+		if (attempts == 1 || attempts % 10 == 0)
+			log_event(LEVEL_WARN, NULL,
+				  "the writer cannot reconnect yet (attempt "
+				  "%u): %s",
+				  attempts, err.msg);
+		if (is_stopping(wr))
+			return -1;
+		ts.tv_sec = (time_t)wait;
+		ts.tv_nsec = (long)((wait - (double)ts.tv_sec) * 1e9);
+		nanosleep(&ts, NULL);
+		wait = wait * 2 < RECONNECT_MAX_S ? wait * 2 : RECONNECT_MAX_S;
+	}
+	wr->store = s;
+	if (wr->ck_running &&
+	    elog_store_wal_defer(wr->store, CK_FRAMES, CK_FRAMES_MAX,
+				 want_checkpoint, wr, &err) != 0)
+		log_event(LEVEL_ERROR, NULL, "%s", err.msg);
+	metrics_set_size(size);
+	metrics_reconnect(1);
+	log_event(LEVEL_INFO, NULL,
+		  "the writer reconnected to the database after %u attempts "
+		  "in %.1f s; the log has %llu entries",
+		  attempts, now_seconds() - t0, (unsigned long long)size);
+	return 0;
+}
+
 /* The writer's WAL hook: wake the checkpointer. */
 static void want_checkpoint(void *ctx)
 {
@@ -132,8 +225,6 @@ static void checkpointer_start(struct writer *wr, const char *path, int sync)
 	elog_err_t err;
 
 	elog_err_clear(&err);
-	pthread_mutex_init(&wr->ck_mu, NULL);
-	pthread_cond_init(&wr->ck_cv, NULL);
 	if (elog_store_open(path, ELOG_STORE_WRITE, sync, &wr->ck_store,
 			    &err) != 0) {
 		log_event(LEVEL_ERROR, NULL, "no WAL checkpointer: %s",
@@ -241,7 +332,11 @@ static void process(struct writer *wr, struct writer_job *list, size_t n)
 	int rc;
 
 	elog_err_clear(&err);
-	rc = run_batch(wr, list, n, &c, &err);
+	if (!wr->store) /* a reconnect gave up: the writer is stopping */
+		rc = elog_fail(&err, ELOG_DB_UNAVAILABLE, -1, NULL,
+			       "the writer has no database connection");
+	else
+		rc = run_batch(wr, list, n, &c, &err);
 	if (rc == 0) {
 		metrics_commit(c.count, now_seconds() - t0, c.size);
 		note_state(wr, &c);
@@ -253,6 +348,21 @@ static void process(struct writer *wr, struct writer_job *list, size_t n)
 		return;
 	}
 	metrics_commit_failed();
+	if (store_lost(wr->store, rc)) {
+		/* Whether the commit landed is unknown: answer 503, so that
+		 * the clients retry (a batch with its Idempotency-Key finds
+		 * its entries if it did), and go on with what the database
+		 * holds. */
+		elog_err_t lost;
+		elog_fail(&lost, ELOG_DB_UNAVAILABLE, -1, NULL,
+			  "the database connection was lost: %s", err.msg);
+		for (j = list; j; j = next) {
+			next = j->next;
+			j->done(j, -ELOG_DB_UNAVAILABLE, &lost, NULL);
+		}
+		reconnect(wr, &lost);
+		return;
+	}
 	if (n == 1) {
 		list->done(list, rc, &err, NULL);
 		return;
@@ -321,7 +431,13 @@ static void *writer_main(void *arg)
 
 	/* The final checkpoint: a commit with no entries. */
 	elog_err_clear(&wr->final_err);
-	wr->final_rc = elog_store_begin(wr->store, &wr->final_err);
+	if (!wr->store)
+		wr->final_rc = elog_fail(&wr->final_err, ELOG_DB_UNAVAILABLE,
+					 -1, NULL,
+					 "no final checkpoint: the writer has "
+					 "no database connection");
+	else
+		wr->final_rc = elog_store_begin(wr->store, &wr->final_err);
 	now = elog_now_ms();
 	if (wr->final_rc == 0)
 		wr->final_rc = elog_store_commit(wr->store, wr->signer, now,
@@ -347,12 +463,15 @@ int writer_start(const struct writer_config *cfg, struct writer **out,
 	wr = calloc(1, sizeof *wr);
 	if (!wr)
 		return elog_fail(err, ELOG_NOMEM, -1, NULL, "out of memory");
+	wr->db = cfg->db_path;
 	wr->signer = cfg->signer;
 	wr->queue_max = cfg->queue_max ? cfg->queue_max : 1;
 	wr->batch_max = cfg->batch_max ? cfg->batch_max : 1;
 	wr->state_path = cfg->state_path;
 	wr->sync = cfg->sync;
 	wr->state_saved = now_seconds();
+	pthread_mutex_init(&wr->ck_mu, NULL);
+	pthread_cond_init(&wr->ck_cv, NULL);
 	rc = elog_store_open(cfg->db_path, ELOG_STORE_WRITE, cfg->sync,
 			     &wr->store, err);
 	if (rc)
@@ -367,7 +486,10 @@ int writer_start(const struct writer_config *cfg, struct writer **out,
 	metrics_set_size(size);
 	metrics_checkpoint(created);
 	metrics_set_horizon(horizon, through);
-	checkpointer_start(wr, cfg->db_path, cfg->sync);
+	/* PostgreSQL has no WAL for another connection to copy, and a
+	 * second writer connection would wait for the writer's lock. */
+	if (!elog_store_pg_conn(wr->store))
+		checkpointer_start(wr, cfg->db_path, cfg->sync);
 	pthread_mutex_init(&wr->mu, NULL);
 	pthread_cond_init(&wr->cv, NULL);
 	if (pthread_create(&wr->thread, NULL, writer_main, wr) != 0) {
@@ -383,6 +505,8 @@ int writer_start(const struct writer_config *cfg, struct writer **out,
 fail:
 	if (wr->store)
 		elog_store_close(wr->store);
+	pthread_cond_destroy(&wr->ck_cv);
+	pthread_mutex_destroy(&wr->ck_mu);
 	free(wr);
 	return rc;
 }
@@ -428,7 +552,8 @@ int writer_stop(struct writer *wr, elog_err_t *err)
 	if (rc && err)
 		*err = wr->final_err;
 	checkpointer_stop(wr);
-	elog_store_close(wr->store);
+	if (wr->store)
+		elog_store_close(wr->store);
 	wr->store = NULL;
 	return rc;
 }
