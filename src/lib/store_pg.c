@@ -195,11 +195,6 @@ static int run_int(elog_pg *pg, const char *sql, const struct params *p,
 	return 0;
 }
 
-const char *elog_pg_errmsg(const elog_pg *pg)
-{
-	return pg->msg[0] ? pg->msg : PQerrorMessage(pg->conn);
-}
-
 PGconn *elog_pg_conn(elog_pg *pg)
 {
 	return pg->conn;

@@ -42,7 +42,6 @@ void elog_pg_free(elog_pg *pg);
  * again); rows waiting for the commit are dropped. */
 int elog_pg_reconnect(elog_pg *pg, elog_err_t *err);
 PGconn *elog_pg_conn(elog_pg *pg);
-const char *elog_pg_errmsg(const elog_pg *pg);
 /* The log's run size (meta.index_run_bits), once read. */
 void elog_pg_set_bits(elog_pg *pg, unsigned bits);
 int elog_pg_set_sync(elog_pg *pg, int sync, elog_err_t *err);
