@@ -50,7 +50,7 @@ struct elog_pg {
 	struct copybuf entry, event, index, tree;
 	char *leaf_buf; /* elog_pg_leaf's copy of the leaf data */
 	size_t leaf_cap;
-	char msg[256]; /* the last error, for elog_pg_errmsg */
+	char msg[256]; /* the last error, for its message */
 };
 
 /* One statement's parameters, binary. */
