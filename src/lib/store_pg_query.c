@@ -121,6 +121,63 @@ static const struct pg_sql query_sql[ELOG_Q_COUNT] = {
 				     "checkpoint)",
 				     0},
 	[ELOG_Q_MAX_CHECKPOINT_SIZE] = {"SELECT max(size) FROM checkpoint", 0},
+	[ELOG_Q_COPY_CHECKPOINTS] = {"SELECT size, root, note, created FROM "
+				     "checkpoint ORDER BY size",
+				     Q_STREAM},
+	[ELOG_Q_COPY_CHECKPOINT_INSERT] = {"INSERT INTO checkpoint(size, "
+					   "root, note, created) VALUES ($1, "
+					   "$2, $3, $4)",
+					   0},
+	[ELOG_Q_COPY_ENTRY_INSERT] = {"INSERT INTO entry(seq, kind, ts, data, "
+				      "leaf_hash, chain_hash) VALUES ($1, $2, "
+				      "$3, $4, $5, $6)",
+				      0},
+	[ELOG_Q_COPY_TREE_HASH_INSERT] = {"INSERT INTO tree_hash(id, hash) "
+					  "VALUES ($1, $2)",
+					  0},
+	[ELOG_Q_COPY_COSIGNATURES] = {"SELECT size, witness, line, created "
+				      "FROM cosignature ORDER BY size, "
+				      "witness",
+				      Q_STREAM},
+	[ELOG_Q_COPY_COSIGNATURE_INSERT] = {"INSERT INTO cosignature(size, "
+					    "witness, line, created) VALUES "
+					    "($1, $2, $3, $4)",
+					    0},
+	[ELOG_Q_COPY_TOKENS] = {"SELECT id, hash, role, authority, label, "
+				"created, revoked FROM token ORDER BY id",
+				0},
+	[ELOG_Q_COPY_TOKEN_INSERT] = {"INSERT INTO token(id, hash, role, "
+				      "authority, label, created, revoked) "
+				      "VALUES ($1, $2, $3, $4, $5, $6, $7)",
+				      0},
+	/* Ids given explicitly leave the identity's sequence behind. */
+	[ELOG_Q_COPY_TOKEN_NEXT_ID] = {"SELECT setval(pg_get_serial_sequence("
+				       "'token', 'id'), coalesce(max(id), 0) "
+				       "+ 1, false) FROM token",
+				       0},
+	[ELOG_Q_COPY_AUTHORITY_INSERT] = {"INSERT INTO authority(name, vkey, "
+					  "added, revoked) VALUES ($1, $2, "
+					  "$3, $4)",
+					  0},
+	[ELOG_Q_COPY_WITNESS_INSERT] = {"INSERT INTO witness(name, vkey, "
+					"added, revoked) VALUES ($1, $2, $3, "
+					"$4)",
+					0},
+	[ELOG_Q_COPY_WARRANT_USES] = {"SELECT authority, id, text_sha256, "
+				      "first_seq FROM warrant_use ORDER BY "
+				      "first_seq, authority, id",
+				      Q_STREAM},
+	[ELOG_Q_COPY_PURGE_HORIZONS] = {"SELECT before, through_seq, created "
+					"FROM purge_horizon ORDER BY before",
+					0},
+	[ELOG_Q_COPY_PURGE_HORIZON_INSERT] = {"INSERT INTO purge_horizon("
+					      "before, through_seq, created) "
+					      "VALUES ($1, $2, $3)",
+					      0},
+	[ELOG_Q_COPY_INGEST_KEYS] = {"SELECT token, key, body_hash, first, "
+				     "count, created FROM ingest_key ORDER BY "
+				     "token, key",
+				     Q_STREAM},
 };
 
 struct elog_pg_query {

@@ -76,6 +76,45 @@ static const char *const query_sql[ELOG_Q_COUNT] = {
 				    "size NOT IN (SELECT size FROM "
 				    "checkpoint)",
 	[ELOG_Q_MAX_CHECKPOINT_SIZE] = "SELECT max(size) FROM checkpoint",
+	[ELOG_Q_COPY_CHECKPOINTS] = "SELECT size, root, note, created FROM "
+				    "checkpoint ORDER BY size",
+	[ELOG_Q_COPY_CHECKPOINT_INSERT] = "INSERT INTO checkpoint(size, root, "
+					  "note, created) VALUES (?1, ?2, ?3, "
+					  "?4)",
+	[ELOG_Q_COPY_ENTRY_INSERT] = "INSERT INTO entry(seq, kind, ts, data, "
+				     "leaf_hash, chain_hash) VALUES (?1, ?2, "
+				     "?3, ?4, ?5, ?6)",
+	[ELOG_Q_COPY_TREE_HASH_INSERT] = "INSERT INTO tree_hash(id, hash) "
+					 "VALUES (?1, ?2)",
+	[ELOG_Q_COPY_COSIGNATURES] = "SELECT size, witness, line, created "
+				     "FROM cosignature ORDER BY size, witness",
+	[ELOG_Q_COPY_COSIGNATURE_INSERT] = "INSERT INTO cosignature(size, "
+					   "witness, line, created) VALUES "
+					   "(?1, ?2, ?3, ?4)",
+	[ELOG_Q_COPY_TOKENS] = "SELECT id, hash, role, authority, label, "
+			       "created, revoked FROM token ORDER BY id",
+	[ELOG_Q_COPY_TOKEN_INSERT] = "INSERT INTO token(id, hash, role, "
+				     "authority, label, created, revoked) "
+				     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+	/* A rowid is max(id) + 1 already. */
+	[ELOG_Q_COPY_TOKEN_NEXT_ID] = "SELECT 1",
+	[ELOG_Q_COPY_AUTHORITY_INSERT] = "INSERT INTO authority(name, vkey, "
+					 "added, revoked) VALUES (?1, ?2, ?3, "
+					 "?4)",
+	[ELOG_Q_COPY_WITNESS_INSERT] = "INSERT INTO witness(name, vkey, "
+				       "added, revoked) VALUES (?1, ?2, ?3, "
+				       "?4)",
+	[ELOG_Q_COPY_WARRANT_USES] = "SELECT authority, id, text_sha256, "
+				     "first_seq FROM warrant_use ORDER BY "
+				     "first_seq, authority, id",
+	[ELOG_Q_COPY_PURGE_HORIZONS] = "SELECT before, through_seq, created "
+				       "FROM purge_horizon ORDER BY before",
+	[ELOG_Q_COPY_PURGE_HORIZON_INSERT] = "INSERT INTO purge_horizon("
+					     "before, through_seq, created) "
+					     "VALUES (?1, ?2, ?3)",
+	[ELOG_Q_COPY_INGEST_KEYS] = "SELECT token, key, body_hash, first, "
+				    "count, created FROM ingest_key ORDER BY "
+				    "token, key",
 };
 
 int elog_query_open(elog_store *s, int id, elog_query **out)
