@@ -188,7 +188,7 @@ static int check_store(void)
 	int rc = -1, n;
 
 	elog_err_clear(&err);
-	if (stat(c->db, &st) != 0) {
+	if (!elog_store_is_pg(c->db) && stat(c->db, &st) != 0) {
 		fprintf(stderr, "envelogd: cannot open database %s: %s\n",
 			c->db, strerror(errno));
 		return -1;

@@ -132,6 +132,8 @@ static void checkpointer_start(struct writer *wr, const char *path, int sync)
 	elog_err_t err;
 
 	elog_err_clear(&err);
+	if (elog_store_is_pg(path))
+		return; /* PostgreSQL checkpoints by itself */
 	pthread_mutex_init(&wr->ck_mu, NULL);
 	pthread_cond_init(&wr->ck_cv, NULL);
 	if (elog_store_open(path, ELOG_STORE_WRITE, sync, &wr->ck_store,
