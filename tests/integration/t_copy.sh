@@ -72,7 +72,7 @@ req POST /v1/requests -H "Authorization: Bearer $NCA" -H "Content-Type: text/pla
 check "the warrant, the authority and its token work on the copy" test "$STATUS" = 200
 check "its index finds the same records" test "$(jq -c '[.records[] | .seq, .record]' <<<"$BODY")" = "$(jq -c '[.records[] | .seq, .record]' "$T/bundle.json")"
 printf '%s' "$BODY" >"$T/bundle2.json"
-check "the new bundle verifies" $E bundle verify --vkey "$VKEY" "$T/bundle2.json"
+check "the new bundle verifies" "$E" bundle verify --vkey "$VKEY" "$T/bundle2.json"
 req POST /v1/events "${AUTH[@]}" "${JSON[@]}" -H "Idempotency-Key: copy-1" --data-binary "[$(cat "$T/once")]"
 check "the ingest key was copied: a retry answers the first result" test "$STATUS $(jq -r .first <<<"$BODY")" = "201 $once"
 expect_error "the revoked token stays revoked" 401 unknown_token POST /v1/events -H "Authorization: Bearer $REVOKED" "${JSON[@]}" --data-binary "[$(event)]"
@@ -114,5 +114,5 @@ rows() { # DB: the rows the log is made of, in a fixed order
 check "the round trip has every row of the source" test "$(rows "$db0" | sha256sum)" = "$(rows "$T/back.db" | sha256sum)"
 check "and its tokens (hashes, roles, revocations)" test "$(sqlite3 "$db0" 'SELECT id, hex(hash), role, authority, label, created, revoked FROM token ORDER BY id')" = \
 	"$(sqlite3 "$T/back.db" "SELECT id, hex(hash), role, authority, label, created, revoked FROM token WHERE id <= $maxid ORDER BY id")"
-check "the round trip verifies" $E verify --db "$T/back.db" --vkey "$VKEY"
+check "the round trip verifies" "$E" verify --db "$T/back.db" --vkey "$VKEY"
 finish
