@@ -22,6 +22,7 @@
 #include "metrics.h"
 #include "param.h"
 #include "rfc3339.h"
+#include "store_pg.h"
 
 static atomic_uint_fast64_t in_flight;
 
@@ -48,6 +49,16 @@ static void reader_key_init(void)
 
 /* Readers map the database: proofs are random point reads. */
 #define READER_MAP_BYTES ((int64_t)1 << 30)
+
+/* 1 when the calling thread's read connection lost its database. */
+static int reader_lost(void)
+{
+	elog_store *s;
+
+	pthread_once(&reader_once, reader_key_init);
+	s = reader_key_ok ? pthread_getspecific(reader_key) : NULL;
+	return s && store_lost(s, 0);
+}
 
 void http_reader_drop(void)
 {
@@ -83,6 +94,14 @@ int http_reader(struct server *srv, elog_store **out, elog_err_t *err)
 			rc = elog_store_map(s, READER_MAP_BYTES, err);
 		if (rc) {
 			elog_store_close(s);
+			/* A PostgreSQL server that cannot be reached (a
+			 * failover under way) is unavailable, not an error. */
+			if (rc == -ELOG_IO && err &&
+			    elog_store_is_pg(srv->cfg.db)) {
+				elog_err_t why = *err;
+				rc = elog_fail(err, ELOG_DB_UNAVAILABLE, -1,
+					       NULL, "%s", why.msg);
+			}
 			return rc;
 		}
 		if (pthread_setspecific(reader_key, s) != 0) {
@@ -224,6 +243,8 @@ enum MHD_Result reply_err(struct request *rq, int rc, const elog_err_t *err)
 
 	if (code == ELOG_OK)
 		code = ELOG_INTERNAL;
+	if (code == ELOG_IO && reader_lost())
+		code = ELOG_DB_UNAVAILABLE;
 	if (code == ELOG_DB_UNAVAILABLE) {
 		/* The next request of this thread reconnects. */
 		http_reader_drop();

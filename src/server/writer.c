@@ -121,20 +121,20 @@ static int is_stopping(struct writer *wr)
 }
 
 /*
- * The writer lost its database (why says how): open it again with the
- * same --db until that works, waiting RECONNECT_FIRST_S, doubling up to
- * RECONNECT_MAX_S, between attempts.  A multi-host connection string with
+ * The writer lost its database (why says how): elog_store_reconnect until
+ * it works, waiting RECONNECT_FIRST_S, doubling up to RECONNECT_MAX_S,
+ * between attempts.  A multi-host connection string with
  * target_session_attrs=read-write finds the new primary after a failover.
  * The new connection takes the writer's lock again and loads the frontier
  * from the database: from then on the writer's state is what the database
  * holds, whether or not the commit that failed had landed.  Gives up only
- * when the writer is stopping (0 on success, else -1).
+ * when the writer is stopping (0 on success, else -1; the store then stays
+ * unusable and every job is answered DB_UNAVAILABLE).
  */
 static int reconnect(struct writer *wr, const elog_err_t *why)
 {
 	double t0 = now_seconds(), wait = RECONNECT_FIRST_S;
 	struct timespec ts;
-	elog_store *s = NULL;
 	elog_err_t err;
 	uint64_t size = 0;
 	unsigned attempts = 0;
@@ -142,21 +142,14 @@ static int reconnect(struct writer *wr, const elog_err_t *why)
 
 	log_event(LEVEL_WARN, NULL,
 		  "the writer lost the database, reconnecting: %s", why->msg);
-	if (wr->store)
-		elog_store_close(wr->store);
-	wr->store = NULL;
 	for (;;) {
 		attempts++;
 		elog_err_clear(&err);
-		rc = elog_store_open(wr->db, ELOG_STORE_WRITE, wr->sync, &s,
-				     &err);
+		rc = elog_store_reconnect(wr->store, &err);
 		if (rc == 0)
-			rc = elog_store_size(s, &size, &err);
+			rc = elog_store_size(wr->store, &size, &err);
 		if (rc == 0)
 			break;
-		if (s)
-			elog_store_close(s);
-		s = NULL;
 		if (attempts == 1 || attempts % 10 == 0)
 			log_event(LEVEL_WARN, NULL,
 				  "the writer cannot reconnect yet (attempt "
@@ -169,11 +162,6 @@ static int reconnect(struct writer *wr, const elog_err_t *why)
 		nanosleep(&ts, NULL);
 		wait = wait * 2 < RECONNECT_MAX_S ? wait * 2 : RECONNECT_MAX_S;
 	}
-	wr->store = s;
-	if (wr->ck_running &&
-	    elog_store_wal_defer(wr->store, CK_FRAMES, CK_FRAMES_MAX,
-				 want_checkpoint, wr, &err) != 0)
-		log_event(LEVEL_ERROR, NULL, "%s", err.msg);
 	metrics_set_size(size);
 	metrics_reconnect(1);
 	log_event(LEVEL_INFO, NULL,
@@ -332,11 +320,7 @@ static void process(struct writer *wr, struct writer_job *list, size_t n)
 	int rc;
 
 	elog_err_clear(&err);
-	if (!wr->store) /* a reconnect gave up: the writer is stopping */
-		rc = elog_fail(&err, ELOG_DB_UNAVAILABLE, -1, NULL,
-			       "the writer has no database connection");
-	else
-		rc = run_batch(wr, list, n, &c, &err);
+	rc = run_batch(wr, list, n, &c, &err);
 	if (rc == 0) {
 		metrics_commit(c.count, now_seconds() - t0, c.size);
 		note_state(wr, &c);
@@ -431,13 +415,7 @@ static void *writer_main(void *arg)
 
 	/* The final checkpoint: a commit with no entries. */
 	elog_err_clear(&wr->final_err);
-	if (!wr->store)
-		wr->final_rc = elog_fail(&wr->final_err, ELOG_DB_UNAVAILABLE,
-					 -1, NULL,
-					 "no final checkpoint: the writer has "
-					 "no database connection");
-	else
-		wr->final_rc = elog_store_begin(wr->store, &wr->final_err);
+	wr->final_rc = elog_store_begin(wr->store, &wr->final_err);
 	now = elog_now_ms();
 	if (wr->final_rc == 0)
 		wr->final_rc = elog_store_commit(wr->store, wr->signer, now,
@@ -552,8 +530,7 @@ int writer_stop(struct writer *wr, elog_err_t *err)
 	if (rc && err)
 		*err = wr->final_err;
 	checkpointer_stop(wr);
-	if (wr->store)
-		elog_store_close(wr->store);
+	elog_store_close(wr->store);
 	wr->store = NULL;
 	return rc;
 }

@@ -79,9 +79,10 @@ int store_lost(elog_store *s, int rc);
 /*
  * Open the write connection and start the thread.  When a commit fails
  * because the database was lost (store_lost; a PostgreSQL failover), the
- * writer answers the batch's jobs DB_UNAVAILABLE and opens the database
- * again, with backoff, until that works: the new connection takes the
- * writer's lock and loads the frontier from what the database holds.  Each
+ * writer answers the batch's jobs DB_UNAVAILABLE and calls
+ * elog_store_reconnect, with backoff, until that works: the new connection
+ * takes the writer's lock and loads the frontier from what the database
+ * holds.  Each
  * reconnect is logged and counted (envelog_store_reconnects_total).
  */
 int writer_start(const struct writer_config *cfg, struct writer **out,
