@@ -65,6 +65,7 @@ pg)
 	. tests/integration/pg.sh
 	pg_start log
 	DB=$PG_URL
+	export MKLOG_KEY=$KEY # tests/tools/mklog: no file beside the log
 	;;
 *) bail "ELOG_TEST_STORE=$ELOG_TEST_STORE: sqlite or pg" ;;
 esac
