@@ -18,6 +18,8 @@
 #                           no code shared with libenvelog): proofs, chains,
 #                           roots and signed checkpoints
 #   ok/nok/check/bail/finish   TAP lines (tap.sh)
+#
+# ELOG_TEST_PG=1 runs a suite on a PostgreSQL log (see below).
 set -u
 cd "$(dirname "${BASH_SOURCE[0]}")/../.." || exit 1
 B=${B:-build}
@@ -49,14 +51,25 @@ done
 command -v node >/dev/null || bail "node is not installed (make deps)"
 ORACLE=(node tests/tools/oracle.mjs)
 
-VKEY=$("$B/envelog" init --db "$DB" --origin test.example/log 2>/dev/null) ||
-	bail "envelog init"
-INGEST=$("$B/envelog" token add --db "$DB" --role ingest 2>/dev/null) ||
-	bail "envelog token add"
 
 free_port() {
 	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
+
+# ELOG_TEST_PG=1: the suite's log is in a scratch PostgreSQL database
+# (pg.sh) instead of a SQLite file: $DB is its connection string, and the
+# programs are given the log key with --key ($KEY_ARG).
+KEY_ARG=()
+if [ -n "${ELOG_TEST_PG:-}" ]; then
+	. tests/integration/pg.sh
+	pg_start log
+	DB=$PG_URL
+	KEY_ARG=(--key "$KEY")
+fi
+VKEY=$("$B/envelog" init --db "$DB" "${KEY_ARG[@]}" --origin test.example/log 2>/dev/null) ||
+	bail "envelog init"
+INGEST=$("$B/envelog" token add --db "$DB" --role ingest 2>/dev/null) ||
+	bail "envelog token add"
 
 # start_server [ARGS…]; SCHEME=https and CURL_TLS=(--cacert …) for TLS.
 SCHEME=${SCHEME:-http}
@@ -67,7 +80,7 @@ start_server() {
 	local bin=${SERVER:-$B/envelogd} web=(--web "$T/web")
 	case $bin in /*) ;; *) bin=$PWD/$bin ;; esac
 	[ -n "${NO_WEB:-}" ] && web=()
-	(cd "${SERVER_DIR:-.}" && exec "$bin" --db "$DB" \
+	(cd "${SERVER_DIR:-.}" && exec "$bin" --db "$DB" "${KEY_ARG[@]}" \
 		--listen "127.0.0.1:$PORT" "${web[@]}" "$@") 2>>"$T/server.log" &
 	SRV_PID=$!
 	for _ in $(seq 1 100); do
