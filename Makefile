@@ -190,7 +190,11 @@ $(B)/tests/%: tests/unit/%.c $(B)/libenvelog.a
 	$(CC) $(ALL_CFLAGS) $(DEPFLAGS) $(shell pkg-config --cflags cmocka) $(LDFLAGS) -o $@ $< \
 	  $(B)/libenvelog.a $(LDLIBS_ALL) $(shell pkg-config --libs cmocka)
 
-TOOL_BIN := $(patsubst tests/tools/%.c,$(B)/tests/tools/%,$(wildcard tests/tools/*.c))
+# The PostgreSQL store against the SQLite store (cmocka), run by
+# tests/integration/t_pg_store.sh against a scratch server; not a unit test
+# (it needs the server).
+TOOL_BIN := $(patsubst tests/tools/%.c,$(B)/tests/tools/%,$(wildcard tests/tools/*.c)) \
+            $(B)/tests/pg_store
 $(B)/tests/tools/%: tests/tools/%.c $(B)/libenvelog.a
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(DEPFLAGS) $(LDFLAGS) -o $@ $< $(B)/libenvelog.a $(LDLIBS_ALL)

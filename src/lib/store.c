@@ -549,8 +549,10 @@ int elog_store_open(const char *path, int mode, int sync, elog_store **out,
 	s = calloc(1, sizeof *s);
 	if (!s)
 		return elog_fail(err, ELOG_NOMEM, -1, NULL, "out of memory");
-	if (mode == ELOG_STORE_REGISTRY && !elog_store_is_pg(path))
+	if (mode == ELOG_STORE_REGISTRY && !elog_store_is_pg(path)) {
 		mode = ELOG_STORE_WRITE; /* SQLite: a writer never waits */
+		flags = SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_READWRITE;
+	}
 	s->mode = mode;
 	if (elog_store_is_pg(path)) {
 		flags = 0;

@@ -58,6 +58,10 @@ done
 command -v node >/dev/null || bail "node is not installed (make deps)"
 ORACLE=(node tests/tools/oracle.mjs)
 
+# ELOG_TEST_STORE=pg: the suite's log is in a scratch PostgreSQL database
+# (pg.sh) instead of a SQLite file: $DB is its connection string, and the
+# programs are given the log key with --key ($KEY_ARG).
+KEY_ARG=()
 ELOG_TEST_STORE=${ELOG_TEST_STORE:-sqlite}
 case $ELOG_TEST_STORE in
 sqlite) ;;
@@ -65,6 +69,8 @@ pg)
 	. tests/integration/pg.sh
 	pg_start log
 	DB=$PG_URL
+	KEY_ARG=(--key "$KEY")
+	export MKLOG_KEY=$KEY # tests/tools/mklog: no file beside the log
 	;;
 *) bail "ELOG_TEST_STORE=$ELOG_TEST_STORE: sqlite or pg" ;;
 esac
@@ -83,9 +89,7 @@ start_server() {
 	local bin=${SERVER:-$B/envelogd} web=(--web "$T/web")
 	case $bin in /*) ;; *) bin=$PWD/$bin ;; esac
 	[ -n "${NO_WEB:-}" ] && web=()
-	# a PostgreSQL log has no file for the key to lie beside
-	[ "$ELOG_TEST_STORE" = pg ] && web+=(--key "$KEY")
-	(cd "${SERVER_DIR:-.}" && exec "$bin" --db "$DB" \
+	(cd "${SERVER_DIR:-.}" && exec "$bin" --db "$DB" "${KEY_ARG[@]}" \
 		--listen "127.0.0.1:$PORT" "${web[@]}" "$@") 2>>"$T/server.log" &
 	SRV_PID=$!
 	for _ in $(seq 1 100); do
