@@ -226,11 +226,28 @@ static int connect_db(elog_pg *pg, elog_err_t *err)
 	pg->conn = PQconnectdb(pg->conninfo);
 	if (!pg->conn)
 		return elog_fail(err, ELOG_NOMEM, -1, NULL, "out of memory");
-	if (PQstatus(pg->conn) != CONNECTION_OK)
+	if (PQstatus(pg->conn) != CONNECTION_OK) {
+		/* libpq's lines (one or more per host tried) as one line */
+		const char *m = PQerrorMessage(pg->conn);
+		size_t n = 0;
+		for (; *m && n + 3 < sizeof pg->msg; m++) {
+			if (*m != '\n') {
+				pg->msg[n++] = *m == '\t' ? ' ' : *m;
+				continue;
+			}
+			while (m[1] == '\t' || m[1] == ' ')
+				m++;
+			if (m[1]) {
+				pg->msg[n++] = ';';
+				pg->msg[n++] = ' ';
+			}
+		}
+		pg->msg[n] = '\0';
 		return elog_fail(err, ELOG_IO, -1, NULL,
 				 "cannot connect to the PostgreSQL database: "
 				 "%s",
-				 PQerrorMessage(pg->conn));
+				 pg->msg);
+	}
 	/* Quiet notices (IF NOT EXISTS), and a reader that writes nothing. */
 	r = PQexec(pg->conn, pg->mode == ELOG_STORE_READ
 				     ? "SET client_min_messages = warning; SET "
