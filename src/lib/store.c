@@ -650,6 +650,35 @@ int elog_store_is_pg(const char *db)
 	       (eq && (!slash || eq < slash));
 }
 
+const char *elog_store_name(const char *db, char *buf, size_t cap)
+{
+	PQconninfoOption *o, *opts;
+	const char *user = "", *host = "", *port = "", *name = "";
+	if (!elog_store_is_pg(db))
+		return db;
+	if (!(opts = PQconninfoParse(db, NULL))) {
+		snprintf(buf, cap,
+			 "a PostgreSQL database (unreadable "
+			 "connection string)");
+		return buf;
+	}
+	for (o = opts; o->keyword; o++) {
+		const char *v = o->val ? o->val : "";
+		if (!strcmp(o->keyword, "user"))
+			user = v;
+		else if (!strcmp(o->keyword, "host"))
+			host = v;
+		else if (!strcmp(o->keyword, "port"))
+			port = v;
+		else if (!strcmp(o->keyword, "dbname"))
+			name = v;
+	}
+	snprintf(buf, cap, "postgresql://%s%s%s%s%s/%s", user,
+		 *user ? "@" : "", host, *port ? ":" : "", port, name);
+	PQconninfoFree(opts);
+	return buf;
+}
+
 PGconn *elog_store_pg_conn(elog_store *s)
 {
 	return s->pg ? elog_pg_conn(s->pg) : NULL;

@@ -47,6 +47,7 @@ struct elog_pg {
 	unsigned bits;	    /* meta.index_run_bits, once known */
 	int64_t parts_upto; /* highest partition known to exist (-1: none) */
 	int64_t saved_parts;
+	int in_read; /* in a read transaction of elog_pg_read_begin */
 	struct copybuf entry, event, index, tree;
 	char *leaf_buf; /* elog_pg_leaf's copy of the leaf data */
 	size_t leaf_cap;
@@ -117,6 +118,8 @@ static void p_literal(struct params *p, Oid oid, const char *v)
 	p->fmt[i] = 0;
 }
 
+static int connect_db(elog_pg *pg, elog_err_t *err);
+
 static int pg_fail(elog_pg *pg, elog_err_t *err, const char *what,
 		   const PGresult *res)
 {
@@ -146,6 +149,19 @@ static int run(elog_pg *pg, const char *sql, const struct params *p,
 	r = PQexecParams(pg->conn, sql, p ? p->n : 0, p ? p->type : NULL,
 			 p ? p->val : NULL, p ? p->len : NULL,
 			 p ? p->fmt : NULL, 1);
+	/* A reader whose connection was lost (the server restarted, or
+	 * failed over) connects again once, outside a read transaction:
+	 * nothing of its state is lost.  A writer is left to
+	 * elog_store_reconnect. */
+	if (PQstatus(pg->conn) == CONNECTION_BAD &&
+	    pg->mode == ELOG_STORE_READ && !pg->in_read) {
+		PQclear(r);
+		if ((rc = connect_db(pg, err)))
+			return rc;
+		r = PQexecParams(pg->conn, sql, p ? p->n : 0,
+				 p ? p->type : NULL, p ? p->val : NULL,
+				 p ? p->len : NULL, p ? p->fmt : NULL, 1);
+	}
 	if (r && PQresultStatus(r) == want) {
 		*out = r;
 		return 0;
@@ -210,11 +226,28 @@ static int connect_db(elog_pg *pg, elog_err_t *err)
 	pg->conn = PQconnectdb(pg->conninfo);
 	if (!pg->conn)
 		return elog_fail(err, ELOG_NOMEM, -1, NULL, "out of memory");
-	if (PQstatus(pg->conn) != CONNECTION_OK)
+	if (PQstatus(pg->conn) != CONNECTION_OK) {
+		/* libpq's lines (one or more per host tried) as one line */
+		const char *m = PQerrorMessage(pg->conn);
+		size_t n = 0;
+		for (; *m && n + 3 < sizeof pg->msg; m++) {
+			if (*m != '\n') {
+				pg->msg[n++] = *m == '\t' ? ' ' : *m;
+				continue;
+			}
+			while (m[1] == '\t' || m[1] == ' ')
+				m++;
+			if (m[1]) {
+				pg->msg[n++] = ';';
+				pg->msg[n++] = ' ';
+			}
+		}
+		pg->msg[n] = '\0';
 		return elog_fail(err, ELOG_IO, -1, NULL,
 				 "cannot connect to the PostgreSQL database: "
 				 "%s",
-				 PQerrorMessage(pg->conn));
+				 pg->msg);
+	}
 	/* Quiet notices (IF NOT EXISTS), and a reader that writes nothing. */
 	r = PQexec(pg->conn, pg->mode == ELOG_STORE_READ
 				     ? "SET client_min_messages = warning; SET "
@@ -768,13 +801,16 @@ int elog_pg_read_begin(elog_pg *pg, int *began, elog_err_t *err)
 			  NULL, "starting a read", err)))
 		return rc;
 	*began = 1;
+	pg->in_read = 1;
 	return 0;
 }
 
 void elog_pg_read_end(elog_pg *pg, int began)
 {
-	if (began)
+	if (began) {
 		PQclear(PQexec(pg->conn, "COMMIT"));
+		pg->in_read = 0;
+	}
 }
 
 int elog_pg_size(elog_pg *pg, uint64_t *size, elog_err_t *err)

@@ -206,6 +206,18 @@ start_server || bail "envelogd after the purge"
 post_events "ingest after the purge" "$(events 40 after)"
 read -r size4 _ < <(log_state)
 check "the log grew by 40" test "$size4" = $((size1 + 1 + 40))
+# PostgreSQL restarts under the running server: its readers connect again.
+pg_stop main
+pg_run "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/server.log" -w -t 60 \
+	start >/dev/null 2>&1 || bail "PostgreSQL restart"
+answered=0
+for _ in 1 2 3 4 5 6 7 8; do # each reader thread connects again
+	req GET /v1/checkpoint
+	[ "$STATUS" = 200 ] && answered=$((answered + 1))
+done
+check "after PostgreSQL restarts, the server's readers answer every request" test "$answered" = 8
+req GET "/v1/proof/inclusion?index=3&size=$size4"
+check "and prove inclusion" test "$STATUS" = 200
 stop_server
 $E verify --db "$PG_URL" --vkey "$PVKEY" >/dev/null 2>&1
 check "and verifies" test $? = 0
