@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,7 +19,8 @@
 
 struct writer {
 	pthread_t thread;
-	const char *db; /* --db, borrowed */
+	const char *db;		    /* --db, borrowed */
+	atomic_uint_fast64_t acked; /* size of the last commit it answered */
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	struct writer_job *head, *tail; /* queue, guarded by mu */
@@ -162,6 +164,7 @@ static int reconnect(struct writer *wr, const elog_err_t *why)
 		nanosleep(&ts, NULL);
 		wait = wait * 2 < RECONNECT_MAX_S ? wait * 2 : RECONNECT_MAX_S;
 	}
+	atomic_store(&wr->acked, size);
 	metrics_set_size(size);
 	metrics_reconnect(1);
 	log_event(LEVEL_INFO, NULL,
@@ -322,6 +325,7 @@ static void process(struct writer *wr, struct writer_job *list, size_t n)
 	elog_err_clear(&err);
 	rc = run_batch(wr, list, n, &c, &err);
 	if (rc == 0) {
+		atomic_store(&wr->acked, c.size);
 		metrics_commit(c.count, now_seconds() - t0, c.size);
 		note_state(wr, &c);
 		for (j = list; j; j = next) {
@@ -461,6 +465,7 @@ int writer_start(const struct writer_config *cfg, struct writer **out,
 		rc = elog_store_horizon(wr->store, &horizon, &through, err);
 	if (rc)
 		goto fail;
+	atomic_store(&wr->acked, size);
 	metrics_set_size(size);
 	metrics_checkpoint(created);
 	metrics_set_horizon(horizon, through);
@@ -487,6 +492,11 @@ fail:
 	pthread_mutex_destroy(&wr->ck_mu);
 	free(wr);
 	return rc;
+}
+
+uint64_t writer_committed(struct writer *wr)
+{
+	return wr ? atomic_load(&wr->acked) : UINT64_MAX;
 }
 
 int writer_submit(struct writer *wr, struct writer_job *job, elog_err_t *err)

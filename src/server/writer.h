@@ -89,6 +89,17 @@ int writer_start(const struct writer_config *cfg, struct writer **out,
 		 elog_err_t *err);
 
 /*
+ * The tree size of the last commit the writer saw succeed (or, at start
+ * and after a reconnect, of the database); UINT64_MAX for no writer.  A
+ * reader may see a larger size committed on a PostgreSQL primary before
+ * its synchronous standby confirmed it, which a failover at that moment
+ * would lose: the checkpoints envelogd serves go no further than this, so
+ * that it never hands out one that another of the same size could
+ * replace.
+ */
+uint64_t writer_committed(struct writer *wr);
+
+/*
  * Queue a job.  QUEUE_FULL when the queued weight would exceed queue_max
  * (a job is always accepted into an empty queue), SHUTTING_DOWN after
  * writer_stop() began.  On failure job->done is not called.

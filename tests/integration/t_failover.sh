@@ -22,31 +22,73 @@
 # string finds the new primary.
 #
 #   ROUNDS=N (default 5)   how many failovers
+#   HA=patroni             Patroni (with etcd) does the failovers: it
+#                          bootstraps both servers, keeps one standby
+#                          synchronous (synchronous_mode_strict), promotes
+#                          the standby when the primary's Patroni and
+#                          PostgreSQL are killed, and makes a new standby
+#                          of the old one's emptied directory when it is
+#                          started again (t_failover_patroni.sh)
 export ELOG_TEST_INDEX_RUN_BITS=5
-# lib.sh makes the log in a scratch PostgreSQL server, "log": the first
-# primary.
-export ELOG_TEST_STORE=pg
+HA=${HA:-manual}
+# Manual: lib.sh makes the log in a scratch PostgreSQL server, "log", the
+# first primary.  Patroni: in the cluster Patroni bootstraps.
+[ "$HA" = manual ] && export ELOG_TEST_STORE=pg
 . "$(dirname "$0")/lib.sh"
+[ "$HA" = patroni ] && . tests/integration/pg.sh
 E=$B/envelog
 PC=$B/tests/tools/proofcheck
 LOAD=tests/crash/load.py
 ROUNDS=${ROUNDS:-5}
 PSQL=$PG_BIN/psql
 
-# Servers "log" and "b" keep their ports through every round, so that one
-# connection string names both.  The primary waits for the other to have
-# flushed each commit (synchronous_commit = on is the default; said here).
-# synchronous_standby_names is set now that the role and the database are
-# made (until a standby connects, every commit waits).
+# wait_for SECONDS CMD…: until CMD succeeds, for at most SECONDS (bounds
+# every wait; generous, for a loaded machine).
+wait_for() {
+	local end=$((SECONDS + $1))
+	shift
+	while [ "$SECONDS" -lt "$end" ]; do
+		"$@" >/dev/null 2>&1 && return 0
+		sleep 0.1
+	done
+	return 1
+}
+# The two servers keep their ports through every round, so that one
+# connection string names both.
 declare -A PORTS
-PORTS[log]=$PG_PORT
-{
-	echo "synchronous_commit = on"
-	echo "synchronous_standby_names = 'FIRST 1 (log, b)'"
-	echo "wal_keep_size = '256MB'"
-} >>"$T/pg-log/data/postgresql.conf"
-pg_run "$PG_BIN/pg_ctl" -D "$T/pg-log/data" reload >/dev/null 2>&1 ||
-	bail "pg_ctl reload"
+ha_psql() { # NAME SQL: as the superuser, over TCP
+	"$PSQL" -X -At -h 127.0.0.1 -p "${PORTS[$1]}" -U postgres -d postgres \
+		-c "$2"
+}
+declare -A RPORTS # Patroni's REST API, by server
+# shellcheck disable=SC2317 # is_sync, is_primary, acks_past: through wait_for
+is_sync() { # PRIMARY: its standby is synchronous (and Patroni knows it:
+	# only the standby it recorded as synchronous may be promoted)
+	[ "$(ha_psql "$1" "SELECT count(*) FROM pg_stat_replication WHERE sync_state = 'sync'")" = 1 ] &&
+		{ [ "$HA" != patroni ] ||
+			curl -s "http://127.0.0.1:${RPORTS[$1]}/cluster" |
+			jq -e '[.members[] | select(.role == "sync_standby")] | length == 1'; }
+}
+# shellcheck disable=SC2317
+is_primary() { # NAME
+	[ "$(ha_psql "$1" "SELECT pg_is_in_recovery()")" = f ]
+}
+
+if [ "$HA" = manual ]; then
+	N1=log N2=b
+	PORTS[log]=$PG_PORT
+	# The primary waits for the other to have flushed each commit
+	# (synchronous_commit = on is the default; said here).
+	# synchronous_standby_names is set now that the role and the database
+	# are made (until a standby connects, every commit waits).
+	{
+		echo "synchronous_commit = on"
+		echo "synchronous_standby_names = 'FIRST 1 (log, b)'"
+		echo "wal_keep_size = '256MB'"
+	} >>"$T/pg-log/data/postgresql.conf"
+	pg_run "$PG_BIN/pg_ctl" -D "$T/pg-log/data" reload >/dev/null 2>&1 ||
+		bail "pg_ctl reload"
+fi
 
 # pg_standby NAME FROM: NAME (its directory emptied) becomes a standby of
 # FROM, made with pg_basebackup -R, on NAME's port.
@@ -55,7 +97,7 @@ pg_standby() {
 	rm -rf "$dir/data"
 	mkdir -p "$dir"
 	[ -n "$PG_USER" ] && chown "$PG_USER" "$dir"
-	pg_run "$PG_BIN/pg_basebackup" -h "$T/pg-$from" -p "${PORTS[$from]}" \
+	pg_run "$PG_BIN/pg_basebackup" -h 127.0.0.1 -p "${PORTS[$from]}" \
 		-U postgres -D "$dir/data" -R -X stream -c fast \
 		>"$dir/basebackup.log" 2>&1 || {
 		echo "# pg_basebackup: $(tail -3 "$dir/basebackup.log")"
@@ -74,41 +116,129 @@ pg_standby() {
 	case " ${PG_NAMES[*]} " in *" $name "*) ;; *) PG_NAMES+=("$name") ;; esac
 }
 
-# wait_for SECONDS CMD…: until CMD succeeds, for at most SECONDS (bounds
-# every wait; generous, for a loaded machine).
-wait_for() {
-	local end=$((SECONDS + $1))
-	shift
-	while [ "$SECONDS" -lt "$end" ]; do
-		"$@" >/dev/null 2>&1 && return 0
-		sleep 0.1
+# ---- Patroni: etcd and one Patroni per server, as the servers' user
+ETCD_PID=''
+PATRONI_PIDS=()
+patroni_start() { # NAME: its Patroni, in the background
+	mkdir -p "$T/pg-$1"
+	[ -n "$PG_USER" ] && chown "$PG_USER" "$T/pg-$1"
+	pg_run patroni "$T/patroni-$1.yml" >>"$T/patroni-$1.log" 2>&1 &
+	PATRONI_PIDS+=($!)
+}
+patroni_kill() { # NAME: SIGKILL its Patroni and its PostgreSQL
+	local pid
+	for pid in $(pgrep -f "patroni $T/patroni-$1.yml"); do
+		kill -KILL "$pid" 2>/dev/null
 	done
-	return 1
+	pid=$(head -1 "$T/pg-$1/data/postmaster.pid" 2>/dev/null) &&
+		kill -KILL "$pid" 2>/dev/null
+	while pgrep -f "patroni $T/patroni-$1.yml" >/dev/null ||
+		{ [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; }; do
+		sleep 0.05
+	done
 }
-# shellcheck disable=SC2317 # is_sync, is_primary, acks_past: through wait_for
-is_sync() { # PRIMARY: its standby is synchronous
-	[ "$(pg_psql "$1" "SELECT count(*) FROM pg_stat_replication WHERE sync_state = 'sync'")" = 1 ]
+# shellcheck disable=SC2317 # from the EXIT trap
+patroni_cleanup() {
+	local n
+	for n in p1 p2; do patroni_kill "$n"; done
+	[ -n "$ETCD_PID" ] && kill "$ETCD_PID" 2>/dev/null
+	return 0
 }
-# shellcheck disable=SC2317
-is_primary() { # NAME
-	[ "$(pg_psql "$1" "SELECT pg_is_in_recovery()")" = f ]
-}
+if [ "$HA" = patroni ]; then
+	if ! command -v patroni >/dev/null || ! command -v etcd >/dev/null; then
+		bail "patroni and etcd-server are not installed (make deps)"
+	fi
+	N1=p1 N2=p2
+	EC=$(free_port) EP=$(free_port)
+	mkdir -p "$T/etcd"
+	[ -n "$PG_USER" ] && chown "$PG_USER" "$T/etcd"
+	pg_run etcd --name e --data-dir "$T/etcd/data" \
+		--listen-client-urls "http://127.0.0.1:$EC" \
+		--advertise-client-urls "http://127.0.0.1:$EC" \
+		--listen-peer-urls "http://127.0.0.1:$EP" \
+		--initial-advertise-peer-urls "http://127.0.0.1:$EP" \
+		--initial-cluster "e=http://127.0.0.1:$EP" >"$T/etcd.log" 2>&1 &
+	ETCD_PID=$!
+	for n in p1 p2; do
+		PORTS[$n]=$(free_port) RPORTS[$n]=$(free_port)
+		cat >"$T/patroni-$n.yml" <<-EOF
+		scope: envelog
+		name: $n
+		restapi:
+		  listen: 127.0.0.1:${RPORTS[$n]}
+		etcd3:
+		  hosts: 127.0.0.1:$EC
+		bootstrap:
+		  dcs:
+		    ttl: 10
+		    loop_wait: 1
+		    retry_timeout: 3
+		    synchronous_mode: true
+		    synchronous_mode_strict: true
+		    # committed data is on the synchronous standby; the WAL
+		    # beyond it is of transactions not committed yet, which
+		    # must not hold back a failover (the default, 1 MB, does
+		    # under bulk ingest)
+		    maximum_lag_on_failover: 1073741824
+		    postgresql:
+		      parameters:
+		        synchronous_commit: "on"
+		        wal_keep_size: 256MB
+		  initdb:
+		    - encoding: UTF8
+		    - locale: C.UTF-8
+		  pg_hba:
+		    - host replication all 127.0.0.1/32 trust
+		    - host all all 127.0.0.1/32 trust
+		    - local all all trust
+		postgresql:
+		  listen: 127.0.0.1:${PORTS[$n]}
+		  connect_address: 127.0.0.1:${PORTS[$n]}
+		  data_dir: $T/pg-$n/data
+		  bin_dir: $PG_BIN
+		  pgpass: $T/pg-$n/pgpass
+		  authentication:
+		    replication: {username: postgres}
+		    superuser: {username: postgres}
+		  parameters:
+		    unix_socket_directories: $T/pg-$n
+		EOF
+	done
+	trap 'patroni_cleanup; cleanup' EXIT
+	patroni_start p1
+	wait_for 120 is_primary p1 || bail "Patroni bootstraps p1: $(tail -3 "$T/patroni-p1.log")"
+	patroni_start p2
+	ha_psql p1 "CREATE ROLE envelog LOGIN" >/dev/null || bail "CREATE ROLE"
+	ha_psql p1 "CREATE DATABASE envelog OWNER envelog" >/dev/null ||
+		bail "CREATE DATABASE"
+fi
 
-# failover OLD NEW: kill OLD, promote NEW, make OLD a standby of NEW.
+# failover OLD NEW: kill OLD, promote NEW (Patroni: wait until it did),
+# make OLD a synchronous standby of NEW.
 failover() {
 	local old=$1 new=$2
-	pg_kill "$old" || return 1
-	pg_run "$PG_BIN/pg_ctl" -D "$T/pg-$new/data" -w -t 60 promote \
-		>/dev/null 2>&1 || { echo "# pg_ctl promote failed"; return 1; }
-	wait_for 60 is_primary "$new" || { echo "# $new is not a primary"; return 1; }
-	pg_standby "$old" "$new" || return 1
-	wait_for 120 is_sync "$new" || { echo "# $old is not a synchronous standby of $new"; return 1; }
+	if [ "$HA" = patroni ]; then
+		patroni_kill "$old"
+		wait_for 120 is_primary "$new" ||
+			{ echo "# Patroni did not promote $new"; return 1; }
+		rm -rf "$T/pg-$old/data"
+		patroni_start "$old"
+	else
+		pg_kill "$old" || return 1
+		pg_run "$PG_BIN/pg_ctl" -D "$T/pg-$new/data" -w -t 60 promote \
+			>/dev/null 2>&1 || { echo "# pg_ctl promote failed"; return 1; }
+		wait_for 60 is_primary "$new" || { echo "# $new is not a primary"; return 1; }
+		pg_standby "$old" "$new" || return 1
+	fi
+	wait_for 180 is_sync "$new" || { echo "# $old is not a synchronous standby of $new"; return 1; }
 }
 
-PORTS[b]=$(free_port)
-pg_standby b log || bail "a standby made with pg_basebackup -R starts"
-check "the standby is synchronous" wait_for 120 is_sync log
-MULTI="postgresql://envelog@127.0.0.1:${PORTS[log]},127.0.0.1:${PORTS[b]}/envelog?target_session_attrs=read-write&connect_timeout=5"
+if [ "$HA" = manual ]; then
+	PORTS[b]=$(free_port)
+	pg_standby b log || bail "a standby made with pg_basebackup -R starts"
+fi
+check "the standby is synchronous" wait_for 180 is_sync "$N1"
+MULTI="postgresql://envelog@127.0.0.1:${PORTS[$N1]},127.0.0.1:${PORTS[$N2]}/envelog?target_session_attrs=read-write&connect_timeout=5"
 
 # ---- the harness, with psql alone
 "$PSQL" -X -q -d "$MULTI" -c "CREATE TABLE ha_probe (n int)" || bail "CREATE TABLE"
@@ -116,25 +246,37 @@ for i in 1 2 3 4 5; do
 	"$PSQL" -X -q -d "$MULTI" -c "INSERT INTO ha_probe VALUES ($i)" ||
 		nok "psql inserts through the multi-host conninfo"
 done
-check "psql's multi-host conninfo reaches the primary (log)" \
-	test "$("$PSQL" -X -At -d "$MULTI" -c 'SELECT inet_server_port()')" = "${PORTS[log]}"
-failover log b
-check "a failover: log killed, b promoted, log a new synchronous standby of b" test $? = 0
-check "the 5 rows committed on log are on b" \
-	test "$(PG_DB=envelog pg_psql b 'SELECT count(*) FROM ha_probe')" = 5
-check "the multi-host conninfo now reaches b" \
-	test "$("$PSQL" -X -At -d "$MULTI" -c 'SELECT inet_server_port()')" = "${PORTS[b]}"
+check "psql's multi-host conninfo reaches the primary ($N1)" \
+	test "$("$PSQL" -X -At -d "$MULTI" -c 'SELECT inet_server_port()')" = "${PORTS[$N1]}"
+failover "$N1" "$N2"
+check "a failover: $N1 killed, $N2 promoted, $N1 a new synchronous standby of $N2" test $? = 0
+check "the 5 rows committed on $N1 are on $N2" \
+	test "$("$PSQL" -X -At -h 127.0.0.1 -p "${PORTS[$N2]}" -U postgres -d envelog \
+		-c 'SELECT count(*) FROM ha_probe')" = 5
+check "the multi-host conninfo now reaches $N2" \
+	test "$("$PSQL" -X -At -d "$MULTI" -c 'SELECT inet_server_port()')" = "${PORTS[$N2]}"
 "$PSQL" -X -q -d "$MULTI" -c "DROP TABLE ha_probe" || bail "DROP TABLE"
-PRIMARY=b STANDBY=log
+PRIMARY=$N2 STANDBY=$N1
 
 # ---- envelogd through failovers
-# lib.sh's log ($DB, $KEY, $VKEY, $INGEST), now through both servers
 DB=$MULTI
+if [ "$HA" = patroni ]; then
+	KEY=$T/pg.key
+	VKEY=$($E init --db "$DB" --key "$KEY" --origin test.example/log 2>/dev/null) ||
+		bail "envelog init"
+	INGEST=$($E token add --db "$DB" --role ingest 2>/dev/null) || bail "ingest token"
+	KEY_ARGS=(--key "$KEY")
+else
+	# lib.sh's log ($KEY, $VKEY, $INGEST), now through both servers; its
+	# start_server gives the key
+	KEY_ARGS=()
+fi
 WVK=$($E warrant keygen crash-auth --out "$T/w.key" 2>/dev/null) || bail "warrant keygen"
 $E authority add --db "$DB" crash-auth "$WVK" >/dev/null 2>&1 || bail "authority add"
 AUTHZ=$($E token add --db "$DB" --role authority --authority crash-auth 2>/dev/null) ||
 	bail "authority token"
-start_server --threads 2 || bail "envelogd starts on the multi-host conninfo"
+start_server "${KEY_ARGS[@]}" --threads 2 ||
+	bail "envelogd starts on the multi-host conninfo"
 
 metric() { # NAME{LABELS}: its value in /metrics
 	curl -s "$URL/metrics" | awk -v m="$1" '$1 == m { print $2 + 0 }'
@@ -177,7 +319,7 @@ python3 "$LOAD" clients --url "$URL" --dir "$T/rec" --ingest "$INGEST" \
 	--authority "$AUTHZ" --wkey "$T/w.key" --envelog "$E" --seconds 1200 \
 	2>"$T/clients.err" &
 CLIENTS_PID=$!
-trap 'touch "$T/rec/stop"; kill "$CLIENTS_PID" 2>/dev/null; cleanup' EXIT
+trap 'touch "$T/rec/stop"; kill "$CLIENTS_PID" 2>/dev/null; patroni_cleanup; cleanup' EXIT
 
 for ((r = 1; r <= ROUNDS; r++)); do
 	rm -f "$T/rec/pause"
