@@ -26,13 +26,15 @@ static int q_fail(elog_store *s, elog_err_t *err, const char *what)
 			 elog_store_errmsg(s));
 }
 
-/* Open the target for writing into c->w (closing the one open). */
-static int reopen(struct copy *c)
+/* Open the target into c->w (closing the one open) in mode: the rows
+ * written before the first append go through a registry store, which does
+ * not take PostgreSQL's writer lock, so that the writer opens once, after
+ * them, and loads them. */
+static int reopen(struct copy *c, int mode)
 {
 	elog_store_close(c->w);
 	c->w = NULL;
-	return elog_store_open(c->to, ELOG_STORE_WRITE, ELOG_SYNC_NORMAL,
-			       &c->w, c->err);
+	return elog_store_open(c->to, mode, ELOG_SYNC_NORMAL, &c->w, c->err);
 }
 
 /* Column types of copy_rows: integer, text, blob. */
@@ -450,7 +452,7 @@ int elog_store_copy(elog_store *src, const char *to, const elog_signer *signer,
 		goto out;
 	created = 1;
 	/* The index's party key and run size, before any entry. */
-	if ((rc = reopen(&c)))
+	if ((rc = reopen(&c, ELOG_STORE_REGISTRY)))
 		goto out;
 	for (size_t i = 0; i < sizeof meta / sizeof meta[0]; i++) {
 		rc = elog_store_meta_get(src, meta[i], buf, sizeof buf, err);
@@ -459,9 +461,7 @@ int elog_store_copy(elog_store *src, const char *to, const elog_signer *signer,
 		if (rc || (rc = elog_store_meta_set(c.w, meta[i], buf, err)))
 			goto out;
 	}
-	if ((rc = reopen(&c)))
-		goto out;
-	if ((rc = copy_prefix(&c)) || (rc = reopen(&c)))
+	if ((rc = copy_prefix(&c)) || (rc = reopen(&c, ELOG_STORE_WRITE)))
 		goto out;
 	if ((rc = append_rest(&c)) || (rc = copy_registries(&c)))
 		goto out;

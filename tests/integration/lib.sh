@@ -75,8 +75,8 @@ pg)
 *) bail "ELOG_TEST_STORE=$ELOG_TEST_STORE: sqlite or pg" ;;
 esac
 
-VKEY=$("$B/envelog" init --db "$DB" --key "$KEY" --origin test.example/log 2>/dev/null) ||
-	bail "envelog init"
+VKEY=$("$B/envelog" init --db "$DB" --key "$KEY" --origin test.example/log 2>"$T/init.err") ||
+	bail "envelog init: $(tail -1 "$T/init.err")"
 INGEST=$("$B/envelog" token add --db "$DB" --role ingest 2>/dev/null) ||
 	bail "envelog token add"
 

@@ -29,7 +29,9 @@ check "wrong --origin: exit 2" test $? = 2
 check "wrong --origin: message says so" grep -q "origin" "$T/err"
 
 start_server --origin test.example/log || bail "server starts"
-"$B/envelogd" --db "$DB" --key "$KEY" --listen "127.0.0.1:$PORT" 2>"$T/err"
+# another log, so that only the port is in the way (a PostgreSQL log
+# refuses a second writer before that)
+"$B/envelogd" --db "$T/other.db" --listen "127.0.0.1:$PORT" 2>"$T/err"
 check "port taken: exit 2" test $? = 2
 check "port taken: clear message" grep -q "already in use" "$T/err"
 stop_server
