@@ -391,8 +391,10 @@ retried=$(cat "$T"/rec/acks.* | jq -s '[.[] | select(.tries > 1)] | length')
 check "batches were acknowledged after a retry" test "$retried" -gt 0
 check "the log records the writer's reconnects" \
 	grep -q 'the writer reconnected to the database' "$T/server.log"
+replays=$(metric envelog_ingest_replays_total)
 stop_server TERM
 check "SIGTERM after the failovers exits 0" test "$SRV_RC" = 0
+echo "# retries answered from their Idempotency-Key (a commit answered 503 that had landed, or a 201 lost with the connection): $replays"
 echo "# failovers: $ROUNDS; acknowledged events: $events; bundles: $bundles"
 echo "# batches acknowledged after a retry with the same key: $retried"
 finish
