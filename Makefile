@@ -53,6 +53,7 @@ CLI_SRC    := $(sort $(wildcard src/cli/*.c))
 UNIT_SRC   := $(sort $(wildcard tests/unit/test_*.c))
 BENCH_SRC  := $(sort $(wildcard bench/*.c))
 SCHEMA     := $(sort $(wildcard schema/*.sql))
+SCHEMA_PG  := $(sort $(wildcard schema/pg/*.sql))
 
 LIB_OBJ    := $(LIB_SRC:%.c=$(B)/%.o) $(B)/schema.o
 # The option tables' code (src/opts), shared by both programs and mkdoc;
@@ -127,11 +128,13 @@ $(B)/cflags: FORCE
 	@mkdir -p $(@D)
 	@echo '$(CC) $(ALL_CFLAGS) $(LDFLAGS)' | cmp -s - $@ || echo '$(CC) $(ALL_CFLAGS) $(LDFLAGS)' >$@
 
-# The migrations become NUL-terminated byte arrays, one per file, in order.
-$(B)/schema.c: $(SCHEMA) Makefile
+# The migrations become NUL-terminated byte arrays, one per file, in order:
+# SQLite's (schema/*.sql) in elog_schema, PostgreSQL's (schema/pg/*.sql) in
+# elog_schema_pg.
+$(B)/schema.c: $(SCHEMA) $(SCHEMA_PG) Makefile
 	@mkdir -p $(@D)
 	@{ echo '#include <stddef.h>'; echo '#include "schema.h"'; i=0; \
-	  for f in $(SCHEMA); do \
+	  for f in $(SCHEMA) $(SCHEMA_PG); do \
 	    echo "static const char m$$i[] = {"; \
 	    od -An -v -tx1 $$f | sed -e 's/ \([0-9a-f][0-9a-f]\)/0x\1,/g'; \
 	    echo '0x00 };'; i=$$((i + 1)); \
@@ -139,7 +142,11 @@ $(B)/schema.c: $(SCHEMA) Makefile
 	  echo 'const char *const elog_schema[] = {'; i=0; \
 	  for f in $(SCHEMA); do echo "m$$i,"; i=$$((i + 1)); done; \
 	  echo 'NULL };'; \
-	  echo 'const int elog_schema_count = $(words $(SCHEMA));'; } > $@
+	  echo 'const int elog_schema_count = $(words $(SCHEMA));'; \
+	  echo 'const char *const elog_schema_pg[] = {'; \
+	  for f in $(SCHEMA_PG); do echo "m$$i,"; i=$$((i + 1)); done; \
+	  echo 'NULL };'; \
+	  echo 'const int elog_schema_pg_count = $(words $(SCHEMA_PG));'; } > $@
 $(B)/schema.o: $(B)/schema.c
 	$(CC) $(ALL_CFLAGS) $(DEPFLAGS) -c -o $@ $<
 
@@ -183,7 +190,11 @@ $(B)/tests/%: tests/unit/%.c $(B)/libenvelog.a
 	$(CC) $(ALL_CFLAGS) $(DEPFLAGS) $(shell pkg-config --cflags cmocka) $(LDFLAGS) -o $@ $< \
 	  $(B)/libenvelog.a $(LDLIBS_ALL) $(shell pkg-config --libs cmocka)
 
-TOOL_BIN := $(patsubst tests/tools/%.c,$(B)/tests/tools/%,$(wildcard tests/tools/*.c))
+# The PostgreSQL store against the SQLite store (cmocka), run by
+# tests/integration/t_pg_store.sh against a scratch server; not a unit test
+# (it needs the server).
+TOOL_BIN := $(patsubst tests/tools/%.c,$(B)/tests/tools/%,$(wildcard tests/tools/*.c)) \
+            $(B)/tests/pg_store
 $(B)/tests/tools/%: tests/tools/%.c $(B)/libenvelog.a
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(DEPFLAGS) $(LDFLAGS) -o $@ $< $(B)/libenvelog.a $(LDLIBS_ALL)

@@ -73,7 +73,8 @@
 	X(NOMEM, "out_of_memory", 500) \
 	X(INTERNAL, "internal_error", 500) \
 	X(QUEUE_FULL, "queue_full", 503) \
-	X(SHUTTING_DOWN, "shutting_down", 503)
+	X(SHUTTING_DOWN, "shutting_down", 503) \
+	X(DB_UNAVAILABLE, "db_unavailable", 503)
 
 enum elog_code {
 #define ELOG_X(name, str, http) ELOG_##name,

@@ -1,6 +1,8 @@
 /*
- * store.h — the SQLite store: the append-only log, its tree hashes and
- * checkpoints, and the registries (tokens, authorities, witnesses).
+ * store.h — the store: the append-only log, its tree hashes and
+ * checkpoints, and the registries (tokens, authorities, witnesses), in a
+ * SQLite file or a PostgreSQL database (a libpq connection string as the
+ * path: schema/pg/, src/lib/store_pg.c).
  *
  * One elog_store is one SQLite connection and is used by one thread at a
  * time.  A server opens one writer and one reader per thread; WAL lets the
@@ -28,6 +30,16 @@
 
 typedef struct elog_store elog_store;
 
+/* 1 when db names a PostgreSQL database: a postgresql:// or postgres://
+ * URI, or a key=value libpq connection string (an '=' before any '/');
+ * 0 for a SQLite file path. */
+int elog_store_is_pg(const char *db);
+
+/* db as a message may name it: a file path as it is; a PostgreSQL
+ * connection string as postgresql://USER@HOST:PORT/DBNAME, without its
+ * password or other settings (into buf, which is returned). */
+const char *elog_store_name(const char *db, char *buf, size_t cap);
+
 enum elog_sync { ELOG_SYNC_FULL = 0, ELOG_SYNC_NORMAL = 1 };
 
 /*
@@ -54,6 +66,11 @@ enum elog_sync { ELOG_SYNC_FULL = 0, ELOG_SYNC_NORMAL = 1 };
 
 #define ELOG_STORE_READ 0
 #define ELOG_STORE_WRITE 1
+/* Writes the registries (tokens, authorities, witnesses, meta) but never
+ * appends to the log, so it may run beside the log's writer: on
+ * PostgreSQL it does not take the writer's lock; on SQLite it is
+ * ELOG_STORE_WRITE. */
+#define ELOG_STORE_REGISTRY 2
 
 /*
  * Create a new database at path (fails with CONFLICT if it exists) with the
@@ -74,6 +91,28 @@ int elog_store_create(const char *path, const char *origin,
 int elog_store_open(const char *path, int mode, int sync, elog_store **out,
 		    elog_err_t *err);
 void elog_store_close(elog_store *s);
+
+/*
+ * PostgreSQL (path is a libpq connection string, see elog_store_is_pg):
+ * every writer holds the log's writer lock (a session advisory lock) from
+ * elog_store_open to elog_store_close, so that a second writer of the
+ * same log fails at open with CONFLICT ("another writer holds this log")
+ * and never commits.
+ *
+ * A writer whose connection was lost (an elog_store_* call failed with IO
+ * and the server is gone, restarted or failed over; in particular when
+ * elog_store_commit failed at its COMMIT, whose outcome is then unknown)
+ * calls elog_store_reconnect: it drops any open transaction, connects
+ * again with the same connection string (a multi-host string with
+ * target_session_attrs=read-write finds the new primary), takes the
+ * writer's lock again (CONFLICT if another writer has it now) and reloads
+ * the frontier and the chain value from the database, so that the writer
+ * continues from whatever the database holds: with the ambiguous commit's
+ * entries if it happened, without them if not.  On a reader it only
+ * connects again.  0, or an error (the store stays unusable; call it
+ * again later).  On SQLite it does nothing and returns 0.
+ */
+int elog_store_reconnect(elog_store *w, elog_err_t *err);
 
 /*
  * Read the database through a memory map of up to bytes (0: not at all):

@@ -39,7 +39,7 @@ int cli_open(const char *db, int mode, elog_store **out)
 {
 	elog_err_t err;
 	elog_err_clear(&err);
-	if (access(db, F_OK) != 0) {
+	if (!elog_store_is_pg(db) && access(db, F_OK) != 0) {
 		fprintf(stderr,
 			"envelog: %s does not exist (run `envelog init` "
 			"first)\n",
@@ -55,6 +55,12 @@ int cli_key_path(const char *db, char *buf, size_t cap)
 {
 	size_t n = strlen(db);
 	int w;
+	if (elog_store_is_pg(db)) {
+		fprintf(stderr,
+			"envelog: the database is PostgreSQL: give the "
+			"log key's file with --key\n");
+		return -1;
+	}
 	if (n > 3 && strcmp(db + n - 3, ".db") == 0)
 		w = snprintf(buf, cap, "%.*s.key", (int)(n - 3), db);
 	else

@@ -40,7 +40,7 @@ int cmd_init(int argc, char **argv)
 	elog_verifier vk;
 	elog_store *w = NULL;
 	elog_err_t err;
-	int first, rc = CLI_USAGE;
+	int first, pg, rc = CLI_USAGE;
 
 	memset(&signer, 0, sizeof signer);
 	elog_err_clear(&err);
@@ -49,6 +49,7 @@ int cmd_init(int argc, char **argv)
 	rc = CLI_USAGE;
 	if (first != argc)
 		return cli_usage("init", 1);
+	pg = elog_store_is_pg(db);
 	if (!keyfile) {
 		if (cli_key_path(db, keybuf, sizeof keybuf) < 0)
 			return cli_usage("init", 1);
@@ -68,14 +69,14 @@ int cmd_init(int argc, char **argv)
 			ELOG_NAME_MAX);
 		return CLI_USAGE;
 	}
-	if (access(db, F_OK) == 0 || access(keyfile, F_OK) == 0) {
+	if ((!pg && access(db, F_OK) == 0) || access(keyfile, F_OK) == 0) {
 		fprintf(stderr,
 			"envelog: init: %s already exists; refusing to "
 			"overwrite\n",
-			access(db, F_OK) == 0 ? db : keyfile);
+			!pg && access(db, F_OK) == 0 ? db : keyfile);
 		return CLI_USAGE;
 	}
-	if (make_parent(db) != 0 || make_parent(keyfile) != 0) {
+	if ((!pg && make_parent(db) != 0) || make_parent(keyfile) != 0) {
 		fprintf(stderr,
 			"envelog: init: cannot create the directory "
 			"of %s: %s\n",
@@ -106,11 +107,13 @@ int cmd_init(int argc, char **argv)
 		elog_store_close(w);
 		w = NULL;
 		unlink(keyfile);
-		unlink(db);
+		if (!pg) /* PostgreSQL: the database is the operator's */
+			unlink(db);
 		goto out;
 	}
-	fprintf(stderr, "envelog: created %s and %s (origin %s)\n", db,
-		keyfile, origin);
+	fprintf(stderr, "envelog: created %s and %s (origin %s)\n",
+		pg ? "the log in the PostgreSQL database" : db, keyfile,
+		origin);
 	printf("%s\n", vk_text);
 	rc = CLI_OK;
 out:

@@ -39,7 +39,7 @@ static int keyring_cmd(int ring, const char *what, int argc, char **argv)
 	}
 	if ((strcmp(verb, "add") == 0 && argc == 2) ||
 	    (strcmp(verb, "revoke") == 0 && argc == 1)) {
-		if ((rc = cli_open(db, ELOG_STORE_WRITE, &s)))
+		if ((rc = cli_open(db, ELOG_STORE_REGISTRY, &s)))
 			return rc;
 		if (argc == 2)
 			rc = elog_keyring_add(s, ring, argv[0], argv[1], &err);

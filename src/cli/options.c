@@ -164,6 +164,21 @@ static const struct optab_opt tiles_opts[] = {
 	OPT_END,
 };
 
+static const struct optab_opt copy_opts[] = {
+	{"from", "DB",
+	 "the log to copy: a database file or a PostgreSQL connection string",
+	 NULL, 0, "@file"},
+	{"to", "DB",
+	 "where to copy it: a new database file, or an empty PostgreSQL "
+	 "database (a connection string)",
+	 NULL, 0, "@file"},
+	{"key", "FILE",
+	 "the log's signer key (default: the --from path with .db replaced "
+	 "by .key)",
+	 NULL, 0, "@file"},
+	OPT_END,
+};
+
 static const struct optab_cmd cmds[] = {
 	{NULL, NULL, "envelog <command> [options]\nenvelog --version",
 	 "the operator's and auditor's command line", NULL, NULL},
@@ -319,6 +334,23 @@ static const struct optab_cmd cmds[] = {
 	 "before DATE.  The horizon only moves forward: a DATE not after the "
 	 "current horizon changes nothing and exits 3.",
 	 purge_opts},
+	{"copy", NULL, "envelog copy --from DB --to DB [--key FILE]",
+	 "move a log to another store (SQLite to PostgreSQL) and verify it",
+	 "Copy the whole log of --from into --to, a new SQLite file or an "
+	 "empty PostgreSQL database: its entries with their records, tree "
+	 "hashes, checkpoints with their exact notes, cosignatures, tokens "
+	 "(their hashes), authorities, witnesses, warrant uses, purge "
+	 "horizons and ingest keys.  The entries above the purge horizon are "
+	 "appended through the target's store, which writes its own "
+	 "lawful-request index, and each checkpoint is signed again with "
+	 "--key at its original time: the note must come out the same byte "
+	 "for byte.  Then verify the copy: the same size, root and "
+	 "checkpoints as the source, and a full verify of the target against "
+	 "the source's key and latest checkpoint.  Stop envelogd on --from "
+	 "first.  Exit 0 copied and verified, 1 the copy or the source does "
+	 "not verify, 2 usage or I/O error, 3 --to is not new or empty "
+	 "(nothing changed).",
+	 copy_opts},
 	{"tiles", "export", "envelog tiles export --out DIR [--db FILE]",
 	 "the log as static C2SP tlog-tiles",
 	 "Write the log's latest checkpoint (DIR/checkpoint), its hash tiles "

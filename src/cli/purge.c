@@ -78,7 +78,8 @@ int cmd_purge(int argc, char **argv)
 		return cli_fail("purge", &err);
 	if ((rc = cli_open(db, ELOG_STORE_WRITE, &w)))
 		goto out;
-	stat(db, &st0);
+	if (stat(db, &st0) != 0) /* PostgreSQL: no file */
+		st0.st_size = -1;
 	if (elog_store_begin(w, &err))
 		goto fail;
 	rc = elog_store_purge(w, before, purge_progress, &last, &events,
@@ -104,12 +105,17 @@ fail:
 	}
 	if (elog_store_vacuum(w, 0, &err))
 		cli_fail("purge: vacuum", &err);
-	stat(db, &st1);
-	printf("purged %llu events through seq %llu; purge entry seq %llu; "
-	       "database %lld -> %lld bytes\n",
-	       (unsigned long long)events, (unsigned long long)through,
-	       (unsigned long long)seq, (long long)st0.st_size,
-	       (long long)st1.st_size);
+	if (st0.st_size < 0 || stat(db, &st1) != 0)
+		printf("purged %llu events through seq %llu; purge entry seq "
+		       "%llu\n",
+		       (unsigned long long)events, (unsigned long long)through,
+		       (unsigned long long)seq);
+	else
+		printf("purged %llu events through seq %llu; purge entry seq "
+		       "%llu; database %lld -> %lld bytes\n",
+		       (unsigned long long)events, (unsigned long long)through,
+		       (unsigned long long)seq, (long long)st0.st_size,
+		       (long long)st1.st_size);
 	rc = CLI_OK;
 out:
 	elog_commit_free(&c);

@@ -45,7 +45,7 @@ int cmd_token(int argc, char **argv)
 					"ingest, auditor or authority\n");
 			return CLI_USAGE;
 		}
-		if ((rc = cli_open(db, ELOG_STORE_WRITE, &s)))
+		if ((rc = cli_open(db, ELOG_STORE_REGISTRY, &s)))
 			return rc;
 		rc = elog_token_add(s, r, authority, label, text, &id, &err);
 		elog_store_close(s);
@@ -73,7 +73,7 @@ int cmd_token(int argc, char **argv)
 					"number from `envelog token list`\n");
 			return CLI_USAGE;
 		}
-		if ((rc = cli_open(db, ELOG_STORE_WRITE, &s)))
+		if ((rc = cli_open(db, ELOG_STORE_REGISTRY, &s)))
 			return rc;
 		rc = elog_token_revoke(s, (int64_t)id, &err);
 		elog_store_close(s);

@@ -8,6 +8,11 @@
 extern const char *const elog_schema[];
 extern const int elog_schema_count;
 
+/* PostgreSQL's migrations (schema/pg/NNN_*.sql): elog_schema_pg[i] brings
+ * the database from meta.schema_version i to i + 1. */
+extern const char *const elog_schema_pg[];
+extern const int elog_schema_pg_count;
+
 /* The first user_version of the R2 formats (schema/003_r2.sql).  A database
  * with a lower, non-zero version was made before R2 and is refused. */
 #define ELOG_SCHEMA_R2 3

@@ -182,6 +182,7 @@ static const char *const stmt_sql[ST_COUNT] = {
 
 struct elog_store {
 	sqlite3 *db;
+	elog_pg *pg; /* a PostgreSQL store: its backend (store_pg.c) */
 	int mode;
 	sqlite3_stmt *st[ST_COUNT];
 	char origin[ELOG_NAME_MAX + 1];
@@ -266,6 +267,8 @@ int elog_store_meta_get(elog_store *s, const char *key, char *buf, size_t cap,
 {
 	sqlite3_stmt *st = NULL;
 	int rc;
+	if (s->pg)
+		return elog_pg_meta_get(s->pg, key, buf, cap, err);
 	if (sqlite3_prepare_v2(s->db, "SELECT value FROM meta WHERE key = ?1",
 			       -1, &st, NULL) != SQLITE_OK)
 		return db_fail(s, err, "reading meta");
@@ -293,6 +296,8 @@ int elog_store_meta_set(elog_store *s, const char *key, const char *value,
 {
 	sqlite3_stmt *st = NULL;
 	int rc = 0;
+	if (s->pg)
+		return elog_pg_meta_set(s->pg, key, value, err);
 	if (sqlite3_prepare_v2(s->db,
 			       "INSERT OR REPLACE INTO meta(key, value) "
 			       "VALUES (?1, ?2)",
@@ -385,6 +390,7 @@ static void store_free(elog_store *s)
 		sqlite3_finalize(s->st[i]);
 	if (s->db)
 		sqlite3_close(s->db);
+	elog_pg_free(s->pg);
 	sodium_memzero(s->party_key, sizeof s->party_key);
 	free(s->leaf_buf);
 	free(s->hot_buf);
@@ -392,12 +398,57 @@ static void store_free(elog_store *s)
 	free(s);
 }
 
+/* The meta rows of a new log: origin, verifier key, a new party key and,
+ * for tests, the run size.  In s's open transaction. */
+static int create_meta(elog_store *s, const char *origin,
+		       const char *vkey_text, const char *test_bits,
+		       elog_err_t *err)
+{
+	uint8_t key[crypto_shorthash_KEYBYTES];
+	char hex[2 * sizeof key + 1];
+	int rc;
+	randombytes_buf(key, sizeof key);
+	sodium_bin2hex(hex, sizeof hex, key, sizeof key);
+	if ((rc = elog_store_meta_set(s, "origin", origin, err)) ||
+	    (rc = elog_store_meta_set(s, "vkey", vkey_text, err)) ||
+	    (rc = elog_store_meta_set(s, "party_key", hex, err)) ||
+	    (test_bits &&
+	     (rc = elog_store_meta_set(s, "index_run_bits", test_bits, err))))
+		goto out;
+out:
+	sodium_memzero(key, sizeof key);
+	sodium_memzero(hex, sizeof hex);
+	return rc;
+}
+
+/* elog_store_create on PostgreSQL: the schema, then the meta rows, in the
+ * database conninfo names (which must hold no log yet). */
+static int create_pg(const char *conninfo, const char *origin,
+		     const char *vkey_text, const char *test_bits,
+		     elog_err_t *err)
+{
+	elog_store *s = calloc(1, sizeof *s);
+	int rc;
+	if (!s)
+		return elog_fail(err, ELOG_NOMEM, -1, NULL, "out of memory");
+	if ((rc = elog_pg_connect(conninfo, ELOG_STORE_WRITE, 1, &s->pg,
+				  err)) ||
+	    (rc = elog_pg_exec(s->pg, "BEGIN", err)))
+		goto out;
+	if ((rc = create_meta(s, origin, vkey_text, test_bits, err))) {
+		elog_pg_rollback(s->pg);
+		goto out;
+	}
+	rc = elog_pg_exec(s->pg, "COMMIT", err);
+out:
+	store_free(s);
+	return rc;
+}
+
 int elog_store_create(const char *path, const char *origin,
 		      const char *vkey_text, elog_err_t *err)
 {
 	elog_store *s = NULL;
-	uint8_t key[crypto_shorthash_KEYBYTES];
-	char hex[2 * sizeof key + 1];
 	const char *test_bits = getenv(ELOG_TEST_INDEX_RUN_BITS);
 	uint64_t bits;
 	int rc;
@@ -411,6 +462,8 @@ int elog_store_create(const char *path, const char *origin,
 		return elog_fail(err, ELOG_INVALID_VALUE, -1, NULL,
 				 "%s must be 1 to 30",
 				 ELOG_TEST_INDEX_RUN_BITS);
+	if (elog_store_is_pg(path))
+		return create_pg(path, origin, vkey_text, test_bits, err);
 	if (access(path, F_OK) == 0)
 		return elog_fail(err, ELOG_CONFLICT, -1, NULL,
 				 "%s already exists", path);
@@ -434,22 +487,14 @@ int elog_store_create(const char *path, const char *origin,
 	if ((rc = exec(s, "PRAGMA auto_vacuum = INCREMENTAL", err)) ||
 	    (rc = configure(s, ELOG_SYNC_FULL, err)) || (rc = migrate(s, err)))
 		goto out;
-	randombytes_buf(key, sizeof key);
-	sodium_bin2hex(hex, sizeof hex, key, sizeof key);
 	if ((rc = exec(s, "BEGIN IMMEDIATE", err)))
 		goto out;
-	if ((rc = elog_store_meta_set(s, "origin", origin, err)) ||
-	    (rc = elog_store_meta_set(s, "vkey", vkey_text, err)) ||
-	    (rc = elog_store_meta_set(s, "party_key", hex, err)) ||
-	    (test_bits && (rc = elog_store_meta_set(s, "index_run_bits",
-						    test_bits, err)))) {
+	if ((rc = create_meta(s, origin, vkey_text, test_bits, err))) {
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 		goto out;
 	}
 	rc = exec(s, "COMMIT", err);
 out:
-	sodium_memzero(key, sizeof key);
-	sodium_memzero(hex, sizeof hex);
 	store_free(s);
 	return rc;
 }
@@ -483,6 +528,8 @@ static int load_writer(elog_store *s, elog_err_t *err)
 				     elog_store_hash_reader, s, err)))
 		return rc;
 	s->chain = ELOG_ZERO_HASH;
+	if (size > 0 && s->pg)
+		return elog_pg_last_chain(s->pg, &s->chain, err);
 	if (size > 0) {
 		if (!(st = stmt(s, ST_LAST_CHAIN, err)))
 			return -ELOG_IO;
@@ -515,13 +562,26 @@ int elog_store_open(const char *path, int mode, int sync, elog_store **out,
 	s = calloc(1, sizeof *s);
 	if (!s)
 		return elog_fail(err, ELOG_NOMEM, -1, NULL, "out of memory");
+	if (mode == ELOG_STORE_REGISTRY && !elog_store_is_pg(path)) {
+		mode = ELOG_STORE_WRITE; /* SQLite: a writer never waits */
+		flags = SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_READWRITE;
+	}
 	s->mode = mode;
-	if (sqlite3_open_v2(path, &s->db, flags, NULL) != SQLITE_OK) {
+	if (elog_store_is_pg(path)) {
+		flags = 0;
+		if ((rc = elog_pg_connect(path, mode, 0, &s->pg, err)))
+			goto out;
+		path = "the PostgreSQL database";
+	} else if (sqlite3_open_v2(path, &s->db, flags, NULL) != SQLITE_OK) {
 		rc = elog_fail(err, ELOG_IO, -1, NULL, "cannot open %s: %s",
 			       path, s->db ? sqlite3_errmsg(s->db) : "?");
 		goto out;
 	}
-	if (mode == ELOG_STORE_WRITE) {
+	if (s->pg) {
+		if (mode == ELOG_STORE_WRITE &&
+		    (rc = elog_pg_set_sync(s->pg, sync, err)))
+			goto out;
+	} else if (mode == ELOG_STORE_WRITE) {
 		if ((rc = configure(s, sync, err)) || (rc = migrate(s, err)))
 			goto out;
 	} else {
@@ -554,6 +614,8 @@ int elog_store_open(const char *path, int mode, int sync, elog_store **out,
 			       path);
 		goto out;
 	}
+	if (s->pg)
+		elog_pg_set_bits(s->pg, s->run_bits);
 	if (mode == ELOG_STORE_WRITE && (rc = load_writer(s, err)))
 		goto out;
 	if (mode == ELOG_STORE_WRITE && getenv(ELOG_TEST_FAIL_COMMIT) &&
@@ -583,6 +645,8 @@ void elog_store_close(elog_store *s)
 int elog_store_map(elog_store *s, int64_t bytes, elog_err_t *err)
 {
 	char sql[64];
+	if (s->pg)
+		return 0; /* SQLite's */
 	snprintf(sql, sizeof sql, "PRAGMA mmap_size = %lld", (long long)bytes);
 	return exec(s, sql, err);
 }
@@ -599,10 +663,55 @@ int elog_store_is_pg(const char *db)
 	       (eq && (!slash || eq < slash));
 }
 
+const char *elog_store_name(const char *db, char *buf, size_t cap)
+{
+	PQconninfoOption *o, *opts;
+	const char *user = "", *host = "", *port = "", *name = "";
+	if (!elog_store_is_pg(db))
+		return db;
+	if (!(opts = PQconninfoParse(db, NULL))) {
+		snprintf(buf, cap,
+			 "a PostgreSQL database (unreadable "
+			 "connection string)");
+		return buf;
+	}
+	for (o = opts; o->keyword; o++) {
+		const char *v = o->val ? o->val : "";
+		if (!strcmp(o->keyword, "user"))
+			user = v;
+		else if (!strcmp(o->keyword, "host"))
+			host = v;
+		else if (!strcmp(o->keyword, "port"))
+			port = v;
+		else if (!strcmp(o->keyword, "dbname"))
+			name = v;
+	}
+	snprintf(buf, cap, "postgresql://%s%s%s%s%s/%s", user,
+		 *user ? "@" : "", host, *port ? ":" : "", port, name);
+	PQconninfoFree(opts);
+	return buf;
+}
+
 PGconn *elog_store_pg_conn(elog_store *s)
 {
-	(void)s;
-	return NULL;
+	return s->pg ? elog_pg_conn(s->pg) : NULL;
+}
+
+int elog_store_reconnect(elog_store *w, elog_err_t *err)
+{
+	int rc;
+	if (!w->pg)
+		return 0;
+	if (w->in_tx) {
+		elog_pg_rollback(w->pg);
+		w->hot_len = 0;
+		w->in_tx = 0;
+	}
+	if ((rc = elog_pg_reconnect(w->pg, err)))
+		return rc;
+	/* The frontier and chain value are what the database holds: after
+	 * an ambiguous COMMIT, with or without that transaction. */
+	return w->mode == ELOG_STORE_WRITE ? load_writer(w, err) : 0;
 }
 
 const char *elog_store_origin(const elog_store *s)
@@ -621,6 +730,8 @@ int elog_store_size(elog_store *s, uint64_t *size, elog_err_t *err)
 		*size = s->frontier.size;
 		return 0;
 	}
+	if (s->pg)
+		return elog_pg_size(s->pg, size, err);
 	if (!(st = stmt(s, ST_SIZE, err)))
 		return -ELOG_IO;
 	if (sqlite3_step(st) != SQLITE_ROW) {
@@ -639,6 +750,8 @@ int elog_store_set_sync(elog_store *w, int sync, elog_err_t *err)
 	if (w->in_tx)
 		return elog_fail(err, ELOG_INTERNAL, -1, NULL,
 				 "the sync mode is set outside a transaction");
+	if (w->pg)
+		return elog_pg_set_sync(w->pg, sync, err);
 	return exec(w,
 		    sync == ELOG_SYNC_NORMAL ? "PRAGMA synchronous = NORMAL"
 					     : "PRAGMA synchronous = FULL",
@@ -668,15 +781,18 @@ int elog_store_wal_defer(elog_store *w, int frames, int max_frames,
 	w->wal_max = max_frames;
 	w->wal_fn = fn;
 	w->wal_ctx = ctx;
-	sqlite3_wal_hook(w->db, wal_hook, w);
+	if (!w->pg) /* PostgreSQL checkpoints by itself */
+		sqlite3_wal_hook(w->db, wal_hook, w);
 	return 0;
 }
 
 int elog_store_wal_checkpoint(elog_store *s, elog_err_t *err)
 {
-	int rc = sqlite3_wal_checkpoint_v2(s->db, NULL,
-					   SQLITE_CHECKPOINT_PASSIVE, NULL,
-					   NULL);
+	int rc;
+	if (s->pg)
+		return 0;
+	rc = sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_PASSIVE,
+				       NULL, NULL);
 	if (rc != SQLITE_OK && rc != SQLITE_BUSY)
 		return db_fail(s, err, "checkpointing the WAL");
 	return 0;
@@ -692,13 +808,17 @@ int elog_store_begin(elog_store *w, elog_err_t *err)
 	if (w->in_tx)
 		return elog_fail(err, ELOG_INTERNAL, -1, NULL,
 				 "a transaction is already open");
-	if ((rc = exec(w, "BEGIN IMMEDIATE", err)))
+	if ((rc = w->pg ? elog_pg_begin(w->pg, w->frontier.size, err)
+			: exec(w, "BEGIN IMMEDIATE", err)))
 		return rc;
 	/* Another writer (the CLI's purge beside a server) may have
 	 * appended: then the frontier is reloaded from the tables. */
 	if ((rc = elog_store_size(w, &size, err)) ||
 	    (size != w->frontier.size && (rc = load_writer(w, err)))) {
-		sqlite3_exec(w->db, "ROLLBACK", NULL, NULL, NULL);
+		if (w->pg)
+			elog_pg_rollback(w->pg);
+		else
+			sqlite3_exec(w->db, "ROLLBACK", NULL, NULL, NULL);
 		return rc;
 	}
 	w->in_tx = 1;
@@ -713,14 +833,17 @@ void elog_store_rollback(elog_store *w)
 {
 	if (!w->in_tx)
 		return;
-	sqlite3_exec(w->db, "ROLLBACK", NULL, NULL, NULL);
+	if (w->pg)
+		elog_pg_rollback(w->pg);
+	else
+		sqlite3_exec(w->db, "ROLLBACK", NULL, NULL, NULL);
 	w->hot_len = 0;
 	w->frontier = w->saved_frontier;
 	w->chain = w->saved_chain;
 	w->in_tx = 0;
 }
 
-static int64_t party_hash(const elog_store *s, const char *party)
+int64_t elog_store_party_hash(const elog_store *s, const char *party)
 {
 	uint8_t h[crypto_shorthash_BYTES];
 	uint64_t v = 0;
@@ -761,8 +884,13 @@ static int tree_sink(void *ctx, int level, uint64_t index,
 		     const elog_hash *hash, elog_err_t *err)
 {
 	elog_store *w = ctx;
-	sqlite3_stmt *st = stmt(w, ST_INSERT_TREE, err);
-	if (!st)
+	sqlite3_stmt *st;
+	if (w->pg)
+		return elog_pg_add_tree(w->pg,
+					(int64_t)elog_stored_hash_index(level,
+									index),
+					hash, err);
+	if (!(st = stmt(w, ST_INSERT_TREE, err)))
 		return -ELOG_IO;
 	sqlite3_bind_int64(st, 1,
 			   (sqlite3_int64)elog_stored_hash_index(level, index));
@@ -815,6 +943,8 @@ static int flush_below(elog_store *w, uint64_t limit, elog_err_t *err)
 
 int elog_store_index_flush(elog_store *w, elog_err_t *err)
 {
+	if (w->pg)
+		return elog_pg_flush(w->pg, err);
 	return flush_below(w, UINT64_MAX, err);
 }
 
@@ -824,6 +954,8 @@ static int add_index(elog_store *w, int64_t party, int64_t ts, uint64_t seq,
 		     elog_err_t *err)
 {
 	int rc;
+	if (w->pg)
+		return elog_pg_add_index(w->pg, party, ts, seq, err);
 	if (w->hot_len == HOT_BUF_MAX && (rc = elog_store_index_flush(w, err)))
 		return rc;
 	if (w->hot_len == w->hot_cap) {
@@ -856,6 +988,13 @@ int elog_store_add(elog_store *w, const elog_entry *e, uint64_t *seq,
 	n = w->frontier.size;
 	elog_leaf_hash(e->data, e->len, &leaf);
 	elog_chain_hash(&w->chain, &leaf, &chain);
+	if (e->kind == ELOG_KIND_EVENT && !e->record)
+		return elog_fail(err, ELOG_INTERNAL, -1, NULL,
+				 "an event entry has no record");
+	if (w->pg) {
+		rc = elog_pg_add_entry(w->pg, n, e, &leaf, &chain, err);
+		goto added;
+	}
 	if (!(st = stmt(w, ST_INSERT_ENTRY, err)))
 		return -ELOG_IO;
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)n);
@@ -877,12 +1016,14 @@ int elog_store_add(elog_store *w, const elog_entry *e, uint64_t *seq,
 		sqlite3_bind_int64(st, 2, e->ts);
 		sqlite3_bind_blob(st, 3, e->record, (int)e->record_len,
 				  SQLITE_STATIC);
-		if ((rc = step_done(w, st, err, "writing an event")))
-			return rc;
+		rc = step_done(w, st, err, "writing an event");
 	}
+added:
+	if (rc)
+		return rc;
 	if (e->kind == ELOG_KIND_EVENT && e->sender && e->recipient) {
-		int64_t ps = party_hash(w, e->sender);
-		int64_t pr = party_hash(w, e->recipient);
+		int64_t ps = elog_store_party_hash(w, e->sender);
+		int64_t pr = elog_store_party_hash(w, e->recipient);
 		if ((rc = add_index(w, ps, e->ts, n, err)))
 			return rc;
 		if (pr != ps && (rc = add_index(w, pr, e->ts, n, err)))
@@ -991,6 +1132,17 @@ static int seal_runs(elog_store *w, elog_err_t *err)
 {
 	const unsigned bits = w->run_bits;
 	int rc;
+	if (w->pg) {
+		/* A run is a partition: its rows are there already. */
+		if ((rc = elog_pg_flush(w->pg, err)))
+			return rc;
+		for (uint64_t k = w->tx_first >> bits;
+		     k < w->frontier.size >> bits; k++)
+			if ((rc = elog_pg_seal(w->pg, k << bits,
+					       ((k + 1) << bits) - 1, err)))
+				return rc;
+		return 0;
+	}
 	for (uint64_t k = w->tx_first >> bits; k < w->frontier.size >> bits;
 	     k++) {
 		uint64_t end = (k + 1) << bits; /* one past the run */
@@ -1036,6 +1188,13 @@ int elog_store_commit(elog_store *w, const elog_signer *signer, int64_t now_ms,
 	elog_frontier_root(&w->frontier, &cp.root);
 	if ((rc = elog_checkpoint_sign(&cp, signer, &note, &note_len, err)))
 		goto fail;
+	if (w->pg) {
+		if ((rc = elog_pg_add_checkpoint(w->pg, cp.size, &cp.root, note,
+						 note_len, now_ms, err)) ||
+		    (rc = seal_runs(w, err)))
+			goto fail;
+		goto sealed;
+	}
 	if (!(st = stmt(w, ST_INSERT_CHECKPOINT, err))) {
 		rc = -ELOG_IO;
 		goto fail;
@@ -1047,6 +1206,7 @@ int elog_store_commit(elog_store *w, const elog_signer *signer, int64_t now_ms,
 	if ((rc = step_done(w, st, err, "writing the checkpoint")) ||
 	    (rc = seal_runs(w, err)))
 		goto fail;
+sealed:
 	if (++w->commits == w->fail_commit) {
 		rc = elog_fail(err, ELOG_IO, -1, NULL,
 			       "commit %llu failed as %s asked",
@@ -1054,7 +1214,7 @@ int elog_store_commit(elog_store *w, const elog_signer *signer, int64_t now_ms,
 			       ELOG_TEST_FAIL_COMMIT);
 		goto fail;
 	}
-	if ((rc = exec(w, "COMMIT", err)))
+	if ((rc = w->pg ? elog_pg_commit(w->pg, err) : exec(w, "COMMIT", err)))
 		goto fail;
 	w->in_tx = 0;
 	if (out) {
@@ -1123,9 +1283,11 @@ static void fill_leaf(sqlite3_stmt *st, elog_leaf *l)
 int elog_store_leaf(elog_store *s, uint64_t seq, elog_leaf *out,
 		    elog_err_t *err)
 {
-	sqlite3_stmt *st = stmt(s, ST_LEAF, err);
+	sqlite3_stmt *st;
 	int rc;
-	if (!st)
+	if (s->pg)
+		return elog_pg_leaf(s->pg, seq, out, err);
+	if (!(st = stmt(s, ST_LEAF, err)))
 		return -ELOG_IO;
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)seq);
 	rc = sqlite3_step(st);
@@ -1172,6 +1334,8 @@ int elog_store_leaves(elog_store *s, uint64_t start, uint64_t end,
 {
 	sqlite3_stmt *st = NULL;
 	int rc;
+	if (s->pg)
+		return elog_pg_leaves(s->pg, start, end, fn, ctx, err);
 	/* A private statement: fn may call back into the store. */
 	if (sqlite3_prepare_v2(s->db, stmt_sql[ST_LEAVES], -1, &st, NULL) !=
 	    SQLITE_OK)
@@ -1211,6 +1375,15 @@ int elog_store_hash_reader(void *ctx, int level, uint64_t index,
 		m->key = key;
 		m->gen = 0; /* filled below when the read succeeds */
 	}
+	if (s->pg) {
+		if ((rc = elog_pg_hash(s->pg, level, index, out, err)))
+			return rc;
+		if (m) {
+			m->h = *out;
+			m->gen = s->memo_gen;
+		}
+		return 0;
+	}
 	if (level == 0) {
 		st = stmt(s, ST_LEAF_HASH, err);
 		if (!st)
@@ -1243,6 +1416,58 @@ int elog_store_hash_reader(void *ctx, int level, uint64_t index,
 	return db_fail(s, err, "reading a tree hash");
 }
 
+/* A tile being read: its rows in seq order from next on. */
+struct tile_buf {
+	int hashes; /* leaf hashes, else entry bundle data */
+	uint8_t *buf;
+	size_t n, cap;
+	uint64_t next;
+};
+
+/* Add entry seq's leaf hash or public leaf data v (len bytes) to the tile
+ * t (an elog_pg_row_fn). */
+static int tile_put(void *ctx, uint64_t seq, const void *v, size_t l,
+		    elog_err_t *err)
+{
+	struct tile_buf *t = ctx;
+	if (seq != t->next)
+		return elog_fail(err, ELOG_TAMPERED, -1, NULL,
+				 "entry %llu is missing",
+				 (unsigned long long)t->next);
+	if (t->hashes) {
+		if (!v || l != ELOG_HASH_LEN)
+			return elog_fail(err, ELOG_TAMPERED, -1, NULL,
+					 "the leaf hash of entry %llu is "
+					 "damaged",
+					 (unsigned long long)seq);
+		memcpy(t->buf + t->n, v, ELOG_HASH_LEN);
+		t->n += ELOG_HASH_LEN;
+	} else {
+		if (l > ELOG_TILE_MAX_ENTRY)
+			return elog_fail(err, ELOG_INTERNAL, -1, NULL,
+					 "entry %llu is too long for an entry "
+					 "bundle",
+					 (unsigned long long)seq);
+		if (t->n + 2 + l > t->cap) {
+			size_t nc = t->cap * 2 > t->n + 2 + l ? t->cap * 2
+							      : t->n + 2 + l;
+			uint8_t *nb = realloc(t->buf, nc);
+			if (!nb)
+				return elog_fail(err, ELOG_NOMEM, -1, NULL,
+						 "out of memory");
+			t->buf = nb;
+			t->cap = nc;
+		}
+		t->buf[t->n] = (uint8_t)(l >> 8);
+		t->buf[t->n + 1] = (uint8_t)(l & 0xff);
+		if (l)
+			memcpy(t->buf + t->n + 2, v, l);
+		t->n += 2 + l;
+	}
+	t->next++;
+	return 0;
+}
+
 /*
  * Tile rows [first, first + width) of a range statement (ST_TILE_*: seq,
  * then a leaf hash or the leaf data) into *out: hashes, or the entry
@@ -1252,86 +1477,53 @@ static int tile_rows(elog_store *s, enum stmt_id id, uint64_t first,
 		     unsigned width, uint8_t **out, size_t *len,
 		     elog_err_t *err)
 {
-	sqlite3_stmt *st = stmt(s, id, err);
-	uint8_t *buf = NULL;
-	size_t n = 0, cap = id == ST_TILE_LEAF_HASHES
-				    ? (size_t)width * ELOG_HASH_LEN
-				    : (size_t)width * 128;
-	uint64_t next = first;
+	sqlite3_stmt *st = NULL;
+	struct tile_buf t = {0};
 	int rc;
 
-	if (!st)
-		return -ELOG_IO;
-	if (!(buf = malloc(cap)))
+	t.hashes = id == ST_TILE_LEAF_HASHES;
+	t.cap = t.hashes ? (size_t)width * ELOG_HASH_LEN : (size_t)width * 128;
+	t.next = first;
+	if (!(t.buf = malloc(t.cap)))
 		return elog_fail(err, ELOG_NOMEM, -1, NULL, "out of memory");
-	sqlite3_bind_int64(st, 1, (sqlite3_int64)first);
-	sqlite3_bind_int64(st, 2, (sqlite3_int64)(first + width));
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const void *p = sqlite3_column_blob(st, 1);
-		size_t l = (size_t)sqlite3_column_bytes(st, 1);
-
-		if ((uint64_t)sqlite3_column_int64(st, 0) != next) {
-			rc = elog_fail(err, ELOG_TAMPERED, -1, NULL,
-				       "entry %llu is missing",
-				       (unsigned long long)next);
+	if (s->pg) {
+		if ((rc = elog_pg_tile_rows(s->pg, t.hashes, first, width,
+					    tile_put, &t, err)))
+			goto out;
+	} else {
+		if (!(st = stmt(s, id, err))) {
+			rc = -ELOG_IO;
 			goto out;
 		}
-		if (id == ST_TILE_LEAF_HASHES) {
-			elog_hash h;
-			if (blob_hash(st, 1, &h) != 0) {
-				rc = elog_fail(err, ELOG_TAMPERED, -1, NULL,
-					       "the leaf hash of entry %llu "
-					       "is damaged",
-					       (unsigned long long)next);
+		sqlite3_bind_int64(st, 1, (sqlite3_int64)first);
+		sqlite3_bind_int64(st, 2, (sqlite3_int64)(first + width));
+		while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+			if ((rc = tile_put(&t,
+					   (uint64_t)sqlite3_column_int64(st,
+									  0),
+					   sqlite3_column_blob(st, 1),
+					   (size_t)sqlite3_column_bytes(st, 1),
+					   err)))
 				goto out;
-			}
-			memcpy(buf + n, h.b, ELOG_HASH_LEN);
-			n += ELOG_HASH_LEN;
-		} else {
-			if (l > ELOG_TILE_MAX_ENTRY) {
-				rc = elog_fail(err, ELOG_INTERNAL, -1, NULL,
-					       "entry %llu is too long for an "
-					       "entry bundle",
-					       (unsigned long long)next);
-				goto out;
-			}
-			if (n + 2 + l > cap) {
-				size_t nc = cap * 2 > n + 2 + l ? cap * 2
-								: n + 2 + l;
-				uint8_t *nb = realloc(buf, nc);
-				if (!nb) {
-					rc = elog_fail(err, ELOG_NOMEM, -1,
-						       NULL, "out of memory");
-					goto out;
-				}
-				buf = nb;
-				cap = nc;
-			}
-			buf[n] = (uint8_t)(l >> 8);
-			buf[n + 1] = (uint8_t)(l & 0xff);
-			if (l)
-				memcpy(buf + n + 2, p, l);
-			n += 2 + l;
+		if (rc != SQLITE_DONE) {
+			rc = db_fail(s, err, "reading a tile");
+			goto out;
 		}
-		next++;
 	}
-	if (rc != SQLITE_DONE) {
-		rc = db_fail(s, err, "reading a tile");
-		goto out;
-	}
-	if (next != first + width) {
+	if (t.next != first + width) {
 		rc = elog_fail(err, ELOG_TAMPERED, -1, NULL,
 			       "entry %llu is missing",
-			       (unsigned long long)next);
+			       (unsigned long long)t.next);
 		goto out;
 	}
-	*out = buf;
-	*len = n;
-	buf = NULL;
+	*out = t.buf;
+	*len = t.n;
+	t.buf = NULL;
 	rc = 0;
 out:
-	sqlite3_reset(st);
-	free(buf);
+	if (st)
+		sqlite3_reset(st);
+	free(t.buf);
 	return rc;
 }
 
@@ -1366,7 +1558,15 @@ int elog_store_tile(elog_store *s, const elog_tile *t, uint64_t size,
 		rc = elog_fail(err, ELOG_NOMEM, -1, NULL, "out of memory");
 		goto out;
 	}
-	for (unsigned i = 0; i < t->width; i++) {
+	if (s->pg) {
+		int64_t ids[ELOG_TILE_WIDTH];
+		for (unsigned i = 0; i < t->width; i++)
+			ids[i] = (int64_t)elog_stored_hash_index(h, first + i);
+		if ((rc = elog_pg_tree_hashes(s->pg, ids, t->width,
+					      (elog_hash *)buf, err)))
+			goto out;
+	}
+	for (unsigned i = 0; i < t->width && !s->pg; i++) {
 		elog_hash hh;
 		if ((rc = elog_store_hash_reader(s, h, first + i, &hh, err)))
 			goto out;
@@ -1384,14 +1584,20 @@ out:
 int elog_store_read_begin(elog_store *s, int *began, elog_err_t *err)
 {
 	sqlite3_stmt *st;
+	int rc;
 	*began = 0;
-	if (!sqlite3_get_autocommit(s->db))
-		return 0; /* already inside a transaction */
-	if (!(st = stmt(s, ST_BEGIN_READ, err)))
-		return -ELOG_IO;
-	if (step_done(s, st, err, "starting a read"))
-		return -ELOG_IO;
-	*began = 1;
+	if (s->pg) {
+		if ((rc = elog_pg_read_begin(s->pg, began, err)) || !*began)
+			return rc;
+	} else {
+		if (!sqlite3_get_autocommit(s->db))
+			return 0; /* already inside a transaction */
+		if (!(st = stmt(s, ST_BEGIN_READ, err)))
+			return -ELOG_IO;
+		if (step_done(s, st, err, "starting a read"))
+			return -ELOG_IO;
+		*began = 1;
+	}
 	/* A reader's snapshot: its tree hashes may be kept until it ends
 	 * (without the memo if it cannot be had). */
 	if (s->mode == ELOG_STORE_READ &&
@@ -1408,7 +1614,9 @@ void elog_store_read_end(elog_store *s, int began)
 	sqlite3_stmt *st;
 	if (began)
 		s->memo_on = 0;
-	if (began && (st = stmt(s, ST_END_READ, NULL)))
+	if (s->pg)
+		elog_pg_read_end(s->pg, began);
+	else if (began && (st = stmt(s, ST_END_READ, NULL)))
 		step_done(s, st, NULL, "ending a read");
 }
 
@@ -1519,8 +1727,11 @@ static int read_checkpoint(elog_store *s, sqlite3_stmt *st, char **note,
 int elog_store_checkpoint_latest(elog_store *s, char **note, size_t *len,
 				 uint64_t *size, elog_err_t *err)
 {
-	sqlite3_stmt *st = stmt(s, ST_CP_LATEST, err);
-	if (!st)
+	sqlite3_stmt *st;
+	if (s->pg)
+		return elog_pg_checkpoint(s->pg, ELOG_PG_CP_LATEST, 0, note,
+					  len, size, err);
+	if (!(st = stmt(s, ST_CP_LATEST, err)))
 		return -ELOG_IO;
 	return read_checkpoint(s, st, note, len, size, 1, err);
 }
@@ -1528,8 +1739,11 @@ int elog_store_checkpoint_latest(elog_store *s, char **note, size_t *len,
 int elog_store_checkpoint_at(elog_store *s, uint64_t size, char **note,
 			     size_t *len, elog_err_t *err)
 {
-	sqlite3_stmt *st = stmt(s, ST_CP_AT, err);
-	if (!st)
+	sqlite3_stmt *st;
+	if (s->pg)
+		return elog_pg_checkpoint(s->pg, ELOG_PG_CP_AT, size, note,
+					  len, NULL, err);
+	if (!(st = stmt(s, ST_CP_AT, err)))
 		return -ELOG_IO;
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)size);
 	return read_checkpoint(s, st, note, len, NULL, 1, err);
@@ -1539,8 +1753,11 @@ int elog_store_checkpoint_covering(elog_store *s, uint64_t size, char **note,
 				   size_t *len, uint64_t *cp_size,
 				   elog_err_t *err)
 {
-	sqlite3_stmt *st = stmt(s, ST_CP_COVERING, err);
-	if (!st)
+	sqlite3_stmt *st;
+	if (s->pg)
+		return elog_pg_checkpoint(s->pg, ELOG_PG_CP_COVERING, size,
+					  note, len, cp_size, err);
+	if (!(st = stmt(s, ST_CP_COVERING, err)))
 		return -ELOG_IO;
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)size);
 	return read_checkpoint(s, st, note, len, cp_size, 0, err);
@@ -1551,6 +1768,8 @@ int elog_store_checkpoints(elog_store *s, elog_checkpoint_fn fn, void *ctx,
 {
 	sqlite3_stmt *st = NULL;
 	int rc;
+	if (s->pg)
+		return elog_pg_checkpoints(s->pg, fn, ctx, err);
 	if (sqlite3_prepare_v2(s->db,
 			       "SELECT size, note FROM checkpoint ORDER BY size",
 			       -1, &st, NULL) != SQLITE_OK)
@@ -1736,7 +1955,7 @@ int elog_store_events_for(elog_store *s, char *const *subjects,
 		goto out;
 	}
 	for (size_t i = 0; i < nsubjects; i++)
-		hash[i] = party_hash(s, subjects[i]);
+		hash[i] = elog_store_party_hash(s, subjects[i]);
 	/* A writer's own transaction: its rows first. */
 	if ((rc = elog_store_index_flush(s, err)))
 		goto out;
@@ -1745,7 +1964,12 @@ int elog_store_events_for(elog_store *s, char *const *subjects,
 		goto out;
 	/* Bound the work: more than twice max candidates cannot all be
 	 * wanted. */
-	if (nsubjects > 0 &&
+	if (nsubjects > 0 && s->pg &&
+	    (rc = elog_pg_candidates(s->pg, hash, nsubjects, from, to,
+				     2 * max + 2 * nsubjects, &cand, &nc,
+				     truncated, err)))
+		goto out;
+	if (nsubjects > 0 && !s->pg &&
 	    (rc = index_candidates(s, hash, nsubjects, from, to,
 				   2 * max + 2 * nsubjects, &cand, &nc,
 				   truncated, err)))
@@ -1811,12 +2035,14 @@ int elog_store_index_runs(elog_store *s, elog_index_run **runs, size_t *n,
 {
 	elog_index_run *v = NULL;
 	size_t nv = 0, cap = 0;
-	sqlite3_stmt *st = stmt(s, ST_RUN_LIST, err);
+	sqlite3_stmt *st;
 	int rc;
 
 	*runs = NULL;
 	*n = 0;
-	if (!st)
+	if (s->pg)
+		return elog_pg_index_runs(s->pg, runs, n, err);
+	if (!(st = stmt(s, ST_RUN_LIST, err)))
 		return -ELOG_IO;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		elog_index_run *r;
@@ -1855,11 +2081,15 @@ int elog_store_index_runs(elog_store *s, elog_index_run **runs, size_t *n,
 int elog_store_index_has(elog_store *s, int64_t run, const char *party,
 			 int64_t ts, uint64_t seq, int *found, elog_err_t *err)
 {
-	sqlite3_stmt *st = stmt(s, run < 0 ? ST_HOT_HAS : ST_RUN_HAS, err);
+	sqlite3_stmt *st;
 	int rc;
-	if (!st)
+	if (s->pg)
+		return elog_pg_index_has(s->pg, run,
+					 elog_store_party_hash(s, party), ts,
+					 seq, found, err);
+	if (!(st = stmt(s, run < 0 ? ST_HOT_HAS : ST_RUN_HAS, err)))
 		return -ELOG_IO;
-	sqlite3_bind_int64(st, 1, party_hash(s, party));
+	sqlite3_bind_int64(st, 1, elog_store_party_hash(s, party));
 	sqlite3_bind_int64(st, 2, ts);
 	sqlite3_bind_int64(st, 3, (sqlite3_int64)seq);
 	if (run >= 0)
@@ -1875,14 +2105,19 @@ int elog_store_index_has(elog_store *s, int64_t run, const char *party,
 int elog_store_index_rows(const elog_store *s, const char *sender,
 			  const char *recipient)
 {
-	return party_hash(s, sender) == party_hash(s, recipient) ? 1 : 2;
+	return elog_store_party_hash(s, sender) ==
+			       elog_store_party_hash(s, recipient)
+		       ? 1
+		       : 2;
 }
 
 int elog_store_index_count(elog_store *s, uint64_t *n, elog_err_t *err)
 {
 	int64_t v = 0;
-	int rc = stmt_int(s, ST_INDEX_COUNT, &v, "counting the event index",
-			  err);
+	int rc;
+	if (s->pg)
+		return elog_pg_index_count(s->pg, n, err);
+	rc = stmt_int(s, ST_INDEX_COUNT, &v, "counting the event index", err);
 	*n = (uint64_t)v;
 	return rc;
 }
@@ -2011,6 +2246,9 @@ int elog_store_add_cosignature(elog_store *w, uint64_t size,
 	if (!w->in_tx)
 		return elog_fail(err, ELOG_INTERNAL, -1, NULL,
 				 "no transaction is open");
+	if (w->pg)
+		return elog_pg_add_cosignature(w->pg, size, witness, line, len,
+					       now_ms, err);
 	if (sqlite3_prepare_v2(w->db,
 			       "INSERT OR IGNORE INTO cosignature(size, "
 			       "witness, line, created) VALUES (?1, ?2, ?3, "
@@ -2036,6 +2274,8 @@ int elog_store_checkpoint_time(elog_store *s, int64_t *created_ms,
 	sqlite3_stmt *st = NULL;
 	int rc;
 
+	if (s->pg)
+		return elog_pg_checkpoint_time(s->pg, created_ms, err);
 	if (sqlite3_prepare_v2(s->db,
 			       "SELECT created FROM checkpoint ORDER BY size "
 			       "DESC LIMIT 1",
@@ -2062,6 +2302,8 @@ int elog_store_horizon(elog_store *s, int64_t *before, uint64_t *through,
 	int rc;
 	*before = 0;
 	*through = 0;
+	if (s->pg)
+		return elog_pg_horizon(s->pg, before, through, err);
 	if (sqlite3_prepare_v2(s->db,
 			       "SELECT before, through_seq FROM purge_horizon "
 			       "ORDER BY before DESC LIMIT 1",
@@ -2124,6 +2366,9 @@ int elog_store_purge(elog_store *w, int64_t before,
 	if (!w->in_tx)
 		return elog_fail(err, ELOG_INTERNAL, -1, NULL,
 				 "no transaction is open");
+	if (w->pg)
+		return elog_pg_purge(w->pg, before, progress, ctx, events,
+				     through_seq, err);
 	if ((rc = elog_store_horizon(w, &cur, &through, err)))
 		return rc;
 	if (before <= cur)
@@ -2203,6 +2448,9 @@ int elog_store_vacuum(elog_store *w, int64_t pages, elog_err_t *err)
 	if (w->in_tx)
 		return elog_fail(err, ELOG_INTERNAL, -1, NULL,
 				 "vacuum runs outside a transaction");
+	if (w->pg)
+		return 0; /* PostgreSQL's autovacuum; a purge drops whole
+			     partitions */
 	snprintf(sql, sizeof sql, "PRAGMA incremental_vacuum(%lld)",
 		 (long long)pages);
 	if ((rc = exec(w, sql, err)))

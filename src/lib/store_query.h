@@ -61,6 +61,27 @@ enum elog_query_id {
 	ELOG_Q_COSIGNED_MISSING,      /* -> min(size) of cosignatures whose
 					 checkpoint is gone, or NULL */
 	ELOG_Q_MAX_CHECKPOINT_SIZE,   /* -> max(size), or NULL */
+	/* copy.c: every row of the log, read and written verbatim (the
+	 * inserts of warrant uses and ingest keys are the ones above) */
+	ELOG_Q_COPY_CHECKPOINTS,       /* -> size, root, note, created */
+	ELOG_Q_COPY_CHECKPOINT_INSERT, /* size, root, note, created */
+	ELOG_Q_COPY_ENTRY_INSERT,      /* seq, kind, ts, data, leaf_hash,
+					  chain_hash */
+	ELOG_Q_COPY_TREE_HASH_INSERT,  /* id, hash */
+	ELOG_Q_COPY_COSIGNATURES,      /* -> size, witness, line, created */
+	ELOG_Q_COPY_COSIGNATURE_INSERT,
+	ELOG_Q_COPY_TOKENS,	      /* -> id, hash, role, authority, label,
+				     created, revoked */
+	ELOG_Q_COPY_TOKEN_INSERT,     /* the same */
+	ELOG_Q_COPY_TOKEN_NEXT_ID,    /* after: new tokens get ids above */
+	ELOG_Q_COPY_AUTHORITY_INSERT, /* name, vkey, added, revoked */
+	ELOG_Q_COPY_WITNESS_INSERT,   /* name, vkey, added, revoked */
+	ELOG_Q_COPY_WARRANT_USES,     /* -> authority, id, text_sha256,
+					 first_seq */
+	ELOG_Q_COPY_PURGE_HORIZONS,   /* -> before, through_seq, created */
+	ELOG_Q_COPY_PURGE_HORIZON_INSERT,
+	ELOG_Q_COPY_INGEST_KEYS, /* -> token, key, body_hash, first, count,
+				    created */
 	ELOG_Q_COUNT
 };
 

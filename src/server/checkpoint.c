@@ -5,6 +5,10 @@
  * GET /v1/checkpoint?size=N answers the checkpoint of that size, if the
  * log ever signed one (404 otherwise), with the witness cosignatures it has
  * gathered since: how the holder of a bundle gets its checkpoint cosigned.
+ *
+ * Neither goes past the writer's last confirmed commit (writer_committed):
+ * on PostgreSQL a reader may see a commit before the synchronous standby
+ * has it.
  */
 #include "handlers.h"
 
@@ -20,7 +24,7 @@ enum MHD_Result handle_checkpoint(struct request *rq)
 	elog_err_t err;
 	char *note = NULL;
 	size_t len = 0;
-	uint64_t size;
+	uint64_t size, top = writer_committed(rq->srv->writer);
 	enum MHD_Result ret;
 	int rc;
 
@@ -30,7 +34,9 @@ enum MHD_Result handle_checkpoint(struct request *rq)
 	    MHD_lookup_connection_value(rq->conn, MHD_GET_ARGUMENT_KIND,
 					"size")) {
 		rc = query_uint(rq, "size", &size, &err);
-		if (rc == 0)
+		if (rc == 0 && size > top)
+			rc = -ELOG_NOT_FOUND; /* not confirmed yet */
+		else if (rc == 0)
 			rc = elog_store_checkpoint_at(s, size, &note, &len,
 						      &err);
 		if (rc == -ELOG_NOT_FOUND)
@@ -39,6 +45,12 @@ enum MHD_Result handle_checkpoint(struct request *rq)
 					   "of that size");
 	} else if (rc == 0) {
 		rc = elog_store_checkpoint_latest(s, &note, &len, &size, &err);
+		if (rc == 0 && size > top) { /* the writer's, not newer */
+			free(note);
+			note = NULL;
+			rc = elog_store_checkpoint_at(s, top, &note, &len,
+						      &err);
+		}
 	}
 	if (rc)
 		return reply_err(rq, rc, &err);

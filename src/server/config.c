@@ -222,6 +222,8 @@ static int default_key(struct config *c)
 	size_t n = strlen(c->db);
 	int k;
 
+	if (elog_store_is_pg(c->db))
+		return -2;
 	if (n >= 3 && !strcmp(c->db + n - 3, ".db"))
 		k = snprintf(c->key, sizeof c->key, "%.*s.key", (int)(n - 3),
 			     c->db);
@@ -314,8 +316,12 @@ int config_load(struct config *cfg, int argc, char **argv)
 	}
 	if ((rc = parse(cfg, argc, argv, 1, &config)) >= 0)
 		return rc;
-	if (!cfg->key[0] && default_key(cfg) != 0) {
-		fprintf(stderr, "envelogd: --db: path too long\n");
+	if (!cfg->key[0] && (rc = default_key(cfg)) != 0) {
+		fprintf(stderr, rc == -2 ? "envelogd: the database is "
+					   "PostgreSQL: give the log key's "
+					   "file with --key (or key in the "
+					   "configuration file)\n"
+					 : "envelogd: --db: path too long\n");
 		return 2;
 	}
 	if (!cfg->state[0] &&

@@ -22,6 +22,7 @@
 #include "metrics.h"
 #include "param.h"
 #include "rfc3339.h"
+#include "store_pg.h"
 
 static atomic_uint_fast64_t in_flight;
 
@@ -49,16 +50,43 @@ static void reader_key_init(void)
 /* Readers map the database: proofs are random point reads. */
 #define READER_MAP_BYTES ((int64_t)1 << 30)
 
+/* 1 when the calling thread's read connection lost its database. */
+static int reader_lost(void)
+{
+	elog_store *s;
+
+	pthread_once(&reader_once, reader_key_init);
+	s = reader_key_ok ? pthread_getspecific(reader_key) : NULL;
+	return s && store_lost(s, 0);
+}
+
+void http_reader_drop(void)
+{
+	elog_store *s;
+
+	pthread_once(&reader_once, reader_key_init);
+	if (!reader_key_ok || !(s = pthread_getspecific(reader_key)))
+		return;
+	pthread_setspecific(reader_key, NULL);
+	elog_store_close(s);
+}
+
 int http_reader(struct server *srv, elog_store **out, elog_err_t *err)
 {
 	elog_store *s;
-	int rc;
+	int rc, again = 0;
 
 	pthread_once(&reader_once, reader_key_init);
 	if (!reader_key_ok)
 		return elog_fail(err, ELOG_INTERNAL, -1, NULL,
 				 "no thread-local storage");
 	s = pthread_getspecific(reader_key);
+	if (s && store_lost(s, 0)) {
+		/* Its server went away (a failover): open a new one. */
+		http_reader_drop();
+		s = NULL;
+		again = 1;
+	}
 	if (!s) {
 		rc = elog_store_open(srv->cfg.db, ELOG_STORE_READ,
 				     srv->cfg.sync, &s, err);
@@ -66,12 +94,25 @@ int http_reader(struct server *srv, elog_store **out, elog_err_t *err)
 			rc = elog_store_map(s, READER_MAP_BYTES, err);
 		if (rc) {
 			elog_store_close(s);
+			/* A PostgreSQL server that cannot be reached (a
+			 * failover under way) is unavailable, not an error. */
+			if (rc == -ELOG_IO && err &&
+			    elog_store_is_pg(srv->cfg.db)) {
+				elog_err_t why = *err;
+				rc = elog_fail(err, ELOG_DB_UNAVAILABLE, -1,
+					       NULL, "%s", why.msg);
+			}
 			return rc;
 		}
 		if (pthread_setspecific(reader_key, s) != 0) {
 			elog_store_close(s);
 			return elog_fail(err, ELOG_INTERNAL, -1, NULL,
 					 "no thread-local storage");
+		}
+		if (again) {
+			metrics_reconnect(0);
+			log_event(LEVEL_INFO, NULL,
+				  "a reader reconnected to the database");
 		}
 	}
 	*out = s;
@@ -184,7 +225,7 @@ enum MHD_Result reply_error_detail(struct request *rq, int code,
 	resp = error_response(code, detail, message, &len);
 	if (!resp)
 		return MHD_NO;
-	if (code == ELOG_QUEUE_FULL)
+	if (code == ELOG_QUEUE_FULL || code == ELOG_DB_UNAVAILABLE)
 		ra = "1";
 	else if (code == ELOG_SHUTTING_DOWN)
 		ra = "5";
@@ -202,6 +243,17 @@ enum MHD_Result reply_err(struct request *rq, int rc, const elog_err_t *err)
 
 	if (code == ELOG_OK)
 		code = ELOG_INTERNAL;
+	if (code == ELOG_IO && reader_lost())
+		code = ELOG_DB_UNAVAILABLE;
+	if (code == ELOG_DB_UNAVAILABLE) {
+		/* The next request of this thread reconnects. */
+		http_reader_drop();
+		log_event(LEVEL_WARN, rq->id, "%s: %s", elog_code_name(code),
+			  err ? err->msg : "");
+		return reply_error(rq, code, -1, NULL,
+				   "the database is unreachable; retry (a "
+				   "batch with the same Idempotency-Key)");
+	}
 	/* Internal failures keep their sentence in our log, not the reply. */
 	if (elog_code_http(code) >= 500 && code != ELOG_QUEUE_FULL &&
 	    code != ELOG_SHUTTING_DOWN) {

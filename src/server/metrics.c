@@ -43,6 +43,9 @@ static atomic_uint_fast64_t full_sync_commits, ingest_replays;
 static atomic_uint_fast64_t witness_cosigned, witness_refused;
 static atomic_uint_fast64_t events_total;
 static atomic_uint_fast64_t log_size, queue_depth, queue_full;
+/* Reconnects to the database, by connection. */
+static const char *const connections[] = {"reader", "writer"};
+static atomic_uint_fast64_t reconnects[2];
 
 /* Lawful requests by outcome, and refusals by reason. */
 static const char *const lawful_outcomes[] = {
@@ -149,6 +152,11 @@ void metrics_set_size(uint64_t size)
 void metrics_set_queue(uint64_t entries)
 {
 	atomic_store(&queue_depth, entries);
+}
+
+void metrics_reconnect(int writer)
+{
+	atomic_fetch_add(&reconnects[writer ? 1 : 0], 1);
 }
 
 void metrics_queue_full(void)
@@ -472,6 +480,10 @@ int metrics_render(uint64_t in_flight, char **out, size_t *len)
 		  "Writes refused because the writer's queue was full "
 		  "(answered 503 queue_full).",
 		  atomic_load(&queue_full));
+	put_counters(&t, "envelog_store_reconnects_total",
+		     "Connections to the database opened again after they "
+		     "were lost (a failover), by connection.",
+		     "connection", connections, reconnects, 2);
 	if (t.failed) {
 		free(t.p);
 		return -1;

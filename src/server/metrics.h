@@ -44,6 +44,9 @@ void metrics_lawful_refused(const char *reason);
 void metrics_set_queue(uint64_t entries);
 /* A job refused because the writer's queue was full (503 queue_full). */
 void metrics_queue_full(void);
+/* A connection to the database opened again after it was lost: the
+ * writer's (writer 1) or a reader's (0). */
+void metrics_reconnect(int writer);
 
 /* The exposition text, malloc'd, into *out (length *len), with in_flight
  * requests in progress.  0 or -1. */

@@ -3,18 +3,24 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include <libpq-fe.h>
+
 #include "log.h"
 #include "metrics.h"
 #include "rfc3339.h"
 #include "statefile.h"
+#include "store_pg.h"
 
 struct writer {
 	pthread_t thread;
+	const char *db;		    /* --db, borrowed */
+	atomic_uint_fast64_t acked; /* size of the last commit it answered */
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	struct writer_job *head, *tail; /* queue, guarded by mu */
@@ -90,6 +96,84 @@ static void save_state(struct writer *wr)
 static int run_jobs(struct writer *wr, struct writer_job *list, size_t n,
 		    elog_commit *c, elog_err_t *err);
 
+static void want_checkpoint(void *ctx);
+
+int store_lost(elog_store *s, int rc)
+{
+	PGconn *pg;
+
+	if (rc == -ELOG_DB_UNAVAILABLE)
+		return 1;
+	pg = s ? elog_store_pg_conn(s) : NULL;
+	return pg && PQstatus(pg) != CONNECTION_OK;
+}
+
+/* First wait between two attempts to reconnect, and the longest. */
+#define RECONNECT_FIRST_S 0.1
+#define RECONNECT_MAX_S 5.0
+
+static int is_stopping(struct writer *wr)
+{
+	int stopping;
+
+	pthread_mutex_lock(&wr->mu);
+	stopping = wr->stopping;
+	pthread_mutex_unlock(&wr->mu);
+	return stopping;
+}
+
+/*
+ * The writer lost its database (why says how): elog_store_reconnect until
+ * it works, waiting RECONNECT_FIRST_S, doubling up to RECONNECT_MAX_S,
+ * between attempts.  A multi-host connection string with
+ * target_session_attrs=read-write finds the new primary after a failover.
+ * The new connection takes the writer's lock again and loads the frontier
+ * from the database: from then on the writer's state is what the database
+ * holds, whether or not the commit that failed had landed.  Gives up only
+ * when the writer is stopping (0 on success, else -1; the store then stays
+ * unusable and every job is answered DB_UNAVAILABLE).
+ */
+static int reconnect(struct writer *wr, const elog_err_t *why)
+{
+	double t0 = now_seconds(), wait = RECONNECT_FIRST_S;
+	struct timespec ts;
+	elog_err_t err;
+	uint64_t size = 0;
+	unsigned attempts = 0;
+	int rc;
+
+	log_event(LEVEL_WARN, NULL,
+		  "the writer lost the database, reconnecting: %s", why->msg);
+	for (;;) {
+		attempts++;
+		elog_err_clear(&err);
+		rc = elog_store_reconnect(wr->store, &err);
+		if (rc == 0)
+			rc = elog_store_size(wr->store, &size, &err);
+		if (rc == 0)
+			break;
+		if (attempts == 1 || attempts % 10 == 0)
+			log_event(LEVEL_WARN, NULL,
+				  "the writer cannot reconnect yet (attempt "
+				  "%u): %s",
+				  attempts, err.msg);
+		if (is_stopping(wr))
+			return -1;
+		ts.tv_sec = (time_t)wait;
+		ts.tv_nsec = (long)((wait - (double)ts.tv_sec) * 1e9);
+		nanosleep(&ts, NULL);
+		wait = wait * 2 < RECONNECT_MAX_S ? wait * 2 : RECONNECT_MAX_S;
+	}
+	atomic_store(&wr->acked, size);
+	metrics_set_size(size);
+	metrics_reconnect(1);
+	log_event(LEVEL_INFO, NULL,
+		  "the writer reconnected to the database after %u attempts "
+		  "in %.1f s; the log has %llu entries",
+		  attempts, now_seconds() - t0, (unsigned long long)size);
+	return 0;
+}
+
 /* The writer's WAL hook: wake the checkpointer. */
 static void want_checkpoint(void *ctx)
 {
@@ -132,8 +216,6 @@ static void checkpointer_start(struct writer *wr, const char *path, int sync)
 	elog_err_t err;
 
 	elog_err_clear(&err);
-	pthread_mutex_init(&wr->ck_mu, NULL);
-	pthread_cond_init(&wr->ck_cv, NULL);
 	if (elog_store_open(path, ELOG_STORE_WRITE, sync, &wr->ck_store,
 			    &err) != 0) {
 		log_event(LEVEL_ERROR, NULL, "no WAL checkpointer: %s",
@@ -243,6 +325,7 @@ static void process(struct writer *wr, struct writer_job *list, size_t n)
 	elog_err_clear(&err);
 	rc = run_batch(wr, list, n, &c, &err);
 	if (rc == 0) {
+		atomic_store(&wr->acked, c.size);
 		metrics_commit(c.count, now_seconds() - t0, c.size);
 		note_state(wr, &c);
 		for (j = list; j; j = next) {
@@ -253,6 +336,21 @@ static void process(struct writer *wr, struct writer_job *list, size_t n)
 		return;
 	}
 	metrics_commit_failed();
+	if (store_lost(wr->store, rc)) {
+		/* Whether the commit landed is unknown: answer 503, so that
+		 * the clients retry (a batch with its Idempotency-Key finds
+		 * its entries if it did), and go on with what the database
+		 * holds. */
+		elog_err_t lost;
+		elog_fail(&lost, ELOG_DB_UNAVAILABLE, -1, NULL,
+			  "the database connection was lost: %s", err.msg);
+		for (j = list; j; j = next) {
+			next = j->next;
+			j->done(j, -ELOG_DB_UNAVAILABLE, &lost, NULL);
+		}
+		reconnect(wr, &lost);
+		return;
+	}
 	if (n == 1) {
 		list->done(list, rc, &err, NULL);
 		return;
@@ -347,12 +445,15 @@ int writer_start(const struct writer_config *cfg, struct writer **out,
 	wr = calloc(1, sizeof *wr);
 	if (!wr)
 		return elog_fail(err, ELOG_NOMEM, -1, NULL, "out of memory");
+	wr->db = cfg->db_path;
 	wr->signer = cfg->signer;
 	wr->queue_max = cfg->queue_max ? cfg->queue_max : 1;
 	wr->batch_max = cfg->batch_max ? cfg->batch_max : 1;
 	wr->state_path = cfg->state_path;
 	wr->sync = cfg->sync;
 	wr->state_saved = now_seconds();
+	pthread_mutex_init(&wr->ck_mu, NULL);
+	pthread_cond_init(&wr->ck_cv, NULL);
 	rc = elog_store_open(cfg->db_path, ELOG_STORE_WRITE, cfg->sync,
 			     &wr->store, err);
 	if (rc)
@@ -364,10 +465,14 @@ int writer_start(const struct writer_config *cfg, struct writer **out,
 		rc = elog_store_horizon(wr->store, &horizon, &through, err);
 	if (rc)
 		goto fail;
+	atomic_store(&wr->acked, size);
 	metrics_set_size(size);
 	metrics_checkpoint(created);
 	metrics_set_horizon(horizon, through);
-	checkpointer_start(wr, cfg->db_path, cfg->sync);
+	/* PostgreSQL has no WAL for another connection to copy, and a
+	 * second writer connection would wait for the writer's lock. */
+	if (!elog_store_pg_conn(wr->store))
+		checkpointer_start(wr, cfg->db_path, cfg->sync);
 	pthread_mutex_init(&wr->mu, NULL);
 	pthread_cond_init(&wr->cv, NULL);
 	if (pthread_create(&wr->thread, NULL, writer_main, wr) != 0) {
@@ -383,8 +488,15 @@ int writer_start(const struct writer_config *cfg, struct writer **out,
 fail:
 	if (wr->store)
 		elog_store_close(wr->store);
+	pthread_cond_destroy(&wr->ck_cv);
+	pthread_mutex_destroy(&wr->ck_mu);
 	free(wr);
 	return rc;
+}
+
+uint64_t writer_committed(struct writer *wr)
+{
+	return wr ? atomic_load(&wr->acked) : UINT64_MAX;
 }
 
 int writer_submit(struct writer *wr, struct writer_job *job, elog_err_t *err)

@@ -68,9 +68,36 @@ struct writer_config {
 	const char *state_path;
 };
 
-/* Open the write connection and start the thread. */
+/*
+ * 1 when s has lost its database: rc (a store function's result, or 0) is
+ * DB_UNAVAILABLE, or the connection under a PostgreSQL store is gone.
+ * Then s is of no more use: the writer answers its batch 503
+ * db_unavailable and reconnects; a reader is opened again (http_reader).
+ */
+int store_lost(elog_store *s, int rc);
+
+/*
+ * Open the write connection and start the thread.  When a commit fails
+ * because the database was lost (store_lost; a PostgreSQL failover), the
+ * writer answers the batch's jobs DB_UNAVAILABLE and calls
+ * elog_store_reconnect, with backoff, until that works: the new connection
+ * takes the writer's lock and loads the frontier from what the database
+ * holds.  Each
+ * reconnect is logged and counted (envelog_store_reconnects_total).
+ */
 int writer_start(const struct writer_config *cfg, struct writer **out,
 		 elog_err_t *err);
+
+/*
+ * The tree size of the last commit the writer saw succeed (or, at start
+ * and after a reconnect, of the database); UINT64_MAX for no writer.  A
+ * reader may see a larger size committed on a PostgreSQL primary before
+ * its synchronous standby confirmed it, which a failover at that moment
+ * would lose: the checkpoints envelogd serves go no further than this, so
+ * that it never hands out one that another of the same size could
+ * replace.
+ */
+uint64_t writer_committed(struct writer *wr);
 
 /*
  * Queue a job.  QUEUE_FULL when the queued weight would exceed queue_max

@@ -14,11 +14,16 @@
       acknowledged, so none may be stored twice.
       While DIR/pause exists the clients stay idle (see wait_while_paused).
 
+      A lawful request answered 503 (the database was lost: a failover)
+      or left unanswered is sent again, as a new warrant, after a pause.
+
   load.py check --url URL --dir SNAP --db DB --vkey VKEY --state FILE
-                --envelog BIN --proofcheck BIN
+                --envelog BIN --proofcheck BIN [--psql BIN]
       Run after a restart, with the clients paused, over SNAP, a copy of
       DIR taken while the server was down.  Prints TAP-like lines "ok|DESC" or "nok|DESC|DETAIL" for
-      t_crash.sh, and keeps what it has already covered in FILE.
+      t_crash.sh, and keeps what it has already covered in FILE.  DB is a
+      SQLite file, or a PostgreSQL connection string (then read with
+      psql, --psql BIN; t_failover.sh).
 
 Only the Python 3 standard library; traffic only to the given URL.
 """
@@ -226,6 +231,11 @@ def lawful(a, shared, deadline):
             time.sleep(0.02)
             continue
         status, body = res
+        if status == 503:
+            # The database was lost (a failover): the next round asks
+            # again with a new warrant (this one's id may be used).
+            time.sleep(0.2)
+            continue
         note = {"r": r, "status": status, "subjects": subjects,
                 "from": int(t - 86400) * 1000, "to": int(t + 86400) * 1000,
                 "must": must}
@@ -280,6 +290,37 @@ def parse_checkpoint(note):
     return int(lines[1]), lines[2]
 
 
+def is_pg(db):
+    """Whether --db names a PostgreSQL database (as elog_store_is_pg)."""
+    eq, slash = db.find("="), db.find("/")
+    return (db.startswith("postgresql://") or db.startswith("postgres://")
+            or (eq >= 0 and (slash < 0 or eq < slash)))
+
+
+def event_rows(a):
+    """(seq, ts, data) of every row of event_data."""
+    if not is_pg(a.db):
+        db = sqlite3.connect("file:%s?mode=ro" % a.db, uri=True, timeout=30)
+        try:
+            return list(db.execute("SELECT seq, ts, data FROM event_data"))
+        finally:
+            db.close()
+    # psql, unaligned, fields split by US; bytea comes as \x and hex.
+    p = subprocess.run([a.psql, "-X", "-At", "-F", "\x1f", "-v",
+                        "ON_ERROR_STOP=1", "-d", a.db, "-c",
+                        "SELECT seq, ts, data FROM event_data"],
+                       capture_output=True, check=True)
+    out = []
+    for line in p.stdout.split(b"\n"):
+        if not line:
+            continue
+        seq, ts, data = line.split(b"\x1f", 2)
+        if data.startswith(b"\\x"):
+            data = bytes.fromhex(data[2:].decode())
+        out.append((int(seq), int(ts), data))
+    return out
+
+
 def cmd_check(a):
     out = Out()
     try:
@@ -330,15 +371,13 @@ def cmd_check(a):
               "ingest was answered only 201 or 503", odd[:3])
 
     # 3. Every acknowledged event at its seq, with the data sent.
-    db = sqlite3.connect("file:%s?mode=ro" % a.db, uri=True, timeout=30)
     rows = {}
     devices = {}
-    for seq, ts, data in db.execute("SELECT seq, ts, data FROM event_data"):
+    for seq, ts, data in event_rows(a):
         e = json.loads(bytes(data) if not isinstance(data, str) else data)
         rows[seq] = (ts, e)
         d = e.get("device", "")
         devices[d] = devices.get(d, 0) + 1
-    db.close()
     bad, checked = [], 0
     by_seq = {}
     for ln in acks:
@@ -499,6 +538,7 @@ def main():
     k.add_argument("--envelog", required=True)
     k.add_argument("--proofcheck", required=True)
     k.add_argument("--clients", type=int, default=4)
+    k.add_argument("--psql", default="psql")
     a = ap.parse_args()
     return cmd_clients(a) if a.cmd == "clients" else cmd_check(a)
 

@@ -4,6 +4,12 @@
 # creates a temporary directory $T, a log ($DB, key $KEY, verifier key
 # $VKEY) and an ingest token $INGEST, and offers:
 #
+#   ELOG_TEST_STORE=pg      the log in PostgreSQL instead of a SQLite file:
+#                           one scratch server for the suite (pg.sh), $DB
+#                           its conninfo URI, the key still $KEY; a suite
+#                           that uses $DB only through --db runs unchanged
+#                           (tests/run lists those it runs so)
+#
 #   start_server [ARGS…]    start envelogd on a free port ($PORT, $URL);
 #                           waits until /healthz answers.  SERVER=PATH
 #                           starts another envelogd binary, SERVER_DIR=DIR
@@ -42,6 +48,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
+free_port() {
+	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
 
 for tool in "$B/envelog" "$B/envelogd"; do
 	[ -x "$tool" ] || bail "$tool is not built (make all)"
@@ -49,14 +58,27 @@ done
 command -v node >/dev/null || bail "node is not installed (make deps)"
 ORACLE=(node tests/tools/oracle.mjs)
 
-VKEY=$("$B/envelog" init --db "$DB" --origin test.example/log 2>/dev/null) ||
-	bail "envelog init"
+# ELOG_TEST_STORE=pg: the suite's log is in a scratch PostgreSQL database
+# (pg.sh) instead of a SQLite file: $DB is its connection string, and the
+# programs are given the log key with --key ($KEY_ARG).
+KEY_ARG=()
+ELOG_TEST_STORE=${ELOG_TEST_STORE:-sqlite}
+case $ELOG_TEST_STORE in
+sqlite) ;;
+pg)
+	. tests/integration/pg.sh
+	pg_start log
+	DB=$PG_URL
+	KEY_ARG=(--key "$KEY")
+	export MKLOG_KEY=$KEY # tests/tools/mklog: no file beside the log
+	;;
+*) bail "ELOG_TEST_STORE=$ELOG_TEST_STORE: sqlite or pg" ;;
+esac
+
+VKEY=$("$B/envelog" init --db "$DB" --key "$KEY" --origin test.example/log 2>"$T/init.err") ||
+	bail "envelog init: $(tail -1 "$T/init.err")"
 INGEST=$("$B/envelog" token add --db "$DB" --role ingest 2>/dev/null) ||
 	bail "envelog token add"
-
-free_port() {
-	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
 
 # start_server [ARGS…]; SCHEME=https and CURL_TLS=(--cacert …) for TLS.
 SCHEME=${SCHEME:-http}
@@ -67,7 +89,7 @@ start_server() {
 	local bin=${SERVER:-$B/envelogd} web=(--web "$T/web")
 	case $bin in /*) ;; *) bin=$PWD/$bin ;; esac
 	[ -n "${NO_WEB:-}" ] && web=()
-	(cd "${SERVER_DIR:-.}" && exec "$bin" --db "$DB" \
+	(cd "${SERVER_DIR:-.}" && exec "$bin" --db "$DB" "${KEY_ARG[@]}" \
 		--listen "127.0.0.1:$PORT" "${web[@]}" "$@") 2>>"$T/server.log" &
 	SRV_PID=$!
 	for _ in $(seq 1 100); do

@@ -21,7 +21,7 @@ PPORT=$(free_port)
 # serve: envelogd on the fixed port SPORT (so that the proxy finds it again
 # after a restart); its pid in $T/pid for the proxy's kill fault.
 serve() {
-	"$B/envelogd" --db "$DB" --listen "127.0.0.1:$SPORT" --web "$T/web" 2>>"$T/server.log" &
+	"$B/envelogd" --db "$DB" --key "$KEY" --listen "127.0.0.1:$SPORT" --web "$T/web" 2>>"$T/server.log" &
 	SRV_PID=$!
 	echo "$SRV_PID" >"$T/pid"
 	for _ in $(seq 1 100); do

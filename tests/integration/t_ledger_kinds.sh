@@ -37,7 +37,7 @@ check "a request is answered" test "$STATUS" = 200
 lawful NCA-2 2026-03-01T00:00:00Z 2026-03-23T00:00:00Z 2020-01-01T00:00:00Z
 check "an expired warrant is refused" test "$STATUS" = 422
 
-out=$($E purge --db "$DB" --before "$HORIZON" 2>"$T/purge.err"); rc=$?
+out=$($E purge --db "$DB" --key "$KEY" --before "$HORIZON" 2>"$T/purge.err"); rc=$?
 if [ "$rc" -eq 0 ] && [[ "$out" == "purged 2 events through seq 1;"* ]]; then ok "envelog purge beside the running server"
 else nok "envelog purge beside the running server" "$rc $out" "$(cat "$T/purge.err")"; fi
 pseq=$(sed -n 's/.*purge entry seq \([0-9]*\);.*/\1/p' <<<"$out")

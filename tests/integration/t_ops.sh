@@ -24,12 +24,14 @@ check "another log's key: exit 2" test $? = 2
 check "another log's key: message says so" grep -qi "not this log's key" "$T/err"
 "$B/envelogd" --db "$DB" --key "$T/missing.key" --listen "127.0.0.1:$(free_port)" 2>"$T/err"
 check "missing key file: exit 2" test $? = 2
-"$B/envelogd" --db "$DB" --origin wrong.example/log --listen "127.0.0.1:$(free_port)" 2>"$T/err"
+"$B/envelogd" --db "$DB" --key "$KEY" --origin wrong.example/log --listen "127.0.0.1:$(free_port)" 2>"$T/err"
 check "wrong --origin: exit 2" test $? = 2
 check "wrong --origin: message says so" grep -q "origin" "$T/err"
 
 start_server --origin test.example/log || bail "server starts"
-"$B/envelogd" --db "$DB" --listen "127.0.0.1:$PORT" 2>"$T/err"
+# another log, so that only the port is in the way (a PostgreSQL log
+# refuses a second writer before that)
+"$B/envelogd" --db "$T/other.db" --listen "127.0.0.1:$PORT" 2>"$T/err"
 check "port taken: exit 2" test $? = 2
 check "port taken: clear message" grep -q "already in use" "$T/err"
 stop_server
@@ -39,6 +41,7 @@ port=$(free_port)
 cat >"$T/envelogd.conf" <<CONF
 # a comment
 db = $DB
+key = $KEY
 listen = 127.0.0.1:1
 max-events = 5
 CONF

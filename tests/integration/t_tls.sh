@@ -48,7 +48,7 @@ expect_status "healthz over HTTPS with the RSA certificate" 200 GET /healthz
 stop_server
 
 # a missing key file is a startup error
-"$B/envelogd" --db "$DB" --listen "127.0.0.1:$(free_port)" --tls-cert "$T/tls.crt" \
+"$B/envelogd" --db "$DB" --key "$KEY" --listen "127.0.0.1:$(free_port)" --tls-cert "$T/tls.crt" \
 	--tls-key "$T/nope.key" 2>"$T/err"
 check "unreadable TLS key: exit 2" test $? = 2
 check "with a clear message" grep -q "nope.key" "$T/err"

@@ -7,7 +7,9 @@
  * "+4470000" + (i % 1000), recipient "+4471000" + ((i * 7) % 1000),
  * ts 1700000000000 + i * 1000.  Each batch is committed, as far as the log
  * can tell (its checkpoint's time), at the ts of its last event, so that a
- * retention purge by commit time sees an old log.
+ * retention purge by commit time sees an old log.  DB may be a
+ * PostgreSQL conninfo of a log made by envelog init, whose key file is
+ * then $MKLOG_KEY.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,6 +37,7 @@ int main(int argc, char **argv)
 	elog_store *w = NULL;
 	char keypath[4096], text[ELOG_KEY_TEXT_MAX];
 	unsigned long n, batch = 1000;
+	int pg;
 	elog_ingest_rules rules = {.now_ms = 0,
 				   .max_future_ms = 300000,
 				   .max_events = ELOG_MAX_BATCH};
@@ -47,9 +50,19 @@ int main(int argc, char **argv)
 		batch = strtoul(argv[3], NULL, 10);
 	if (batch == 0 || batch > ELOG_MAX_BATCH)
 		batch = 1000;
-	snprintf(keypath, sizeof keypath, "%.*s.key",
-		 (int)strlen(argv[1]) - 3, argv[1]);
-	if (access(argv[1], F_OK) != 0) {
+	/* A PostgreSQL log (a conninfo) has no file to lie beside: its key
+	 * file is $MKLOG_KEY, and it must exist (envelog init). */
+	pg = strstr(argv[1], "://") || strchr(argv[1], '=');
+	if (pg && !getenv("MKLOG_KEY"))
+		return fprintf(stderr, "mklog: a PostgreSQL DB needs "
+				       "MKLOG_KEY\n"),
+		       2;
+	if (pg)
+		snprintf(keypath, sizeof keypath, "%s", getenv("MKLOG_KEY"));
+	else
+		snprintf(keypath, sizeof keypath, "%.*s.key",
+			 (int)strlen(argv[1]) - 3, argv[1]);
+	if (!pg && access(argv[1], F_OK) != 0) {
 		elog_verifier vk;
 		FILE *f;
 		if (elog_signer_generate("test.example/log", &sk, &err) ||
