@@ -2126,7 +2126,8 @@ int elog_store_index_rows_of(const elog_store *s, const char *sender,
 			     const char *recipient, int64_t ts, uint64_t seq,
 			     elog_index_row rows[2])
 {
-	int64_t a = party_hash(s, sender), b = party_hash(s, recipient);
+	int64_t a = elog_store_party_hash(s, sender),
+		b = elog_store_party_hash(s, recipient);
 	rows[0].party = a;
 	rows[0].ts = ts;
 	rows[0].seq = seq;
@@ -2143,6 +2144,8 @@ int elog_store_index_scan(elog_store *s, elog_index_row_fn fn, void *ctx,
 {
 	sqlite3_stmt *st = NULL;
 	int rc = 0;
+	if (s->pg)
+		return elog_pg_index_scan(s->pg, s->run_bits, fn, ctx, err);
 	for (int hot = 0; hot < 2 && rc == 0; hot++) {
 		/* A private statement: fn may call back into the store. */
 		if (sqlite3_prepare_v2(s->db,

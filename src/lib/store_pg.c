@@ -1305,6 +1305,52 @@ int elog_pg_index_has(elog_pg *pg, int64_t run, int64_t party, int64_t ts,
 	return 0;
 }
 
+/* One partition's rows (seqs [lo, hi)) to fn as run run_id (hot: -1). */
+static int scan_range(elog_pg *pg, uint64_t lo, uint64_t hi, int hot,
+		      int64_t run_id, elog_index_row_fn fn, void *ctx,
+		      elog_err_t *err)
+{
+	struct params p = {0};
+	PGresult *r;
+	int rc;
+	p_int(&p, (int64_t)lo);
+	p_int(&p, (int64_t)hi);
+	if ((rc = run(pg,
+		      "SELECT party, ts, seq FROM event_index WHERE seq >= $1 "
+		      "AND seq < $2",
+		      &p, PGRES_TUPLES_OK, &r, "reading the event index", err)))
+		return rc;
+	for (int i = 0, nt = PQntuples(r); i < nt && rc == 0; i++) {
+		elog_index_row row;
+		row.party = col_int(r, i, 0);
+		row.ts = col_int(r, i, 1);
+		row.seq = (uint64_t)col_int(r, i, 2);
+		rc = fn(ctx, hot, run_id, &row);
+	}
+	PQclear(r);
+	return rc;
+}
+
+int elog_pg_index_scan(elog_pg *pg, unsigned bits, elog_index_row_fn fn,
+		       void *ctx, elog_err_t *err)
+{
+	uint64_t size, hot_from;
+	int rc;
+	if (elog_pg_pending(pg) && (rc = elog_pg_flush(pg, err)))
+		return rc;
+	if ((rc = elog_pg_size(pg, &size, err)))
+		return rc;
+	hot_from = (size >> bits) << bits;
+	/* Partition by partition, so that one result holds one run. */
+	for (uint64_t k = 0; k < hot_from >> bits && rc == 0; k++)
+		rc = scan_range(pg, k << bits, (k + 1) << bits, 0, (int64_t)k,
+				fn, ctx, err);
+	if (rc == 0)
+		rc = scan_range(pg, hot_from, UINT64_C(1) << 62, 1, -1, fn,
+				ctx, err);
+	return rc;
+}
+
 int elog_pg_index_count(elog_pg *pg, uint64_t *n, elog_err_t *err)
 {
 	int64_t v = 0;

@@ -127,6 +127,10 @@ int elog_pg_index_runs(elog_pg *pg, elog_index_run **runs, size_t *n,
 int elog_pg_index_has(elog_pg *pg, int64_t run, int64_t party, int64_t ts,
 		      uint64_t seq, int *found, elog_err_t *err);
 int elog_pg_index_count(elog_pg *pg, uint64_t *n, elog_err_t *err);
+/* Every index row to fn: the complete partitions' as their runs, in run
+ * order, then the newest partition's as hot (elog_store_index_scan). */
+int elog_pg_index_scan(elog_pg *pg, unsigned bits, elog_index_row_fn fn,
+		       void *ctx, elog_err_t *err);
 
 int elog_pg_horizon(elog_pg *pg, int64_t *before, uint64_t *through,
 		    elog_err_t *err);
