@@ -48,6 +48,13 @@ struct elog_pg {
 	int64_t parts_upto; /* highest partition known to exist (-1: none) */
 	int64_t saved_parts;
 	int in_read; /* in a read transaction of elog_pg_read_begin */
+	/* elog_pg_index_has's window of index rows: seqs [idx_lo, idx_hi),
+	 * in seq order (verification asks for every event in turn) */
+	struct idx_row {
+		int64_t party, ts, seq;
+	} * idx;
+	size_t idx_n, idx_cap;
+	int64_t idx_lo, idx_hi;
 	struct copybuf entry, event, index, tree;
 	char *leaf_buf; /* elog_pg_leaf's copy of the leaf data */
 	size_t leaf_cap;
@@ -381,6 +388,7 @@ void elog_pg_free(elog_pg *pg)
 	copybuf_free(&pg->index);
 	copybuf_free(&pg->tree);
 	free(pg->leaf_buf);
+	free(pg->idx);
 	free(pg);
 }
 
@@ -743,6 +751,7 @@ out:
 int elog_pg_flush(elog_pg *pg, elog_err_t *err)
 {
 	int rc;
+	pg->idx_lo = pg->idx_hi = 0;
 	if ((rc = copy_out(pg, &pg->entry,
 			   "entry(seq, kind, ts, data, leaf_hash, chain_hash)",
 			   err)) ||
@@ -811,6 +820,7 @@ void elog_pg_read_end(elog_pg *pg, int began)
 		PQclear(PQexec(pg->conn, "COMMIT"));
 		pg->in_read = 0;
 	}
+	pg->idx_lo = pg->idx_hi = 0; /* another snapshot next time */
 }
 
 int elog_pg_size(elog_pg *pg, uint64_t *size, elog_err_t *err)
@@ -1004,7 +1014,9 @@ int elog_pg_tile_rows(elog_pg *pg, int hashes, uint64_t first, unsigned width,
 	return rc;
 }
 
-int elog_pg_tree_hashes(elog_pg *pg, const int64_t *ids, size_t n,
+/* The hashes of ids (tree_hash ids, or leaves' seqs) in order, in one
+ * query. */
+static int hashes_by_id(elog_pg *pg, int leaves, const int64_t *ids, size_t n,
 			elog_hash *out, elog_err_t *err)
 {
 	struct params p = {0};
@@ -1024,9 +1036,13 @@ int elog_pg_tree_hashes(elog_pg *pg, const int64_t *ids, size_t n,
 	snprintf(w, cap - (size_t)(w - lit), "}");
 	p_literal(&p, INT8ARRAYOID, lit);
 	rc = run(pg,
-		 "SELECT t.hash FROM unnest($1::int8[]) WITH ORDINALITY AS "
-		 "u(id, o) LEFT JOIN tree_hash t ON t.id = u.id ORDER BY u.o",
-		 &p, PGRES_TUPLES_OK, &r, "reading a tile", err);
+		 leaves ? "SELECT t.leaf_hash FROM unnest($1::int8[]) WITH "
+			  "ORDINALITY AS u(id, o) LEFT JOIN entry t ON t.seq = "
+			  "u.id ORDER BY u.o"
+			: "SELECT t.hash FROM unnest($1::int8[]) WITH ORDINALITY "
+			  "AS u(id, o) LEFT JOIN tree_hash t ON t.id = u.id "
+			  "ORDER BY u.o",
+		 &p, PGRES_TUPLES_OK, &r, "reading tree hashes", err);
 	free(lit);
 	if (rc)
 		return rc;
@@ -1034,10 +1050,25 @@ int elog_pg_tree_hashes(elog_pg *pg, const int64_t *ids, size_t n,
 		if ((size_t)PQntuples(r) != n ||
 		    col_hash(r, (int)i, 0, &out[i]))
 			rc = elog_fail(err, ELOG_TAMPERED, -1, NULL,
-				       "tree hash %lld is missing or damaged",
+				       leaves ? "the leaf hash of entry %lld is "
+						"missing or damaged"
+					      : "tree hash %lld is missing or "
+						"damaged",
 				       (long long)ids[i]);
 	PQclear(r);
 	return rc;
+}
+
+int elog_pg_tree_hashes(elog_pg *pg, const int64_t *ids, size_t n,
+			elog_hash *out, elog_err_t *err)
+{
+	return hashes_by_id(pg, 0, ids, n, out, err);
+}
+
+int elog_pg_leaf_hashes(elog_pg *pg, const int64_t *seqs, size_t n,
+			elog_hash *out, elog_err_t *err)
+{
+	return hashes_by_id(pg, 1, seqs, n, out, err);
 }
 
 /* ---- checkpoints ---- */
@@ -1283,25 +1314,66 @@ int elog_pg_index_runs(elog_pg *pg, elog_index_run **runs, size_t *n,
 	return 0;
 }
 
-int elog_pg_index_has(elog_pg *pg, int64_t run, int64_t party, int64_t ts,
+/* Index rows read per window of elog_pg_index_has. */
+#define IDX_WINDOW 8192
+
+int elog_pg_index_has(elog_pg *pg, int64_t run_id, int64_t party, int64_t ts,
 		      uint64_t seq, int *found, elog_err_t *err)
 {
-	struct params p = {0};
-	int64_t v;
+	size_t lo, hi;
 	int rc;
+	/* A run is a partition: the one holding seq, the partial one too. */
+	(void)run_id;
 	if (elog_pg_pending(pg) && (rc = elog_pg_flush(pg, err)))
 		return rc;
-	p_int(&p, party);
-	p_int(&p, ts);
-	p_int(&p, (int64_t)seq);
-	/* A run is a partition: the one holding seq, the partial one too. */
-	(void)run;
-	if ((rc = run_int(pg,
-			  "SELECT count(*) FROM event_index WHERE party = $1 "
-			  "AND ts = $2 AND seq = $3",
-			  &p, &v, "reading the event index", err)))
-		return rc;
-	*found = v > 0;
+	if ((int64_t)seq < pg->idx_lo || (int64_t)seq >= pg->idx_hi) {
+		struct params p = {0};
+		PGresult *r;
+		size_t n;
+		pg->idx_lo = pg->idx_hi = 0;
+		p_int(&p, (int64_t)seq);
+		p_int(&p, (int64_t)seq + IDX_WINDOW);
+		if ((rc = run(pg,
+			      "SELECT party, ts, seq FROM event_index WHERE seq "
+			      ">= $1 AND seq < $2 ORDER BY seq",
+			      &p, PGRES_TUPLES_OK, &r,
+			      "reading the event index", err)))
+			return rc;
+		n = (size_t)PQntuples(r);
+		if (n > pg->idx_cap) {
+			struct idx_row *g = realloc(pg->idx, n * sizeof *g);
+			if (!g) {
+				PQclear(r);
+				return elog_fail(err, ELOG_NOMEM, -1, NULL,
+						 "out of memory");
+			}
+			pg->idx = g;
+			pg->idx_cap = n;
+		}
+		for (size_t i = 0; i < n; i++) {
+			pg->idx[i].party = col_int(r, (int)i, 0);
+			pg->idx[i].ts = col_int(r, (int)i, 1);
+			pg->idx[i].seq = col_int(r, (int)i, 2);
+		}
+		PQclear(r);
+		pg->idx_n = n;
+		pg->idx_lo = (int64_t)seq;
+		pg->idx_hi = (int64_t)seq + IDX_WINDOW;
+	}
+	/* the first row of seq, by bisection */
+	lo = 0;
+	hi = pg->idx_n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (pg->idx[mid].seq < (int64_t)seq)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	*found = 0;
+	for (; lo < pg->idx_n && pg->idx[lo].seq == (int64_t)seq; lo++)
+		if (pg->idx[lo].party == party && pg->idx[lo].ts == ts)
+			*found = 1;
 	return 0;
 }
 
