@@ -65,6 +65,7 @@ if [ -n "${ELOG_TEST_PG:-}" ]; then
 	pg_start log
 	DB=$PG_URL
 	KEY_ARG=(--key "$KEY")
+	export MKLOG_KEY=$KEY # tests/tools/mklog
 fi
 VKEY=$("$B/envelog" init --db "$DB" "${KEY_ARG[@]}" --origin test.example/log 2>/dev/null) ||
 	bail "envelog init"
