@@ -230,6 +230,8 @@ static int connect_db(elog_pg *pg, elog_err_t *err)
 	PGresult *r;
 	if (pg->conn)
 		PQfinish(pg->conn);
+	pg->in_read = 0;
+	pg->idx_lo = pg->idx_hi = 0;
 	pg->conn = PQconnectdb(pg->conninfo);
 	if (!pg->conn)
 		return elog_fail(err, ELOG_NOMEM, -1, NULL, "out of memory");
