@@ -538,8 +538,8 @@ int elog_pg_begin(elog_pg *pg, uint64_t size, elog_err_t *err)
 {
 	int rc;
 	/* The partitions of the current run and the next, outside the
-	 * transaction: creating one locks its parent table until the end of
-	 * the transaction, which readers would wait for. */
+	 * transaction, so that the schema lock of their making is not held
+	 * until the commit (elog_pg_ensure_parts). */
 	if (pg->bits &&
 	    (rc = elog_pg_ensure_parts(pg, (int64_t)(size >> pg->bits) + 1,
 				       err)))
@@ -584,13 +584,19 @@ int elog_pg_ensure_parts(elog_pg *pg, int64_t upto, elog_err_t *err)
 		char sql[512];
 		long long a = (long long)(k << pg->bits),
 			  b = (long long)((k + 1) << pg->bits);
+		/* Made, then attached: ATTACH PARTITION locks the parent
+		 * against other schema changes only, where CREATE TABLE ...
+		 * PARTITION OF would wait for every reader of it (a long
+		 * envelog verify) and make new readers wait behind. */
 		snprintf(sql, sizeof sql,
-			 "CREATE TABLE IF NOT EXISTS event_data_p%lld "
-			 "PARTITION OF event_data FOR VALUES FROM (%lld) TO "
-			 "(%lld); CREATE TABLE IF NOT EXISTS "
-			 "event_index_p%lld PARTITION OF event_index FOR "
-			 "VALUES FROM (%lld) TO (%lld)",
-			 (long long)k, a, b, (long long)k, a, b);
+			 "CREATE TABLE event_data_p%lld (LIKE event_data); "
+			 "ALTER TABLE event_data ATTACH PARTITION "
+			 "event_data_p%lld FOR VALUES FROM (%lld) TO (%lld); "
+			 "CREATE TABLE event_index_p%lld (LIKE event_index); "
+			 "ALTER TABLE event_index ATTACH PARTITION "
+			 "event_index_p%lld FOR VALUES FROM (%lld) TO (%lld)",
+			 (long long)k, (long long)k, a, b, (long long)k,
+			 (long long)k, a, b);
 		{
 			PGresult *r = PQexec(pg->conn, sql);
 			rc = PQresultStatus(r) == PGRES_COMMAND_OK
@@ -1474,6 +1480,15 @@ int elog_pg_purge(elog_pg *pg, int64_t before, elog_store_progress_fn progress,
 		      &p, PGRES_TUPLES_OK, &r, "purging", err)))
 		return rc;
 	total = PQntuples(r) + 1;
+	/* Dropping a partition waits for every reader of its table, and new
+	 * readers wait behind it: rather than stall the log behind a long
+	 * read, the purge fails (rolled back) and is tried again later. */
+	if (PQntuples(r) > 0 &&
+	    (rc = run_cmd(pg, "SET LOCAL lock_timeout = '10s'", NULL,
+			  "purging", err))) {
+		PQclear(r);
+		return rc;
+	}
 	for (int i = 0; i < PQntuples(r) && !rc; i++) {
 		char sql[160];
 		long long k = (long long)col_int(r, i, 0);
@@ -1483,7 +1498,17 @@ int elog_pg_purge(elog_pg *pg, int64_t before, elog_store_progress_fn progress,
 			 k, k);
 		{
 			PGresult *d = PQexec(pg->conn, sql);
-			if (PQresultStatus(d) != PGRES_COMMAND_OK)
+			const char *state = PQresultErrorField(d,
+							       PG_DIAG_SQLSTATE);
+			if (PQresultStatus(d) == PGRES_COMMAND_OK)
+				rc = 0;
+			else if (state && !strcmp(state, "55P03"))
+				rc = elog_fail(err, ELOG_IO, -1, NULL,
+					       "the purge cannot drop the "
+					       "partitions below the horizon "
+					       "while a long read holds them; "
+					       "nothing was purged: try again");
+			else
 				rc = pg_fail(pg, err, "purging", d);
 			PQclear(d);
 		}
