@@ -282,6 +282,7 @@ san-build:
 	  $(SAN_B)/envelogd $(SAN_B)/envelog doc \
 	  $(UNIT_SRC:tests/unit/%.c=$(SAN_B)/tests/%) \
 	  $(patsubst tests/tools/%.c,$(SAN_B)/tests/tools/%,$(wildcard tests/tools/*.c)) \
+	  $(SAN_B)/tests/pg_store \
 	  $(SAN_B)/tests/tools/tilecheck $(SAN_B)/examples/envelog-ingest
 check-san: deps san-build
 	@B=$(SAN_B) tests/sanitize
