@@ -143,8 +143,16 @@ check "a second envelogd on the same log exits non-zero" test "$rc" -ne 0
 check "it says another writer holds the log" grep -q "another writer holds this log" "$T/second.err"
 out=$($E purge --db "$PG_URL" --key "$PK" --before 2026-01-01 2>&1)
 check "envelog purge beside the running envelogd is refused the same way" grep -q "another writer holds this log" <<<"$out"
+AUD2=$($E token add --db "$PG_URL" --role auditor 2>/dev/null)
+check "envelog token add runs beside envelogd (the registries take no writer's lock)" test -n "$AUD2"
 read -r size2 root2 < <(log_state)
 check "the log is unchanged (size and root)" test "$size2 $root2" = "$size1 $root1"
+# A schema newer than the program is refused.
+owner_psql "UPDATE meta SET value = '99' WHERE key = 'schema_version'" >/dev/null
+out=$($E verify --db "$PG_URL" 2>&1)
+check "a newer schema is refused: exit 2" test $? = 2
+check "saying so" grep -q "schema (version 99) is newer than this program" <<<"$out"
+owner_psql "UPDATE meta SET value = '1' WHERE key = 'schema_version'" >/dev/null
 check "the database holds as many entries as the checkpoint says" test "$(owner_psql "SELECT count(*) FROM entry")" = "$size1"
 
 # ---- append-only ----
