@@ -1245,11 +1245,24 @@ int elog_pg_candidates(elog_pg *pg, const int64_t *hash, size_t nsubjects,
 	PGresult *r;
 	char *lit, *w;
 	size_t cap = 2 + nsubjects * 22, n;
+	int64_t lo;
 	int rc;
 
 	*cand = NULL;
 	*nc = 0;
 	if (elog_pg_pending(pg) && (rc = elog_pg_flush(pg, err)))
+		return rc;
+	/* The first seq worth reading: the first of the sealed runs whose ts
+	 * range meets the window, else where the unsealed partitions begin
+	 * (their ts range is not recorded: always read).  Given as a value,
+	 * it lets the planner leave out every partition below it. */
+	p_int(&p, from);
+	p_int(&p, to);
+	if ((rc = run_int(pg,
+			  "SELECT coalesce(min(first_seq) FILTER (WHERE min_ts "
+			  "< $2 AND max_ts >= $1), max(last_seq) + 1, 0) FROM "
+			  "index_run",
+			  &p, &lo, "querying the event index", err)))
 		return rc;
 	if (!(lit = malloc(cap)))
 		return elog_fail(err, ELOG_NOMEM, -1, NULL, "out of memory");
@@ -1259,14 +1272,16 @@ int elog_pg_candidates(elog_pg *pg, const int64_t *hash, size_t nsubjects,
 		w += snprintf(w, cap - (size_t)(w - lit), "%s%lld",
 			      i ? "," : "", (long long)hash[i]);
 	snprintf(w, cap - (size_t)(w - lit), "}");
+	p.n = 0;
 	p_literal(&p, INT8ARRAYOID, lit);
 	p_int(&p, from);
 	p_int(&p, to);
 	p_int(&p, (int64_t)limit + 1);
+	p_int(&p, lo);
 	/* Each partition's key (party, ts, seq): one search per subject. */
 	rc = run(pg,
 		 "SELECT seq FROM event_index WHERE party = ANY($1::int8[]) "
-		 "AND ts >= $2 AND ts < $3 LIMIT $4",
+		 "AND ts >= $2 AND ts < $3 AND seq >= $5 LIMIT $4",
 		 &p, PGRES_TUPLES_OK, &r, "querying the event index", err);
 	free(lit);
 	if (rc)
