@@ -1305,17 +1305,32 @@ int elog_pg_candidates(elog_pg *pg, const int64_t *hash, size_t nsubjects,
 int elog_pg_index_runs(elog_pg *pg, elog_index_run **runs, size_t *n,
 		       elog_err_t *err)
 {
+	struct params p = {0};
 	PGresult *r;
 	elog_index_run *v;
 	int rc, nt;
 
 	*runs = NULL;
 	*n = 0;
+	/* The runs are the complete partitions (below the end of the last
+	 * sealed run) and the rows of index_run, matched by number: a
+	 * partition without its row comes with no ts range, a row without
+	 * its partition as it is, so that verification finds either. */
+	p_int(&p, pg->bits);
 	if ((rc = run(pg,
-		      "SELECT run, level, first_seq, last_seq, min_ts, max_ts "
-		      "FROM index_run ORDER BY first_seq",
-		      NULL, PGRES_TUPLES_OK, &r, "reading the index runs",
-		      err)))
+		      "WITH p AS (SELECT substr(c.relname, 14)::int8 AS k "
+		      "FROM pg_inherits i JOIN pg_class c ON c.oid = "
+		      "i.inhrelid WHERE i.inhparent = "
+		      "'event_index'::regclass), "
+		      "b AS (SELECT coalesce(max(last_seq) + 1, 0) AS hot "
+		      "FROM index_run) "
+		      "SELECT coalesce(r.run, s.k), coalesce(r.level, 0), "
+		      "coalesce(r.first_seq, s.k << $1::int4), "
+		      "coalesce(r.last_seq, ((s.k + 1) << $1::int4) - 1), "
+		      "r.min_ts, r.max_ts FROM (SELECT k FROM p, b WHERE "
+		      "((k + 1) << $1::int4) <= b.hot) s FULL JOIN index_run "
+		      "r ON r.run = s.k ORDER BY 3",
+		      &p, PGRES_TUPLES_OK, &r, "reading the index runs", err)))
 		return rc;
 	nt = PQntuples(r);
 	if (!(v = calloc(nt ? (size_t)nt : 1, sizeof *v))) {
