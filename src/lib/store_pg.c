@@ -48,6 +48,13 @@ struct elog_pg {
 	int64_t parts_upto; /* highest partition known to exist (-1: none) */
 	int64_t saved_parts;
 	int in_read; /* in a read transaction of elog_pg_read_begin */
+	/* elog_pg_index_has's window of index rows: seqs [idx_lo, idx_hi),
+	 * in seq order (verification asks for every event in turn) */
+	struct idx_row {
+		int64_t party, ts, seq;
+	} * idx;
+	size_t idx_n, idx_cap;
+	int64_t idx_lo, idx_hi;
 	struct copybuf entry, event, index, tree;
 	char *leaf_buf; /* elog_pg_leaf's copy of the leaf data */
 	size_t leaf_cap;
@@ -223,6 +230,8 @@ static int connect_db(elog_pg *pg, elog_err_t *err)
 	PGresult *r;
 	if (pg->conn)
 		PQfinish(pg->conn);
+	pg->in_read = 0;
+	pg->idx_lo = pg->idx_hi = 0;
 	pg->conn = PQconnectdb(pg->conninfo);
 	if (!pg->conn)
 		return elog_fail(err, ELOG_NOMEM, -1, NULL, "out of memory");
@@ -381,6 +390,7 @@ void elog_pg_free(elog_pg *pg)
 	copybuf_free(&pg->index);
 	copybuf_free(&pg->tree);
 	free(pg->leaf_buf);
+	free(pg->idx);
 	free(pg);
 }
 
@@ -528,8 +538,8 @@ int elog_pg_begin(elog_pg *pg, uint64_t size, elog_err_t *err)
 {
 	int rc;
 	/* The partitions of the current run and the next, outside the
-	 * transaction: creating one locks its parent table until the end of
-	 * the transaction, which readers would wait for. */
+	 * transaction, so that the schema lock of their making is not held
+	 * until the commit (elog_pg_ensure_parts). */
 	if (pg->bits &&
 	    (rc = elog_pg_ensure_parts(pg, (int64_t)(size >> pg->bits) + 1,
 				       err)))
@@ -574,13 +584,19 @@ int elog_pg_ensure_parts(elog_pg *pg, int64_t upto, elog_err_t *err)
 		char sql[512];
 		long long a = (long long)(k << pg->bits),
 			  b = (long long)((k + 1) << pg->bits);
+		/* Made, then attached: ATTACH PARTITION locks the parent
+		 * against other schema changes only, where CREATE TABLE ...
+		 * PARTITION OF would wait for every reader of it (a long
+		 * envelog verify) and make new readers wait behind. */
 		snprintf(sql, sizeof sql,
-			 "CREATE TABLE IF NOT EXISTS event_data_p%lld "
-			 "PARTITION OF event_data FOR VALUES FROM (%lld) TO "
-			 "(%lld); CREATE TABLE IF NOT EXISTS "
-			 "event_index_p%lld PARTITION OF event_index FOR "
-			 "VALUES FROM (%lld) TO (%lld)",
-			 (long long)k, a, b, (long long)k, a, b);
+			 "CREATE TABLE event_data_p%lld (LIKE event_data); "
+			 "ALTER TABLE event_data ATTACH PARTITION "
+			 "event_data_p%lld FOR VALUES FROM (%lld) TO (%lld); "
+			 "CREATE TABLE event_index_p%lld (LIKE event_index); "
+			 "ALTER TABLE event_index ATTACH PARTITION "
+			 "event_index_p%lld FOR VALUES FROM (%lld) TO (%lld)",
+			 (long long)k, (long long)k, a, b, (long long)k,
+			 (long long)k, a, b);
 		{
 			PGresult *r = PQexec(pg->conn, sql);
 			rc = PQresultStatus(r) == PGRES_COMMAND_OK
@@ -743,6 +759,7 @@ out:
 int elog_pg_flush(elog_pg *pg, elog_err_t *err)
 {
 	int rc;
+	pg->idx_lo = pg->idx_hi = 0;
 	if ((rc = copy_out(pg, &pg->entry,
 			   "entry(seq, kind, ts, data, leaf_hash, chain_hash)",
 			   err)) ||
@@ -811,6 +828,7 @@ void elog_pg_read_end(elog_pg *pg, int began)
 		PQclear(PQexec(pg->conn, "COMMIT"));
 		pg->in_read = 0;
 	}
+	pg->idx_lo = pg->idx_hi = 0; /* another snapshot next time */
 }
 
 int elog_pg_size(elog_pg *pg, uint64_t *size, elog_err_t *err)
@@ -1004,7 +1022,9 @@ int elog_pg_tile_rows(elog_pg *pg, int hashes, uint64_t first, unsigned width,
 	return rc;
 }
 
-int elog_pg_tree_hashes(elog_pg *pg, const int64_t *ids, size_t n,
+/* The hashes of ids (tree_hash ids, or leaves' seqs) in order, in one
+ * query. */
+static int hashes_by_id(elog_pg *pg, int leaves, const int64_t *ids, size_t n,
 			elog_hash *out, elog_err_t *err)
 {
 	struct params p = {0};
@@ -1024,9 +1044,13 @@ int elog_pg_tree_hashes(elog_pg *pg, const int64_t *ids, size_t n,
 	snprintf(w, cap - (size_t)(w - lit), "}");
 	p_literal(&p, INT8ARRAYOID, lit);
 	rc = run(pg,
-		 "SELECT t.hash FROM unnest($1::int8[]) WITH ORDINALITY AS "
-		 "u(id, o) LEFT JOIN tree_hash t ON t.id = u.id ORDER BY u.o",
-		 &p, PGRES_TUPLES_OK, &r, "reading a tile", err);
+		 leaves ? "SELECT t.leaf_hash FROM unnest($1::int8[]) WITH "
+			  "ORDINALITY AS u(id, o) LEFT JOIN entry t ON t.seq = "
+			  "u.id ORDER BY u.o"
+			: "SELECT t.hash FROM unnest($1::int8[]) WITH ORDINALITY "
+			  "AS u(id, o) LEFT JOIN tree_hash t ON t.id = u.id "
+			  "ORDER BY u.o",
+		 &p, PGRES_TUPLES_OK, &r, "reading tree hashes", err);
 	free(lit);
 	if (rc)
 		return rc;
@@ -1034,10 +1058,25 @@ int elog_pg_tree_hashes(elog_pg *pg, const int64_t *ids, size_t n,
 		if ((size_t)PQntuples(r) != n ||
 		    col_hash(r, (int)i, 0, &out[i]))
 			rc = elog_fail(err, ELOG_TAMPERED, -1, NULL,
-				       "tree hash %lld is missing or damaged",
+				       leaves ? "the leaf hash of entry %lld is "
+						"missing or damaged"
+					      : "tree hash %lld is missing or "
+						"damaged",
 				       (long long)ids[i]);
 	PQclear(r);
 	return rc;
+}
+
+int elog_pg_tree_hashes(elog_pg *pg, const int64_t *ids, size_t n,
+			elog_hash *out, elog_err_t *err)
+{
+	return hashes_by_id(pg, 0, ids, n, out, err);
+}
+
+int elog_pg_leaf_hashes(elog_pg *pg, const int64_t *seqs, size_t n,
+			elog_hash *out, elog_err_t *err)
+{
+	return hashes_by_id(pg, 1, seqs, n, out, err);
 }
 
 /* ---- checkpoints ---- */
@@ -1206,11 +1245,24 @@ int elog_pg_candidates(elog_pg *pg, const int64_t *hash, size_t nsubjects,
 	PGresult *r;
 	char *lit, *w;
 	size_t cap = 2 + nsubjects * 22, n;
+	int64_t lo;
 	int rc;
 
 	*cand = NULL;
 	*nc = 0;
 	if (elog_pg_pending(pg) && (rc = elog_pg_flush(pg, err)))
+		return rc;
+	/* The first seq worth reading: the first of the sealed runs whose ts
+	 * range meets the window, else where the unsealed partitions begin
+	 * (their ts range is not recorded: always read).  Given as a value,
+	 * it lets the planner leave out every partition below it. */
+	p_int(&p, from);
+	p_int(&p, to);
+	if ((rc = run_int(pg,
+			  "SELECT coalesce(min(first_seq) FILTER (WHERE min_ts "
+			  "< $2 AND max_ts >= $1), max(last_seq) + 1, 0) FROM "
+			  "index_run",
+			  &p, &lo, "querying the event index", err)))
 		return rc;
 	if (!(lit = malloc(cap)))
 		return elog_fail(err, ELOG_NOMEM, -1, NULL, "out of memory");
@@ -1220,14 +1272,16 @@ int elog_pg_candidates(elog_pg *pg, const int64_t *hash, size_t nsubjects,
 		w += snprintf(w, cap - (size_t)(w - lit), "%s%lld",
 			      i ? "," : "", (long long)hash[i]);
 	snprintf(w, cap - (size_t)(w - lit), "}");
+	p.n = 0;
 	p_literal(&p, INT8ARRAYOID, lit);
 	p_int(&p, from);
 	p_int(&p, to);
 	p_int(&p, (int64_t)limit + 1);
+	p_int(&p, lo);
 	/* Each partition's key (party, ts, seq): one search per subject. */
 	rc = run(pg,
 		 "SELECT seq FROM event_index WHERE party = ANY($1::int8[]) "
-		 "AND ts >= $2 AND ts < $3 LIMIT $4",
+		 "AND ts >= $2 AND ts < $3 AND seq >= $5 LIMIT $4",
 		 &p, PGRES_TUPLES_OK, &r, "querying the event index", err);
 	free(lit);
 	if (rc)
@@ -1251,17 +1305,32 @@ int elog_pg_candidates(elog_pg *pg, const int64_t *hash, size_t nsubjects,
 int elog_pg_index_runs(elog_pg *pg, elog_index_run **runs, size_t *n,
 		       elog_err_t *err)
 {
+	struct params p = {0};
 	PGresult *r;
 	elog_index_run *v;
 	int rc, nt;
 
 	*runs = NULL;
 	*n = 0;
+	/* The runs are the complete partitions (below the end of the last
+	 * sealed run) and the rows of index_run, matched by number: a
+	 * partition without its row comes with no ts range, a row without
+	 * its partition as it is, so that verification finds either. */
+	p_int(&p, pg->bits);
 	if ((rc = run(pg,
-		      "SELECT run, level, first_seq, last_seq, min_ts, max_ts "
-		      "FROM index_run ORDER BY first_seq",
-		      NULL, PGRES_TUPLES_OK, &r, "reading the index runs",
-		      err)))
+		      "WITH p AS (SELECT substr(c.relname, 14)::int8 AS k "
+		      "FROM pg_inherits i JOIN pg_class c ON c.oid = "
+		      "i.inhrelid WHERE i.inhparent = "
+		      "'event_index'::regclass), "
+		      "b AS (SELECT coalesce(max(last_seq) + 1, 0) AS hot "
+		      "FROM index_run) "
+		      "SELECT coalesce(r.run, s.k), coalesce(r.level, 0), "
+		      "coalesce(r.first_seq, s.k << $1::int4), "
+		      "coalesce(r.last_seq, ((s.k + 1) << $1::int4) - 1), "
+		      "r.min_ts, r.max_ts FROM (SELECT k FROM p, b WHERE "
+		      "((k + 1) << $1::int4) <= b.hot) s FULL JOIN index_run "
+		      "r ON r.run = s.k ORDER BY 3",
+		      &p, PGRES_TUPLES_OK, &r, "reading the index runs", err)))
 		return rc;
 	nt = PQntuples(r);
 	if (!(v = calloc(nt ? (size_t)nt : 1, sizeof *v))) {
@@ -1283,25 +1352,66 @@ int elog_pg_index_runs(elog_pg *pg, elog_index_run **runs, size_t *n,
 	return 0;
 }
 
-int elog_pg_index_has(elog_pg *pg, int64_t run, int64_t party, int64_t ts,
+/* Index rows read per window of elog_pg_index_has. */
+#define IDX_WINDOW 8192
+
+int elog_pg_index_has(elog_pg *pg, int64_t run_id, int64_t party, int64_t ts,
 		      uint64_t seq, int *found, elog_err_t *err)
 {
-	struct params p = {0};
-	int64_t v;
+	size_t lo, hi;
 	int rc;
+	/* A run is a partition: the one holding seq, the partial one too. */
+	(void)run_id;
 	if (elog_pg_pending(pg) && (rc = elog_pg_flush(pg, err)))
 		return rc;
-	p_int(&p, party);
-	p_int(&p, ts);
-	p_int(&p, (int64_t)seq);
-	/* A run is a partition: the one holding seq, the partial one too. */
-	(void)run;
-	if ((rc = run_int(pg,
-			  "SELECT count(*) FROM event_index WHERE party = $1 "
-			  "AND ts = $2 AND seq = $3",
-			  &p, &v, "reading the event index", err)))
-		return rc;
-	*found = v > 0;
+	if ((int64_t)seq < pg->idx_lo || (int64_t)seq >= pg->idx_hi) {
+		struct params p = {0};
+		PGresult *r;
+		size_t n;
+		pg->idx_lo = pg->idx_hi = 0;
+		p_int(&p, (int64_t)seq);
+		p_int(&p, (int64_t)seq + IDX_WINDOW);
+		if ((rc = run(pg,
+			      "SELECT party, ts, seq FROM event_index WHERE seq "
+			      ">= $1 AND seq < $2 ORDER BY seq",
+			      &p, PGRES_TUPLES_OK, &r,
+			      "reading the event index", err)))
+			return rc;
+		n = (size_t)PQntuples(r);
+		if (n > pg->idx_cap) {
+			struct idx_row *g = realloc(pg->idx, n * sizeof *g);
+			if (!g) {
+				PQclear(r);
+				return elog_fail(err, ELOG_NOMEM, -1, NULL,
+						 "out of memory");
+			}
+			pg->idx = g;
+			pg->idx_cap = n;
+		}
+		for (size_t i = 0; i < n; i++) {
+			pg->idx[i].party = col_int(r, (int)i, 0);
+			pg->idx[i].ts = col_int(r, (int)i, 1);
+			pg->idx[i].seq = col_int(r, (int)i, 2);
+		}
+		PQclear(r);
+		pg->idx_n = n;
+		pg->idx_lo = (int64_t)seq;
+		pg->idx_hi = (int64_t)seq + IDX_WINDOW;
+	}
+	/* the first row of seq, by bisection */
+	lo = 0;
+	hi = pg->idx_n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (pg->idx[mid].seq < (int64_t)seq)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	*found = 0;
+	for (; lo < pg->idx_n && pg->idx[lo].seq == (int64_t)seq; lo++)
+		if (pg->idx[lo].party == party && pg->idx[lo].ts == ts)
+			*found = 1;
 	return 0;
 }
 
@@ -1446,6 +1556,15 @@ int elog_pg_purge(elog_pg *pg, int64_t before, elog_store_progress_fn progress,
 		      &p, PGRES_TUPLES_OK, &r, "purging", err)))
 		return rc;
 	total = PQntuples(r) + 1;
+	/* Dropping a partition waits for every reader of its table, and new
+	 * readers wait behind it: rather than stall the log behind a long
+	 * read, the purge fails (rolled back) and is tried again later. */
+	if (PQntuples(r) > 0 &&
+	    (rc = run_cmd(pg, "SET LOCAL lock_timeout = '10s'", NULL,
+			  "purging", err))) {
+		PQclear(r);
+		return rc;
+	}
 	for (int i = 0; i < PQntuples(r) && !rc; i++) {
 		char sql[160];
 		long long k = (long long)col_int(r, i, 0);
@@ -1455,7 +1574,17 @@ int elog_pg_purge(elog_pg *pg, int64_t before, elog_store_progress_fn progress,
 			 k, k);
 		{
 			PGresult *d = PQexec(pg->conn, sql);
-			if (PQresultStatus(d) != PGRES_COMMAND_OK)
+			const char *state = PQresultErrorField(d,
+							       PG_DIAG_SQLSTATE);
+			if (PQresultStatus(d) == PGRES_COMMAND_OK)
+				rc = 0;
+			else if (state && !strcmp(state, "55P03"))
+				rc = elog_fail(err, ELOG_IO, -1, NULL,
+					       "the purge cannot drop the "
+					       "partitions below the horizon "
+					       "while a long read holds them; "
+					       "nothing was purged: try again");
+			else
 				rc = pg_fail(pg, err, "purging", d);
 			PQclear(d);
 		}

@@ -1,7 +1,9 @@
 /*
  * mklog — make a log for tests and benchmarks without a server:
  *   mklog DB N [BATCH]
- * creates DB (and DB's .key beside it) if missing, with origin
+ * creates DB (and DB's .key beside it, or the file MKLOG_KEY names: for
+ * a PostgreSQL DB, where the key file's existence says whether the log
+ * does) if missing, with origin
  * "test.example/log", then appends N generated events in batches of BATCH
  * (default 1000) and prints the new size.  Event i has sender
  * "+4470000" + (i % 1000), recipient "+4471000" + ((i * 7) % 1000),
@@ -103,15 +105,15 @@ int main(int argc, char **argv)
 			char s1[32], s2[32];
 			snprintf(s1, sizeof s1, "+4470000%lu", k % 1000);
 			snprintf(s2, sizeof s2, "+4471000%lu", (k * 7) % 1000);
-			json_object_set_new(
-				o, "ts",
-				json_integer(1700000000000LL +
-					     (long long)k * 1000));
+			json_object_set_new(o, "ts",
+					    json_integer(1700000000000LL +
+							 (long long)k * 1000));
 			json_object_set_new(o, "sender", json_string(s1));
 			json_object_set_new(o, "recipient", json_string(s2));
 			json_object_set_new(o, "type", json_string("message"));
 			json_object_set_new(o, "size",
-					    json_integer((json_int_t)(k * 37 % 100000)));
+					    json_integer((json_int_t)(k * 37 %
+								      100000)));
 			if (elog_event_from_json(o, i, &rules, &es[i], &err))
 				return die("event", &err);
 			json_decref(o);
