@@ -282,6 +282,7 @@ san-build:
 	  $(SAN_B)/envelogd $(SAN_B)/envelog doc \
 	  $(UNIT_SRC:tests/unit/%.c=$(SAN_B)/tests/%) \
 	  $(patsubst tests/tools/%.c,$(SAN_B)/tests/tools/%,$(wildcard tests/tools/*.c)) \
+	  $(SAN_B)/tests/pg_store \
 	  $(SAN_B)/tests/tools/tilecheck $(SAN_B)/examples/envelog-ingest
 check-san: deps san-build
 	@B=$(SAN_B) tests/sanitize
@@ -292,13 +293,16 @@ bench: deps all $(BENCH_BIN) $(B)/tests/tools/mklog
 # First run: ./var/ with the database, the log key and two tokens (kept in
 # ./var/tokens, mode 0600, so later runs can print them again); then serve.
 # A tokens file open to group or others is refused (see docs/SECURITY.md).
+# RUN_DB=postgresql://… keeps the log in that (empty) PostgreSQL database
+# instead, the key still in ./var.
 VAR ?= ./var
+RUN_DB ?= $(VAR)/envelog.db
 run: deps all
 	@set -e; umask 077; mkdir -p $(VAR); \
-	if [ ! -f $(VAR)/envelog.db ]; then \
-	  $(B)/envelog init --db $(VAR)/envelog.db --origin localhost/envelog >/dev/null; \
-	  { echo "INGEST_TOKEN=$$($(B)/envelog token add --db $(VAR)/envelog.db --role ingest --label make-run 2>/dev/null)"; \
-	    echo "AUDITOR_TOKEN=$$($(B)/envelog token add --db $(VAR)/envelog.db --role auditor --label make-run 2>/dev/null)"; \
+	if [ ! -f $(VAR)/envelog.key ]; then \
+	  $(B)/envelog init --db '$(RUN_DB)' --key $(VAR)/envelog.key --origin localhost/envelog >$(VAR)/vkey; \
+	  { echo "INGEST_TOKEN=$$($(B)/envelog token add --db '$(RUN_DB)' --role ingest --label make-run 2>/dev/null)"; \
+	    echo "AUDITOR_TOKEN=$$($(B)/envelog token add --db '$(RUN_DB)' --role auditor --label make-run 2>/dev/null)"; \
 	  } > $(VAR)/tokens; \
 	fi; \
 	if [ -n "$$(find $(VAR)/tokens -perm /077)" ]; then \
@@ -308,7 +312,7 @@ run: deps all
 	fi; \
 	. $(VAR)/tokens; \
 	echo "envelog is serving http://127.0.0.1:8080/  (auditor console at /)"; \
-	echo "log key:       $$(sqlite3 $(VAR)/envelog.db "SELECT value FROM meta WHERE key = 'vkey'")"; \
+	echo "log key:       $$(cat $(VAR)/vkey 2>/dev/null || sqlite3 $(VAR)/envelog.db "SELECT value FROM meta WHERE key = 'vkey'")"; \
 	echo "ingest token:  $$INGEST_TOKEN"; \
 	echo "auditor token: $$AUDITOR_TOKEN"; \
 	echo "try:"; \
@@ -316,7 +320,7 @@ run: deps all
 	echo "    -d '[{\"ts\":'\$$(date +%s000)',\"sender\":\"+447700900123\",\"recipient\":\"+447700900456\",\"type\":\"message\",\"size\":2048}]' \\"; \
 	echo "    http://127.0.0.1:8080/v1/events"; \
 	echo "  curl -s http://127.0.0.1:8080/v1/checkpoint"; \
-	exec $(B)/envelogd --db $(VAR)/envelog.db --listen 127.0.0.1:8080
+	exec $(B)/envelogd --db '$(RUN_DB)' --key $(VAR)/envelog.key --listen 127.0.0.1:8080
 
 # make lint: the C sources as .clang-format formats them, no banned
 # function in them (.ci/checksrc, the functions curl's checksrc bans) and

@@ -35,6 +35,11 @@ typedef struct elog_store elog_store;
  * 0 for a SQLite file path. */
 int elog_store_is_pg(const char *db);
 
+/* db as a message may name it: a file path as it is; a PostgreSQL
+ * connection string as postgresql://USER@HOST:PORT/DBNAME, without its
+ * password or other settings (into buf, which is returned). */
+const char *elog_store_name(const char *db, char *buf, size_t cap);
+
 enum elog_sync { ELOG_SYNC_FULL = 0, ELOG_SYNC_NORMAL = 1 };
 
 /*

@@ -6,9 +6,12 @@
 #include "monitor.h"
 #include "optab.h"
 
+#define OPT_DB_HELP \
+	"the log database: a SQLite file, or a PostgreSQL connection string " \
+	"(postgresql://USER@HOST/DBNAME; then give the log key with --key)"
 #define OPT_DB \
 	{ \
-		"db", "FILE", "the log database", elog_path_db, 0, "@file" \
+		"db", "DB", OPT_DB_HELP, elog_path_db, 0, "@file" \
 	}
 #define OPT_END \
 	{ \
@@ -182,17 +185,16 @@ static const struct optab_opt copy_opts[] = {
 static const struct optab_cmd cmds[] = {
 	{NULL, NULL, "envelog <command> [options]\nenvelog --version",
 	 "the operator's and auditor's command line", NULL, NULL},
-	{"init", NULL,
-	 "envelog init [--db FILE] [--origin ORIGIN] [--key FILE]",
+	{"init", NULL, "envelog init [--db DB] [--origin ORIGIN] [--key FILE]",
 	 "create the database and the log key",
 	 "Create the database and the log's signing key beside it (mode "
 	 "0600), then print the log's verifier key.  Refuses to overwrite.",
 	 init_opts},
 	{"token", "add list revoke",
 	 "envelog token add --role ingest|auditor|authority [--authority NAME] "
-	 "[--label L] [--db FILE]\n"
-	 "envelog token list [--db FILE]\n"
-	 "envelog token revoke ID [--db FILE]",
+	 "[--label L] [--db DB]\n"
+	 "envelog token list [--db DB]\n"
+	 "envelog token revoke ID [--db DB]",
 	 "manage bearer tokens",
 	 "add prints the new token alone on one line, once: only its hash is "
 	 "stored.  list prints one token a line: ID ROLE AUTHORITY LABEL "
@@ -200,17 +202,17 @@ static const struct optab_cmd cmds[] = {
 	 "registered authority.",
 	 token_opts},
 	{"authority", "add list revoke",
-	 "envelog authority add NAME VKEY [--db FILE]\n"
-	 "envelog authority list [--db FILE]\n"
-	 "envelog authority revoke NAME [--db FILE]",
+	 "envelog authority add NAME VKEY [--db DB]\n"
+	 "envelog authority list [--db DB]\n"
+	 "envelog authority revoke NAME [--db DB]",
 	 "manage warrant-signing authorities",
 	 "Authorities sign warrants.  VKEY is the authority's signed-note "
 	 "verifier key text (NAME+KEYID+BASE64); its name must be NAME.",
 	 db_opts},
 	{"witness", "add list revoke keygen serve",
-	 "envelog witness add NAME VKEY [--db FILE]\n"
-	 "envelog witness list [--db FILE]\n"
-	 "envelog witness revoke NAME [--db FILE]\n"
+	 "envelog witness add NAME VKEY [--db DB]\n"
+	 "envelog witness list [--db DB]\n"
+	 "envelog witness revoke NAME [--db DB]\n"
 	 "envelog witness keygen NAME --out FILE\n"
 	 "envelog witness serve --key FILE --state FILE --log VKEY...",
 	 "cosigning witnesses",
@@ -258,7 +260,7 @@ static const struct optab_cmd cmds[] = {
 	 "  basis Investigatory Powers Act 2016 s.61",
 	 warrant_opts},
 	{"verify", NULL,
-	 "envelog verify [--db FILE] [--vkey VKEY] [--checkpoint FILE] "
+	 "envelog verify [--db DB] [--vkey VKEY] [--checkpoint FILE] "
 	 "[--quiet]",
 	 "check the whole log offline",
 	 "Check the whole log offline: every leaf hash from its data (unless "
@@ -321,7 +323,7 @@ static const struct optab_cmd cmds[] = {
 	 "consistent, 1 not (both signed checkpoints are printed as "
 	 "evidence), 2 usage or network error.",
 	 compare_opts},
-	{"purge", NULL, "envelog purge --before DATE [--db FILE] [--key FILE]",
+	{"purge", NULL, "envelog purge --before DATE [--db DB] [--key FILE]",
 	 "retention purge of old metadata",
 	 "Delete the metadata (every field, the nonce too) of every event "
 	 "committed before DATE: a prefix of the log, through the last seq "
@@ -351,7 +353,7 @@ static const struct optab_cmd cmds[] = {
 	 "not verify, 2 usage or I/O error, 3 --to is not new or empty "
 	 "(nothing changed).",
 	 copy_opts},
-	{"tiles", "export", "envelog tiles export --out DIR [--db FILE]",
+	{"tiles", "export", "envelog tiles export --out DIR [--db DB]",
 	 "the log as static C2SP tlog-tiles",
 	 "Write the log's latest checkpoint (DIR/checkpoint), its hash tiles "
 	 "and entry bundles, C2SP tlog-tiles, as envelogd serves them under "

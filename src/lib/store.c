@@ -650,6 +650,35 @@ int elog_store_is_pg(const char *db)
 	       (eq && (!slash || eq < slash));
 }
 
+const char *elog_store_name(const char *db, char *buf, size_t cap)
+{
+	PQconninfoOption *o, *opts;
+	const char *user = "", *host = "", *port = "", *name = "";
+	if (!elog_store_is_pg(db))
+		return db;
+	if (!(opts = PQconninfoParse(db, NULL))) {
+		snprintf(buf, cap,
+			 "a PostgreSQL database (unreadable "
+			 "connection string)");
+		return buf;
+	}
+	for (o = opts; o->keyword; o++) {
+		const char *v = o->val ? o->val : "";
+		if (!strcmp(o->keyword, "user"))
+			user = v;
+		else if (!strcmp(o->keyword, "host"))
+			host = v;
+		else if (!strcmp(o->keyword, "port"))
+			port = v;
+		else if (!strcmp(o->keyword, "dbname"))
+			name = v;
+	}
+	snprintf(buf, cap, "postgresql://%s%s%s%s%s/%s", user,
+		 *user ? "@" : "", host, *port ? ":" : "", port, name);
+	PQconninfoFree(opts);
+	return buf;
+}
+
 PGconn *elog_store_pg_conn(elog_store *s)
 {
 	return s->pg ? elog_pg_conn(s->pg) : NULL;
@@ -1578,12 +1607,85 @@ void elog_store_read_end(elog_store *s, int began)
 		step_done(s, st, NULL, "ending a read");
 }
 
+/*
+ * On PostgreSQL each hash read is a round trip, so a root or a proof is
+ * computed twice: first with a reader that only notes which nodes it asks
+ * for (which nodes a root or proof needs depends on the sizes and
+ * indices, never on the hashes), then, after one query has fetched them
+ * all, with a reader that answers from those.
+ */
+#define PREFETCH_MAX 256
+struct prefetch {
+	elog_store *s;
+	size_t n;
+	int level[PREFETCH_MAX];
+	uint64_t index[PREFETCH_MAX];
+	elog_hash h[PREFETCH_MAX];
+	int fetched;
+};
+
+static int prefetch_reader(void *ctx, int level, uint64_t index,
+			   elog_hash *out, elog_err_t *err)
+{
+	struct prefetch *p = ctx;
+	for (size_t i = 0; i < p->n; i++)
+		if (p->level[i] == level && p->index[i] == index) {
+			*out = p->h[i];
+			return 0;
+		}
+	if (p->fetched || p->n == PREFETCH_MAX) /* not foreseen: read it */
+		return elog_store_hash_reader(p->s, level, index, out, err);
+	p->level[p->n] = level;
+	p->index[p->n++] = index;
+	memset(out, 0, sizeof *out);
+	return 0;
+}
+
+/* Fetch the nodes the first pass noted, in one query per kind. */
+static int prefetch_fill(struct prefetch *p, elog_err_t *err)
+{
+	int64_t ids[PREFETCH_MAX];
+	elog_hash got[PREFETCH_MAX];
+	int rc;
+	p->fetched = 1;
+	for (int leaves = 0; leaves < 2; leaves++) {
+		size_t k = 0;
+		for (size_t i = 0; i < p->n; i++)
+			if ((p->level[i] == 0) == leaves)
+				ids[k++] = leaves ? (int64_t)p->index[i]
+						  : (int64_t)elog_stored_hash_index(
+							    p->level[i],
+							    p->index[i]);
+		if (k == 0)
+			continue;
+		if ((rc = leaves ? elog_pg_leaf_hashes(p->s->pg, ids, k, got,
+						       err)
+				 : elog_pg_tree_hashes(p->s->pg, ids, k, got,
+						       err)))
+			return rc;
+		k = 0;
+		for (size_t i = 0; i < p->n; i++)
+			if ((p->level[i] == 0) == leaves)
+				p->h[i] = got[k++];
+	}
+	return 0;
+}
+
 int elog_store_root(elog_store *s, uint64_t size, elog_hash *out,
 		    elog_err_t *err)
 {
+	struct prefetch *p = NULL;
 	int began, rc = elog_store_read_begin(s, &began, err);
-	if (rc == 0)
+	if (rc == 0 && s->pg && (p = calloc(1, sizeof *p))) {
+		p->s = s;
+		if ((rc = elog_tree_root(size, prefetch_reader, p, out,
+					 err)) == 0 &&
+		    (rc = prefetch_fill(p, err)) == 0)
+			rc = elog_tree_root(size, prefetch_reader, p, out, err);
+	} else if (rc == 0) {
 		rc = elog_tree_root(size, elog_store_hash_reader, s, out, err);
+	}
+	free(p);
 	elog_store_read_end(s, began);
 	return rc;
 }
@@ -1591,10 +1693,20 @@ int elog_store_root(elog_store *s, uint64_t size, elog_hash *out,
 int elog_store_prove_inclusion(elog_store *s, uint64_t index, uint64_t size,
 			       elog_hash *proof, size_t *n, elog_err_t *err)
 {
+	struct prefetch *p = NULL;
 	int began, rc = elog_store_read_begin(s, &began, err);
-	if (rc == 0)
+	if (rc == 0 && s->pg && (p = calloc(1, sizeof *p))) {
+		p->s = s;
+		if ((rc = elog_prove_inclusion(index, size, prefetch_reader, p,
+					       proof, n, err)) == 0 &&
+		    (rc = prefetch_fill(p, err)) == 0)
+			rc = elog_prove_inclusion(index, size, prefetch_reader,
+						  p, proof, n, err);
+	} else if (rc == 0) {
 		rc = elog_prove_inclusion(index, size, elog_store_hash_reader,
 					  s, proof, n, err);
+	}
+	free(p);
 	elog_store_read_end(s, began);
 	return rc;
 }
@@ -1603,11 +1715,23 @@ int elog_store_prove_consistency(elog_store *s, uint64_t old_size,
 				 uint64_t new_size, elog_hash *proof,
 				 size_t *n, elog_err_t *err)
 {
+	struct prefetch *p = NULL;
 	int began, rc = elog_store_read_begin(s, &began, err);
-	if (rc == 0)
+	if (rc == 0 && s->pg && (p = calloc(1, sizeof *p))) {
+		p->s = s;
+		if ((rc = elog_prove_consistency(old_size, new_size,
+						 prefetch_reader, p, proof, n,
+						 err)) == 0 &&
+		    (rc = prefetch_fill(p, err)) == 0)
+			rc = elog_prove_consistency(old_size, new_size,
+						    prefetch_reader, p, proof,
+						    n, err);
+	} else if (rc == 0) {
 		rc = elog_prove_consistency(old_size, new_size,
 					    elog_store_hash_reader, s, proof,
 					    n, err);
+	}
+	free(p);
 	elog_store_read_end(s, began);
 	return rc;
 }

@@ -47,6 +47,14 @@ struct elog_pg {
 	unsigned bits;	    /* meta.index_run_bits, once known */
 	int64_t parts_upto; /* highest partition known to exist (-1: none) */
 	int64_t saved_parts;
+	int in_read; /* in a read transaction of elog_pg_read_begin */
+	/* elog_pg_index_has's window of index rows: seqs [idx_lo, idx_hi),
+	 * in seq order (verification asks for every event in turn) */
+	struct idx_row {
+		int64_t party, ts, seq;
+	} * idx;
+	size_t idx_n, idx_cap;
+	int64_t idx_lo, idx_hi;
 	struct copybuf entry, event, index, tree;
 	char *leaf_buf; /* elog_pg_leaf's copy of the leaf data */
 	size_t leaf_cap;
@@ -117,6 +125,8 @@ static void p_literal(struct params *p, Oid oid, const char *v)
 	p->fmt[i] = 0;
 }
 
+static int connect_db(elog_pg *pg, elog_err_t *err);
+
 static int pg_fail(elog_pg *pg, elog_err_t *err, const char *what,
 		   const PGresult *res)
 {
@@ -146,6 +156,19 @@ static int run(elog_pg *pg, const char *sql, const struct params *p,
 	r = PQexecParams(pg->conn, sql, p ? p->n : 0, p ? p->type : NULL,
 			 p ? p->val : NULL, p ? p->len : NULL,
 			 p ? p->fmt : NULL, 1);
+	/* A reader whose connection was lost (the server restarted, or
+	 * failed over) connects again once, outside a read transaction:
+	 * nothing of its state is lost.  A writer is left to
+	 * elog_store_reconnect. */
+	if (PQstatus(pg->conn) == CONNECTION_BAD &&
+	    pg->mode == ELOG_STORE_READ && !pg->in_read) {
+		PQclear(r);
+		if ((rc = connect_db(pg, err)))
+			return rc;
+		r = PQexecParams(pg->conn, sql, p ? p->n : 0,
+				 p ? p->type : NULL, p ? p->val : NULL,
+				 p ? p->len : NULL, p ? p->fmt : NULL, 1);
+	}
 	if (r && PQresultStatus(r) == want) {
 		*out = r;
 		return 0;
@@ -207,14 +230,33 @@ static int connect_db(elog_pg *pg, elog_err_t *err)
 	PGresult *r;
 	if (pg->conn)
 		PQfinish(pg->conn);
+	pg->in_read = 0;
+	pg->idx_lo = pg->idx_hi = 0;
 	pg->conn = PQconnectdb(pg->conninfo);
 	if (!pg->conn)
 		return elog_fail(err, ELOG_NOMEM, -1, NULL, "out of memory");
-	if (PQstatus(pg->conn) != CONNECTION_OK)
+	if (PQstatus(pg->conn) != CONNECTION_OK) {
+		/* libpq's lines (one or more per host tried) as one line */
+		const char *m = PQerrorMessage(pg->conn);
+		size_t n = 0;
+		for (; *m && n + 3 < sizeof pg->msg; m++) {
+			if (*m != '\n') {
+				pg->msg[n++] = *m == '\t' ? ' ' : *m;
+				continue;
+			}
+			while (m[1] == '\t' || m[1] == ' ')
+				m++;
+			if (m[1]) {
+				pg->msg[n++] = ';';
+				pg->msg[n++] = ' ';
+			}
+		}
+		pg->msg[n] = '\0';
 		return elog_fail(err, ELOG_IO, -1, NULL,
 				 "cannot connect to the PostgreSQL database: "
 				 "%s",
-				 PQerrorMessage(pg->conn));
+				 pg->msg);
+	}
 	/* Quiet notices (IF NOT EXISTS), and a reader that writes nothing. */
 	r = PQexec(pg->conn, pg->mode == ELOG_STORE_READ
 				     ? "SET client_min_messages = warning; SET "
@@ -348,6 +390,7 @@ void elog_pg_free(elog_pg *pg)
 	copybuf_free(&pg->index);
 	copybuf_free(&pg->tree);
 	free(pg->leaf_buf);
+	free(pg->idx);
 	free(pg);
 }
 
@@ -495,8 +538,8 @@ int elog_pg_begin(elog_pg *pg, uint64_t size, elog_err_t *err)
 {
 	int rc;
 	/* The partitions of the current run and the next, outside the
-	 * transaction: creating one locks its parent table until the end of
-	 * the transaction, which readers would wait for. */
+	 * transaction, so that the schema lock of their making is not held
+	 * until the commit (elog_pg_ensure_parts). */
 	if (pg->bits &&
 	    (rc = elog_pg_ensure_parts(pg, (int64_t)(size >> pg->bits) + 1,
 				       err)))
@@ -541,13 +584,19 @@ int elog_pg_ensure_parts(elog_pg *pg, int64_t upto, elog_err_t *err)
 		char sql[512];
 		long long a = (long long)(k << pg->bits),
 			  b = (long long)((k + 1) << pg->bits);
+		/* Made, then attached: ATTACH PARTITION locks the parent
+		 * against other schema changes only, where CREATE TABLE ...
+		 * PARTITION OF would wait for every reader of it (a long
+		 * envelog verify) and make new readers wait behind. */
 		snprintf(sql, sizeof sql,
-			 "CREATE TABLE IF NOT EXISTS event_data_p%lld "
-			 "PARTITION OF event_data FOR VALUES FROM (%lld) TO "
-			 "(%lld); CREATE TABLE IF NOT EXISTS "
-			 "event_index_p%lld PARTITION OF event_index FOR "
-			 "VALUES FROM (%lld) TO (%lld)",
-			 (long long)k, a, b, (long long)k, a, b);
+			 "CREATE TABLE event_data_p%lld (LIKE event_data); "
+			 "ALTER TABLE event_data ATTACH PARTITION "
+			 "event_data_p%lld FOR VALUES FROM (%lld) TO (%lld); "
+			 "CREATE TABLE event_index_p%lld (LIKE event_index); "
+			 "ALTER TABLE event_index ATTACH PARTITION "
+			 "event_index_p%lld FOR VALUES FROM (%lld) TO (%lld)",
+			 (long long)k, (long long)k, a, b, (long long)k,
+			 (long long)k, a, b);
 		{
 			PGresult *r = PQexec(pg->conn, sql);
 			rc = PQresultStatus(r) == PGRES_COMMAND_OK
@@ -710,6 +759,7 @@ out:
 int elog_pg_flush(elog_pg *pg, elog_err_t *err)
 {
 	int rc;
+	pg->idx_lo = pg->idx_hi = 0;
 	if ((rc = copy_out(pg, &pg->entry,
 			   "entry(seq, kind, ts, data, leaf_hash, chain_hash)",
 			   err)) ||
@@ -768,13 +818,17 @@ int elog_pg_read_begin(elog_pg *pg, int *began, elog_err_t *err)
 			  NULL, "starting a read", err)))
 		return rc;
 	*began = 1;
+	pg->in_read = 1;
 	return 0;
 }
 
 void elog_pg_read_end(elog_pg *pg, int began)
 {
-	if (began)
+	if (began) {
 		PQclear(PQexec(pg->conn, "COMMIT"));
+		pg->in_read = 0;
+	}
+	pg->idx_lo = pg->idx_hi = 0; /* another snapshot next time */
 }
 
 int elog_pg_size(elog_pg *pg, uint64_t *size, elog_err_t *err)
@@ -968,7 +1022,9 @@ int elog_pg_tile_rows(elog_pg *pg, int hashes, uint64_t first, unsigned width,
 	return rc;
 }
 
-int elog_pg_tree_hashes(elog_pg *pg, const int64_t *ids, size_t n,
+/* The hashes of ids (tree_hash ids, or leaves' seqs) in order, in one
+ * query. */
+static int hashes_by_id(elog_pg *pg, int leaves, const int64_t *ids, size_t n,
 			elog_hash *out, elog_err_t *err)
 {
 	struct params p = {0};
@@ -988,9 +1044,13 @@ int elog_pg_tree_hashes(elog_pg *pg, const int64_t *ids, size_t n,
 	snprintf(w, cap - (size_t)(w - lit), "}");
 	p_literal(&p, INT8ARRAYOID, lit);
 	rc = run(pg,
-		 "SELECT t.hash FROM unnest($1::int8[]) WITH ORDINALITY AS "
-		 "u(id, o) LEFT JOIN tree_hash t ON t.id = u.id ORDER BY u.o",
-		 &p, PGRES_TUPLES_OK, &r, "reading a tile", err);
+		 leaves ? "SELECT t.leaf_hash FROM unnest($1::int8[]) WITH "
+			  "ORDINALITY AS u(id, o) LEFT JOIN entry t ON t.seq = "
+			  "u.id ORDER BY u.o"
+			: "SELECT t.hash FROM unnest($1::int8[]) WITH ORDINALITY "
+			  "AS u(id, o) LEFT JOIN tree_hash t ON t.id = u.id "
+			  "ORDER BY u.o",
+		 &p, PGRES_TUPLES_OK, &r, "reading tree hashes", err);
 	free(lit);
 	if (rc)
 		return rc;
@@ -998,10 +1058,25 @@ int elog_pg_tree_hashes(elog_pg *pg, const int64_t *ids, size_t n,
 		if ((size_t)PQntuples(r) != n ||
 		    col_hash(r, (int)i, 0, &out[i]))
 			rc = elog_fail(err, ELOG_TAMPERED, -1, NULL,
-				       "tree hash %lld is missing or damaged",
+				       leaves ? "the leaf hash of entry %lld is "
+						"missing or damaged"
+					      : "tree hash %lld is missing or "
+						"damaged",
 				       (long long)ids[i]);
 	PQclear(r);
 	return rc;
+}
+
+int elog_pg_tree_hashes(elog_pg *pg, const int64_t *ids, size_t n,
+			elog_hash *out, elog_err_t *err)
+{
+	return hashes_by_id(pg, 0, ids, n, out, err);
+}
+
+int elog_pg_leaf_hashes(elog_pg *pg, const int64_t *seqs, size_t n,
+			elog_hash *out, elog_err_t *err)
+{
+	return hashes_by_id(pg, 1, seqs, n, out, err);
 }
 
 /* ---- checkpoints ---- */
@@ -1247,25 +1322,66 @@ int elog_pg_index_runs(elog_pg *pg, elog_index_run **runs, size_t *n,
 	return 0;
 }
 
-int elog_pg_index_has(elog_pg *pg, int64_t run, int64_t party, int64_t ts,
+/* Index rows read per window of elog_pg_index_has. */
+#define IDX_WINDOW 8192
+
+int elog_pg_index_has(elog_pg *pg, int64_t run_id, int64_t party, int64_t ts,
 		      uint64_t seq, int *found, elog_err_t *err)
 {
-	struct params p = {0};
-	int64_t v;
+	size_t lo, hi;
 	int rc;
+	/* A run is a partition: the one holding seq, the partial one too. */
+	(void)run_id;
 	if (elog_pg_pending(pg) && (rc = elog_pg_flush(pg, err)))
 		return rc;
-	p_int(&p, party);
-	p_int(&p, ts);
-	p_int(&p, (int64_t)seq);
-	/* A run is a partition: the one holding seq, the partial one too. */
-	(void)run;
-	if ((rc = run_int(pg,
-			  "SELECT count(*) FROM event_index WHERE party = $1 "
-			  "AND ts = $2 AND seq = $3",
-			  &p, &v, "reading the event index", err)))
-		return rc;
-	*found = v > 0;
+	if ((int64_t)seq < pg->idx_lo || (int64_t)seq >= pg->idx_hi) {
+		struct params p = {0};
+		PGresult *r;
+		size_t n;
+		pg->idx_lo = pg->idx_hi = 0;
+		p_int(&p, (int64_t)seq);
+		p_int(&p, (int64_t)seq + IDX_WINDOW);
+		if ((rc = run(pg,
+			      "SELECT party, ts, seq FROM event_index WHERE seq "
+			      ">= $1 AND seq < $2 ORDER BY seq",
+			      &p, PGRES_TUPLES_OK, &r,
+			      "reading the event index", err)))
+			return rc;
+		n = (size_t)PQntuples(r);
+		if (n > pg->idx_cap) {
+			struct idx_row *g = realloc(pg->idx, n * sizeof *g);
+			if (!g) {
+				PQclear(r);
+				return elog_fail(err, ELOG_NOMEM, -1, NULL,
+						 "out of memory");
+			}
+			pg->idx = g;
+			pg->idx_cap = n;
+		}
+		for (size_t i = 0; i < n; i++) {
+			pg->idx[i].party = col_int(r, (int)i, 0);
+			pg->idx[i].ts = col_int(r, (int)i, 1);
+			pg->idx[i].seq = col_int(r, (int)i, 2);
+		}
+		PQclear(r);
+		pg->idx_n = n;
+		pg->idx_lo = (int64_t)seq;
+		pg->idx_hi = (int64_t)seq + IDX_WINDOW;
+	}
+	/* the first row of seq, by bisection */
+	lo = 0;
+	hi = pg->idx_n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (pg->idx[mid].seq < (int64_t)seq)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	*found = 0;
+	for (; lo < pg->idx_n && pg->idx[lo].seq == (int64_t)seq; lo++)
+		if (pg->idx[lo].party == party && pg->idx[lo].ts == ts)
+			*found = 1;
 	return 0;
 }
 
@@ -1364,6 +1480,15 @@ int elog_pg_purge(elog_pg *pg, int64_t before, elog_store_progress_fn progress,
 		      &p, PGRES_TUPLES_OK, &r, "purging", err)))
 		return rc;
 	total = PQntuples(r) + 1;
+	/* Dropping a partition waits for every reader of its table, and new
+	 * readers wait behind it: rather than stall the log behind a long
+	 * read, the purge fails (rolled back) and is tried again later. */
+	if (PQntuples(r) > 0 &&
+	    (rc = run_cmd(pg, "SET LOCAL lock_timeout = '10s'", NULL,
+			  "purging", err))) {
+		PQclear(r);
+		return rc;
+	}
 	for (int i = 0; i < PQntuples(r) && !rc; i++) {
 		char sql[160];
 		long long k = (long long)col_int(r, i, 0);
@@ -1373,7 +1498,17 @@ int elog_pg_purge(elog_pg *pg, int64_t before, elog_store_progress_fn progress,
 			 k, k);
 		{
 			PGresult *d = PQexec(pg->conn, sql);
-			if (PQresultStatus(d) != PGRES_COMMAND_OK)
+			const char *state = PQresultErrorField(d,
+							       PG_DIAG_SQLSTATE);
+			if (PQresultStatus(d) == PGRES_COMMAND_OK)
+				rc = 0;
+			else if (state && !strcmp(state, "55P03"))
+				rc = elog_fail(err, ELOG_IO, -1, NULL,
+					       "the purge cannot drop the "
+					       "partitions below the horizon "
+					       "while a long read holds them; "
+					       "nothing was purged: try again");
+			else
 				rc = pg_fail(pg, err, "purging", d);
 			PQclear(d);
 		}

@@ -95,6 +95,9 @@ int elog_pg_hash(elog_pg *pg, int level, uint64_t index, elog_hash *out,
 /* The stored tree hashes of ids, in order, into out. */
 int elog_pg_tree_hashes(elog_pg *pg, const int64_t *ids, size_t n,
 			elog_hash *out, elog_err_t *err);
+/* The leaf hashes of seqs, in order, into out. */
+int elog_pg_leaf_hashes(elog_pg *pg, const int64_t *seqs, size_t n,
+			elog_hash *out, elog_err_t *err);
 int elog_pg_leaf(elog_pg *pg, uint64_t seq, elog_leaf *out, elog_err_t *err);
 int elog_pg_leaves(elog_pg *pg, uint64_t start, uint64_t end, elog_leaf_fn fn,
 		   void *ctx, elog_err_t *err);

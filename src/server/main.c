@@ -185,6 +185,7 @@ static int check_store(void)
 	size_t len;
 	uint64_t size;
 	struct stat st;
+	char name[512];
 	int rc = -1, n;
 
 	elog_err_clear(&err);
@@ -195,7 +196,7 @@ static int check_store(void)
 	}
 	if (elog_store_open(c->db, ELOG_STORE_WRITE, c->sync, &w, &err)) {
 		fprintf(stderr, "envelogd: cannot open database %s: %s\n",
-			c->db, err.msg);
+			elog_store_name(c->db, name, sizeof name), err.msg);
 		return -1;
 	}
 	if (c->origin[0] && strcmp(c->origin, elog_store_origin(w)) != 0) {
@@ -593,8 +594,10 @@ int main(int argc, char **argv)
 	wc.batch_max = (size_t)srv.cfg.max_events * 4;
 	wc.state_path = srv.cfg.state;
 	if (writer_start(&wc, &srv.writer, &err) != 0) {
+		char name[512];
 		fprintf(stderr, "envelogd: cannot open database %s: %s\n",
-			srv.cfg.db, err.msg);
+			elog_store_name(srv.cfg.db, name, sizeof name),
+			err.msg);
 		close(fd);
 		goto out;
 	}

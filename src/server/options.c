@@ -12,7 +12,11 @@ static const struct optab_opt opts[] = {
 	 "option names below (see envelogd.conf(5)); options on the command "
 	 "line win.  Without --config, the default file is read if it exists",
 	 elog_path_config, OPT_CMDLINE, "@file"},
-	{"db", "FILE", "the log database", elog_path_db, 0, "@file"},
+	{"db", "DB",
+	 "the log database: a SQLite file, or a PostgreSQL connection "
+	 "string (postgresql://USER@HOST/DBNAME; then give the log key "
+	 "with --key)",
+	 elog_path_db, 0, "@file"},
 	{"key", "FILE",
 	 "the log's signer key (default: the --db path with .db replaced by "
 	 ".key)",

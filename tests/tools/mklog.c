@@ -8,8 +8,8 @@
  * ts 1700000000000 + i * 1000.  Each batch is committed, as far as the log
  * can tell (its checkpoint's time), at the ts of its last event, so that a
  * retention purge by commit time sees an old log.  DB may be a
- * PostgreSQL conninfo of a log made by envelog init, whose key file is
- * then $MKLOG_KEY.
+ * PostgreSQL conninfo: its key file is then $MKLOG_KEY (required, and
+ * ignored for a file), whose existence says whether the log does.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,8 +51,8 @@ int main(int argc, char **argv)
 	if (batch == 0 || batch > ELOG_MAX_BATCH)
 		batch = 1000;
 	/* A PostgreSQL log (a conninfo) has no file to lie beside: its key
-	 * file is $MKLOG_KEY, and it must exist (envelog init). */
-	pg = strstr(argv[1], "://") || strchr(argv[1], '=');
+	 * file is $MKLOG_KEY. */
+	pg = elog_store_is_pg(argv[1]);
 	if (pg && !getenv("MKLOG_KEY"))
 		return fprintf(stderr, "mklog: a PostgreSQL DB needs "
 				       "MKLOG_KEY\n"),
@@ -62,7 +62,7 @@ int main(int argc, char **argv)
 	else
 		snprintf(keypath, sizeof keypath, "%.*s.key",
 			 (int)strlen(argv[1]) - 3, argv[1]);
-	if (!pg && access(argv[1], F_OK) != 0) {
+	if (access(pg ? keypath : argv[1], F_OK) != 0) {
 		elog_verifier vk;
 		FILE *f;
 		if (elog_signer_generate("test.example/log", &sk, &err) ||
@@ -103,15 +103,15 @@ int main(int argc, char **argv)
 			char s1[32], s2[32];
 			snprintf(s1, sizeof s1, "+4470000%lu", k % 1000);
 			snprintf(s2, sizeof s2, "+4471000%lu", (k * 7) % 1000);
-			json_object_set_new(
-				o, "ts",
-				json_integer(1700000000000LL +
-					     (long long)k * 1000));
+			json_object_set_new(o, "ts",
+					    json_integer(1700000000000LL +
+							 (long long)k * 1000));
 			json_object_set_new(o, "sender", json_string(s1));
 			json_object_set_new(o, "recipient", json_string(s2));
 			json_object_set_new(o, "type", json_string("message"));
 			json_object_set_new(o, "size",
-					    json_integer((json_int_t)(k * 37 % 100000)));
+					    json_integer((json_int_t)(k * 37 %
+								      100000)));
 			if (elog_event_from_json(o, i, &rules, &es[i], &err))
 				return die("event", &err);
 			json_decref(o);

@@ -2,12 +2,14 @@
  * pg_store.c — the PostgreSQL store against the SQLite store: the same
  * entries appended to both, in the same batches, must read back the same
  * (leaves, roots, proofs, tiles, checkpoints, lawful-request results, index
- * runs), verify, purge the same, and a second writer of the PostgreSQL log
- * must fail at open.
+ * runs), verify, purge the same; a second writer of the PostgreSQL log
+ * must fail at open; a writer that lost its connection (its session ended
+ * from outside) goes on after elog_store_reconnect from what the database
+ * holds, unless another writer took the log meanwhile.
  *
- * Needs a fresh PostgreSQL database: ELOG_TEST_PG_URL=conninfo (empty, or
- * these tests drop nothing and fail).  Without it every test is skipped.
- * tests/integration/t_pg_store.sh starts a server and runs this.
+ * Needs an empty PostgreSQL database: ELOG_TEST_PG_URL=conninfo; without
+ * it every test is skipped.  tests/integration/t_pg_store.sh starts a
+ * server and runs this.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -21,6 +23,7 @@
 #include <unistd.h>
 
 #include <jansson.h>
+#include <libpq-fe.h>
 
 #include "checkpoint.h"
 #include "entry.h"
@@ -28,6 +31,7 @@
 #include "note.h"
 #include "rfc3339.h"
 #include "store.h"
+#include "store_pg.h"
 #include "tile.h"
 #include "verify.h"
 
@@ -274,18 +278,34 @@ static void compare(elog_store *r)
 	assert_int_equal(elog_store_index_runs(the.lite, &ra, &na, &err), 0);
 	assert_int_equal(elog_store_index_runs(r, &rb, &nb, &err), 0);
 	/* SQLite merges 16 runs of level 0 into one of level 1; PostgreSQL
-	 * keeps one partition per run: the same events, the same ts. */
+	 * keeps one partition per run: above the purge horizon (whole runs
+	 * below it are gone), the same seqs in runs, up to the same place. */
 	{
-		uint64_t ea = 0, eb = 0;
+		uint64_t ea = 0, eb = 0, through;
+		int64_t horizon;
+		assert_int_equal(elog_store_horizon(r, &horizon, &through,
+						    &err),
+				 0);
 		for (size_t i = 0; i < na; i++)
-			ea += ra[i].last_seq - ra[i].first_seq + 1;
+			if (ra[i].last_seq >= through)
+				ea += ra[i].last_seq -
+				      (ra[i].first_seq > through
+					       ? ra[i].first_seq
+					       : through) +
+				      1;
 		for (size_t i = 0; i < nb; i++) {
-			eb += rb[i].last_seq - rb[i].first_seq + 1;
 			assert_int_equal(rb[i].level, 0);
+			assert_true(rb[i].last_seq >= through);
+			eb += rb[i].last_seq -
+			      (rb[i].first_seq > through ? rb[i].first_seq
+							 : through) +
+			      1;
 		}
 		assert_int_equal(ea, eb);
-		assert_int_equal(eb, elog_store_index_hot_from(r, sa) -
-					     (nb ? rb[0].first_seq : eb));
+		assert_int_equal(nb ? rb[nb - 1].last_seq + 1 : through,
+				 elog_store_index_hot_from(r, sa) > through
+					 ? elog_store_index_hot_from(r, sa)
+					 : through);
 	}
 	free(ra);
 	free(rb);
@@ -376,6 +396,64 @@ static void test_reconnect(void **state)
 	compare(the.pg);
 }
 
+/* End the session of w's connection from another one, as a failover or
+ * a server restart would. */
+static void kill_session(elog_store *w)
+{
+	PGconn *c = PQconnectdb(the.url);
+	char sql[96];
+	PGresult *r;
+	assert_int_equal(PQstatus(c), CONNECTION_OK);
+	snprintf(sql, sizeof sql, "SELECT pg_terminate_backend(%d)",
+		 PQbackendPID(elog_store_pg_conn(w)));
+	r = PQexec(c, sql);
+	assert_int_equal(PQresultStatus(r), PGRES_TUPLES_OK);
+	PQclear(r);
+	PQfinish(c);
+}
+
+static void test_connection_lost(void **state)
+{
+	elog_err_t err;
+	elog_entry e;
+	elog_store *w2 = NULL;
+	uint64_t size, before_size;
+	(void)state;
+	NEED_PG();
+	/* Lost in the middle of a transaction: the commit fails, nothing of
+	 * it is in the log, and after elog_store_reconnect the writer goes on
+	 * from the database's size. */
+	assert_int_equal(elog_store_size(the.pg, &before_size, &err), 0);
+	assert_int_equal(elog_store_begin(the.pg, &err), 0);
+	make_event(5000, &e);
+	assert_int_equal(elog_store_add(the.pg, &e, NULL, &err), 0);
+	elog_entry_free(&e);
+	kill_session(the.pg);
+	assert_int_equal(elog_store_commit(the.pg, &the.sk, elog_now_ms(),
+					   NULL, &err),
+			 -ELOG_IO);
+	/* The lock went with the session: another writer may take it, and
+	 * then the first cannot come back. */
+	assert_int_equal(elog_store_open(the.url, ELOG_STORE_WRITE,
+					 ELOG_SYNC_FULL, &w2, &err),
+			 0);
+	assert_int_equal(elog_store_reconnect(the.pg, &err), -ELOG_CONFLICT);
+	elog_store_close(w2);
+	assert_int_equal(elog_store_reconnect(the.pg, &err), 0);
+	assert_int_equal(elog_store_size(the.pg, &size, &err), 0);
+	assert_int_equal(size, before_size);
+	/* and with the lock back, a second writer is refused again */
+	assert_int_equal(elog_store_open(the.url, ELOG_STORE_WRITE,
+					 ELOG_SYNC_FULL, &w2, &err),
+			 -ELOG_CONFLICT);
+	/* Lost between commits: the next begin fails; reconnect, go on. */
+	kill_session(the.pg);
+	assert_int_not_equal(elog_store_begin(the.pg, &err), 0);
+	assert_int_equal(elog_store_reconnect(the.pg, &err), 0);
+	append_both(5);
+	compare(the.pg);
+}
+
 static void test_purge_same(void **state)
 {
 	uint64_t ea, eb, ta, tb, seq;
@@ -444,6 +522,7 @@ int main(void)
 		cmocka_unit_test(test_second_writer_refused),
 		cmocka_unit_test(test_same_as_sqlite),
 		cmocka_unit_test(test_reconnect),
+		cmocka_unit_test(test_connection_lost),
 		cmocka_unit_test(test_purge_same),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
