@@ -22,7 +22,8 @@ typedef struct elog_copy_report {
 /*
  * Copy the log of src (open for reading) into a new store at to (a file
  * path or a PostgreSQL connection string), which elog_store_create
- * creates: CONFLICT, and nothing changed, if to is not new or empty.
+ * creates: CONFLICT, and nothing changed, if to is not new or empty;
+ * UNKNOWN_KEY, and nothing created, if signer is not the log's key.
  *
  * The entries of the purged prefix (the purge horizon) are copied as rows
  * (entry, tree hashes, checkpoints); every later entry is appended through

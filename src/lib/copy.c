@@ -416,6 +416,7 @@ int elog_store_copy(elog_store *src, const char *to, const elog_signer *signer,
 {
 	static const char *const meta[] = {"party_key", "index_run_bits"};
 	struct copy c;
+	elog_verifier stored, mine;
 	char buf[256], *note = NULL;
 	size_t len = 0;
 	uint64_t size, cp_size = 0;
@@ -447,6 +448,20 @@ int elog_store_copy(elog_store *src, const char *to, const elog_signer *signer,
 	}
 	if ((rc = elog_store_horizon(src, &before, &c.through, err)))
 		goto out;
+	/* Before anything is created: the key must be the log's, or no
+	 * checkpoint would come out the same. */
+	if ((rc = elog_verifier_parse(elog_store_vkey(src), &stored, err)))
+		goto out;
+	elog_signer_public(signer, &mine);
+	if (strcmp(stored.name, mine.name) != 0 ||
+	    stored.keyid != mine.keyid ||
+	    memcmp(stored.pk, mine.pk, sizeof mine.pk) != 0) {
+		rc = elog_fail(err, ELOG_UNKNOWN_KEY, -1, NULL,
+			       "the key is not this log's key (the log's is "
+			       "%s)",
+			       elog_store_vkey(src));
+		goto out;
+	}
 	if ((rc = elog_store_create(to, elog_store_origin(src),
 				    elog_store_vkey(src), err)))
 		goto out;

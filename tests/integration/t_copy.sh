@@ -50,8 +50,12 @@ check "the source verifies, with a purged prefix" grep -q "([1-9][0-9]* purged)"
 
 # ---- SQLite to PostgreSQL ----
 pg_start copy
+$E warrant keygen test.example/log --out "$T/wrong.key" >/dev/null 2>&1
+out=$($E copy --from "$DB" --to "$PG_URL" --key "$T/wrong.key" 2>&1); rc=$?
+check "a copy with another key than the log's exits 2" test "$rc" -eq 2
+check "saying so" grep -q "not this log's key" <<<"$out"
 out=$($E copy --from "$DB" --to "$PG_URL" 2>&1); rc=$?
-check "copy to PostgreSQL exits 0" test "$rc" -eq 0
+check "then the copy with the log's key into that database exits 0" test "$rc" -eq 0
 check "it says what it copied and that the copy verifies" grep -q "^copied $size0 entries ([1-9][0-9]* of the purged prefix as rows), .* the copy verifies$" <<<"$out"
 out=$($E verify --db "$PG_URL" --vkey "$VKEY" 2>/dev/null); rc=$?
 check "envelog verify passes on the PostgreSQL copy" test "$rc" -eq 0

@@ -1,17 +1,15 @@
 /*
  * mklog — make a log for tests and benchmarks without a server:
  *   mklog DB N [BATCH]
- * creates DB (and DB's .key beside it, or the file MKLOG_KEY names: for
- * a PostgreSQL DB, where the key file's existence says whether the log
- * does) if missing, with origin
+ * creates DB (and DB's .key beside it) if missing, with origin
  * "test.example/log", then appends N generated events in batches of BATCH
  * (default 1000) and prints the new size.  Event i has sender
  * "+4470000" + (i % 1000), recipient "+4471000" + ((i * 7) % 1000),
  * ts 1700000000000 + i * 1000.  Each batch is committed, as far as the log
  * can tell (its checkpoint's time), at the ts of its last event, so that a
  * retention purge by commit time sees an old log.  DB may be a
- * PostgreSQL conninfo of a log made by envelog init, whose key file is
- * then $MKLOG_KEY.
+ * PostgreSQL conninfo: its key file is then $MKLOG_KEY (required, and
+ * ignored for a file), whose existence says whether the log does.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -53,8 +51,8 @@ int main(int argc, char **argv)
 	if (batch == 0 || batch > ELOG_MAX_BATCH)
 		batch = 1000;
 	/* A PostgreSQL log (a conninfo) has no file to lie beside: its key
-	 * file is $MKLOG_KEY, and it must exist (envelog init). */
-	pg = strstr(argv[1], "://") || strchr(argv[1], '=');
+	 * file is $MKLOG_KEY. */
+	pg = elog_store_is_pg(argv[1]);
 	if (pg && !getenv("MKLOG_KEY"))
 		return fprintf(stderr, "mklog: a PostgreSQL DB needs "
 				       "MKLOG_KEY\n"),
@@ -64,7 +62,7 @@ int main(int argc, char **argv)
 	else
 		snprintf(keypath, sizeof keypath, "%.*s.key",
 			 (int)strlen(argv[1]) - 3, argv[1]);
-	if (!pg && access(argv[1], F_OK) != 0) {
+	if (access(pg ? keypath : argv[1], F_OK) != 0) {
 		elog_verifier vk;
 		FILE *f;
 		if (elog_signer_generate("test.example/log", &sk, &err) ||
