@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "param.h"
 #include "rfc3339.h"
@@ -271,24 +272,40 @@ static int connect_db(elog_pg *pg, elog_err_t *err)
 	return 0;
 }
 
-/* The writer's lock: a second writer of the log fails at once. */
+/* Tries of take_lock, LOCK_WAIT_MS apart: a writer that was killed holds
+ * the lock until its server process notices the closed connection, which
+ * may come a moment after the writer started again. */
+#define LOCK_TRIES 20
+#define LOCK_WAIT_MS 100
+
+/* The writer's lock: a second writer of the log fails (within about two
+ * seconds) and never commits. */
 static int take_lock(elog_pg *pg, elog_err_t *err)
 {
-	PGresult *r;
-	int rc = run(pg, "SELECT pg_try_advisory_lock(" WRITER_LOCK ")", NULL,
-		     PGRES_TUPLES_OK, &r, "taking the writer's lock", err);
-	if (rc)
-		return rc;
-	/* a boolean, binary: one byte */
-	rc = PQntuples(r) == 1 && PQgetlength(r, 0, 0) == 1 &&
-			     PQgetvalue(r, 0, 0)[0] == 1
-		     ? 0
-		     : elog_fail(err, ELOG_CONFLICT, -1, NULL,
-				 "another writer holds this log (a writer "
-				 "already has it open: one envelogd, or "
-				 "envelog purge, at a time)");
-	PQclear(r);
-	return rc;
+	for (int i = 0; i < LOCK_TRIES; i++) {
+		PGresult *r;
+		int got, rc = run(pg,
+				  "SELECT pg_try_advisory_lock(" WRITER_LOCK
+				  ")",
+				  NULL, PGRES_TUPLES_OK, &r,
+				  "taking the writer's lock", err);
+		if (rc)
+			return rc;
+		/* a boolean, binary: one byte */
+		got = PQntuples(r) == 1 && PQgetlength(r, 0, 0) == 1 &&
+		      PQgetvalue(r, 0, 0)[0] == 1;
+		PQclear(r);
+		if (got)
+			return 0;
+		if (i + 1 < LOCK_TRIES) {
+			struct timespec ts = {0, LOCK_WAIT_MS * 1000000L};
+			nanosleep(&ts, NULL);
+		}
+	}
+	return elog_fail(err, ELOG_CONFLICT, -1, NULL,
+			 "another writer holds this log (a writer already "
+			 "has it open: one envelogd, or envelog purge, at a "
+			 "time)");
 }
 
 /* The database's meta.schema_version (0: no log there), refusing one newer
@@ -382,6 +399,11 @@ void elog_pg_free(elog_pg *pg)
 {
 	if (!pg)
 		return;
+	/* The writer's lock goes now, not when the server notices the
+	 * closed connection: a writer started next must find it free. */
+	if (pg->conn && pg->mode == ELOG_STORE_WRITE &&
+	    PQstatus(pg->conn) == CONNECTION_OK)
+		PQclear(PQexec(pg->conn, "SELECT pg_advisory_unlock_all()"));
 	if (pg->conn)
 		PQfinish(pg->conn);
 	free(pg->conninfo);
