@@ -1280,6 +1280,32 @@ static void fill_leaf(sqlite3_stmt *st, elog_leaf *l)
 	l->record = blob_col(st, 6, &l->record_len);
 }
 
+int elog_store_leaf_keep(elog_leaf *l, char **buf, size_t *cap, elog_err_t *err)
+{
+	size_t need = l->len + 1 + l->record_len + 1;
+	if (need > *cap) {
+		size_t ncap = need > 4096 ? need : 4096;
+		char *g = realloc(*buf, ncap);
+		if (!g)
+			return elog_fail(err, ELOG_NOMEM, -1, NULL,
+					 "out of memory");
+		*buf = g;
+		*cap = ncap;
+	}
+	if (l->data) {
+		memcpy(*buf, l->data, l->len);
+		(*buf)[l->len] = '\0';
+		l->data = *buf;
+	}
+	if (l->record) {
+		char *r = *buf + l->len + 1;
+		memcpy(r, l->record, l->record_len);
+		r[l->record_len] = '\0';
+		l->record = r;
+	}
+	return 0;
+}
+
 int elog_store_leaf(elog_store *s, uint64_t seq, elog_leaf *out,
 		    elog_err_t *err)
 {
@@ -1296,31 +1322,9 @@ int elog_store_leaf(elog_store *s, uint64_t seq, elog_leaf *out,
 		/* Copy the data (valid until the next call on s) and reset
 		 * now: a statement left on its row would hold the connection's
 		 * read snapshot, hiding later commits and pinning the WAL. */
-		size_t need = out->len + 1 + out->record_len + 1;
-		if (need > s->leaf_cap) {
-			size_t cap = need > 4096 ? need : 4096;
-			char *g = realloc(s->leaf_buf, cap);
-			if (!g) {
-				sqlite3_reset(st);
-				return elog_fail(err, ELOG_NOMEM, -1, NULL,
-						 "out of memory");
-			}
-			s->leaf_buf = g;
-			s->leaf_cap = cap;
-		}
-		if (out->data) {
-			memcpy(s->leaf_buf, out->data, out->len);
-			s->leaf_buf[out->len] = '\0';
-			out->data = s->leaf_buf;
-		}
-		if (out->record) {
-			char *r = s->leaf_buf + out->len + 1;
-			memcpy(r, out->record, out->record_len);
-			r[out->record_len] = '\0';
-			out->record = r;
-		}
+		rc = elog_store_leaf_keep(out, &s->leaf_buf, &s->leaf_cap, err);
 		sqlite3_reset(st);
-		return 0;
+		return rc;
 	}
 	sqlite3_reset(st);
 	if (rc == SQLITE_DONE)

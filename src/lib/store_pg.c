@@ -936,7 +936,6 @@ int elog_pg_leaf(elog_pg *pg, uint64_t seq, elog_leaf *out, elog_err_t *err)
 {
 	struct params p = {0};
 	PGresult *r;
-	size_t need;
 	int rc;
 	if (elog_pg_pending(pg) && (rc = elog_pg_flush(pg, err)))
 		return rc;
@@ -951,31 +950,9 @@ int elog_pg_leaf(elog_pg *pg, uint64_t seq, elog_leaf *out, elog_err_t *err)
 	}
 	fill_leaf(r, 0, out);
 	/* A copy, valid until the next call on the store. */
-	need = out->len + 1 + out->record_len + 1;
-	if (need > pg->leaf_cap) {
-		size_t cap = need > 4096 ? need : 4096;
-		char *g = realloc(pg->leaf_buf, cap);
-		if (!g) {
-			PQclear(r);
-			return elog_fail(err, ELOG_NOMEM, -1, NULL,
-					 "out of memory");
-		}
-		pg->leaf_buf = g;
-		pg->leaf_cap = cap;
-	}
-	if (out->data) {
-		memcpy(pg->leaf_buf, out->data, out->len);
-		pg->leaf_buf[out->len] = '\0';
-		out->data = pg->leaf_buf;
-	}
-	if (out->record) {
-		char *rec = pg->leaf_buf + out->len + 1;
-		memcpy(rec, out->record, out->record_len);
-		rec[out->record_len] = '\0';
-		out->record = rec;
-	}
+	rc = elog_store_leaf_keep(out, &pg->leaf_buf, &pg->leaf_cap, err);
 	PQclear(r);
-	return 0;
+	return rc;
 }
 
 /* Rows of a walk read per round trip. */

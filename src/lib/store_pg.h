@@ -24,6 +24,12 @@ int elog_store_is_pg(const char *db);
 /* The connection under a PostgreSQL store; NULL for a SQLite store. */
 PGconn *elog_store_pg_conn(elog_store *s);
 
+/* Copy l's data and record into *buf (grown as needed, *cap its size),
+ * NUL-terminated, and point l at the copies: valid until the next call on
+ * the store.  0, or -ELOG_NOMEM. */
+int elog_store_leaf_keep(elog_leaf *l, char **buf, size_t *cap,
+			 elog_err_t *err);
+
 /* The 64-bit keyed hash of a party identifier in the index (SipHash-2-4
  * with the log's meta.party_key), as stored. */
 int64_t elog_store_party_hash(const elog_store *s, const char *party);
