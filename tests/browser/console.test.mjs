@@ -63,11 +63,16 @@ async function startServer(db) {
 		{ stdio: ['ignore', 'ignore', 'pipe'] });
 	let log = '';
 	srv.stderr.on('data', (d) => { log += d; });
+	// 'exit' may come before the last of stderr is read; 'close' after it
+	const closed = new Promise((r) => srv.once('close', r));
 	for (let i = 0; i < 200; i++) {
 		try {
 			if ((await fetch(`${URL_}/healthz`)).ok) return;
 		} catch (e) { /* not up yet */ }
-		if (srv.exitCode !== null) break;
+		if (srv.exitCode !== null || srv.signalCode !== null) {
+			await closed;
+			break;
+		}
 		await new Promise((r) => setTimeout(r, 50));
 	}
 	throw new Error(`envelogd did not come up: ${log.slice(-500)}`);
