@@ -394,8 +394,9 @@ check "every audit above: the API and tiles runs agree (exit, state) ${disagree:
 # --- requests, counted by the server ---
 # hits PREFIX: requests the server answered on routes starting with PREFIX
 hits() {
-	curl -s "$URL/metrics" | awk -v p="envelog_http_requests_total{route=\"$1" \
-		'index($0, p) == 1 { s += $NF } END { print s + 0 }'
+	metrics_settled "$T/hits"
+	awk -v p="envelog_http_requests_total{route=\"$1" \
+		'index($0, p) == 1 { s += $NF } END { print s + 0 }' "$T/hits"
 }
 # counted ARGS…: a first audit of the whole log; $used_tiles, $used_v1 (the
 # server's counts, less the /metrics reads themselves), $said (the audit's)
