@@ -82,11 +82,15 @@ async function stopServer() {
 	if (!srv) return;
 	const p = srv;
 	srv = null;
-	if (p.exitCode !== null) return;
+	if (p.exitCode !== null || p.signalCode !== null) return;
 	const done = new Promise((r) => p.once('exit', r));
 	p.kill('SIGTERM');
 	await Promise.race([done, new Promise((r) => setTimeout(r, 10000))]);
-	if (p.exitCode === null) p.kill('SIGKILL');
+	// gone before the next server takes its port
+	if (p.exitCode === null && p.signalCode === null) {
+		p.kill('SIGKILL');
+		await done;
+	}
 }
 
 async function api(pathname, opts = {}) {
