@@ -39,7 +39,8 @@ for _ in $(seq 1 200); do [ -e "$T/held" ] && break; sleep 0.05; done
 [ -e "$T/held" ] || bail "another connection takes the write lock"
 pids=()
 for ((k = 0; k < CLIENTS; k++)); do client $k & pids+=($!); done
-for _ in $(seq 1 100); do
+until_ms=$(($(date +%s%3N) + 5000))
+while [ "$(date +%s%3N)" -lt "$until_ms" ]; do
 	curl -s -o "$T/m" "$URL/metrics"
 	[ "$(awk '$1 == "envelog_http_requests_in_flight" { print $2 }' "$T/m")" = $((CLIENTS + 1)) ] &&
 		[ "$(awk '$1 == "envelog_writer_queue_entries" { print $2 }' "$T/m")" -ge $((2 * PER)) ] && break
