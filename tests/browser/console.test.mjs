@@ -63,11 +63,16 @@ async function startServer(db) {
 		{ stdio: ['ignore', 'ignore', 'pipe'] });
 	let log = '';
 	srv.stderr.on('data', (d) => { log += d; });
+	// 'exit' may come before the last of stderr is read; 'close' after it
+	const closed = new Promise((r) => srv.once('close', r));
 	for (let i = 0; i < 200; i++) {
 		try {
 			if ((await fetch(`${URL_}/healthz`)).ok) return;
 		} catch (e) { /* not up yet */ }
-		if (srv.exitCode !== null) break;
+		if (srv.exitCode !== null || srv.signalCode !== null) {
+			await closed;
+			break;
+		}
 		await new Promise((r) => setTimeout(r, 50));
 	}
 	throw new Error(`envelogd did not come up: ${log.slice(-500)}`);
@@ -77,11 +82,15 @@ async function stopServer() {
 	if (!srv) return;
 	const p = srv;
 	srv = null;
-	if (p.exitCode !== null) return;
+	if (p.exitCode !== null || p.signalCode !== null) return;
 	const done = new Promise((r) => p.once('exit', r));
 	p.kill('SIGTERM');
 	await Promise.race([done, new Promise((r) => setTimeout(r, 10000))]);
-	if (p.exitCode === null) p.kill('SIGKILL');
+	// gone before the next server takes its port
+	if (p.exitCode === null && p.signalCode === null) {
+		p.kill('SIGKILL');
+		await done;
+	}
 }
 
 async function api(pathname, opts = {}) {

@@ -63,8 +63,7 @@ check_round() {
 
 mkdir -p "$T/rec"
 python3 "$LOAD" clients --url "$URL" --dir "$T/rec" --ingest "$INGEST" \
-	--authority "$AUTHZ" --wkey "$T/w.key" --envelog "$E" --seconds 240 \
-	2>"$T/clients.err" &
+	--authority "$AUTHZ" --wkey "$T/w.key" --envelog "$E" 2>"$T/clients.err" &
 CLIENTS_PID=$!
 trap 'touch "$T/rec/stop"; kill "$CLIENTS_PID" 2>/dev/null; cleanup' EXIT
 

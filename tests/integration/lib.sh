@@ -20,6 +20,8 @@
 #   expect_error DESC STATUS CODE METHOD PATH [CURL ARGS…]
 #   post_events DESC BODY [CONTENT-TYPE]  201 expected; sets $FIRST $COUNT
 #   log_state               "SIZE ROOT" of the verified latest checkpoint
+#   metrics_settled FILE    /metrics into FILE once every earlier request
+#                           is counted
 #   "${ORACLE[@]}" …        the independent verifier (tests/tools/oracle.mjs,
 #                           no code shared with libenvelog): proofs, chains,
 #                           roots and signed checkpoints
@@ -163,6 +165,22 @@ post_events() {
 		FIRST='' COUNT=''
 		nok "$d" "status $STATUS" "${BODY:0:300}"
 	fi
+}
+
+# metrics_settled FILE: GET /metrics into FILE once the scrape is the only
+# request in flight.  envelogd counts a request (envelog_http_*) when
+# libmicrohttpd reports it completed, just after its answer was sent, so a
+# client may hold the answer before it is counted; a bounded wait, not a
+# timed one.
+metrics_settled() {
+	local _
+	for _ in $(seq 1 100); do
+		curl -s "${CURL_TLS[@]}" -o "$1" "$URL/metrics" &&
+			[ "$(awk '$1 == "envelog_http_requests_in_flight" { print $2 }' "$1")" = 1 ] &&
+			return 0
+		sleep 0.05
+	done
+	return 1
 }
 
 # The latest checkpoint, signature checked by the oracle: "SIZE ROOT".

@@ -370,11 +370,22 @@ check "clean log after restart: audit passes again" test "$rc" = 0
 "$EL" audit compare "$T/b.state" "$T/a.state" --url "$URL" >/dev/null 2>&1
 check "compare: consistent states of different sizes -> exit 0" test $? = 0
 # --follow: stops at the first failure; here it keeps going, so stop it.
+# follow_until JQ: a bounded wait until --follow's reports so far (jq -s)
+# satisfy JQ.
+follow_until() {
+	for _ in $(seq 1 600); do
+		jq -se "$1" "$T/follow" >/dev/null 2>&1 && return 0
+		kill -0 "$fpid" 2>/dev/null || return 1
+		sleep 0.05
+	done
+	return 1
+}
 "$EL" audit --url "$URL" --vkey "$VKEY" --state "$T/a.state" --follow 1 --json >"$T/follow" 2>&1 &
 fpid=$!
-sleep 0.3
+# the events arrive after its first audit, so that a later one sees them
+follow_until 'length >= 1'
 post_events "POST during --follow" "$(events 4 fl)"
-sleep 1.8
+follow_until 'length >= 2 and (map(.entries_checked) | add) >= 4'
 kill "$fpid" 2>/dev/null; wait "$fpid" 2>/dev/null
 check "--follow audits repeatedly and sees new entries" jq -se \
 	'length >= 2 and all(.ok) and (map(.entries_checked) | add) == 4' "$T/follow"
@@ -383,8 +394,9 @@ check "every audit above: the API and tiles runs agree (exit, state) ${disagree:
 # --- requests, counted by the server ---
 # hits PREFIX: requests the server answered on routes starting with PREFIX
 hits() {
-	curl -s "$URL/metrics" | awk -v p="envelog_http_requests_total{route=\"$1" \
-		'index($0, p) == 1 { s += $NF } END { print s + 0 }'
+	metrics_settled "$T/hits"
+	awk -v p="envelog_http_requests_total{route=\"$1" \
+		'index($0, p) == 1 { s += $NF } END { print s + 0 }' "$T/hits"
 }
 # counted ARGS…: a first audit of the whole log; $used_tiles, $used_v1 (the
 # server's counts, less the /metrics reads themselves), $said (the audit's)

@@ -25,7 +25,8 @@ scrape() {
 
 for i in 1 2 3; do post_events "ingest $i" "$(events 2 m$i)"; done
 req GET "/v1/leaves?start=0&end=2"
-scrape
+metrics_settled "$T/metrics"
+promtool check metrics <"$T/metrics" 2>"$T/promtool" >&2
 rc=$?
 check "promtool check metrics: clean" test "$rc" = 0
 [ "$rc" = 0 ] || sed 's/^/# /' "$T/promtool"

@@ -42,12 +42,21 @@ sqlite3 "$DB" "SELECT seq, data FROM event_data WHERE seq >= 300" >"$T/above.bef
 read -r s0 _ < <(log_state)
 stop_server
 check "the server stops cleanly" test "$SRV_RC" -eq 0
+# grown_past SIZE N: a bounded wait until the server's retention purge has
+# committed (the log grows past SIZE) and the server has logged N retention
+# purges in all; sets $grown.
+grown_past() {
+	for _ in $(seq 1 600); do
+		read -r grown _ < <(log_state)
+		[ "${grown:-0}" -gt "$1" ] &&
+			[ "$(grep -c "retention purge: " "$T/server.log")" -ge "$2" ] && return 0
+		sleep 0.05
+	done
+	return 1
+}
 start_server --max-window-days 2000 --retention-days 200 || bail "server with retention"
-for _ in $(seq 1 100); do
-	read -r s1 _ < <(log_state)
-	[ "$s1" -gt "$s0" ] && break
-	sleep 0.05
-done
+grown_past "$s0" 1
+s1=$grown
 req GET "/v1/leaves?start=$((s1 - 1))&end=$s1"
 check "the retention purge appended a purge entry of the prefix committed before the horizon" jq -e --argjson n "$NOW" --argjson d "$DAY" '
 	.leaves[0].kind == "purge" and .leaves[0].entry.events == 300 and
@@ -78,8 +87,8 @@ check "a purged event keeps its leaf hash, chain value and public commitment" jq
 read -r s2 _ < <(log_state)
 stop_server
 start_server --max-window-days 2000 --retention-days 200 || bail "server again"
-sleep 0.3
-read -r s3 _ < <(log_state)
+grown_past "$s2" 2
+s3=$grown
 req GET "/v1/leaves?start=$s2&end=$s3"
 check "a later purge moves the horizon forward and purges nothing more" jq -e \
 	'[.leaves[] | select(.kind == "purge")] | length == 1 and .[0].entry.events == 0 and .[0].entry.through_seq == 299' <<<"$BODY"

@@ -55,7 +55,11 @@ check "SIGHUP: RELOADING=1, then READY=1" wait_for "$T/notify" "RELOADING=1"
 check "RELOADING=1 carries MONOTONIC_USEC (Type=notify-reload)" grep -qE "RELOADING=1 MONOTONIC_USEC=[0-9]+" "$T/notify"
 for _ in $(seq 1 100); do [ "$(served_cn)" = second ] && break; sleep 0.05; done
 check "after SIGHUP the second certificate is served" test "$(served_cn)" = second
-check "READY=1 again after the reload" test "$(sed -n '/RELOADING=1/,$p' "$T/notify" | grep -c 'READY=1')" -ge 1
+# READY=1 is sent once the new certificate is served: the listener may
+# write it a little after a client sees the certificate.
+ready_again() { test "$(sed -n '/RELOADING=1/,$p' "$T/notify" | grep -c 'READY=1')" -ge 1; }
+for _ in $(seq 1 100); do ready_again && break; sleep 0.05; done
+check "READY=1 again after the reload" ready_again
 CURL_TLS=(--cacert "$T/second.crt")
 expect_status "healthz, checked against the second certificate" 200 GET /healthz
 post_events "ingest after the reload" "$(events 3 hup)"
@@ -73,7 +77,7 @@ check "the server is still running" kill -0 "$SRV_PID"
 
 stop_server
 check "SIGTERM: exit 0" test "$SRV_RC" = 0
-check "sd_notify STOPPING=1 when draining" grep -q "STOPPING=1" "$T/notify"
+check "sd_notify STOPPING=1 when draining" wait_for "$T/notify" "STOPPING=1"
 check "STOPPING=1 comes after the last READY=1" \
 	test "$(grep -n 'STOPPING=1' "$T/notify" | cut -d: -f1)" -gt "$(grep -n 'READY=1' "$T/notify" | tail -n 1 | cut -d: -f1)"
 

@@ -1511,6 +1511,95 @@ static void test_events_for_across_run_boundary(void **state)
 	elog_entries_free(es, 12);
 }
 
+/* want: the number of seqs below n that events_for must find for the
+ * subject of default_event's sender k % 7 == 3. */
+static size_t want_below(uint64_t n)
+{
+	size_t want = 0;
+	for (uint64_t k = 0; k < n; k++)
+		want += k % 7 == 3;
+	return want;
+}
+
+/* events_for finds exactly the seqs below n for +44700900003. */
+static void expect_found(fx *f, uint64_t n)
+{
+	elog_err_t err;
+	char *subj[1] = {"+44700900003"};
+	uint64_t *seqs = NULL;
+	size_t got;
+	int trunc;
+
+	assert_int_equal(elog_store_events_for(f->w, subj, 1, T0, T0 + 100000,
+					       1000, &seqs, &got, &trunc, &err),
+			 0);
+	assert_int_equal(got, want_below(n));
+	for (size_t i = 0; i < got; i++) {
+		assert_int_equal(seqs[i] % 7, 3);
+		assert_true(seqs[i] < n);
+	}
+	free(seqs);
+}
+
+/* The shape of a request that missed a committed row: the writer's
+ * transaction ends exactly on a run boundary inside one block of
+ * index_hot, so nothing of index_hot is past the boundary, yet the
+ * committed rows of the run it ends (8..11 here) are still there. */
+static void test_events_for_on_run_boundary(void **state)
+{
+	fx *f = *state;
+	elog_err_t err;
+	uint64_t seq;
+	elog_entry *es = calloc(4, sizeof *es);
+
+	assert_non_null(es);
+	append_events(f, 12); /* runs of 8: 0..7 sealed, 8..11 in index_hot */
+	assert_int_equal(elog_store_begin(f->w, &err), 0);
+	for (size_t i = 0; i < 4; i++) { /* to 16: a run boundary */
+		default_event(f, 12 + i, &es[i]);
+		assert_int_equal(elog_store_add(f->w, &es[i], &seq, &err), 0);
+	}
+	expect_found(f, 16);
+	elog_store_rollback(f->w);
+	expect_found(f, 12);
+	elog_entries_free(es, 4);
+}
+
+/* A group commit that fails after a request in it flushed the index rows
+ * (past a run boundary) is rolled back, and its jobs run again alone
+ * (src/server/writer.c): the index then holds the rows of what was
+ * committed, sealed where a run was completed, and nothing of the
+ * rolled-back transaction. */
+static void test_events_for_after_rollback_rerun(void **state)
+{
+	fx *f = *state;
+	elog_err_t err;
+	elog_verify_report rep;
+	uint64_t seq;
+	elog_entry *es = calloc(12, sizeof *es);
+
+	assert_non_null(es);
+	append_events(f, 12);
+	assert_int_equal(elog_store_begin(f->w, &err), 0);
+	for (size_t i = 0; i < 12; i++) { /* to 24: past two boundaries */
+		default_event(f, 12 + i, &es[i]);
+		assert_int_equal(elog_store_add(f->w, &es[i], &seq, &err), 0);
+	}
+	expect_found(f, 24); /* writes the transaction's index rows */
+	elog_store_rollback(f->w);
+	elog_entries_free(es, 12);
+	expect_found(f, 12);
+	append_events(f, 4); /* run again, alone: to 16, sealing 8..15 */
+	expect_found(f, 16);
+	assert_int_equal(count_rows(f->w, "index_hot"), 0);
+	assert_int_equal(query_int(f->w, "SELECT max(last_seq) FROM index_run"),
+			 15);
+	append_events(f, 5);
+	expect_found(f, 21);
+	assert_int_equal(elog_verify_store(f->w, NULL, NULL, NULL, &rep, &err),
+			 0);
+}
+
 /* A commit that would seal a run and fails (ELOG_TEST_FAIL_COMMIT, as a
  * full disk would) leaves the index as before: the rows in index_hot, no
  * run; the next commit seals it, and the log verifies. */
@@ -2246,6 +2335,11 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(
 			test_events_for_across_run_boundary, setup_runs,
+			teardown),
+		cmocka_unit_test_setup_teardown(test_events_for_on_run_boundary,
+						setup_runs, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_events_for_after_rollback_rerun, setup_runs,
 			teardown),
 		cmocka_unit_test_setup_teardown(test_events_for, setup_runs,
 						teardown),
