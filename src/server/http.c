@@ -22,7 +22,6 @@
 #include "metrics.h"
 #include "param.h"
 #include "rfc3339.h"
-#include "store_pg.h"
 
 static atomic_uint_fast64_t in_flight;
 
@@ -50,15 +49,9 @@ static void reader_key_init(void)
 /* Readers map the database: proofs are random point reads. */
 #define READER_MAP_BYTES ((int64_t)1 << 30)
 
-/* 1 when the calling thread's read connection lost its database. */
-static int reader_lost(void)
-{
-	elog_store *s;
-
-	pthread_once(&reader_once, reader_key_init);
-	s = reader_key_ok ? pthread_getspecific(reader_key) : NULL;
-	return s && store_lost(s, 0);
-}
+/* The calling thread's read connection was dropped (it lost its
+ * database): the next one opened is a reconnection, and counted. */
+static _Thread_local int reader_dropped;
 
 void http_reader_drop(void)
 {
@@ -69,39 +62,28 @@ void http_reader_drop(void)
 		return;
 	pthread_setspecific(reader_key, NULL);
 	elog_store_close(s);
+	reader_dropped = 1;
 }
 
 int http_reader(struct server *srv, elog_store **out, elog_err_t *err)
 {
 	elog_store *s;
-	int rc, again = 0;
+	int rc;
 
 	pthread_once(&reader_once, reader_key_init);
 	if (!reader_key_ok)
 		return elog_fail(err, ELOG_INTERNAL, -1, NULL,
 				 "no thread-local storage");
 	s = pthread_getspecific(reader_key);
-	if (s && store_lost(s, 0)) {
-		/* Its server went away (a failover): open a new one. */
-		http_reader_drop();
-		s = NULL;
-		again = 1;
-	}
 	if (!s) {
 		rc = elog_store_open(srv->cfg.db, ELOG_STORE_READ,
 				     srv->cfg.sync, &s, err);
 		if (rc == 0)
 			rc = elog_store_map(s, READER_MAP_BYTES, err);
+		/* A PostgreSQL server that cannot be reached (a failover
+		 * under way) is DB_UNAVAILABLE: answered 503. */
 		if (rc) {
 			elog_store_close(s);
-			/* A PostgreSQL server that cannot be reached (a
-			 * failover under way) is unavailable, not an error. */
-			if (rc == -ELOG_IO && err &&
-			    elog_store_is_pg(srv->cfg.db)) {
-				elog_err_t why = *err;
-				rc = elog_fail(err, ELOG_DB_UNAVAILABLE, -1,
-					       NULL, "%s", why.msg);
-			}
 			return rc;
 		}
 		if (pthread_setspecific(reader_key, s) != 0) {
@@ -109,7 +91,8 @@ int http_reader(struct server *srv, elog_store **out, elog_err_t *err)
 			return elog_fail(err, ELOG_INTERNAL, -1, NULL,
 					 "no thread-local storage");
 		}
-		if (again) {
+		if (reader_dropped) {
+			reader_dropped = 0;
 			metrics_reconnect(0);
 			log_event(LEVEL_INFO, NULL,
 				  "a reader reconnected to the database");
@@ -243,8 +226,6 @@ enum MHD_Result reply_err(struct request *rq, int rc, const elog_err_t *err)
 
 	if (code == ELOG_OK)
 		code = ELOG_INTERNAL;
-	if (code == ELOG_IO && reader_lost())
-		code = ELOG_DB_UNAVAILABLE;
 	if (code == ELOG_DB_UNAVAILABLE) {
 		/* The next request of this thread reconnects. */
 		http_reader_drop();

@@ -134,8 +134,8 @@ int http_content_type_match(const char *h, const char *const *types,
 void http_absorb(struct request *rq, const char *data, size_t n);
 
 /* The calling thread's read connection to the store, opened on first use
- * and closed when the thread exits; one that lost its database (store_lost:
- * a failover) is opened again, and counted. */
+ * and closed when the thread exits; one that lost its database (a reply of
+ * DB_UNAVAILABLE drops it: a failover) is opened again, and counted. */
 int http_reader(struct server *srv, elog_store **out, elog_err_t *err);
 /* Close the calling thread's read connection (it lost its database): the
  * thread's next http_reader opens a new one. */
