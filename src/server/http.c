@@ -32,7 +32,7 @@ uint64_t http_in_flight(void)
 
 /* ---- the per-thread read connection ---- */
 
-static pthread_key_t reader_key;
+static pthread_key_t reader_key, standby_key;
 static pthread_once_t reader_once = PTHREAD_ONCE_INIT;
 static int reader_key_ok;
 
@@ -43,7 +43,8 @@ static void reader_close(void *p)
 
 static void reader_key_init(void)
 {
-	reader_key_ok = pthread_key_create(&reader_key, reader_close) == 0;
+	reader_key_ok = pthread_key_create(&reader_key, reader_close) == 0 &&
+			pthread_key_create(&standby_key, reader_close) == 0;
 }
 
 /* Readers map the database: proofs are random point reads. */
@@ -53,12 +54,27 @@ static void reader_key_init(void)
  * database): the next one opened is a reconnection, and counted. */
 static _Thread_local int reader_dropped;
 
+/* Close the calling thread's connection to the --read-db standby. */
+static void standby_drop(void)
+{
+	elog_store *s = pthread_getspecific(standby_key);
+
+	if (!s)
+		return;
+	pthread_setspecific(standby_key, NULL);
+	elog_store_close(s);
+}
+
 void http_reader_drop(void)
 {
 	elog_store *s;
 
 	pthread_once(&reader_once, reader_key_init);
-	if (!reader_key_ok || !(s = pthread_getspecific(reader_key)))
+	if (!reader_key_ok)
+		return;
+	/* A read answered DB_UNAVAILABLE may have been the standby's. */
+	standby_drop();
+	if (!(s = pthread_getspecific(reader_key)))
 		return;
 	pthread_setspecific(reader_key, NULL);
 	elog_store_close(s);
@@ -100,6 +116,101 @@ int http_reader(struct server *srv, elog_store **out, elog_err_t *err)
 	}
 	*out = s;
 	return 0;
+}
+
+/* After the standby could not be reached or read, the calling thread
+ * reads from the primary for STANDBY_RETRY_S before it tries again: a
+ * standby that is down costs one failed connection a second per thread,
+ * not one per request. */
+#define STANDBY_RETRY_S 1.0
+static _Thread_local double standby_retry_at;
+
+static double mono_seconds(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/*
+ * The calling thread's connection to the --read-db standby and the size of
+ * the log it has replayed, into *out and *have: 0, or -1 (none set, it
+ * cannot be reached or read, or it was tried less than STANDBY_RETRY_S
+ * ago).  The size is the standby's latest checkpoint's: every checkpoint,
+ * tree hash and entry of the log up to it is there, the same as on the
+ * primary (the standby replays the primary's transactions, each a group
+ * commit with its checkpoint).
+ */
+static int standby_reader(struct server *srv, elog_store **out, uint64_t *have)
+{
+	elog_store *s = pthread_getspecific(standby_key);
+	elog_err_t err;
+
+	if (!s && mono_seconds() < standby_retry_at)
+		return -1;
+	elog_err_clear(&err);
+	if (!s) {
+		if (elog_store_open(srv->cfg.read_db, ELOG_STORE_READ,
+				    srv->cfg.sync, &s, &err) != 0 ||
+		    pthread_setspecific(standby_key, s) != 0) {
+			elog_store_close(s);
+			log_event(LEVEL_WARN, NULL,
+				  "the read standby cannot be opened, reading "
+				  "from the primary: %s",
+				  err.msg);
+			standby_retry_at = mono_seconds() + STANDBY_RETRY_S;
+			return -1;
+		}
+		log_event(LEVEL_INFO, NULL, "a reader opened the read standby");
+	}
+	if (elog_store_size(s, have, &err) != 0) {
+		log_event(LEVEL_WARN, NULL,
+			  "the read standby cannot be read, reading from the "
+			  "primary: %s",
+			  err.msg);
+		standby_drop();
+		standby_retry_at = mono_seconds() + STANDBY_RETRY_S;
+		return -1;
+	}
+	*out = s;
+	return 0;
+}
+
+int http_standby(struct server *srv, elog_store **out, uint64_t *have)
+{
+	uint64_t top = writer_committed(srv->writer);
+
+	pthread_once(&reader_once, reader_key_init);
+	if (!srv->cfg.read_db[0] || !reader_key_ok ||
+	    standby_reader(srv, out, have) != 0)
+		return -1;
+	/* Only what the primary confirmed: an asynchronous standby may
+	 * replay a commit the writer never acknowledged. */
+	if (*have > top)
+		*have = top;
+	return 0;
+}
+
+int http_reader_at(struct server *srv, uint64_t need, elog_store **out,
+		   uint64_t *size, elog_err_t *err)
+{
+	uint64_t have;
+	int rc;
+
+	if (srv->cfg.read_db[0]) {
+		if (http_standby(srv, out, &have) == 0 && need <= have) {
+			metrics_read_db(1);
+			if (size)
+				*size = have;
+			return 0;
+		}
+		metrics_read_db(0);
+	}
+	rc = http_reader(srv, out, err);
+	if (rc == 0 && size)
+		rc = elog_store_size(*out, size, err);
+	return rc;
 }
 
 /* ---- replies ---- */
