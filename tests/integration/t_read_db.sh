@@ -2,8 +2,8 @@
 # envelogd --read-db: a PostgreSQL hot standby (pg_basebackup -R,
 # asynchronous, so that its lag can be held with pg_wal_replay_pause())
 # answers the reads of a checkpoint's size that it has replayed: proofs,
-# leaves, tiles, checkpoints by size.  Everything newer goes to the
-# primary.  The answers are byte for byte the primary's (captured first
+# leaves, tiles, checkpoints by size, a full page of the public ledger.
+# Everything newer, and the ledger's last page, go to the primary.  The answers are byte for byte the primary's (captured first
 # from an envelogd without --read-db); envelog_read_db_reads_total says who
 # answered.  With the standby stopped, every read is still answered.  A
 # --read-db on a SQLite log is refused.
@@ -53,7 +53,17 @@ check "and says --read-db needs PostgreSQL" \
 # ---- the log at S1 on both servers, then S2 on the primary alone
 start_server || bail "envelogd"
 post_events "300 events" "$(events 300 a)"
-S1=$((FIRST + COUNT))
+stop_server
+# A public entry, for the public ledger: a purge (beside no envelogd: the
+# store has one writer).
+sleep 1.1 # the purge's horizon is by commit time, in seconds
+"$E" purge --db "$DB" "${KEY_ARG[@]}" --before "$(date -u +%Y-%m-%dT%H:%M:%SZ)" \
+	>"$T/purge.out" 2>&1 || bail "purge: $(cat "$T/purge.out")"
+AUDITOR=$("$E" token add --db "$DB" --role auditor 2>/dev/null) ||
+	bail "token add"
+AUD=(-H "Authorization: Bearer $AUDITOR")
+start_server || bail "envelogd"
+S1=$(curl -s "$URL/v1/checkpoint" | sed -n 2p)
 wait_for 60 replayed || bail "the standby did not replay"
 pg_psql sb "SELECT pg_wal_replay_pause()" >/dev/null || bail "pause"
 wait_for 60 paused || bail "the standby's replay did not pause"
@@ -67,26 +77,36 @@ READS1=("/v1/proof/inclusion?index=7&size=$S1"
 	"/v1/leaves?start=250&end=$S1"
 	"/tlog/tile/0/000"
 	"/tlog/tile/0/001.p/$((S1 - 256))"
-	"/tlog/tile/entries/000")
+	"/tlog/tile/entries/000"
+	"/v1/disclosures?kinds=purge&limit=1")
 READS2=("/v1/proof/inclusion?index=7&size=$S2"
 	"/v1/proof/consistency?old=$S1&new=$S2"
 	"/v1/checkpoint?size=$S2"
 	"/v1/leaves?start=$((S2 - 5))&end=$S2"
 	"/tlog/tile/0/001"
 	"/tlog/tile/entries/002.p/$((S2 - 512))")
+# The public ledger's last page may miss newer entries on the standby: the
+# primary's, always.
+READS0=("/v1/disclosures?kinds=purge,disclosure"
+	"/v1/disclosures?kinds=purge&since=$S1")
 save() { # DIR PATH…: each answer's status and body into DIR
 	local dir=$1 i=0 p
 	shift
 	mkdir -p "$dir"
 	for p in "$@"; do
-		curl -s -o "$dir/$i" -w '%{http_code}\n' "$URL$p" >>"$dir/status"
+		curl -s -o "$dir/$i" -w '%{http_code}\n' "${AUD[@]}" "$URL$p" \
+			>>"$dir/status"
 		i=$((i + 1))
 	done
 }
 save "$T/p1" "${READS1[@]}"
 save "$T/p2" "${READS2[@]}"
+save "$T/p0" "${READS0[@]}"
 check "the primary answers every read 200" \
-	test "$(sort -u "$T/p1/status" "$T/p2/status")" = 200
+	test "$(sort -u "$T/p0/status" "$T/p1/status" "$T/p2/status")" = 200
+check "the purge is on the public ledger, at seq $((S1 - 1))" \
+	jq -e --argjson s $((S1 - 1)) '.disclosures[0].seq == $s and .next == $s + 1' \
+	"$T/p1/7"
 stop_server
 
 # ---- envelogd with --read-db, the standby held at S1
@@ -107,6 +127,11 @@ check "reads at the standby's size: answered as the primary answers them" \
 	diff -r "$T/p1" "$T/r1"
 check "by the standby (reads $s0 -> $(metric standby))" \
 	test "$(metric standby)" = $((s0 + ${#READS1[@]}))
+s0=$(metric standby)
+save "$T/r0" "${READS0[@]}"
+check "the public ledger's last pages: answered as the primary answers them" \
+	diff -r "$T/p0" "$T/r0"
+check "by the primary" test "$(metric standby)" = "$s0"
 expect_error "a proof beyond the log: still 400" 400 parameter_out_of_range \
 	GET "/v1/proof/inclusion?index=0&size=$((S2 + 1))"
 
@@ -132,7 +157,7 @@ check "the standby stopped: the reads at $S1 answered the same" \
 check "and at $S2" diff -r "$T/p2" "$T/r2"
 check "by the primary" test "$(metric primary)" -ge $((p0 + ${#READS1[@]} + ${#READS2[@]}))
 post_events "ingest goes on" "$(events 3 c)"
-check "and the log verifies" "$E" verify --db "$DB"
+check "and the log verifies" "$E" verify --db "$DB" --vkey "$VKEY"
 stop_server
 check "envelogd stops cleanly" test "$SRV_RC" = 0
 finish
