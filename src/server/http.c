@@ -137,10 +137,10 @@ static double mono_seconds(void)
  * The calling thread's connection to the --read-db standby and the size of
  * the log it has replayed, into *out and *have: 0, or -1 (none set, it
  * cannot be reached or read, or it was tried less than STANDBY_RETRY_S
- * ago).  The size is the standby's latest checkpoint's: every checkpoint,
- * tree hash and entry of the log up to it is there, the same as on the
- * primary (the standby replays the primary's transactions, each a group
- * commit with its checkpoint).
+ * ago).  The size is the standby's count of entries (elog_store_size):
+ * every entry, tree hash and checkpoint of the log up to it is there, the
+ * same as on the primary (the standby replays the primary's transactions,
+ * each a group commit with its tree hashes and checkpoint).
  */
 static int standby_reader(struct server *srv, elog_store **out, uint64_t *have)
 {
