@@ -22,7 +22,7 @@ struct copy {
 
 static int q_fail(elog_store *s, elog_err_t *err, const char *what)
 {
-	return elog_fail(err, ELOG_IO, -1, NULL, "%s: %s", what,
+	return elog_fail(err, elog_store_errcode(s), -1, NULL, "%s: %s", what,
 			 elog_store_errmsg(s));
 }
 

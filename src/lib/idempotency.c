@@ -9,8 +9,9 @@
 
 static int db_fail(elog_store *s, elog_err_t *err, const char *what)
 {
-	return elog_fail(err, ELOG_IO, -1, NULL, "database error while %s: %s",
-			 what, elog_store_errmsg(s));
+	return elog_fail(err, elog_store_errcode(s), -1, NULL,
+			 "database error while %s: %s", what,
+			 elog_store_errmsg(s));
 }
 
 int elog_idempotency_key_check(const char *key, size_t len, elog_err_t *err)

@@ -23,8 +23,8 @@ static int prepare(elog_store *s, int authority_query, int witness_query,
 			    ring == ELOG_KEYRING_WITNESS ? witness_query
 							 : authority_query,
 			    st))
-		return elog_fail(err, ELOG_IO, -1, NULL, "database error: %s",
-				 elog_store_errmsg(s));
+		return elog_fail(err, elog_store_errcode(s), -1, NULL,
+				 "database error: %s", elog_store_errmsg(s));
 	return 0;
 }
 
@@ -62,8 +62,8 @@ int elog_keyring_add(elog_store *w, int ring, const char *name,
 	elog_query_bind_text(st, 2, vkey_text);
 	elog_query_bind_int(st, 3, elog_now_ms());
 	if (elog_query_step(st) != ELOG_QUERY_DONE)
-		rc = elog_fail(err, ELOG_IO, -1, NULL, "database error: %s",
-			       elog_store_errmsg(w));
+		rc = elog_fail(err, elog_store_errcode(w), -1, NULL,
+			       "database error: %s", elog_store_errmsg(w));
 	else if (elog_query_changes(st) == 0)
 		rc = elog_fail(err, ELOG_CONFLICT, -1, "name",
 			       "%s %s is already registered", table(ring),
@@ -88,8 +88,8 @@ int elog_keyring_get(elog_store *s, int ring, const char *name,
 		rc = elog_fail(err, ELOG_NOT_FOUND, -1, "name",
 			       "no live %s has that name", table(ring));
 	else
-		rc = elog_fail(err, ELOG_IO, -1, NULL, "database error: %s",
-			       elog_store_errmsg(s));
+		rc = elog_fail(err, elog_store_errcode(s), -1, NULL,
+			       "database error: %s", elog_store_errmsg(s));
 	elog_query_end(st);
 	return rc;
 }
@@ -116,8 +116,8 @@ int elog_keyring_list(elog_store *s, int ring, elog_named_key_fn fn, void *ctx,
 	}
 	rc = rc == ELOG_QUERY_DONE
 		     ? 0
-		     : elog_fail(err, ELOG_IO, -1, NULL, "database error: %s",
-				 elog_store_errmsg(s));
+		     : elog_fail(err, elog_store_errcode(s), -1, NULL,
+				 "database error: %s", elog_store_errmsg(s));
 out:
 	elog_query_end(st);
 	return rc;
@@ -134,8 +134,8 @@ int elog_keyring_revoke(elog_store *w, int ring, const char *name,
 	elog_query_bind_text(st, 1, name);
 	elog_query_bind_int(st, 2, elog_now_ms());
 	if (elog_query_step(st) != ELOG_QUERY_DONE)
-		rc = elog_fail(err, ELOG_IO, -1, NULL, "database error: %s",
-			       elog_store_errmsg(w));
+		rc = elog_fail(err, elog_store_errcode(w), -1, NULL,
+			       "database error: %s", elog_store_errmsg(w));
 	else if (elog_query_changes(st) == 0)
 		rc = elog_fail(err, ELOG_NOT_FOUND, -1, "name",
 			       "no live %s has that name", table(ring));

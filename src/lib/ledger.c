@@ -22,8 +22,8 @@ int elog_ledger_list(elog_store *s, uint64_t since, size_t limit,
 	int rc;
 
 	if (elog_query_open(s, ELOG_Q_PUBLIC_ENTRIES, &st))
-		return elog_fail(err, ELOG_IO, -1, NULL, "database error: %s",
-				 elog_store_errmsg(s));
+		return elog_fail(err, elog_store_errcode(s), -1, NULL,
+				 "database error: %s", elog_store_errmsg(s));
 	elog_query_bind_int(st, 1, (int64_t)since);
 	while (n < limit && (rc = elog_query_step(st)) == ELOG_QUERY_ROW) {
 		int kind = (int)elog_query_int(st, 1);
@@ -37,8 +37,8 @@ int elog_ledger_list(elog_store *s, uint64_t since, size_t limit,
 	}
 	rc = (n == limit || rc == ELOG_QUERY_DONE)
 		     ? 0
-		     : elog_fail(err, ELOG_IO, -1, NULL, "database error: %s",
-				 elog_store_errmsg(s));
+		     : elog_fail(err, elog_store_errcode(s), -1, NULL,
+				 "database error: %s", elog_store_errmsg(s));
 out:
 	elog_query_end(st);
 	return rc;

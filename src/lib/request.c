@@ -122,8 +122,8 @@ static int id_reused(elog_store *w, const elog_request *rq, uint64_t seq,
 dberr:
 	elog_query_end(st);
 dberr_nostmt:
-	return elog_fail(err, ELOG_IO, -1, NULL, "database error: %s",
-			 elog_store_errmsg(w));
+	return elog_fail(err, elog_store_errcode(w), -1, NULL,
+			 "database error: %s", elog_store_errmsg(w));
 }
 
 static int add_refusal(elog_store *w, const elog_request *rq,

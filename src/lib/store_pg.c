@@ -22,6 +22,7 @@
 #include "param.h"
 #include "rfc3339.h"
 #include "schema.h"
+#include "store_pg_query.h"
 
 /* The session advisory lock a log's writer holds: one per database. */
 #define WRITER_LOCK "7306090297101830759" /* "envelog" in ASCII */
@@ -141,8 +142,12 @@ static int pg_fail(elog_pg *pg, elog_err_t *err, const char *what,
 	n = strlen(pg->msg);
 	while (n > 0 && (pg->msg[n - 1] == '\n' || pg->msg[n - 1] == ' '))
 		pg->msg[--n] = '\0';
-	return elog_fail(err, ELOG_IO, -1, NULL, "database error while %s: %s",
-			 what, pg->msg);
+	return elog_fail(err,
+			 elog_pg_unavailable(pg->conn, res)
+				 ? ELOG_DB_UNAVAILABLE
+				 : ELOG_IO,
+			 -1, NULL, "database error while %s: %s", what,
+			 pg->msg);
 }
 
 /* Run sql with p (may be NULL), binary results.  *out (caller clears) is
@@ -253,7 +258,7 @@ static int connect_db(elog_pg *pg, elog_err_t *err)
 			}
 		}
 		pg->msg[n] = '\0';
-		return elog_fail(err, ELOG_IO, -1, NULL,
+		return elog_fail(err, ELOG_DB_UNAVAILABLE, -1, NULL,
 				 "cannot connect to the PostgreSQL database: "
 				 "%s",
 				 pg->msg);

@@ -293,6 +293,36 @@ void elog_pg_query_bind_blob(elog_pg_query *q, int i, const void *v, size_t len)
 	q->formats[i - 1] = 1;
 }
 
+/* Whether the last query that failed in this thread failed because the
+ * database was unavailable (elog_pg_last_unavailable). */
+static _Thread_local int last_unavailable;
+
+int elog_pg_unavailable(PGconn *c, const PGresult *r)
+{
+	const char *st;
+
+	if (!c || PQstatus(c) != CONNECTION_OK)
+		return 1;
+	st = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+	if (!st)
+		return 0;
+	return strncmp(st, "08", 2) == 0 || strcmp(st, "57P01") == 0 ||
+	       strcmp(st, "57P02") == 0 || strcmp(st, "57P03") == 0 ||
+	       strcmp(st, "25006") == 0;
+}
+
+int elog_pg_last_unavailable(PGconn *c)
+{
+	return (c && PQstatus(c) != CONNECTION_OK) || last_unavailable;
+}
+
+/* Note how r (the result of a query on c that failed) failed; -1. */
+static int failed(PGconn *c, const PGresult *r)
+{
+	last_unavailable = elog_pg_unavailable(c, r);
+	return -1;
+}
+
 /* The next FETCH_ROWS rows of q's cursor into q->res: 0, or -1. */
 static int fetch(elog_pg_query *q)
 {
@@ -302,7 +332,9 @@ static int fetch(elog_pg_query *q)
 	snprintf(sql, sizeof sql, "FETCH %d FROM %s", FETCH_ROWS, q->name);
 	q->res = PQexecParams(q->c, sql, 0, NULL, NULL, NULL, NULL, 1);
 	q->row = -1;
-	return PQresultStatus(q->res) == PGRES_TUPLES_OK ? 0 : -1;
+	return PQresultStatus(q->res) == PGRES_TUPLES_OK
+		       ? 0
+		       : failed(q->c, q->res);
 }
 
 /* Send q: 0, or -1. */
@@ -314,6 +346,7 @@ static int run(elog_pg_query *q)
 	int n;
 
 	q->ran = 1;
+	last_unavailable = 0;
 	if ((q->q->flags & Q_STREAM) &&
 	    PQtransactionStatus(q->c) == PQTRANS_INTRANS) {
 		/* Unique among the queries alive on the connection. */
@@ -327,9 +360,12 @@ static int run(elog_pg_query *q)
 		r = PQexecParams(q->c, sql, q->nparams, NULL, q->values,
 				 q->lengths, q->formats, 1);
 		st = PQresultStatus(r);
-		PQclear(r);
-		if (st != PGRES_COMMAND_OK)
+		if (st != PGRES_COMMAND_OK) {
+			failed(q->c, r);
+			PQclear(r);
 			return -1;
+		}
+		PQclear(r);
 		q->cursor = 1;
 		return fetch(q);
 	}
@@ -352,7 +388,7 @@ static int run(elog_pg_query *q)
 		}
 		return 0;
 	default:
-		return -1;
+		return failed(q->c, q->res);
 	}
 }
 
@@ -451,7 +487,7 @@ int elog_pg_query_exec(PGconn *c, int id)
 	if (!c || id < 0 || id >= ELOG_Q_COUNT || !query_sql[id].sql)
 		return -1;
 	r = PQexec(c, query_sql[id].sql);
-	rc = PQresultStatus(r) == PGRES_COMMAND_OK ? 0 : -1;
+	rc = PQresultStatus(r) == PGRES_COMMAND_OK ? 0 : failed(c, r);
 	PQclear(r);
 	return rc;
 }

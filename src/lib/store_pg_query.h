@@ -54,4 +54,17 @@ int elog_pg_query_exec(PGconn *c, int id);
  */
 const char *elog_pg_errmsg(PGconn *c);
 
+/*
+ * 1 when r (the result of a query on c that failed; NULL: none came) says
+ * the database is unavailable rather than the query wrong: c is not
+ * connected (connection refused or lost), or the SQLSTATE is of class 08
+ * (connection exception), 57P01-57P03 (the server shutting down, crashed
+ * or starting) or 25006 (a read-only transaction: a demoted primary).
+ */
+int elog_pg_unavailable(PGconn *c, const PGresult *r);
+
+/* Whether the last named query that failed in this thread (or c itself)
+ * failed because the database is unavailable (elog_pg_unavailable). */
+int elog_pg_last_unavailable(PGconn *c);
+
 #endif

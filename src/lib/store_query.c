@@ -284,6 +284,14 @@ out:
 	return rc;
 }
 
+int elog_store_errcode(elog_store *s)
+{
+	if (elog_store_pg_conn(s) &&
+	    elog_pg_last_unavailable(elog_store_pg_conn(s)))
+		return ELOG_DB_UNAVAILABLE;
+	return ELOG_IO;
+}
+
 const char *elog_store_errmsg(elog_store *s)
 {
 	if (elog_store_pg_conn(s))

@@ -128,4 +128,9 @@ int elog_store_cache_size(elog_store *s, int64_t value, int64_t *old);
 /* The last database error on s, as a sentence for an error message. */
 const char *elog_store_errmsg(elog_store *s);
 
+/* The code of the last database error on s: ELOG_DB_UNAVAILABLE when the
+ * database could not be reached or went away (elog_pg_unavailable), else
+ * ELOG_IO. */
+int elog_store_errcode(elog_store *s);
+
 #endif

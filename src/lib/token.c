@@ -37,8 +37,9 @@ int elog_role_from_name(const char *name)
 
 static int db_fail(elog_store *s, elog_err_t *err, const char *what)
 {
-	return elog_fail(err, ELOG_IO, -1, NULL, "database error while %s: %s",
-			 what, elog_store_errmsg(s));
+	return elog_fail(err, elog_store_errcode(s), -1, NULL,
+			 "database error while %s: %s", what,
+			 elog_store_errmsg(s));
 }
 
 int elog_token_add(elog_store *w, int role, const char *authority,

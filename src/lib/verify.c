@@ -1269,8 +1269,8 @@ int elog_verify_store(elog_store *s, const elog_verify_opts *opts,
 		}
 	}
 	if (!peer && elog_query_exec(s, ELOG_Q_BEGIN))
-		return elog_fail(err, ELOG_IO, -1, NULL, "cannot read: %s",
-				 elog_store_errmsg(s));
+		return elog_fail(err, elog_store_errcode(s), -1, NULL,
+				 "cannot read: %s", elog_store_errmsg(s));
 	if ((rc = elog_store_size(s, &total, err)) ||
 	    (rc = load_purges(&v, err)) || (rc = load_runs(&v, total, err)))
 		goto out;
@@ -1279,8 +1279,8 @@ int elog_verify_store(elog_store *s, const elog_verify_opts *opts,
 		goto out;
 	if (elog_query_open(s, ELOG_Q_TREE_HASHES, &v.tree) ||
 	    elog_query_open(s, ELOG_Q_CHECKPOINTS, &v.cps)) {
-		rc = elog_fail(err, ELOG_IO, -1, NULL, "cannot read: %s",
-			       elog_store_errmsg(s));
+		rc = elog_fail(err, elog_store_errcode(s), -1, NULL,
+			       "cannot read: %s", elog_store_errmsg(s));
 		goto out;
 	}
 	v.tree_row = elog_query_step(v.tree) == ELOG_QUERY_ROW;

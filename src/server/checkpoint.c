@@ -29,21 +29,21 @@ enum MHD_Result handle_checkpoint(struct request *rq)
 	int rc;
 
 	elog_err_clear(&err);
-	rc = http_reader(rq->srv, &s, &err);
-	if (rc == 0 &&
-	    MHD_lookup_connection_value(rq->conn, MHD_GET_ARGUMENT_KIND,
+	if (MHD_lookup_connection_value(rq->conn, MHD_GET_ARGUMENT_KIND,
 					"size")) {
 		rc = query_uint(rq, "size", &size, &err);
 		if (rc == 0 && size > top)
 			rc = -ELOG_NOT_FOUND; /* not confirmed yet */
 		else if (rc == 0)
+			rc = http_reader_at(rq->srv, size, &s, NULL, &err);
+		if (rc == 0)
 			rc = elog_store_checkpoint_at(s, size, &note, &len,
 						      &err);
 		if (rc == -ELOG_NOT_FOUND)
 			return reply_error(rq, ELOG_NOT_FOUND, -1, "size",
 					   "the log never signed a checkpoint "
 					   "of that size");
-	} else if (rc == 0) {
+	} else if ((rc = http_reader(rq->srv, &s, &err)) == 0) {
 		rc = elog_store_checkpoint_latest(s, &note, &len, &size, &err);
 		if (rc == 0 && size > top) { /* the writer's, not newer */
 			free(note);

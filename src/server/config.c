@@ -74,6 +74,8 @@ static int apply(struct config *c, const char *name, const char *v)
 {
 	if (!strcmp(name, "db"))
 		return set_str(c->db, sizeof c->db, name, v);
+	if (!strcmp(name, "read-db"))
+		return set_str(c->read_db, sizeof c->read_db, name, v);
 	if (!strcmp(name, "key"))
 		return set_str(c->key, sizeof c->key, name, v);
 	if (!strcmp(name, "state"))
@@ -316,6 +318,13 @@ int config_load(struct config *cfg, int argc, char **argv)
 	}
 	if ((rc = parse(cfg, argc, argv, 1, &config)) >= 0)
 		return rc;
+	if (cfg->read_db[0] &&
+	    (!elog_store_is_pg(cfg->db) || !elog_store_is_pg(cfg->read_db))) {
+		fprintf(stderr, "envelogd: --read-db is a PostgreSQL hot "
+				"standby of a --db on PostgreSQL: both must "
+				"be PostgreSQL connection strings\n");
+		return 2;
+	}
 	if (!cfg->key[0] && (rc = default_key(cfg)) != 0) {
 		fprintf(stderr, rc == -2 ? "envelogd: the database is "
 					   "PostgreSQL: give the log key's "

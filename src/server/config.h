@@ -13,8 +13,9 @@
 
 struct config {
 	char db[CONFIG_PATH_MAX];
-	char key[CONFIG_PATH_MAX];   /* "" until defaulted from db */
-	char state[CONFIG_PATH_MAX]; /* "" until defaulted from key */
+	char read_db[CONFIG_PATH_MAX]; /* "": none (reads from db) */
+	char key[CONFIG_PATH_MAX];     /* "" until defaulted from db */
+	char state[CONFIG_PATH_MAX];   /* "" until defaulted from key */
 	char listen[256];
 	char origin[256]; /* "" = take the database's */
 	char web[CONFIG_PATH_MAX];

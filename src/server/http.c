@@ -22,7 +22,6 @@
 #include "metrics.h"
 #include "param.h"
 #include "rfc3339.h"
-#include "store_pg.h"
 
 static atomic_uint_fast64_t in_flight;
 
@@ -33,7 +32,7 @@ uint64_t http_in_flight(void)
 
 /* ---- the per-thread read connection ---- */
 
-static pthread_key_t reader_key;
+static pthread_key_t reader_key, standby_key;
 static pthread_once_t reader_once = PTHREAD_ONCE_INIT;
 static int reader_key_ok;
 
@@ -44,20 +43,26 @@ static void reader_close(void *p)
 
 static void reader_key_init(void)
 {
-	reader_key_ok = pthread_key_create(&reader_key, reader_close) == 0;
+	reader_key_ok = pthread_key_create(&reader_key, reader_close) == 0 &&
+			pthread_key_create(&standby_key, reader_close) == 0;
 }
 
 /* Readers map the database: proofs are random point reads. */
 #define READER_MAP_BYTES ((int64_t)1 << 30)
 
-/* 1 when the calling thread's read connection lost its database. */
-static int reader_lost(void)
-{
-	elog_store *s;
+/* The calling thread's read connection was dropped (it lost its
+ * database): the next one opened is a reconnection, and counted. */
+static _Thread_local int reader_dropped;
 
-	pthread_once(&reader_once, reader_key_init);
-	s = reader_key_ok ? pthread_getspecific(reader_key) : NULL;
-	return s && store_lost(s, 0);
+/* Close the calling thread's connection to the --read-db standby. */
+static void standby_drop(void)
+{
+	elog_store *s = pthread_getspecific(standby_key);
+
+	if (!s)
+		return;
+	pthread_setspecific(standby_key, NULL);
+	elog_store_close(s);
 }
 
 void http_reader_drop(void)
@@ -65,43 +70,36 @@ void http_reader_drop(void)
 	elog_store *s;
 
 	pthread_once(&reader_once, reader_key_init);
-	if (!reader_key_ok || !(s = pthread_getspecific(reader_key)))
+	if (!reader_key_ok)
+		return;
+	/* A read answered DB_UNAVAILABLE may have been the standby's. */
+	standby_drop();
+	if (!(s = pthread_getspecific(reader_key)))
 		return;
 	pthread_setspecific(reader_key, NULL);
 	elog_store_close(s);
+	reader_dropped = 1;
 }
 
 int http_reader(struct server *srv, elog_store **out, elog_err_t *err)
 {
 	elog_store *s;
-	int rc, again = 0;
+	int rc;
 
 	pthread_once(&reader_once, reader_key_init);
 	if (!reader_key_ok)
 		return elog_fail(err, ELOG_INTERNAL, -1, NULL,
 				 "no thread-local storage");
 	s = pthread_getspecific(reader_key);
-	if (s && store_lost(s, 0)) {
-		/* Its server went away (a failover): open a new one. */
-		http_reader_drop();
-		s = NULL;
-		again = 1;
-	}
 	if (!s) {
 		rc = elog_store_open(srv->cfg.db, ELOG_STORE_READ,
 				     srv->cfg.sync, &s, err);
 		if (rc == 0)
 			rc = elog_store_map(s, READER_MAP_BYTES, err);
+		/* A PostgreSQL server that cannot be reached (a failover
+		 * under way) is DB_UNAVAILABLE: answered 503. */
 		if (rc) {
 			elog_store_close(s);
-			/* A PostgreSQL server that cannot be reached (a
-			 * failover under way) is unavailable, not an error. */
-			if (rc == -ELOG_IO && err &&
-			    elog_store_is_pg(srv->cfg.db)) {
-				elog_err_t why = *err;
-				rc = elog_fail(err, ELOG_DB_UNAVAILABLE, -1,
-					       NULL, "%s", why.msg);
-			}
 			return rc;
 		}
 		if (pthread_setspecific(reader_key, s) != 0) {
@@ -109,7 +107,8 @@ int http_reader(struct server *srv, elog_store **out, elog_err_t *err)
 			return elog_fail(err, ELOG_INTERNAL, -1, NULL,
 					 "no thread-local storage");
 		}
-		if (again) {
+		if (reader_dropped) {
+			reader_dropped = 0;
 			metrics_reconnect(0);
 			log_event(LEVEL_INFO, NULL,
 				  "a reader reconnected to the database");
@@ -117,6 +116,101 @@ int http_reader(struct server *srv, elog_store **out, elog_err_t *err)
 	}
 	*out = s;
 	return 0;
+}
+
+/* After the standby could not be reached or read, the calling thread
+ * reads from the primary for STANDBY_RETRY_S before it tries again: a
+ * standby that is down costs one failed connection a second per thread,
+ * not one per request. */
+#define STANDBY_RETRY_S 1.0
+static _Thread_local double standby_retry_at;
+
+static double mono_seconds(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/*
+ * The calling thread's connection to the --read-db standby and the size of
+ * the log it has replayed, into *out and *have: 0, or -1 (none set, it
+ * cannot be reached or read, or it was tried less than STANDBY_RETRY_S
+ * ago).  The size is the standby's count of entries (elog_store_size):
+ * every entry, tree hash and checkpoint of the log up to it is there, the
+ * same as on the primary (the standby replays the primary's transactions,
+ * each a group commit with its tree hashes and checkpoint).
+ */
+static int standby_reader(struct server *srv, elog_store **out, uint64_t *have)
+{
+	elog_store *s = pthread_getspecific(standby_key);
+	elog_err_t err;
+
+	if (!s && mono_seconds() < standby_retry_at)
+		return -1;
+	elog_err_clear(&err);
+	if (!s) {
+		if (elog_store_open(srv->cfg.read_db, ELOG_STORE_READ,
+				    srv->cfg.sync, &s, &err) != 0 ||
+		    pthread_setspecific(standby_key, s) != 0) {
+			elog_store_close(s);
+			log_event(LEVEL_WARN, NULL,
+				  "the read standby cannot be opened, reading "
+				  "from the primary: %s",
+				  err.msg);
+			standby_retry_at = mono_seconds() + STANDBY_RETRY_S;
+			return -1;
+		}
+		log_event(LEVEL_INFO, NULL, "a reader opened the read standby");
+	}
+	if (elog_store_size(s, have, &err) != 0) {
+		log_event(LEVEL_WARN, NULL,
+			  "the read standby cannot be read, reading from the "
+			  "primary: %s",
+			  err.msg);
+		standby_drop();
+		standby_retry_at = mono_seconds() + STANDBY_RETRY_S;
+		return -1;
+	}
+	*out = s;
+	return 0;
+}
+
+int http_standby(struct server *srv, elog_store **out, uint64_t *have)
+{
+	uint64_t top = writer_committed(srv->writer);
+
+	pthread_once(&reader_once, reader_key_init);
+	if (!srv->cfg.read_db[0] || !reader_key_ok ||
+	    standby_reader(srv, out, have) != 0)
+		return -1;
+	/* Only what the primary confirmed: an asynchronous standby may
+	 * replay a commit the writer never acknowledged. */
+	if (*have > top)
+		*have = top;
+	return 0;
+}
+
+int http_reader_at(struct server *srv, uint64_t need, elog_store **out,
+		   uint64_t *size, elog_err_t *err)
+{
+	uint64_t have;
+	int rc;
+
+	if (srv->cfg.read_db[0]) {
+		if (http_standby(srv, out, &have) == 0 && need <= have) {
+			metrics_read_db(1);
+			if (size)
+				*size = have;
+			return 0;
+		}
+		metrics_read_db(0);
+	}
+	rc = http_reader(srv, out, err);
+	if (rc == 0 && size)
+		rc = elog_store_size(*out, size, err);
+	return rc;
 }
 
 /* ---- replies ---- */
@@ -243,8 +337,6 @@ enum MHD_Result reply_err(struct request *rq, int rc, const elog_err_t *err)
 
 	if (code == ELOG_OK)
 		code = ELOG_INTERNAL;
-	if (code == ELOG_IO && reader_lost())
-		code = ELOG_DB_UNAVAILABLE;
 	if (code == ELOG_DB_UNAVAILABLE) {
 		/* The next request of this thread reconnects. */
 		http_reader_drop();

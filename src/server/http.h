@@ -134,12 +134,30 @@ int http_content_type_match(const char *h, const char *const *types,
 void http_absorb(struct request *rq, const char *data, size_t n);
 
 /* The calling thread's read connection to the store, opened on first use
- * and closed when the thread exits; one that lost its database (store_lost:
- * a failover) is opened again, and counted. */
+ * and closed when the thread exits; one that lost its database (a reply of
+ * DB_UNAVAILABLE drops it: a failover) is opened again, and counted. */
 int http_reader(struct server *srv, elog_store **out, elog_err_t *err);
-/* Close the calling thread's read connection (it lost its database): the
+/* Close the calling thread's read connections (it lost its database): the
  * thread's next http_reader opens a new one. */
 void http_reader_drop(void);
+/*
+ * A read connection for a read of the log at size need (the tree size of a
+ * proof, the end of a range of leaves, the size a tile or a checkpoint
+ * needs), with the log's size there into *size (NULL: not wanted).  With
+ * --read-db, the standby's when it has replayed need and the primary's
+ * writer confirmed it (counted: metrics_read_db); else, and whenever the
+ * standby cannot be reached or read, the primary's (http_reader).  Either
+ * answers a read at or below need the same.
+ */
+int http_reader_at(struct server *srv, uint64_t need, elog_store **out,
+		   uint64_t *size, elog_err_t *err);
+/*
+ * The calling thread's connection to the --read-db standby, and the size of
+ * the log it can answer for into *have: what it has replayed, no more than
+ * the writer confirmed.  0, or -1: no --read-db, or it cannot be reached
+ * or read (tried again a second later).
+ */
+int http_standby(struct server *srv, elog_store **out, uint64_t *have);
 
 /* Queue resp with status (takes resp; destroys it).  Records status and
  * bytes for the log and metrics. */

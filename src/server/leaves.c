@@ -69,9 +69,7 @@ enum MHD_Result handle_leaves(struct request *rq)
 	if (end < start)
 		return reply_error(rq, ELOG_INVALID_RANGE, -1, "end",
 				   "end must not be less than start");
-	rc = http_reader(rq->srv, &s, &err);
-	if (rc == 0)
-		rc = elog_store_size(s, &size, &err);
+	rc = http_reader_at(rq->srv, end, &s, &size, &err);
 	if (rc)
 		return reply_err(rq, rc, &err);
 	if (end > size)

@@ -46,6 +46,9 @@ static atomic_uint_fast64_t log_size, queue_depth, queue_full;
 /* Reconnects to the database, by connection. */
 static const char *const connections[] = {"reader", "writer"};
 static atomic_uint_fast64_t reconnects[2];
+/* Reads that may be served by the --read-db standby, by who answered. */
+static const char *const read_db_servers[] = {"primary", "standby"};
+static atomic_uint_fast64_t read_db_reads[2];
 
 /* Lawful requests by outcome, and refusals by reason. */
 static const char *const lawful_outcomes[] = {
@@ -157,6 +160,11 @@ void metrics_set_queue(uint64_t entries)
 void metrics_reconnect(int writer)
 {
 	atomic_fetch_add(&reconnects[writer ? 1 : 0], 1);
+}
+
+void metrics_read_db(int standby)
+{
+	atomic_fetch_add(&read_db_reads[standby ? 1 : 0], 1);
 }
 
 void metrics_queue_full(void)
@@ -484,6 +492,11 @@ int metrics_render(uint64_t in_flight, char **out, size_t *len)
 		     "Connections to the database opened again after they "
 		     "were lost (a failover), by connection.",
 		     "connection", connections, reconnects, 2);
+	put_counters(&t, "envelog_read_db_reads_total",
+		     "Reads of a checkpoint's size that a --read-db standby "
+		     "may serve, by the database that answered (primary: "
+		     "the standby was behind, unreachable or not set).",
+		     "server", read_db_servers, read_db_reads, 2);
 	if (t.failed) {
 		free(t.p);
 		return -1;

@@ -47,6 +47,9 @@ void metrics_queue_full(void);
 /* A connection to the database opened again after it was lost: the
  * writer's (writer 1) or a reader's (0). */
 void metrics_reconnect(int writer);
+/* A read of a checkpoint's size (http_reader_at) answered by the --read-db
+ * standby (standby 1) or by the primary (0). */
+void metrics_read_db(int standby);
 
 /* The exposition text, malloc'd, into *out (length *len), with in_flight
  * requests in progress.  0 or -1. */

@@ -17,6 +17,12 @@ static const struct optab_opt opts[] = {
 	 "string (postgresql://USER@HOST/DBNAME; then give the log key "
 	 "with --key)",
 	 elog_path_db, 0, "@file"},
+	{"read-db", "CONNINFO",
+	 "a PostgreSQL hot standby of the --db log (a connection string) "
+	 "that answers proofs, leaves, tiles, checkpoints by size and the "
+	 "public ledger for the sizes it has replayed; newer reads, and "
+	 "every read while it is unreachable, go to --db.  PostgreSQL only",
+	 NULL, 0, NULL},
 	{"key", "FILE",
 	 "the log's signer key (default: the --db path with .db replaced by "
 	 ".key)",

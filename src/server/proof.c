@@ -20,10 +20,9 @@ static int params(struct request *rq, const char *na, uint64_t *a,
 	rc = query_uint(rq, na, a, &err);
 	if (rc == 0)
 		rc = query_uint(rq, nb, b, &err);
+	/* A proof to tree size b: the read standby's when it has b. */
 	if (rc == 0)
-		rc = http_reader(rq->srv, s, &err);
-	if (rc == 0)
-		rc = elog_store_size(*s, cur, &err);
+		rc = http_reader_at(rq->srv, *b, s, cur, &err);
 	if (rc)
 		*ret = reply_err(rq, rc, &err);
 	return rc;

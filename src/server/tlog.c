@@ -56,6 +56,24 @@ enum MHD_Result handle_tlog_checkpoint(struct request *rq)
 	return reply_cached(rq, TEXT_PLAIN, CACHE_SHORT, note, len);
 }
 
+/* The size of the log a tile needs: the leaves under its width (entry
+ * bundles count as level 0); UINT64_MAX when that overflows. */
+static uint64_t tile_needs(const elog_tile *t)
+{
+	int level = t->level == ELOG_TILE_ENTRIES ? 0 : t->level;
+	uint64_t n;
+
+	if (t->index > (UINT64_MAX - t->width) / ELOG_TILE_WIDTH)
+		return UINT64_MAX;
+	n = t->index * ELOG_TILE_WIDTH + t->width;
+	for (int i = 0; i < level; i++) {
+		if (n > UINT64_MAX / ELOG_TILE_WIDTH)
+			return UINT64_MAX;
+		n *= ELOG_TILE_WIDTH;
+	}
+	return n;
+}
+
 enum MHD_Result handle_tlog_tile(struct request *rq)
 {
 	elog_store *s;
@@ -69,9 +87,7 @@ enum MHD_Result handle_tlog_tile(struct request *rq)
 	elog_err_clear(&err);
 	rc = elog_tile_parse(rq->url + strlen(TLOG_PREFIX), &t, &err);
 	if (rc == 0)
-		rc = http_reader(rq->srv, &s, &err);
-	if (rc == 0)
-		rc = elog_store_size(s, &size, &err);
+		rc = http_reader_at(rq->srv, tile_needs(&t), &s, &size, &err);
 	if (rc == 0)
 		rc = elog_store_tile(s, &t, size, &body, &len, &err);
 	if (rc)

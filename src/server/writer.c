@@ -9,8 +9,6 @@
 #include <string.h>
 #include <time.h>
 
-#include <libpq-fe.h>
-
 #include "log.h"
 #include "metrics.h"
 #include "rfc3339.h"
@@ -97,16 +95,6 @@ static int run_jobs(struct writer *wr, struct writer_job *list, size_t n,
 		    elog_commit *c, elog_err_t *err);
 
 static void want_checkpoint(void *ctx);
-
-int store_lost(elog_store *s, int rc)
-{
-	PGconn *pg;
-
-	if (rc == -ELOG_DB_UNAVAILABLE)
-		return 1;
-	pg = s ? elog_store_pg_conn(s) : NULL;
-	return pg && PQstatus(pg) != CONNECTION_OK;
-}
 
 /* First wait between two attempts to reconnect, and the longest. */
 #define RECONNECT_FIRST_S 0.1
@@ -336,7 +324,7 @@ static void process(struct writer *wr, struct writer_job *list, size_t n)
 		return;
 	}
 	metrics_commit_failed();
-	if (store_lost(wr->store, rc)) {
+	if (rc == -ELOG_DB_UNAVAILABLE || err.code == ELOG_DB_UNAVAILABLE) {
 		/* Whether the commit landed is unknown: answer 503, so that
 		 * the clients retry (a batch with its Idempotency-Key finds
 		 * its entries if it did), and go on with what the database

@@ -69,16 +69,8 @@ struct writer_config {
 };
 
 /*
- * 1 when s has lost its database: rc (a store function's result, or 0) is
- * DB_UNAVAILABLE, or the connection under a PostgreSQL store is gone.
- * Then s is of no more use: the writer answers its batch 503
- * db_unavailable and reconnects; a reader is opened again (http_reader).
- */
-int store_lost(elog_store *s, int rc);
-
-/*
  * Open the write connection and start the thread.  When a commit fails
- * because the database was lost (store_lost; a PostgreSQL failover), the
+ * because the database was lost (DB_UNAVAILABLE: a PostgreSQL failover), the
  * writer answers the batch's jobs DB_UNAVAILABLE and calls
  * elog_store_reconnect, with backoff, until that works: the new connection
  * takes the writer's lock and loads the frontier from what the database

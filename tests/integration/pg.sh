@@ -11,6 +11,9 @@
 #   pg_kill NAME               SIGKILL its postmaster (a crash)
 #   pg_run CMD…                run a PostgreSQL program as the servers' user
 #   pg_psql NAME SQL           run SQL as the superuser, print rows (-At)
+#   pg_replica NAME FROM PORT  $T/pg-NAME (emptied) becomes a streaming
+#                              standby of FROM (pg_basebackup -R) on PORT,
+#                              started; 0, or 1 with the reason printed
 #
 # PostgreSQL refuses to run as root, and CI runs as root: there the servers
 # run as "nobody", which owns their directories.  As any other user they
@@ -66,6 +69,30 @@ pg_start() { # NAME [SETTING…]
 	# shellcheck disable=SC2034 # for the test that sources this
 	PG_PORT=$port PG_DIR=$dir \
 		PG_URL="postgresql://envelog@127.0.0.1:$port/envelog"
+}
+
+pg_replica() { # NAME FROM PORT
+	local name=$1 dir=$T/pg-$1
+	rm -rf "$dir/data"
+	mkdir -p "$dir"
+	[ -n "$PG_USER" ] && chown "$PG_USER" "$dir"
+	pg_run "$PG_BIN/pg_basebackup" -h 127.0.0.1 -p "$(pg_port "$2")" \
+		-U postgres -D "$dir/data" -R -X stream -c fast \
+		>"$dir/basebackup.log" 2>&1 || {
+		echo "# pg_basebackup: $(tail -3 "$dir/basebackup.log")"
+		return 1
+	}
+	{
+		echo "port = $3"
+		echo "unix_socket_directories = '$dir'"
+		echo "cluster_name = '$name'"
+	} >>"$dir/data/postgresql.conf"
+	pg_run "$PG_BIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
+		start >/dev/null 2>&1 || {
+		echo "# the standby did not start: $(tail -3 "$dir/server.log")"
+		return 1
+	}
+	case " ${PG_NAMES[*]} " in *" $name "*) ;; *) PG_NAMES+=("$name") ;; esac
 }
 
 pg_psql() { # NAME SQL

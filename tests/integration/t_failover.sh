@@ -93,27 +93,7 @@ fi
 # pg_standby NAME FROM: NAME (its directory emptied) becomes a standby of
 # FROM, made with pg_basebackup -R, on NAME's port.
 pg_standby() {
-	local name=$1 from=$2 dir=$T/pg-$1
-	rm -rf "$dir/data"
-	mkdir -p "$dir"
-	[ -n "$PG_USER" ] && chown "$PG_USER" "$dir"
-	pg_run "$PG_BIN/pg_basebackup" -h 127.0.0.1 -p "${PORTS[$from]}" \
-		-U postgres -D "$dir/data" -R -X stream -c fast \
-		>"$dir/basebackup.log" 2>&1 || {
-		echo "# pg_basebackup: $(tail -3 "$dir/basebackup.log")"
-		return 1
-	}
-	{
-		echo "port = ${PORTS[$name]}"
-		echo "unix_socket_directories = '$dir'"
-		echo "cluster_name = '$name'"
-	} >>"$dir/data/postgresql.conf"
-	pg_run "$PG_BIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
-		start >/dev/null 2>&1 || {
-		echo "# the standby did not start: $(tail -3 "$dir/server.log")"
-		return 1
-	}
-	case " ${PG_NAMES[*]} " in *" $name "*) ;; *) PG_NAMES+=("$name") ;; esac
+	pg_replica "$1" "$2" "${PORTS[$1]}"
 }
 
 # ---- Patroni: etcd and one Patroni per server, as the servers' user

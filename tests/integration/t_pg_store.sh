@@ -25,7 +25,7 @@ pg_psql main "CREATE DATABASE cmp OWNER envelog" >/dev/null || bail "CREATE DATA
 out=$(ELOG_TEST_PG_URL="postgresql://envelog@127.0.0.1:$PG_PORT/cmp" \
 	CMOCKA_MESSAGE_OUTPUT=stdout "$B/tests/pg_store" 2>&1)
 rc=$?
-if [ "$rc" = 0 ] && grep -q '\[  PASSED  \] 6 test(s)' <<<"$out"; then
+if [ "$rc" = 0 ] && grep -q '\[  PASSED  \] 7 test(s)' <<<"$out"; then
 	ok "the PostgreSQL store reads back, proves, tiles, answers requests, verifies and purges as the SQLite store"
 else
 	nok "the PostgreSQL store reads back, proves, tiles, answers requests, verifies and purges as the SQLite store" \

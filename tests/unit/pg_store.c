@@ -32,6 +32,7 @@
 #include "rfc3339.h"
 #include "store.h"
 #include "store_pg.h"
+#include "store_pg_query.h"
 #include "tile.h"
 #include "verify.h"
 
@@ -431,7 +432,8 @@ static void test_connection_lost(void **state)
 	kill_session(the.pg);
 	assert_int_equal(elog_store_commit(the.pg, &the.sk, elog_now_ms(),
 					   NULL, &err),
-			 -ELOG_IO);
+			 -ELOG_DB_UNAVAILABLE);
+	assert_int_equal(err.code, ELOG_DB_UNAVAILABLE);
 	/* The lock went with the session: another writer may take it, and
 	 * then the first cannot come back. */
 	assert_int_equal(elog_store_open(the.url, ELOG_STORE_WRITE,
@@ -448,10 +450,52 @@ static void test_connection_lost(void **state)
 			 -ELOG_CONFLICT);
 	/* Lost between commits: the next begin fails; reconnect, go on. */
 	kill_session(the.pg);
-	assert_int_not_equal(elog_store_begin(the.pg, &err), 0);
+	assert_int_equal(elog_store_begin(the.pg, &err), -ELOG_DB_UNAVAILABLE);
 	assert_int_equal(elog_store_reconnect(the.pg, &err), 0);
 	append_both(5);
 	compare(the.pg);
+}
+
+/* Which failures are the database's unavailability (DB_UNAVAILABLE: the
+ * server answers 503 and reconnects) and which are errors (IO). */
+static void test_unavailable_codes(void **state)
+{
+	elog_store *s = NULL;
+	elog_err_t err;
+	PGconn *c;
+	PGresult *r;
+	(void)state;
+	NEED_PG();
+	/* Nothing listens on port 1: a connect failure. */
+	assert_int_equal(elog_store_open("postgresql://127.0.0.1:1/x",
+					 ELOG_STORE_READ, ELOG_SYNC_FULL, &s,
+					 &err),
+			 -ELOG_DB_UNAVAILABLE);
+	assert_int_equal(err.code, ELOG_DB_UNAVAILABLE);
+	assert_null(s);
+	c = PQconnectdb(the.url);
+	assert_int_equal(PQstatus(c), CONNECTION_OK);
+	/* 25006: a write on a read-only server (a demoted primary) */
+	PQclear(PQexec(c, "SET default_transaction_read_only = on"));
+	r = PQexec(c, "CREATE TEMP TABLE t(x int)");
+	assert_string_equal(PQresultErrorField(r, PG_DIAG_SQLSTATE), "25006");
+	assert_int_equal(elog_pg_unavailable(c, r), 1);
+	PQclear(r);
+	/* 57P01 (terminated by an administrator): class 57P */
+	r = PQexec(c, "DO $$BEGIN RAISE SQLSTATE '57P01'; END$$");
+	assert_int_equal(elog_pg_unavailable(c, r), 1);
+	PQclear(r);
+	r = PQexec(c, "DO $$BEGIN RAISE SQLSTATE '08006'; END$$");
+	assert_int_equal(elog_pg_unavailable(c, r), 1);
+	PQclear(r);
+	/* but a wrong query, or another 57 (a cancelled one), is not */
+	r = PQexec(c, "SELECT no_such_column FROM meta");
+	assert_int_equal(elog_pg_unavailable(c, r), 0);
+	PQclear(r);
+	r = PQexec(c, "DO $$BEGIN RAISE SQLSTATE '57014'; END$$");
+	assert_int_equal(elog_pg_unavailable(c, r), 0);
+	PQclear(r);
+	PQfinish(c);
 }
 
 static void test_purge_same(void **state)
@@ -523,6 +567,7 @@ int main(void)
 		cmocka_unit_test(test_same_as_sqlite),
 		cmocka_unit_test(test_reconnect),
 		cmocka_unit_test(test_connection_lost),
+		cmocka_unit_test(test_unavailable_codes),
 		cmocka_unit_test(test_purge_same),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
