@@ -134,6 +134,51 @@ static double mono_seconds(void)
 }
 
 /*
+ * Whether the standby s holds this log: the primary's origin and verifier
+ * key, and the primary's root at the size the standby has.  0, or -1
+ * (logged): a standby of another log, or of a fork, answers nothing.
+ */
+static int standby_same_log(struct server *srv, elog_store *s)
+{
+	elog_store *p;
+	elog_hash a, b;
+	uint64_t have;
+	elog_err_t err;
+
+	elog_err_clear(&err);
+	if (http_reader(srv, &p, &err) != 0)
+		goto unread;
+	if (strcmp(elog_store_origin(s), elog_store_origin(p)) != 0 ||
+	    strcmp(elog_store_vkey(s), elog_store_vkey(p)) != 0) {
+		log_event(LEVEL_ERROR, NULL,
+			  "the read standby holds another log (its origin or "
+			  "key differs): reading from the primary");
+		return -1;
+	}
+	if (elog_store_size(s, &have, &err) != 0)
+		goto unread;
+	if (have > writer_committed(srv->writer))
+		have = writer_committed(srv->writer);
+	if (elog_store_root(s, have, &a, &err) != 0 ||
+	    elog_store_root(p, have, &b, &err) != 0)
+		goto unread;
+	if (memcmp(a.b, b.b, sizeof a.b) != 0) {
+		log_event(LEVEL_ERROR, NULL,
+			  "the read standby's tree differs from the primary's "
+			  "at size %llu: reading from the primary",
+			  (unsigned long long)have);
+		return -1;
+	}
+	return 0;
+unread:
+	log_event(LEVEL_WARN, NULL,
+		  "the read standby cannot be checked against the primary, "
+		  "reading from the primary: %s",
+		  err.msg);
+	return -1;
+}
+
+/*
  * The calling thread's connection to the --read-db standby and the size of
  * the log it has replayed, into *out and *have: 0, or -1 (none set, it
  * cannot be reached or read, or it was tried less than STANDBY_RETRY_S
@@ -159,6 +204,11 @@ static int standby_reader(struct server *srv, elog_store **out, uint64_t *have)
 				  "the read standby cannot be opened, reading "
 				  "from the primary: %s",
 				  err.msg);
+			standby_retry_at = mono_seconds() + STANDBY_RETRY_S;
+			return -1;
+		}
+		if (standby_same_log(srv, s) != 0) {
+			standby_drop();
 			standby_retry_at = mono_seconds() + STANDBY_RETRY_S;
 			return -1;
 		}

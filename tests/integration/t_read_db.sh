@@ -160,4 +160,41 @@ post_events "ingest goes on" "$(events 3 c)"
 check "and the log verifies" "$E" verify --db "$DB" --vkey "$VKEY"
 stop_server
 check "envelogd stops cleanly" test "$SRV_RC" = 0
+
+# ---- a --read-db that holds a fork (the log's origin and key, another
+# tree) or another log answers nothing: envelogd checks the standby's
+# origin, key and root against the primary's when it opens it
+pg_psql log "CREATE DATABASE fork OWNER envelog" >/dev/null || bail "fork db"
+pg_psql log "CREATE DATABASE other OWNER envelog" >/dev/null || bail "other db"
+FORK_URL="postgresql://envelog@127.0.0.1:$PG_PORT/fork"
+OTHER_URL="postgresql://envelog@127.0.0.1:$PG_PORT/other"
+# the fork: a copy of the log whose stored tree hashes were rewritten
+"$E" copy --from "$DB" --to "$FORK_URL" "${KEY_ARG[@]}" >/dev/null 2>&1 ||
+	bail "copy to fork"
+PG_DB=fork pg_psql log "ALTER TABLE tree_hash DISABLE TRIGGER ALL;
+	UPDATE tree_hash SET hash = sha256(hash)" >/dev/null || bail "rewrite fork"
+"$E" init --db "$OTHER_URL" --key "$T/other.key" --origin test.example/other \
+	>/dev/null 2>&1 || bail "init other"
+MKLOG_KEY=$T/other.key "$B/tests/tools/mklog" "$OTHER_URL" 50 >/dev/null 2>&1 ||
+	bail "mklog other"
+READ3=("/v1/proof/inclusion?index=7&size=40" "/v1/checkpoint?size=40")
+start_server || bail "envelogd"
+save "$T/p3" "${READ3[@]}"
+stop_server
+for bad in fork other; do
+	url=$FORK_URL
+	[ "$bad" = other ] && url=$OTHER_URL
+	start_server --read-db "$url" || bail "envelogd --read-db $bad"
+	s0=$(metric standby)
+	rm -rf "$T/r3"
+	save "$T/r3" "${READ3[@]}"
+	check "a standby holding $bad: reads at size 40 answered as the primary answers them" \
+		diff -r "$T/p3" "$T/r3"
+	check "none by the standby" test "$(metric standby)" = "$s0"
+	stop_server
+done
+check "the log says the fork's tree differs" \
+	grep -q "the read standby's tree differs from the primary's" "$T/server.log"
+check "and that the other standby holds another log" \
+	grep -q "the read standby holds another log" "$T/server.log"
 finish
