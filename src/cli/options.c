@@ -27,6 +27,16 @@ static const struct optab_opt init_opts[] = {
 	 "where to write the log's signer key (default: the --db path with "
 	 ".db replaced by .key)",
 	 NULL, 0, "@file"},
+	{"writer-role", "ROLE",
+	 "PostgreSQL: the role envelogd connects as, granted SELECT and "
+	 "INSERT on the log's tables but no UPDATE, DELETE or TRUNCATE (the "
+	 "tables stay the connection's role's); default: envelogd connects "
+	 "as the owner",
+	 NULL, 0, NULL},
+	{"reader-role", "ROLE",
+	 "PostgreSQL: a role granted SELECT only (envelog verify, tiles, "
+	 "replicas' readers)",
+	 NULL, 0, NULL},
 	OPT_END,
 };
 
@@ -185,7 +195,9 @@ static const struct optab_opt copy_opts[] = {
 static const struct optab_cmd cmds[] = {
 	{NULL, NULL, "envelog <command> [options]\nenvelog --version",
 	 "the operator's and auditor's command line", NULL, NULL},
-	{"init", NULL, "envelog init [--db DB] [--origin ORIGIN] [--key FILE]",
+	{"init", NULL,
+	 "envelog init [--db DB] [--origin ORIGIN] [--key FILE]\n"
+	 "             [--writer-role ROLE] [--reader-role ROLE]",
 	 "create the database and the log key",
 	 "Create the database and the log's signing key beside it (mode "
 	 "0600), then print the log's verifier key.  Refuses to overwrite.",
