@@ -189,6 +189,12 @@ static const struct optab_opt copy_opts[] = {
 	 "the log's signer key (default: the --from path with .db replaced "
 	 "by .key)",
 	 NULL, 0, "@file"},
+	{"writer-role", "ROLE",
+	 "PostgreSQL --to: grant this role what envelogd needs and no more, "
+	 "as envelog init --writer-role does",
+	 NULL, 0, NULL},
+	{"reader-role", "ROLE", "PostgreSQL --to: grant this role SELECT only",
+	 NULL, 0, NULL},
 	OPT_END,
 };
 
@@ -348,7 +354,9 @@ static const struct optab_cmd cmds[] = {
 	 "before DATE.  The horizon only moves forward: a DATE not after the "
 	 "current horizon changes nothing and exits 3.",
 	 purge_opts},
-	{"copy", NULL, "envelog copy --from DB --to DB [--key FILE]",
+	{"copy", NULL,
+	 "envelog copy --from DB --to DB [--key FILE]\n"
+	 "             [--writer-role ROLE] [--reader-role ROLE]",
 	 "move a log to another store (SQLite to PostgreSQL) and verify it",
 	 "Copy the whole log of --from into --to, a new SQLite file or an "
 	 "empty PostgreSQL database: its entries with their records, tree "
@@ -363,7 +371,9 @@ static const struct optab_cmd cmds[] = {
 	 "the source's key and latest checkpoint.  Stop envelogd on --from "
 	 "first.  Exit 0 copied and verified, 1 the copy or the source does "
 	 "not verify, 2 usage or I/O error, 3 --to is not new or empty "
-	 "(nothing changed).",
+	 "(nothing changed).  With --writer-role or --reader-role (a "
+	 "PostgreSQL --to, copied as the role that is to own its tables), "
+	 "the roles are checked first and granted after the copy verifies.",
 	 copy_opts},
 	{"tiles", "export", "envelog tiles export --out DIR [--db DB]",
 	 "the log as static C2SP tlog-tiles",

@@ -160,4 +160,31 @@ check "envelog verify as the reader role passes" test $? = 0
 check "verify counted every entry" grep -q "ok: $size2 entries" <<<"$out"
 $E tiles export --db "$R_URL" --out "$T/tlog" >/dev/null 2>&1
 check "tiles export as the reader role" test $? = 0
+
+# ---- envelog copy into a database with the same roles ----
+pg_psql main "CREATE DATABASE copy OWNER envelog" >/dev/null || bail "CREATE DATABASE copy"
+C_URL="postgresql://envelog@127.0.0.1:$PG_PORT/copy"
+out=$($E copy --from "$R_URL" --to "$C_URL" --key "$PK" --writer-role postgres 2>&1)
+check "copy --writer-role of a superuser: exit 2" test $? = 2
+check "and copies nothing" test "$(PG_DB=copy pg_psql main "SELECT to_regclass('meta') IS NULL")" = t
+out=$($E copy --from "$R_URL" --to "$C_URL" --key "$PK" \
+	--writer-role envelog_writer --reader-role envelog_reader 2>&1)
+check "envelog copy (read as the reader role) with --writer-role: exit 0" test $? = 0
+DB="postgresql://envelog_writer@127.0.0.1:$PG_PORT/copy"
+start_server || bail "envelogd as the writer role on the copy"
+post_events "the writer role ingests into the copy" "$(events 10 copy)"
+read -r size5 _ < <(log_state)
+check "the copy grew by 10" test "$size5" = $((size2 + 10))
+stop_server
+# shellcheck disable=SC2317 # run through check, which shellcheck does not follow
+denied_copy() { # SQL: refused to the writer in the copy
+	local o
+	o=$(pg_run "$PG_BIN/psql" -h "$PG_DIR" -p "$PG_PORT" -U envelog_writer -d copy \
+		-At -v ON_ERROR_STOP=1 -c "$1" 2>&1) && return 1
+	grep -Eq "$NOPE" <<<"$o"
+}
+check "writer: DELETE FROM entry in the copy refused" denied_copy "DELETE FROM entry"
+check "writer: DISABLE TRIGGER in the copy refused" denied_copy "ALTER TABLE entry DISABLE TRIGGER ALL"
+$E verify --db "postgresql://envelog_reader@127.0.0.1:$PG_PORT/copy" --vkey "$PVKEY" >/dev/null 2>&1
+check "the copy verifies as the reader role" test $? = 0
 finish
