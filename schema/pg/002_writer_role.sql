@@ -5,21 +5,18 @@
 -- so it cannot disable a trigger, drop a table, or UPDATE/DELETE/TRUNCATE
 -- a log table; these functions are its only way to change the schema.
 --
--- Both run with search_path pinned to this schema (then pg_catalog and
--- pg_temp, searched last), and are executable by no one but the owner
--- until init grants them to the writer role.  A log with one role (no
--- --writer-role) calls them too: one code path for both.
-
-SELECT set_config('search_path',
-                  quote_ident(current_schema()) || ', pg_catalog, pg_temp',
-                  true);
+-- Both run with search_path pinned to this schema and pg_temp (last;
+-- pg_catalog, not named, is searched first, so that nothing in this
+-- schema shadows a built-in function), and are executable by no one but
+-- the owner until init grants them to the writer role.  A log with one
+-- role (no --writer-role) calls them too: one code path for both.
 
 -- Create and attach the partitions event_data_p<k> and event_index_p<k>
 -- (the seqs [k << bits, (k + 1) << bits), bits = meta.index_run_bits): k
 -- must be the next partition, one above the highest there is (0 if none).
 -- Returns k.
 CREATE FUNCTION elog_make_partition(k bigint) RETURNS bigint
-LANGUAGE plpgsql SECURITY DEFINER SET search_path FROM CURRENT AS $$
+LANGUAGE plpgsql SECURITY DEFINER AS $$
 DECLARE
   bits int := (SELECT value::int FROM meta WHERE key = 'index_run_bits');
   last bigint := (SELECT coalesce(max(substr(c.relname, 14)::int8), -1)
@@ -52,12 +49,12 @@ BEGIN
 END $$;
 
 -- The purge below seq n, which must not be above the recorded horizon
--- (n - 1 <= purge_horizon's highest through_seq): drop the partitions of
+-- (n - 1 <= purge_horizon's highest through_seq) nor the log's size: drop the partitions of
 -- event_data and event_index wholly below n, delete the index runs below
 -- n, and the rows below n in the partition that holds n.  Returns the
 -- number of partitions dropped (of each table).
 CREATE FUNCTION elog_purge_below(n bigint) RETURNS bigint
-LANGUAGE plpgsql SECURITY DEFINER SET search_path FROM CURRENT AS $$
+LANGUAGE plpgsql SECURITY DEFINER AS $$
 DECLARE
   bits int := (SELECT value::int FROM meta WHERE key = 'index_run_bits');
   horizon bigint := (SELECT coalesce(max(through_seq), -1)
@@ -65,7 +62,8 @@ DECLARE
   k bigint;
   dropped bigint := 0;
 BEGIN
-  IF n IS NULL OR n < 0 OR n - 1 > horizon THEN
+  IF n IS NULL OR n < 0 OR n - 1 > horizon
+     OR n > (SELECT coalesce(max(seq) + 1, 0) FROM entry) THEN
     RAISE EXCEPTION 'the purge below % goes past the horizon (seq %)',
       n, horizon USING ERRCODE = 'restrict_violation';
   END IF;
@@ -84,5 +82,10 @@ BEGIN
   RETURN dropped;
 END $$;
 
+-- Made in the current schema (the first of the search_path); now pinned.
+SELECT set_config('search_path',
+                  quote_ident(current_schema()) || ', pg_temp', true);
+ALTER FUNCTION elog_make_partition(bigint) SET search_path FROM CURRENT;
+ALTER FUNCTION elog_purge_below(bigint) SET search_path FROM CURRENT;
 REVOKE ALL ON FUNCTION elog_make_partition(bigint) FROM PUBLIC;
 REVOKE ALL ON FUNCTION elog_purge_below(bigint) FROM PUBLIC;

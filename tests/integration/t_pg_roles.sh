@@ -40,6 +40,7 @@ PK=$T/pg.key
 PVKEY=$(ELOG_TEST_INDEX_RUN_BITS=2 $E init --db "$PG_URL" --key "$PK" \
 	--origin test.example/log --writer-role envelog_writer \
 	--reader-role envelog_reader 2>"$T/init.err")
+[ -z "$PVKEY" ] && sed "s/^/# /" "$T/init.err"
 check "init as the owner with --writer-role and --reader-role" grep -q '^test.example/log+' <<<"$PVKEY"
 NCA_VK=$($E warrant keygen uk-nca --out "$T/nca.key" 2>/dev/null)
 $E authority add --db "$PG_URL" uk-nca "$NCA_VK" >/dev/null 2>&1 || bail "authority add"
@@ -146,6 +147,8 @@ check "writer: a partition out of order (ahead) refused" denied envelog_writer "
 check "writer: a partition that exists refused" denied envelog_writer "SELECT elog_make_partition($p_last)" "not the next one"
 check "reader: INSERT refused" denied envelog_reader "INSERT INTO checkpoint VALUES (1000, '\\x00', 'x', 0)" "$NOPE"
 check "reader: the SECURITY DEFINER functions refused" denied envelog_reader "SELECT elog_make_partition(1000)" "$NOPE"
+check "the functions run with their search_path pinned" \
+	test "$(as_psql envelog "SELECT string_agg(array_to_string(proconfig, ','), ';') FROM pg_proc WHERE proname IN ('elog_make_partition', 'elog_purge_below') AND prosecdef")" = "search_path=public, pg_temp;search_path=public, pg_temp"
 check "PUBLIC: the functions are not executable" \
 	test "$(as_psql envelog "SELECT count(*) FROM pg_proc WHERE proname IN ('elog_make_partition', 'elog_purge_below') AND has_function_privilege('public', oid, 'EXECUTE')")" = 0
 
