@@ -157,6 +157,13 @@ read -r size3 root3 < <(log_state)
 stop_server
 check "after the refused changes the log is unchanged (size and root)" test "$size3 $root3" = "$size2 $root2"
 
+# A migration pending: the writer role cannot apply it, and says who can.
+as_psql envelog "UPDATE meta SET value = '1' WHERE key = 'schema_version'" >/dev/null
+out=$("$B/envelogd" --db "$W_URL" --key "$PK" --listen "127.0.0.1:$(free_port)" 2>&1)
+check "envelogd as the writer on a schema to migrate exits non-zero" test $? -ne 0
+check "saying the owner must migrate it" grep -q "must be migrated by the role that owns the log's tables" <<<"$out"
+as_psql envelog "UPDATE meta SET value = '2' WHERE key = 'schema_version'" >/dev/null
+
 # ---- the reader role ----
 out=$($E verify --db "$R_URL" --vkey "$PVKEY" 2>&1)
 check "envelog verify as the reader role passes" test $? = 0
