@@ -80,6 +80,18 @@ int elog_store_create(const char *path, const char *origin,
 		      const char *vkey_text, elog_err_t *err);
 
 /*
+ * On PostgreSQL (conninfo), as the role that owns the log's tables: grant
+ * writer (if not NULL) what envelogd needs and no more (SELECT and INSERT
+ * on the log's tables, no UPDATE, DELETE or TRUNCATE; the partitions and
+ * the purge through SECURITY DEFINER functions) and reader (if not NULL)
+ * SELECT only.  INVALID_VALUE for a SQLite path, or a role that is missing,
+ * a superuser, or the owner.  check_only: only check the roles (before
+ * elog_store_create, so that a refused role leaves no log behind).
+ */
+int elog_store_grant(const char *conninfo, const char *writer,
+		     const char *reader, int check_only, elog_err_t *err);
+
+/*
  * Open an existing database.  mode: ELOG_STORE_READ or ELOG_STORE_WRITE
  * (the writer applies pending migrations and loads the frontier).
  *

@@ -7,11 +7,14 @@
 
 int cmd_copy(int argc, char **argv)
 {
-	const char *from = NULL, *to = NULL, *key = NULL;
+	const char *from = NULL, *to = NULL, *key = NULL, *writer = NULL,
+		   *reader = NULL;
 	const cli_opt opts[] = {
 		{.name = "from", .value = &from},
 		{.name = "to", .value = &to},
 		{.name = "key", .value = &key},
+		{.name = "writer-role", .value = &writer},
+		{.name = "reader-role", .value = &reader},
 		{.name = NULL},
 	};
 	char keybuf[4096];
@@ -32,6 +35,9 @@ int cmd_copy(int argc, char **argv)
 			return cli_usage("copy", 1);
 		key = keybuf;
 	}
+	/* the roles first: a refused one leaves nothing copied */
+	if ((writer || reader) && elog_store_grant(to, writer, reader, 1, &err))
+		return cli_fail("copy", &err);
 	if (cli_load_signer(key, &signer, &err))
 		return cli_fail("copy", &err);
 	if ((rc = cli_open(from, ELOG_STORE_READ, &src)))
@@ -41,6 +47,11 @@ int cmd_copy(int argc, char **argv)
 		rc = err.code == ELOG_CONFLICT	 ? CLI_REFUSED
 		     : err.code == ELOG_TAMPERED ? CLI_BAD
 						 : CLI_USAGE;
+		goto out;
+	}
+	if ((writer || reader) &&
+	    elog_store_grant(to, writer, reader, 0, &err)) {
+		rc = cli_fail("copy", &err);
 		goto out;
 	}
 	printf("copied %llu entries (%llu of the purged prefix as rows), "

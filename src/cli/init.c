@@ -28,8 +28,11 @@ static int make_parent(const char *path)
 int cmd_init(int argc, char **argv)
 {
 	const char *db = CLI_DEFAULT_DB, *origin = NULL, *keyfile = NULL;
+	const char *writer = NULL, *reader = NULL;
 	const cli_opt opts[] = {
 		{.name = "db", .value = &db},
+		{.name = "writer-role", .value = &writer},
+		{.name = "reader-role", .value = &reader},
 		{.name = "origin", .value = &origin},
 		{.name = "key", .value = &keyfile},
 		{.name = NULL},
@@ -50,6 +53,11 @@ int cmd_init(int argc, char **argv)
 	if (first != argc)
 		return cli_usage("init", 1);
 	pg = elog_store_is_pg(db);
+	if (!pg && (writer || reader)) {
+		fprintf(stderr, "envelog: init: --writer-role and "
+				"--reader-role are for a PostgreSQL --db\n");
+		return CLI_USAGE;
+	}
 	if (!keyfile) {
 		if (cli_key_path(db, keybuf, sizeof keybuf) < 0)
 			return cli_usage("init", 1);
@@ -83,6 +91,11 @@ int cmd_init(int argc, char **argv)
 			db, strerror(errno));
 		return CLI_USAGE;
 	}
+	if ((writer || reader) &&
+	    elog_store_grant(db, writer, reader, 1, &err)) {
+		rc = cli_fail("init", &err);
+		goto out;
+	}
 	if (elog_signer_generate(origin, &signer, &err) ||
 	    elog_signer_format(&signer, sk_text, sizeof sk_text, &err)) {
 		rc = cli_fail("init", &err);
@@ -100,6 +113,8 @@ int cmd_init(int argc, char **argv)
 		goto out;
 	}
 	if (elog_store_create(db, origin, vk_text, &err) ||
+	    ((writer || reader) &&
+	     elog_store_grant(db, writer, reader, 0, &err)) ||
 	    elog_store_open(db, ELOG_STORE_WRITE, ELOG_SYNC_FULL, &w, &err) ||
 	    elog_store_begin(w, &err) ||
 	    elog_store_commit(w, &signer, elog_now_ms(), NULL, &err)) {

@@ -27,6 +27,16 @@ static const struct optab_opt init_opts[] = {
 	 "where to write the log's signer key (default: the --db path with "
 	 ".db replaced by .key)",
 	 NULL, 0, "@file"},
+	{"writer-role", "ROLE",
+	 "PostgreSQL: the role envelogd connects as, granted SELECT and "
+	 "INSERT on the log's tables but no UPDATE, DELETE or TRUNCATE (the "
+	 "tables stay the connection's role's); default: envelogd connects "
+	 "as the owner",
+	 NULL, 0, NULL},
+	{"reader-role", "ROLE",
+	 "PostgreSQL: a role granted SELECT only (envelog verify, tiles, "
+	 "replicas' readers)",
+	 NULL, 0, NULL},
 	OPT_END,
 };
 
@@ -179,13 +189,21 @@ static const struct optab_opt copy_opts[] = {
 	 "the log's signer key (default: the --from path with .db replaced "
 	 "by .key)",
 	 NULL, 0, "@file"},
+	{"writer-role", "ROLE",
+	 "PostgreSQL --to: grant this role what envelogd needs and no more, "
+	 "as envelog init --writer-role does",
+	 NULL, 0, NULL},
+	{"reader-role", "ROLE", "PostgreSQL --to: grant this role SELECT only",
+	 NULL, 0, NULL},
 	OPT_END,
 };
 
 static const struct optab_cmd cmds[] = {
 	{NULL, NULL, "envelog <command> [options]\nenvelog --version",
 	 "the operator's and auditor's command line", NULL, NULL},
-	{"init", NULL, "envelog init [--db DB] [--origin ORIGIN] [--key FILE]",
+	{"init", NULL,
+	 "envelog init [--db DB] [--origin ORIGIN] [--key FILE]\n"
+	 "             [--writer-role ROLE] [--reader-role ROLE]",
 	 "create the database and the log key",
 	 "Create the database and the log's signing key beside it (mode "
 	 "0600), then print the log's verifier key.  Refuses to overwrite.",
@@ -336,7 +354,9 @@ static const struct optab_cmd cmds[] = {
 	 "before DATE.  The horizon only moves forward: a DATE not after the "
 	 "current horizon changes nothing and exits 3.",
 	 purge_opts},
-	{"copy", NULL, "envelog copy --from DB --to DB [--key FILE]",
+	{"copy", NULL,
+	 "envelog copy --from DB --to DB [--key FILE]\n"
+	 "             [--writer-role ROLE] [--reader-role ROLE]",
 	 "move a log to another store (SQLite to PostgreSQL) and verify it",
 	 "Copy the whole log of --from into --to, a new SQLite file or an "
 	 "empty PostgreSQL database: its entries with their records, tree "
@@ -351,7 +371,9 @@ static const struct optab_cmd cmds[] = {
 	 "the source's key and latest checkpoint.  Stop envelogd on --from "
 	 "first.  Exit 0 copied and verified, 1 the copy or the source does "
 	 "not verify, 2 usage or I/O error, 3 --to is not new or empty "
-	 "(nothing changed).",
+	 "(nothing changed).  With --writer-role or --reader-role (a "
+	 "PostgreSQL --to, copied as the role that is to own its tables), "
+	 "the roles are checked first and granted after the copy verifies.",
 	 copy_opts},
 	{"tiles", "export", "envelog tiles export --out DIR [--db DB]",
 	 "the log as static C2SP tlog-tiles",

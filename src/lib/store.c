@@ -445,6 +445,27 @@ out:
 	return rc;
 }
 
+int elog_store_grant(const char *conninfo, const char *writer,
+		     const char *reader, int check_only, elog_err_t *err)
+{
+	elog_pg *pg = NULL;
+	int rc;
+	if (!elog_store_is_pg(conninfo))
+		return elog_fail(err, ELOG_INVALID_VALUE, -1, NULL,
+				 "roles are PostgreSQL's: a SQLite log has "
+				 "none");
+	/* check_only: a reader, which migrates nothing (there may be no log
+	 * yet) */
+	if ((rc = elog_pg_connect(conninfo,
+				  check_only ? ELOG_STORE_READ
+					     : ELOG_STORE_REGISTRY,
+				  check_only, &pg, err)))
+		return rc;
+	rc = elog_pg_grant(pg, writer, reader, check_only, err);
+	elog_pg_free(pg);
+	return rc;
+}
+
 int elog_store_create(const char *path, const char *origin,
 		      const char *vkey_text, elog_err_t *err)
 {

@@ -371,9 +371,21 @@ static int migrate(elog_pg *pg, elog_err_t *err)
 			return run_cmd(pg, "COMMIT", NULL, "migrating", err);
 		{
 			PGresult *r = PQexec(pg->conn, elog_schema_pg[version]);
-			if (PQresultStatus(r) != PGRES_COMMAND_OK &&
-			    PQresultStatus(r) != PGRES_TUPLES_OK) {
+			const char *state = PQresultErrorField(r,
+							       PG_DIAG_SQLSTATE);
+			if (state && !strcmp(state, "42501"))
+				rc = elog_fail(err, ELOG_IO, -1, NULL,
+					       "the database schema (version "
+					       "%d) must be migrated by the "
+					       "role that owns the log's "
+					       "tables: open it for writing "
+					       "once as that role (envelogd "
+					       "--db naming it)",
+					       version);
+			else if (PQresultStatus(r) != PGRES_COMMAND_OK &&
+				 PQresultStatus(r) != PGRES_TUPLES_OK)
 				rc = pg_fail(pg, err, "migrating", r);
+			if (rc) {
 				PQclear(r);
 				goto fail;
 			}
@@ -608,36 +620,134 @@ int elog_pg_ensure_parts(elog_pg *pg, int64_t upto, elog_err_t *err)
 	int rc;
 	while (pg->parts_upto < upto) {
 		int64_t k = pg->parts_upto + 1;
-		char sql[512];
-		long long a = (long long)(k << pg->bits),
-			  b = (long long)((k + 1) << pg->bits);
-		/* Made, then attached: ATTACH PARTITION locks the parent
-		 * against other schema changes only, where CREATE TABLE ...
-		 * PARTITION OF would wait for every reader of it (a long
-		 * envelog verify) and make new readers wait behind. */
-		snprintf(sql, sizeof sql,
-			 "CREATE TABLE event_data_p%lld (LIKE event_data); "
-			 "ALTER TABLE event_data ATTACH PARTITION "
-			 "event_data_p%lld FOR VALUES FROM (%lld) TO (%lld); "
-			 "CREATE TABLE event_index_p%lld (LIKE event_index); "
-			 "ALTER TABLE event_index ATTACH PARTITION "
-			 "event_index_p%lld FOR VALUES FROM (%lld) TO (%lld)",
-			 (long long)k, (long long)k, a, b, (long long)k,
-			 (long long)k, a, b);
-		{
-			PGresult *r = PQexec(pg->conn, sql);
-			rc = PQresultStatus(r) == PGRES_COMMAND_OK
-				     ? 0
-				     : pg_fail(pg, err,
-					       "creating an index partition",
-					       r);
-			PQclear(r);
-		}
+		struct params p = {0};
+		int64_t made;
+		/* elog_make_partition (schema/pg/002): made, then attached,
+		 * by the tables' owner; it refuses any k but the next. */
+		p_int(&p, k);
+		rc = run_int(pg, "SELECT elog_make_partition($1)", &p, &made,
+			     "creating an index partition", err);
 		if (rc)
 			return rc;
 		pg->parts_upto = k;
 	}
 	return 0;
+}
+
+/* ---- roles ---- */
+
+/* The grants of a least-privilege writer role (and a reader role) on the
+ * tables of the connection's schema; %1$s the schema, %2$s the writer. */
+static const char grants_writer[] =
+	"REVOKE ALL ON ALL TABLES IN SCHEMA %1$s FROM %2$s; "
+	"GRANT USAGE ON SCHEMA %1$s TO %2$s; "
+	"GRANT SELECT ON ALL TABLES IN SCHEMA %1$s TO %2$s; "
+	/* the log: append only */
+	"GRANT INSERT ON entry, event_data, event_index, index_run, "
+	"tree_hash, checkpoint, cosignature, warrant_use, purge_horizon "
+	"TO %2$s; "
+	/* the registries: added, and revoked (envelogd's admin API) */
+	"GRANT INSERT, UPDATE (revoked) ON token, authority, witness TO %2$s; "
+	"GRANT USAGE ON ALL SEQUENCES IN SCHEMA %1$s TO %2$s; "
+	/* retry-safe ingest: put (an upsert) and expired */
+	"GRANT INSERT, UPDATE, DELETE ON ingest_key TO %2$s; "
+	"GRANT EXECUTE ON FUNCTION elog_make_partition(bigint), "
+	"elog_purge_below(bigint) TO %2$s";
+static const char
+	grants_reader[] = "REVOKE ALL ON ALL TABLES IN SCHEMA %1$s FROM %2$s; "
+			  "GRANT USAGE ON SCHEMA %1$s TO %2$s; "
+			  "GRANT SELECT ON ALL TABLES IN SCHEMA %1$s TO %2$s";
+
+/* Refuse a role that would not be held by the grants: the tables' owner
+ * (the connection's role), a member of it, or a superuser. */
+static int check_role(elog_pg *pg, const char *role, elog_err_t *err)
+{
+	struct params p = {0};
+	int64_t bad;
+	int rc;
+	p_text(&p, role, strlen(role));
+	if ((rc = run_int(pg,
+			  "SELECT CASE WHEN NOT EXISTS (SELECT 1 FROM pg_roles "
+			  "WHERE rolname = $1) THEN 1 WHEN (SELECT rolsuper "
+			  "FROM pg_roles WHERE rolname = $1) THEN 2 WHEN "
+			  "pg_has_role($1, current_user, 'MEMBER') THEN 3 "
+			  "ELSE 0 END::int8",
+			  &p, &bad, "checking a role", err)))
+		return rc;
+	if (bad)
+		return elog_fail(err, ELOG_INVALID_VALUE, -1, NULL,
+				 "role %s %s", role,
+				 bad == 1   ? "does not exist"
+				 : bad == 2 ? "is a superuser: it would "
+					      "bypass every grant"
+					    : "is the tables' owner or a "
+					      "member of it: it would own "
+					      "the log");
+	return 0;
+}
+
+static int grant_one(elog_pg *pg, const char *tmpl, const char *schema,
+		     const char *role, elog_err_t *err)
+{
+	char *id = NULL, *sch = NULL, sql[2048];
+	int rc;
+	id = PQescapeIdentifier(pg->conn, role, strlen(role));
+	sch = PQescapeIdentifier(pg->conn, schema, strlen(schema));
+	if (!id || !sch) {
+		rc = elog_fail(err, ELOG_INVALID_VALUE, -1, NULL,
+			       "bad role name %s", role);
+		goto out;
+	}
+	if ((size_t)snprintf(sql, sizeof sql, tmpl, sch, id) >= sizeof sql) {
+		rc = elog_fail(err, ELOG_INVALID_VALUE, -1, NULL,
+			       "role name %s is too long", role);
+		goto out;
+	}
+	{
+		PGresult *r = PQexec(pg->conn, sql);
+		rc = PQresultStatus(r) == PGRES_COMMAND_OK
+			     ? 0
+			     : pg_fail(pg, err, "granting to a role", r);
+		PQclear(r);
+	}
+out:
+	PQfreemem(id);
+	PQfreemem(sch);
+	return rc;
+}
+
+int elog_pg_grant(elog_pg *pg, const char *writer, const char *reader,
+		  int check_only, elog_err_t *err)
+{
+	PGresult *r;
+	char schema[128];
+	int rc;
+	if ((writer && (rc = check_role(pg, writer, err))) ||
+	    (reader && (rc = check_role(pg, reader, err))))
+		return rc;
+	if (check_only)
+		return 0;
+	if ((rc = run(pg, "SELECT current_schema()", NULL, PGRES_TUPLES_OK, &r,
+		      "granting to a role", err)))
+		return rc;
+	if (PQntuples(r) != 1 || PQgetisnull(r, 0, 0) ||
+	    (size_t)PQgetlength(r, 0, 0) >= sizeof schema) {
+		PQclear(r);
+		return elog_fail(err, ELOG_IO, -1, NULL,
+				 "the connection has no current schema");
+	}
+	memcpy(schema, PQgetvalue(r, 0, 0), (size_t)PQgetlength(r, 0, 0) + 1);
+	PQclear(r);
+	if ((rc = run_cmd(pg, "BEGIN", NULL, "granting to a role", err)))
+		return rc;
+	if ((writer &&
+	     (rc = grant_one(pg, grants_writer, schema, writer, err))) ||
+	    (reader &&
+	     (rc = grant_one(pg, grants_reader, schema, reader, err)))) {
+		PQclear(PQexec(pg->conn, "ROLLBACK"));
+		return rc;
+	}
+	return run_cmd(pg, "COMMIT", NULL, "granting to a role", err);
 }
 
 /* ---- the writer's rows, by COPY ---- */
@@ -1506,7 +1616,7 @@ int elog_pg_purge(elog_pg *pg, int64_t before, elog_store_progress_fn progress,
 {
 	struct params p = {0};
 	PGresult *r;
-	int64_t cur, n = 0, count = 0, done = 0, total;
+	int64_t cur, n = 0, count = 0, total = 1;
 	uint64_t through;
 	int rc;
 
@@ -1547,65 +1657,30 @@ int elog_pg_purge(elog_pg *pg, int64_t before, elog_store_progress_fn progress,
 		return rc;
 	/* Whole partitions below n are dropped (event_data's and
 	 * event_index's, with their runs); in the partition holding n, the
-	 * rows below it are deleted. */
-	p.n = 0;
-	p_int(&p, n);
-	p_int(&p, pg->bits);
-	if ((rc = run(pg,
-		      "SELECT substr(c.relname, 14)::int8 AS k FROM "
-		      "pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
-		      "WHERE i.inhparent = 'event_index'::regclass AND "
-		      "((substr(c.relname, 14)::int8 + 1) << $2::int4) <= $1 "
-		      "ORDER BY k",
-		      &p, PGRES_TUPLES_OK, &r, "purging", err)))
-		return rc;
-	total = PQntuples(r) + 1;
-	/* Dropping a partition waits for every reader of its table, and new
+	 * rows below it are deleted: elog_purge_below (schema/pg/002), by the
+	 * tables' owner, which refuses an n above the horizon just recorded.
+	 * Dropping a partition waits for every reader of its table, and new
 	 * readers wait behind it: rather than stall the log behind a long
 	 * read, the purge fails (rolled back) and is tried again later. */
-	if (PQntuples(r) > 0 &&
-	    (rc = run_cmd(pg, "SET LOCAL lock_timeout = '10s'", NULL,
-			  "purging", err))) {
-		PQclear(r);
-		return rc;
-	}
-	for (int i = 0; i < PQntuples(r) && !rc; i++) {
-		char sql[160];
-		long long k = (long long)col_int(r, i, 0);
-		snprintf(sql, sizeof sql,
-			 "DROP TABLE event_data_p%lld; DROP TABLE "
-			 "event_index_p%lld",
-			 k, k);
-		{
-			PGresult *d = PQexec(pg->conn, sql);
-			const char *state = PQresultErrorField(d,
-							       PG_DIAG_SQLSTATE);
-			if (PQresultStatus(d) == PGRES_COMMAND_OK)
-				rc = 0;
-			else if (state && !strcmp(state, "55P03"))
-				rc = elog_fail(err, ELOG_IO, -1, NULL,
-					       "the purge cannot drop the "
-					       "partitions below the horizon "
-					       "while a long read holds them; "
-					       "nothing was purged: try again");
-			else
-				rc = pg_fail(pg, err, "purging", d);
-			PQclear(d);
-		}
-		if (progress)
-			progress(ctx, (uint64_t)++done, (uint64_t)total);
-	}
-	PQclear(r);
-	if (rc)
+	if ((rc = run_cmd(pg, "SET LOCAL lock_timeout = '10s'", NULL,
+			  "purging", err)))
 		return rc;
 	p.n = 0;
 	p_int(&p, n);
-	if ((rc = run_cmd(pg, "DELETE FROM index_run WHERE last_seq < $1", &p,
-			  "purging", err)) ||
-	    (rc = run_cmd(pg, "DELETE FROM event_data WHERE seq < $1", &p,
-			  "purging", err)) ||
-	    (rc = run_cmd(pg, "DELETE FROM event_index WHERE seq < $1", &p,
-			  "purging", err)))
+	r = PQexecParams(pg->conn, "SELECT elog_purge_below($1)", p.n, p.type,
+			 p.val, p.len, p.fmt, 1);
+	if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1)
+		total = col_int(r, 0, 0) + 1;
+	else if (PQresultErrorField(r, PG_DIAG_SQLSTATE) &&
+		 !strcmp(PQresultErrorField(r, PG_DIAG_SQLSTATE), "55P03"))
+		rc = elog_fail(err, ELOG_IO, -1, NULL,
+			       "the purge cannot drop the partitions below the "
+			       "horizon while a long read holds them; nothing "
+			       "was purged: try again");
+	else
+		rc = pg_fail(pg, err, "purging", r);
+	PQclear(r);
+	if (rc)
 		return rc;
 	if (progress)
 		progress(ctx, (uint64_t)total, (uint64_t)total);

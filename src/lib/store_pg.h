@@ -70,6 +70,14 @@ int elog_pg_in_tx(const elog_pg *pg);
 int elog_pg_begin(elog_pg *pg, uint64_t size, elog_err_t *err);
 int elog_pg_commit(elog_pg *pg, elog_err_t *err);
 void elog_pg_rollback(elog_pg *pg);
+/* Grant a least-privilege writer role (SELECT and INSERT on the log's
+ * tables, what envelogd writes of the registries, EXECUTE on the
+ * SECURITY DEFINER functions of schema/pg/002) and a reader role (SELECT),
+ * either NULL, on the tables of the connection's role, in one
+ * transaction.  Refuses a role that does not exist, is a superuser, or is
+ * (a member of) the connection's role.  check_only: only that. */
+int elog_pg_grant(elog_pg *pg, const char *writer, const char *reader,
+		  int check_only, elog_err_t *err);
 /* Make the partitions of event_data and event_index up to run upto. */
 int elog_pg_ensure_parts(elog_pg *pg, int64_t upto, elog_err_t *err);
 

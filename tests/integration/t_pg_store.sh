@@ -42,7 +42,7 @@ check "init on PostgreSQL without --key: asks for --key" grep -q -- "give the lo
 PVKEY=$(ELOG_TEST_INDEX_RUN_BITS=4 $E init --db "$PG_URL" --key "$PK" --origin test.example/log 2>"$T/init.err")
 check "init on PostgreSQL prints the verifier key" grep -q '^test.example/log+' <<<"$PVKEY"
 check "the log key is written mode 0600" test "$(stat -c %a "$PK")" = 600
-check "the schema version is recorded" test "$(owner_psql "SELECT value FROM meta WHERE key = 'schema_version'")" = 1
+check "the schema version is recorded" test "$(owner_psql "SELECT value FROM meta WHERE key = 'schema_version'")" = 2
 out=$($E init --db "$PG_URL" --key "$T/pg2.key" 2>&1)
 rc=$?
 check "a second init on the same database: exit 2" test "$rc" = 2
@@ -152,7 +152,7 @@ owner_psql "UPDATE meta SET value = '99' WHERE key = 'schema_version'" >/dev/nul
 out=$($E verify --db "$PG_URL" 2>&1)
 check "a newer schema is refused: exit 2" test $? = 2
 check "saying so" grep -q "schema (version 99) is newer than this program" <<<"$out"
-owner_psql "UPDATE meta SET value = '1' WHERE key = 'schema_version'" >/dev/null
+owner_psql "UPDATE meta SET value = '2' WHERE key = 'schema_version'" >/dev/null
 check "the database holds as many entries as the checkpoint says" test "$(owner_psql "SELECT count(*) FROM entry")" = "$size1"
 
 # ---- append-only ----
