@@ -67,23 +67,7 @@ python3 "$LOAD" clients --url "$URL" --dir "$T/rec" --ingest "$INGEST" \
 CLIENTS_PID=$!
 trap 'touch "$T/rec/stop"; kill "$CLIENTS_PID" 2>/dev/null; cleanup' EXIT
 
-# pause_clients R: the clients stop sending and say so (a bounded wait), so
-# that verify and the checks see a log that nobody writes to.
-# Waits until every client has paused, for up to 60 s: longer than a
-# client's request timeout (15 s), so that a loaded machine is not a failure.
-pause_clients() {
-	local w all end=$((SECONDS + 60))
-	echo "$1" >"$T/rec/pause.tmp" && mv "$T/rec/pause.tmp" "$T/rec/pause"
-	while [ "$SECONDS" -lt "$end" ]; do
-		all=1
-		for w in 0 1 2 3 lawful; do
-			[ "$(cat "$T/rec/paused.$w" 2>/dev/null)" = "$1" ] || all=0
-		done
-		[ "$all" = 1 ] && return 0
-		sleep 0.01
-	done
-	return 1
-}
+. tests/crash/pause.sh
 
 kills=0
 for ((r = 1; r <= KILLS; r++)); do

@@ -148,6 +148,23 @@ expect_error() { # DESC STATUS CODE METHOD PATH [CURL ARGS…]
 AUTH=(-H "Authorization: Bearer $INGEST")
 JSON=(-H "Content-Type: application/json")
 
+# event_json SENDER RECIPIENT TIME: one message event (TIME RFC 3339).
+event_json() {
+	printf '{"ts":"%s","sender":"%s","recipient":"%s","type":"message","size":%d}' "$3" "$1" "$2" "$RANDOM"
+}
+
+# wait_for SECONDS CMD…: until CMD succeeds, for at most SECONDS (bounds
+# every wait; generous, for a loaded machine).
+wait_for() {
+	local end=$((SECONDS + $1))
+	shift
+	while [ "$SECONDS" -lt "$end" ]; do
+		"$@" >/dev/null 2>&1 && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
 # post_events DESC BODY [CONTENT-TYPE]
 post_events() {
 	local d=$1 body=$2 ct=${3:-application/json}

@@ -28,11 +28,10 @@ NCA=$($E token add --db "$DB" --role authority --authority uk-nca 2>/dev/null)
 W1=$($E witness keygen witness-1 --out "$T/w1.key" 2>/dev/null) || bail "witness keygen"
 $E witness add --db "$DB" witness-1 "$W1" >/dev/null 2>&1
 start_server || bail "server"
-ev() { printf '{"ts":"%s","sender":"%s","recipient":"%s","type":"message","size":%d}' "$3" "$1" "$2" "$RANDOM"; }
 for i in 1 2 3; do
-	post_events "ingest batch $i" "[$(ev $A +4477009007$i 2026-03-0${i}T10:00:00Z),$(ev +4477009008$i $S 2026-03-0${i}T11:00:00Z),$(ev +4477009009$i +447700900999 2026-03-0${i}T12:00:00Z)]"
+	post_events "ingest batch $i" "[$(event_json $A +4477009007$i 2026-03-0${i}T10:00:00Z),$(event_json +4477009008$i $S 2026-03-0${i}T11:00:00Z),$(event_json +4477009009$i +447700900999 2026-03-0${i}T12:00:00Z)]"
 done
-ev $A $S 2026-03-04T10:00:00Z >"$T/once"
+event_json $A $S 2026-03-04T10:00:00Z >"$T/once"
 req POST /v1/events "${AUTH[@]}" "${JSON[@]}" -H "Idempotency-Key: copy-1" --data-binary "[$(cat "$T/once")]"
 check "an ingest with an Idempotency-Key" test "$STATUS" = 201
 once=$(jq -r .first <<<"$BODY")

@@ -42,17 +42,6 @@ LOAD=tests/crash/load.py
 ROUNDS=${ROUNDS:-5}
 PSQL=$PG_BIN/psql
 
-# wait_for SECONDS CMD…: until CMD succeeds, for at most SECONDS (bounds
-# every wait; generous, for a loaded machine).
-wait_for() {
-	local end=$((SECONDS + $1))
-	shift
-	while [ "$SECONDS" -lt "$end" ]; do
-		"$@" >/dev/null 2>&1 && return 0
-		sleep 0.1
-	done
-	return 1
-}
 # The two servers keep their ports through every round, so that one
 # connection string names both.
 declare -A PORTS
@@ -275,21 +264,7 @@ check_round() { # ROUND: the checker's lines as TAP
 		--proofcheck "$PC" 2>&1)
 }
 
-# pause_clients R: the clients stop sending and say so (a bounded wait,
-# longer than a client's request timeout of 15 s).
-pause_clients() {
-	local w all end=$((SECONDS + 60))
-	echo "$1" >"$T/rec/pause.tmp" && mv "$T/rec/pause.tmp" "$T/rec/pause"
-	while [ "$SECONDS" -lt "$end" ]; do
-		all=1
-		for w in 0 1 2 3 lawful; do
-			[ "$(cat "$T/rec/paused.$w" 2>/dev/null)" = "$1" ] || all=0
-		done
-		[ "$all" = 1 ] && return 0
-		sleep 0.05
-	done
-	return 1
-}
+. tests/crash/pause.sh
 acks() { cat "$T"/rec/acks.* 2>/dev/null | wc -l; }
 # shellcheck disable=SC2317
 acks_past() { [ "$(acks)" -gt "$1" ]; }

@@ -66,13 +66,10 @@ AUTH=(-H "Authorization: Bearer $INGEST")
 start_server || bail "envelogd on PostgreSQL"
 A=+447700900123
 S=+447700900456
-ev() { # SENDER RECIPIENT TIME
-	printf '{"ts":"%s","sender":"%s","recipient":"%s","type":"message","size":%d}' "$3" "$1" "$2" "$RANDOM"
-}
 post_events "ingest events on PostgreSQL" "[
-$(ev $A $S 2026-03-10T12:00:00Z),
-$(ev +447700900777 +447700900888 2026-03-10T12:00:00Z),
-$(ev $S $A 2026-03-12T08:30:00Z)]"
+$(event_json $A $S 2026-03-10T12:00:00Z),
+$(event_json +447700900777 +447700900888 2026-03-10T12:00:00Z),
+$(event_json $S $A 2026-03-12T08:30:00Z)]"
 base=$FIRST
 for i in 1 2 3 4 5; do
 	post_events "ingest batch $i of 60 events" "$(events 60 "b$i")"

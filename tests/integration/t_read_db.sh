@@ -11,16 +11,6 @@ export ELOG_TEST_STORE=pg
 . "$(dirname "$0")/lib.sh"
 E=$B/envelog
 
-# wait_for SECONDS CMD…: until CMD succeeds, for at most SECONDS.
-wait_for() {
-	local end=$((SECONDS + $1))
-	shift
-	while [ "$SECONDS" -lt "$end" ]; do
-		"$@" >/dev/null 2>&1 && return 0
-		sleep 0.1
-	done
-	return 1
-}
 SB_PORT=$(free_port)
 pg_replica sb log "$SB_PORT" || bail "the standby"
 SB_URL="postgresql://envelog@127.0.0.1:$SB_PORT/envelog"

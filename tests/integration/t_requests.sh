@@ -26,19 +26,16 @@ start_server || bail "server"
 
 # shellcheck disable=SC2317 # shellcheck takes the bail above for an exit
 ms() { date -u -d "$1" +%s000; }
-ev() { # SENDER RECIPIENT TIME
-	printf '{"ts":"%s","sender":"%s","recipient":"%s","type":"message","size":%d}' "$3" "$1" "$2" "$RANDOM"
-}
 # Events around the window [2026-03-01, 2026-03-23) of subjects A and S.
 post_events "ingest events across the window edges" "[
-$(ev $A $C 2026-03-01T00:00:00Z),
-$(ev $C $S 2026-03-10T12:00:00Z),
-$(ev $A $S 2026-03-15T08:30:00Z),
-$(ev $A $C 2026-03-23T00:00:00Z),
-$(ev $A $C 2026-02-28T23:59:59.999Z),
-$(ev $C $D 2026-03-10T12:00:00Z),
-$(ev $D $A 2026-03-22T23:59:59.999Z),
-$(ev $D $C 2026-03-11T00:00:00Z)]"
+$(event_json $A $C 2026-03-01T00:00:00Z),
+$(event_json $C $S 2026-03-10T12:00:00Z),
+$(event_json $A $S 2026-03-15T08:30:00Z),
+$(event_json $A $C 2026-03-23T00:00:00Z),
+$(event_json $A $C 2026-02-28T23:59:59.999Z),
+$(event_json $C $D 2026-03-10T12:00:00Z),
+$(event_json $D $A 2026-03-22T23:59:59.999Z),
+$(event_json $D $C 2026-03-11T00:00:00Z)]"
 base=$FIRST
 want_seqs="[$base,$((base + 1)),$((base + 2)),$((base + 6))]"
 
