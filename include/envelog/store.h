@@ -235,6 +235,12 @@ typedef int (*elog_leaf_fn)(void *ctx, const elog_leaf *leaf);
 int elog_store_leaves(elog_store *s, uint64_t start, uint64_t end,
 		      elog_leaf_fn fn, void *ctx, elog_err_t *err);
 
+/* Entries seqs[0..n) (ascending, no repeats) in that order to fn, on
+ * PostgreSQL in one query; NOT_FOUND for a seq not in the log.  A
+ * non-zero return from fn stops the walk and is returned. */
+int elog_store_leaves_at(elog_store *s, const uint64_t *seqs, size_t n,
+			 elog_leaf_fn fn, void *ctx, elog_err_t *err);
+
 /* Hash reader over the store (ctx: the elog_store). */
 int elog_store_hash_reader(void *ctx, int level, uint64_t index,
 			   elog_hash *out, elog_err_t *err);
@@ -254,6 +260,16 @@ int elog_store_root(elog_store *s, uint64_t size, elog_hash *out,
 		    elog_err_t *err);
 int elog_store_prove_inclusion(elog_store *s, uint64_t index, uint64_t size,
 			       elog_hash *proof, size_t *n, elog_err_t *err);
+/*
+ * The inclusion proofs of the entries index[0..count) in the tree of size,
+ * read in one read transaction (on PostgreSQL the nodes of all of them in
+ * one query per kind): proof i in proofs[i * ELOG_MAX_PROOF ..], its
+ * length in n[i].  Fails as elog_store_prove_inclusion on the first entry
+ * that fails.
+ */
+int elog_store_prove_inclusions(elog_store *s, const uint64_t *index,
+				size_t count, uint64_t size, elog_hash *proofs,
+				size_t *n, elog_err_t *err);
 int elog_store_prove_consistency(elog_store *s, uint64_t old_size,
 				 uint64_t new_size, elog_hash *proof,
 				 size_t *n, elog_err_t *err);

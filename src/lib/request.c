@@ -141,6 +141,29 @@ static int add_refusal(elog_store *w, const elog_request *rq,
 	return rc;
 }
 
+/* The records of a disclosure being kept with its outcome (an elog_leaf_fn):
+ * record i in out->data[i], its leaf hash in leaves[i]. */
+struct kept_records {
+	elog_outcome *out;
+	elog_hash *leaves;
+	size_t i;
+	elog_err_t *err;
+};
+
+static int keep_record(void *ctx, const elog_leaf *l)
+{
+	struct kept_records *k = ctx;
+	char *d;
+	if (!l->record || !(d = malloc(l->record_len + 1)))
+		return elog_fail(k->err, ELOG_NOMEM, (long)l->seq, NULL,
+				 "cannot keep a record");
+	memcpy(d, l->record, l->record_len);
+	d[l->record_len] = '\0';
+	k->out->data[k->i] = d;
+	k->leaves[k->i++] = l->leaf_hash;
+	return 0;
+}
+
 int elog_request_apply(elog_store *w, const elog_request *rq,
 		       const elog_policy *p, size_t max_records,
 		       elog_outcome *out, elog_err_t *err)
@@ -153,6 +176,7 @@ int elog_request_apply(elog_store *w, const elog_request *rq,
 	size_t n = 0;
 	int truncated = 0, rc;
 	int64_t horizon = 0;
+	struct kept_records kr = {0};
 
 	memset(out, 0, sizeof *out);
 	memset(&e, 0, sizeof e);
@@ -193,19 +217,11 @@ int elog_request_apply(elog_store *w, const elog_request *rq,
 		goto out;
 	}
 	out->ndata = n;
-	for (size_t i = 0; i < n; i++) {
-		elog_leaf l;
-		if ((rc = elog_store_leaf(w, seqs[i], &l, err)))
-			goto out;
-		if (!l.record || !(out->data[i] = malloc(l.record_len + 1))) {
-			rc = elog_fail(err, ELOG_NOMEM, (long)seqs[i], NULL,
-				       "cannot keep a record");
-			goto out;
-		}
-		memcpy(out->data[i], l.record, l.record_len);
-		out->data[i][l.record_len] = '\0';
-		leaves[i] = l.leaf_hash;
-	}
+	kr.out = out;
+	kr.leaves = leaves;
+	kr.err = err;
+	if ((rc = elog_store_leaves_at(w, seqs, n, keep_record, &kr, err)))
+		goto out;
 	if ((rc = elog_store_horizon(w, &horizon, &through, err)))
 		goto out;
 	memset(&d, 0, sizeof d);
@@ -237,14 +253,14 @@ out:
 	return rc;
 }
 
-/* {"seq":…,"entry":{…},"proof":[…]} for one entry against size, its leaf
- * data read from the store; or, when record is given, {"seq":…,
- * "record":{…},"proof":[…]} for that event's record. */
+/* {"seq":…,"entry":{…},"proof":[…]} for one entry with its proof (np
+ * hashes), its leaf data read from the store; or, when record is given,
+ * {"seq":…,"record":{…},"proof":[…]} for that event's record. */
 static int proved_entry(elog_store *s, uint64_t seq, const char *record,
-			uint64_t size, json_t **out, elog_err_t *err)
+			const elog_hash *proof, size_t np, json_t **out,
+			elog_err_t *err)
 {
-	elog_hash proof[ELOG_MAX_PROOF];
-	size_t np = 0, len;
+	size_t len;
 	elog_leaf l;
 	json_t *entry = NULL, *arr = NULL;
 	int rc;
@@ -266,8 +282,6 @@ static int proved_entry(elog_store *s, uint64_t seq, const char *record,
 	}
 	if ((rc = elog_json_load(data, len, &entry, err)))
 		return rc;
-	if ((rc = elog_store_prove_inclusion(s, seq, size, proof, &np, err)))
-		goto out;
 	arr = json_array();
 	for (size_t i = 0; arr && i < np; i++) {
 		char b64[ELOG_HASH_B64_LEN];
@@ -278,7 +292,6 @@ static int proved_entry(elog_store *s, uint64_t seq, const char *record,
 			 record ? "record" : "entry", entry, "proof", arr);
 	if (!*out)
 		rc = elog_fail(err, ELOG_NOMEM, -1, NULL, "out of memory");
-out:
 	json_decref(entry);
 	json_decref(arr);
 	return rc;
@@ -291,12 +304,26 @@ int elog_bundle_build(elog_store *s, const elog_outcome *o,
 	json_t *b = NULL, *records = NULL, *disc = NULL;
 	char salt[sodium_base64_ENCODED_LEN(ELOG_SALT_LEN,
 					    sodium_base64_VARIANT_ORIGINAL)];
+	/* the disclosure's proof, then the records' */
+	uint64_t *seqs = malloc((o->nrecords + 1) * sizeof *seqs);
+	elog_hash *proofs = malloc((o->nrecords + 1) * ELOG_MAX_PROOF *
+				   sizeof *proofs);
+	size_t *np = malloc((o->nrecords + 1) * sizeof *np);
 	int rc, began = 0;
 
 	*out = NULL;
+	if (!seqs || !proofs || !np) {
+		rc = elog_fail(err, ELOG_NOMEM, -1, NULL, "out of memory");
+		goto out_free;
+	}
 	if ((rc = elog_store_read_begin(s, &began, err)))
-		return rc;
-	if ((rc = proved_entry(s, o->seq, NULL, size, &disc, err)))
+		goto out_free;
+	seqs[0] = o->seq;
+	if (o->nrecords)
+		memcpy(seqs + 1, o->records, o->nrecords * sizeof *seqs);
+	if ((rc = elog_store_prove_inclusions(s, seqs, o->nrecords + 1, size,
+					      proofs, np, err)) ||
+	    (rc = proved_entry(s, o->seq, NULL, proofs, np[0], &disc, err)))
 		goto out;
 	records = json_array();
 	if (!records) {
@@ -310,8 +337,9 @@ int elog_bundle_build(elog_store *s, const elog_outcome *o,
 				       "a record of the outcome is missing");
 			goto out;
 		}
-		if ((rc = proved_entry(s, o->records[i], o->data[i], size, &r,
-				       err)))
+		if ((rc = proved_entry(s, o->records[i], o->data[i],
+				       proofs + (i + 1) * ELOG_MAX_PROOF,
+				       np[i + 1], &r, err)))
 			goto out;
 		json_array_append_new(records, r);
 	}
@@ -329,6 +357,10 @@ out:
 	elog_store_read_end(s, began);
 	json_decref(disc);
 	json_decref(records);
+out_free:
+	free(seqs);
+	free(proofs);
+	free(np);
 	return rc;
 }
 

@@ -1379,6 +1379,28 @@ out:
 	return rc;
 }
 
+int elog_store_leaves_at(elog_store *s, const uint64_t *seqs, size_t n,
+			 elog_leaf_fn fn, void *ctx, elog_err_t *err)
+{
+	int rc = 0;
+	if (s->pg)
+		return elog_pg_leaves_at(s->pg, seqs, n, fn, ctx, err);
+	for (size_t i = 0; i < n && !rc; i++) {
+		elog_leaf l;
+		if (!(rc = elog_store_leaf(s, seqs[i], &l, err)))
+			rc = fn(ctx, &l);
+	}
+	return rc;
+}
+
+/* A node's key in the memo and the prefetch: its tree_hash id (or a leaf's
+ * seq) and whether it is a tree node. */
+static uint64_t hash_key(int level, uint64_t index)
+{
+	return level == 0 ? index << 1
+			  : elog_stored_hash_index(level, index) << 1 | 1;
+}
+
 int elog_store_hash_reader(void *ctx, int level, uint64_t index,
 			   elog_hash *out, elog_err_t *err)
 {
@@ -1387,10 +1409,7 @@ int elog_store_hash_reader(void *ctx, int level, uint64_t index,
 	sqlite3_stmt *st;
 	int rc;
 	if (s->memo_on) {
-		uint64_t key = level == 0
-				       ? index
-				       : elog_stored_hash_index(level, index);
-		key = key << 1 | (level != 0);
+		uint64_t key = hash_key(level, index);
 		m = &s->memo[(key * UINT64_C(0x9E3779B97F4A7C15)) >>
 			     (64 - MEMO_BITS)];
 		if (m->gen == s->memo_gen && m->key == key) {
@@ -1652,29 +1671,41 @@ void elog_store_read_end(elog_store *s, int began)
  * indices, never on the hashes), then, after one query has fetched them
  * all, with a reader that answers from those.
  */
-#define PREFETCH_MAX 256
 struct prefetch {
 	elog_store *s;
-	size_t n;
-	int level[PREFETCH_MAX];
-	uint64_t index[PREFETCH_MAX];
-	elog_hash h[PREFETCH_MAX];
+	uint64_t *key; /* hash_key of each node, sorted once fetched */
+	elog_hash *h;  /* once fetched, the hash of key[i] */
+	size_t n, cap;
 	int fetched;
 };
+
+static int cmp_u64(const void *a, const void *b);
 
 static int prefetch_reader(void *ctx, int level, uint64_t index,
 			   elog_hash *out, elog_err_t *err)
 {
 	struct prefetch *p = ctx;
-	for (size_t i = 0; i < p->n; i++)
-		if (p->level[i] == level && p->index[i] == index) {
-			*out = p->h[i];
+	uint64_t k = hash_key(level, index), *f;
+	if (p->fetched) {
+		f = p->n ? bsearch(&k, p->key, p->n, sizeof *p->key, cmp_u64)
+			 : NULL;
+		if (f) {
+			*out = p->h[f - p->key];
 			return 0;
 		}
-	if (p->fetched || p->n == PREFETCH_MAX) /* not foreseen: read it */
+		/* not foreseen: read it */
 		return elog_store_hash_reader(p->s, level, index, out, err);
-	p->level[p->n] = level;
-	p->index[p->n++] = index;
+	}
+	if (p->n == p->cap) {
+		size_t nc = p->cap ? p->cap * 2 : 64;
+		uint64_t *nk = realloc(p->key, nc * sizeof *nk);
+		if (!nk)
+			return elog_fail(err, ELOG_NOMEM, -1, NULL,
+					 "out of memory");
+		p->key = nk;
+		p->cap = nc;
+	}
+	p->key[p->n++] = k;
 	memset(out, 0, sizeof *out);
 	return 0;
 }
@@ -1682,48 +1713,68 @@ static int prefetch_reader(void *ctx, int level, uint64_t index,
 /* Fetch the nodes the first pass noted, in one query per kind. */
 static int prefetch_fill(struct prefetch *p, elog_err_t *err)
 {
-	int64_t ids[PREFETCH_MAX];
-	elog_hash got[PREFETCH_MAX];
-	int rc;
+	int64_t *ids = NULL;
+	elog_hash *got = NULL;
+	size_t u = 0;
+	int rc = 0;
 	p->fetched = 1;
-	for (int leaves = 0; leaves < 2; leaves++) {
+	if (p->n == 0)
+		return 0;
+	qsort(p->key, p->n, sizeof *p->key, cmp_u64);
+	for (size_t i = 0; i < p->n; i++)
+		if (u == 0 || p->key[i] != p->key[u - 1])
+			p->key[u++] = p->key[i];
+	p->n = u;
+	ids = malloc(p->n * sizeof *ids);
+	got = malloc(p->n * sizeof *got);
+	p->h = malloc(p->n * sizeof *p->h);
+	if (!ids || !got || !p->h) {
+		rc = elog_fail(err, ELOG_NOMEM, -1, NULL, "out of memory");
+		goto out;
+	}
+	for (uint64_t tree = 0; tree < 2; tree++) {
 		size_t k = 0;
 		for (size_t i = 0; i < p->n; i++)
-			if ((p->level[i] == 0) == leaves)
-				ids[k++] = leaves ? (int64_t)p->index[i]
-						  : (int64_t)elog_stored_hash_index(
-							    p->level[i],
-							    p->index[i]);
+			if ((p->key[i] & 1) == tree)
+				ids[k++] = (int64_t)(p->key[i] >> 1);
 		if (k == 0)
 			continue;
-		if ((rc = leaves ? elog_pg_leaf_hashes(p->s->pg, ids, k, got,
-						       err)
-				 : elog_pg_tree_hashes(p->s->pg, ids, k, got,
-						       err)))
-			return rc;
+		if ((rc = tree ? elog_pg_tree_hashes(p->s->pg, ids, k, got, err)
+			       : elog_pg_leaf_hashes(p->s->pg, ids, k, got,
+						     err)))
+			goto out;
 		k = 0;
 		for (size_t i = 0; i < p->n; i++)
-			if ((p->level[i] == 0) == leaves)
+			if ((p->key[i] & 1) == tree)
 				p->h[i] = got[k++];
 	}
-	return 0;
+out:
+	free(ids);
+	free(got);
+	return rc;
+}
+
+static void prefetch_free(struct prefetch *p)
+{
+	free(p->key);
+	free(p->h);
 }
 
 int elog_store_root(elog_store *s, uint64_t size, elog_hash *out,
 		    elog_err_t *err)
 {
-	struct prefetch *p = NULL;
+	struct prefetch p = {.s = s};
 	int began, rc = elog_store_read_begin(s, &began, err);
-	if (rc == 0 && s->pg && (p = calloc(1, sizeof *p))) {
-		p->s = s;
-		if ((rc = elog_tree_root(size, prefetch_reader, p, out,
+	if (rc == 0 && s->pg) {
+		if ((rc = elog_tree_root(size, prefetch_reader, &p, out,
 					 err)) == 0 &&
-		    (rc = prefetch_fill(p, err)) == 0)
-			rc = elog_tree_root(size, prefetch_reader, p, out, err);
+		    (rc = prefetch_fill(&p, err)) == 0)
+			rc = elog_tree_root(size, prefetch_reader, &p, out,
+					    err);
 	} else if (rc == 0) {
 		rc = elog_tree_root(size, elog_store_hash_reader, s, out, err);
 	}
-	free(p);
+	prefetch_free(&p);
 	elog_store_read_end(s, began);
 	return rc;
 }
@@ -1731,20 +1782,29 @@ int elog_store_root(elog_store *s, uint64_t size, elog_hash *out,
 int elog_store_prove_inclusion(elog_store *s, uint64_t index, uint64_t size,
 			       elog_hash *proof, size_t *n, elog_err_t *err)
 {
-	struct prefetch *p = NULL;
+	return elog_store_prove_inclusions(s, &index, 1, size, proof, n, err);
+}
+
+int elog_store_prove_inclusions(elog_store *s, const uint64_t *index,
+				size_t count, uint64_t size, elog_hash *proofs,
+				size_t *n, elog_err_t *err)
+{
+	struct prefetch p = {.s = s};
 	int began, rc = elog_store_read_begin(s, &began, err);
-	if (rc == 0 && s->pg && (p = calloc(1, sizeof *p))) {
-		p->s = s;
-		if ((rc = elog_prove_inclusion(index, size, prefetch_reader, p,
-					       proof, n, err)) == 0 &&
-		    (rc = prefetch_fill(p, err)) == 0)
-			rc = elog_prove_inclusion(index, size, prefetch_reader,
-						  p, proof, n, err);
-	} else if (rc == 0) {
-		rc = elog_prove_inclusion(index, size, elog_store_hash_reader,
-					  s, proof, n, err);
+	/* On PostgreSQL a first pass notes the nodes of all the proofs. */
+	for (int pass = s->pg ? 0 : 1; rc == 0 && pass < 2; pass++) {
+		if (pass == 1 && s->pg && (rc = prefetch_fill(&p, err)))
+			break;
+		for (size_t i = 0; rc == 0 && i < count; i++)
+			rc = elog_prove_inclusion(index[i], size,
+						  s->pg ? prefetch_reader
+							: elog_store_hash_reader,
+						  s->pg ? (void *)&p
+							: (void *)s,
+						  proofs + i * ELOG_MAX_PROOF,
+						  &n[i], err);
 	}
-	free(p);
+	prefetch_free(&p);
 	elog_store_read_end(s, began);
 	return rc;
 }
@@ -1753,23 +1813,22 @@ int elog_store_prove_consistency(elog_store *s, uint64_t old_size,
 				 uint64_t new_size, elog_hash *proof,
 				 size_t *n, elog_err_t *err)
 {
-	struct prefetch *p = NULL;
+	struct prefetch p = {.s = s};
 	int began, rc = elog_store_read_begin(s, &began, err);
-	if (rc == 0 && s->pg && (p = calloc(1, sizeof *p))) {
-		p->s = s;
+	if (rc == 0 && s->pg) {
 		if ((rc = elog_prove_consistency(old_size, new_size,
-						 prefetch_reader, p, proof, n,
+						 prefetch_reader, &p, proof, n,
 						 err)) == 0 &&
-		    (rc = prefetch_fill(p, err)) == 0)
+		    (rc = prefetch_fill(&p, err)) == 0)
 			rc = elog_prove_consistency(old_size, new_size,
-						    prefetch_reader, p, proof,
+						    prefetch_reader, &p, proof,
 						    n, err);
 	} else if (rc == 0) {
 		rc = elog_prove_consistency(old_size, new_size,
 					    elog_store_hash_reader, s, proof,
 					    n, err);
 	}
-	free(p);
+	prefetch_free(&p);
 	elog_store_read_end(s, began);
 	return rc;
 }

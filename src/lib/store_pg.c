@@ -1136,6 +1136,58 @@ int elog_pg_tile_rows(elog_pg *pg, int hashes, uint64_t first, unsigned width,
 	return rc;
 }
 
+/* ids as an int8[] literal (malloc'd), NULL when out of memory. */
+static char *int8_array(const int64_t *ids, size_t n)
+{
+	size_t cap = 2 + n * 21;
+	char *lit = malloc(cap), *w = lit;
+	if (!lit)
+		return NULL;
+	*w++ = '{';
+	for (size_t i = 0; i < n; i++)
+		w += snprintf(w, cap - (size_t)(w - lit), "%s%lld",
+			      i ? "," : "", (long long)ids[i]);
+	snprintf(w, cap - (size_t)(w - lit), "}");
+	return lit;
+}
+
+int elog_pg_leaves_at(elog_pg *pg, const uint64_t *seqs, size_t n,
+		      elog_leaf_fn fn, void *ctx, elog_err_t *err)
+{
+	struct params p = {0};
+	PGresult *r;
+	char *lit;
+	int rc = 0;
+	if (n == 0)
+		return 0;
+	if (elog_pg_pending(pg) && (rc = elog_pg_flush(pg, err)))
+		return rc;
+	/* a seq below 2^63 is the same int64_t */
+	if (!(lit = int8_array((const int64_t *)seqs, n)))
+		return elog_fail(err, ELOG_NOMEM, -1, NULL, "out of memory");
+	p_literal(&p, INT8ARRAYOID, lit);
+	rc = run(pg,
+		 LEAF_SELECT "WHERE e.seq = ANY($1::int8[]) ORDER BY e.seq",
+		 &p, PGRES_TUPLES_OK, &r, "reading entries", err);
+	free(lit);
+	if (rc)
+		return rc;
+	for (size_t i = 0; i < n && !rc; i++) {
+		elog_leaf l;
+		if ((size_t)PQntuples(r) <= i ||
+		    (uint64_t)col_int(r, (int)i, 0) != seqs[i]) {
+			rc = elog_fail(err, ELOG_NOT_FOUND, -1, "seq",
+				       "no entry %llu",
+				       (unsigned long long)seqs[i]);
+			break;
+		}
+		fill_leaf(r, (int)i, &l);
+		rc = fn(ctx, &l);
+	}
+	PQclear(r);
+	return rc;
+}
+
 /* The hashes of ids (tree_hash ids, or leaves' seqs) in order, in one
  * query. */
 static int hashes_by_id(elog_pg *pg, int leaves, const int64_t *ids, size_t n,
@@ -1143,19 +1195,12 @@ static int hashes_by_id(elog_pg *pg, int leaves, const int64_t *ids, size_t n,
 {
 	struct params p = {0};
 	PGresult *r;
-	char *lit, *w;
-	size_t cap = 2 + n * 21;
+	char *lit;
 	int rc;
 	if (elog_pg_pending(pg) && (rc = elog_pg_flush(pg, err)))
 		return rc;
-	if (!(lit = malloc(cap)))
+	if (!(lit = int8_array(ids, n)))
 		return elog_fail(err, ELOG_NOMEM, -1, NULL, "out of memory");
-	w = lit;
-	*w++ = '{';
-	for (size_t i = 0; i < n; i++)
-		w += snprintf(w, cap - (size_t)(w - lit), "%s%lld",
-			      i ? "," : "", (long long)ids[i]);
-	snprintf(w, cap - (size_t)(w - lit), "}");
 	p_literal(&p, INT8ARRAYOID, lit);
 	rc = run(pg,
 		 leaves ? "SELECT t.leaf_hash FROM unnest($1::int8[]) WITH "

@@ -113,6 +113,8 @@ int elog_pg_tree_hashes(elog_pg *pg, const int64_t *ids, size_t n,
 int elog_pg_leaf_hashes(elog_pg *pg, const int64_t *seqs, size_t n,
 			elog_hash *out, elog_err_t *err);
 int elog_pg_leaf(elog_pg *pg, uint64_t seq, elog_leaf *out, elog_err_t *err);
+int elog_pg_leaves_at(elog_pg *pg, const uint64_t *seqs, size_t n,
+		      elog_leaf_fn fn, void *ctx, elog_err_t *err);
 int elog_pg_leaves(elog_pg *pg, uint64_t start, uint64_t end, elog_leaf_fn fn,
 		   void *ctx, elog_err_t *err);
 /* Each entry of [first, first + width) in seq order to fn: its leaf hash

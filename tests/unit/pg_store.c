@@ -223,6 +223,19 @@ static void compare(elog_store *r)
 	assert_int_equal(sa, sb);
 	assert_int_equal(elog_store_leaves(r, 0, sb, same_leaf, the.lite, &err),
 			 0);
+	{
+		uint64_t seqs[3] = {0, sb / 2, sb - 1}, past[2] = {0, sb};
+		assert_int_equal(elog_store_leaves_at(r, seqs, 3, same_leaf,
+						      the.lite, &err),
+				 0);
+		assert_int_equal(elog_store_leaves_at(r, past, 2, same_leaf,
+						      the.lite, &err),
+				 -ELOG_NOT_FOUND);
+		assert_int_equal(elog_store_leaves_at(the.lite, past, 2,
+						      same_leaf, the.lite,
+						      &err),
+				 -ELOG_NOT_FOUND);
+	}
 	for (uint64_t size = 1; size <= sa; size += 7) {
 		assert_int_equal(elog_store_root(the.lite, size, &ha, &err), 0);
 		assert_int_equal(elog_store_root(r, size, &hb, &err), 0);
@@ -238,6 +251,31 @@ static void compare(elog_store *r)
 					 0);
 			assert_int_equal(na, nb);
 			assert_memory_equal(pa, pb, na * sizeof *pa);
+		}
+		/* a bundle's proofs, read together, are each one alone */
+		{
+			uint64_t idx[64];
+			size_t k = 0, nv[64];
+			elog_hash *all = malloc(64 * ELOG_MAX_PROOF *
+						sizeof *all);
+			assert_non_null(all);
+			for (uint64_t i = 0; i < size && k < 64; i += 3)
+				idx[k++] = i;
+			assert_int_equal(elog_store_prove_inclusions(r, idx, k,
+								     size, all,
+								     nv, &err),
+					 0);
+			for (size_t j = 0; j < k; j++) {
+				assert_int_equal(elog_store_prove_inclusion(
+							 the.lite, idx[j],
+							 size, pa, &na, &err),
+						 0);
+				assert_int_equal(na, nv[j]);
+				assert_memory_equal(pa,
+						    all + j * ELOG_MAX_PROOF,
+						    na * sizeof *pa);
+			}
+			free(all);
 		}
 		assert_int_equal(elog_store_prove_consistency(the.lite, size,
 							      sa, pa, &na,
