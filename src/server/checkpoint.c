@@ -6,9 +6,9 @@
  * log ever signed one (404 otherwise), with the witness cosignatures it has
  * gathered since: how the holder of a bundle gets its checkpoint cosigned.
  *
- * Neither goes past the writer's last confirmed commit (writer_committed):
- * on PostgreSQL a reader may see a commit before the synchronous standby
- * has it.
+ * On PostgreSQL neither goes past the writer's last confirmed commit
+ * (writer_committed): a reader may see a commit before the synchronous
+ * standby has it.
  */
 #include "handlers.h"
 

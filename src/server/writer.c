@@ -19,6 +19,7 @@ struct writer {
 	pthread_t thread;
 	const char *db;		    /* --db, borrowed */
 	atomic_uint_fast64_t acked; /* size of the last commit it answered */
+	int bounded; /* PostgreSQL: readers go no further than acked */
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	struct writer_job *head, *tail; /* queue, guarded by mu */
@@ -461,6 +462,8 @@ int writer_start(const struct writer_config *cfg, struct writer **out,
 	 * second writer connection would wait for the writer's lock. */
 	if (!elog_store_pg_conn(wr->store))
 		checkpointer_start(wr, cfg->db_path, cfg->sync);
+	else
+		wr->bounded = 1;
 	pthread_mutex_init(&wr->mu, NULL);
 	pthread_cond_init(&wr->cv, NULL);
 	if (pthread_create(&wr->thread, NULL, writer_main, wr) != 0) {
@@ -484,7 +487,10 @@ fail:
 
 uint64_t writer_committed(struct writer *wr)
 {
-	return wr ? atomic_load(&wr->acked) : UINT64_MAX;
+	/* On SQLite what a reader sees is durable, and other programs (a
+	 * retention purge by envelog purge) commit beside the writer: no
+	 * bound. */
+	return wr && wr->bounded ? atomic_load(&wr->acked) : UINT64_MAX;
 }
 
 int writer_submit(struct writer *wr, struct writer_job *job, elog_err_t *err)

@@ -82,7 +82,9 @@ int writer_start(const struct writer_config *cfg, struct writer **out,
 
 /*
  * The tree size of the last commit the writer saw succeed (or, at start
- * and after a reconnect, of the database); UINT64_MAX for no writer.  A
+ * and after a reconnect, of the database); UINT64_MAX for no writer or a
+ * SQLite log (where what a reader sees is durable, and envelog purge may
+ * commit beside the writer).  A
  * reader may see a larger size committed on a PostgreSQL primary before
  * its synchronous standby confirmed it, which a failover at that moment
  * would lose: the checkpoints envelogd serves go no further than this, so
