@@ -1301,6 +1301,23 @@ static void fill_leaf(sqlite3_stmt *st, elog_leaf *l)
 	l->record = blob_col(st, 6, &l->record_len);
 }
 
+int elog_store_note_add_line(char **note, size_t *len, const char *line,
+			     size_t ll, elog_err_t *err)
+{
+	char *grown;
+	if (ll == 0)
+		return 0;
+	if (!(grown = realloc(*note, *len + ll + 2)))
+		return elog_fail(err, ELOG_NOMEM, -1, NULL, "out of memory");
+	*note = grown;
+	memcpy(*note + *len, line, ll);
+	*len += ll;
+	if (line[ll - 1] != '\n')
+		(*note)[(*len)++] = '\n';
+	(*note)[*len] = '\0';
+	return 0;
+}
+
 int elog_store_leaf_keep(elog_leaf *l, char **buf, size_t *cap, elog_err_t *err)
 {
 	size_t need = l->len + 1 + l->record_len + 1;
@@ -1845,21 +1862,13 @@ static int with_cosignatures(elog_store *s, uint64_t size, char **note,
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		const char *line = (const char *)sqlite3_column_text(st, 0);
 		size_t ll = (size_t)sqlite3_column_bytes(st, 0);
-		char *grown;
-		if (!line || ll == 0)
-			continue;
-		grown = realloc(*note, *len + ll + 2);
-		if (!grown) {
+		int rc2 = line ? elog_store_note_add_line(note, len, line, ll,
+							  err)
+			       : 0;
+		if (rc2) {
 			sqlite3_reset(st);
-			return elog_fail(err, ELOG_NOMEM, -1, NULL,
-					 "out of memory");
+			return rc2;
 		}
-		*note = grown;
-		memcpy(*note + *len, line, ll);
-		*len += ll;
-		if (line[ll - 1] != '\n')
-			(*note)[(*len)++] = '\n';
-		(*note)[*len] = '\0';
 	}
 	sqlite3_reset(st);
 	return rc == SQLITE_DONE ? 0 : db_fail(s, err, "reading cosignatures");

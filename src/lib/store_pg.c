@@ -1254,22 +1254,13 @@ static int with_cosignatures(elog_pg *pg, uint64_t size, char **note,
 		      &p, PGRES_TUPLES_OK, &r, "reading cosignatures", err)))
 		return rc;
 	for (int i = 0; i < PQntuples(r); i++) {
-		const char *line = PQgetvalue(r, i, 0);
-		size_t ll = (size_t)PQgetlength(r, i, 0);
-		char *grown;
-		if (ll == 0)
-			continue;
-		if (!(grown = realloc(*note, *len + ll + 2))) {
+		if ((rc = elog_store_note_add_line(note, len,
+						   PQgetvalue(r, i, 0),
+						   (size_t)PQgetlength(r, i, 0),
+						   err))) {
 			PQclear(r);
-			return elog_fail(err, ELOG_NOMEM, -1, NULL,
-					 "out of memory");
+			return rc;
 		}
-		*note = grown;
-		memcpy(*note + *len, line, ll);
-		*len += ll;
-		if (line[ll - 1] != '\n')
-			(*note)[(*len)++] = '\n';
-		(*note)[*len] = '\0';
 	}
 	PQclear(r);
 	return 0;

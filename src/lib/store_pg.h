@@ -30,6 +30,12 @@ PGconn *elog_store_pg_conn(elog_store *s);
 int elog_store_leaf_keep(elog_leaf *l, char **buf, size_t *cap,
 			 elog_err_t *err);
 
+/* Append one cosignature line (ll bytes; none when empty) to the note
+ * *note of *len bytes, with a newline if it lacks one, NUL-terminated.
+ * 0, or -ELOG_NOMEM (the note as it was). */
+int elog_store_note_add_line(char **note, size_t *len, const char *line,
+			     size_t ll, elog_err_t *err);
+
 /* The 64-bit keyed hash of a party identifier in the index (SipHash-2-4
  * with the log's meta.party_key), as stored. */
 int64_t elog_store_party_hash(const elog_store *s, const char *party);
