@@ -63,8 +63,8 @@ void elog_outcome_free(elog_outcome *o);
  * max_records, else the refusal "too_many_records") and add the disclosure
  * entry with records_commitment = SHA-256(salt || records_root) and a
  * fresh random salt (kept in out->salt for the bundle).  A warrant whose
- * log line names another log than this one's origin is refused
- * "other_log".  The caller commits.
+ * log line names another log than this one's origin (or p->root_origin,
+ * when set) is refused "other_log".  The caller commits.
  */
 int elog_request_apply(elog_store *w, const elog_request *rq,
 		       const elog_policy *p, size_t max_records,

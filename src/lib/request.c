@@ -164,6 +164,15 @@ static int keep_record(void *ctx, const elog_leaf *l)
 	return 0;
 }
 
+/* 1 if a warrant's log line names this log: its origin, or the origin of
+ * the root log it is registered under (root_origin, may be NULL). */
+static int names_this_log(const char *log, const char *origin,
+			  const char *root_origin)
+{
+	return strcmp(log, origin) == 0 || (root_origin && root_origin[0] &&
+					    strcmp(log, root_origin) == 0);
+}
+
 int elog_request_apply(elog_store *w, const elog_request *rq,
 		       const elog_policy *p, size_t max_records,
 		       elog_outcome *out, elog_err_t *err)
@@ -182,7 +191,8 @@ int elog_request_apply(elog_store *w, const elog_request *rq,
 	memset(&e, 0, sizeof e);
 	if ((rc = elog_store_size(w, &next, err)))
 		return rc;
-	reason = strcmp(rq->w.log, elog_store_origin(w)) != 0
+	reason = !names_this_log(rq->w.log, elog_store_origin(w),
+				 p->root_origin)
 			 ? "other_log"
 			 : elog_warrant_refusal(&rq->w, p);
 	if (!reason) {
