@@ -299,7 +299,17 @@ static const struct optab_cmd cmds[] = {
 	 "records_commitment match the records and records_salt.  With "
 	 "--warrant, every record must lie inside the warrant (exit 1 naming "
 	 "the first outside).  Exit 0 valid, 1 invalid, 2 usage or I/O "
-	 "error.",
+	 "error.\n"
+	 "\n"
+	 "A bundle set (a file with a bundle_set member, written by envelog "
+	 "request) is checked with the root log's key as VKEY alone: the root "
+	 "checkpoint's signature; for every shard, the inclusion of its "
+	 "registration and of its recorded checkpoint in the root checkpoint, "
+	 "the shard's signature on that checkpoint, its bundle with the key "
+	 "the root registered, the consistency of the bundle's checkpoint "
+	 "with the recorded one and the set's warrant; that the set holds "
+	 "every shard the root had registered, each once; and that no shard "
+	 "is missing.  A failure names the shard.",
 	 bundle_opts},
 	{"audit", NULL,
 	 "envelog audit --url URL --vkey VKEY --state FILE [--json] "

@@ -392,8 +392,6 @@ static int read_proved(const json_t *j, long index, const char *what,
 	const json_t *jp = json_object_get(j, "proof");
 	char *canon = NULL;
 	size_t clen = 0;
-	size_t i;
-	const json_t *h;
 
 	*entry = json_object_get(j, what);
 	if (!json_is_object(j) || !json_is_integer(js) ||
@@ -403,15 +401,9 @@ static int read_proved(const json_t *j, long index, const char *what,
 				 "an item of the bundle lacks seq, %s or proof",
 				 what);
 	*seq = (uint64_t)json_integer_value(js);
-	json_array_foreach(jp, i, h)
-	{
-		if (!json_is_string(h) ||
-		    elog_hash_from_b64(json_string_value(h), &proof[i]) != 0)
-			return bad_bundle(err, ELOG_MALFORMED_BUNDLE, index,
-					  "a proof hash is not 32 bytes of "
-					  "base64");
-	}
-	*np = json_array_size(jp);
+	if (elog_bundle_proof_parse(jp, proof, np) != 0)
+		return bad_bundle(err, ELOG_MALFORMED_BUNDLE, index,
+				  "a proof hash is not 32 bytes of base64");
 	if (elog_canon_dump(*entry, &canon, &clen, err) != 0)
 		return bad_bundle(err, ELOG_MALFORMED_BUNDLE, index,
 				  "an entry is not canonical JSON of our "
@@ -434,6 +426,31 @@ static int read_proved(const json_t *j, long index, const char *what,
 	}
 	free(canon);
 	return 0;
+}
+
+int elog_bundle_proof_parse(const json_t *arr, elog_hash *proof, size_t *np)
+{
+	size_t i;
+	const json_t *h;
+
+	*np = 0;
+	if (!json_is_array(arr) || json_array_size(arr) > ELOG_MAX_PROOF)
+		return -1;
+	json_array_foreach(arr, i, h)
+	{
+		if (!json_is_string(h) ||
+		    elog_hash_from_b64(json_string_value(h), &proof[i]) != 0)
+			return -1;
+	}
+	*np = json_array_size(arr);
+	return 0;
+}
+
+int elog_bundle_proved_entry(const json_t *j, long index, uint64_t *seq,
+			     elog_hash *leaf, elog_hash *proof, size_t *np,
+			     const json_t **entry, elog_err_t *err)
+{
+	return read_proved(j, index, "entry", seq, leaf, proof, np, entry, err);
 }
 
 /* The number of distinct witness keys among wits[0..nw) with a valid
