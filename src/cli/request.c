@@ -429,6 +429,7 @@ int cmd_request(int argc, char **argv)
 	elog_checkpoint rcp;
 	elog_err_t err;
 	char *note = NULL, *tokens = NULL, *text = NULL, hex[65], msg[1024];
+	char ecode[4 * 64], emsg[4 * 512];
 	size_t note_len = 0, tlen = 0, n = 0, pending = 0, nmissing = 0;
 	uint64_t wait = 30;
 	json_t *set = NULL, *members = NULL, *missing = NULL;
@@ -575,7 +576,10 @@ int cmd_request(int argc, char **argv)
 				"%s: %s\n",
 				cli_clean(msg, sizeof msg, s->origin,
 					  strlen(s->origin), 0),
-				s->error, s->message);
+				cli_clean(ecode, sizeof ecode, s->error,
+					  strlen(s->error), 0),
+				cli_clean(emsg, sizeof emsg, s->message,
+					  strlen(s->message), 0));
 		}
 	}
 	set = json_pack("{s:s,s:s,s:s,s:O,s:O}", "bundle_set",
