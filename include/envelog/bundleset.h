@@ -69,4 +69,16 @@ int elog_bundle_set_verify(const char *json, size_t len,
 			   const elog_verifier *root_vk,
 			   elog_bundle_set_report *rep, elog_err_t *err);
 
+/*
+ * Over-disclosure across a set: elog_bundle_check_warrant on every
+ * shard's bundle with the signed warrant note the authority sent.  Call
+ * after elog_bundle_set_verify.  0; OUTSIDE_WARRANT (a record outside the
+ * warrant, or a disclosure of another warrant) with rep->shard naming the
+ * shard; MALFORMED_BUNDLE / MALFORMED_WARRANT / MALFORMED_NOTE.
+ */
+int elog_bundle_set_check_warrant(const char *json, size_t len,
+				  const char *warrant, size_t warrant_len,
+				  elog_bundle_set_report *rep,
+				  elog_err_t *err);
+
 #endif

@@ -11,22 +11,31 @@
 
 #define MAX_WITNESSES 16
 
-/* A bundle set (bundleset.h), vk the root's key; an exit status. */
+/* A bundle set (bundleset.h), vk the root's key, with the signed warrant
+ * w (may be NULL) for the over-disclosure check; an exit status. */
 static int verify_set(const char *buf, size_t len, const elog_verifier *vk,
-		      int bundle_options)
+		      const char *w, size_t wlen, int witness_options)
 {
 	elog_bundle_set_report rep;
 	elog_err_t err;
 	char msg[4 * sizeof err.msg];
 	int rc;
 
-	if (bundle_options) {
+	if (witness_options) {
 		fprintf(stderr, "envelog: bundle verify: a bundle set is "
-				"checked with --vkey ROOT_VKEY alone\n");
+				"checked with --vkey ROOT_VKEY (and "
+				"--warrant), without witnesses\n");
 		return CLI_USAGE;
 	}
 	elog_err_clear(&err);
 	rc = elog_bundle_set_verify(buf, len, vk, &rep, &err);
+	if (rc == 0 && w) {
+		elog_bundle_set_report wrep;
+		rc = elog_bundle_set_check_warrant(buf, len, w, wlen, &wrep,
+						   &err);
+	}
+	if (rc == -ELOG_MALFORMED_WARRANT || rc == -ELOG_MALFORMED_NOTE)
+		return cli_fail("bundle verify: --warrant", &err);
 	if (rc == -ELOG_IO || rc == -ELOG_NOMEM)
 		return cli_fail("bundle verify", &err);
 	if (rc) {
@@ -88,8 +97,8 @@ int cmd_bundle(int argc, char **argv)
 		return cli_fail("bundle verify", &err);
 	}
 	if (elog_bundle_is_set(buf, len)) {
+		rc = verify_set(buf, len, &vk, wbuf, wlen, nw > 0 || minw_s);
 		free(wbuf);
-		rc = verify_set(buf, len, &vk, nw > 0 || minw_s || warrant);
 		free(buf);
 		return rc;
 	}

@@ -330,7 +330,8 @@ static const struct optab_cmd cmds[] = {
 	 "the root registered, the consistency of the bundle's checkpoint "
 	 "with the recorded one and the set's warrant; that the set holds "
 	 "every shard the root had registered, each once; and that no shard "
-	 "is missing.  A failure names the shard.",
+	 "is missing.  With --warrant, every shard's records must lie inside "
+	 "the warrant.  A failure names the shard.",
 	 bundle_opts},
 	{"request", NULL,
 	 "envelog request --root URL --vkey ROOT_VKEY --warrant FILE "

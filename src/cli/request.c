@@ -10,7 +10,8 @@
  * bundle's checkpoint to the recorded one; write the bundle set.  A shard
  * that did not answer is named on stderr and listed in "missing", and the
  * exit status is 1: never a silent partial answer.  A complete set is
- * verified (elog_bundle_set_verify) before exit 0.
+ * verified (elog_bundle_set_verify, and every record inside the warrant:
+ * elog_bundle_set_check_warrant) before exit 0.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -604,9 +605,13 @@ int cmd_request(int argc, char **argv)
 		goto out;
 	}
 	{
-		elog_bundle_set_report rep;
+		elog_bundle_set_report rep, wrep;
+		/* The set as an auditor will check it, and no shard disclosed
+		 * a record outside the warrant. */
 		if (elog_bundle_set_verify(text, strlen(text), &root_vk, &rep,
-					   &err)) {
+					   &err) ||
+		    elog_bundle_set_check_warrant(text, strlen(text), note,
+						  note_len, &wrep, &err)) {
 			printf("INVALID: %s\n",
 			       cli_clean(msg, sizeof msg, err.msg,
 					 strlen(err.msg), 0));

@@ -327,3 +327,46 @@ out:
 	json_decref(set);
 	return rc;
 }
+
+int elog_bundle_set_check_warrant(const char *json, size_t len,
+				  const char *warrant, size_t warrant_len,
+				  elog_bundle_set_report *rep, elog_err_t *err)
+{
+	json_t *set = NULL;
+	const json_t *sh;
+	size_t i;
+	int rc;
+
+	memset(rep, 0, sizeof *rep);
+	if ((rc = elog_json_load(json, len, &set, err)))
+		return rc;
+	json_array_foreach(json_object_get(set, "shards"), i, sh)
+	{
+		const char *origin = str(sh, "origin");
+		char *text = json_dumps(json_object_get(sh, "bundle"),
+					JSON_COMPACT);
+		elog_err_t e;
+
+		snprintf(rep->shard, sizeof rep->shard, "%s",
+			 origin ? origin : "");
+		if (!text) {
+			rc = elog_fail(err, ELOG_MALFORMED_BUNDLE, (long)i,
+				       "bundle", "shard %zu has no bundle", i);
+			goto out;
+		}
+		rc = elog_bundle_check_warrant(text, strlen(text), warrant,
+					       warrant_len, &e);
+		free(text);
+		if (rc) {
+			rc = elog_fail(err, e.code, e.index, e.field,
+				       "shard %s: %s", rep->shard, e.msg);
+			goto out;
+		}
+		rep->shards++;
+	}
+	rep->shard[0] = '\0';
+	rc = 0;
+out:
+	json_decref(set);
+	return rc;
+}

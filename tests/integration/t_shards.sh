@@ -116,6 +116,13 @@ out=$($E bundle verify --vkey "$ROOT_VK" "$T/set.json"); rc=$?
 check "the set verifies offline with the root key alone: exit 0" test "$rc" = 0
 check "and counts the 6 records ingested for the subject in the window" grep -q '^ok: bundle set of 3 shards under root checkpoint size [0-9]*, 6 records$' <<<"$out"
 
+out=$($E bundle verify --vkey "$ROOT_VK" --warrant "$T/w.signed" "$T/set.json"); rc=$?
+check "with --warrant, every shard's records lie inside the warrant: exit 0" test "$rc" = 0
+sed 's/^id NCA-ROOT-1$/id NCA-ROOT-2/' "$T/w" | $E warrant sign --key "$T/nca.key" >"$T/w2.signed"
+out=$($E bundle verify --vkey "$ROOT_VK" --warrant "$T/w2.signed" "$T/set.json"); rc=$?
+check "with another warrant: exit 1 naming the first shard" \
+	test "$rc" = 1 -a "$(grep -c "^INVALID: shard $(jq -r '.shards[0].origin' "$T/set.json"): " <<<"$out")" = 1
+
 # ---- tampered sets ----
 refused() { # DESC JQ-FILTER EXPECT [VKEY]
 	jq "$2" "$T/set.json" >"$T/bad.json"

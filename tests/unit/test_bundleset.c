@@ -475,6 +475,37 @@ static void test_shard_signature(void **state)
 			 -ELOG_MALFORMED_CHECKPOINT);
 }
 
+static void test_check_warrant(void **state)
+{
+	sfx *f = *state;
+	elog_bundle_set_report rep;
+	elog_err_t err;
+	char *text = json_dumps(f->set, JSON_COMPACT), *other;
+	char t2[1024];
+
+	assert_int_equal(elog_bundle_set_check_warrant(text, strlen(text),
+						       f->warrant,
+						       strlen(f->warrant),
+						       &rep, &err),
+			 0);
+	assert_int_equal(rep.shards, NSHARDS);
+	/* The same warrant but another id: every disclosure is of another
+	 * warrant, the first shard is named. */
+	snprintf(t2, sizeof t2, "%.*s",
+		 (int)(strstr(f->warrant, "\n\n") - f->warrant + 1),
+		 f->warrant);
+	t2[strlen("envelog/warrant/v1\nid W-")] = '2';
+	other = logfx_sign(&f->nca, t2);
+	assert_int_equal(elog_bundle_set_check_warrant(text, strlen(text),
+						       other, strlen(other),
+						       &rep, &err),
+			 -ELOG_OUTSIDE_WARRANT);
+	assert_string_equal(rep.shard, SA);
+	assert_non_null(strstr(err.msg, "shard " SA ": "));
+	free(other);
+	free(text);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -486,6 +517,7 @@ int main(void)
 		cmocka_unit_test(test_missing_and_duplicates),
 		cmocka_unit_test(test_consistency_and_warrant),
 		cmocka_unit_test(test_shard_signature),
+		cmocka_unit_test(test_check_warrant),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
