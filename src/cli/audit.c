@@ -356,7 +356,10 @@ static void print_entry_line(uint64_t seq, json_t *e)
 	const char *auth = field_text(e, "authority", ab, sizeof ab);
 	const char *wid = field_text(e, "warrant_id", wb, sizeof wb);
 
-	if (kind && strncmp(kind, "shard", 5) == 0)
+	if (kind && strcmp(kind, "shard_add") == 0)
+		printf("  seq %llu shard_add: %s\n", (unsigned long long)seq,
+		       field_text(e, "origin", ab, sizeof ab));
+	else if (kind && strncmp(kind, "shard", 5) == 0)
 		printf("  seq %llu %s: %s size %lld\n",
 		       (unsigned long long)seq,
 		       field_text(e, "kind", rb, sizeof rb),

@@ -33,6 +33,8 @@ enum MHD_Result handle_cosignatures_post(struct request *rq);
  * checkpoint and the registered witness, without storing it; *size (if not
  * NULL) gets the checkpoint's size.  0 or the error the POST answers. */
 int cosignature_check(struct request *rq, uint64_t *size, elog_err_t *err);
+/* shards_get.c: a root's shards */
+enum MHD_Result handle_shards(struct request *rq);
 /* metrics_get.c */
 enum MHD_Result handle_metrics(struct request *rq);
 /* static.c: GET/HEAD of any path outside /v1/ that no row matches */
