@@ -205,6 +205,8 @@ enum MHD_Result handle_report(struct request *rq)
 	if (to < from)
 		return reply_error(rq, ELOG_INVALID_RANGE, -1, "to",
 				   "to must not be before from");
+	if (rq->srv->shards)
+		return root_report(rq, ft, tt);
 	rc = http_reader(rq->srv, &s, &err);
 	if (rc == 0)
 		rc = elog_ledger_report(s, from, to, &rows, &n, &err);

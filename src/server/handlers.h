@@ -27,6 +27,10 @@ enum MHD_Result handle_requests_post(struct request *rq);
 /* disclosures.c */
 enum MHD_Result handle_disclosures(struct request *rq);
 enum MHD_Result handle_report(struct request *rq);
+/* shards_report.c: GET /v1/report on a root, summed over its shards'
+ * reports (from and to as given, or NULL) */
+enum MHD_Result root_report(struct request *rq, const char *from,
+			    const char *to);
 /* cosignatures.c */
 enum MHD_Result handle_cosignatures_post(struct request *rq);
 /* The check of a cosignature body (rq->body, rq->len) against the stored

@@ -647,6 +647,26 @@ void shards_free(struct shards *sh)
 	free(sh);
 }
 
+size_t shards_targets(struct shards *sh, struct shard_target *out, size_t max)
+{
+	size_t k = 0;
+
+	pthread_mutex_lock(&sh->mu);
+	for (size_t i = 0; i < sh->n && k < max; i++) {
+		const struct track *t = &sh->t[i];
+		if (t->reg_seq < 0 || t->closed)
+			continue;
+		memcpy(out[k].origin, t->spec.origin, sizeof out[k].origin);
+		snprintf(out[k].url, sizeof out[k].url, "%s",
+			 t->in_file ? t->spec.url : "");
+		snprintf(out[k].token_path, sizeof out[k].token_path, "%s",
+			 t->in_file ? t->spec.token_path : "");
+		k++;
+	}
+	pthread_mutex_unlock(&sh->mu);
+	return k;
+}
+
 static json_t *track_json(const struct track *t)
 {
 	char root[ELOG_HASH_B64_LEN];

@@ -67,6 +67,16 @@ void shards_reload(struct shards *sh);
 void shards_stop(struct shards *sh);
 void shards_free(struct shards *sh);
 
+/* A shard the root's report must read: registered and not closed (url
+ * "" when the file no longer lists it). */
+struct shard_target {
+	char origin[ELOG_NAME_MAX + 1];
+	char url[SHARD_URL_MAX];
+	char token_path[CONFIG_PATH_MAX];
+};
+/* Copies of at most max targets into out; how many. */
+size_t shards_targets(struct shards *sh, struct shard_target *out, size_t max);
+
 /* The body of GET /v1/shards without "size" (a new reference), or NULL
  * when out of memory. */
 json_t *shards_json(struct shards *sh);

@@ -8,7 +8,9 @@
 # reason rollback, and neither moves what the root recorded while the other
 # shards keep being recorded; a checkpoint under another key is no entry;
 # events and warrants on the root are 422 root_log and change nothing;
-# retire and close through the file and SIGHUP; a witness cosigns the root.
+# retire and close through the file and SIGHUP; a witness cosigns the root;
+# the root's transparency report is the sum of the shards' (each read with
+# its auditor-token), and 502 shard_unavailable when one cannot be read.
 # shellcheck disable=SC2317 # the helpers run through check and wait_for
 . "$(dirname "$0")/lib.sh"
 
@@ -17,7 +19,8 @@ MKLOG=$B/tests/tools/mklog
 [ -x "$MKLOG" ] || bail "$MKLOG is not built"
 ROOT_VKEY=$VKEY
 
-declare -a SPID SPORT SURL SVKEY SING
+declare -a SPID SPORT SURL SVKEY SING SNCA
+NCA_VK=$($E warrant keygen uk-nca --out "$T/nca.key" 2>/dev/null) || bail "warrant keygen"
 # start_shard I [DB]: shard I (its database, or DB) on its port
 start_shard() {
 	local i=$1 db=${2:-$T/s$1.db}
@@ -80,15 +83,19 @@ mkdir -p "$T/web"
 for i in 1 2 3; do
 	SVKEY[i]=$($E init --db "$T/s$i.db" --key "$T/s$i.key" --origin "shard-$i.example" 2>/dev/null) || bail "init shard $i"
 	SING[i]=$($E token add --db "$T/s$i.db" --role ingest 2>/dev/null) || bail "token $i"
+	$E token add --db "$T/s$i.db" --role auditor >"$T/s$i.tok" 2>/dev/null || bail "auditor token $i"
+	chmod 600 "$T/s$i.tok"
+	$E authority add --db "$T/s$i.db" uk-nca "$NCA_VK" >/dev/null 2>&1 || bail "authority $i"
+	SNCA[i]=$($E token add --db "$T/s$i.db" --role authority --authority uk-nca 2>/dev/null)
 	start_shard "$i" || bail "shard $i starts"
 done
 write_shards() { # STATE2 STATE3
 	{
 		echo "# the shards of root test.example/log"
-		echo "shard shard-1.example ${SURL[1]}/ ${SVKEY[1]}"
+		echo "shard shard-1.example ${SURL[1]}/ ${SVKEY[1]} auditor-token=$T/s1.tok"
 		echo
-		echo "shard shard-2.example ${SURL[2]} ${SVKEY[2]} state=${1:-active}"
-		echo "shard shard-3.example ${SURL[3]} ${SVKEY[3]} state=${2:-active}"
+		echo "shard shard-2.example ${SURL[2]} ${SVKEY[2]} state=${1:-active} auditor-token=$T/s2.tok"
+		echo "shard shard-3.example ${SURL[3]} ${SVKEY[3]} auditor-token=$T/s3.tok state=${2:-active}"
 	} >"$T/shards"
 }
 write_shards
@@ -125,7 +132,7 @@ $E witness serve --key "$T/w1.key" --state "$T/w1.state" --log "$ROOT_VKEY" \
 WPID[1]=$!
 wait_for 20 curl -s -o /dev/null "http://127.0.0.1:$WPORT/" || bail "witness starts"
 ROOT_ING=$($E token add --db "$DB" --role ingest 2>/dev/null)
-NCA_VK=$($E warrant keygen uk-nca --out "$T/nca.key" 2>/dev/null)
+ROOT_AUD=$($E token add --db "$DB" --role auditor 2>/dev/null)
 $E authority add --db "$DB" uk-nca "$NCA_VK" >/dev/null 2>&1
 NCA=$($E token add --db "$DB" --role authority --authority uk-nca 2>/dev/null)
 start_server --shards "$T/shards" --follow-interval 100 \
@@ -171,6 +178,36 @@ check "envelog audit passes on the root, counting its shard entries" \
 	test "$rc" -eq 0 -a "$(jq -r .shard_entries <<<"$out")" = "$(jq length "$T/leaves")"
 check "a witness cosigns the root's checkpoint" wait_for 30 bash -c \
 	'curl -s "$1/v1/checkpoint" | grep -q "^— w1.example/witness "' _ "$URL"
+
+# ---- the transparency report, summed over the shards ----
+# warrant I ID: a warrant for shard I's log, window around now
+warrant() {
+	printf 'envelog/warrant/v1\nid %s\nauthority uk-nca\nlog shard-%s.example\nsubject +447700900456\nfrom %s\nto %s\nexpires 2099-01-01T00:00:00Z\nbasis test\n' \
+		"$2" "$1" "$(date -u -d '-2 days' +%Y-%m-%dT00:00:00Z)" "$(date -u -d '+2 days' +%Y-%m-%dT00:00:00Z)" |
+		$E warrant sign --key "$T/nca.key"
+}
+for i in 1 2 3; do
+	warrant "$i" "W-$i" >"$T/w$i.signed"
+	check "a lawful request to shard $i is answered" test "$(curl -s -o /dev/null -w '%{http_code}' -X POST \
+		-H "Authorization: Bearer ${SNCA[i]}" -H 'Content-Type: text/plain' --data-binary "@$T/w$i.signed" \
+		"${SURL[i]}/v1/requests")" = 200
+	curl -s -H "Authorization: Bearer $(cat "$T/s$i.tok")" "${SURL[i]}/v1/report" | jq .rows >"$T/r$i.json"
+done
+jq -s 'add | group_by([.authority, .month]) | map({authority: .[0].authority, month: .[0].month,
+	answered: (map(.answered) | add), refused: (map(.refused) | add),
+	subjects: (map(.subjects) | add), records: (map(.records) | add)})' "$T"/r[123].json >"$T/sum.json"
+check "each shard reports its disclosure" jq -e 'length == 1 and .[0].answered == 3 and .[0].records > 0' "$T/sum.json"
+expect_status "the root's report needs its auditor token" 401 GET /v1/report
+req GET /v1/report -H "Authorization: Bearer $ROOT_AUD"
+check "the root's report is the shards' summed, naming them" jq -e --slurpfile s "$T/sum.json" \
+	'.rows == $s[0] and .shards == ["shard-1.example","shard-2.example","shard-3.example"] and .from == null' <<<"$BODY"
+req GET "/v1/report?from=2099-01-01" -H "Authorization: Bearer $ROOT_AUD"
+check "from and to are passed on to the shards" jq -e '.rows == [] and .from == "2099-01-01"' <<<"$BODY"
+stop_shard 2
+expect_error "a shard that cannot be read: 502 shard_unavailable" 502 shard_unavailable GET /v1/report \
+	-H "Authorization: Bearer $ROOT_AUD"
+check "naming it" jq -e '.error.detail == {origin: "shard-2.example"}' <<<"$BODY"
+start_shard 2 || bail "shard 2 again"
 
 # ---- events and warrants on the root ----
 before=$(log_state)
