@@ -221,7 +221,8 @@ enum MHD_Result root_report(struct request *rq, const char *from,
 		}
 		json_array_append_new(origins, json_string(tg[i].origin));
 	}
-	qsort(s.rows, s.n, sizeof *s.rows, by_authority_month);
+	if (s.n)
+		qsort(s.rows, s.n, sizeof *s.rows, by_authority_month);
 	for (size_t i = 0; i < s.n; i++)
 		json_array_append_new(list,
 				      json_pack("{s:s,s:s,s:I,s:I,s:I,s:I}",
