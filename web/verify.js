@@ -214,7 +214,27 @@ export function canonicalJSON(v) {
 /** The leaf hash of an entry given as a parsed JSON object. */
 export const entryLeafHash = (entry) => leafHash(enc.encode(canonicalJSON(entry)));
 
-const KINDS = ['event', 'disclosure', 'refusal', 'purge'];
+// The fields of each kind of a root log's entries (docs/PROTOCOL.md).
+const ROOT_FIELDS = {
+	shard_add: ['kind', 'origin', 'ts', 'vkey'],
+	shard: ['kind', 'origin', 'registry', 'root', 'signature', 'size', 'ts'],
+	shard_refusal: ['kind', 'origin', 'reason', 'root', 'signature', 'size', 'ts'],
+	shard_retire: ['kind', 'origin', 'root', 'size', 'ts'],
+	shard_close: ['kind', 'origin', 'root', 'size', 'ts'],
+};
+const KINDS = ['event', 'disclosure', 'refusal', 'purge', ...Object.keys(ROOT_FIELDS)];
+
+/** Throw unless entry has exactly the fields of root kind, of their types. */
+function checkRootEntry(kind, entry) {
+	const want = ROOT_FIELDS[kind];
+	const keys = Object.keys(entry).sort();
+	const b64 = (v, n) => typeof v === 'string' && B64.test(v) && b64decode(v, kind).length === n;
+	const ok = keys.length === want.length && keys.every((k, i) => k === want[i]) &&
+		keys.every((k) => ['registry', 'size', 'ts'].includes(k) ? Number.isSafeInteger(entry[k]) && entry[k] >= 0 : typeof entry[k] === 'string') &&
+		(!('root' in entry) || b64(entry.root, 32)) && (!('signature' in entry) || b64(entry.signature, 68)) &&
+		(!('reason' in entry) || ['rollback', 'fork'].includes(entry.reason));
+	if (!ok) throw new VerifyError(`The ${kind} entry does not have exactly the fields of one.`);
+}
 
 /**
  * R2: every leaf's data is public.  Check that entry (parsed JSON) is the
@@ -238,6 +258,8 @@ export function checkEntry(kind, entry) {
 			throw new VerifyError('The leaf data of an event must be exactly its commitment; this one is something else.');
 	} else if (!Number.isSafeInteger(entry.ts) || entry.ts < 0) {
 		throw new VerifyError(`The ${kind} entry has no time (ts).`);
+	} else if (kind in ROOT_FIELDS) {
+		checkRootEntry(kind, entry);
 	}
 	return entry;
 }
