@@ -26,23 +26,8 @@
 #include "note.h"
 
 #define ELOG_BUNDLE_SET_FORMAT "envelog/bundle-set/v1"
-/* base64 of keyid (4 bytes) || Ed25519 signature (64 bytes) */
-#define ELOG_SHARD_SIGNATURE_B64_LEN 92
-
 /* 1 if json parses as an object with a "bundle_set" member, else 0. */
 int elog_bundle_is_set(const char *json, size_t len);
-
-/*
- * Check a root entry's shard signature: sig_b64 is the base64 of the 68
- * bytes keyid || Ed25519 signature of the shard's checkpoint signature
- * line, over the checkpoint body "origin\nsize\n<base64 root>\n", by the
- * shard key vk (whose name must be origin).  0; BAD_SIGNATURE when it
- * does not verify (or names another key), MALFORMED_CHECKPOINT when it is
- * not 92 characters of base64 or the origin is not vk's name.
- */
-int elog_shard_signature_verify(const char *origin, uint64_t size,
-				const elog_hash *root, const char *sig_b64,
-				const elog_verifier *vk, elog_err_t *err);
 
 typedef struct elog_bundle_set_report {
 	uint64_t root_size; /* the root checkpoint's size */

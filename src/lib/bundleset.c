@@ -10,6 +10,7 @@
 #include "canon.h"
 #include "checkpoint.h"
 #include "request.h"
+#include "shard.h"
 
 int elog_bundle_is_set(const char *json, size_t len)
 {
@@ -21,60 +22,6 @@ int elog_bundle_is_set(const char *json, size_t len)
 	yes = json_is_object(j) && json_object_get(j, "bundle_set") != NULL;
 	json_decref(j);
 	return yes;
-}
-
-static int is_b64(const char *s, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		char c = s[i];
-		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-		      (c >= '0' && c <= '9') || c == '+' || c == '/' ||
-		      (c == '=' && i + 2 >= n)))
-			return 0;
-	}
-	return 1;
-}
-
-int elog_shard_signature_verify(const char *origin, uint64_t size,
-				const elog_hash *root, const char *sig_b64,
-				const elog_verifier *vk, elog_err_t *err)
-{
-	elog_checkpoint cp;
-	char note[ELOG_CHECKPOINT_TEXT_MAX + ELOG_NAME_MAX + 128];
-	size_t len = 0, tl = 0;
-	int n, rc;
-
-	if (strcmp(origin, vk->name) != 0)
-		return elog_fail(err, ELOG_MALFORMED_CHECKPOINT, -1, "origin",
-				 "the shard's origin is not its key's name");
-	if (strlen(sig_b64) != ELOG_SHARD_SIGNATURE_B64_LEN ||
-	    !is_b64(sig_b64, ELOG_SHARD_SIGNATURE_B64_LEN))
-		return elog_fail(err, ELOG_MALFORMED_CHECKPOINT, -1,
-				 "signature",
-				 "the shard signature is not 68 bytes of "
-				 "base64");
-	memset(&cp, 0, sizeof cp);
-	n = snprintf(cp.origin, sizeof cp.origin, "%s", origin);
-	if (n < 0 || (size_t)n >= sizeof cp.origin)
-		return elog_fail(err, ELOG_MALFORMED_CHECKPOINT, -1, "origin",
-				 "the shard's origin is too long");
-	cp.size = size;
-	cp.root = *root;
-	if ((rc = elog_checkpoint_format(&cp, note, sizeof note, &len, err)))
-		return rc;
-	/* The checkpoint note the shard signed, rebuilt from the entry: the
-	 * signed-note code checks the key id and the signature. */
-	n = snprintf(note + len, sizeof note - len, "\n\xe2\x80\x94 %s %s\n",
-		     origin, sig_b64);
-	if (n < 0 || (size_t)n >= sizeof note - len)
-		return elog_fail(err, ELOG_MALFORMED_CHECKPOINT, -1, NULL,
-				 "the shard checkpoint is too long");
-	len += (size_t)n;
-	if (elog_note_verify(note, len, vk, &tl, NULL) != 0)
-		return elog_fail(err, ELOG_BAD_SIGNATURE, -1, "signature",
-				 "the shard signature does not verify with "
-				 "the shard's key");
-	return 0;
 }
 
 /* The string member name of o, or NULL. */
@@ -184,7 +131,7 @@ static int check_shard(const json_t *sh, size_t i, const elog_checkpoint *rcp,
 				 "shard %s: its recorded entry lacks size, "
 				 "root, signature or registry",
 				 origin);
-	if (elog_shard_signature_verify(origin, size, &root, sig, &vk, &e))
+	if (elog_shard_entry_verify(rec, &vk, &e))
 		return elog_fail(err, e.code, -1, "recorded",
 				 "shard %s: recorded checkpoint: %s", origin,
 				 e.msg);

@@ -18,6 +18,7 @@
 #include "keyring.h"
 #include "logfx.h"
 #include "request.h"
+#include "shard.h"
 #include "warrant.h"
 
 #define ROOT "root.example/root"
@@ -34,7 +35,8 @@ typedef struct shard {
 	json_t *bundle;
 	uint64_t size; /* the checkpoint the root recorded (> the bundle's) */
 	elog_hash root;
-	char sig[ELOG_SHARD_SIGNATURE_B64_LEN + 1];
+	char sig[sodium_base64_ENCODED_LEN(ELOG_SHARD_SIG_LEN,
+					   sodium_base64_VARIANT_ORIGINAL)];
 	json_t *consistency;
 	uint64_t records;
 } shard;
@@ -57,29 +59,6 @@ static json_t *proof_json(const elog_hash *p, size_t n)
 		json_array_append_new(a, json_string(b64));
 	}
 	return a;
-}
-
-/* The keyid || signature of the note's first signature line, base64. */
-static void note_sig(const char *note,
-		     char out[ELOG_SHARD_SIGNATURE_B64_LEN + 1])
-{
-	elog_note_sig sig;
-	size_t tl = 0, ns = 0;
-	unsigned char raw[68];
-	elog_err_t err;
-
-	assert_int_equal(elog_note_parse(note, strlen(note), &tl, &sig, 1, &ns,
-					 &err),
-			 0);
-	assert_int_equal(ns, 1);
-	assert_int_equal(sig.sig_len, 64);
-	raw[0] = (unsigned char)(sig.keyid >> 24);
-	raw[1] = (unsigned char)(sig.keyid >> 16);
-	raw[2] = (unsigned char)(sig.keyid >> 8);
-	raw[3] = (unsigned char)sig.keyid;
-	memcpy(raw + 4, sig.sig, 64);
-	sodium_bin2base64(out, ELOG_SHARD_SIGNATURE_B64_LEN + 1, raw,
-			  sizeof raw, sodium_base64_VARIANT_ORIGINAL);
 }
 
 /* Shard i: events, the warrant answered, then one more event; the root
@@ -139,7 +118,17 @@ static void make_shard(sfx *f, shard *sh, const char *origin, int nmatch)
 	elog_entry_free(&e);
 	sh->size = c2.size;
 	sh->root = c2.root;
-	note_sig(c2.checkpoint, sh->sig);
+	{
+		elog_checkpoint cp;
+		uint8_t raw[ELOG_SHARD_SIG_LEN];
+		assert_int_equal(elog_shard_checkpoint_open(c2.checkpoint,
+							    c2.checkpoint_len,
+							    &sh->log->vk, &cp,
+							    raw, &err),
+				 0);
+		sodium_bin2base64(sh->sig, sizeof sh->sig, raw, sizeof raw,
+				  sodium_base64_VARIANT_ORIGINAL);
+	}
 	assert_int_equal(elog_store_prove_consistency(sh->log->w, c.size,
 						      c2.size, proof, &np,
 						      &err),
@@ -208,12 +197,59 @@ static char *root_checkpoint(json_t **entries, size_t n, const elog_signer *key)
 	return note;
 }
 
+static const char *const origins[NSHARDS] = {SA, SB};
+
+/* A set of both shards under a root log holding both registrations, then
+ * both recorded checkpoints; with swap >= 0, shard swap's recorded entry
+ * carries the other shard's signature (a root that recorded a checkpoint
+ * its shard never signed). */
+static json_t *build_set(sfx *f, int swap)
+{
+	json_t *entries[2 * NSHARDS], *shards, *set;
+	char *cp;
+
+	for (int i = 0; i < NSHARDS; i++)
+		entries[i] = json_pack("{s:s,s:s,s:I,s:s}", "kind",
+				       "shard_add", "origin", origins[i], "ts",
+				       (json_int_t)T0, "vkey",
+				       f->s[i].log->vkey);
+	for (int i = 0; i < NSHARDS; i++) {
+		entries[NSHARDS + i] = shard_entry(&f->s[i], origins[i],
+						   NSHARDS);
+		if (i == swap)
+			json_object_set_new(entries[NSHARDS + i], "signature",
+					    json_string(f->s[(i + 1) % NSHARDS]
+								.sig));
+	}
+	cp = root_checkpoint(entries, 2 * NSHARDS, &f->root);
+	shards = json_array();
+	for (int i = 0; i < NSHARDS; i++)
+		json_array_append_new(shards,
+				      json_pack("{s:s,s:o,s:o,s:O,s:O}",
+						"origin", origins[i],
+						"registration",
+						proved(entries, 2 * NSHARDS,
+						       (size_t)i),
+						"recorded",
+						proved(entries, 2 * NSHARDS,
+						       (size_t)(NSHARDS + i)),
+						"consistency",
+						f->s[i].consistency, "bundle",
+						f->s[i].bundle));
+	set = json_pack("{s:s,s:s,s:s,s:o,s:[]}", "bundle_set",
+			ELOG_BUNDLE_SET_FORMAT, "root_checkpoint", cp,
+			"warrant_sha256", f->sha, "shards", shards, "missing");
+	assert_non_null(set);
+	free(cp);
+	for (int i = 0; i < 2 * NSHARDS; i++)
+		json_decref(entries[i]);
+	return set;
+}
+
 static int setup(void **state)
 {
 	sfx *f = calloc(1, sizeof *f);
-	static const char *const origins[NSHARDS] = {SA, SB};
-	json_t *entries[2 * NSHARDS], *shards;
-	char text[1024], t1[32], t2[32], t3[32], *cp;
+	char text[1024], t1[32], t2[32], t3[32];
 	elog_hash h;
 	elog_err_t err;
 	int k;
@@ -235,38 +271,7 @@ static int setup(void **state)
 	elog_hash_to_hex(&h, f->sha);
 	make_shard(f, &f->s[0], SA, 3);
 	make_shard(f, &f->s[1], SB, 2);
-	/* The root: both registrations, then both recorded checkpoints. */
-	for (int i = 0; i < NSHARDS; i++)
-		entries[i] = json_pack("{s:s,s:s,s:I,s:s}", "kind",
-				       "shard_add", "origin", origins[i], "ts",
-				       (json_int_t)T0, "vkey",
-				       f->s[i].log->vkey);
-	for (int i = 0; i < NSHARDS; i++)
-		entries[NSHARDS + i] = shard_entry(&f->s[i], origins[i],
-						   NSHARDS);
-	cp = root_checkpoint(entries, 2 * NSHARDS, &f->root);
-	shards = json_array();
-	for (int i = 0; i < NSHARDS; i++)
-		json_array_append_new(shards,
-				      json_pack("{s:s,s:o,s:o,s:O,s:O}",
-						"origin", origins[i],
-						"registration",
-						proved(entries, 2 * NSHARDS,
-						       (size_t)i),
-						"recorded",
-						proved(entries, 2 * NSHARDS,
-						       (size_t)(NSHARDS + i)),
-						"consistency",
-						f->s[i].consistency, "bundle",
-						f->s[i].bundle));
-	f->set = json_pack("{s:s,s:s,s:s,s:o,s:[]}", "bundle_set",
-			   ELOG_BUNDLE_SET_FORMAT, "root_checkpoint", cp,
-			   "warrant_sha256", f->sha, "shards", shards,
-			   "missing");
-	assert_non_null(f->set);
-	free(cp);
-	for (int i = 0; i < 2 * NSHARDS; i++)
-		json_decref(entries[i]);
+	f->set = build_set(f, -1);
 	*state = f;
 	return 0;
 }
@@ -444,35 +449,17 @@ static void test_consistency_and_warrant(void **state)
 	assert_non_null(strstr(err.msg, "another warrant"));
 }
 
-static void test_shard_signature(void **state)
+/* The root recorded, and signed, a checkpoint the shard never signed. */
+static void test_unsigned_recorded(void **state)
 {
 	sfx *f = *state;
-	shard *sh = &f->s[0];
+	elog_bundle_set_report rep;
 	elog_err_t err;
-	elog_hash other = sh->root;
 
-	assert_int_equal(elog_shard_signature_verify(SA, sh->size, &sh->root,
-						     sh->sig, &sh->log->vk,
-						     &err),
-			 0);
-	assert_int_equal(elog_shard_signature_verify(SA, sh->size + 1,
-						     &sh->root, sh->sig,
-						     &sh->log->vk, &err),
+	assert_int_equal(verify(build_set(f, 0), &f->root_vk, &rep, &err),
 			 -ELOG_BAD_SIGNATURE);
-	other.b[0] ^= 1;
-	assert_int_equal(elog_shard_signature_verify(SA, sh->size, &other,
-						     sh->sig, &sh->log->vk,
-						     &err),
-			 -ELOG_BAD_SIGNATURE);
-	/* Another shard's key, and a signature that is not 68 bytes. */
-	assert_int_equal(elog_shard_signature_verify(SA, sh->size, &sh->root,
-						     sh->sig, &f->s[1].log->vk,
-						     &err),
-			 -ELOG_MALFORMED_CHECKPOINT);
-	assert_int_equal(elog_shard_signature_verify(SA, sh->size, &sh->root,
-						     "AAAA", &sh->log->vk,
-						     &err),
-			 -ELOG_MALFORMED_CHECKPOINT);
+	assert_string_equal(rep.shard, SA);
+	assert_non_null(strstr(err.msg, "shard " SA ": recorded checkpoint"));
 }
 
 static void test_check_warrant(void **state)
@@ -516,7 +503,7 @@ int main(void)
 		cmocka_unit_test(test_wrong_root_key),
 		cmocka_unit_test(test_missing_and_duplicates),
 		cmocka_unit_test(test_consistency_and_warrant),
-		cmocka_unit_test(test_shard_signature),
+		cmocka_unit_test(test_unsigned_recorded),
 		cmocka_unit_test(test_check_warrant),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
