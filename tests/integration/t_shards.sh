@@ -6,7 +6,9 @@
 # shard; envelog request writes a bundle set that verifies offline against
 # the root key alone, with the records ingested; tampered sets are refused
 # naming the shard; a shard stopped during the request is named, listed in
-# "missing", exit 1, and the shards that answered logged their disclosures.
+# "missing", exit 1, and the shards that answered logged their disclosures;
+# a root that records the shards past their answers: the set carries
+# consistency proofs, and an altered one is refused.
 . "$(dirname "$0")/lib.sh"
 
 E=$B/envelog
@@ -140,9 +142,9 @@ refused "another key named for the root" '.' "root checkpoint is not signed" "$(
 refused "a missing shard listed" '.missing = [{"origin":"shard-x.example/log","error":"unreachable","message":"x"}]' "did not answer"
 
 # ---- a shard stopped during the request ----
-disclosures() { # NAME: the shard's disclosures of this warrant
+disclosures() { # NAME [SHA]: the shard's disclosures of this warrant
 	curl -s -H "Authorization: Bearer ${AUDS[$1]}" "${URLS[$1]}/v1/disclosures?kinds=disclosure" |
-		jq --arg sha "$SHA" '[.disclosures[] | select(.entry.warrant_sha256 == $sha)] | length'
+		jq --arg sha "${2:-$SHA}" '[.disclosures[] | select(.entry.warrant_sha256 == $sha)] | length'
 }
 declare -A BEFORE
 for n in "${NAMES[@]}"; do BEFORE[$n]=$(disclosures "$n"); done
@@ -160,4 +162,54 @@ check "the partial set does not verify: exit 1" test "$rc" = 1
 for n in a c; do
 	check "shard $n answered and logged its disclosure of the warrant" test "$(disclosures "$n")" = "$((BEFORE[$n] + 1))"
 done
+# ---- the root records a later checkpoint than the bundles' ----
+# The root restarted to poll only at start and on SIGHUP: it records each
+# shard after one more event than its answer, so every bundle is tied to
+# the recorded checkpoint by a consistency proof.
+grow() { # one more event in every shard
+	local n
+	for n in "${NAMES[@]}"; do
+		curl -s -o /dev/null -H "Authorization: Bearer ${INGESTS[$n]}" -H 'Content-Type: application/json' \
+			--data-binary "[$(event_json $OTHER $OTHER 2026-03-02T10:00:00Z)]" "${URLS[$n]}/v1/events"
+	done
+}
+kill -TERM "${PIDS[root]}"
+wait "${PIDS[root]}"
+grow # while the root is down: its first poll must record these sizes
+# Another warrant, so that shard b's answer to the request it was stopped
+# in, whenever it comes, is not counted here.
+sed 's/^id NCA-ROOT-1$/id NCA-ROOT-3/' "$T/w" | $E warrant sign --key "$T/nca.key" >"$T/w3.signed"
+SHA3=$(sha256sum "$T/w3.signed" | cut -d' ' -f1)
+declare -A SIZE0
+for n in "${NAMES[@]}"; do
+	BEFORE[$n]=$(disclosures "$n" "$SHA3")
+	SIZE0[$n]=$(curl -s "${URLS[$n]}/v1/checkpoint" | sed -n 2p)
+done
+start_d root "$T/root.db" "$T/root.key" --shards "$T/shards" --follow-interval 3600000 || bail "root again"
+ROOT=${URLS[root]}
+polled() {
+	local n
+	curl -sf "$ROOT/v1/shards" >"$T/shards.json" || return 1
+	for n in "${NAMES[@]}"; do
+		jq -e --arg o "${ORIGIN[$n]}" --argjson s "${SIZE0[$n]}" \
+			'.shards[] | select(.origin == $o) | .latest.size >= $s' "$T/shards.json" >/dev/null || return 1
+	done
+}
+wait_for 60 polled || bail "the restarted root did not poll the shards"
+$E request --root "$ROOT" --vkey "$ROOT_VK" --warrant "$T/w3.signed" --tokens "$T/tokens" \
+	--out "$T/later.json" --wait 120 >"$T/req.out" 2>"$T/req.err" &
+req_pid=$!
+answered() { local n; for n in "${NAMES[@]}"; do [ "$(disclosures "$n" "$SHA3")" = "$((BEFORE[$n] + 1))" ] || return 1; done; }
+wait_for 60 answered || bail "the shards did not answer"
+grow
+kill -HUP "${PIDS[root]}"
+wait "$req_pid"
+rc=$?
+check "with the root recording later checkpoints: exit 0" test "$rc" = 0 || sed 's/^/# /' "$T/req.err"
+check "every shard's recorded checkpoint is one entry past its bundle's, with a consistency proof" jq -e \
+	'all(.shards[]; .recorded.entry.size == ((.bundle.checkpoint | split("\n")[1] | tonumber) + 1) and (.consistency | length) > 0)' "$T/later.json"
+check "that set verifies offline" "$E" bundle verify --vkey "$ROOT_VK" --warrant "$T/w3.signed" "$T/later.json"
+jq '.shards[0].consistency[0] = .shards[1].consistency[0]' "$T/later.json" >"$T/bad.json"
+out=$($E bundle verify --vkey "$ROOT_VK" "$T/bad.json"); rc=$?
+check "a consistency proof altered: exit 1, not consistent" test "$rc" = 1 -a "$(grep -c "is not consistent with the one the root recorded" <<<"$out")" = 1
 finish
