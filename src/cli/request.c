@@ -519,14 +519,16 @@ int cmd_request(int argc, char **argv)
 	for (size_t i = 0; i < n; i++)
 		if (!sh[i].closed)
 			pthread_join(jobs[i].t, NULL);
-	/* Wait for the root to record every shard that answered. */
+	/* Wait for the root to record every shard that answered; a root
+	 * that does not answer a poll is asked again until the deadline. */
 	deadline = now_ms() + (int64_t)wait * 1000;
 	for (;;) {
-		if (poll_recorded(&root, sh, n, &pending, &err)) {
+		int failed = poll_recorded(&root, sh, n, &pending, &err) != 0;
+		if (failed && now_ms() >= deadline) {
 			rc = cli_fail("request: the root's shards", &err);
 			goto out;
 		}
-		if (pending == 0 || now_ms() >= deadline)
+		if (!failed && (pending == 0 || now_ms() >= deadline))
 			break;
 		usleep(POLL_MS * 1000);
 	}
