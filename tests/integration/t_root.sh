@@ -333,4 +333,35 @@ check "and nothing was appended (no second shard_add, retire, close or refusal)"
 check "envelog verify passes on the root at the end" "$E" verify --db "$DB" --vkey "$ROOT_VKEY"
 out=$("$E" audit --url "$URL" --vkey "$ROOT_VKEY" --state "$T/audit.state" --json 2>/dev/null); rc=$?
 check "and envelog audit, from where it stopped" test "$rc" -eq 0
+
+# ---- the root's answers, as docs/openapi.yaml describes them ----
+python3 -c 'import yaml, jsonschema' 2>/dev/null ||
+	bail "python3-yaml and python3-jsonschema are not installed (make deps)"
+coproc CHECKER { exec python3 tests/tools/openapi_check.py docs/openapi.yaml 2>&1; }
+described() { # DESC STATUS METHOD PATH [CURL ARGS…]
+	local d=$1 s=$2 m=$3 p=$4 v
+	shift 4
+	req "$m" "$p" "$@"
+	printf '%s\t%s\t%s\t%s\n' "$m" "$p" "$T/hdrs" "$T/body" >&"${CHECKER[1]}"
+	IFS= read -r -t 60 v <&"${CHECKER[0]}" || v="fail: no verdict from the checker"
+	if [ "$STATUS" = "$s" ] && [ "$v" = ok ]; then ok "$d"
+	else nok "$d" "status $STATUS, want $s; $v" "${BODY:0:300}"; fi
+}
+AUD_H=(-H "Authorization: Bearer $ROOT_AUD")
+read -r rsize _ < <(log_state)
+described "GET /v1/shards" 200 GET /v1/shards
+described "GET /v1/leaves of every root entry" 200 GET "/v1/leaves?start=0&end=$rsize"
+check "they hold the five kinds" jq -e '[.leaves[].kind] | unique ==
+	["shard","shard_add","shard_close","shard_refusal","shard_retire"]' <<<"$BODY"
+described "GET /v1/disclosures with the root's kinds" 200 GET \
+	"/v1/disclosures?kinds=shard_add,shard,shard_refusal,shard_retire,shard_close&limit=1000" "${AUD_H[@]}"
+check "lists every entry of the root" jq -e --argjson n "$rsize" '.disclosures | length == $n' <<<"$BODY"
+described "GET /v1/report summed" 200 GET /v1/report "${AUD_H[@]}"
+check "over the shards not closed" jq -e '.shards == ["shard-1.example","shard-2.example"]' <<<"$BODY"
+described "POST /v1/events: 422 root_log" 422 POST /v1/events \
+	-H "Authorization: Bearer $ROOT_ING" "${JSON[@]}" --data-binary "[$(event)]"
+described "POST /v1/requests: 422 root_log" 422 POST /v1/requests \
+	-H "Authorization: Bearer $NCA" -H "Content-Type: text/plain" --data-binary "@$T/w.signed"
+stop_shard 2
+described "GET /v1/report with a shard down: 502" 502 GET /v1/report "${AUD_H[@]}"
 finish
