@@ -103,7 +103,7 @@ write_shards
 # ---- the shards file is checked ----
 bad_file() { # DESC LINE-PATTERN FILE-CONTENT
 	printf '%s\n' "$3" >"$T/bad-shards"
-	timeout 20 "$B/envelogd" --db "$DB" --listen "127.0.0.1:$(free_port)" --shards "$T/bad-shards" 2>"$T/bad.log"
+	timeout 20 "$B/envelogd" --db "$DB" "${KEY_ARG[@]}" --listen "127.0.0.1:$(free_port)" --shards "$T/bad-shards" 2>"$T/bad.log"
 	rc=$?
 	if [ "$rc" -ne 0 ] && [ "$rc" -ne 124 ] && grep -q "$2" "$T/bad.log"; then ok "$1"
 	else nok "$1" "exit $rc" "$(cat "$T/bad.log")"; fi
@@ -121,7 +121,6 @@ printf 'x\n' >"$T/tok"
 chmod 644 "$T/tok"
 bad_file "an auditor-token file readable by others is refused" "bad-shards:1: .*chmod 600" \
 	"shard shard-1.example ${SURL[1]} ${SVKEY[1]} auditor-token=$T/tok"
-check "the refused starts appended nothing" test "$(sqlite3 "$DB" 'SELECT count(*) FROM entry')" = 0
 
 # ---- the root: registration and the first checkpoints ----
 W1=$($E witness keygen w1.example/witness --out "$T/w1.key" 2>/dev/null) || bail "witness keygen"
@@ -144,7 +143,7 @@ for i in 1 2 3; do
 	check "the root records shard $i at its size $n" wait_for 30 latest_is "$i" "$n"
 done
 all_leaves
-check "the log starts with one shard_add per shard, in file order, with its key" jq -e \
+check "the log starts with one shard_add per shard, in file order, with its key (the refused starts appended nothing)" jq -e \
 	--arg v1 "${SVKEY[1]}" --arg v2 "${SVKEY[2]}" --arg v3 "${SVKEY[3]}" \
 	'[.[0:3][] | .entry] | map(del(.ts)) == [
 	  {kind:"shard_add",origin:"shard-1.example",vkey:$v1},
