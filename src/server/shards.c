@@ -511,6 +511,16 @@ static int apply(struct shards *sh, const struct shards_file *f,
 
 /* ---- the thread ---- */
 
+static int stopping(struct shards *sh)
+{
+	int stop;
+
+	pthread_mutex_lock(&sh->mu);
+	stop = sh->stop;
+	pthread_mutex_unlock(&sh->mu);
+	return stop;
+}
+
 static void *loop(void *arg)
 {
 	struct shards *sh = arg;
@@ -539,7 +549,7 @@ static void *loop(void *arg)
 					  sh->path);
 			free(f);
 		}
-		for (size_t i = 0; i < sh->n && !sh->stop; i++)
+		for (size_t i = 0; i < sh->n && !stopping(sh); i++)
 			if (sh->t[i].in_file && !sh->t[i].closed)
 				follow(sh, &sh->t[i], &b);
 		pthread_mutex_lock(&sh->mu);
