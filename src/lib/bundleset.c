@@ -72,6 +72,11 @@ static int root_entry(const json_t *sh, const char *name, const char *kind,
 				 "not a %s entry for %s",
 				 origin, name, (unsigned long long)*seq, kind,
 				 origin);
+	if (elog_shard_data_check(*entry, elog_kind_from_name(kind), &e) != 0)
+		return elog_fail(err, ELOG_MALFORMED_BUNDLE, -1, name,
+				 "shard %s: its %s entry is not a valid %s "
+				 "entry: %s",
+				 origin, name, kind, e.msg);
 	return 0;
 }
 

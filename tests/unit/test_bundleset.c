@@ -202,7 +202,8 @@ static const char *const origins[NSHARDS] = {SA, SB};
 /* A set of both shards under a root log holding both registrations, then
  * both recorded checkpoints; with swap >= 0, shard swap's recorded entry
  * carries the other shard's signature (a root that recorded a checkpoint
- * its shard never signed). */
+ * its shard never signed); with swap -2, the first registration has a
+ * field of no root entry. */
 static json_t *build_set(sfx *f, int swap)
 {
 	json_t *entries[2 * NSHARDS], *shards, *set;
@@ -213,6 +214,8 @@ static json_t *build_set(sfx *f, int swap)
 				       "shard_add", "origin", origins[i], "ts",
 				       (json_int_t)T0, "vkey",
 				       f->s[i].log->vkey);
+	if (swap == -2) /* a field no shard_add has */
+		json_object_set_new(entries[0], "note", json_string("x"));
 	for (int i = 0; i < NSHARDS; i++) {
 		entries[NSHARDS + i] = shard_entry(&f->s[i], origins[i],
 						   NSHARDS);
@@ -462,6 +465,19 @@ static void test_unsigned_recorded(void **state)
 	assert_non_null(strstr(err.msg, "shard " SA ": recorded checkpoint"));
 }
 
+/* A root entry that is not of the root kinds' exact form. */
+static void test_not_a_root_entry(void **state)
+{
+	sfx *f = *state;
+	elog_bundle_set_report rep;
+	elog_err_t err;
+
+	assert_int_equal(verify(build_set(f, -2), &f->root_vk, &rep, &err),
+			 -ELOG_MALFORMED_BUNDLE);
+	assert_string_equal(rep.shard, SA);
+	assert_non_null(strstr(err.msg, "not a valid shard_add entry"));
+}
+
 static void test_check_warrant(void **state)
 {
 	sfx *f = *state;
@@ -504,6 +520,7 @@ int main(void)
 		cmocka_unit_test(test_missing_and_duplicates),
 		cmocka_unit_test(test_consistency_and_warrant),
 		cmocka_unit_test(test_unsigned_recorded),
+		cmocka_unit_test(test_not_a_root_entry),
 		cmocka_unit_test(test_check_warrant),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
