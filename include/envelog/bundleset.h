@@ -42,7 +42,7 @@ typedef struct elog_bundle_set_report {
  * root checkpoint's signature; per shard, the inclusion of its
  * registration (a shard_add entry for the shard whose vkey names it) and
  * of its recorded checkpoint (a later shard entry for it, whose signature
- * verifies with that vkey), the shard's bundle (elog_bundle_verify with
+ * verifies with that vkey; both of the exact form of shard.h), the shard's bundle (elog_bundle_verify with
  * that vkey), the consistency of the bundle's checkpoint with the recorded
  * one, and that its disclosure answers the set's warrant_sha256; that no
  * origin appears twice and every recorded entry's registry is the number
