@@ -9,11 +9,10 @@
 #include <string.h>
 #include <time.h>
 
-#include <curl/curl.h>
-
 #include "canon.h"
 #include "checkpoint.h"
 #include "entry.h"
+#include "fetch.h"
 #include "http.h"
 #include "ledger.h"
 #include "log.h"
@@ -69,47 +68,13 @@ struct shards {
 	elog_err_t job_err;
 };
 
-struct body {
-	char *buf;
-	size_t len;
-};
-
-static size_t on_body(char *p, size_t size, size_t n, void *ctx)
-{
-	struct body *b = ctx;
-	size_t l = size * n;
-
-	if (b->len + l > BODY_MAX)
-		return 0;
-	memcpy(b->buf + b->len, p, l);
-	b->len += l;
-	b->buf[b->len] = '\0';
-	return l;
-}
-
-/* GET base+path into b (BODY_MAX + 1 bytes); the status, 0 for none. */
-static long fetch(const char *base, const char *path, struct body *b)
+/* GET base+path into b; the status, 0 for none. */
+static long fetch(const char *base, const char *path, struct fetch_buf *b)
 {
 	char full[SHARD_URL_MAX + 128];
-	CURL *c = curl_easy_init();
-	long status = 0;
 
-	b->len = 0;
-	b->buf[0] = '\0';
-	if (!c)
-		return 0;
 	snprintf(full, sizeof full, "%s%s", base, path);
-	curl_easy_setopt(c, CURLOPT_URL, full);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, b);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT, FETCH_TIMEOUT);
-	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, FETCH_TIMEOUT);
-	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-	if (curl_easy_perform(c) == CURLE_OK)
-		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-	curl_easy_cleanup(c);
-	return status;
+	return fetch_http(full, NULL, NULL, 0, FETCH_TIMEOUT, b);
 }
 
 /* ---- appending through the writer ---- */
@@ -339,7 +304,7 @@ static void write_cp(struct shards *sh, struct track *t,
 /* Is cp consistent with the last recorded checkpoint (smaller)?  1 yes,
  * 0 no (a fork), -1 the proof could not be read. */
 static int consistent(struct track *t, const elog_checkpoint *cp,
-		      struct body *b)
+		      struct fetch_buf *b)
 {
 	elog_hash proof[ELOG_MAX_PROOF];
 	json_t *o = NULL, *arr;
@@ -375,7 +340,7 @@ out:
 }
 
 /* Poll one shard and record or refuse its checkpoint. */
-static void follow(struct shards *sh, struct track *t, struct body *b)
+static void follow(struct shards *sh, struct track *t, struct fetch_buf *b)
 {
 	uint8_t sig[ELOG_SHARD_SIG_LEN];
 	elog_checkpoint cp;
@@ -446,7 +411,7 @@ static int file_check(struct shards *sh, const struct shards_file *f,
  * for.  The first failure to append is returned (the rest is tried again
  * at the next reload or start). */
 static int apply(struct shards *sh, const struct shards_file *f,
-		 struct body *b, elog_err_t *err)
+		 struct fetch_buf *b, elog_err_t *err)
 {
 	elog_shard_entry s;
 	uint64_t seq;
@@ -524,11 +489,9 @@ static int stopping(struct shards *sh)
 static void *loop(void *arg)
 {
 	struct shards *sh = arg;
-	struct body b;
 	char buf[BODY_MAX + 1];
+	struct fetch_buf b = {buf, 0, BODY_MAX};
 
-	b.buf = buf;
-	b.len = 0;
 	pthread_mutex_lock(&sh->mu);
 	while (!sh->stop) {
 		struct shards_file *f = sh->pending;
@@ -570,7 +533,7 @@ int shards_start(struct server *srv, struct shards **out, elog_err_t *err)
 {
 	struct shards_file *f = NULL;
 	struct shards *sh = NULL;
-	struct body b = {NULL, 0};
+	struct fetch_buf b = {NULL, 0, BODY_MAX};
 	int rc;
 
 	*out = NULL;

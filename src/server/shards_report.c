@@ -12,31 +12,16 @@
 #include <string.h>
 
 #include <curl/curl.h>
+#include <sodium.h>
 
 #include "canon.h"
+#include "fetch.h"
 #include "ledger.h"
 #include "shards.h"
 
 #define REPORT_MAX (4u << 20) /* one shard's report */
 #define TOKEN_MAX 512
 #define ROWS_MAX 100000
-
-struct buf {
-	char *p;
-	size_t len;
-};
-
-static size_t on_body(char *p, size_t size, size_t n, void *ctx)
-{
-	struct buf *b = ctx;
-	size_t l = size * n;
-
-	if (b->len + l > REPORT_MAX)
-		return 0;
-	memcpy(b->p + b->len, p, l);
-	b->len += l;
-	return l;
-}
 
 struct sum {
 	elog_report_row *rows;
@@ -107,13 +92,12 @@ static int read_token(const char *path, char tok[TOKEN_MAX])
 
 /* Read one shard's report into s; on failure a sentence in why. */
 static int read_shard(const struct shard_target *t, const char *query,
-		      struct buf *b, struct sum *s, char *why, size_t cap)
+		      struct fetch_buf *b, struct sum *s, char *why,
+		      size_t cap)
 {
 	char tok[TOKEN_MAX], auth[TOKEN_MAX + 32], url[SHARD_URL_MAX + 512];
-	struct curl_slist *h = NULL;
 	json_t *o = NULL, *rows;
 	long status = 0;
-	CURL *c = NULL;
 	int rc = -1;
 
 	if (!t->url[0])
@@ -130,24 +114,15 @@ static int read_shard(const struct shard_target *t, const char *query,
 		       -1;
 	snprintf(auth, sizeof auth, "Authorization: Bearer %s", tok);
 	snprintf(url, sizeof url, "%s/v1/report%s", t->url, query);
-	b->len = 0;
-	if (!(c = curl_easy_init()) || !(h = curl_slist_append(NULL, auth)))
-		goto out;
-	curl_easy_setopt(c, CURLOPT_URL, url);
-	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, b);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT, 10L);
-	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-	if (curl_easy_perform(c) == CURLE_OK)
-		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+	status = fetch_http(url, auth, NULL, 0, 10L, b);
+	sodium_memzero(auth, sizeof auth);
+	sodium_memzero(tok, sizeof tok);
 	if (status != 200) {
 		snprintf(why, cap, "shard %s: its report answered %ld%s",
 			 t->origin, status, status ? "" : " (no answer)");
 		goto out;
 	}
-	if (elog_json_load(b->p, b->len, &o, NULL) != 0 ||
+	if (elog_json_load(b->buf, b->len, &o, NULL) != 0 ||
 	    !json_is_array(rows = json_object_get(o, "rows"))) {
 		snprintf(why, cap, "shard %s: its report is not one",
 			 t->origin);
@@ -167,9 +142,6 @@ out:
 		snprintf(why, cap, "shard %s: its report cannot be read",
 			 t->origin);
 	json_decref(o);
-	curl_slist_free_all(h);
-	if (c)
-		curl_easy_cleanup(c);
 	return rc;
 }
 
@@ -197,14 +169,14 @@ enum MHD_Result root_report(struct request *rq, const char *from,
 {
 	struct shard_target *tg = NULL;
 	struct sum s = {NULL, 0, 0};
-	struct buf b = {NULL, 0};
+	struct fetch_buf b = {NULL, 0, REPORT_MAX - 1};
 	char query[512], why[512] = "";
 	json_t *list = NULL, *origins = NULL, *v;
 	enum MHD_Result ret;
 	size_t n;
 
 	if (!(tg = malloc(SHARDS_MAX * sizeof *tg)) ||
-	    !(b.p = malloc(REPORT_MAX)) || !(list = json_array()) ||
+	    !(b.buf = malloc(REPORT_MAX)) || !(list = json_array()) ||
 	    !(origins = json_array())) {
 		ret = reply_error(rq, ELOG_NOMEM, -1, NULL, NULL);
 		goto out;
@@ -245,7 +217,7 @@ out:
 	json_decref(list);
 	json_decref(origins);
 	free(s.rows);
-	free(b.p);
+	free(b.buf);
 	free(tg);
 	return ret;
 }

@@ -7,9 +7,8 @@
 #include <string.h>
 #include <time.h>
 
-#include <curl/curl.h>
-
 #include "checkpoint.h"
+#include "fetch.h"
 #include "log.h"
 #include "merkle.h"
 #include "metrics.h"
@@ -30,8 +29,8 @@ struct peer {
 };
 
 struct answer {
-	char buf[ANSWER_MAX + 1];
-	size_t len;
+	char text[ANSWER_MAX + 1];
+	struct fetch_buf b;
 };
 
 struct witnesses {
@@ -53,43 +52,14 @@ struct witnesses {
 	struct answer *answer; /* the last witness's answer */
 };
 
-static size_t on_body(char *p, size_t size, size_t n, void *ctx)
-{
-	struct answer *a = ctx;
-	size_t l = size * n;
-
-	if (a->len + l > ANSWER_MAX)
-		return 0;
-	memcpy(a->buf + a->len, p, l);
-	a->len += l;
-	a->buf[a->len] = '\0';
-	return l;
-}
-
 /* POST body to url/add-checkpoint; the status (0: no answer). */
 static long post(const char *url, const char *body, size_t len,
-		 struct answer *a)
+		 struct fetch_buf *a)
 {
 	char full[1100];
-	CURL *c = curl_easy_init();
-	long status = 0;
 
-	a->len = 0;
-	a->buf[0] = '\0';
-	if (!c)
-		return 0;
 	snprintf(full, sizeof full, "%s/add-checkpoint", url);
-	curl_easy_setopt(c, CURLOPT_URL, full);
-	curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
-	curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)len);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, a);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT, 10L);
-	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	if (curl_easy_perform(c) == CURLE_OK)
-		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-	curl_easy_cleanup(c);
-	return status;
+	return fetch_http(full, NULL, body, len, 10L, a);
 }
 
 static int store_run(struct writer_job *job, elog_store *w, elog_err_t *err)
@@ -148,7 +118,8 @@ static int store(struct witnesses *ws, uint64_t size, const char *witness,
 static int submit(struct witnesses *ws, struct peer *p, elog_store *s,
 		  elog_err_t *err)
 {
-	struct answer *a = ws->answer;
+	struct answer *aw = ws->answer;
+	struct fetch_buf *a = &aw->b;
 	char *note = NULL, *body = NULL, b64[ELOG_HASH_B64_LEN];
 	elog_hash proof[ELOG_MAX_PROOF];
 	size_t len = 0, np = 0, text_len = 0, off, cap;
@@ -157,6 +128,8 @@ static int submit(struct witnesses *ws, struct peer *p, elog_store *s,
 	char *nl409;
 	int rc, attempt;
 
+	*a = (struct fetch_buf){aw->text, 0, ANSWER_MAX};
+	aw->text[0] = '\0';
 	if ((rc = elog_store_checkpoint_latest(s, &note, &len, &size, err)))
 		return rc;
 	if (p->known && p->size == size)
