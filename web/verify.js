@@ -215,23 +215,56 @@ export function canonicalJSON(v) {
 export const entryLeafHash = (entry) => leafHash(enc.encode(canonicalJSON(entry)));
 
 const KINDS = ['event', 'disclosure', 'refusal', 'purge'];
+/** The entries of a root log: the shard checkpoints it records (docs/PROTOCOL.md, "Root logs"). */
+export const ROOT_KINDS = ['shard_add', 'shard', 'shard_refusal', 'shard_retire', 'shard_close'];
+const ROOT_FIELDS = {
+	shard_add: ['kind', 'origin', 'ts', 'vkey'],
+	shard: ['kind', 'origin', 'registry', 'root', 'signature', 'size', 'ts'],
+	shard_refusal: ['kind', 'origin', 'reason', 'root', 'signature', 'size', 'ts'],
+	shard_retire: ['kind', 'origin', 'root', 'size', 'ts'],
+	shard_close: ['kind', 'origin', 'root', 'size', 'ts'],
+};
+const B64_32 = /^[A-Za-z0-9+/]{43}=$/;
+const B64_68 = /^[A-Za-z0-9+/]{91}=$/;
+
+/** Check the fields of a root entry (exactly those of its kind, typed); throws VerifyError. */
+function checkRootEntry(kind, entry) {
+	const want = ROOT_FIELDS[kind];
+	const keys = Object.keys(entry).sort();
+	if (keys.length !== want.length || keys.some((k, i) => k !== want[i]))
+		throw new VerifyError(`The ${kind} entry has the fields ${keys.join(', ')}; a ${kind} entry has exactly ${want.join(', ')}.`);
+	if (typeof entry.origin !== 'string' || !entry.origin || /\s|\+/u.test(entry.origin))
+		throw new VerifyError(`The ${kind} entry names no valid shard origin.`);
+	for (const k of ['ts', 'size', 'registry'])
+		if (k in entry && (!Number.isSafeInteger(entry[k]) || entry[k] < 0)) throw new VerifyError(`The ${kind} entry's ${k} is not a whole number.`);
+	if ('root' in entry && (typeof entry.root !== 'string' || !B64_32.test(entry.root)))
+		throw new VerifyError(`The ${kind} entry's root is not 32 bytes of base64.`);
+	if ('signature' in entry && (typeof entry.signature !== 'string' || !B64_68.test(entry.signature)))
+		throw new VerifyError(`The ${kind} entry's signature is not 68 bytes of base64 (key id and Ed25519 signature).`);
+	if (kind === 'shard_add' && typeof entry.vkey !== 'string') throw new VerifyError('The shard_add entry has no verifier key.');
+	if (kind === 'shard_refusal' && entry.reason !== 'rollback' && entry.reason !== 'fork')
+		throw new VerifyError(`The shard_refusal entry's reason ${JSON.stringify(entry.reason)} is neither rollback nor fork.`);
+}
 
 /**
  * R2: every leaf's data is public.  Check that entry (parsed JSON) is the
  * leaf data of an entry of this kind: an object whose own kind is kind, and
  * for an event exactly its commitment {"commitment": 32 bytes of base64,
  * "kind": "event"}, so that nothing passes for an event unless it is one;
- * the other kinds carry an integer ts.  Throws VerifyError saying what it is
+ * the other kinds carry an integer ts, and a root log's kinds (ROOT_KINDS)
+ * exactly the fields of their kind.  Throws VerifyError saying what it is
  * instead.
  */
 export function checkEntry(kind, entry) {
 	if (entry === null || typeof entry !== 'object' || Array.isArray(entry))
 		throw new VerifyError(`The ${kind} leaf is served without its public leaf data.`);
-	if (!KINDS.includes(entry.kind))
+	if (!KINDS.includes(entry.kind) && !ROOT_KINDS.includes(entry.kind))
 		throw new VerifyError(`The leaf data names no kind of entry the log writes (${JSON.stringify(entry.kind)}).`);
 	if (entry.kind !== kind)
 		throw new VerifyError(`The leaf is listed as a ${kind} entry, but its data says it is a ${entry.kind} entry.`);
-	if (kind === 'event') {
+	if (ROOT_KINDS.includes(kind)) {
+		checkRootEntry(kind, entry);
+	} else if (kind === 'event') {
 		const keys = Object.keys(entry).sort();
 		if (keys.length !== 2 || keys[0] !== 'commitment' || keys[1] !== 'kind' || typeof entry.commitment !== 'string' ||
 			!/^[A-Za-z0-9+/]{43}=$/.test(entry.commitment) || b64decode(entry.commitment, 'commitment').length !== 32)
@@ -427,4 +460,62 @@ export function decodeProof(list, what = 'proof') {
 	if (list === null || list === undefined) return [];
 	if (!Array.isArray(list)) throw new VerifyError(`The ${what} is not a list of hashes.`);
 	return list.map((h) => b64decode(h, `${what} hash`));
+}
+
+// ---- root logs: the shard checkpoints they record ---------------------------------
+
+/**
+ * The signed note of the shard checkpoint that a shard or shard_refusal
+ * entry records: "<origin>\n<size>\n<root>\n", a blank line and the
+ * shard's signature line (its key name is the origin), as the shard served it.
+ */
+export function shardNote(entry) {
+	return `${entry.origin}\n${entry.size}\n${entry.root}\n\n\u2014 ${entry.origin} ${entry.signature}\n`;
+}
+
+/**
+ * Verify that a shard or shard_refusal entry of a root log is the shard's
+ * own signed statement: its signature (key id and Ed25519) by vkeyText, the
+ * verifier key of the shard's shard_add entry, over the checkpoint body
+ * "<origin>\n<size>\n<root>\n".  The key must be named as the entry's
+ * origin.  Resolves to {vkey, engine}; throws VerifyError saying what failed.
+ */
+export async function verifyShardStatement(entry, vkeyText) {
+	let vkey;
+	try {
+		vkey = await parseVerifierKey(vkeyText);
+	} catch (e) {
+		throw new VerifyError(`The shard key registered for ${entry.origin} is not a valid Ed25519 verifier key: ${e.message}`);
+	}
+	if (vkey.name !== entry.origin)
+		throw new VerifyError(`The shard key registered for ${entry.origin} is named "${vkey.name}", not after the shard's origin.`);
+	let cp;
+	try {
+		cp = await verifyCheckpoint(shardNote(entry), vkey);
+	} catch (e) {
+		throw new VerifyError(`The ${entry.kind} entry's signature is not the shard's: ${e.message.replace('pinned log key', 'shard key')}`);
+	}
+	return { vkey, engine: cp.engine };
+}
+
+/**
+ * The RFC 9162 root of the tree whose leaf hashes are leaves, in order: a
+ * stack of complete subtrees, one SHA-256 per node (for a whole log read
+ * in one pass).
+ */
+export async function rootOfLeaves(leaves) {
+	checkHashes(leaves, 'list of leaf hashes');
+	if (leaves.length === 0) return sha256(new Uint8Array(0));
+	const stack = []; // [{h, n}] complete subtrees, sizes decreasing
+	for (const l of leaves) {
+		let top = { h: l, n: 1 };
+		while (stack.length && stack[stack.length - 1].n === top.n) {
+			const left = stack.pop();
+			top = { h: await nodeHash(left.h, top.h), n: left.n * 2 };
+		}
+		stack.push(top);
+	}
+	let r = stack.pop().h;
+	while (stack.length) r = await nodeHash(stack.pop().h, r);
+	return r;
 }
