@@ -214,9 +214,7 @@ export function canonicalJSON(v) {
 /** The leaf hash of an entry given as a parsed JSON object. */
 export const entryLeafHash = (entry) => leafHash(enc.encode(canonicalJSON(entry)));
 
-const KINDS = ['event', 'disclosure', 'refusal', 'purge'];
-/** The entries of a root log: the shard checkpoints it records (docs/PROTOCOL.md, "Root logs"). */
-export const ROOT_KINDS = ['shard_add', 'shard', 'shard_refusal', 'shard_retire', 'shard_close'];
+// The fields of each kind of a root log's entries (docs/PROTOCOL.md).
 const ROOT_FIELDS = {
 	shard_add: ['kind', 'origin', 'ts', 'vkey'],
 	shard: ['kind', 'origin', 'registry', 'root', 'signature', 'size', 'ts'],
@@ -224,26 +222,18 @@ const ROOT_FIELDS = {
 	shard_retire: ['kind', 'origin', 'root', 'size', 'ts'],
 	shard_close: ['kind', 'origin', 'root', 'size', 'ts'],
 };
-const B64_32 = /^[A-Za-z0-9+/]{43}=$/;
-const B64_68 = /^[A-Za-z0-9+/]{91}=$/;
+const KINDS = ['event', 'disclosure', 'refusal', 'purge', ...Object.keys(ROOT_FIELDS)];
 
-/** Check the fields of a root entry (exactly those of its kind, typed); throws VerifyError. */
+/** Throw unless entry has exactly the fields of root kind, of their types. */
 function checkRootEntry(kind, entry) {
 	const want = ROOT_FIELDS[kind];
 	const keys = Object.keys(entry).sort();
-	if (keys.length !== want.length || keys.some((k, i) => k !== want[i]))
-		throw new VerifyError(`The ${kind} entry has the fields ${keys.join(', ')}; a ${kind} entry has exactly ${want.join(', ')}.`);
-	if (typeof entry.origin !== 'string' || !entry.origin || /\s|\+/u.test(entry.origin))
-		throw new VerifyError(`The ${kind} entry names no valid shard origin.`);
-	for (const k of ['ts', 'size', 'registry'])
-		if (k in entry && (!Number.isSafeInteger(entry[k]) || entry[k] < 0)) throw new VerifyError(`The ${kind} entry's ${k} is not a whole number.`);
-	if ('root' in entry && (typeof entry.root !== 'string' || !B64_32.test(entry.root)))
-		throw new VerifyError(`The ${kind} entry's root is not 32 bytes of base64.`);
-	if ('signature' in entry && (typeof entry.signature !== 'string' || !B64_68.test(entry.signature)))
-		throw new VerifyError(`The ${kind} entry's signature is not 68 bytes of base64 (key id and Ed25519 signature).`);
-	if (kind === 'shard_add' && typeof entry.vkey !== 'string') throw new VerifyError('The shard_add entry has no verifier key.');
-	if (kind === 'shard_refusal' && entry.reason !== 'rollback' && entry.reason !== 'fork')
-		throw new VerifyError(`The shard_refusal entry's reason ${JSON.stringify(entry.reason)} is neither rollback nor fork.`);
+	const b64 = (v, n) => typeof v === 'string' && B64.test(v) && b64decode(v, kind).length === n;
+	const ok = keys.length === want.length && keys.every((k, i) => k === want[i]) &&
+		keys.every((k) => ['registry', 'size', 'ts'].includes(k) ? Number.isSafeInteger(entry[k]) && entry[k] >= 0 : typeof entry[k] === 'string') &&
+		(!('root' in entry) || b64(entry.root, 32)) && (!('signature' in entry) || b64(entry.signature, 68)) &&
+		(!('reason' in entry) || ['rollback', 'fork'].includes(entry.reason));
+	if (!ok) throw new VerifyError(`The ${kind} entry does not have exactly the fields of one.`);
 }
 
 /**
@@ -251,26 +241,25 @@ function checkRootEntry(kind, entry) {
  * leaf data of an entry of this kind: an object whose own kind is kind, and
  * for an event exactly its commitment {"commitment": 32 bytes of base64,
  * "kind": "event"}, so that nothing passes for an event unless it is one;
- * the other kinds carry an integer ts, and a root log's kinds (ROOT_KINDS)
- * exactly the fields of their kind.  Throws VerifyError saying what it is
+ * the other kinds carry an integer ts.  Throws VerifyError saying what it is
  * instead.
  */
 export function checkEntry(kind, entry) {
 	if (entry === null || typeof entry !== 'object' || Array.isArray(entry))
 		throw new VerifyError(`The ${kind} leaf is served without its public leaf data.`);
-	if (!KINDS.includes(entry.kind) && !ROOT_KINDS.includes(entry.kind))
+	if (!KINDS.includes(entry.kind))
 		throw new VerifyError(`The leaf data names no kind of entry the log writes (${JSON.stringify(entry.kind)}).`);
 	if (entry.kind !== kind)
 		throw new VerifyError(`The leaf is listed as a ${kind} entry, but its data says it is a ${entry.kind} entry.`);
-	if (ROOT_KINDS.includes(kind)) {
-		checkRootEntry(kind, entry);
-	} else if (kind === 'event') {
+	if (kind === 'event') {
 		const keys = Object.keys(entry).sort();
 		if (keys.length !== 2 || keys[0] !== 'commitment' || keys[1] !== 'kind' || typeof entry.commitment !== 'string' ||
 			!/^[A-Za-z0-9+/]{43}=$/.test(entry.commitment) || b64decode(entry.commitment, 'commitment').length !== 32)
 			throw new VerifyError('The leaf data of an event must be exactly its commitment; this one is something else.');
 	} else if (!Number.isSafeInteger(entry.ts) || entry.ts < 0) {
 		throw new VerifyError(`The ${kind} entry has no time (ts).`);
+	} else if (kind in ROOT_FIELDS) {
+		checkRootEntry(kind, entry);
 	}
 	return entry;
 }
@@ -463,6 +452,9 @@ export function decodeProof(list, what = 'proof') {
 }
 
 // ---- root logs: the shard checkpoints they record ---------------------------------
+
+/** The kinds of a root log's entries (docs/PROTOCOL.md, "Root logs"). */
+export const ROOT_KINDS = Object.keys(ROOT_FIELDS);
 
 /**
  * The signed note of the shard checkpoint that a shard or shard_refusal
