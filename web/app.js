@@ -568,7 +568,7 @@ function renderRoot() {
 			h('p', null, `It describes ${fmtInt(root.answer.size)} entries, the checkpoint ${fmtInt(cp.size)}; it was not compared. Check again in a moment.`)));
 	const summary = h('p', { id: 'shards-verified' },
 		`All ${fmtInt(cp.size)} entries of the root were read and proved to make up the tree of its verified checkpoint (size ${cp.size}, root `,
-		h('code', { class: 'hash' }, cp.rootB64), `); the ${fmtInt(recorded)} recorded shard checkpoints and ${fmtInt(refused.length)} refused ones carry their shard's signature, checked with the key of its shard_add entry.`);
+		h('code', { class: 'hash' }, cp.rootB64), `); the ${fmtInt(recorded)} recorded shard checkpoints${refused.length ? ` and the ${fmtInt(refused.length)} refused ${refused.length === 1 ? 'one' : 'ones'}` : ''} carry their shard's signature, checked with the key of its shard_add entry.`);
 	if (!boxes.length) boxes.push(Object.assign(notice('ok', 'Every shard entry verified', summary,
 		h('p', null, 'The server\'s list of shards (GET /v1/shards) matches what the root\'s entries record.')), { id: 'shards-ok' }));
 	else boxes.push(summary);
