@@ -352,6 +352,7 @@ let root = null; // the last root check: {cp, answer, audit, diffs, ahead, leave
 let rootRead = null; // {key, hashes, leaves}: the root's entries read and proved, read on from there
 let rootRun = null; // the running or last root check (a promise)
 let rootAttempt = 0;
+let rootProbe = null; // {key, yes}: whether the log of that key and server is a root (its first entry never changes)
 
 const KIND_LABEL = {
 	shard_add: 'Shard registered', shard: 'Checkpoint recorded', shard_refusal: 'Checkpoint refused',
@@ -416,8 +417,10 @@ async function checkRoot(cp) {
 		// the list is newer than the checkpoint: verify a newer checkpoint first
 		rootAttempt++;
 		await new Promise((r) => setTimeout(r, 300 * rootAttempt));
+		const self = rootRun; // this check: the health check starts the next one
 		await runHealth();
-		return rootRun;
+		if (rootRun !== self) await rootRun;
+		return;
 	}
 	rootAttempt = 0;
 	const key = `${pinned.text}\n${logUrl() || location.origin}`;
@@ -457,11 +460,14 @@ async function checkRoot(cp) {
  */
 async function looksLikeRoot(cp) {
 	if (cp.size === 0) return false;
+	const key = `${pinned.text}\n${logUrl() || location.origin}`;
+	if (rootProbe && rootProbe.key === key) return rootProbe.yes;
 	try {
 		const tl = await tilesAt(cp);
 		const kind = tl ? JSON.parse(new TextDecoder().decode((await tl.leaf(0)).data)).kind
 			: ((await get('/v1/leaves?start=0&end=1')).leaves || [])[0].kind;
-		return ROOT_KINDS.includes(kind);
+		rootProbe = { key, yes: ROOT_KINDS.includes(kind) };
+		return rootProbe.yes;
 	} catch (e) {
 		return false;
 	}
