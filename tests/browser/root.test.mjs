@@ -10,12 +10,13 @@
 // TAP (node:test); run with plain `node`.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync, rmSync, copyFileSync, existsSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+
+import { freePort, startEnvelogd, stopEnvelogd } from './envelogd.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const { verifyCheckpoint, parseVerifierKey } = await import(path.join(ROOT, 'web/verify.js'));
@@ -35,21 +36,10 @@ const NOW = Date.now();
 const AUTHORITY = 'uk-nca';
 let authorityKey = '', authorityVkey = '';
 
-function freePort() {
-	return new Promise((resolve, reject) => {
-		const s = net.createServer();
-		s.listen(0, '127.0.0.1', () => {
-			const { port } = s.address();
-			s.close(() => resolve(port));
-		});
-		s.on('error', reject);
-	});
-}
-
 /** A log: its database, key, origin, port and tokens; start() and stop() its envelogd. */
 class Log {
 	constructor(name, origin) {
-		Object.assign(this, { name, origin, db: path.join(T, `${name}.db`), key: path.join(T, `${name}.key`), proc: null, port: 0, stderr: '' });
+		Object.assign(this, { name, origin, db: path.join(T, `${name}.db`), key: path.join(T, `${name}.key`), proc: null, port: 0 });
 	}
 
 	async init() {
@@ -60,35 +50,13 @@ class Log {
 	}
 
 	async start(extra = [], db = this.db) {
-		this.proc = spawn(SERVER, ['--db', db, '--key', this.key, '--listen', `127.0.0.1:${this.port}`, '--web', path.join(ROOT, 'web'), '--threads', '2', ...extra],
-			{ stdio: ['ignore', 'ignore', 'pipe'] });
-		this.stderr = '';
-		this.proc.stderr.on('data', (d) => { this.stderr += d; });
-		const closed = new Promise((r) => this.proc.once('close', r));
-		for (let i = 0; i < 200; i++) {
-			try {
-				if ((await fetch(`${this.url}/healthz`)).ok) return;
-			} catch (e) { /* not up yet */ }
-			if (this.proc.exitCode !== null || this.proc.signalCode !== null) {
-				await closed;
-				break;
-			}
-			await new Promise((r) => setTimeout(r, 50));
-		}
-		throw new Error(`envelogd (${this.name}) did not come up: ${this.stderr.slice(-500)}`);
+		this.proc = await startEnvelogd(SERVER, ['--db', db, '--key', this.key, '--listen', `127.0.0.1:${this.port}`, '--web', path.join(ROOT, 'web'), '--threads', '2', ...extra], this.url);
 	}
 
 	async stop() {
 		const p = this.proc;
 		this.proc = null;
-		if (!p || p.exitCode !== null || p.signalCode !== null) return;
-		const done = new Promise((r) => p.once('exit', r));
-		p.kill('SIGTERM');
-		await Promise.race([done, new Promise((r) => setTimeout(r, 10000))]);
-		if (p.exitCode === null && p.signalCode === null) {
-			p.kill('SIGKILL');
-			await done;
-		}
+		await stopEnvelogd(p);
 	}
 
 	async api(pathname, opts = {}) {
