@@ -11,7 +11,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, mkdirSync, rmSync, copyFileSync, existsSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, rmSync, copyFileSync, existsSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -122,11 +122,21 @@ async function go(screen) {
 	await page.waitForSelector('body[data-ready="1"]');
 }
 
+const AXE = readFileSync(path.join(ROOT, 'node_modules/axe-core/axe.min.js'), 'utf8');
+const axeFound = [];
+
+/** Screenshots at 1280×800 and 390×844 (a phone), and axe-core at both: no violation, nothing wider than the screen. */
 async function shot(name) {
 	mkdirSync(OUT, { recursive: true });
 	for (const [size, vp] of [['wide', { width: 1280, height: 800 }], ['phone', { width: 390, height: 844 }]]) {
 		await page.setViewportSize(vp);
 		await page.screenshot({ path: path.join(OUT, `${name}-${size}.png`), fullPage: true });
+		const wide = await page.evaluate(() => document.documentElement.scrollWidth);
+		if (wide > vp.width) axeFound.push(`${name}-${size}: the page is ${wide} px wide on a ${vp.width} px screen`);
+		// evaluated by the driver, so the page's CSP (no inline script) stays on
+		if (!(await page.evaluate(() => typeof window.axe === 'object'))) await page.evaluate(`${AXE}\n;0`);
+		const r = await page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
+		axeFound.push(...r.violations.flatMap((x) => x.nodes.map((n) => `${name}-${size}: ${x.id}: ${n.target.join(' ')} (${x.impact}) ${x.help}`)));
 	}
 	await page.setViewportSize({ width: 1280, height: 800 });
 }
@@ -231,7 +241,7 @@ t('the Shards screen shows both shards with the sizes the root recorded, verifie
 });
 
 t('entry lookup shows a root entry readably, its shard signature checked', async () => {
-	const leaves = (await root.api('/v1/leaves?start=0&end=100')).json.leaves;
+	const leaves = (await root.api(`/v1/leaves?start=0&end=${await root.size()}`)).json.leaves;
 	const rec = leaves.find((l) => l.kind === 'shard');
 	await go('lookup');
 	await page.fill('#lookup-seq', String(rec.seq));
@@ -327,6 +337,10 @@ t('a shard restarted on a forked copy of its database: the root refuses it, the 
 	}
 	assert.ok(await page.locator('#alarm-history ol.alarms > li[data-step="shard_refusal"]').count() >= 1);
 	await shot('root-shard-refused');
+});
+
+t('axe-core: no violation on the root\'s screens, wide or on a phone', () => {
+	assert.deepEqual(axeFound, []);
 });
 
 t('the page threw no errors', () => {
