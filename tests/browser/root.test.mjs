@@ -1,5 +1,5 @@
 // Browser test of the auditor console against a root log: two shards
-// (envelogd --root-origin) and a root (envelogd --shards) on loopback, the
+// (ordinary envelogd logs) and a root (envelogd --shards) on loopback, the
 // console pointed at the root.  The Shards screen shows both shards with
 // the sizes the root recorded, verified; the report is the root's sum over
 // its shards, and a shard that cannot be read is an error, not a partial
@@ -85,9 +85,9 @@ async function ingest(log, n, tag) {
 }
 
 const rfc3339 = (ms) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
-/** A warrant naming the root's origin, sent to one shard. */
+/** A warrant of the authority, sent to one shard (naming that shard's log). */
 async function request(log, id) {
-	const body = ['envelog/warrant/v1', `id ${id}`, `authority ${AUTHORITY}`, `log ${ROOT_ORIGIN}`, 'subject +447700900000',
+	const body = ['envelog/warrant/v1', `id ${id}`, `authority ${AUTHORITY}`, `log ${log.origin}`, 'subject +447700900000',
 		`from ${rfc3339(NOW - 7200000)}`, `to ${rfc3339(NOW)}`, `expires ${rfc3339(NOW + 30 * 86400000)}`, 'basis Test Act 2026 s.1', ''].join('\n');
 	const signed = cli(['warrant', 'sign', '--key', authorityKey], body) + '\n';
 	return log.api('/v1/requests', { method: 'POST', headers: { Authorization: `Bearer ${log.authority}`, 'Content-Type': 'text/plain' }, body: signed });
@@ -161,12 +161,12 @@ before(async () => {
 	}
 	await root.init();
 	writeShardsFile();
-	for (const s of shards) await s.start(['--root-origin', ROOT_ORIGIN]);
+	for (const s of shards) await s.start();
 	// shard 2 as it is after its first batch: the copy it is later forked from
 	await ingest(shards[1], 6, 'first');
 	await shards[1].stop();
 	for (const ext of ['', '-wal', '-shm']) if (existsSync(shards[1].db + ext)) copyFileSync(shards[1].db + ext, path.join(T, `fork.db${ext}`));
-	await shards[1].start(['--root-origin', ROOT_ORIGIN]);
+	await shards[1].start();
 	await ingest(shards[0], 10, 'a');
 	await ingest(shards[1], 7, 'b');
 	for (const s of shards) assert.equal((await request(s, `W-${s.name}`)).status, 200, `the warrant naming the root is answered by ${s.name}`);
@@ -293,7 +293,7 @@ t('a shard the root cannot read: the report is an explicit error naming it, no t
 		assert.equal(await page.locator('#report-charts svg').count(), 0);
 		await shot('root-report-unavailable');
 	} finally {
-		await shards[0].start(['--root-origin', ROOT_ORIGIN]);
+		await shards[0].start();
 	}
 });
 
@@ -303,7 +303,7 @@ t('a shard restarted on a forked copy of its database: the root refuses it, the 
 	await s.stop();
 	// the operator of the shard forks on purpose: removes the signer's state
 	rmSync(`${s.key}.state`, { force: true });
-	await s.start(['--root-origin', ROOT_ORIGIN], path.join(T, 'fork.db'));
+	await s.start([], path.join(T, 'fork.db'));
 	await ingest(s, before + 3 - (await s.size()), 'forked');
 	await until('the root records a refusal of the forked shard', async () => (await listed(s)).refusals > 0);
 	assert.equal(await recorded(s), before, 'the root keeps the last good checkpoint');
