@@ -1120,7 +1120,9 @@ function renderLedger() {
 		]));
 	}
 	fill($('#ledger-table'), rows.length === 0
-		? h('p', { class: 'empty' }, ledger.length ? 'No entries match the filter.' : 'The ledger is empty: no request has been answered or refused.')
+		? h('p', { class: 'empty' }, ledger.length ? 'No entries match the filter.' : isRoot
+			? ['This log is a root: it answers no requests. Each shard\'s ledger is on that shard\'s console (see ', h('a', { href: '#shards' }, 'Shards'), ').']
+			: 'The ledger is empty: no request has been answered or refused.')
 		: h('div', { class: 'table-wrap' }, h('table', { class: 'ledger', id: 'ledger' },
 			h('caption', { class: 'sr-only' }, 'Disclosures and refusals, newest first'),
 			h('thead', null, h('tr', null, head.map((c) => h('th', { scope: 'col' }, c)))), tbody)));
