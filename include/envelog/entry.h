@@ -20,6 +20,12 @@ enum elog_kind {
 	ELOG_KIND_DISCLOSURE = 1,
 	ELOG_KIND_REFUSAL = 2,
 	ELOG_KIND_PURGE = 3,
+	/* the entries of a root log (shard.h) */
+	ELOG_KIND_SHARD_ADD = 4,
+	ELOG_KIND_SHARD = 5,
+	ELOG_KIND_SHARD_REFUSAL = 6,
+	ELOG_KIND_SHARD_RETIRE = 7,
+	ELOG_KIND_SHARD_CLOSE = 8,
 };
 
 #define ELOG_MAX_BATCH 10000	 /* events per request */
@@ -49,7 +55,8 @@ typedef struct elog_entry {
 	char *recipient;
 } elog_entry;
 
-/* "event", "disclosure", "refusal", "purge"; NULL for others. */
+/* "event", "disclosure", "refusal", "purge", "shard_add", "shard",
+ * "shard_refusal", "shard_retire", "shard_close"; NULL for others. */
 const char *elog_kind_name(int kind);
 /* Kind from name, or -1. */
 int elog_kind_from_name(const char *name);
@@ -129,7 +136,8 @@ int elog_purge_entry(int64_t ts, int64_t before, uint64_t through_seq,
  * checking that the data is canonical.  An event's leaf data must be
  * exactly {"commitment":<32 bytes of base64>,"kind":"event"} (ts is then
  * -1); every other kind needs an integer ts.  No entry passes for an event
- * unless it is a commitment.
+ * unless it is a commitment.  A root kind must have exactly its fields
+ * (elog_shard_data_check).
  */
 int elog_entry_from_data(const char *data, size_t len, elog_entry *out,
 			 elog_err_t *err);

@@ -62,6 +62,7 @@
 	X(CONTENT_REJECTED, "content_rejected", 422) \
 	X(WARRANT_REFUSED, "warrant_refused", 422) \
 	X(HORIZON_BACKWARDS, "horizon_backwards", 422) \
+	X(ROOT_LOG, "root_log", 422) \
 	X(RATE_LIMITED, "rate_limited", 429) \
 	/* verification */ \
 	X(PROOF_INVALID, "proof_invalid", 422) \
@@ -74,7 +75,8 @@
 	X(INTERNAL, "internal_error", 500) \
 	X(QUEUE_FULL, "queue_full", 503) \
 	X(SHUTTING_DOWN, "shutting_down", 503) \
-	X(DB_UNAVAILABLE, "db_unavailable", 503)
+	X(DB_UNAVAILABLE, "db_unavailable", 503) \
+	X(SHARD_UNAVAILABLE, "shard_unavailable", 502)
 
 enum elog_code {
 #define ELOG_X(name, str, http) ELOG_##name,

@@ -115,6 +115,7 @@ typedef struct elog_monitor_result {
 	elog_checkpoint cp; /* ... parsed, once its signature holds */
 	int first_run;
 	uint64_t old_size, checked, disclosures, refusals, purges;
+	uint64_t shard_entries; /* a root log's entries (shard.h) */
 	json_t *public_entries; /* [{seq, entry}] of the public entries seen
 				   (at most ELOG_MONITOR_LIST_MAX) */
 	int cosigned;

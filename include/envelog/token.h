@@ -17,6 +17,7 @@
 #include "store.h"
 
 #define ELOG_TOKEN_TEXT_MAX 64
+#define ELOG_TOKEN_TEXT_LEN 48 /* "elog_" + 43 */
 #define ELOG_LABEL_MAX 128
 
 enum elog_role {
@@ -45,6 +46,15 @@ typedef struct elog_token_info {
 int elog_token_add(elog_store *w, int role, const char *authority,
 		   const char *label, char text[ELOG_TOKEN_TEXT_MAX],
 		   int64_t *id, elog_err_t *err);
+/*
+ * Add an existing token, text as elog_token_add printed it (for another
+ * log): the same token then works on both, e.g. one ingest token on every
+ * shard behind a routing proxy.  INVALID_VALUE if text is not a token's
+ * form; CONFLICT if this log has it already (live or revoked).
+ */
+int elog_token_import(elog_store *w, int role, const char *authority,
+		      const char *label, const char *text, int64_t *id,
+		      elog_err_t *err);
 /* UNKNOWN_TOKEN unless text is a live token; fills *out. */
 int elog_token_check(elog_store *s, const char *text, size_t len,
 		     elog_token_info *out, elog_err_t *err);

@@ -356,7 +356,17 @@ static void print_entry_line(uint64_t seq, json_t *e)
 	const char *auth = field_text(e, "authority", ab, sizeof ab);
 	const char *wid = field_text(e, "warrant_id", wb, sizeof wb);
 
-	if (kind && strcmp(kind, "purge") == 0)
+	if (kind && strcmp(kind, "shard_add") == 0)
+		printf("  seq %llu shard_add: %s\n", (unsigned long long)seq,
+		       field_text(e, "origin", ab, sizeof ab));
+	else if (kind && strncmp(kind, "shard", 5) == 0)
+		printf("  seq %llu %s: %s size %lld\n",
+		       (unsigned long long)seq,
+		       field_text(e, "kind", rb, sizeof rb),
+		       field_text(e, "origin", ab, sizeof ab),
+		       (long long)json_integer_value(
+			       json_object_get(e, "size")));
+	else if (kind && strcmp(kind, "purge") == 0)
 		printf("  seq %llu purge: %lld events through seq %lld\n",
 		       (unsigned long long)seq,
 		       (long long)json_integer_value(
@@ -413,9 +423,12 @@ static void report(const struct audit *au, int rc,
 {
 	const char *old_note = r->show_state && st->note ? st->note : NULL;
 	const char *new_note = r->show_served ? r->served : NULL;
-	char root[ELOG_HASH_B64_LEN], msg[4 * sizeof r->msg];
+	char root[ELOG_HASH_B64_LEN], msg[4 * sizeof r->msg], shards[48] = "";
 	size_t i;
 
+	if (r->shard_entries)
+		snprintf(shards, sizeof shards, ", %llu shard entries",
+			 (unsigned long long)r->shard_entries);
 	cli_clean(msg, sizeof msg, r->msg, strlen(r->msg), 0);
 	if (au->json) {
 		json_t *o;
@@ -423,8 +436,8 @@ static void report(const struct audit *au, int rc,
 		if (rc == CLI_OK) {
 			elog_hash_to_b64(&r->cp.root, root);
 			o = json_pack(
-				"{s:b,s:s,s:I,s:I,s:s,s:b,s:I,s:I,s:I,s:I,s:O,"
-				"s:b,s:s,s:I}",
+				"{s:b,s:s,s:I,s:I,s:s,s:b,s:I,s:I,s:I,s:I,s:I,"
+				"s:O,s:b,s:s,s:I}",
 				"ok", 1, "origin", r->cp.origin, "old_size",
 				(json_int_t)r->old_size, "new_size",
 				(json_int_t)r->cp.size, "root", root,
@@ -432,7 +445,8 @@ static void report(const struct audit *au, int rc,
 				(json_int_t)r->checked, "disclosures",
 				(json_int_t)r->disclosures, "refusals",
 				(json_int_t)r->refusals, "purges",
-				(json_int_t)r->purges, "public_entries",
+				(json_int_t)r->purges, "shard_entries",
+				(json_int_t)r->shard_entries, "public_entries",
 				r->public_entries, "cosigned", r->cosigned,
 				"read", r->tiles ? "tiles" : "api", "requests",
 				(json_int_t)r->requests);
@@ -476,7 +490,7 @@ static void report(const struct audit *au, int rc,
 		return;
 	}
 	printf("ok: %s size %llu -> %llu%s: %llu entries checked; since the "
-	       "last run %llu disclosures, %llu refusals, %llu purges%s; "
+	       "last run %llu disclosures, %llu refusals, %llu purges%s%s; "
 	       "%llu requests (%s)\n",
 	       r->cp.origin, (unsigned long long)r->old_size,
 	       (unsigned long long)r->cp.size,
@@ -484,7 +498,7 @@ static void report(const struct audit *au, int rc,
 	       (unsigned long long)r->checked,
 	       (unsigned long long)r->disclosures,
 	       (unsigned long long)r->refusals, (unsigned long long)r->purges,
-	       r->cosigned ? "; cosigned" : "",
+	       shards, r->cosigned ? "; cosigned" : "",
 	       (unsigned long long)r->requests, r->tiles ? "tiles" : "API");
 	for (i = 0;
 	     i < json_array_size(r->public_entries) && i < LIST_TEXT_MAX;
@@ -497,7 +511,8 @@ static void report(const struct audit *au, int rc,
 	if (json_array_size(r->public_entries) > LIST_TEXT_MAX)
 		printf("  … and %llu more\n",
 		       (unsigned long long)(r->disclosures + r->refusals +
-					    r->purges - LIST_TEXT_MAX));
+					    r->purges + r->shard_entries -
+					    LIST_TEXT_MAX));
 	fflush(stdout);
 }
 

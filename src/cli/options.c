@@ -51,6 +51,12 @@ static const struct optab_opt token_opts[] = {
 	 "add: a label for the operator's records, shown by list and in "
 	 "envelogd's request log",
 	 NULL, 0, NULL},
+	{"stdin", NULL,
+	 "add: add the token read from stdin (one line, as another log's "
+	 "token add printed it) instead of making a new one, and print "
+	 "nothing: the same token then works on both logs, e.g. one ingest "
+	 "token on every shard behind a routing proxy (docs/SCALING.md)",
+	 NULL, 0, NULL},
 	OPT_END,
 };
 
@@ -210,7 +216,7 @@ static const struct optab_cmd cmds[] = {
 	 init_opts},
 	{"token", "add list revoke",
 	 "envelog token add --role ingest|auditor|authority [--authority NAME] "
-	 "[--label L] [--db DB]\n"
+	 "[--label L] [--stdin] [--db DB]\n"
 	 "envelog token list [--db DB]\n"
 	 "envelog token revoke ID [--db DB]",
 	 "manage bearer tokens",

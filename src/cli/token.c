@@ -17,18 +17,41 @@ static int print_token(void *ctx, const elog_token_info *t)
 	return 0;
 }
 
+/*
+ * One line of stdin into text (its newline removed); a line too long for
+ * text is read whole and left for elog_token_import to refuse.  -1 if
+ * stdin has no line.
+ */
+static int read_token(char text[ELOG_TOKEN_TEXT_MAX])
+{
+	size_t n;
+
+	if (!fgets(text, ELOG_TOKEN_TEXT_MAX, stdin))
+		return -1;
+	n = strcspn(text, "\r\n");
+	if (text[n] == '\0' && n == ELOG_TOKEN_TEXT_MAX - 1) {
+		int c;
+		while ((c = getchar()) != EOF && c != '\n')
+			;
+		return 0; /* too long: refused as not a token */
+	}
+	text[n] = '\0';
+	return 0;
+}
+
 int cmd_token(int argc, char **argv)
 {
 	const char *db = CLI_DEFAULT_DB, *role = NULL, *authority = NULL,
 		   *label = NULL, *verb;
 	elog_store *s = NULL;
 	elog_err_t err;
-	int rc;
+	int rc, from_stdin = 0;
 	const cli_opt opts[] = {
 		{.name = "db", .value = &db},
 		{.name = "role", .value = &role},
 		{.name = "authority", .value = &authority},
 		{.name = "label", .value = &label},
+		{.name = "stdin", .flag = &from_stdin},
 		{.name = NULL},
 	};
 
@@ -45,12 +68,32 @@ int cmd_token(int argc, char **argv)
 					"ingest, auditor or authority\n");
 			return CLI_USAGE;
 		}
-		if ((rc = cli_open(db, ELOG_STORE_REGISTRY, &s)))
+		if (from_stdin && read_token(text) != 0) {
+			fprintf(stderr, "envelog: token add --stdin: no token "
+					"line on stdin\n");
+			return CLI_USAGE;
+		}
+		if ((rc = cli_open(db, ELOG_STORE_REGISTRY, &s))) {
+			sodium_memzero(text, sizeof text);
 			return rc;
-		rc = elog_token_add(s, r, authority, label, text, &id, &err);
+		}
+		if (from_stdin)
+			rc = elog_token_import(s, r, authority, label, text,
+					       &id, &err);
+		else
+			rc = elog_token_add(s, r, authority, label, text, &id,
+					    &err);
 		elog_store_close(s);
-		if (rc)
+		if (rc) {
+			sodium_memzero(text, sizeof text);
 			return cli_fail("token add", &err);
+		}
+		if (from_stdin) {
+			fprintf(stderr, "envelog: token %lld (%s) added\n",
+				(long long)id, elog_role_name(r));
+			sodium_memzero(text, sizeof text);
+			return CLI_OK;
+		}
 		fprintf(stderr,
 			"envelog: token %lld (%s) created; it is shown "
 			"only now\n",

@@ -10,12 +10,18 @@
 
 #include "canon.h"
 #include "rfc3339.h"
+#include "shard.h"
 
 static const char *const kind_names[] = {
 	[ELOG_KIND_EVENT] = "event",
 	[ELOG_KIND_DISCLOSURE] = "disclosure",
 	[ELOG_KIND_REFUSAL] = "refusal",
 	[ELOG_KIND_PURGE] = "purge",
+	[ELOG_KIND_SHARD_ADD] = "shard_add",
+	[ELOG_KIND_SHARD] = "shard",
+	[ELOG_KIND_SHARD_REFUSAL] = "shard_refusal",
+	[ELOG_KIND_SHARD_RETIRE] = "shard_retire",
+	[ELOG_KIND_SHARD_CLOSE] = "shard_close",
 };
 #define NKINDS (sizeof kind_names / sizeof kind_names[0])
 
@@ -1029,6 +1035,9 @@ int elog_entry_from_data(const char *data, size_t len, elog_entry *out,
 		out->ts = -1;
 	} else {
 		if ((rc = stored_ts(obj, "Leaf data", &out->ts, err)))
+			goto out;
+		if (elog_kind_is_root(kind) &&
+		    (rc = elog_shard_data_check(obj, kind, err)))
 			goto out;
 	}
 	out->kind = kind;

@@ -764,8 +764,10 @@ static int count_entry(elog_monitor_result *r, uint64_t s, int kind,
 		r->disclosures++;
 	else if (kind == ELOG_KIND_REFUSAL)
 		r->refusals++;
-	else
+	else if (kind == ELOG_KIND_PURGE)
 		r->purges++;
+	else
+		r->shard_entries++;
 	if (json_array_size(r->public_entries) < ELOG_MONITOR_LIST_MAX &&
 	    json_array_append_new(r->public_entries,
 				  json_pack("{s:I,s:O}", "seq", (json_int_t)s,

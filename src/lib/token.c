@@ -42,18 +42,15 @@ static int db_fail(elog_store *s, elog_err_t *err, const char *what)
 			 elog_store_errmsg(s));
 }
 
-int elog_token_add(elog_store *w, int role, const char *authority,
-		   const char *label, char text[ELOG_TOKEN_TEXT_MAX],
-		   int64_t *id, elog_err_t *err)
+/* The checks of a new token's role, authority and label, then its row. */
+static int token_insert(elog_store *w, int role, const char *authority,
+			const char *label, const char *text, int64_t *id,
+			elog_err_t *err)
 {
-	uint8_t raw[32];
 	elog_hash h;
 	elog_query *st = NULL;
-	const char *prefix = "elog_";
-	size_t plen = strlen(prefix);
 	int rc;
 
-	text[0] = '\0';
 	if (role == ELOG_ROLE_NONE)
 		return elog_fail(err, ELOG_INVALID_VALUE, -1, "role",
 				 "role must be ingest, auditor or authority");
@@ -79,13 +76,24 @@ int elog_token_add(elog_store *w, int role, const char *authority,
 		return elog_fail(err, ELOG_CONTROL_CHARACTER, -1, "label",
 				 "the label must be UTF-8 without control "
 				 "characters");
-	randombytes_buf(raw, sizeof raw);
-	memcpy(text, prefix, plen);
-	sodium_bin2base64(text + plen, ELOG_TOKEN_TEXT_MAX - plen, raw,
-			  sizeof raw,
-			  sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-	sodium_memzero(raw, sizeof raw);
 	elog_sha256(text, strlen(text), &h);
+	if (elog_query_open(w, ELOG_Q_TOKEN_BY_HASH, &st)) {
+		rc = db_fail(w, err, "adding a token");
+		goto out;
+	}
+	elog_query_bind_blob(st, 1, h.b, ELOG_HASH_LEN);
+	rc = elog_query_step(st);
+	elog_query_end(st);
+	st = NULL;
+	if (rc == ELOG_QUERY_ROW) {
+		rc = elog_fail(err, ELOG_CONFLICT, -1, "token",
+			       "this token is already in the log");
+		goto out;
+	}
+	if (rc != ELOG_QUERY_DONE) {
+		rc = db_fail(w, err, "adding a token");
+		goto out;
+	}
 	if (elog_query_open(w, ELOG_Q_TOKEN_INSERT, &st)) {
 		rc = db_fail(w, err, "adding a token");
 		goto out;
@@ -105,9 +113,50 @@ int elog_token_add(elog_store *w, int role, const char *authority,
 	rc = 0;
 out:
 	elog_query_end(st);
+	return rc;
+}
+
+int elog_token_add(elog_store *w, int role, const char *authority,
+		   const char *label, char text[ELOG_TOKEN_TEXT_MAX],
+		   int64_t *id, elog_err_t *err)
+{
+	uint8_t raw[32];
+	const char *prefix = "elog_";
+	size_t plen = strlen(prefix);
+	int rc;
+
+	randombytes_buf(raw, sizeof raw);
+	memcpy(text, prefix, plen);
+	sodium_bin2base64(text + plen, ELOG_TOKEN_TEXT_MAX - plen, raw,
+			  sizeof raw,
+			  sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	sodium_memzero(raw, sizeof raw);
+	rc = token_insert(w, role, authority, label, text, id, err);
 	if (rc)
 		sodium_memzero(text, ELOG_TOKEN_TEXT_MAX);
 	return rc;
+}
+
+int elog_token_import(elog_store *w, int role, const char *authority,
+		      const char *label, const char *text, int64_t *id,
+		      elog_err_t *err)
+{
+	uint8_t raw[32];
+	size_t rawlen = 0, len = text ? strlen(text) : 0;
+	const char *end = NULL;
+
+	if (len != ELOG_TOKEN_TEXT_LEN || strncmp(text, "elog_", 5) != 0 ||
+	    sodium_base642bin(raw, sizeof raw, text + 5, len - 5, NULL,
+			      &rawlen, &end,
+			      sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0 ||
+	    rawlen != sizeof raw || end != text + len) {
+		sodium_memzero(raw, sizeof raw);
+		return elog_fail(err, ELOG_INVALID_VALUE, -1, "token",
+				 "a token is \"elog_\" and 43 characters of "
+				 "base64url, as envelog token add prints it");
+	}
+	sodium_memzero(raw, sizeof raw);
+	return token_insert(w, role, authority, label, text, id, err);
 }
 
 static void fill_info(elog_query *st, elog_token_info *t)

@@ -112,7 +112,9 @@ int elog_witness_check(const char *body, size_t len,
 			return elog_fail(err, ELOG_PROOF_INVALID, -1, NULL,
 					 "the proof to the same size must be "
 					 "empty");
-		if (memcmp(cp.root.b, lg->root.b, ELOG_HASH_LEN) != 0) {
+		/* a log never cosigned has the empty tree at size 0 */
+		const elog_hash *had = old ? &lg->root : &ELOG_EMPTY_ROOT;
+		if (memcmp(cp.root.b, had->b, ELOG_HASH_LEN) != 0) {
 			*size = lg->size;
 			return elog_fail(err, ELOG_CONFLICT, -1, NULL,
 					 "a checkpoint of size %llu with "

@@ -39,6 +39,7 @@ static void defaults(struct config *c)
 	c->drain = 10;
 	c->retention_days = 0;
 	c->retention_interval = 86400;
+	c->follow_interval = 1000;
 }
 
 static int set_str(char *dst, size_t cap, const char *name, const char *v)
@@ -145,6 +146,10 @@ static int apply(struct config *c, const char *name, const char *v)
 		return set_num(&c->retention_days, name, v, 0, 36600);
 	if (!strcmp(name, "retention-interval"))
 		return set_num(&c->retention_interval, name, v, 1, 31622400);
+	if (!strcmp(name, "shards"))
+		return set_str(c->shards, sizeof c->shards, name, v);
+	if (!strcmp(name, "follow-interval"))
+		return set_num(&c->follow_interval, name, v, 10, 3600000);
 	return -2;
 }
 

@@ -42,6 +42,10 @@ struct config {
 	 * checkpoints to (witnesses.c) */
 	char witness[CONFIG_MAX_WITNESSES][1024];
 	size_t nwitness;
+	/* --shards FILE: this log is a root following those shards
+	 * (shards.c); "" for an ordinary log */
+	char shards[CONFIG_PATH_MAX];
+	uint64_t follow_interval; /* ms between polls of each shard */
 };
 
 /*

@@ -24,6 +24,7 @@
 #include "ledger.h"
 #include "metrics.h"
 #include "param.h"
+#include "shard.h"
 #include "rfc3339.h"
 
 #define PAGE_DEFAULT 100
@@ -85,11 +86,12 @@ static int opt_kinds(struct request *rq, unsigned *mask, elog_err_t *err)
 			k = elog_kind_from_name(name);
 		}
 		if (k != ELOG_KIND_DISCLOSURE && k != ELOG_KIND_REFUSAL &&
-		    k != ELOG_KIND_PURGE)
+		    k != ELOG_KIND_PURGE && !elog_kind_is_root(k))
 			return elog_fail(err, ELOG_INVALID_PARAMETER, -1,
 					 "kinds",
 					 "kinds must be a comma-separated list "
-					 "of disclosure, refusal and purge");
+					 "of disclosure, refusal, purge and "
+					 "the shard kinds of a root log");
 		*mask |= ELOG_KINDMASK(k);
 		if (!v[n])
 			return 0;
@@ -203,6 +205,8 @@ enum MHD_Result handle_report(struct request *rq)
 	if (to < from)
 		return reply_error(rq, ELOG_INVALID_RANGE, -1, "to",
 				   "to must not be before from");
+	if (rq->srv->shards)
+		return root_report(rq, ft, tt);
 	rc = http_reader(rq->srv, &s, &err);
 	if (rc == 0)
 		rc = elog_ledger_report(s, from, to, &rows, &n, &err);

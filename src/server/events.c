@@ -126,6 +126,11 @@ enum MHD_Result handle_events_post(struct request *rq)
 
 	if (in) /* resumed by the writer */
 		return answer(rq, in);
+	if (srv->cfg.shards[0])
+		return reply_error(rq, ELOG_ROOT_LOG, -1, NULL,
+				   "This log is a root: it records shard "
+				   "checkpoints; send events and warrants to "
+				   "the shards.");
 
 	elog_err_clear(&err);
 	in = calloc(1, sizeof *in);

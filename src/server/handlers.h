@@ -27,12 +27,18 @@ enum MHD_Result handle_requests_post(struct request *rq);
 /* disclosures.c */
 enum MHD_Result handle_disclosures(struct request *rq);
 enum MHD_Result handle_report(struct request *rq);
+/* shards_report.c: GET /v1/report on a root, summed over its shards'
+ * reports (from and to as given, or NULL) */
+enum MHD_Result root_report(struct request *rq, const char *from,
+			    const char *to);
 /* cosignatures.c */
 enum MHD_Result handle_cosignatures_post(struct request *rq);
 /* The check of a cosignature body (rq->body, rq->len) against the stored
  * checkpoint and the registered witness, without storing it; *size (if not
  * NULL) gets the checkpoint's size.  0 or the error the POST answers. */
 int cosignature_check(struct request *rq, uint64_t *size, elog_err_t *err);
+/* shards_get.c: a root's shards */
+enum MHD_Result handle_shards(struct request *rq);
 /* metrics_get.c */
 enum MHD_Result handle_metrics(struct request *rq);
 /* static.c: GET/HEAD of any path outside /v1/ that no row matches */

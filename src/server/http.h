@@ -33,7 +33,8 @@ struct server {
 	char vkey[ELOG_KEY_TEXT_MAX];	/* the log's verifier key text */
 	elog_signer signer;
 	struct writer *writer;
-	char *tls_cert_pem; /* NULL without TLS */
+	struct shards *shards; /* a root's follower (shards.h), else NULL */
+	char *tls_cert_pem;    /* NULL without TLS */
 	char *tls_key_pem;
 	volatile int stopping; /* set once shutdown began */
 };

@@ -28,6 +28,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "retention.h"
+#include "shards.h"
 #include "witnesses.h"
 #include "rfc3339.h"
 #include "statefile.h"
@@ -610,8 +611,19 @@ int main(int argc, char **argv)
 		status = 2;
 		goto out;
 	}
+	if (shards_start(&srv, &srv.shards, &err) != 0) {
+		fprintf(stderr, "envelogd: refusing to run: %s\n", err.msg);
+		witnesses_stop(wit);
+		close(fd);
+		writer_stop(srv.writer, NULL);
+		writer_free(srv.writer);
+		srv.writer = NULL;
+		goto out;
+	}
 	d = http_start(&srv, fd, &err);
 	if (!d) {
+		shards_free(srv.shards);
+		srv.shards = NULL;
 		witnesses_stop(wit);
 		fprintf(stderr, "envelogd: %s\n", err.msg);
 		close(fd);
@@ -648,6 +660,7 @@ int main(int argc, char **argv)
 				       &old_key_len) == 0 &&
 			    old)
 				old_since = time(NULL);
+			shards_reload(srv.shards);
 			sd_notify(0, "READY=1");
 		}
 		retire(&old, &old_cert, old_cert_len, &old_key, old_key_len,
@@ -664,6 +677,7 @@ int main(int argc, char **argv)
 	srv.stopping = 1;
 	retention_stop(ret);
 	witnesses_stop(wit);
+	shards_stop(srv.shards);
 	fd = MHD_quiesce_daemon(d);
 	if (fd >= 0)
 		close(fd);
@@ -679,6 +693,8 @@ int main(int argc, char **argv)
 	wait_idle(2.0);
 	retire(&old, &old_cert, old_cert_len, &old_key, old_key_len, 1);
 	MHD_stop_daemon(d);
+	shards_free(srv.shards);
+	srv.shards = NULL;
 	writer_free(srv.writer);
 	srv.writer = NULL;
 	log_event(LEVEL_INFO, NULL, "stopped");

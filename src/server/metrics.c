@@ -41,6 +41,7 @@ static atomic_uint_fast64_t batch_sum;
 static atomic_uint_fast64_t commits, commit_failures, entries_total;
 static atomic_uint_fast64_t full_sync_commits, ingest_replays;
 static atomic_uint_fast64_t witness_cosigned, witness_refused;
+static atomic_uint_fast64_t shard_counts[3]; /* METRICS_SHARD_* */
 static atomic_uint_fast64_t events_total;
 static atomic_uint_fast64_t log_size, queue_depth, queue_full;
 /* Reconnects to the database, by connection. */
@@ -130,6 +131,12 @@ void metrics_commit_failed(void)
 void metrics_full_sync_commit(void)
 {
 	atomic_fetch_add(&full_sync_commits, 1);
+}
+
+void metrics_shard(int what)
+{
+	if (what >= 0 && what < 3)
+		atomic_fetch_add(&shard_counts[what], 1);
 }
 
 void metrics_witness(int cosigned)
@@ -451,6 +458,17 @@ int metrics_render(uint64_t in_flight, char **out, size_t *len)
 		  "Checkpoints a --witness witness refused: an alarm (a fork, a "
 		  "rollback or a bad proof).",
 		  atomic_load(&witness_refused));
+	put_value(&t, "envelog_shard_checkpoints_total", "counter",
+		  "Shard checkpoints a root recorded (--shards).",
+		  atomic_load(&shard_counts[METRICS_SHARD_RECORDED]));
+	put_value(&t, "envelog_shard_refusals_total", "counter",
+		  "Shard checkpoints a root refused: an alarm (a rollback or a "
+		  "fork of a shard).",
+		  atomic_load(&shard_counts[METRICS_SHARD_REFUSAL]));
+	put_value(&t, "envelog_shard_follow_errors_total", "counter",
+		  "Polls of a shard that failed: unreachable, or a checkpoint "
+		  "its key did not sign.",
+		  atomic_load(&shard_counts[METRICS_SHARD_ERROR]));
 	put_value(&t, "envelog_full_sync_commits_total", "counter",
 		  "Transactions committed with full sync under --sync normal, "
 		  "because they held a lawful request.",

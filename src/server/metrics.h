@@ -33,6 +33,11 @@ void metrics_full_sync_commit(void);
 void metrics_events(uint64_t n);
 /* A witness cosigned a checkpoint (1) or refused one (0). */
 void metrics_witness(int cosigned);
+/* A root's follower (shards.c): a shard checkpoint recorded, refused
+ * (rollback or fork: an alarm), or a shard that could not be read or
+ * served a checkpoint its key did not sign. */
+enum { METRICS_SHARD_RECORDED, METRICS_SHARD_REFUSAL, METRICS_SHARD_ERROR };
+void metrics_shard(int what);
 /* An ingest retry answered from its Idempotency-Key. */
 void metrics_ingest_replay(void);
 void metrics_set_size(uint64_t size);

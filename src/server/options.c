@@ -91,6 +91,15 @@ static const struct optab_opt opts[] = {
 	 "0", 0, NULL},
 	{"retention-interval", "SECONDS", "time between retention purges",
 	 "86400", 0, NULL},
+	{"shards", "FILE",
+	 "run as a root log: follow the shard logs FILE lists (lines \"shard "
+	 "ORIGIN URL VKEY [state=active|retired|closed] "
+	 "[auditor-token=PATH]\") and record their signed checkpoints; "
+	 "events and warrants are then refused with root_log.  Read again "
+	 "on SIGHUP",
+	 NULL, 0, "@file"},
+	{"follow-interval", "MS",
+	 "how often a root polls each shard's checkpoint", "1000", 0, NULL},
 	{NULL, NULL, NULL, NULL, 0, NULL},
 };
 

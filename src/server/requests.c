@@ -92,6 +92,11 @@ enum MHD_Result handle_requests_post(struct request *rq)
 
 	if (l) /* resumed by the writer */
 		return answer(rq, l);
+	if (srv->cfg.shards[0])
+		return reply_error(rq, ELOG_ROOT_LOG, -1, NULL,
+				   "This log is a root: it records shard "
+				   "checkpoints; send events and warrants to "
+				   "the shards.");
 
 	elog_err_clear(&err);
 	l = calloc(1, sizeof *l);

@@ -37,6 +37,7 @@ const struct route routes[] = {
 	 CORS_READ_AUTH},
 	{"/v1/report", M_GET, ELOG_ROLE_AUDITOR, NULL, handle_report,
 	 CORS_READ_AUTH},
+	{"/v1/shards", M_GET, ELOG_ROLE_NONE, NULL, handle_shards, CORS_READ},
 	{"/v1/cosignatures", M_POST, ELOG_ROLE_AUDITOR, cosignature_types,
 	 handle_cosignatures_post, CORS_NONE},
 };

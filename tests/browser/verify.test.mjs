@@ -422,6 +422,21 @@ test('nothing passes for an event unless it is exactly a commitment', () => {
 	assert.equal(v.checkEntry('purge', { kind: 'purge', ts: 5, before: 4, through_seq: 3, events: 2 }).kind, 'purge');
 });
 
+test('a root entry must have exactly the fields of its kind', () => {
+	const root = 'A'.repeat(43) + '=', signature = 'A'.repeat(91) + '=';
+	const shard = { kind: 'shard', origin: 's1', registry: 3, root, signature, size: 7, ts: 5 };
+	assert.deepEqual(v.checkEntry('shard', shard), shard);
+	assert.equal(v.checkEntry('shard_close', { kind: 'shard_close', origin: 's1', root, size: 7, ts: 5 }).kind, 'shard_close');
+	for (const entry of [
+		{ ...shard, extra: 1 },
+		{ ...shard, registry: '3' },
+		{ ...shard, root: 'AAAA' },
+		{ ...shard, signature: root },
+		{ ...shard, kind: 'shard_refusal', reason: 'other' },
+	])
+		assert.throws(() => v.checkEntry(entry.kind, entry), v.VerifyError, JSON.stringify(entry));
+});
+
 // tiles.js: the tiles of an in-memory tree of 700 leaves (three level-0
 // tiles, a partial level-1 tile), served by overriding TileLog.tile.
 const { TileLog, tilePath, tileWidth } = await import('../../web/tiles.js');

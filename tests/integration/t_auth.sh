@@ -46,6 +46,44 @@ expect_status "checkpoint needs no token" 200 GET /v1/checkpoint
 expect_status "checkpoint with an unrelated token" 200 GET /v1/checkpoint -H "Authorization: Bearer nonsense"
 expect_error "auditor endpoint without token" 401 missing_token GET /v1/disclosures
 expect_error "auditor endpoint with an ingest token" 403 wrong_role GET /v1/disclosures "${AUTH[@]}"
+# envelog token add --stdin: a token made for another log (one ingest token
+# on every shard, docs/SCALING.md) is added as it is and works here; it
+# cannot be added twice, nor bring a revoked token back.
+SHARED=elog_$(head -c 32 /dev/urandom | base64 -w0 | tr '+/' '-_' | tr -d '=')
+import_token() { # TOKEN [ARGS…]: exit status of token add --stdin
+	local t=$1
+	shift
+	printf '%s\n' "$t" | "$B/envelog" token add --db "$DB" --role ingest --stdin "$@" \
+		>"$T/import.out" 2>"$T/import.err"
+}
+import_token "$SHARED" --label shared
+check "token add --stdin: exit 0" test $? = 0
+check "and it prints nothing on stdout (the token is known)" test ! -s "$T/import.out"
+SAVED_AUTH=("${AUTH[@]}")
+AUTH=(-H "Authorization: Bearer $SHARED")
+post_events "the added token works" "$(events 1 shared)"
+BASE=$(log_state)
+import_token "$SHARED"
+check "the same token again: exit 2" test $? = 2
+check "it says it is there already" grep -q "already in the log" "$T/import.err"
+import_token "$INGEST"
+check "a token this log made: exit 2" test $? = 2
+import_token "${SHARED:0:47}*"
+check "a token with a character outside base64url: exit 2" test $? = 2
+import_token "${SHARED}A"
+check "a token one character too long: exit 2" test $? = 2
+import_token "x${SHARED:1}"
+check "a token without the elog_ prefix: exit 2" test $? = 2
+import_token ""
+check "an empty line: exit 2" test $? = 2
+check "refused imports added no token" test "$("$B/envelog" token list --db "$DB" | grep -c .)" = 4
+id=$("$B/envelog" token list --db "$DB" 2>/dev/null | awk -F'\t' '$4 == "shared" { print $1 }')
+"$B/envelog" token revoke --db "$DB" "$id" >/dev/null 2>&1
+try "the added token, revoked" 401 unknown_token "${AUTH[@]}"
+import_token "$SHARED"
+check "a revoked token cannot be added again: exit 2" test $? = 2
+try "and it stays revoked" 401 unknown_token "${AUTH[@]}"
+AUTH=("${SAVED_AUTH[@]}")
 stop_server
 check "no token in the server log" bash -c "! grep -qF -e '$INGEST' -e '$AUDITOR' -e '$DOOMED' '$T/server.log'"
 finish

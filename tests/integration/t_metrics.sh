@@ -87,12 +87,12 @@ stop_server
 # The sample alert rules.
 promtool check rules etc/prometheus/envelog.rules.yml >"$T/rules.out" 2>&1
 check "promtool check rules etc/prometheus/envelog.rules.yml" test $? = 0
-check "... finds the four alerts" grep -q "SUCCESS: 4 rules found" "$T/rules.out"
+check "... finds the five alerts" grep -q "SUCCESS: 5 rules found" "$T/rules.out"
 promtool test rules tests/integration/alerts.test.yml >"$T/rules-test.out" 2>&1
 rc=$?
 check "promtool test rules: each alert fires when it should, not before" test "$rc" = 0
 [ "$rc" = 0 ] || sed 's/^/# /' "$T/rules-test.out"
-for a in EnvelogCheckpointStale EnvelogWitnessRefusing EnvelogCommitFailures EnvelogQueueFull; do
+for a in EnvelogCheckpointStale EnvelogWitnessRefusing EnvelogShardRefused EnvelogCommitFailures EnvelogQueueFull; do
 	check "the rules test covers $a" grep -q "alertname: $a" tests/integration/alerts.test.yml
 done
 finish

@@ -80,7 +80,7 @@ stop_server
 # The config file: the example parses (every setting in it, commented or
 # not, is one of envelogd's), and a repeated setting takes the later value.
 grep -E '^#?[a-z-]+ = ' etc/envelogd.conf.example | sed 's/^#//' >"$T/all.conf"
-sed -i -e "s|^db = .*|db = $DB|" -e '/^witness = /d' -e '/^tls-/d' -e '/^key = /d' -e '/^state = /d' "$T/all.conf"
+sed -i -e "s|^db = .*|db = $DB|" -e '/^witness = /d' -e '/^shards = /d' -e '/^tls-/d' -e '/^key = /d' -e '/^state = /d' "$T/all.conf"
 n=$(wc -l <"$T/all.conf")
 bad=$(cut -d' ' -f1 "$T/all.conf" | sed 's/^/--/' | grep -vxF -f <(printf '%s\n' $d_help))
 check "the example's $n settings are all envelogd's options" test -z "$bad"

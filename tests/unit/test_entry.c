@@ -810,7 +810,7 @@ static void test_kind_names(void **state)
 	assert_string_equal(elog_kind_name(ELOG_KIND_DISCLOSURE), "disclosure");
 	assert_string_equal(elog_kind_name(ELOG_KIND_REFUSAL), "refusal");
 	assert_string_equal(elog_kind_name(ELOG_KIND_PURGE), "purge");
-	assert_null(elog_kind_name(4));
+	assert_null(elog_kind_name(ELOG_KIND_SHARD_CLOSE + 1));
 	assert_null(elog_kind_name(-1));
 	assert_int_equal(elog_kind_from_name("purge"), ELOG_KIND_PURGE);
 	assert_int_equal(elog_kind_from_name("event"), ELOG_KIND_EVENT);
