@@ -1273,7 +1273,8 @@ async function loadReport() {
 			}
 		} catch (e) {
 			if (e instanceof ApiError && e.code === 'shard_unavailable') {
-				// never a partial sum: no table at all
+				// never a partial sum: no table at all; the Shards screen shows the shard
+				ensureRoot().catch(() => {});
 				const d = e.detail || {};
 				const which = typeof d.origin === 'string' ? d.origin : typeof d.shard === 'string' ? d.shard : '';
 				fill(status, h('div', { class: 'notice alarm', role: 'alert', id: 'report-shard-unavailable' },

@@ -291,6 +291,7 @@ t('a shard the root cannot read: the report is an explicit error naming it, no t
 		assert.match(await el.innerText(), new RegExp(`The report could not be aggregated: shard ${shards[0].origin.replace(/[./]/g, '\\$&')} could not be read`));
 		assert.equal(await page.locator('#report').count(), 0, 'no partial table');
 		assert.equal(await page.locator('#report-charts svg').count(), 0);
+		await page.waitForSelector('#nav-shards:not([hidden])');
 		await shot('root-report-unavailable');
 	} finally {
 		await shards[0].start();
