@@ -8,7 +8,7 @@ import {
 	canonicalJSON, b64decode, b64encode, bytesEqual, decodeProof, hex, parseWitnessKey, verifyCosignatures,
 	verifyShardStatement, ROOT_KINDS,
 } from './verify.js';
-import { readRoot, replayRoot, compareShards, refusalEvidence } from './shards.js';
+import { readRoot, replayRoot, compareShards, refusalEvidence, checkNamed } from './shards.js';
 import { checkLog } from './monitor.js';
 import { offersTiles, TileLog } from './tiles.js';
 import { checkRows, totals, sumBy, toCSV, barChart, reportFromEntries, diffReports, COLUMNS } from './report.js';
@@ -429,6 +429,14 @@ async function checkRoot(cp) {
 		read = await readRoot(cp, (a, b) => get(`/v1/leaves?start=${a}&end=${b}`), rootRead && rootRead.key === key ? rootRead : null);
 	} catch (e) {
 		root = { cp, answer, error: e };
+		if (e.tooLarge) {
+			// too large to read whole: check, entry by entry, what the list names
+			try {
+				root.named = await checkNamed(answer, cp, (seq) => proveRootLeaf(seq, cp));
+			} catch (e2) {
+				root.error = e2;
+			}
+		}
 		renderRoot();
 		return;
 	}
@@ -473,6 +481,17 @@ async function looksLikeRoot(cp) {
 	}
 }
 
+/** Root entry seq, its leaf hash recomputed from its data and proved included in cp: {kind, entry}. */
+async function proveRootLeaf(seq, cp) {
+	const { leaf, proof } = await leafAndProof(seq, cp);
+	const entry = checkEntry(leaf.kind, leaf.entry);
+	const mine = await entryLeafHash(entry);
+	if (!bytesEqual(mine, b64decode(leaf.leaf_hash, 'leaf hash')))
+		throw new VerifyError(`The leaf hash of root entry ${seq} recomputed from its data is not the one the root sent.`);
+	await verifyInclusion(seq, cp.size, mine, proof, cp.root);
+	return { kind: leaf.kind, entry };
+}
+
 /** The shards' console URL as the root lists it, when it is an http(s) URL. */
 function shardUrl(origin) {
 	const c = root && root.answer ? root.answer.shards.find((x) => x && x.origin === origin) : null;
@@ -485,7 +504,8 @@ function shardUrl(origin) {
 	}
 }
 
-function shardsTable(rows, verifiedRows) {
+/** rows: [{origin, state, size, ts, seq, refusals, listed (refusals as the root lists them), verified, why}]. */
+function shardsTable(rows) {
 	const head = ['Shard', 'State', 'Recorded size', 'Last recorded', 'Refusals', 'Console', 'Verified'];
 	return h('div', { class: 'table-wrap' }, h('table', { class: 'ledger', id: 'shards' },
 		h('caption', { class: 'sr-only' }, 'The root\'s shards, in the order it registered them'),
@@ -496,9 +516,10 @@ function shardsTable(rows, verifiedRows) {
 				h('code', null, r.origin), STATE_LABEL[r.state] || String(r.state),
 				Number.isSafeInteger(r.size) ? fmtInt(r.size) : '—',
 				Number.isSafeInteger(r.ts) ? [utc(r.ts), h('br'), h('span', { class: 'hint' }, ago(r.ts))] : r.seq !== undefined && r.seq !== null ? `entry ${r.seq}` : '—',
-				r.refusals > 0 ? h('span', { class: 'badge bad' }, `${fmtInt(r.refusals)} refused`) : fmtInt(r.refusals),
+				[r.refusals > 0 ? h('span', { class: 'badge bad' }, `${fmtInt(r.refusals)} refused`) : fmtInt(r.refusals), r.listed ? ' (as listed)' : ''],
 				url ? h('a', { href: `${url}/`, rel: 'noopener noreferrer', class: 'shard-console' }, url) : '—',
-				verifiedRows ? h('span', { class: 'badge ok' }, '✔ Verified') : h('span', { class: 'badge unchecked', title: 'As the server states it: not checked against the root\'s log.' }, '? Not verified'),
+				r.verified ? h('span', { class: 'badge ok' }, '✔ Verified')
+					: h('span', { class: 'badge unchecked', title: r.why || 'As the server states it: not checked against the root\'s log.' }, '? Not verified'),
 			];
 			return h('tr', { class: `shard ${r.refusals > 0 ? 'refused' : ''}`, dataset: { origin: r.origin } },
 				cells.map((c, i) => h('td', { 'data-label': head[i], class: `c-${head[i].toLowerCase().replace(/[^a-z]+/g, '-')}` }, c)));
@@ -532,6 +553,7 @@ function renderRoot() {
 	const link = h('a', { href: '#shards' }, 'See the shards');
 	if (root.error) {
 		const bad = root.error instanceof VerifyError && !root.error.soft;
+		if (root.named) return renderNamed(root);
 		const box = () => bad
 			? h('div', { class: 'notice alarm', role: 'alert', id: 'root-alarm' },
 				h('p', { class: 'notice-title' }, 'ALARM: the root\'s entries are not its signed log'), h('p', null, say(root.error)))
@@ -543,8 +565,8 @@ function renderRoot() {
 			h('p', null, 'What the root lists, as it states it (not checked against its log):'),
 			shardsTable(root.answer.shards.filter((c) => c && typeof c.origin === 'string').map((c) => ({
 				origin: c.origin, state: c.state, size: c.latest ? c.latest.size : null, ts: null, seq: c.latest ? c.latest.seq : null,
-				refusals: Number.isSafeInteger(c.refusals) ? c.refusals : 0,
-			})), false)] : null);
+				refusals: Number.isSafeInteger(c.refusals) ? c.refusals : 0, listed: true, verified: false,
+			})))] : null);
 		fill($('#root-events'));
 		fill($('#root-recorded'));
 		return;
@@ -589,8 +611,8 @@ function renderRoot() {
 			h('p', null, 'Its entries are the shards\' signed checkpoints, all verified. ', link, '.')));
 	fill($('#shards-table'), shards.length
 		? shardsTable(shards.map((sh) => ({
-			origin: sh.origin, state: sh.state, size: sh.latest ? sh.latest.size : null, ts: sh.latest ? sh.latest.ts : null, refusals: sh.refusals.length,
-		})), true)
+			origin: sh.origin, state: sh.state, size: sh.latest ? sh.latest.size : null, ts: sh.latest ? sh.latest.ts : null, refusals: sh.refusals.length, verified: true,
+		})))
 		: h('p', { class: 'empty' }, 'The root has registered no shard yet.'));
 	const events = leaves.filter((d) => d.kind !== 'shard').slice().reverse();
 	fill($('#root-events'), rootRows(events, ['Seq', 'Time', 'Kind', 'Shard', 'Size', 'Detail', 'Verified', 'Proof'], (d) => [
@@ -605,6 +627,38 @@ function renderRoot() {
 			d.seq, utc(d.entry.ts), h('code', null, d.entry.origin), fmtInt(d.entry.size), h('code', { class: 'hash' }, d.entry.root), fmtInt(d.entry.registry),
 		], 'root-recorded-table', 'The latest shard checkpoints the root recorded, newest first')
 		: h('p', { class: 'empty' }, 'The root has recorded no shard checkpoint yet.'));
+}
+
+/**
+ * The Shards screen of a root too large to read whole: each shard's
+ * registration and latest recorded checkpoint checked entry by entry (what
+ * /v1/shards names), its state and refusals as the root lists them.
+ */
+function renderNamed({ cp, answer, named, error }) {
+	const listedRefusals = named.rows.filter((r) => r.refusals > 0);
+	const boxes = [];
+	if (listedRefusals.length)
+		boxes.push(h('div', { class: 'notice alarm', role: 'alert', id: 'shard-alarm' },
+			h('p', { class: 'notice-title' }, `ALARM: the root lists refused checkpoints of ${listedRefusals.map((r) => r.origin).join(', ')}`),
+			h('ul', null, listedRefusals.map((r) => h('li', null, `${r.origin}: ${fmtInt(r.refusals)} refused, as the root lists it.`))),
+			h('p', null, 'The root refused checkpoints its shards signed: they forked or rolled back. The refusal entries were not read here (the root is too large); find them with Entry lookup.')));
+	if (named.problems.length)
+		boxes.push(h('div', { class: 'notice alarm', role: 'alert', id: 'root-problems' },
+			h('p', { class: 'notice-title' }, 'ALARM: the root\'s list of shards does not match its entries'),
+			h('ul', null, named.problems.slice(0, 20).map((p) => h('li', null, p)))));
+	const ok = named.rows.filter((r) => r.verified).length;
+	boxes.push(notice('warn', `${say(error)} Each shard was checked by the entries the root names for it.`,
+		h('p', { id: 'shards-named' }, `${ok} of ${named.rows.length} shards: their shard_add entry and their latest recorded checkpoint (signed with that key) proved included in the verified checkpoint of size ${cp.size}. Their states and refusal counts are as the root lists them: no entry was read to count them, and a root that omitted an entry from its list would not be caught here.`)));
+	fill($('#shards-status'), boxes);
+	fill($('#health-root'), listedRefusals.length || named.problems.length
+		? h('div', { class: 'notice alarm', role: 'alert', id: 'health-shard-alarm' },
+			h('p', { class: 'notice-title' }, listedRefusals.length ? 'ALARM: the root lists refused checkpoints of its shards' : 'ALARM: the root does not check out'),
+			h('ul', null, [...listedRefusals.map((r) => `${r.origin}: ${r.refusals} refused`), ...named.problems.slice(0, 5)].map((t) => h('li', null, t))),
+			h('p', null, h('a', { href: '#shards' }, 'See the shards'), '.'))
+		: notice('info', `This log is a root of ${named.rows.length} shards`, h('p', null, 'Too large to read whole here; each shard checked by its entries. ', h('a', { href: '#shards' }, 'See the shards'), '.')));
+	fill($('#shards-table'), shardsTable(named.rows.map((r) => ({ ...r, listed: true }))));
+	fill($('#root-events'), h('p', { class: 'empty' }, `Not read: the root holds ${fmtInt(answer.size)} entries. Use Entry lookup for any of them.`));
+	fill($('#root-recorded'));
 }
 
 // ---- settings --------------------------------------------------------------------------

@@ -24,7 +24,7 @@ export const ROOT_READ_MAX = 200000;
  */
 export async function readRoot(cp, get, prior = null) {
 	if (cp.size > ROOT_READ_MAX)
-		throw Object.assign(new VerifyError(`The root holds ${cp.size} entries, more than the ${ROOT_READ_MAX} this console reads.`), { soft: true });
+		throw Object.assign(new VerifyError(`The root holds ${cp.size} entries, more than the ${ROOT_READ_MAX} this console reads whole.`), { soft: true, tooLarge: true });
 	const hashes = prior && prior.hashes.length <= cp.size ? prior.hashes.slice() : [];
 	const leaves = prior && prior.hashes.length <= cp.size ? prior.leaves.slice() : [];
 	while (hashes.length < cp.size) {
@@ -174,3 +174,50 @@ export function refusalEvidence(s, r, leaves) {
 	return { what, proven, oldNote: last ? shardNote(last) : null, newNote: shardNote(r.entry), seq: r.seq, lastSeq: r.last ? r.last.seq : null };
 }
 
+
+/**
+ * For a root too large to read whole here: check what GET /v1/shards
+ * (answer) names for each shard against checkpoint cp, entry by entry.
+ * proveLeaf(seq) resolves to {kind, entry} of root entry seq once its leaf
+ * hash, recomputed from its data, is proved included in cp (the caller's
+ * inclusion check).  Each shard's registration must be the shard_add of
+ * its origin with the listed key, and its latest recorded checkpoint a
+ * shard entry of its origin with the listed size and root, signed with that
+ * key.  Resolves to {rows: [{origin, state, size, ts, refusals, verified,
+ * why}], problems: [sentence]}; a row is verified only when both entries
+ * are; state and refusals stay as listed (no entry was read to count them).
+ */
+export async function checkNamed(answer, cp, proveLeaf) {
+	const rows = [], problems = [];
+	for (const c of answer.shards) {
+		if (!c || typeof c.origin !== 'string') continue;
+		const row = {
+			origin: c.origin, state: c.state, size: c.latest ? c.latest.size : null, ts: null,
+			refusals: Number.isSafeInteger(c.refusals) ? c.refusals : 0, verified: false, why: '',
+		};
+		rows.push(row);
+		try {
+			const reg = c.registered && Number.isSafeInteger(c.registered.seq) ? c.registered.seq : -1;
+			if (reg < 0 || reg >= cp.size) throw Object.assign(new VerifyError(`The registration of ${c.origin} the root names is not in its verified checkpoint.`), { soft: true });
+			const add = await proveLeaf(reg);
+			if (add.kind !== 'shard_add' || add.entry.origin !== c.origin || add.entry.vkey !== c.vkey)
+				throw new VerifyError(`Entry ${reg}, which the root names as the registration of ${c.origin} with its key, is not that shard_add.`);
+			if (c.latest) {
+				const l = c.latest;
+				if (!Number.isSafeInteger(l.seq) || l.seq >= cp.size)
+					throw Object.assign(new VerifyError(`The latest checkpoint of ${c.origin} the root names is not yet in its verified checkpoint.`), { soft: true });
+				const rec = await proveLeaf(l.seq);
+				if (rec.kind !== 'shard' || rec.entry.origin !== c.origin || rec.entry.size !== l.size || rec.entry.root !== l.root)
+					throw new VerifyError(`Entry ${l.seq}, which the root names as the latest checkpoint of ${c.origin} (size ${l.size}), is not that shard entry.`);
+				await verifyShardStatement(rec.entry, add.entry.vkey);
+				row.ts = rec.entry.ts;
+			}
+			row.verified = true;
+		} catch (e) {
+			if (!(e instanceof VerifyError)) throw e;
+			row.why = e.message;
+			if (!e.soft) problems.push(e.message);
+		}
+	}
+	return { rows, problems };
+}

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { generateKeyPairSync, sign, createHash } from 'node:crypto';
 
 import * as v from '../../web/verify.js';
-import { readRoot, replayRoot, compareShards, refusalEvidence } from '../../web/shards.js';
+import { readRoot, replayRoot, compareShards, refusalEvidence, checkNamed } from '../../web/shards.js';
 
 const b64 = (b) => Buffer.from(b).toString('base64');
 
@@ -173,4 +173,38 @@ test('what /v1/shards states is compared with the replayed root, field by field'
 	const key = structuredClone(answer);
 	key.shards[1].vkey = A.vkey;
 	assert.match(compareShards(key, audit).join('\n'), /gives b.example\/shard-2 another key/);
+});
+
+test('a root too large to read whole: each shard checked by the two entries the list names', async () => {
+	const entries = [add(A), add(Bs), rec(A, 10, 2), rec(Bs, 3, 2), rec(A, 12, 2)];
+	const leaves = entries.map((entry, seq) => ({ seq, kind: entry.kind, entry }));
+	const cp = { size: entries.length };
+	const prove = async (seq) => leaves[seq];
+	const answer = {
+		origin: 'root.example/root', size: 5, registry: 2, shards: [
+			{ origin: A.origin, url: 'http://a', vkey: A.vkey, state: 'active', registered: { seq: 0 }, latest: { seq: 4, size: 12, root: rootHash(12) }, refusals: 0 },
+			{ origin: Bs.origin, url: 'http://b', vkey: Bs.vkey, state: 'active', registered: { seq: 1 }, latest: { seq: 3, size: 3, root: rootHash(3) }, refusals: 2 },
+		],
+	};
+	const ok = await checkNamed(answer, cp, prove);
+	assert.deepEqual(ok.problems, []);
+	assert.deepEqual(ok.rows.map((r) => [r.origin, r.verified, r.size, r.ts, r.refusals]),
+		[[A.origin, true, 12, entries[4].ts, 0], [Bs.origin, true, 3, entries[3].ts, 2]]);
+	const lie = structuredClone(answer);
+	lie.shards[0].latest = { seq: 2, size: 13, root: rootHash(10) };
+	lie.shards[1].vkey = A.vkey;
+	const bad = await checkNamed(lie, cp, prove);
+	assert.deepEqual(bad.rows.map((r) => r.verified), [false, false]);
+	assert.match(bad.problems[0], /Entry 2, which the root names as the latest checkpoint of a.example\/shard-1 \(size 13\), is not that shard entry/);
+	assert.match(bad.problems[1], /Entry 1, which the root names as the registration of b.example\/shard-2 with its key, is not that shard_add/);
+	// a recorded checkpoint the shard did not sign
+	const forged = [...leaves];
+	forged[4] = { ...leaves[4], entry: { ...leaves[4].entry, signature: Bs.statement(12, rootHash(12)) } };
+	const f = await checkNamed(answer, cp, async (seq) => forged[seq]);
+	assert.match(f.problems[0], /signature is not the shard's/);
+	// named beyond the verified checkpoint: not checked, no alarm
+	const ahead = await checkNamed(answer, { size: 4 }, prove);
+	assert.equal(ahead.rows[0].verified, false);
+	assert.match(ahead.rows[0].why, /not yet in its verified checkpoint/);
+	assert.deepEqual(ahead.problems, []);
 });
