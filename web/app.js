@@ -349,7 +349,7 @@ function renderAlarms() {
 
 let isRoot = null; // whether the log answers GET /v1/shards: true, false, or null (not known)
 let root = null; // the last root check: {cp, answer, audit, diffs, ahead, leaves} or {cp, answer, error}
-let rootRead = null; // {key, hashes, leaves}: the root's entries read and proved, read on from there
+let rootRead = null; // {key, hashes, leaves, sigs}: the root's entries read and proved (and their signatures checked), read on from there
 let rootRun = null; // the running or last root check (a promise)
 let rootAttempt = 0;
 let rootProbe = null; // {key, yes}: whether the log of that key and server is a root (its first entry never changes)
@@ -440,10 +440,10 @@ async function checkRoot(cp) {
 		renderRoot();
 		return;
 	}
-	rootRead = { key, ...read };
-	const audit = await replayRoot(read.leaves);
+	rootRead = { key, ...read, sigs: rootRead && rootRead.key === key ? rootRead.sigs : new Map() };
+	const audit = await replayRoot(read.leaves, rootRead.sigs);
 	const ahead = answer.size > cp.size;
-	const diffs = ahead ? [] : compareShards(answer, answer.size === cp.size ? audit : await replayRoot(read.leaves.slice(0, answer.size)));
+	const diffs = ahead ? [] : compareShards(answer, answer.size === cp.size ? audit : await replayRoot(read.leaves.slice(0, answer.size), rootRead.sigs));
 	root = { cp, answer, audit, diffs, ahead, leaves: read.leaves };
 	const at = Date.now();
 	for (const s of audit.shards.values())
