@@ -5,7 +5,8 @@
 // its shards, and a shard that cannot be read is an error, not a partial
 // table; a shard restarted on a forked copy of its database is refused by
 // the root, and the console shows that refusal as an alarm on every screen,
-// with both of the shard's signed checkpoints as evidence.
+// with both of the shard's signed checkpoints as evidence.  The standalone
+// console (make console), opened from a file, does the same across origins.
 // Playwright (playwright-core) drives Debian's headless chromium.  Prints
 // TAP (node:test); run with plain `node`.
 import { test, before, after } from 'node:test';
@@ -278,6 +279,41 @@ t('the report against the root: the sum over its shards, which it names', async 
 	assert.equal(await page.textContent(`${row} .c-answered`), String(answered));
 	assert.equal(await page.textContent('#report tfoot .c-answered'), String(answered));
 	await shot('root-report');
+});
+
+t('the standalone console (make console), opened from a file, checks the root and its report', async () => {
+	const file = path.join(T, 'envelog-console.html');
+	execFileSync('node', [path.join(ROOT, 'src/console/bundle.mjs'), path.join(ROOT, 'web'), file], { encoding: 'utf8' });
+	const p = await browser.newPage();
+	const errors = [];
+	p.on('pageerror', (e) => errors.push(e.message));
+	p.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+	try {
+		const open = async (screen) => {
+			await p.goto('about:blank');
+			await p.goto(`file://${file}#${screen}`);
+			await p.waitForSelector('body[data-ready="1"]');
+		};
+		await open('settings');
+		await p.fill('#url-input', root.url);
+		await p.click('#url-save');
+		await p.waitForSelector('#url-saved');
+		await p.fill('#key-input', root.vkey);
+		await p.click('#key-pin');
+		await p.fill('#token-input', root.auditor);
+		await p.click('#token-save');
+		await open('shards');
+		const st = await p.waitForSelector('#shards-status .notice.ok, #shards-status .notice.alarm, #shards-status .notice.warn', { timeout: 30000 });
+		assert.equal(await st.getAttribute('id'), 'shards-ok', await st.innerText());
+		for (const s of shards)
+			assert.equal(await p.textContent(`#shards tr[data-origin="${s.origin}"] .c-recorded-size`), (await s.size()).toLocaleString('en-GB'));
+		await open('report');
+		await p.waitForSelector('#report-aggregated', { timeout: 30000 });
+		await p.waitForSelector('#report');
+		assert.deepEqual(errors, [], 'no failed request (CORS) and no error');
+	} finally {
+		await p.close();
+	}
 });
 
 t('a shard the root cannot read: the report is an explicit error naming it, no table', async () => {
