@@ -107,12 +107,12 @@ async function until(what, cond) {
 const listed = async (log) => (await root.api('/v1/shards')).json.shards.find((x) => x.origin === log.origin);
 const recorded = async (log) => ((await listed(log)).latest || {}).size;
 
-function writeShardsFile() {
+function writeShardsFile(states = {}) {
 	const lines = ['# the shards of the test root'];
 	for (const s of shards) {
 		const tok = path.join(T, `${s.name}.auditor`);
 		writeFileSync(tok, s.auditor + '\n', { mode: 0o600 });
-		lines.push(`shard ${s.origin} ${s.url} ${s.vkey} auditor-token=${tok}`);
+		lines.push(`shard ${s.origin} ${s.url} ${s.vkey}${states[s.name] ? ` state=${states[s.name]}` : ''} auditor-token=${tok}`);
 	}
 	writeFileSync(path.join(T, 'shards'), lines.join('\n') + '\n');
 }
@@ -374,6 +374,18 @@ t('a shard restarted on a forked copy of its database: the root refuses it, the 
 	}
 	assert.ok(await page.locator('#alarm-history ol.alarms > li[data-step="shard_refusal"]').count() >= 1);
 	await shot('root-shard-refused');
+});
+
+t('a shard retired in the shards file (SIGHUP): shown retired, its shard_retire entry readable', async () => {
+	writeShardsFile({ shard1: 'retired' });
+	root.proc.kill('SIGHUP');
+	await until('the root lists shard 1 as retired', async () => (await listed(shards[0])).state === 'retired');
+	const first = await shardsScreen();
+	// the forked shard 2 is still an alarm; shard 1's retirement is no alarm
+	assert.equal(await first.getAttribute('id'), 'shard-alarm');
+	assert.equal(await page.locator('#shards-differ, #root-problems').count(), 0);
+	assert.equal(await page.textContent(`#shards tr[data-origin="${shards[0].origin}"] .c-state`), 'Retired (read-only)');
+	assert.match(await page.textContent('#root-events-table'), new RegExp(`Shard retired${shards[0].origin.replace(/[./]/g, '\\$&')}`));
 });
 
 t('axe-core: no violation on the root\'s screens, wide or on a phone', () => {
