@@ -63,8 +63,8 @@ void elog_outcome_free(elog_outcome *o);
  * max_records, else the refusal "too_many_records") and add the disclosure
  * entry with records_commitment = SHA-256(salt || records_root) and a
  * fresh random salt (kept in out->salt for the bundle).  A warrant whose
- * log line names another log than this one's origin is refused
- * "other_log".  The caller commits.
+ * log line names another log than this one's origin (or p->root_origin,
+ * when set) is refused "other_log".  The caller commits.
  */
 int elog_request_apply(elog_store *w, const elog_request *rq,
 		       const elog_policy *p, size_t max_records,
@@ -82,6 +82,21 @@ int elog_request_apply(elog_store *w, const elog_request *rq,
 int elog_bundle_build(elog_store *s, const elog_outcome *o,
 		      const char *checkpoint, uint64_t size, json_t **out,
 		      elog_err_t *err);
+
+/*
+ * Pieces of a bundle, for the bundle sets of root logs (bundleset.h):
+ *   elog_bundle_proof_parse   a JSON array of at most ELOG_MAX_PROOF base64
+ *                             hashes into proof[ELOG_MAX_PROOF], its length
+ *                             in *np; -1 if it is anything else.
+ *   elog_bundle_proved_entry  {"seq":S,"entry":{…},"proof":[…]}: S, the
+ *                             leaf hash of the canonical entry, its proof
+ *                             and the entry (borrowed from j);
+ *                             MALFORMED_BUNDLE naming what is wrong.
+ */
+int elog_bundle_proof_parse(const json_t *arr, elog_hash *proof, size_t *np);
+int elog_bundle_proved_entry(const json_t *j, long index, uint64_t *seq,
+			     elog_hash *leaf, elog_hash *proof, size_t *np,
+			     const json_t **entry, elog_err_t *err);
 
 typedef struct elog_bundle_report {
 	uint64_t size; /* the checkpoint's tree size */

@@ -47,6 +47,9 @@ typedef struct elog_policy {
 	int64_t now_ms;
 	int64_t max_window_ms; /* default (when 0) 366 days */
 	size_t max_subjects;   /* default (when 0) 10 */
+	/* A root log's origin (envelogd --root-origin) whose warrants this
+	 * shard also accepts, as if they named its own origin; NULL: none. */
+	const char *root_origin;
 } elog_policy;
 
 /*

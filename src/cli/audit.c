@@ -23,196 +23,21 @@
 
 #include "checkpoint.h"
 #include "cli.h"
+#include "http.h"
 #include "monitor.h"
 #include "note.h"
 #include "param.h"
 #include "statefile.h"
 
-#define RESPONSE_MAX ((size_t)64 << 20) /* bytes of one HTTP answer */
-#define URL_MAX 2048
-#define TOKEN_MAX 512
 #define LIST_TEXT_MAX 20 /* public entries listed in the human summary */
 #define STATE_FORMAT ELOG_MONITOR_STATE_FORMAT
 #define EVIDENCE_MAX \
 	8192 /* bytes of a served "checkpoint" shown as evidence */
 
-/* ---- HTTP ---- */
-
-struct http {
-	CURL *curl;
-	char base[URL_MAX];
-	const char *cacert;
-	long timeout;
-};
-
-struct body {
-	char *p;
-	size_t len, cap;
-	int over;
-};
-
-static size_t on_data(char *ptr, size_t size, size_t nmemb, void *ud)
-{
-	struct body *b = ud;
-	size_t n = size * nmemb;
-
-	if (n > RESPONSE_MAX - b->len) {
-		b->over = 1;
-		return 0;
-	}
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 16384;
-		char *g;
-		while (cap < b->len + n + 1)
-			cap *= 2;
-		g = realloc(b->p, cap);
-		if (!g)
-			return 0;
-		b->p = g;
-		b->cap = cap;
-	}
-	memcpy(b->p + b->len, ptr, n);
-	b->len += n;
-	b->p[b->len] = '\0';
-	return n;
-}
-
-static void body_free(struct body *b)
-{
-	free(b->p);
-	memset(b, 0, sizeof *b);
-}
-
-static int http_init(struct http *h, const char *url, const char *cacert,
-		     long timeout, elog_err_t *err)
-{
-	size_t n = strlen(url);
-
-	memset(h, 0, sizeof *h);
-	if (strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0)
-		return elog_fail(err, ELOG_INVALID_PARAMETER, -1, "url",
-				 "--url must start with http:// or https://");
-	while (n > 0 && url[n - 1] == '/')
-		n--;
-	if (n + 1 > sizeof h->base)
-		return elog_fail(err, ELOG_INVALID_PARAMETER, -1, "url",
-				 "--url is too long");
-	memcpy(h->base, url, n);
-	h->base[n] = '\0';
-	h->cacert = cacert;
-	h->timeout = timeout;
-	h->curl = curl_easy_init();
-	if (!h->curl)
-		return elog_fail(err, ELOG_INTERNAL, -1, NULL,
-				 "libcurl failed to start");
-	return 0;
-}
-
-static void http_close(struct http *h)
-{
-	if (h->curl)
-		curl_easy_cleanup(h->curl);
-	h->curl = NULL;
-}
-
-/*
- * GET (post == NULL) or POST text/plain to base || path.  The answer goes
- * into *out (caller frees) and its status into *status, whatever it is.
- * Fails with IO on transport errors and oversized answers.
- */
-static int http_do(struct http *h, const char *path, const char *post,
-		   size_t post_len, const char *token, long *status,
-		   struct body *out, elog_err_t *err)
-{
-	char url[URL_MAX + 256], auth[TOKEN_MAX + 32], ebuf[CURL_ERROR_SIZE];
-	struct curl_slist *hdrs = NULL, *t;
-	CURLcode cc;
-	int n, rc = 0;
-
-	memset(out, 0, sizeof *out);
-	*status = 0;
-	ebuf[0] = '\0';
-	auth[0] = '\0';
-	n = snprintf(url, sizeof url, "%s%s", h->base, path);
-	if (n < 0 || (size_t)n >= sizeof url)
-		return elog_fail(err, ELOG_INVALID_PARAMETER, -1, "url",
-				 "the request URL is too long");
-	curl_easy_reset(h->curl);
-	curl_easy_setopt(h->curl, CURLOPT_URL, url);
-	curl_easy_setopt(h->curl, CURLOPT_ERRORBUFFER, ebuf);
-	curl_easy_setopt(h->curl, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(h->curl, CURLOPT_CONNECTTIMEOUT, 10L);
-	curl_easy_setopt(h->curl, CURLOPT_TIMEOUT, h->timeout);
-	curl_easy_setopt(h->curl, CURLOPT_FOLLOWLOCATION, 0L);
-	curl_easy_setopt(h->curl, CURLOPT_USERAGENT, "envelog-audit");
-	curl_easy_setopt(h->curl, CURLOPT_WRITEFUNCTION, on_data);
-	curl_easy_setopt(h->curl, CURLOPT_WRITEDATA, out);
-#if LIBCURL_VERSION_NUM >= 0x075500
-	curl_easy_setopt(h->curl, CURLOPT_PROTOCOLS_STR, "http,https");
-#endif
-	if (h->cacert)
-		curl_easy_setopt(h->curl, CURLOPT_CAINFO, h->cacert);
-	if (post) {
-		t = curl_slist_append(hdrs,
-				      "Content-Type: text/plain; charset=utf-8");
-		if (!t)
-			goto nomem;
-		hdrs = t;
-		if (token) {
-			n = snprintf(auth, sizeof auth,
-				     "Authorization: Bearer %s", token);
-			if (n < 0 || (size_t)n >= sizeof auth) {
-				rc = elog_fail(err, ELOG_INVALID_PARAMETER, -1,
-					       "token",
-					       "the token is too long");
-				goto out;
-			}
-			t = curl_slist_append(hdrs, auth);
-			if (!t)
-				goto nomem;
-			hdrs = t;
-		}
-		curl_easy_setopt(h->curl, CURLOPT_POST, 1L);
-		curl_easy_setopt(h->curl, CURLOPT_POSTFIELDS, post);
-		curl_easy_setopt(h->curl, CURLOPT_POSTFIELDSIZE_LARGE,
-				 (curl_off_t)post_len);
-		curl_easy_setopt(h->curl, CURLOPT_HTTPHEADER, hdrs);
-	}
-	cc = curl_easy_perform(h->curl);
-	if (out->over) {
-		rc = elog_fail(err, ELOG_IO, -1, NULL,
-			       "%s: the answer is larger than %zu bytes", url,
-			       RESPONSE_MAX);
-		goto out;
-	}
-	if (cc != CURLE_OK) {
-		rc = elog_fail(err, ELOG_IO, -1, NULL, "%s: %s", url,
-			       ebuf[0] ? ebuf : curl_easy_strerror(cc));
-		goto out;
-	}
-	*status = 0;
-	curl_easy_getinfo(h->curl, CURLINFO_RESPONSE_CODE, status);
-	if (!out->p) { /* an empty answer is a NUL-terminated "" */
-		out->p = calloc(1, 1);
-		if (!out->p)
-			goto nomem;
-	}
-	goto out;
-nomem:
-	rc = elog_fail(err, ELOG_NOMEM, -1, NULL, "out of memory");
-out:
-	if (hdrs)
-		curl_slist_free_all(hdrs);
-	sodium_memzero(auth, sizeof auth);
-	if (rc)
-		body_free(out);
-	return rc;
-}
-
 /* The monitor's fetch callback (monitor.h): ctx is the struct audit. */
 struct audit {
-	struct http h;
-	struct http ht; /* --tiles: where the /tlog/ paths are read */
+	struct cli_http h;
+	struct cli_http ht; /* --tiles: where the /tlog/ paths are read */
 	elog_monitor mon;
 	const char *state_path;
 	int json;
@@ -225,8 +50,8 @@ static int fetch_http(void *ctx, const char *path, const char *post,
 		      size_t *body_len, elog_err_t *err)
 {
 	struct audit *au = ctx;
-	struct http *h = &au->h;
-	struct body b;
+	struct cli_http *h = &au->h;
+	struct cli_body b;
 	int rc;
 
 	/* --tiles URL stands for URL/tlog. */
@@ -236,8 +61,8 @@ static int fetch_http(void *ctx, const char *path, const char *post,
 		h = &au->ht;
 		path += strlen(ELOG_MONITOR_TILE_PREFIX) - 1;
 	}
-	rc = http_do(h, path, post, post_len, post ? au->token : NULL, status,
-		     &b, err);
+	rc = cli_http_do(h, path, post, post_len, post ? au->token : NULL,
+			 status, &b, err);
 	*body = b.p;
 	*body_len = b.len;
 	return rc;
@@ -650,15 +475,16 @@ int cmd_audit(int argc, char **argv)
 		goto out;
 	}
 	curl_up = 1;
-	if (http_init(&au.h, url, cacert, (long)timeout, &err)) {
+	if (cli_http_init(&au.h, url, cacert, (long)timeout, &err)) {
 		rc = cli_fail("audit", &err);
 		goto out;
 	}
 	if (tiles_url &&
-	    http_init(&au.ht, tiles_url, cacert, (long)timeout, &err)) {
+	    cli_http_init(&au.ht, tiles_url, cacert, (long)timeout, &err)) {
 		rc = cli_fail("audit: --tiles", &err);
 		goto out;
 	}
+	au.h.agent = au.ht.agent = "envelog-audit";
 	au.mon.tiles = tiles_url  ? ELOG_MONITOR_TILES_ONLY
 		       : no_tiles ? ELOG_MONITOR_TILES_OFF
 				  : ELOG_MONITOR_TILES_AUTO;
@@ -691,8 +517,8 @@ int cmd_audit(int argc, char **argv)
 out:
 	elog_monitor_result_free(&r);
 	elog_monitor_state_free(&st);
-	http_close(&au.h);
-	http_close(&au.ht);
+	cli_http_close(&au.h);
+	cli_http_close(&au.ht);
 	if (curl_up)
 		curl_global_cleanup();
 	elog_signer_wipe(&witness);
@@ -764,10 +590,11 @@ static int compare(int argc, char **argv)
 			goto out;
 		}
 		curl_up = 1;
-		if (http_init(&cau.h, url, cacert, 60, &err)) {
+		if (cli_http_init(&cau.h, url, cacert, 60, &err)) {
 			rc = cli_fail("audit compare", &err);
 			goto out;
 		}
+		cau.h.agent = "envelog-audit";
 		cau.mon.fetch = fetch_http;
 		cau.mon.fetch_ctx = &cau;
 		cau.mon.where = cau.h.base;
@@ -806,7 +633,7 @@ out:
 	elog_monitor_result_free(&r);
 	elog_monitor_state_free(&sa);
 	elog_monitor_state_free(&sb);
-	http_close(&cau.h);
+	cli_http_close(&cau.h);
 	if (curl_up)
 		curl_global_cleanup();
 	return rc;

@@ -33,6 +33,7 @@ int cmd_audit(int argc, char **argv);
 int cmd_purge(int argc, char **argv);
 int cmd_tiles(int argc, char **argv);
 int cmd_copy(int argc, char **argv);
+int cmd_request(int argc, char **argv);
 /* witness.c: envelog witness serve (argv[0] is "serve") */
 int cmd_witness_serve(int argc, char **argv);
 

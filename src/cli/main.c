@@ -14,7 +14,7 @@ static const struct {
 	{"warrant", cmd_warrant},     {"verify", cmd_verify},
 	{"bundle", cmd_bundle},	      {"audit", cmd_audit},
 	{"purge", cmd_purge},	      {"tiles", cmd_tiles},
-	{"copy", cmd_copy},
+	{"copy", cmd_copy},	      {"request", cmd_request},
 };
 
 int main(int argc, char **argv)

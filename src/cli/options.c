@@ -122,6 +122,27 @@ static const struct optab_opt bundle_opts[] = {
 	OPT_END,
 };
 
+static const struct optab_opt request_opts[] = {
+	{"root", "URL", "the root log's base URL", NULL, 0, NULL},
+	{"vkey", "VKEY", "the root log's verifier key text", NULL, 0, NULL},
+	{"warrant", "FILE",
+	 "the signed warrant, whose log line names the root's origin", NULL, 0,
+	 "@file"},
+	{"token", "TOKEN", "the authority token, the same on every shard",
+	 NULL, 0, NULL},
+	{"tokens", "FILE",
+	 "the authority token of each shard, one \"ORIGIN TOKEN\" line each",
+	 NULL, 0, "@file"},
+	{"out", "FILE", "where to write the bundle set (mode 0600)", NULL, 0,
+	 "@file"},
+	{"wait", "SECONDS",
+	 "how long each shard may take to answer, and the root to record "
+	 "the shards that answered",
+	 "30", 0, NULL},
+	{"cacert", "FILE", "CA certificates for https URLs", NULL, 0, "@file"},
+	OPT_END,
+};
+
 static const struct optab_opt audit_opts[] = {
 	{"url", "URL", "the log's base URL", NULL, 0, NULL},
 	{"vkey", "VKEY",
@@ -305,8 +326,40 @@ static const struct optab_cmd cmds[] = {
 	 "records_commitment match the records and records_salt.  With "
 	 "--warrant, every record must lie inside the warrant (exit 1 naming "
 	 "the first outside).  Exit 0 valid, 1 invalid, 2 usage or I/O "
-	 "error.",
+	 "error.\n"
+	 "\n"
+	 "A bundle set (a file with a bundle_set member, written by envelog "
+	 "request) is checked with the root log's key as VKEY alone: the root "
+	 "checkpoint's signature; for every shard, the inclusion of its "
+	 "registration and of its recorded checkpoint in the root checkpoint, "
+	 "the shard's signature on that checkpoint, its bundle with the key "
+	 "the root registered, the consistency of the bundle's checkpoint "
+	 "with the recorded one and the set's warrant; that the set holds "
+	 "every shard the root had registered, each once; and that no shard "
+	 "is missing.  With --warrant, every shard's records must lie inside "
+	 "the warrant.  A failure names the shard.",
 	 bundle_opts},
+	{"request", NULL,
+	 "envelog request --root URL --vkey ROOT_VKEY --warrant FILE "
+	 "(--token TOKEN | --tokens FILE) --out FILE [--wait SECONDS] "
+	 "[--cacert FILE]",
+	 "a lawful request across the shards of a root log",
+	 "Send the signed warrant to every shard the root log lists at "
+	 "/v1/shards (all but closed ones, in parallel); wait until the root "
+	 "has recorded each shard that answered at a size at least that of "
+	 "its bundle's checkpoint; fetch the root checkpoint (verified with "
+	 "ROOT_VKEY), each shard's registration and recorded checkpoint "
+	 "entries with their inclusion proofs, and from each shard the "
+	 "consistency proof from its bundle's checkpoint to the recorded one; "
+	 "write the bundle set to FILE (check it with envelog bundle verify "
+	 "--vkey ROOT_VKEY FILE).  A shard that did not answer (unreachable, "
+	 "timed out, 5xx, a refusal) or that the root did not record in time "
+	 "is named on stderr with the reason and listed in the set's missing "
+	 "member; the disclosures of the shards that answered are in the set "
+	 "(they are logged).  Exit 0 when every shard answered and the set "
+	 "verifies, 1 when a shard is missing or the set does not verify, 2 "
+	 "usage, I/O or network error with the root.",
+	 request_opts},
 	{"audit", NULL,
 	 "envelog audit --url URL --vkey VKEY --state FILE [--json] "
 	 "[--follow SECONDS] [--cacert FILE] [--timeout SECONDS] "

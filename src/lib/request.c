@@ -164,6 +164,15 @@ static int keep_record(void *ctx, const elog_leaf *l)
 	return 0;
 }
 
+/* 1 if a warrant's log line names this log: its origin, or the origin of
+ * the root log it is registered under (root_origin, may be NULL). */
+static int names_this_log(const char *log, const char *origin,
+			  const char *root_origin)
+{
+	return strcmp(log, origin) == 0 || (root_origin && root_origin[0] &&
+					    strcmp(log, root_origin) == 0);
+}
+
 int elog_request_apply(elog_store *w, const elog_request *rq,
 		       const elog_policy *p, size_t max_records,
 		       elog_outcome *out, elog_err_t *err)
@@ -182,7 +191,8 @@ int elog_request_apply(elog_store *w, const elog_request *rq,
 	memset(&e, 0, sizeof e);
 	if ((rc = elog_store_size(w, &next, err)))
 		return rc;
-	reason = strcmp(rq->w.log, elog_store_origin(w)) != 0
+	reason = !names_this_log(rq->w.log, elog_store_origin(w),
+				 p->root_origin)
 			 ? "other_log"
 			 : elog_warrant_refusal(&rq->w, p);
 	if (!reason) {
@@ -382,8 +392,6 @@ static int read_proved(const json_t *j, long index, const char *what,
 	const json_t *jp = json_object_get(j, "proof");
 	char *canon = NULL;
 	size_t clen = 0;
-	size_t i;
-	const json_t *h;
 
 	*entry = json_object_get(j, what);
 	if (!json_is_object(j) || !json_is_integer(js) ||
@@ -393,15 +401,9 @@ static int read_proved(const json_t *j, long index, const char *what,
 				 "an item of the bundle lacks seq, %s or proof",
 				 what);
 	*seq = (uint64_t)json_integer_value(js);
-	json_array_foreach(jp, i, h)
-	{
-		if (!json_is_string(h) ||
-		    elog_hash_from_b64(json_string_value(h), &proof[i]) != 0)
-			return bad_bundle(err, ELOG_MALFORMED_BUNDLE, index,
-					  "a proof hash is not 32 bytes of "
-					  "base64");
-	}
-	*np = json_array_size(jp);
+	if (elog_bundle_proof_parse(jp, proof, np) != 0)
+		return bad_bundle(err, ELOG_MALFORMED_BUNDLE, index,
+				  "a proof hash is not 32 bytes of base64");
 	if (elog_canon_dump(*entry, &canon, &clen, err) != 0)
 		return bad_bundle(err, ELOG_MALFORMED_BUNDLE, index,
 				  "an entry is not canonical JSON of our "
@@ -424,6 +426,31 @@ static int read_proved(const json_t *j, long index, const char *what,
 	}
 	free(canon);
 	return 0;
+}
+
+int elog_bundle_proof_parse(const json_t *arr, elog_hash *proof, size_t *np)
+{
+	size_t i;
+	const json_t *h;
+
+	*np = 0;
+	if (!json_is_array(arr) || json_array_size(arr) > ELOG_MAX_PROOF)
+		return -1;
+	json_array_foreach(arr, i, h)
+	{
+		if (!json_is_string(h) ||
+		    elog_hash_from_b64(json_string_value(h), &proof[i]) != 0)
+			return -1;
+	}
+	*np = json_array_size(arr);
+	return 0;
+}
+
+int elog_bundle_proved_entry(const json_t *j, long index, uint64_t *seq,
+			     elog_hash *leaf, elog_hash *proof, size_t *np,
+			     const json_t **entry, elog_err_t *err)
+{
+	return read_proved(j, index, "entry", seq, leaf, proof, np, entry, err);
 }
 
 /* The number of distinct witness keys among wits[0..nw) with a valid

@@ -96,6 +96,14 @@ static int apply(struct config *c, const char *name, const char *v)
 		return set_str(c->listen, sizeof c->listen, name, v);
 	if (!strcmp(name, "origin"))
 		return set_str(c->origin, sizeof c->origin, name, v);
+	if (!strcmp(name, "root-origin")) {
+		if (!elog_key_name_valid(v)) {
+			fprintf(stderr, "envelogd: --root-origin: not a log "
+					"origin\n");
+			return -1;
+		}
+		return set_str(c->root_origin, sizeof c->root_origin, name, v);
+	}
 	if (!strcmp(name, "web"))
 		return set_str(c->web, sizeof c->web, name, v);
 	if (!strcmp(name, "tls-cert"))

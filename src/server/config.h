@@ -17,7 +17,8 @@ struct config {
 	char key[CONFIG_PATH_MAX];     /* "" until defaulted from db */
 	char state[CONFIG_PATH_MAX];   /* "" until defaulted from key */
 	char listen[256];
-	char origin[256]; /* "" = take the database's */
+	char origin[256];      /* "" = take the database's */
+	char root_origin[256]; /* "": not a shard of a root log */
 	char web[CONFIG_PATH_MAX];
 	char tls_cert[CONFIG_PATH_MAX];
 	char tls_key[CONFIG_PATH_MAX];

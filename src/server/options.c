@@ -36,6 +36,11 @@ static const struct optab_opt opts[] = {
 	 "127.0.0.1:8080", 0, NULL},
 	{"origin", "NAME",
 	 "the expected log origin (must match the database's)", NULL, 0, NULL},
+	{"root-origin", "ORIGIN",
+	 "this log is a shard of the root log ORIGIN: warrants whose log "
+	 "line names ORIGIN are accepted as if they named this log's own "
+	 "origin (any other log stays a logged refusal other_log)",
+	 NULL, 0, NULL},
 	{"sync", "full|normal",
 	 "full: acknowledged means on disk; normal is for ingest only: lawful "
 	 "requests always commit with full sync",

@@ -118,6 +118,7 @@ enum MHD_Result handle_requests_post(struct request *rq)
 	}
 	l->policy.max_window_ms = (int64_t)srv->cfg.max_window_days * 86400000;
 	l->policy.max_subjects = (size_t)srv->cfg.max_subjects;
+	l->policy.root_origin = srv->cfg.root_origin;
 	l->max_records = (size_t)srv->cfg.max_records;
 	l->wr.job.run = run;
 	l->wr.job.ctx = l;

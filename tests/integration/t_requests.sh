@@ -302,6 +302,22 @@ read -r s1 _ < <(log_state)
 check "the answer appended exactly one entry, the disclosure" \
 	test "$s1 $(jq .disclosure.seq "$T/l3.json")" = "$((s0 + 1)) $s0"
 
+# ---- --root-origin: a shard also takes warrants naming its root log ----
+stop_server
+start_server --root-origin root.example/root || bail "server with --root-origin"
+LOG_ORIGIN=root.example/root warrant NCA-ROOT-1 2026-03-01T00:00:00Z 2026-03-23T00:00:00Z 2027-01-01T00:00:00Z $A >"$T/ro1"
+sign "$T/ro1" >"$T/ro1.signed"
+read -r s0 _ < <(log_state)
+req POST /v1/requests "${REQ_AUTH[@]}" "${TEXT[@]}" --data-binary "@$T/ro1.signed"
+check "with --root-origin, a warrant naming the root's origin is answered 200" test "$STATUS" = 200
+printf '%s' "$BODY" >"$T/ro1.json"
+check "its bundle verifies with this log's key" "$E" bundle verify --vkey "$VKEY" --warrant "$T/ro1.signed" "$T/ro1.json"
+check "it is this log's disclosure of the warrant, appended at the next seq" jq -e --argjson s "$s0" \
+	--arg sha "$(sha256sum "$T/ro1.signed" | cut -d' ' -f1)" \
+	'.disclosure.seq == $s and .disclosure.entry.kind == "disclosure" and .disclosure.entry.warrant_sha256 == $sha and (.records | length) == 3' "$T/ro1.json"
+LOG_ORIGIN=third.example/log warrant NCA-ROOT-2 2026-03-01T00:00:00Z 2026-03-23T00:00:00Z 2027-01-01T00:00:00Z $A >"$T/ro2"
+refused "with --root-origin, a warrant naming a third log" other_log "$T/ro2"
+
 # ---- a request whose commit fails discloses nothing (500) ----
 # ELOG_TEST_FAIL_COMMIT=1: the writer's first commit fails before COMMIT.
 stop_server

@@ -383,7 +383,8 @@ static void fill(elog_warrant *w, int64_t from, int64_t to, int64_t expires,
 static void test_refusal(void **state)
 {
 	const int64_t day = 86400000LL, now = 1711234567890LL;
-	elog_policy p = {now, 366 * day, 10};
+	elog_policy p = {
+		.now_ms = now, .max_window_ms = 366 * day, .max_subjects = 10};
 	elog_warrant w;
 
 	(void)state;
@@ -437,7 +438,9 @@ static void test_refusal(void **state)
 static void test_valid_policy(void **state)
 {
 	const int64_t day = 86400000LL;
-	elog_policy p = {1711234567890LL, 366 * day, 10};
+	elog_policy p = {.now_ms = 1711234567890LL,
+			 .max_window_ms = 366 * day,
+			 .max_subjects = 10};
 	elog_warrant w;
 	elog_err_t err;
 
