@@ -3,11 +3,12 @@
 // one ({"error":{"code","message","detail"}}), else what went wrong.
 
 export class ApiError extends Error {
-	constructor(message, status = 0, code = '') {
+	constructor(message, status = 0, code = '', detail = null) {
 		super(message);
 		this.name = 'ApiError';
 		this.status = status;
 		this.code = code;
+		this.detail = detail; // the error's "detail" object, as the server sent it
 	}
 }
 
@@ -103,16 +104,17 @@ export async function get(path, opts = {}) {
 	}
 	const body = await res.text().catch(() => '');
 	if (!res.ok) {
-		let msg = '', code = '';
+		let msg = '', code = '', detail = null;
 		try {
 			const err = JSON.parse(body).error;
 			msg = err.message;
 			code = err.code;
+			detail = err.detail && typeof err.detail === 'object' ? err.detail : null;
 		} catch (e) {
 			/* not our JSON error: fall back on the status */
 		}
 		const lead = STATUS_TEXT[res.status] || `The server answered with status ${res.status}`;
-		throw new ApiError(msg ? `${lead}: ${sentence(msg)}` : `${lead}.`, res.status, code);
+		throw new ApiError(msg ? `${lead}: ${sentence(msg)}` : `${lead}.`, res.status, code, detail);
 	}
 	if (opts.text) return body;
 	try {

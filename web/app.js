@@ -6,7 +6,9 @@ import { get, allDisclosures, auditorToken, setAuditorToken, ApiError, logUrl, s
 import {
 	VerifyError, parseVerifierKey, verifyInclusion, entryLeafHash, checkEntry,
 	canonicalJSON, b64decode, b64encode, bytesEqual, decodeProof, hex, parseWitnessKey, verifyCosignatures,
+	verifyShardStatement, ROOT_KINDS,
 } from './verify.js';
+import { readRoot, replayRoot, compareShards, refusalEvidence, checkNamed } from './shards.js';
 import { checkLog } from './monitor.js';
 import { offersTiles, TileLog } from './tiles.js';
 import { checkRows, totals, sumBy, toCSV, barChart, reportFromEntries, diffReports, COLUMNS } from './report.js';
@@ -36,7 +38,7 @@ function loadJSON(store, key) {
 
 // ---- screens -------------------------------------------------------------------
 
-const SCREENS = ['health', 'ledger', 'report', 'lookup', 'settings'];
+const SCREENS = ['health', 'ledger', 'report', 'shards', 'lookup', 'settings'];
 const entered = new Set();
 
 function show(name, focus) {
@@ -57,6 +59,7 @@ function show(name, focus) {
 	if (name === 'health' && first) runHealth();
 	if (name === 'ledger' && first) reloadLedger();
 	if (name === 'report' && first) loadReport();
+	if (name === 'shards' && first) ensureRoot();
 	if (name === 'settings') renderSettings();
 }
 
@@ -130,19 +133,31 @@ function alarmsDownload(list, name, label, id) {
 	return h('a', { class: 'button secondary', id, href: URL.createObjectURL(blob), download: name }, label);
 }
 
+/** The refusals of shard checkpoints recorded by the root log of key vkey, kept as alarms. */
+const shardAlarmsOf = (vkey) => alarms().filter((a) => a.step === 'shard_refusal' && vkey && a.root === vkey.text);
+
 /** The red banner at the top of every screen while there is an alarm to see. */
 function renderBanner() {
 	const el = $('#alarm-banner');
 	const forks = forksOf(pinned);
-	if (!currentAlarm && !forks.length) {
+	const refused = [...new Set(shardAlarmsOf(pinned).map((a) => a.log))];
+	if (!currentAlarm && !forks.length && !refused.length) {
 		el.hidden = true;
 		fill(el);
 		return;
 	}
-	const what = forks.length
-		? `This log was proven forked (${utc(forks[0].at)}): it signed two checkpoints that no append-only log can both have.`
-		: `The last check of this log raised an alarm: ${currentAlarm.failed}`;
-	fill(el, h('p', null, h('strong', null, 'ALARM. '), what, ' ', h('a', { href: '#alarms' }, 'See the alarm and its evidence'), '.'));
+	const lines = [];
+	if (forks.length || currentAlarm) {
+		const what = forks.length
+			? `This log was proven forked (${utc(forks[0].at)}): it signed two checkpoints that no append-only log can both have.`
+			: `The last check of this log raised an alarm: ${currentAlarm.failed}`;
+		lines.push(h('p', null, h('strong', null, 'ALARM. '), what, ' ', h('a', { href: '#alarms' }, 'See the alarm and its evidence'), '.'));
+	}
+	if (refused.length)
+		lines.push(h('p', { id: 'banner-shard-refusal' }, h('strong', null, 'ALARM. '),
+			`The root refused checkpoints of ${refused.length === 1 ? 'its shard' : 'its shards'} ${refused.join(', ')}: ${refused.length === 1 ? 'that shard' : 'those shards'} forked or rolled back ${refused.length === 1 ? 'its' : 'their'} log. `,
+			h('a', { href: '#shards' }, 'See the shards'), ' and ', h('a', { href: '#alarms' }, 'the evidence'), '.'));
+	fill(el, lines);
 	el.hidden = false;
 }
 
@@ -254,6 +269,7 @@ async function doHealth() {
 	}
 	localStorage.setItem(seenStore(pinned), JSON.stringify(result.seen));
 	verified = result.cp;
+	rootRun = checkRoot(result.cp);
 	const cp = result.cp;
 	const forks = forksOf(pinned);
 	const checks = h('ul', { class: 'checks' }, result.checks.map((c) => h('li', null, c)));
@@ -283,15 +299,17 @@ async function doHealth() {
 
 function evidenceBlock(ev, n) {
 	const id = (x) => (n === undefined ? x : `${x}-${n}`);
+	const shard = ev.step === 'shard_refusal';
 	return h('div', { class: 'evidence' },
 		h('dl', { class: 'facts' },
 			h('dt', null, 'Detected'), h('dd', null, utc(ev.at), ev.times > 1 ? ` (seen ${ev.times} times, last ${utc(ev.lastSeen)})` : ''),
-			h('dt', null, 'Pinned key'), h('dd', null, h('code', { class: 'hash' }, ev.key)),
-			h('dt', null, 'Old checkpoint first seen'), h('dd', null, ev.oldFirstSeen ? utc(ev.oldFirstSeen) : '—')),
+			h('dt', null, shard ? 'Shard key (its shard_add entry)' : 'Pinned key'), h('dd', null, h('code', { class: 'hash' }, ev.key)),
+			shard ? [h('dt', null, 'Root log'), h('dd', null, h('code', { class: 'hash' }, ev.root), ` (entry ${ev.seq})`)]
+				: [h('dt', null, 'Old checkpoint first seen'), h('dd', null, ev.oldFirstSeen ? utc(ev.oldFirstSeen) : '—')]),
 		h('div', { class: 'two' },
-			h('figure', null, h('figcaption', null, 'The checkpoint this browser had verified before'),
-				h('pre', { class: 'note', id: id('evidence-old') }, ev.oldCheckpoint || '(none: this browser had not seen this log before)')),
-			h('figure', null, h('figcaption', null, 'The checkpoint the server served then'),
+			h('figure', null, h('figcaption', null, shard ? `The shard's checkpoint the root last recorded${ev.lastSeq !== null ? ` (entry ${ev.lastSeq})` : ''}` : 'The checkpoint this browser had verified before'),
+				h('pre', { class: 'note', id: id('evidence-old') }, ev.oldCheckpoint || (shard ? '(none: the root had recorded no checkpoint of this shard)' : '(none: this browser had not seen this log before)'))),
+			h('figure', null, h('figcaption', null, shard ? `The shard's checkpoint the root refused (entry ${ev.seq}), signed by the shard key` : 'The checkpoint the server served then'),
 				h('pre', { class: 'note', id: id('evidence-new') }, ev.newCheckpoint || '(none)'))),
 		ev.consistencyProof ? h('details', null, h('summary', null, ev.consistencyProof.from === 'tiles' ? 'The consistency proof, computed from the hash tiles the server sent' : 'The consistency proof the server sent'),
 			h('pre', { class: 'note', id: id('evidence-proof') }, JSON.stringify(ev.consistencyProof, null, 1))) : null,
@@ -319,12 +337,329 @@ function renderAlarms() {
 		h('p', null, `${fmtInt(list.length)} ${list.length === 1 ? 'alarm' : 'alarms'} kept in this browser. `,
 			alarmsDownload(list, `envelog-alarms-${new Date().toISOString().slice(0, 10)}.json`, 'Download all alarms (JSON)', 'alarms-download')),
 		h('ol', { class: 'alarms', reversed: true, start: list.length }, list.map((ev, i) => ({ ev, i })).reverse().map(({ ev, i }) =>
-			h('li', { class: ev.proven ? 'proven' : null, dataset: { step: ev.step } },
-				h('details', { open: ev.proven || i === list.length - 1 },
-					h('summary', null, `${utc(ev.at)} — ${ev.proven ? 'Proven fork' : ev.step === 'signature' ? 'Signature check failed' : 'Consistency check failed'} (${ev.log || ''})`),
+			h('li', { class: ev.proven || ev.step === 'shard_refusal' ? 'proven' : null, dataset: { step: ev.step } },
+				h('details', { open: ev.proven || ev.step === 'shard_refusal' || i === list.length - 1 },
+					h('summary', null, `${utc(ev.at)} — ${ev.step === 'shard_refusal' ? `Shard checkpoint refused by the root (${ev.reason})` : ev.proven ? 'Proven fork'
+						: ev.step === 'signature' ? 'Signature check failed' : 'Consistency check failed'} (${ev.log || ''})`),
 					h('p', { class: 'failed' }, ev.failed), evidenceBlock(ev, i))))));
 }
 
+
+// ---- a root log: its shards -------------------------------------------------------------
+
+let isRoot = null; // whether the log answers GET /v1/shards: true, false, or null (not known)
+let root = null; // the last root check: {cp, answer, audit, diffs, ahead, leaves} or {cp, answer, error}
+let rootRead = null; // {key, hashes, leaves, sigs}: the root's entries read and proved (and their signatures checked), read on from there
+let rootRun = null; // the running or last root check (a promise)
+let rootAttempt = 0;
+let rootProbe = null; // {key, yes}: whether the log of that key and server is a root (its first entry never changes)
+
+const KIND_LABEL = {
+	shard_add: 'Shard registered', shard: 'Checkpoint recorded', shard_refusal: 'Checkpoint refused',
+	shard_retire: 'Shard retired', shard_close: 'Shard closed',
+};
+const STATE_LABEL = { active: 'Active', retired: 'Retired (read-only)', closed: 'Closed' };
+const REFUSAL_LABEL = { fork: 'fork', rollback: 'rollback' };
+
+function setRoot(yes) {
+	isRoot = yes;
+	$('#nav-shards').hidden = !yes;
+}
+
+/** Another log or key: nothing known of its shards. */
+function forgetRoot() {
+	setRoot(null);
+	root = null;
+	rootRead = null;
+	rootRun = null;
+}
+
+/** The root check, run after the health check verified a checkpoint (again after a reload). */
+function ensureRoot() {
+	if (healthRun) return healthRun.then(() => rootRun);
+	if (!verified) return runHealth().then(() => rootRun);
+	rootRun = checkRoot(verified);
+	return rootRun;
+}
+
+/**
+ * Whether the log is a root (GET /v1/shards answers), and if so the whole
+ * root read and proved against checkpoint cp, replayed, and compared with
+ * what /v1/shards states; every refusal kept as an alarm with its evidence.
+ */
+async function checkRoot(cp) {
+	if (!(await looksLikeRoot(cp))) {
+		setRoot(false);
+		root = null;
+		renderRoot();
+		return;
+	}
+	let answer;
+	try {
+		answer = await get('/v1/shards');
+	} catch (e) {
+		if (e instanceof ApiError && e.status === 404) {
+			setRoot(false);
+			root = null;
+		} else {
+			root = { cp, answer: null, error: e };
+		}
+		renderRoot();
+		return;
+	}
+	setRoot(true);
+	if (!answer || !Number.isSafeInteger(answer.size) || !Array.isArray(answer.shards)) {
+		root = { cp, answer: null, error: new VerifyError('The root sent its list of shards in an unexpected shape.') };
+		renderRoot();
+		return;
+	}
+	if (answer.size > cp.size && rootAttempt < 3) {
+		// the list is newer than the checkpoint: verify a newer checkpoint first
+		rootAttempt++;
+		await new Promise((r) => setTimeout(r, 300 * rootAttempt));
+		const self = rootRun; // this check: the health check starts the next one
+		await runHealth();
+		if (rootRun !== self) await rootRun;
+		return;
+	}
+	rootAttempt = 0;
+	const key = `${pinned.text}\n${logUrl() || location.origin}`;
+	let read;
+	try {
+		read = await readRoot(cp, (a, b) => get(`/v1/leaves?start=${a}&end=${b}`), rootRead && rootRead.key === key ? rootRead : null);
+	} catch (e) {
+		root = { cp, answer, error: e };
+		if (e.tooLarge) {
+			// too large to read whole: check, entry by entry, what the list names
+			try {
+				root.named = await checkNamed(answer, cp, (seq) => proveRootLeaf(seq, cp));
+			} catch (e2) {
+				root.error = e2;
+			}
+		}
+		renderRoot();
+		return;
+	}
+	rootRead = { key, ...read, sigs: rootRead && rootRead.key === key ? rootRead.sigs : new Map() };
+	const audit = await replayRoot(read.leaves, rootRead.sigs);
+	const ahead = answer.size > cp.size;
+	const diffs = ahead ? [] : compareShards(answer, answer.size === cp.size ? audit : await replayRoot(read.leaves.slice(0, answer.size), rootRead.sigs));
+	root = { cp, answer, audit, diffs, ahead, leaves: read.leaves };
+	const at = Date.now();
+	for (const s of audit.shards.values())
+		for (const r of s.refusals) {
+			const ev = refusalEvidence(s, r, read.leaves);
+			keepAlarm({
+				at, log: s.origin, key: s.vkey, root: pinned.text, step: 'shard_refusal', reason: r.reason, failed: ev.what, proven: false,
+				shardForkProven: ev.proven, seq: ev.seq, lastSeq: ev.lastSeq, oldCheckpoint: ev.oldNote, oldFirstSeen: null,
+				newCheckpoint: ev.newNote, consistencyProof: null, checks: [], server: logUrl() || location.origin,
+			});
+		}
+	renderRoot();
+	renderAlarms();
+}
+
+/**
+ * Whether the log's first entry is a root entry: a root's entries are only
+ * those, an ordinary log's never.  Asked first so that an ordinary log is
+ * not sent for /v1/shards (its 404 carries no CORS header, which a console
+ * from another origin would see as a failed request).  False when it
+ * cannot tell (an empty log, an error).
+ */
+async function looksLikeRoot(cp) {
+	if (cp.size === 0) return false;
+	const key = `${pinned.text}\n${logUrl() || location.origin}`;
+	if (rootProbe && rootProbe.key === key) return rootProbe.yes;
+	try {
+		const tl = await tilesAt(cp);
+		const kind = tl ? JSON.parse(new TextDecoder().decode((await tl.leaf(0)).data)).kind
+			: ((await get('/v1/leaves?start=0&end=1')).leaves || [])[0].kind;
+		rootProbe = { key, yes: ROOT_KINDS.includes(kind) };
+		return rootProbe.yes;
+	} catch (e) {
+		return false;
+	}
+}
+
+/** Root entry seq, its leaf hash recomputed from its data and proved included in cp: {kind, entry}. */
+async function proveRootLeaf(seq, cp) {
+	const { leaf, proof } = await leafAndProof(seq, cp);
+	const entry = checkEntry(leaf.kind, leaf.entry);
+	const mine = await entryLeafHash(entry);
+	if (!bytesEqual(mine, b64decode(leaf.leaf_hash, 'leaf hash')))
+		throw new VerifyError(`The leaf hash of root entry ${seq} recomputed from its data is not the one the root sent.`);
+	await verifyInclusion(seq, cp.size, mine, proof, cp.root);
+	return { kind: leaf.kind, entry };
+}
+
+/** The shards' console URL as the root lists it, when it is an http(s) URL. */
+function shardUrl(origin) {
+	const c = root && root.answer ? root.answer.shards.find((x) => x && x.origin === origin) : null;
+	if (!c || typeof c.url !== 'string') return null;
+	try {
+		const u = new URL(c.url);
+		return /^https?:$/.test(u.protocol) && !u.username && !u.password ? c.url.replace(/\/+$/, '') : null;
+	} catch (e) {
+		return null;
+	}
+}
+
+/** rows: [{origin, state, size, ts, seq, refusals, listed (refusals as the root lists them), verified, why}]. */
+function shardsTable(rows) {
+	const head = ['Shard', 'State', 'Recorded size', 'Last recorded', 'Refusals', 'Console', 'Verified'];
+	return h('div', { class: 'table-wrap' }, h('table', { class: 'ledger', id: 'shards' },
+		h('caption', { class: 'sr-only' }, 'The root\'s shards, in the order it registered them'),
+		h('thead', null, h('tr', null, head.map((c) => h('th', { scope: 'col' }, c)))),
+		h('tbody', null, rows.map((r) => {
+			const url = shardUrl(r.origin);
+			const cells = [
+				h('code', null, r.origin), STATE_LABEL[r.state] || String(r.state),
+				Number.isSafeInteger(r.size) ? fmtInt(r.size) : '—',
+				Number.isSafeInteger(r.ts) ? [utc(r.ts), h('br'), h('span', { class: 'hint' }, ago(r.ts))] : r.seq !== undefined && r.seq !== null ? `entry ${r.seq}` : '—',
+				[r.refusals > 0 ? h('span', { class: 'badge bad' }, `${fmtInt(r.refusals)} refused`) : fmtInt(r.refusals), r.listed ? ' (as listed)' : ''],
+				url ? h('a', { href: `${url}/`, rel: 'noopener noreferrer', class: 'shard-console' }, url) : '—',
+				r.verified ? h('span', { class: 'badge ok' }, '✔ Verified')
+					: h('span', { class: 'badge unchecked', title: r.why || 'As the server states it: not checked against the root\'s log.' }, '? Not verified'),
+			];
+			return h('tr', { class: `shard ${r.refusals > 0 ? 'refused' : ''}`, dataset: { origin: r.origin } },
+				cells.map((c, i) => h('td', { 'data-label': head[i], class: `c-${head[i].toLowerCase().replace(/[^a-z]+/g, '-')}` }, c)));
+		}))));
+}
+
+/** The root entries d = {seq, kind, entry} as rows (with their Verify detail). */
+function rootRows(list, head, cells, id, caption) {
+	const tbody = h('tbody');
+	for (const d of list) tbody.append(...entryRows(d, head, [...cells(d), h('span', { class: 'badge ok' }, '✔ Verified')]));
+	return h('div', { class: 'table-wrap' }, h('table', { class: 'ledger', id },
+		h('caption', { class: 'sr-only' }, caption),
+		h('thead', null, h('tr', null, head.map((c) => h('th', { scope: 'col' }, c)))), tbody));
+}
+
+/** The health screen's line about the root, and the Shards screen. */
+function renderRoot() {
+	const note = $('#health-root');
+	const status = $('#shards-status');
+	renderBanner();
+	if (!isRoot || !root) {
+		fill(note);
+		fill(status, isRoot === false ? notice('info', 'This log is not a root: it answers no list of shards.')
+			: pinned ? notice('info', 'Checking whether this log is a root…')
+				: notice('warn', 'No log key is pinned yet.', h('p', null, 'Pin the root\'s key under ', h('a', { href: '#settings' }, 'Settings'), '.')));
+		fill($('#shards-table'));
+		fill($('#root-events'));
+		fill($('#root-recorded'));
+		return;
+	}
+	const link = h('a', { href: '#shards' }, 'See the shards');
+	if (root.error) {
+		const bad = root.error instanceof VerifyError && !root.error.soft;
+		if (root.named) return renderNamed(root);
+		const box = () => bad
+			? h('div', { class: 'notice alarm', role: 'alert', id: 'root-alarm' },
+				h('p', { class: 'notice-title' }, 'ALARM: the root\'s entries are not its signed log'), h('p', null, say(root.error)))
+			: notice('warn', 'The root\'s shards could not be checked.', h('p', null, say(root.error)));
+		fill(note, box(), h('p', null, link));
+		fill(status, box());
+		// what the server states, never shown as verified
+		fill($('#shards-table'), root.answer ? [
+			h('p', null, 'What the root lists, as it states it (not checked against its log):'),
+			shardsTable(root.answer.shards.filter((c) => c && typeof c.origin === 'string').map((c) => ({
+				origin: c.origin, state: c.state, size: c.latest ? c.latest.size : null, ts: null, seq: c.latest ? c.latest.seq : null,
+				refusals: Number.isSafeInteger(c.refusals) ? c.refusals : 0, listed: true, verified: false,
+			})))] : null);
+		fill($('#root-events'));
+		fill($('#root-recorded'));
+		return;
+	}
+	const { audit, diffs, cp, leaves } = root;
+	const shards = [...audit.shards.values()];
+	const refused = shards.flatMap((sh) => sh.refusals.map((r) => ({ sh, r, ev: refusalEvidence(sh, r, leaves) })));
+	const recorded = shards.reduce((n, sh) => n + sh.recorded, 0);
+	const boxes = [];
+	if (refused.length)
+		boxes.push(h('div', { class: 'notice alarm', role: 'alert', id: 'shard-alarm' },
+			h('p', { class: 'notice-title' }, `ALARM: the root refused ${refused.length === 1 ? 'a checkpoint' : `${refused.length} checkpoints`} of ${[...new Set(refused.map((x) => x.sh.origin))].join(', ')}`),
+			h('ul', { id: 'shard-refusals' }, refused.map(({ r, ev }) => h('li', { dataset: { seq: String(r.seq), reason: r.reason } },
+				`Entry ${r.seq} (${utc(r.entry.ts)}, ${REFUSAL_LABEL[r.reason] || r.reason}): ${ev.what}`))),
+			h('p', null, 'Each refused checkpoint carries the shard\'s own valid signature (checked here with the key of its shard_add entry), so the shard signed a history that its earlier checkpoint excludes. The root kept recording the shard only from its last good checkpoint. Keep the evidence (', h('a', { href: '#alarms' }, 'alarm history'), ') and report it to the shard\'s operator and other auditors.')));
+	if (audit.problems.length)
+		boxes.push(h('div', { class: 'notice alarm', role: 'alert', id: 'root-problems' },
+			h('p', { class: 'notice-title' }, 'ALARM: the root recorded what a root must not'),
+			h('ul', null, audit.problems.slice(0, 20).map((p) => h('li', null, p)))));
+	if (diffs.length)
+		boxes.push(h('div', { class: 'notice alarm', role: 'alert', id: 'shards-differ' },
+			h('p', { class: 'notice-title' }, 'ALARM: the server\'s list of shards does not agree with the root\'s log'),
+			h('ul', null, diffs.slice(0, 20).map((p) => h('li', null, p))),
+			h('p', null, 'The table shows the shards as the root\'s verified entries record them.')));
+	if (root.ahead)
+		boxes.push(notice('warn', 'The server\'s list of shards is newer than the verified checkpoint.',
+			h('p', null, `It describes ${fmtInt(root.answer.size)} entries, the checkpoint ${fmtInt(cp.size)}; it was not compared. Check again in a moment.`)));
+	const summary = h('p', { id: 'shards-verified' },
+		`All ${fmtInt(cp.size)} entries of the root were read and proved to make up the tree of its verified checkpoint (size ${cp.size}, root `,
+		h('code', { class: 'hash' }, cp.rootB64), `); the ${fmtInt(recorded)} recorded shard checkpoints${refused.length ? ` and the ${fmtInt(refused.length)} refused ${refused.length === 1 ? 'one' : 'ones'}` : ''} carry their shard's signature, checked with the key of its shard_add entry.`);
+	if (!boxes.length) boxes.push(Object.assign(notice('ok', 'Every shard entry verified', summary,
+		h('p', null, 'The server\'s list of shards (GET /v1/shards) matches what the root\'s entries record.')), { id: 'shards-ok' }));
+	else boxes.push(summary);
+	fill(status, boxes);
+	const active = shards.filter((sh) => sh.state === 'active').length;
+	fill(note, refused.length || audit.problems.length || diffs.length
+		? h('div', { class: 'notice alarm', role: 'alert', id: 'health-shard-alarm' },
+			h('p', { class: 'notice-title' }, refused.length ? 'ALARM: the root refused checkpoints of its shards' : 'ALARM: the root does not check out'),
+			h('ul', null, [...refused.map(({ ev }) => ev.what), ...audit.problems.slice(0, 5), ...diffs.slice(0, 5)].map((t) => h('li', null, t))),
+			h('p', null, link, '.'))
+		: notice('info', `This log is a root of ${shards.length} ${shards.length === 1 ? 'shard' : 'shards'} (${active} active)`,
+			h('p', null, 'Its entries are the shards\' signed checkpoints, all verified. ', link, '.')));
+	fill($('#shards-table'), shards.length
+		? shardsTable(shards.map((sh) => ({
+			origin: sh.origin, state: sh.state, size: sh.latest ? sh.latest.size : null, ts: sh.latest ? sh.latest.ts : null, refusals: sh.refusals.length, verified: true,
+		})))
+		: h('p', { class: 'empty' }, 'The root has registered no shard yet.'));
+	const events = leaves.filter((d) => d.kind !== 'shard').slice().reverse();
+	fill($('#root-events'), rootRows(events, ['Seq', 'Time', 'Kind', 'Shard', 'Size', 'Detail', 'Verified', 'Proof'], (d) => [
+		d.seq, utc(d.entry.ts), KIND_LABEL[d.kind], h('code', null, d.entry.origin),
+		Number.isSafeInteger(d.entry.size) ? fmtInt(d.entry.size) : '—',
+		d.kind === 'shard_refusal' ? h('strong', { class: 'refused' }, `Refused: ${REFUSAL_LABEL[d.entry.reason] || d.entry.reason}`)
+			: d.kind === 'shard_add' ? h('code', { class: 'hash' }, d.entry.vkey) : '—',
+	], 'root-events-table', 'Registrations, refusals, retirements and closures, newest first'));
+	const last = leaves.filter((d) => d.kind === 'shard').slice(-PAGE).reverse();
+	fill($('#root-recorded'), last.length
+		? rootRows(last, ['Seq', 'Time', 'Shard', 'Size', 'Root', 'Registered shards', 'Verified', 'Proof'], (d) => [
+			d.seq, utc(d.entry.ts), h('code', null, d.entry.origin), fmtInt(d.entry.size), h('code', { class: 'hash' }, d.entry.root), fmtInt(d.entry.registry),
+		], 'root-recorded-table', 'The latest shard checkpoints the root recorded, newest first')
+		: h('p', { class: 'empty' }, 'The root has recorded no shard checkpoint yet.'));
+}
+
+/**
+ * The Shards screen of a root too large to read whole: each shard's
+ * registration and latest recorded checkpoint checked entry by entry (what
+ * /v1/shards names), its state and refusals as the root lists them.
+ */
+function renderNamed({ cp, answer, named, error }) {
+	const listedRefusals = named.rows.filter((r) => r.refusals > 0);
+	const boxes = [];
+	if (listedRefusals.length)
+		boxes.push(h('div', { class: 'notice alarm', role: 'alert', id: 'shard-alarm' },
+			h('p', { class: 'notice-title' }, `ALARM: the root lists refused checkpoints of ${listedRefusals.map((r) => r.origin).join(', ')}`),
+			h('ul', null, listedRefusals.map((r) => h('li', null, `${r.origin}: ${fmtInt(r.refusals)} refused, as the root lists it.`))),
+			h('p', null, 'The root refused checkpoints its shards signed: they forked or rolled back. The refusal entries were not read here (the root is too large); find them with Entry lookup.')));
+	if (named.problems.length)
+		boxes.push(h('div', { class: 'notice alarm', role: 'alert', id: 'root-problems' },
+			h('p', { class: 'notice-title' }, 'ALARM: the root\'s list of shards does not match its entries'),
+			h('ul', null, named.problems.slice(0, 20).map((p) => h('li', null, p)))));
+	const ok = named.rows.filter((r) => r.verified).length;
+	boxes.push(notice('warn', `${say(error)} Each shard was checked by the entries the root names for it.`,
+		h('p', { id: 'shards-named' }, `${ok} of ${named.rows.length} shards: their shard_add entry and their latest recorded checkpoint (signed with that key) proved included in the verified checkpoint of size ${cp.size}. Their states and refusal counts are as the root lists them: no entry was read to count them, and a root that omitted an entry from its list would not be caught here.`)));
+	fill($('#shards-status'), boxes);
+	fill($('#health-root'), listedRefusals.length || named.problems.length
+		? h('div', { class: 'notice alarm', role: 'alert', id: 'health-shard-alarm' },
+			h('p', { class: 'notice-title' }, listedRefusals.length ? 'ALARM: the root lists refused checkpoints of its shards' : 'ALARM: the root does not check out'),
+			h('ul', null, [...listedRefusals.map((r) => `${r.origin}: ${r.refusals} refused`), ...named.problems.slice(0, 5)].map((t) => h('li', null, t))),
+			h('p', null, h('a', { href: '#shards' }, 'See the shards'), '.'))
+		: notice('info', `This log is a root of ${named.rows.length} shards`, h('p', null, 'Too large to read whole here; each shard checked by its entries. ', h('a', { href: '#shards' }, 'See the shards'), '.')));
+	fill($('#shards-table'), shardsTable(named.rows.map((r) => ({ ...r, listed: true }))));
+	fill($('#root-events'), h('p', { class: 'empty' }, `Not read: the root holds ${fmtInt(answer.size)} entries. Use Entry lookup for any of them.`));
+	fill($('#root-recorded'));
+}
 
 // ---- settings --------------------------------------------------------------------------
 
@@ -364,6 +699,7 @@ function setupSettings() {
 			$('#url-input').value = u;
 			verified = null;
 			ledgerLoad = null;
+			forgetRoot();
 			entered.clear();
 			renderSettings();
 			fill($('#url-status'), Object.assign(notice('ok', u ? 'Log server set.' : 'Checking the server this page came from.',
@@ -382,6 +718,7 @@ function setupSettings() {
 			entered.clear();
 			verified = null;
 			ledgerLoad = null;
+			forgetRoot();
 			fill($('#key-offer'));
 			renderSettings();
 			fill($('#key-status'), notice('ok', 'Log key pinned.', h('p', null, h('code', { class: 'hash', id: 'pinned-key' }, k.text)),
@@ -408,6 +745,7 @@ function setupSettings() {
 		pinned = null;
 		verified = null;
 		ledgerLoad = null;
+		forgetRoot();
 		entered.clear();
 		$('#key-input').value = '';
 		renderSettings();
@@ -540,7 +878,37 @@ async function verifyEntry(seq, entryFromLedger) {
 	checks.push(`The inclusion proof of ${proof.length} hashes leads from this leaf to the root of the verified checkpoint of size ${cp.size}.`);
 	checks.push(tiles ? 'Read from the log\'s tiles (C2SP tlog-tiles): the entry from its entry bundle, the proof computed in this browser from its hash tiles.'
 		: 'Read from the log\'s /v1/ API (it offers no tiles): the entry from /v1/leaves, the proof from /v1/proof/inclusion.');
+	if (leaf.kind === 'shard' || leaf.kind === 'shard_refusal') checks.push(await shardStatementCheck(entry, cp));
 	return { leaf, checks, proof: proof.map(b64encode), cp };
+}
+
+/**
+ * A root's shard or shard_refusal entry is its shard's signed statement:
+ * check its signature with the key of the shard's shard_add entry, itself
+ * proved included in checkpoint cp (or read with the whole root, proved
+ * against a checkpoint cp extends).  Resolves to a sentence; throws
+ * VerifyError when the signature is not the shard's.
+ */
+async function shardStatementCheck(entry, cp) {
+	let reg = root && root.audit && root.cp.size <= cp.size ? root.audit.shards.get(entry.origin) : null;
+	let how = 'read with the whole root';
+	if (!reg) {
+		const answer = await get('/v1/shards');
+		const c = answer && Array.isArray(answer.shards) ? answer.shards.find((x) => x && x.origin === entry.origin) : null;
+		if (!c || !c.registered || !Number.isSafeInteger(c.registered.seq))
+			throw new VerifyError(`The root names no shard_add entry for ${entry.origin}, so the signature of this entry cannot be checked.`);
+		const seq = c.registered.seq;
+		if (seq >= cp.size) throw soft(`The shard_add entry of ${entry.origin} is not yet covered by the verified checkpoint.`);
+		const { leaf, proof } = await leafAndProof(seq, cp);
+		const add = checkEntry('shard_add', leaf.entry);
+		if (add.origin !== entry.origin) throw new VerifyError(`Entry ${seq}, which the root names as the registration of ${entry.origin}, registers ${add.origin}.`);
+		const mine = await entryLeafHash(add);
+		await verifyInclusion(seq, cp.size, mine, proof, cp.root);
+		reg = { vkey: add.vkey, registered: { seq } };
+		how = 'proved included in the verified checkpoint';
+	}
+	const { vkey, engine } = await verifyShardStatement(entry, reg.vkey);
+	return `The shard's signature over its checkpoint (${entry.origin}, size ${entry.size}) verifies with ${vkey.name}+${vkey.keyIdHex}, the key of its shard_add entry ${reg.registered.seq} (${how}; checked with ${engine}).`;
 }
 
 function proofView(r) {
@@ -683,6 +1051,8 @@ const REASONS = {
 	other_log: 'Warrant names another log',
 	id_reused: 'Warrant id reused with other text',
 	too_many_records: 'Too many records',
+	fork: 'The shard forked: not consistent with its last recorded checkpoint',
+	rollback: 'The shard rolled back: smaller than its last recorded checkpoint',
 };
 const reasonLabel = (r) => h('span', null, REASONS[r] || 'Other reason', ' ', h('code', { class: 'reason-code' }, `(${r})`));
 
@@ -804,7 +1174,9 @@ function renderLedger() {
 		]));
 	}
 	fill($('#ledger-table'), rows.length === 0
-		? h('p', { class: 'empty' }, ledger.length ? 'No entries match the filter.' : 'The ledger is empty: no request has been answered or refused.')
+		? h('p', { class: 'empty' }, ledger.length ? 'No entries match the filter.' : isRoot
+			? ['This log is a root: it answers no requests. Each shard\'s ledger is on that shard\'s console (see ', h('a', { href: '#shards' }, 'Shards'), ').']
+			: 'The ledger is empty: no request has been answered or refused.')
 		: h('div', { class: 'table-wrap' }, h('table', { class: 'ledger', id: 'ledger' },
 			h('caption', { class: 'sr-only' }, 'Disclosures and refusals, newest first'),
 			h('thead', null, h('tr', null, head.map((c) => h('th', { scope: 'col' }, c)))), tbody)));
@@ -941,16 +1313,36 @@ async function loadReport() {
 	// verified against the checkpoint; the server's is only compared.  The
 	// log may grow between the two reads, so a difference is checked once
 	// more, against a fresh checkpoint and ledger, before it is an alarm.
-	let served, checked, rows, diffs = [], cp = null;
+	let served, checked, rows, diffs = [], cp = null, aggregated = null;
 	for (let attempt = 0; attempt < 2; attempt++) {
 		if (attempt) verified = null;
 		try {
 			const qs = q.toString();
 			const res = await get(`/v1/report${qs ? '?' + qs : ''}`, { auth: true });
 			served = checkRows(res && res.rows);
+			if (res && res.shards !== undefined) {
+				if (!Array.isArray(res.shards) || res.shards.some((o) => typeof o !== 'string'))
+					throw new ApiError('The root sent an aggregated report whose list of shards is not a list of origins.');
+				aggregated = res.shards;
+			}
 		} catch (e) {
+			if (e instanceof ApiError && e.code === 'shard_unavailable') {
+				// never a partial sum: no table at all; the Shards screen shows the shard
+				ensureRoot().catch(() => {});
+				const d = e.detail || {};
+				const which = typeof d.origin === 'string' ? d.origin : typeof d.shard === 'string' ? d.shard : '';
+				fill(status, h('div', { class: 'notice alarm', role: 'alert', id: 'report-shard-unavailable' },
+					h('p', { class: 'notice-title' }, `The report could not be aggregated: shard ${which || '(unnamed)'} could not be read`),
+					h('p', null, say(e)),
+					h('p', null, 'No table is shown: a sum over only the shards that answered would understate the requests. Check that shard (', h('a', { href: '#shards' }, 'Shards'), ') and try again.')));
+				return;
+			}
 			fill(status, notice('warn', 'The report could not be loaded.', h('p', null, say(e))));
 			return;
+		}
+		if (aggregated) {
+			rows = served;
+			break;
 		}
 		fill(status, notice('info', 'Checking the report against the verified ledger…'));
 		checked = await reloadLedger();
@@ -970,7 +1362,9 @@ async function loadReport() {
 	const bad = all.filter((d) => (verdicts.get(d.seq) || {}).state === 'bad');
 	const unchecked = all.filter((d) => (verdicts.get(d.seq) || {}).state !== 'ok' && (verdicts.get(d.seq) || {}).state !== 'bad');
 	const nOk = all.length - bad.length - unchecked.length;
-	if (!cp)
+	if (aggregated) {
+		if (!(await aggregatedNotice(aggregated))) return;
+	} else if (!cp)
 		fill($('#report-check'), notice('warn', 'This report is the server\'s, not verified.',
 			h('p', null, 'The ledger could not be checked against a verified checkpoint (see the ', h('a', { href: '#ledger' }, 'ledger'), ' and ', h('a', { href: '#health' }, 'Log health'), '), so these numbers are shown as the server states them.')));
 	else if (diffs.length || bad.length)
@@ -1028,6 +1422,39 @@ async function loadReport() {
 	csv.hidden = false;
 }
 
+/**
+ * The notice above a root's report, aggregated from its shards' reports:
+ * which shards it sums, compared with the shards the root's verified
+ * entries register and have not closed.  Resolves to false (and shows an
+ * alarm, no table) when the sum leaves out a registered shard.
+ */
+async function aggregatedNotice(origins) {
+	const box = $('#report-check');
+	await ensureRoot().catch(() => {});
+	const names = origins.join(', ') || 'none';
+	if (!root || !root.audit) {
+		fill(box, Object.assign(notice('warn', `Aggregated by the root from ${origins.length} ${origins.length === 1 ? 'shard' : 'shards'}; not verified here`,
+			h('p', null, `The root sums the reports of its shards: ${names}. Its own log holds no disclosures, and its shards could not be checked (see `, h('a', { href: '#shards' }, 'Shards'), '), so these numbers are shown as the root states them.')), { id: 'report-aggregated' }));
+		return true;
+	}
+	const open = [...root.audit.shards.values()].filter((sh) => !sh.closed).map((sh) => sh.origin);
+	const missing = open.filter((o) => !origins.includes(o));
+	const unknown = origins.filter((o) => !root.audit.shards.has(o));
+	if (missing.length || unknown.length) {
+		fill($('#report-status'), h('div', { class: 'notice alarm', role: 'alert', id: 'report-partial' },
+			h('p', { class: 'notice-title' }, 'ALARM: the root\'s report does not sum its registered shards'),
+			missing.length ? h('p', null, `It leaves out ${missing.join(', ')}, which the root's verified entries register and have not closed.`) : null,
+			unknown.length ? h('p', null, `It sums ${unknown.join(', ')}, which the root's verified entries never registered.`) : null,
+			h('p', null, 'No table is shown: it would not be the report of this root\'s shards.')));
+		fill(box);
+		return false;
+	}
+	fill(box, Object.assign(notice('warn', `Aggregated by the root from its ${origins.length} ${origins.length === 1 ? 'shard' : 'shards'}; the numbers are not recomputed here`,
+		h('p', { id: 'report-shards' }, `The root sums the reports of ${names}: every shard its verified entries register and have not closed.`),
+		h('p', null, 'The root\'s own log holds only shard checkpoints, so this browser cannot recompute the numbers from it. Each shard\'s console recomputes its part from that shard\'s own log: open them from ', h('a', { href: '#shards' }, 'Shards'), '.')), { id: 'report-aggregated' }));
+	return true;
+}
+
 function setupReport() {
 	$('#report-filter').addEventListener('submit', (ev) => {
 		ev.preventDefault();
@@ -1041,6 +1468,7 @@ const FIELD = {
 	from: 'Window from', to: 'Window to', subjects: 'Subjects', records: 'Records', records_commitment: 'Records commitment',
 	partly_purged: 'Partly purged', reason: 'Refusal reason', before: 'Purge horizon', through_seq: 'Purged through seq',
 	events: 'Events purged', commitment: 'Commitment',
+	origin: 'Shard', size: 'Shard size', root: 'Shard root', signature: 'Shard signature', vkey: 'Shard key', registry: 'Shards registered',
 };
 const TIMES = new Set(['ts', 'from', 'to', 'before']);
 function entryFields(entry) {
@@ -1049,7 +1477,7 @@ function entryFields(entry) {
 	return h('dl', { class: 'fields', id: 'lookup-fields' }, keys.map((k) => {
 		const v = entry[k];
 		const shown = TIMES.has(k) ? utc(v) : k === 'reason' ? reasonLabel(v) : k === 'partly_purged' ? (v ? 'yes' : 'no')
-			: /sha256|commitment/.test(k) ? h('code', { class: 'hash' }, String(v)) : Number.isSafeInteger(v) ? fmtInt(v) : String(v);
+			: /sha256|commitment|^(root|signature|vkey|origin)$/.test(k) ? h('code', { class: 'hash' }, String(v)) : Number.isSafeInteger(v) ? fmtInt(v) : String(v);
 		return [h('dt', null, FIELD[k] || k), h('dd', { dataset: { field: k } }, shown)];
 	}));
 }
@@ -1072,7 +1500,7 @@ function setupLookup() {
 		try {
 			const r = await verifyEntry(seq, null);
 			fill(out, notice('ok', `Entry ${seq} verified`, h('ul', { class: 'checks' }, r.checks.map((c) => h('li', null, c)))),
-				h('dl', { class: 'facts' }, h('dt', null, 'Kind'), h('dd', { id: 'lookup-kind' }, r.leaf.kind)),
+				h('dl', { class: 'facts' }, h('dt', null, 'Kind'), h('dd', { id: 'lookup-kind' }, r.leaf.kind, KIND_LABEL[r.leaf.kind] ? ` (${KIND_LABEL[r.leaf.kind]})` : '')),
 				entryFields(r.leaf.entry),
 				h('details', null, h('summary', null, r.leaf.kind === 'event' ? 'Leaf data as hashed (the event\'s commitment, canonical JSON)' : 'Leaf data as hashed (canonical JSON)'),
 					h('pre', { class: 'leafdata' }, canonicalJSON(r.leaf.entry))),
@@ -1092,6 +1520,7 @@ async function start() {
 	setupReport();
 	setupLookup();
 	$('#health-recheck').addEventListener('click', () => runHealth());
+	$('#shards-reload').addEventListener('click', () => runHealth());
 	window.addEventListener('hashchange', () => show(location.hash.slice(1), true));
 	show(location.hash.slice(1) || (pinned ? 'health' : 'settings'), false);
 	document.body.dataset.ready = '1';

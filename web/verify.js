@@ -450,3 +450,64 @@ export function decodeProof(list, what = 'proof') {
 	if (!Array.isArray(list)) throw new VerifyError(`The ${what} is not a list of hashes.`);
 	return list.map((h) => b64decode(h, `${what} hash`));
 }
+
+// ---- root logs: the shard checkpoints they record ---------------------------------
+
+/** The kinds of a root log's entries (docs/PROTOCOL.md, "Root logs"). */
+export const ROOT_KINDS = Object.keys(ROOT_FIELDS);
+
+/**
+ * The signed note of the shard checkpoint that a shard or shard_refusal
+ * entry records: "<origin>\n<size>\n<root>\n", a blank line and the
+ * shard's signature line (its key name is the origin), as the shard served it.
+ */
+export function shardNote(entry) {
+	return `${entry.origin}\n${entry.size}\n${entry.root}\n\n\u2014 ${entry.origin} ${entry.signature}\n`;
+}
+
+/**
+ * Verify that a shard or shard_refusal entry of a root log is the shard's
+ * own signed statement: its signature (key id and Ed25519) by vkeyText, the
+ * verifier key of the shard's shard_add entry, over the checkpoint body
+ * "<origin>\n<size>\n<root>\n".  The key must be named as the entry's
+ * origin.  Resolves to {vkey, engine}; throws VerifyError saying what failed.
+ */
+export async function verifyShardStatement(entry, vkeyText) {
+	let vkey;
+	try {
+		vkey = await parseVerifierKey(vkeyText);
+	} catch (e) {
+		throw new VerifyError(`The shard key registered for ${entry.origin} is not a valid Ed25519 verifier key: ${e.message}`);
+	}
+	if (vkey.name !== entry.origin)
+		throw new VerifyError(`The shard key registered for ${entry.origin} is named "${vkey.name}", not after the shard's origin.`);
+	let cp;
+	try {
+		cp = await verifyCheckpoint(shardNote(entry), vkey);
+	} catch (e) {
+		throw new VerifyError(`The ${entry.kind} entry's signature is not the shard's: ${e.message.replace('pinned log key', 'shard key')}`);
+	}
+	return { vkey, engine: cp.engine };
+}
+
+/**
+ * The RFC 9162 root of the tree whose leaf hashes are leaves, in order: a
+ * stack of complete subtrees, one SHA-256 per node (for a whole log read
+ * in one pass).
+ */
+export async function rootOfLeaves(leaves) {
+	checkHashes(leaves, 'list of leaf hashes');
+	if (leaves.length === 0) return sha256(new Uint8Array(0));
+	const stack = []; // [{h, n}] complete subtrees, sizes decreasing
+	for (const l of leaves) {
+		let top = { h: l, n: 1 };
+		while (stack.length && stack[stack.length - 1].n === top.n) {
+			const left = stack.pop();
+			top = { h: await nodeHash(left.h, top.h), n: left.n * 2 };
+		}
+		stack.push(top);
+	}
+	let r = stack.pop().h;
+	while (stack.length) r = await nodeHash(stack.pop().h, r);
+	return r;
+}

@@ -12,14 +12,15 @@
 // Prints TAP (node:test); run with plain `node`.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync, rmSync, copyFileSync, existsSync, readFileSync } from 'node:fs';
 import http from 'node:http';
 import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
-import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+
+import { freePort, startEnvelogd, stopEnvelogd } from './envelogd.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const { canonicalJSON } = await import(path.join(ROOT, 'web/verify.js'));
@@ -43,54 +44,18 @@ const pageErrors = [], requested = [];
 
 const cli = (args, input) => execFileSync(CLI, args, { input, encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'] }).trim();
 
-function freePort() {
-	return new Promise((resolve, reject) => {
-		const s = net.createServer();
-		s.listen(0, '127.0.0.1', () => {
-			const { port } = s.address();
-			s.close(() => resolve(port));
-		});
-		s.on('error', reject);
-	});
-}
-
 // One port for the whole run: the browser keeps its storage per origin.
 let port = 0;
 async function startServer(db) {
 	if (!port) port = await freePort();
 	URL_ = `http://127.0.0.1:${port}`;
-	srv = spawn(SERVER, ['--db', db, '--key', KEY, '--listen', `127.0.0.1:${port}`, '--web', path.join(ROOT, 'web'), '--threads', '2'],
-		{ stdio: ['ignore', 'ignore', 'pipe'] });
-	let log = '';
-	srv.stderr.on('data', (d) => { log += d; });
-	// 'exit' may come before the last of stderr is read; 'close' after it
-	const closed = new Promise((r) => srv.once('close', r));
-	for (let i = 0; i < 200; i++) {
-		try {
-			if ((await fetch(`${URL_}/healthz`)).ok) return;
-		} catch (e) { /* not up yet */ }
-		if (srv.exitCode !== null || srv.signalCode !== null) {
-			await closed;
-			break;
-		}
-		await new Promise((r) => setTimeout(r, 50));
-	}
-	throw new Error(`envelogd did not come up: ${log.slice(-500)}`);
+	srv = await startEnvelogd(SERVER, ['--db', db, '--key', KEY, '--listen', `127.0.0.1:${port}`, '--web', path.join(ROOT, 'web'), '--threads', '2'], URL_);
 }
 
 async function stopServer() {
-	if (!srv) return;
 	const p = srv;
 	srv = null;
-	if (p.exitCode !== null || p.signalCode !== null) return;
-	const done = new Promise((r) => p.once('exit', r));
-	p.kill('SIGTERM');
-	await Promise.race([done, new Promise((r) => setTimeout(r, 10000))]);
-	// gone before the next server takes its port
-	if (p.exitCode === null && p.signalCode === null) {
-		p.kill('SIGKILL');
-		await done;
-	}
+	await stopEnvelogd(p);
 }
 
 async function api(pathname, opts = {}) {
