@@ -254,14 +254,23 @@ stop_server
 start_server --queue 1 || bail "server with --queue 1"
 BASE=$(log_state)
 mkfifo "$T/lock"
-sqlite3 "$DB" <"$T/lock" >/dev/null 2>&1 &
-locker=$!
-exec 7>"$T/lock"
-echo "BEGIN EXCLUSIVE;" >&7
-for _ in $(seq 1 200); do
-	sqlite3 "$DB" 'BEGIN IMMEDIATE; ROLLBACK;' >/dev/null 2>&1 || break
-	sleep 0.02
-done
+# hold_lock: the database's write lock, taken by a sqlite3 session that
+# waits for envelogd's own commits (.timeout) and says when it holds it;
+# release_lock ends it.
+hold_lock() {
+	rm -f "$T/locked"
+	sqlite3 "$DB" <"$T/lock" >"$T/locked" 2>&1 &
+	locker=$!
+	exec 7>"$T/lock"
+	printf '.timeout 20000\nBEGIN EXCLUSIVE;\nSELECT %s;\n' "'held'" >&7
+	wait_for 30 grep -qx held "$T/locked"
+}
+release_lock() {
+	echo "COMMIT;" >&7
+	exec 7>&-
+	wait "$locker"
+}
+hold_lock || bail "the write lock: $(cat "$T/locked")"
 queued() { curl -s "$URL/metrics" | awk '$1 == "envelog_writer_queue_entries" { print $2 + 0 }'; }
 held=()
 for i in $(seq 1 50); do
@@ -283,9 +292,7 @@ conform "a lawful request while the writer is behind: 503 queue_full" 503 queue_
 	POST /v1/requests "${AUTHY[@]}" "${TEXT[@]}" --data-binary "@$T/w1"
 conform "a cosignature while the writer is behind: 503 queue_full" 503 queue_full \
 	POST /v1/cosignatures "${AU[@]}" "${TEXT[@]}" --data-binary "@$T/cosig"
-echo "COMMIT;" >&7
-exec 7>&-
-wait "$locker"
+release_lock
 wait "${held[@]}"
 read -r size _ < <(log_state)
 check "the held batches are logged, the refused one is not" test "$size" = $((${BASE%% *} + ${#held[@]}))
@@ -297,20 +304,11 @@ conform "the refused batch sent again with its key: 201" 201 - POST /v1/events \
 # the batch is answered 500 io_error, nothing appended; sent again with
 # its key once the lock is gone, it is logged.
 BASE=$(log_state)
-sqlite3 "$DB" <"$T/lock" >/dev/null 2>&1 &
-locker=$!
-exec 7>"$T/lock"
-echo "BEGIN EXCLUSIVE;" >&7
-for _ in $(seq 1 200); do
-	sqlite3 "$DB" 'BEGIN IMMEDIATE; ROLLBACK;' >/dev/null 2>&1 || break
-	sleep 0.02
-done
+hold_lock || bail "the write lock: $(cat "$T/locked")"
 printf '[%s]' "$(ev)" >"$T/failed"
 conform "a batch whose commit fails: 500 io_error" 500 io_error POST /v1/events \
 	"${ING[@]}" "${JSON[@]}" -H "Idempotency-Key: failed-1" --data-binary "@$T/failed"
-echo "COMMIT;" >&7
-exec 7>&-
-wait "$locker"
+release_lock
 now=$(log_state)
 if [ "$now" = "$BASE" ]; then ok "the failed commit left the log unchanged"
 else nok "the failed commit left the log unchanged" "was $BASE, now $now"; fi
