@@ -11,6 +11,23 @@
 
 #define MAX_WITNESSES 16
 
+/* The exit status for a failed check (rc < 0, err says why): a bad
+ * --warrant or I/O is a usage or I/O error; anything else is a bundle or
+ * set that does not verify, shown escaped (its names are the server's
+ * text). */
+static int refused(int rc, const elog_err_t *err)
+{
+	char msg[4 * sizeof err->msg];
+
+	if (rc == -ELOG_MALFORMED_WARRANT || rc == -ELOG_MALFORMED_NOTE)
+		return cli_fail("bundle verify: --warrant", err);
+	if (rc == -ELOG_IO || rc == -ELOG_NOMEM)
+		return cli_fail("bundle verify", err);
+	printf("INVALID: %s\n",
+	       cli_clean(msg, sizeof msg, err->msg, strlen(err->msg), 0));
+	return CLI_BAD;
+}
+
 /* A bundle set (bundleset.h), vk the root's key, with the signed warrant
  * w (may be NULL) for the over-disclosure check; an exit status. */
 static int verify_set(const char *buf, size_t len, const elog_verifier *vk,
@@ -18,7 +35,6 @@ static int verify_set(const char *buf, size_t len, const elog_verifier *vk,
 {
 	elog_bundle_set_report rep;
 	elog_err_t err;
-	char msg[4 * sizeof err.msg];
 	int rc;
 
 	if (witness_options) {
@@ -34,16 +50,8 @@ static int verify_set(const char *buf, size_t len, const elog_verifier *vk,
 		rc = elog_bundle_set_check_warrant(buf, len, w, wlen, &wrep,
 						   &err);
 	}
-	if (rc == -ELOG_MALFORMED_WARRANT || rc == -ELOG_MALFORMED_NOTE)
-		return cli_fail("bundle verify: --warrant", &err);
-	if (rc == -ELOG_IO || rc == -ELOG_NOMEM)
-		return cli_fail("bundle verify", &err);
-	if (rc) {
-		/* The set's names are the server's text: shown escaped. */
-		printf("INVALID: %s\n", cli_clean(msg, sizeof msg, err.msg,
-						  strlen(err.msg), 0));
-		return CLI_BAD;
-	}
+	if (rc)
+		return refused(rc, &err);
 	printf("ok: bundle set of %zu shards under root checkpoint size %llu, "
 	       "%llu records\n",
 	       rep.shards, (unsigned long long)rep.root_size,
@@ -61,8 +69,7 @@ int cmd_bundle(int argc, char **argv)
 	elog_bundle_report rep;
 	elog_err_t err;
 	char *buf = NULL, *wbuf = NULL, **args;
-	char msg[4 * sizeof err.msg], au[4 * sizeof rep.authority],
-		wi[4 * sizeof rep.warrant_id];
+	char au[4 * sizeof rep.authority], wi[4 * sizeof rep.warrant_id];
 	size_t len = 0, wlen = 0;
 	int nargs, rc;
 	const cli_opt opts[] = {
@@ -108,15 +115,8 @@ int cmd_bundle(int argc, char **argv)
 		rc = elog_bundle_check_warrant(buf, len, wbuf, wlen, &err);
 	free(buf);
 	free(wbuf);
-	if (rc == -ELOG_MALFORMED_WARRANT || rc == -ELOG_MALFORMED_NOTE)
-		return cli_fail("bundle verify: --warrant", &err);
-	if (rc == -ELOG_IO || rc == -ELOG_NOMEM)
-		return cli_fail("bundle verify", &err);
-	if (rc) {
-		printf("INVALID: %s\n", cli_clean(msg, sizeof msg, err.msg,
-						  strlen(err.msg), 0));
-		return CLI_BAD;
-	}
+	if (rc)
+		return refused(rc, &err);
 	/* The bundle's names are the server's text: shown escaped. */
 	printf("ok: disclosure seq %llu for %s warrant %s, %llu records, "
 	       "checkpoint size %llu",

@@ -237,17 +237,22 @@ int cli_write_secret(const char *path, const char *text, elog_err_t *err)
 	return 0;
 }
 
-int cli_load_signer(const char *path, elog_signer *out, elog_err_t *err)
+void cli_warn_mode(const char *path)
 {
-	char *text = NULL;
-	size_t len = 0;
 	struct stat st;
-	int rc;
 	if (stat(path, &st) == 0 && (st.st_mode & 077))
 		fprintf(stderr,
 			"envelog: warning: %s is readable by others; it "
 			"should be mode 0600\n",
 			path);
+}
+
+int cli_load_signer(const char *path, elog_signer *out, elog_err_t *err)
+{
+	char *text = NULL;
+	size_t len = 0;
+	int rc;
+	cli_warn_mode(path);
 	if ((rc = cli_read_file(path, 4096, &text, &len, err)))
 		return rc;
 	rc = elog_signer_parse(text, out, err);

@@ -68,6 +68,9 @@ char *cli_clean(char *out, size_t cap, const char *in, size_t n,
 /* Write text to a new file with mode 0600 (fails if it exists). */
 int cli_write_secret(const char *path, const char *text, elog_err_t *err);
 
+/* A warning on stderr if the file at path is readable by others (a key or
+ * token file should be mode 0600). */
+void cli_warn_mode(const char *path);
 /* Load a signer key file (wipes its buffer). */
 int cli_load_signer(const char *path, elog_signer *out, elog_err_t *err);
 

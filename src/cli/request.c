@@ -20,7 +20,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -439,7 +438,6 @@ int cmd_request(int argc, char **argv)
 	long status = 0;
 	int first, rc = CLI_USAGE, curl_up = 0;
 	int64_t deadline;
-	struct stat st;
 	elog_hash h;
 	const cli_opt opts[] = {
 		{.name = "root", .value = &root_url},
@@ -467,11 +465,8 @@ int cmd_request(int argc, char **argv)
 		return cli_fail("request: --vkey", &err);
 	if (cli_read_file(warrant, ELOG_NOTE_MAX, &note, &note_len, &err))
 		return cli_fail("request: --warrant", &err);
-	if (tokens_path && stat(tokens_path, &st) == 0 && (st.st_mode & 077))
-		fprintf(stderr,
-			"envelog: warning: %s is readable by others; it "
-			"should be mode 0600\n",
-			tokens_path);
+	if (tokens_path)
+		cli_warn_mode(tokens_path);
 	if (tokens_path &&
 	    cli_read_file(tokens_path, TOKENS_MAX, &tokens, &tlen, &err)) {
 		rc = cli_fail("request: --tokens", &err);
