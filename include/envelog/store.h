@@ -422,10 +422,9 @@ int elog_store_horizon(elog_store *s, int64_t *before, uint64_t *through,
  * (SPEC, purge, R2).  through_seq is the last seq committed before the
  * horizon before (ms, commit time: every seq below the largest checkpoint
  * signed before it); delete the metadata of every event with seq <=
- * through_seq (their event_data and index rows: whole runs, then the rest),
- * record the horizon,
- * hand the freed pages back to the file system (incremental vacuum; the
- * file shrinks at the next WAL checkpoint), and fill *events (deleted now)
+ * through_seq (their records and index rows: whole partitions and runs
+ * dropped, then the rest deleted; SQLite zeroes what it frees), record the
+ * horizon, and fill *events (deleted now)
  * and *through_seq for the purge entry, which the caller then adds.
  * HORIZON_BACKWARDS if before is not after the current horizon; NOT_FOUND
  * if nothing was committed before it (then nothing changed).  progress
@@ -438,7 +437,9 @@ int elog_store_purge(elog_store *w, int64_t before,
 		     uint64_t *events, uint64_t *through_seq, elog_err_t *err);
 
 /* Outside a transaction: return up to pages free pages to the file system
- * (0: all) and checkpoint the WAL into the database file, which shrinks. */
+ * (0: all) and checkpoint the WAL into the database file, which shrinks.
+ * It moves the pages after the free ones, so it holds the write lock for
+ * as long as copying them takes; new entries reuse free pages anyway. */
 int elog_store_vacuum(elog_store *w, int64_t pages, elog_err_t *err);
 
 /* ---- key-value meta ---- */

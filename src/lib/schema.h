@@ -17,4 +17,8 @@ extern const int elog_schema_pg_count;
  * with a lower, non-zero version was made before R2 and is refused. */
 #define ELOG_SCHEMA_R2 3
 
+/* The user_version after which event records are partitioned
+ * (schema/009_event_partitions.sql; its rows moved by store.c). */
+#define ELOG_SCHEMA_PARTS 9
+
 #endif

@@ -20,7 +20,9 @@
 enum stmt_id {
 	ST_SIZE,
 	ST_INSERT_ENTRY,
-	ST_INSERT_EVENT,
+	ST_PART_EXISTS,
+	ST_PARTS,
+	ST_NONEVENTS,
 	ST_INSERT_INDEX,
 	ST_INSERT_TREE,
 	ST_INSERT_CHECKPOINT,
@@ -61,12 +63,10 @@ enum stmt_id {
 	ST_COUNT
 };
 
-/* An entry with its public leaf data and, for events, the record from
- * event_data (NULL if purged). */
+/* An entry with its public leaf data; an event's record is read from its
+ * partition (part_record, part_range). */
 #define LEAF_SELECT \
-	"SELECT e.seq, e.kind, coalesce(v.ts, e.ts), e.data, " \
-	"e.leaf_hash, e.chain_hash, v.data FROM entry e LEFT JOIN " \
-	"event_data v ON v.seq = e.seq AND e.kind = 0 "
+	"SELECT seq, kind, ts, data, leaf_hash, chain_hash FROM entry "
 
 /* index_hot's blocks (schema/008_index_hot_blocks.sql): blk = seq >>
  * ELOG_INDEX_HOT_BLOCK_BITS, fixed by the schema. */
@@ -92,12 +92,27 @@ struct hot_row {
 };
 #define HOT_BUF_MAX 65536
 
+/* A prepared read of one partition of event records (part_record). */
+struct part_stmt {
+	int64_t part;
+	sqlite3_stmt *st;
+};
+#define PART_CACHE 64
+
 static const char *const stmt_sql[ST_COUNT] = {
 	[ST_SIZE] = "SELECT coalesce(max(seq) + 1, 0) FROM entry",
 	[ST_INSERT_ENTRY] = "INSERT INTO entry(seq, kind, ts, data, leaf_hash, "
 			    "chain_hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-	[ST_INSERT_EVENT] =
-		"INSERT INTO event_data(seq, ts, data) VALUES (?1, ?2, ?3)",
+	[ST_PART_EXISTS] = "SELECT 1 FROM sqlite_schema WHERE type = 'table' "
+			   "AND name = ?1",
+	/* the partitions of event records, by number */
+	[ST_PARTS] = "SELECT CAST(substr(name, 13) AS INTEGER) AS k FROM "
+		     "sqlite_schema WHERE type = 'table' AND name GLOB "
+		     "'event_data_p[0-9]*' ORDER BY k",
+	/* entries other than events in [?1, ?2) (the partial index
+	 * entry_public) */
+	[ST_NONEVENTS] = "SELECT count(*) FROM entry WHERE kind <> 0 AND seq "
+			 ">= ?1 AND seq < ?2",
 	[ST_INSERT_INDEX] = "INSERT INTO index_hot(blk, party, ts, seq) VALUES "
 			    "(?3 >> " HOT_BITS ", ?1, ?2, ?3)",
 	[ST_INSERT_TREE] = "INSERT INTO tree_hash(id, hash) VALUES (?1, ?2)",
@@ -106,9 +121,8 @@ static const char *const stmt_sql[ST_COUNT] = {
 		"VALUES (?1, ?2, ?3, ?4)",
 	[ST_LEAF_HASH] = "SELECT leaf_hash FROM entry WHERE seq = ?1",
 	[ST_TREE_HASH] = "SELECT hash FROM tree_hash WHERE id = ?1",
-	[ST_LEAF] = LEAF_SELECT "WHERE e.seq = ?1",
-	[ST_LEAVES] = LEAF_SELECT "WHERE e.seq >= ?1 AND e.seq < ?2 ORDER BY "
-				  "e.seq",
+	[ST_LEAF] = LEAF_SELECT "WHERE seq = ?1",
+	[ST_LEAVES] = LEAF_SELECT "WHERE seq >= ?1 AND seq < ?2 ORDER BY seq",
 	[ST_CP_LATEST] = "SELECT size, note FROM checkpoint ORDER BY size DESC "
 			 "LIMIT 1",
 	[ST_CP_AT] = "SELECT size, note FROM checkpoint WHERE size = ?1",
@@ -196,6 +210,11 @@ struct elog_store {
 	elog_hash saved_chain;
 	uint64_t tx_first;
 	unsigned run_bits; /* meta.index_run_bits */
+	/* event records: one table per 2^part_bits seqs (part_name) */
+	unsigned part_bits;
+	int64_t ins_part;     /* the partition ins_st writes */
+	sqlite3_stmt *ins_st; /* NULL: none prepared */
+	struct part_stmt rec_st[PART_CACHE]; /* by part % PART_CACHE */
 	/* the transaction's index rows not yet in index_hot (add_index) */
 	struct hot_row *hot_buf;
 	size_t hot_len, hot_cap;
@@ -339,6 +358,49 @@ static int schema_version(elog_store *s, int *version, elog_err_t *err)
 	return 0;
 }
 
+static int part_create(elog_store *w, int64_t k, elog_err_t *err);
+static int run_bits(elog_store *s, unsigned *bits, elog_err_t *err);
+
+/* Schema 009's move of the records from event_data into their partitions
+ * (schema/009_event_partitions.sql), in the migration's transaction. */
+static int migrate_records(elog_store *s, elog_err_t *err)
+{
+	sqlite3_stmt *st = NULL;
+	unsigned bits = 0;
+	char sql[192];
+	int rc = 0, step;
+
+	if ((rc = run_bits(s, &bits, err)) == -ELOG_NOT_FOUND)
+		rc = 0, bits = 16; /* a log being made: no records yet */
+	if (rc)
+		return rc;
+	bits += ELOG_INDEX_FANOUT_BITS;
+	snprintf(sql, sizeof sql,
+		 "SELECT DISTINCT seq >> %u FROM event_data WHERE seq >= 0 "
+		 "ORDER BY 1",
+		 bits);
+	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return db_fail(s, err, "partitioning the records");
+	while (!rc && (step = sqlite3_step(st)) == SQLITE_ROW) {
+		uint64_t k = (uint64_t)sqlite3_column_int64(st, 0);
+		uint64_t last = ((k + 1) << bits) - 1;
+		if (last > INT64_MAX || last < k << bits)
+			last = INT64_MAX;
+		if ((rc = part_create(s, (int64_t)k, err)))
+			break;
+		snprintf(sql, sizeof sql,
+			 "INSERT INTO event_data_p%llu SELECT seq, ts, data "
+			 "FROM event_data WHERE seq >= %llu AND seq <= %llu",
+			 (unsigned long long)k, (unsigned long long)(k << bits),
+			 (unsigned long long)last);
+		rc = exec(s, sql, err);
+	}
+	if (!rc && step != SQLITE_DONE)
+		rc = db_fail(s, err, "partitioning the records");
+	sqlite3_finalize(st);
+	return rc ? rc : exec(s, "DROP TABLE event_data", err);
+}
+
 /* Apply the migrations above the database's user_version. */
 static int migrate(elog_store *s, elog_err_t *err)
 {
@@ -353,6 +415,8 @@ static int migrate(elog_store *s, elog_err_t *err)
 		snprintf(pragma, sizeof pragma, "PRAGMA user_version = %d",
 			 v + 1);
 		if ((rc = exec(s, elog_schema[v], err)) ||
+		    (v + 1 == ELOG_SCHEMA_PARTS &&
+		     (rc = migrate_records(s, err))) ||
 		    (rc = exec(s, pragma, err)) ||
 		    (rc = exec(s, "COMMIT", err))) {
 			sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
@@ -388,6 +452,9 @@ static void store_free(elog_store *s)
 		return;
 	for (int i = 0; i < ST_COUNT; i++)
 		sqlite3_finalize(s->st[i]);
+	sqlite3_finalize(s->ins_st);
+	for (int i = 0; i < PART_CACHE; i++)
+		sqlite3_finalize(s->rec_st[i].st);
 	if (s->db)
 		sqlite3_close(s->db);
 	elog_pg_free(s->pg);
@@ -635,6 +702,7 @@ int elog_store_open(const char *path, int mode, int sync, elog_store **out,
 			       path);
 		goto out;
 	}
+	s->part_bits = s->run_bits + ELOG_INDEX_FANOUT_BITS;
 	if (s->pg)
 		elog_pg_set_bits(s->pg, s->run_bits);
 	if (mode == ELOG_STORE_WRITE && (rc = load_writer(s, err)))
@@ -858,6 +926,9 @@ void elog_store_rollback(elog_store *w)
 		elog_pg_rollback(w->pg);
 	else
 		sqlite3_exec(w->db, "ROLLBACK", NULL, NULL, NULL);
+	/* its partition may have been made in the transaction */
+	sqlite3_finalize(w->ins_st);
+	w->ins_st = NULL;
 	w->hot_len = 0;
 	w->frontier = w->saved_frontier;
 	w->chain = w->saved_chain;
@@ -899,6 +970,140 @@ static int stmt_int(elog_store *s, enum stmt_id id, int64_t *v,
 		*v = sqlite3_column_int64(st, 0);
 	sqlite3_reset(st);
 	return rc == SQLITE_ROW ? 0 : db_fail(s, err, what);
+}
+
+/* ---- event records, one table per partition ----
+ *
+ * The record of event seq is in the table event_data_pK, K = seq >>
+ * part_bits: a partition holds the events of one level-1 run of the index
+ * (part_bits = index_run_bits + ELOG_INDEX_FANOUT_BITS), so that the purge
+ * drops the partitions wholly below its horizon instead of deleting their
+ * rows one by one (schema/009_event_partitions.sql).  A missing table
+ * reads as records missing: purged, or removed, which verify tells apart
+ * by the horizon. */
+
+static void part_name(char *buf, size_t cap, int64_t k)
+{
+	snprintf(buf, cap, "event_data_p%lld", (long long)k);
+}
+
+/* 1 if partition k's table exists, 0 if not, or an error. */
+static int part_exists(elog_store *s, int64_t k, elog_err_t *err)
+{
+	char name[40];
+	sqlite3_stmt *st = stmt(s, ST_PART_EXISTS, err);
+	int rc;
+	if (!st)
+		return -ELOG_IO;
+	part_name(name, sizeof name, k);
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc == SQLITE_ROW)
+		return 1;
+	return rc == SQLITE_DONE ? 0 : db_fail(s, err, "reading the schema");
+}
+
+/* Make partition k's table and its append-only triggers (as 001 and 002
+ * made them for event_data), in w's transaction, unless it exists. */
+static int part_create(elog_store *w, int64_t k, elog_err_t *err)
+{
+	char sql[1024];
+	const long long n = (long long)k;
+	snprintf(sql, sizeof sql,
+		 "CREATE TABLE IF NOT EXISTS event_data_p%lld ("
+		 "seq INTEGER PRIMARY KEY, ts INTEGER NOT NULL, "
+		 "data BLOB NOT NULL); "
+		 "CREATE TRIGGER IF NOT EXISTS event_data_p%lld_no_update "
+		 "BEFORE UPDATE ON event_data_p%lld BEGIN SELECT "
+		 "RAISE(ABORT, 'event_data is append-only'); END; "
+		 "CREATE TRIGGER IF NOT EXISTS event_data_p%lld_no_delete "
+		 "BEFORE DELETE ON event_data_p%lld WHEN NOT (OLD.ts < "
+		 "coalesce((SELECT max(before) FROM purge_horizon), 0)) "
+		 "BEGIN SELECT RAISE(ABORT, 'event_data is append-only'); "
+		 "END;",
+		 n, n, n, n, n);
+	return exec(w, sql, err);
+}
+
+/* Prepare sql with partition k's name for %s (at most one). */
+static int part_prepare(elog_store *s, const char *fmt, int64_t k,
+			sqlite3_stmt **st)
+{
+	char name[40], sql[256];
+	part_name(name, sizeof name, k);
+	snprintf(sql, sizeof sql, fmt, name);
+	return sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT,
+				  st, NULL);
+}
+
+/* The writer's insert of event seq's record, its partition made first
+ * when seq is the first of it. */
+static sqlite3_stmt *part_insert(elog_store *w, uint64_t seq, elog_err_t *err)
+{
+	const int64_t k = (int64_t)(seq >> w->part_bits);
+	if (w->ins_st && w->ins_part == k) {
+		sqlite3_reset(w->ins_st);
+		return w->ins_st;
+	}
+	sqlite3_finalize(w->ins_st);
+	w->ins_st = NULL;
+	if (part_create(w, k, err))
+		return NULL;
+	if (part_prepare(w,
+			 "INSERT INTO %s(seq, ts, data) VALUES (?1, ?2, ?3)",
+			 k, &w->ins_st) != SQLITE_OK) {
+		db_fail(w, err, "preparing a statement");
+		sqlite3_finalize(w->ins_st);
+		w->ins_st = NULL;
+		return NULL;
+	}
+	w->ins_part = k;
+	return w->ins_st;
+}
+
+/* Event seq's record: its statement stepped onto the row (ts, data), to
+ * be reset by the caller; NULL in *out when there is none (no row or no
+ * partition).  0 or an error. */
+static int part_record(elog_store *s, uint64_t seq, sqlite3_stmt **out,
+		       elog_err_t *err)
+{
+	const int64_t k = (int64_t)(seq >> s->part_bits);
+	struct part_stmt *c = &s->rec_st[(uint64_t)k % PART_CACHE];
+	int rc;
+
+	*out = NULL;
+	if (c->st && c->part != k) {
+		sqlite3_finalize(c->st);
+		c->st = NULL;
+	}
+	if (!c->st) {
+		if ((rc = part_exists(s, k, err)) <= 0)
+			return rc;
+		if (part_prepare(s, "SELECT ts, data FROM %s WHERE seq = ?1",
+				 k, &c->st) != SQLITE_OK) {
+			sqlite3_finalize(c->st);
+			c->st = NULL;
+			return db_fail(s, err, "reading a record");
+		}
+		c->part = k;
+	}
+	sqlite3_reset(c->st);
+	sqlite3_bind_int64(c->st, 1, (sqlite3_int64)seq);
+	rc = sqlite3_step(c->st);
+	if (rc == SQLITE_ROW) {
+		*out = c->st;
+		return 0;
+	}
+	sqlite3_reset(c->st);
+	if (rc == SQLITE_DONE)
+		return 0;
+	/* Its table dropped since it was prepared (a purge), or an error. */
+	sqlite3_finalize(c->st);
+	c->st = NULL;
+	if ((rc = part_exists(s, k, err)) <= 0)
+		return rc;
+	return db_fail(s, err, "reading a record");
 }
 
 static int tree_sink(void *ctx, int level, uint64_t index,
@@ -1031,7 +1236,7 @@ int elog_store_add(elog_store *w, const elog_entry *e, uint64_t *seq,
 	if ((rc = step_done(w, st, err, "writing an entry")))
 		return rc;
 	if (e->kind == ELOG_KIND_EVENT) {
-		if (!(st = stmt(w, ST_INSERT_EVENT, err)))
+		if (!(st = part_insert(w, n, err)))
 			return -ELOG_IO;
 		sqlite3_bind_int64(st, 1, (sqlite3_int64)n);
 		sqlite3_bind_int64(st, 2, e->ts);
@@ -1286,7 +1491,9 @@ static const char *blob_col(sqlite3_stmt *st, int col, size_t *len)
 	return b ? b : "";
 }
 
-static void fill_leaf(sqlite3_stmt *st, elog_leaf *l)
+/* An entry row of LEAF_SELECT into l, with its record from rec (a row of
+ * ts, data) when an event has one: the record's ts is the event's. */
+static void fill_leaf(sqlite3_stmt *st, sqlite3_stmt *rec, elog_leaf *l)
 {
 	l->seq = (uint64_t)sqlite3_column_int64(st, 0);
 	l->kind = sqlite3_column_int(st, 1);
@@ -1298,7 +1505,12 @@ static void fill_leaf(sqlite3_stmt *st, elog_leaf *l)
 		memset(&l->leaf_hash, 0, sizeof l->leaf_hash);
 	if (blob_hash(st, 5, &l->chain_hash) < 0)
 		memset(&l->chain_hash, 0, sizeof l->chain_hash);
-	l->record = blob_col(st, 6, &l->record_len);
+	l->record = NULL;
+	l->record_len = 0;
+	if (rec) {
+		l->ts = sqlite3_column_int64(rec, 0);
+		l->record = blob_col(rec, 1, &l->record_len);
+	}
 }
 
 int elog_store_note_add_line(char **note, size_t *len, const char *line,
@@ -1347,7 +1559,7 @@ int elog_store_leaf_keep(elog_leaf *l, char **buf, size_t *cap, elog_err_t *err)
 int elog_store_leaf(elog_store *s, uint64_t seq, elog_leaf *out,
 		    elog_err_t *err)
 {
-	sqlite3_stmt *st;
+	sqlite3_stmt *st, *rec = NULL;
 	int rc;
 	if (s->pg)
 		return elog_pg_leaf(s->pg, seq, out, err);
@@ -1356,11 +1568,18 @@ int elog_store_leaf(elog_store *s, uint64_t seq, elog_leaf *out,
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)seq);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
-		fill_leaf(st, out);
+		if (sqlite3_column_int(st, 1) == ELOG_KIND_EVENT &&
+		    (rc = part_record(s, seq, &rec, err))) {
+			sqlite3_reset(st);
+			return rc;
+		}
+		fill_leaf(st, rec, out);
 		/* Copy the data (valid until the next call on s) and reset
 		 * now: a statement left on its row would hold the connection's
 		 * read snapshot, hiding later commits and pinning the WAL. */
 		rc = elog_store_leaf_keep(out, &s->leaf_buf, &s->leaf_cap, err);
+		if (rec)
+			sqlite3_reset(rec);
 		sqlite3_reset(st);
 		return rc;
 	}
@@ -1371,14 +1590,76 @@ int elog_store_leaf(elog_store *s, uint64_t seq, elog_leaf *out,
 	return db_fail(s, err, "reading an entry");
 }
 
+/* The records of a range of seqs, read in seq order beside the entries
+ * (elog_store_leaves): one private statement per partition. */
+struct rec_cursor {
+	elog_store *s;
+	uint64_t end;	 /* one past the range */
+	int64_t part;	 /* the partition st reads (-1: none yet) */
+	sqlite3_stmt *st; /* NULL: the partition has no table */
+	int on_row;	 /* st is on a row not yet taken */
+};
+
+/* The record of event seq from c (seqs asked in increasing order): its
+ * statement on the row (ts, data), or NULL in *out if it has none. */
+static int cursor_record(struct rec_cursor *c, uint64_t seq,
+			 sqlite3_stmt **out, elog_err_t *err)
+{
+	const int64_t k = (int64_t)(seq >> c->s->part_bits);
+	int rc;
+
+	*out = NULL;
+	if (k != c->part) {
+		sqlite3_finalize(c->st);
+		c->st = NULL;
+		c->on_row = 0;
+		c->part = k;
+		if ((rc = part_exists(c->s, k, err)) < 0)
+			return rc;
+		if (rc == 0)
+			return 0;
+		if (part_prepare(c->s,
+				 "SELECT ts, data, seq FROM %s WHERE seq >= "
+				 "?1 AND seq < ?2 ORDER BY seq",
+				 k, &c->st) != SQLITE_OK)
+			return db_fail(c->s, err, "reading records");
+		sqlite3_bind_int64(c->st, 1, (sqlite3_int64)seq);
+		sqlite3_bind_int64(c->st, 2, (sqlite3_int64)c->end);
+	}
+	if (!c->st)
+		return 0;
+	for (;;) {
+		if (!c->on_row) {
+			rc = sqlite3_step(c->st);
+			if (rc == SQLITE_DONE) {
+				sqlite3_finalize(c->st);
+				c->st = NULL;
+				return 0;
+			}
+			if (rc != SQLITE_ROW)
+				return db_fail(c->s, err, "reading records");
+			c->on_row = 1;
+		}
+		if ((uint64_t)sqlite3_column_int64(c->st, 2) > seq)
+			return 0; /* seq has none; keep the row */
+		c->on_row = 0;
+		if ((uint64_t)sqlite3_column_int64(c->st, 2) == seq) {
+			/* ts, data as part_record gives them */
+			*out = c->st;
+			return 1;
+		}
+	}
+}
+
 int elog_store_leaves(elog_store *s, uint64_t start, uint64_t end,
 		      elog_leaf_fn fn, void *ctx, elog_err_t *err)
 {
-	sqlite3_stmt *st = NULL;
+	sqlite3_stmt *st = NULL, *rec;
+	struct rec_cursor c = {s, end, -1, NULL, 0};
 	int rc;
 	if (s->pg)
 		return elog_pg_leaves(s->pg, start, end, fn, ctx, err);
-	/* A private statement: fn may call back into the store. */
+	/* Private statements: fn may call back into the store. */
 	if (sqlite3_prepare_v2(s->db, stmt_sql[ST_LEAVES], -1, &st, NULL) !=
 	    SQLITE_OK)
 		return db_fail(s, err, "reading entries");
@@ -1386,12 +1667,19 @@ int elog_store_leaves(elog_store *s, uint64_t start, uint64_t end,
 	sqlite3_bind_int64(st, 2, (sqlite3_int64)end);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		elog_leaf l;
-		fill_leaf(st, &l);
+		rec = NULL;
+		if (sqlite3_column_int(st, 1) == ELOG_KIND_EVENT &&
+		    (rc = cursor_record(&c, (uint64_t)sqlite3_column_int64(
+							st, 0),
+					&rec, err)) < 0)
+			goto out;
+		fill_leaf(st, rec, &l);
 		if ((rc = fn(ctx, &l)) != 0)
 			goto out;
 	}
 	rc = rc == SQLITE_DONE ? 0 : db_fail(s, err, "reading entries");
 out:
+	sqlite3_finalize(c.st);
 	sqlite3_finalize(st);
 	return rc;
 }
@@ -2543,14 +2831,76 @@ static int run_purge_sql(elog_store *w, const char *sql, int64_t v,
 	return rc;
 }
 
-/* Seqs whose event_data rows one purge statement deletes. */
-#define PURGE_CHUNK 16384
+/* The purge's records: below seq n, from partition start >> part_bits
+ * on (those below hold none), each partition wholly below n dropped and
+ * the rows below n deleted in the one n cuts; progress as seqs done of
+ * total. */
+static int purge_records(elog_store *w, uint64_t start, uint64_t n,
+			 elog_store_progress_fn progress, void *ctx,
+			 uint64_t total, elog_err_t *err)
+{
+	const unsigned b = w->part_bits;
+	sqlite3_stmt *st = stmt(w, ST_PARTS, err);
+	int64_t *parts = NULL;
+	size_t np = 0, cap = 0;
+	char sql[96];
+	int rc = 0;
+
+	if (!st)
+		return -ELOG_IO;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int64_t k = sqlite3_column_int64(st, 0);
+		if (k < 0 || (uint64_t)k << b >= n)
+			continue;
+		if (np == cap) {
+			size_t ncap = cap ? 2 * cap : 64;
+			int64_t *g = realloc(parts, ncap * sizeof *g);
+			if (!g) {
+				rc = elog_fail(err, ELOG_NOMEM, -1, NULL,
+					       "out of memory");
+				goto out;
+			}
+			parts = g;
+			cap = ncap;
+		}
+		parts[np++] = k;
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		rc = db_fail(w, err, "purging");
+		goto out;
+	}
+	rc = 0;
+	for (size_t i = 0; i < np && !rc; i++) {
+		uint64_t last = (((uint64_t)parts[i] + 1) << b) - 1;
+		if (last < n) {
+			snprintf(sql, sizeof sql, "DROP TABLE event_data_p%lld",
+				 (long long)parts[i]);
+			if (w->ins_st && w->ins_part == parts[i]) {
+				sqlite3_finalize(w->ins_st);
+				w->ins_st = NULL;
+			}
+		} else {
+			snprintf(sql, sizeof sql,
+				 "DELETE FROM event_data_p%lld WHERE seq < ?1",
+				 (long long)parts[i]);
+		}
+		rc = run_purge_sql(w, sql, (int64_t)n, 0, NULL, NULL, err);
+		if (!rc && progress) {
+			uint64_t done = (last < n ? last + 1 : n);
+			progress(ctx, done > start ? done - start : 0, total);
+		}
+	}
+out:
+	free(parts);
+	return rc;
+}
 
 int elog_store_purge(elog_store *w, int64_t before,
 		     elog_store_progress_fn progress, void *ctx,
 		     uint64_t *events, uint64_t *through_seq, elog_err_t *err)
 {
-	int64_t cur, n = 0, count = 0, start, hi;
+	int64_t cur, n = 0, count = 0, others = 0, start;
 	uint64_t through, total;
 	int rc;
 
@@ -2580,31 +2930,29 @@ int elog_store_purge(elog_store *w, int64_t before,
 	if (n == 0)
 		return elog_fail(err, ELOG_NOT_FOUND, -1, "before",
 				 "nothing was committed before the horizon");
+	/* The events purged now: those in [through, n), counted by the
+	 * entries (the records of an untampered log), the others being few
+	 * and indexed (entry_public). */
 	if ((rc = run_purge_sql(w,
-				"SELECT count(*) FROM event_data WHERE "
-				"seq < ?1",
-				n, before, &count, NULL, err)) ||
-	    (rc = run_purge_sql(w,
+				"SELECT count(*) FROM entry WHERE kind <> 0 "
+				"AND seq >= ?3 AND seq < ?1",
+				n, (int64_t)through, &others, NULL, err)))
+		return rc;
+	count = n - (int64_t)through - others;
+	if ((rc = run_purge_sql(w,
 				"INSERT INTO purge_horizon(before, "
 				"through_seq, created) VALUES (?3, ?1 - 1, "
 				"?2)",
 				n, before, NULL, NULL, err)))
 		return rc;
-	/* The metadata in chunks of seqs from the old horizon on, so that
-	 * progress can be shown, then the index: the work is counted as
-	 * twice the seqs purged, the index being the second half. */
+	/* The records: each partition wholly below n dropped, the rows below
+	 * n deleted in the one n cuts.  The work is counted as twice the seqs
+	 * purged, the index being the second half. */
 	start = (int64_t)through;
 	total = 2 * (uint64_t)(n - start);
-	for (hi = start; hi < n;) {
-		hi = n - hi > PURGE_CHUNK ? hi + PURGE_CHUNK : n;
-		if ((rc = run_purge_sql(w,
-					"DELETE FROM event_data WHERE seq < "
-					"?1",
-					hi, before, NULL, NULL, err)))
-			return rc;
-		if (progress)
-			progress(ctx, (uint64_t)(hi - start), total);
-	}
+	if ((rc = purge_records(w, (uint64_t)start, (uint64_t)n, progress, ctx,
+				total, err)))
+		return rc;
 	/* The index: whole runs below seq n, each one key range; the rest of
 	 * the run holding n; the hot rows below n. */
 	if ((rc = run_purge_sql(w,
@@ -2622,9 +2970,12 @@ int elog_store_purge(elog_store *w, int64_t before,
 	    (rc = run_purge_sql(w,
 				"DELETE FROM index_hot WHERE blk <= ?1 >> " HOT_BITS
 				" AND seq < ?1",
-				n, before, NULL, NULL, err)) ||
-	    (rc = exec(w, "PRAGMA incremental_vacuum", err)))
+				n, before, NULL, NULL, err)))
 		return rc;
+	/* No vacuum here: SQLite zeroes what it frees (secure_delete), new
+	 * entries reuse the pages, and moving the pages after them to shrink
+	 * the file would take the writer's lock for as long as copying
+	 * them (elog_store_vacuum, after the commit). */
 	if (progress)
 		progress(ctx, total, total);
 	*events = (uint64_t)count;

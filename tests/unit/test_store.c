@@ -316,10 +316,13 @@ static sqlite3_int64 count_rows(elog_store *s, const char *table)
 	return query_int(s, sql);
 }
 
-/* The table that holds events' leaf data and ts: "event_data" where the
- * schema keeps event metadata apart from the entry rows, else "entry". */
+/* The table that holds the records of the first events: their partition
+ * "event_data_p0" (schema 009), "event_data" before it, else "entry". */
 static const char *event_table(elog_store *s)
 {
+	if (count_rows(s, "sqlite_master WHERE type = 'table' AND "
+			  "name = 'event_data_p0'"))
+		return "event_data_p0";
 	return count_rows(s, "sqlite_master WHERE type = 'table' AND "
 			     "name = 'event_data'")
 		       ? "event_data"
@@ -1305,6 +1308,167 @@ static void assert_index_search(sqlite3 *db, const char *sql)
 	assert_int_equal(rows, 1);
 }
 
+/* ---- event records in partitions (schema 009) ---- */
+
+/* The fixture with runs of 2 events: partitions of 32 (ELOG_TEST_INDEX_
+ * RUN_BITS=1, part bits 1 + 4). */
+static int setup_parts(void **state)
+{
+	assert_int_equal(setenv(ELOG_TEST_INDEX_RUN_BITS, "1", 1), 0);
+	*state = fx_new();
+	unsetenv(ELOG_TEST_INDEX_RUN_BITS);
+	return 0;
+}
+
+static sqlite3_int64 part_rows(fx *f, int k)
+{
+	char t[64];
+	int n = snprintf(t, sizeof t, "event_data_p%d", k);
+	assert_true(n > 0 && (size_t)n < sizeof t);
+	return count_rows(f->w, t);
+}
+
+static int part_exists_sql(fx *f, int k)
+{
+	char q[128];
+	int n = snprintf(q, sizeof q,
+			 "sqlite_master WHERE type = 'table' AND name = "
+			 "'event_data_p%d'",
+			 k);
+	assert_true(n > 0 && (size_t)n < sizeof q);
+	return (int)count_rows(f->w, q);
+}
+
+/* Each event's record is in the partition of its seq; reads by seq and by
+ * range find every one; the purge drops the partitions wholly below its
+ * horizon, deletes the rows below it in the one it cuts, leaves the rest,
+ * and the log verifies with the events purged counted. */
+static void test_record_partitions(void **state)
+{
+	fx *f = *state;
+	elog_err_t err;
+	elog_verify_report rep;
+	struct walk wk = {f, 0};
+	uint64_t events = 0, through = 0;
+	int64_t before;
+	elog_leaf l;
+
+	append_events(f, 70);
+	usleep(5000);
+	before = elog_now_ms();
+	usleep(5000);
+	append_events(f, 30);
+	assert_int_equal(count_rows(f->w, "sqlite_master WHERE type = 'table' "
+					  "AND name = 'event_data'"),
+			 0);
+	assert_int_equal(part_rows(f, 0), 32);
+	assert_int_equal(part_rows(f, 1), 32);
+	assert_int_equal(part_rows(f, 2), 32);
+	assert_int_equal(part_rows(f, 3), 4);
+	assert_int_equal(part_exists_sql(f, 4), 0);
+	assert_int_equal(elog_store_leaves(f->w, 0, f->n, walk_leaf, &wk, &err),
+			 0);
+	assert_int_equal(wk.next, f->n);
+	assert_int_equal(elog_store_leaf(f->w, 70, &l, &err), 0);
+	assert_non_null(l.record);
+	assert_int_equal(l.record_len, strlen(f->record[70]));
+	assert_memory_equal(l.record, f->record[70], l.record_len);
+	assert_int_equal(l.ts, f->ts[70]);
+
+	assert_int_equal(elog_store_begin(f->w, &err), 0);
+	assert_int_equal(elog_store_purge(f->w, before, NULL, NULL, &events,
+					  &through, &err),
+			 0);
+	assert_int_equal(events, 70);
+	assert_int_equal(through, 69);
+	{
+		elog_entry e;
+		uint64_t seq;
+		elog_commit c;
+		assert_int_equal(elog_purge_entry(elog_now_ms(), before,
+						  through, events, &e, &err),
+				 0);
+		assert_int_equal(elog_store_add(f->w, &e, &seq, &err), 0);
+		assert_int_equal(elog_store_commit(f->w, &f->sk, elog_now_ms(),
+						   &c, &err),
+				 0);
+		elog_commit_free(&c);
+		elog_entry_free(&e);
+	}
+	assert_int_equal(part_exists_sql(f, 0), 0);
+	assert_int_equal(part_exists_sql(f, 1), 0);
+	assert_int_equal(part_rows(f, 2), 26); /* 70 .. 95 */
+	assert_int_equal(part_rows(f, 3), 4);
+	/* A purged record reads as none; a kept one as it was. */
+	assert_int_equal(elog_store_leaf(f->w, 40, &l, &err), 0);
+	assert_null(l.record);
+	assert_int_equal(elog_store_leaf(f->w, 70, &l, &err), 0);
+	assert_non_null(l.record);
+	assert_int_equal(elog_verify_store(f->w, NULL, NULL, NULL, &rep, &err),
+			 0);
+	assert_int_equal(rep.purged, 70);
+}
+
+/* A partition's table dropped behind the log's back: verify names the
+ * first event whose record is missing above the horizon. */
+static void test_record_partition_dropped(void **state)
+{
+	fx *f = *state;
+	elog_err_t err;
+	elog_verify_report rep;
+
+	append_events(f, 70);
+	assert_int_equal(sqlite3_exec(elog_store_db(f->w),
+				      "DROP TABLE event_data_p1", NULL, NULL,
+				      NULL),
+			 SQLITE_OK);
+	assert_int_equal(elog_verify_store(f->w, NULL, NULL, NULL, &rep, &err),
+			 -ELOG_TAMPERED);
+	assert_int_equal(rep.bad_seq, 32);
+	assert_non_null(strstr(rep.what, "missing above the purge horizon"));
+}
+
+/* A log written before schema 009 (records in event_data): the writer's
+ * open moves them into their partitions, and the log verifies. */
+static void test_record_partitions_migrated(void **state)
+{
+	fx *f = *state;
+	elog_err_t err;
+	elog_verify_report rep;
+	sqlite3 *db;
+
+	append_events(f, 70);
+	db = elog_store_db(f->w);
+	assert_int_equal(
+		sqlite3_exec(db,
+			     "CREATE TABLE event_data (seq INTEGER PRIMARY "
+			     "KEY, ts INTEGER NOT NULL, data BLOB NOT NULL);"
+			     "INSERT INTO event_data SELECT * FROM "
+			     "event_data_p0 UNION ALL SELECT * FROM "
+			     "event_data_p1 UNION ALL SELECT * FROM "
+			     "event_data_p2;"
+			     "DROP TABLE event_data_p0; DROP TABLE "
+			     "event_data_p1; DROP TABLE event_data_p2;"
+			     "PRAGMA user_version = 8",
+			     NULL, NULL, NULL),
+		SQLITE_OK);
+	elog_store_close(f->w);
+	assert_int_equal(elog_store_open(f->path, ELOG_STORE_WRITE,
+					 ELOG_SYNC_FULL, &f->w, &err),
+			 0);
+	assert_int_equal(count_rows(f->w, "sqlite_master WHERE type = 'table' "
+					  "AND name = 'event_data'"),
+			 0);
+	assert_int_equal(part_rows(f, 0), 32);
+	assert_int_equal(part_rows(f, 1), 32);
+	assert_int_equal(part_rows(f, 2), 6);
+	append_events(f, 30);
+	assert_int_equal(part_rows(f, 2), 32);
+	assert_int_equal(elog_verify_store(f->w, NULL, NULL, NULL, &rep, &err),
+			 0);
+	assert_int_equal(rep.entries, 100);
+}
+
 /* The fixture with runs of 8 events (ELOG_TEST_INDEX_RUN_BITS=3), so that
  * a few hundred events are sealed, and merged at 128. */
 static int setup_runs(void **state)
@@ -1675,10 +1839,10 @@ static void test_triggers(void **state)
 		const char *q = i < sizeof sql / sizeof sql[0] ? sql[i] : NULL;
 		int rc;
 		if (!q) { /* event data kept apart is append-only too */
-			if (strcmp(event_table(f->w), "event_data"))
+			if (strcmp(event_table(f->w), "event_data_p0"))
 				continue;
-			q = i % 2 ? "DELETE FROM event_data WHERE seq = 5"
-				  : "UPDATE event_data SET ts = 0";
+			q = i % 2 ? "DELETE FROM event_data_p0 WHERE seq = 5"
+				  : "UPDATE event_data_p0 SET ts = 0";
 		}
 		rc = sqlite3_exec(db, q, NULL, NULL, &msg);
 		assert_int_equal(rc & 0xff, SQLITE_CONSTRAINT);
@@ -1802,8 +1966,8 @@ static void tamper_and_verify(const char *sql, const char *sql_apart,
 	rc = sqlite3_exec(elog_store_db(f->w),
 			  "DROP TRIGGER IF EXISTS entry_no_update;"
 			  "DROP TRIGGER IF EXISTS entry_no_delete;"
-			  "DROP TRIGGER IF EXISTS event_data_no_update;"
-			  "DROP TRIGGER IF EXISTS event_data_no_delete;"
+			  "DROP TRIGGER IF EXISTS event_data_p0_no_update;"
+			  "DROP TRIGGER IF EXISTS event_data_p0_no_delete;"
 			  "DROP TRIGGER IF EXISTS tree_hash_no_update;"
 			  "DROP TRIGGER IF EXISTS tree_hash_no_delete;"
 			  "DROP TRIGGER IF EXISTS checkpoint_no_update;"
@@ -1903,8 +2067,8 @@ static void test_verify_tampered(void **state)
 	tamper_and_verify("DELETE FROM entry WHERE seq = 21", NULL, 21,
 			  "entry is missing");
 	/* a purge that the log does not record */
-	tamper_and_verify("DELETE FROM event_data WHERE seq = 2",
-			  "DELETE FROM event_data WHERE seq = 2", 2,
+	tamper_and_verify("DELETE FROM {D} WHERE seq = 2",
+			  "DELETE FROM {D} WHERE seq = 2", 2,
 			  "missing above the purge horizon");
 	/* tree hash (level 1, index 6) covers leaves 12 and 13 */
 	k = snprintf(sql, sizeof sql,
@@ -2351,6 +2515,12 @@ int main(void)
 						setup_runs, teardown),
 		cmocka_unit_test_setup_teardown(test_seal_fails_whole,
 						setup_runs, teardown),
+		cmocka_unit_test_setup_teardown(test_record_partitions,
+						setup_parts, teardown),
+		cmocka_unit_test_setup_teardown(test_record_partition_dropped,
+						setup_parts, teardown),
+		cmocka_unit_test_setup_teardown(test_record_partitions_migrated,
+						setup_parts, teardown),
 		cmocka_unit_test_setup_teardown(test_triggers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_set_sync, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_verify_good, setup,

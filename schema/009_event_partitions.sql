@@ -1,0 +1,14 @@
+-- 009: event records partitioned, one table per level-1 run of the index.
+--
+-- The record of event seq moves from event_data to event_data_pK, K = seq
+-- >> (index_run_bits + 4): the events of one level-1 run of the index
+-- (2^20 by default).  Each partition is made by the writer with the
+-- first event it holds, with the append-only triggers event_data had
+-- (event_data_pK_no_update, and event_data_pK_no_delete, which lets only
+-- the purge delete rows below the purge horizon).  The purge drops every
+-- partition wholly below its horizon instead of deleting rows one by one.
+--
+-- SQL cannot name a table by a computed value, so the rows already in
+-- event_data are moved by the store's code (store.c, migrate_records)
+-- right after this file runs, in the same transaction; then event_data
+-- is dropped.
