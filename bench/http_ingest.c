@@ -407,7 +407,7 @@ static size_t run_raw(const char *src, const char *path, const char *vkey,
 	static const char *const qsql[4] = {
 		"SELECT seq, kind, ts, data, leaf_hash, chain_hash FROM entry "
 		"WHERE seq >= ?1 AND seq < ?2 ORDER BY seq",
-		"SELECT seq, ts, data FROM event_data WHERE seq >= ?1 AND "
+		"SELECT seq, ts, data FROM records WHERE seq >= ?1 AND "
 		"seq < ?2 ORDER BY seq",
 		"SELECT party, ts, seq FROM (SELECT party, ts, seq FROM "
 		"index_hot WHERE blk >= ?1 >> 10 AND blk <= ?2 >> 10 AND "
@@ -418,10 +418,11 @@ static size_t run_raw(const char *src, const char *path, const char *vkey,
 		"ORDER BY id",
 	};
 	sqlite3 *in = NULL, *h;
-	sqlite3_stmt *q[4], *cps, *ins_entry, *ins_data, *ins_index = NULL,
+	sqlite3_stmt *q[4], *cps, *ins_entry, *ins_data = NULL, *ins_index = NULL,
 			       *ins_part = NULL, *ins_tree, *ins_cp;
 	struct rowbuf b[4];
-	int64_t lo = 0, tlo = 0, next_run = 0;
+	int64_t lo = 0, tlo = 0, next_run = 0, data_part = -1;
+	unsigned part_bits;
 	size_t k = 0;
 	double total = 0;
 
@@ -431,6 +432,7 @@ static size_t run_raw(const char *src, const char *path, const char *vkey,
 	/* Read back by seq: an index for the reading, not timed. */
 	h_exec(in, "CREATE INDEX IF NOT EXISTS bench_index_seq ON "
 		   "index_sealed(seq)");
+	h_records_view(in);
 	for (int t = 0; t < 4; t++)
 		q[t] = h_prepare(in, qsql[t], 0);
 	cps = h_prepare(in, "SELECT size, root, note FROM checkpoint WHERE "
@@ -440,10 +442,7 @@ static size_t run_raw(const char *src, const char *path, const char *vkey,
 			      "INSERT INTO entry(seq, kind, ts, data, leaf_hash, "
 			      "chain_hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
 			      SQLITE_PREPARE_PERSISTENT);
-	ins_data = h_prepare(h,
-			     "INSERT INTO event_data(seq, ts, data) VALUES "
-			     "(?1, ?2, ?3)",
-			     SQLITE_PREPARE_PERSISTENT);
+	part_bits = h_part_bits(h);
 	if (mode == RAW_OLD) {
 		h_exec(h, "CREATE TABLE event_index_old(party INTEGER NOT "
 			  "NULL, ts INTEGER NOT NULL, seq INTEGER NOT NULL, "
@@ -510,6 +509,8 @@ static size_t run_raw(const char *src, const char *path, const char *vkey,
 		}
 		for (size_t i = 0; i < b[1].n; i++) {
 			struct row *r = &b[1].r[i];
+			h_record_insert(h, part_bits, (uint64_t)r->a, &ins_data,
+					&data_part);
 			sqlite3_bind_int64(ins_data, 1, r->a);
 			sqlite3_bind_int64(ins_data, 2, r->b);
 			sqlite3_bind_blob(ins_data, 3, r->p, r->len,

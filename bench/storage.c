@@ -285,26 +285,17 @@ static void run_raw(baseline *r, const char *db, int sync, const char *vkey,
 {
 	sqlite3 *h;
 	sqlite3_stmt *ins_entry, *ins_event = NULL, *ins_index, *ins_tree,
-		*ins_cp, *st = NULL;
-	int apart; /* events' data and ts in event_data, not in entry */
+		*ins_cp;
+	int64_t part = -1;
+	unsigned part_bits;
 
 	remove_db(db);
 	h = h_raw_open(db, ORIGIN, vkey, sync);
-	if (sqlite3_prepare_v2(h,
-			       "SELECT count(*) FROM sqlite_master WHERE "
-			       "type = 'table' AND name = 'event_data'",
-			       -1, &st, NULL) != SQLITE_OK ||
-	    sqlite3_step(st) != SQLITE_ROW)
-		die("reading the schema", NULL);
-	apart = sqlite3_column_int(st, 0) > 0;
-	sqlite3_finalize(st);
+	part_bits = h_part_bits(h);
 	party_hashes(r, h); /* this database's index key, before the clock */
 
 	ins_entry = prep(h, "INSERT INTO entry(seq, kind, ts, data, leaf_hash, "
 			    "chain_hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
-	if (apart)
-		ins_event = prep(h, "INSERT INTO event_data(seq, ts, data) "
-				    "VALUES (?1, ?2, ?3)");
 	/* What a commit writes to the index (schema 008): rows added to
 	 * index_hot's newest blocks.  The seals into sorted runs are not replayed here;
 	 * http_ingest's raw baselines replay them. */
@@ -326,11 +317,9 @@ static void run_raw(baseline *r, const char *db, int sync, const char *vkey,
 			sqlite3_bind_int64(ins_entry, 1, (sqlite3_int64)i);
 			sqlite3_bind_int(ins_entry, 2, e->kind);
 			/* R2: the public leaf data (the commitment) is
-			 * in entry for every entry; the record apart */
-			if (apart)
-				sqlite3_bind_null(ins_entry, 3);
-			else
-				sqlite3_bind_int64(ins_entry, 3, e->ts);
+			 * in entry for every entry; the record in its
+			 * partition (schema 009) */
+			sqlite3_bind_null(ins_entry, 3);
 			sqlite3_bind_blob(ins_entry, 4, e->data, (int)e->len,
 					  SQLITE_STATIC);
 			sqlite3_bind_blob(ins_entry, 5, r->leaf[i].b,
@@ -339,7 +328,9 @@ static void run_raw(baseline *r, const char *db, int sync, const char *vkey,
 					  ELOG_HASH_LEN, SQLITE_STATIC);
 			h_insert(h, ins_entry);
 			res->rows++;
-			if (apart) {
+			{
+				h_record_insert(h, part_bits, i, &ins_event,
+						&part);
 				sqlite3_bind_int64(ins_event, 1,
 						   (sqlite3_int64)i);
 				sqlite3_bind_int64(ins_event, 2, e->ts);

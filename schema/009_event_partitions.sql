@@ -5,7 +5,7 @@
 -- (2^20 by default).  Each partition is made by the writer with the
 -- first event it holds, with the append-only triggers event_data had
 -- (event_data_pK_no_update, and event_data_pK_no_delete, which lets only
--- the purge delete rows below the purge horizon).  The purge drops every
+-- the purge delete rows, at or below the horizon's through_seq: 004).  The purge drops every
 -- partition wholly below its horizon instead of deleting rows one by one.
 --
 -- SQL cannot name a table by a computed value, so the rows already in

@@ -20,6 +20,7 @@
 #include <sqlite3.h>
 
 #include "store.h"
+#include "store_db.h"
 
 const char *h_prog = "bench";
 
@@ -703,4 +704,60 @@ void h_insert(sqlite3 *db, sqlite3_stmt *st)
 	if (sqlite3_step(st) != SQLITE_DONE)
 		h_die("insert: %s", sqlite3_errmsg(db));
 	sqlite3_reset(st);
+}
+
+unsigned h_part_bits(sqlite3 *db)
+{
+	sqlite3_stmt *st = h_prepare(db,
+				     "SELECT CAST(value AS INTEGER) FROM meta "
+				     "WHERE key = 'index_run_bits'",
+				     0);
+	unsigned bits = 16;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		bits = (unsigned)sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return bits + ELOG_INDEX_FANOUT_BITS;
+}
+
+sqlite3_stmt *h_record_insert(sqlite3 *db, unsigned part_bits, uint64_t seq,
+			      sqlite3_stmt **st, int64_t *part)
+{
+	const int64_t k = (int64_t)(seq >> part_bits);
+	char sql[ELOG_PART_SQL_MAX];
+
+	if (*st && *part == k)
+		return *st;
+	sqlite3_finalize(*st);
+	if (elog_store_part_sql(k, sql, sizeof sql))
+		h_die("partition %lld", (long long)k);
+	h_exec(db, sql);
+	snprintf(sql, sizeof sql,
+		 "INSERT INTO event_data_p%lld(seq, ts, data) VALUES (?1, ?2, "
+		 "?3)",
+		 (long long)k);
+	*st = h_prepare(db, sql, SQLITE_PREPARE_PERSISTENT);
+	*part = k;
+	return *st;
+}
+
+void h_records_view(sqlite3 *db)
+{
+	sqlite3_stmt *st = h_prepare(
+		db,
+		"SELECT 'CREATE TEMP VIEW records(seq, ts, data) AS ' || "
+		"coalesce(group_concat('SELECT seq, ts, data FROM ' || name, "
+		"' UNION ALL '), 'SELECT 0, 0, NULL WHERE 0') FROM "
+		"sqlite_schema WHERE type = 'table' AND name GLOB "
+		"'event_data_p[0-9]*'",
+		0);
+	char *sql;
+	if (sqlite3_step(st) != SQLITE_ROW)
+		h_die("listing the partitions: %s", sqlite3_errmsg(db));
+	sql = strdup((const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	if (!sql)
+		h_die("out of memory");
+	h_exec(db, "DROP VIEW IF EXISTS temp.records");
+	h_exec(db, sql);
+	free(sql);
 }

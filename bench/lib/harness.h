@@ -164,4 +164,15 @@ sqlite3_stmt *h_prepare(sqlite3 *db, const char *sql, unsigned flags);
 void h_exec(sqlite3 *db, const char *sql);
 void h_insert(sqlite3 *db, sqlite3_stmt *st);
 
+/* Event records in a raw database as the store keeps them (schema 009:
+ * one table per partition of 2^h_part_bits seqs).  h_record_insert:
+ * *st, the insert of event seq's record ((?1 seq, ?2 ts, ?3 data)), made
+ * again, with its partition, when seq is in another partition than
+ * *part (start with *st NULL).  h_records_view: a TEMP VIEW
+ * records(seq, ts, data) over db's partitions, for untimed reads. */
+unsigned h_part_bits(sqlite3 *db);
+sqlite3_stmt *h_record_insert(sqlite3 *db, unsigned part_bits, uint64_t seq,
+			      sqlite3_stmt **st, int64_t *part);
+void h_records_view(sqlite3 *db);
+
 #endif

@@ -1004,25 +1004,32 @@ static int part_exists(elog_store *s, int64_t k, elog_err_t *err)
 	return rc == SQLITE_DONE ? 0 : db_fail(s, err, "reading the schema");
 }
 
-/* Make partition k's table and its append-only triggers (as 001 and 002
- * made them for event_data), in w's transaction, unless it exists. */
+int elog_store_part_sql(int64_t k, char *buf, size_t cap)
+{
+	const long long n = (long long)k;
+	int len = snprintf(
+		buf, cap,
+		"CREATE TABLE IF NOT EXISTS event_data_p%lld (seq INTEGER "
+		"PRIMARY KEY, ts INTEGER NOT NULL, data BLOB NOT NULL); "
+		"CREATE TRIGGER IF NOT EXISTS event_data_p%lld_no_update "
+		"BEFORE UPDATE ON event_data_p%lld BEGIN SELECT RAISE(ABORT, "
+		"'event_data is append-only'); END; "
+		"CREATE TRIGGER IF NOT EXISTS event_data_p%lld_no_delete "
+		"BEFORE DELETE ON event_data_p%lld WHEN NOT (OLD.seq <= "
+		"coalesce((SELECT max(through_seq) FROM purge_horizon), -1)) "
+		"BEGIN SELECT RAISE(ABORT, 'event_data is append-only'); END;",
+		n, n, n, n, n);
+	return len > 0 && (size_t)len < cap ? 0 : -1;
+}
+
+/* Make partition k's table and its triggers, in w's transaction, unless
+ * it exists. */
 static int part_create(elog_store *w, int64_t k, elog_err_t *err)
 {
-	char sql[1024];
-	const long long n = (long long)k;
-	snprintf(sql, sizeof sql,
-		 "CREATE TABLE IF NOT EXISTS event_data_p%lld ("
-		 "seq INTEGER PRIMARY KEY, ts INTEGER NOT NULL, "
-		 "data BLOB NOT NULL); "
-		 "CREATE TRIGGER IF NOT EXISTS event_data_p%lld_no_update "
-		 "BEFORE UPDATE ON event_data_p%lld BEGIN SELECT "
-		 "RAISE(ABORT, 'event_data is append-only'); END; "
-		 "CREATE TRIGGER IF NOT EXISTS event_data_p%lld_no_delete "
-		 "BEFORE DELETE ON event_data_p%lld WHEN NOT (OLD.ts < "
-		 "coalesce((SELECT max(before) FROM purge_horizon), 0)) "
-		 "BEGIN SELECT RAISE(ABORT, 'event_data is append-only'); "
-		 "END;",
-		 n, n, n, n, n);
+	char sql[ELOG_PART_SQL_MAX];
+	if (elog_store_part_sql(k, sql, sizeof sql))
+		return elog_fail(err, ELOG_INTERNAL, -1, NULL,
+				 "partition statement too long");
 	return exec(w, sql, err);
 }
 

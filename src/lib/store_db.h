@@ -13,4 +13,13 @@
 /* The connection under s; owned by s, valid until elog_store_close. */
 sqlite3 *elog_store_db(elog_store *s);
 
+/* The statements that make partition k of the event records,
+ * event_data_pK, unless it exists: the table and its append-only triggers
+ * (UPDATE refused; DELETE only at or below the purge horizon's
+ * through_seq, as schema 004 has it).  Into buf (ELOG_PART_SQL_MAX bytes suffice); 0, or -1 if cap is too
+ * small.  The store makes a partition with its first record; benchmarks
+ * that write raw rows make them the same way. */
+#define ELOG_PART_SQL_MAX 768
+int elog_store_part_sql(int64_t k, char *buf, size_t cap);
+
 #endif

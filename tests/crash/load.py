@@ -315,11 +315,18 @@ def is_pg(db):
 
 
 def event_rows(a):
-    """(seq, ts, data) of every row of event_data."""
+    """(seq, ts, data) of every event record (SQLite: in the partitions
+    event_data_pK of schema 009)."""
     if not is_pg(a.db):
         db = sqlite3.connect("file:%s?mode=ro" % a.db, uri=True, timeout=30)
         try:
-            return list(db.execute("SELECT seq, ts, data FROM event_data"))
+            parts = [r[0] for r in db.execute(
+                "SELECT name FROM sqlite_schema WHERE type = 'table' AND "
+                "name GLOB 'event_data_p[0-9]*'")]
+            rows = []
+            for name in parts:
+                rows += db.execute("SELECT seq, ts, data FROM " + name)
+            return rows
         finally:
             db.close()
     # psql, unaligned, fields split by US; bytea comes as \x and hex.

@@ -228,7 +228,7 @@ rows = db.execute('SELECT seq, leaf_hash FROM entry ORDER BY seq').fetchall()
 prev = bytes(32)
 for seq, lh in rows:
     if seq == K:
-        rec = bytes(db.execute('SELECT data FROM event_data WHERE seq = ?', (K,)).fetchone()[0])
+        rec = bytes(db.execute('SELECT data FROM event_data_p0 WHERE seq = ?', (K,)).fetchone()[0])
         lh = sha256(b'\\x00' + rec)
         db.execute('UPDATE entry SET data = ? WHERE seq = ?', (rec, K))
     prev = sha256(prev + bytes(lh))

@@ -91,11 +91,11 @@ check "requests shared commits: fewer commits than requests" \
 
 stop_server
 check "SIGTERM exits 0" test "$SRV_RC" = 0
-dup=$(sqlite3 "$DB" "SELECT count(*) - count(DISTINCT json_extract(CAST(data AS TEXT), '\$.device')) FROM event_data")
-n=$(sqlite3 "$DB" "SELECT count(*) FROM event_data")
+dup=$(sqlite3 "$DB" "SELECT count(*) - count(DISTINCT json_extract(CAST(data AS TEXT), '\$.device')) FROM event_data_p0")
+n=$(sqlite3 "$DB" "SELECT count(*) FROM event_data_p0")
 check "every event is stored exactly once" test "$n/$dup" = "$total/0"
 want=$(cat "$T"/in.* | jq -r '.[].device' | sort)
-have=$(sqlite3 "$DB" "SELECT json_extract(CAST(data AS TEXT), '\$.device') FROM event_data" | sort)
+have=$(sqlite3 "$DB" "SELECT json_extract(CAST(data AS TEXT), '\$.device') FROM event_data_p0" | sort)
 check "the stored events are exactly the ones sent" test "$want" = "$have"
 "$B/envelog" verify --db "$DB" >/dev/null 2>&1
 check "envelog verify passes" test $? = 0

@@ -104,7 +104,7 @@ ntree=$(sqlite3 "$db0" 'SELECT count(*) FROM tree_hash')
 maxid=$(sqlite3 "$db0" 'SELECT max(id) FROM token')
 rows() { # DB: the rows the log is made of, in a fixed order
 	sqlite3 "$1" "SELECT seq, kind, ts, hex(data), hex(leaf_hash), hex(chain_hash) FROM entry WHERE seq < $size0 ORDER BY seq;
-		SELECT seq, ts, hex(data) FROM event_data WHERE seq < $size0 ORDER BY seq;
+		SELECT seq, ts, hex(data) FROM $(records "$1") WHERE seq < $size0 ORDER BY seq;
 		SELECT id, hex(hash) FROM tree_hash ORDER BY id LIMIT $ntree;
 		SELECT size, hex(root), note, created FROM checkpoint WHERE size <= $size0 ORDER BY size;
 		SELECT * FROM cosignature ORDER BY size, witness;

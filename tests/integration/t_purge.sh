@@ -37,7 +37,7 @@ win_from=1698796800000 # 2023-11-01
 win_to=$((NOW - DAY))
 request W-BEFORE $win_from $win_to
 check "a request before the purge discloses the old event and both new ones" jq -e '.disclosure.entry.records == 3 and (.disclosure.entry | has("partly_purged") | not)' "$T/W-BEFORE.json"
-sqlite3 "$DB" "SELECT seq, data FROM event_data WHERE seq >= 300" >"$T/above.before"
+sqlite3 "$DB" "SELECT seq, data FROM event_data_p0 WHERE seq >= 300" >"$T/above.before"
 
 read -r s0 _ < <(log_state)
 stop_server
@@ -63,9 +63,9 @@ check "the retention purge appended a purge entry of the prefix committed before
 	.leaves[0].entry.through_seq == 299 and
 	(.leaves[0].entry.before - ($n - 200 * $d) | fabs) < 600000' <<<"$BODY"
 check "the purge is in the server's log" grep -q "retention purge: 300 events through seq 299" "$T/server.log"
-check "metadata of the prefix is gone" test "$(sqlite3 "$DB" "SELECT count(*) FROM event_data WHERE seq <= 299")" = 0
+check "metadata of the prefix is gone" test "$(sqlite3 "$DB" "SELECT count(*) FROM event_data_p0 WHERE seq <= 299")" = 0
 check "index rows of the prefix are gone" test "$(sqlite3 "$DB" "SELECT count(*) FROM event_index WHERE seq <= 299")" = 0
-sqlite3 "$DB" "SELECT seq, data FROM event_data WHERE seq >= 300" >"$T/above.after"
+sqlite3 "$DB" "SELECT seq, data FROM event_data_p0 WHERE seq >= 300" >"$T/above.after"
 check "events committed after the horizon are untouched, whatever their ts" cmp -s "$T/above.before" "$T/above.after"
 out=$($E bundle verify --vkey "$VKEY" "$T/W-BEFORE.json"); rc=$?
 check "a bundle issued before the purge still verifies" test "$rc" -eq 0
@@ -98,10 +98,10 @@ if [ "$rc" -eq 0 ] && [[ "$out" == *"(300 purged)"* ]]; then ok "envelog verify 
 # A record after through_seq deleted behind the triggers' back is
 # tampering, not a purge.
 cp "$DB" "$T/tampered.db"
-sqlite3 "$T/tampered.db" "DROP TRIGGER event_data_no_delete; DELETE FROM event_data WHERE seq = $first"
+sqlite3 "$T/tampered.db" "DROP TRIGGER event_data_p0_no_delete; DELETE FROM event_data_p0 WHERE seq = $first"
 out=$($E verify --quiet --db "$T/tampered.db" --vkey "$VKEY"); rc=$?
 if [ "$rc" -eq 1 ] && [[ "$out" == "TAMPERED seq $first: the record is missing above the purge horizon"* ]]; then ok "data deleted after through_seq is tampering"
 else nok "data deleted after through_seq is tampering" "$rc $out"; fi
-err=$(sqlite3 "$DB" "DELETE FROM event_data WHERE seq = $first" 2>&1)
+err=$(sqlite3 "$DB" "DELETE FROM event_data_p0 WHERE seq = $first" 2>&1)
 check "the trigger refuses deleting a record after through_seq" grep -q "append-only" <<<"$err"
 finish

@@ -17,7 +17,7 @@ ELOG_TEST_INDEX_RUN_BITS=6 "$B"/tests/tools/mklog "$db" 1000 100 >/dev/null || b
 q() { sqlite3 "$db" "$1"; }
 state() { q "SELECT (SELECT count(*) FROM entry), (SELECT hex(root) FROM checkpoint ORDER BY size DESC LIMIT 1)"; }
 
-above_before=$(q "SELECT group_concat(hex(data), '') FROM event_data WHERE seq >= 500")
+above_before=$(q "SELECT group_concat(hex(data), '') FROM event_data_p0 WHERE seq >= 500")
 # Event i has ts 1700000000000 + i*1000; batch k (events 100k..100k+99) is
 # committed at the ts of event 100k+99: the horizon at event 500 takes
 # batches 0..4.
@@ -33,14 +33,14 @@ if [ -n "$pcts" ] && [ "$(echo "$pcts" | tr ' ' '\n' | sed '/^$/d' | sort -n | t
 else nok "progress lines rise, at most one per tenth" "$(cat "$T/progress")"; fi
 check "purge exits 0" test "$rc" -eq 0
 if [[ "$out" == "purged 500 events through seq 499; purge entry seq 1000;"* ]]; then ok "purge reports 500 events through seq 499"; else nok "purge reports its counts" "$out"; fi
-check "metadata below the horizon is gone" test "$(q 'SELECT count(*) FROM event_data WHERE seq < 500')" = 0
+check "metadata below the horizon is gone" test "$(q 'SELECT count(*) FROM event_data_p0 WHERE seq < 500')" = 0
 check "entries below the horizon keep no metadata: no ts, public data only their commitment" test "$(q "SELECT count(*) FROM entry WHERE seq < 500 AND (ts IS NOT NULL OR CAST(data AS TEXT) NOT LIKE '{\"commitment\":\"%\",\"kind\":\"event\"}')")" = 0
 check "index rows below the horizon are gone" test "$(q 'SELECT count(*) FROM event_index WHERE ts < 1700000500000')" = 0
 check "index rows above the horizon stay" test "$(q 'SELECT count(*) FROM event_index WHERE ts >= 1700000500000')" -gt 0
 check "the runs below the horizon are dropped whole, the one holding it stays" test "$(q 'SELECT min(first_seq), count(*) FROM index_run')" = "448|8"
 check "the run holding the horizon keeps exactly its rows above it" test "$(q 'SELECT count(DISTINCT seq), min(seq), max(seq) FROM index_sealed WHERE run = (SELECT run FROM index_run WHERE first_seq = 448)')" = "12|500|511"
 check "index_hot keeps its rows" test "$(q 'SELECT count(DISTINCT seq), min(seq) FROM index_hot')" = "40|960"
-check "events above the horizon are untouched" test "$(q "SELECT group_concat(hex(data), '') FROM event_data WHERE seq >= 500")" = "$above_before"
+check "events above the horizon are untouched" test "$(q "SELECT group_concat(hex(data), '') FROM event_data_p0 WHERE seq >= 500")" = "$above_before"
 check "leaf hashes and chain values stay" test "$(q 'SELECT count(*) FROM entry WHERE seq < 500 AND length(leaf_hash) = 32 AND length(chain_hash) = 32')" = 500
 entry=$(q "SELECT data FROM entry WHERE seq = 1000")
 check "the purge entry is in the log" test "$(echo "$entry" | jq -r '[.kind, .before, .through_seq, .events] | @tsv')" = "$(printf 'purge\t1700000500000\t499\t500')"
@@ -64,7 +64,7 @@ err=$(q "INSERT INTO purge_horizon(before, through_seq, created) VALUES (1, 0, 0
 check "trigger refuses a horizon moved back" grep -q "only moves forward" <<<"$err"
 err=$(q "INSERT INTO purge_horizon(before, through_seq, created) VALUES (1800000000000, 10, 0)" 2>&1)
 check "trigger refuses a through_seq moved back" grep -q "only moves forward" <<<"$err"
-err=$(q "DELETE FROM event_data WHERE seq = 700" 2>&1)
+err=$(q "DELETE FROM event_data_p0 WHERE seq = 700" 2>&1)
 check "trigger refuses purging above the horizon" grep -q "append-only" <<<"$err"
 err=$(q "DELETE FROM event_index WHERE ts >= 1700000600000" 2>&1)
 check "trigger refuses deleting index rows above the horizon" grep -q "append-only" <<<"$err"
@@ -73,7 +73,7 @@ check "trigger refuses changing a purged entry's hashes" grep -q "append-only" <
 check "refused changes left the log unchanged" test "$(state)" = "$s0"
 
 cp "$db" "$T/tampered.db"
-sqlite3 "$T/tampered.db" "DROP TRIGGER event_data_no_delete; DELETE FROM event_data WHERE seq = 700"
+sqlite3 "$T/tampered.db" "DROP TRIGGER event_data_p0_no_delete; DELETE FROM event_data_p0 WHERE seq = 700"
 out=$("$B"/envelog verify --quiet --db "$T/tampered.db" 2>/dev/null); rc=$?
 if [ "$rc" -eq 1 ] && [[ "$out" == "TAMPERED seq 700:"*"purge horizon"* ]]; then ok "metadata deleted above the horizon is tampering"; else nok "metadata deleted above the horizon is tampering" "$rc $out"; fi
 
@@ -95,5 +95,25 @@ db2=$T/new.db
 out=$("$B"/envelog purge --db "$db2" --before 2023-11-14T22:21:40Z 2>/dev/null); rc=$?
 if [ "$rc" -eq 0 ] && [[ "$out" == "nothing to purge: no entry was committed before"* ]]; then ok "a purge before anything was committed does nothing"; else nok "a purge before anything was committed does nothing" "$rc $out"; fi
 check "... and appends nothing" test "$(sqlite3 "$db2" "SELECT count(*) FROM entry")" = 0
+
+# Records in partitions of 64 events (index runs of 4: ELOG_TEST_INDEX_
+# RUN_BITS=2, a partition per level-1 run): the purge drops the partitions
+# wholly below the horizon and deletes rows only in the one it cuts.
+db3=$T/parts.db
+ELOG_TEST_INDEX_RUN_BITS=2 "$B"/tests/tools/mklog "$db3" 1000 100 >/dev/null || bail "mklog parts"
+parts() { sqlite3 "$db3" "SELECT group_concat(name, ' ') FROM (SELECT name FROM sqlite_schema WHERE type = 'table' AND name GLOB 'event_data_p[0-9]*' ORDER BY CAST(substr(name, 13) AS INTEGER))"; }
+check "1000 events make 16 partitions of 64" test "$(parts)" = "$(for k in $(seq 0 15); do printf 'event_data_p%d ' "$k"; done | sed 's/ $//')"
+kept=$(sqlite3 "$db3" "SELECT group_concat(hex(data), '') FROM $(records "$db3") WHERE seq >= 500")
+out=$("$B"/envelog purge --db "$db3" --before 2023-11-14T22:21:40Z 2>/dev/null); rc=$?
+if [ "$rc" -eq 0 ] && [[ "$out" == "purged 500 events through seq 499; purge entry seq 1000;"* ]]; then ok "a purge over partitions reports 500 events through seq 499"; else nok "a purge over partitions" "$rc $out"; fi
+check "the partitions wholly below the horizon (0 to 6: seqs 0 to 447) are dropped" test "$(parts)" = "$(for k in $(seq 7 15); do printf 'event_data_p%d ' "$k"; done | sed 's/ $//')"
+check "the partition holding the horizon keeps exactly its records above it" test "$(sqlite3 "$db3" 'SELECT count(*), min(seq), max(seq) FROM event_data_p7')" = "12|500|511"
+check "records above the horizon are untouched" test "$(sqlite3 "$db3" "SELECT group_concat(hex(data), '') FROM $(records "$db3") WHERE seq >= 500")" = "$kept"
+out=$("$B"/envelog verify --quiet --db "$db3" 2>/dev/null); rc=$?
+if [ "$rc" -eq 0 ] && [[ "$out" == "ok: 1001 entries (500 purged)"* ]]; then ok "verify passes after partitions were dropped"; else nok "verify passes after partitions were dropped" "$rc $out"; fi
+cp "$db3" "$T/parts-tampered.db"
+sqlite3 "$T/parts-tampered.db" "DROP TABLE event_data_p9"
+out=$("$B"/envelog verify --quiet --db "$T/parts-tampered.db" 2>/dev/null); rc=$?
+if [ "$rc" -eq 1 ] && [[ "$out" == "TAMPERED seq 576: the record is missing above the purge horizon"* ]]; then ok "a partition above the horizon dropped is tampering, named at its first event"; else nok "a partition above the horizon dropped is tampering" "$rc $out"; fi
 
 finish

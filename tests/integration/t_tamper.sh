@@ -26,7 +26,7 @@ run_verify "$T/log.db"
 if [ "$rc" -eq 0 ] && [[ "$out" == "ok: 40 entries"* ]]; then ok "untouched log verifies"; else nok "untouched log verifies" "exit $rc: $out"; fi
 
 fresh() { cp "$T/log.db" "$T/$1.db"; echo "$T/$1.db"; }
-state() { sqlite3 "$1" "SELECT count(*), hex(max(chain_hash)), (SELECT count(*) FROM tree_hash), (SELECT count(*) FROM checkpoint), (SELECT hex(group_concat(data)) FROM event_data) FROM entry"; }
+state() { sqlite3 "$1" "SELECT count(*), hex(max(chain_hash)), (SELECT count(*) FROM tree_hash), (SELECT count(*) FROM checkpoint), (SELECT hex(group_concat(data)) FROM event_data_p0) FROM entry"; }
 
 # The triggers.
 db=$(fresh triggers)
@@ -46,31 +46,31 @@ check "refused changes left the log unchanged" test "$(state "$db")" = "$before"
 run_verify "$db"
 check "log verifies after refused changes" test "$rc" -eq 0
 
-drop="DROP TRIGGER entry_no_update; DROP TRIGGER entry_no_delete; DROP TRIGGER event_data_no_update; DROP TRIGGER event_data_no_delete; DROP TRIGGER tree_hash_no_update; DROP TRIGGER checkpoint_no_update; DROP TRIGGER checkpoint_no_delete;"
+drop="DROP TRIGGER entry_no_update; DROP TRIGGER entry_no_delete; DROP TRIGGER event_data_p0_no_update; DROP TRIGGER event_data_p0_no_delete; DROP TRIGGER tree_hash_no_update; DROP TRIGGER checkpoint_no_update; DROP TRIGGER checkpoint_no_delete;"
 
 db=$(fresh data)
-sqlite3 "$db" "$drop UPDATE event_data SET data = replace(data, '\"size\":', '\"size\":1') WHERE seq = 5"
+sqlite3 "$db" "$drop UPDATE event_data_p0 SET data = replace(data, '\"size\":', '\"size\":1') WHERE seq = 5"
 expect_tampered "altered leaf data is named" "$db" 5
 
 db=$(fresh leafhash)
-sqlite3 "$db" "$drop UPDATE event_data SET data = replace(data, 'message', 'voice') WHERE seq = 11; UPDATE entry SET leaf_hash = (SELECT leaf_hash FROM entry WHERE seq = 12) WHERE seq = 11"
+sqlite3 "$db" "$drop UPDATE event_data_p0 SET data = replace(data, 'message', 'voice') WHERE seq = 11; UPDATE entry SET leaf_hash = (SELECT leaf_hash FROM entry WHERE seq = 12) WHERE seq = 11"
 expect_tampered "altered data and leaf hash are named" "$db" 11
 
 db=$(fresh delete)
-sqlite3 "$db" "$drop DELETE FROM entry WHERE seq = 7; DELETE FROM event_data WHERE seq = 7"
+sqlite3 "$db" "$drop DELETE FROM entry WHERE seq = 7; DELETE FROM event_data_p0 WHERE seq = 7"
 expect_tampered "deleted row is named" "$db" 7
 
 db=$(fresh truncate)
-sqlite3 "$db" "$drop DELETE FROM entry WHERE seq = 39; DELETE FROM event_data WHERE seq = 39"
+sqlite3 "$db" "$drop DELETE FROM entry WHERE seq = 39; DELETE FROM event_data_p0 WHERE seq = 39"
 expect_tampered "deleted last row is found by the checkpoint" "$db" 39
 
 db=$(fresh swap)
 sqlite3 "$db" "$drop
-CREATE TEMP TABLE t AS SELECT e.seq, leaf_hash, chain_hash, v.ts, v.data FROM entry e JOIN event_data v USING (seq) WHERE seq IN (3, 4);
+CREATE TEMP TABLE t AS SELECT e.seq, leaf_hash, chain_hash, v.ts, v.data FROM entry e JOIN event_data_p0 v USING (seq) WHERE seq IN (3, 4);
 UPDATE entry SET (leaf_hash, chain_hash) = (SELECT leaf_hash, chain_hash FROM t WHERE t.seq = 4) WHERE seq = 3;
 UPDATE entry SET (leaf_hash, chain_hash) = (SELECT leaf_hash, chain_hash FROM t WHERE t.seq = 3) WHERE seq = 4;
-UPDATE event_data SET (ts, data) = (SELECT ts, data FROM t WHERE t.seq = 4) WHERE seq = 3;
-UPDATE event_data SET (ts, data) = (SELECT ts, data FROM t WHERE t.seq = 3) WHERE seq = 4;"
+UPDATE event_data_p0 SET (ts, data) = (SELECT ts, data FROM t WHERE t.seq = 4) WHERE seq = 3;
+UPDATE event_data_p0 SET (ts, data) = (SELECT ts, data FROM t WHERE t.seq = 3) WHERE seq = 4;"
 expect_tampered "swapped rows are named" "$db" 3
 
 db=$(fresh chain)
@@ -125,7 +125,7 @@ check "the re-signed checkpoint was stored with the same body" \
 expect_tampered "checkpoint signed by another key of the same name is named" "$db" 19
 
 db=$(fresh purged)
-sqlite3 "$db" "$drop DELETE FROM event_data WHERE seq = 13"
+sqlite3 "$db" "$drop DELETE FROM event_data_p0 WHERE seq = 13"
 expect_tampered "metadata deleted outside a purge is named" "$db" 13
 
 # The lawful-request index is derived data, checked row by row: a log with

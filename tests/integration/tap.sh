@@ -26,3 +26,12 @@ check() { # DESC COMMAND…
 }
 finish() { echo "1..$tap_n"; [ "$tap_fails" -eq 0 ]; exit $?; }
 bail() { tap_n=$((tap_n + 1)); echo "not ok $tap_n - $1"; echo "1..$tap_n"; exit 1; }
+
+# The event records of SQLite log $1, to read as a table: FROM $(records
+# "$1").  Since schema 009 they are in one table per partition
+# (event_data_pK).
+records() {
+	local u
+	u=$(sqlite3 "$1" "SELECT group_concat(q, ' UNION ALL ') FROM (SELECT 'SELECT seq, ts, data FROM ' || name AS q FROM sqlite_schema WHERE type = 'table' AND name GLOB 'event_data_p[0-9]*' ORDER BY name)")
+	printf '(%s)' "${u:-SELECT NULL AS seq, NULL AS ts, NULL AS data WHERE 0}"
+}

@@ -10,7 +10,7 @@
  *     warrant_use and purge_horizon rows are copied.  A rewrite of OLD's
  *     data then passes every check but the key's.
  *   forge purge DB SEQ [horizon]
- *     Without the log key: delete event SEQ's event_data and index
+ *     Without the log key: delete event SEQ's record and index
  *     rows and append a purge entry {before:1, through_seq:SEQ, events:1}
  *     with correct leaf, chain and tree hashes and no checkpoint; with
  *     "horizon", also the matching purge_horizon row.
@@ -154,16 +154,20 @@ static int forged_purge(const char *db, uint64_t seq, int horizon)
 	uint64_t at;
 	sqlite3 *h;
 	char sql[512];
+	uint64_t part;
 
 	elog_err_clear(&err);
 	if (elog_store_open(db, ELOG_STORE_WRITE, ELOG_SYNC_NORMAL, &w, &err))
 		return die("open", &err);
 	h = elog_store_db(w);
+	/* the record's partition (schema 009) */
+	part = seq >> (elog_store_index_run_bits(w) + ELOG_INDEX_FANOUT_BITS);
 	snprintf(sql, sizeof sql,
-		 "DROP TRIGGER IF EXISTS event_data_no_delete; "
-		 "DELETE FROM event_data WHERE seq = %llu; "
+		 "DROP TRIGGER IF EXISTS event_data_p%llu_no_delete; "
+		 "DELETE FROM event_data_p%llu WHERE seq = %llu; "
 		 "DELETE FROM index_hot WHERE seq = %llu; "
 		 "DELETE FROM index_sealed WHERE seq = %llu; %s",
+		 (unsigned long long)part, (unsigned long long)part,
 		 (unsigned long long)seq, (unsigned long long)seq,
 		 (unsigned long long)seq,
 		 horizon ? "INSERT INTO purge_horizon(before, through_seq, "
