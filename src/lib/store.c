@@ -361,6 +361,21 @@ static int schema_version(elog_store *s, int *version, elog_err_t *err)
 static int part_create(elog_store *w, int64_t k, elog_err_t *err);
 static int run_bits(elog_store *s, unsigned *bits, elog_err_t *err);
 
+/* 1 if the table name exists, 0 if not, or an error. */
+static int part_exists_named(elog_store *s, const char *name, elog_err_t *err)
+{
+	sqlite3_stmt *st = stmt(s, ST_PART_EXISTS, err);
+	int rc;
+	if (!st)
+		return -ELOG_IO;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc == SQLITE_ROW)
+		return 1;
+	return rc == SQLITE_DONE ? 0 : db_fail(s, err, "reading the schema");
+}
+
 /* Schema 009's move of the records from event_data into their partitions
  * (schema/009_event_partitions.sql), in the migration's transaction. */
 static int migrate_records(elog_store *s, elog_err_t *err)
@@ -370,6 +385,8 @@ static int migrate_records(elog_store *s, elog_err_t *err)
 	char sql[192];
 	int rc = 0, step;
 
+	if ((rc = part_exists_named(s, "event_data", err)) <= 0)
+		return rc; /* none to move */
 	if ((rc = run_bits(s, &bits, err)) == -ELOG_NOT_FOUND)
 		rc = 0, bits = 16; /* a log being made: no records yet */
 	if (rc)
@@ -991,17 +1008,8 @@ static void part_name(char *buf, size_t cap, int64_t k)
 static int part_exists(elog_store *s, int64_t k, elog_err_t *err)
 {
 	char name[40];
-	sqlite3_stmt *st = stmt(s, ST_PART_EXISTS, err);
-	int rc;
-	if (!st)
-		return -ELOG_IO;
 	part_name(name, sizeof name, k);
-	sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (rc == SQLITE_ROW)
-		return 1;
-	return rc == SQLITE_DONE ? 0 : db_fail(s, err, "reading the schema");
+	return part_exists_named(s, name, err);
 }
 
 int elog_store_part_sql(int64_t k, char *buf, size_t cap)
