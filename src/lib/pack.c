@@ -30,21 +30,25 @@ static void rec_put(struct rec *r, const char *s, size_t n)
 	r->len += n;
 }
 
-/* key: the text before the value, e.g. ",\"ip\":" */
-static void rec_str(struct rec *r, const char *key, const char *s, size_t n)
+/* A literal and its length, as two arguments. */
+#define LIT(s) s, sizeof s - 1
+
+/* key: the text before the value, e.g. ",\"ip\":" (klen bytes) */
+static void rec_str(struct rec *r, const char *key, size_t klen, const char *s,
+		    size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
 		if (c < 0x20 || c == '"' || c == '\\')
 			r->ok = 0; /* the dump escapes or refuses it */
 	}
-	rec_put(r, key, strlen(key));
+	rec_put(r, key, klen);
 	rec_put(r, "\"", 1);
 	rec_put(r, s, n);
 	rec_put(r, "\"", 1);
 }
 
-static void rec_int(struct rec *r, const char *key, int64_t v)
+static void rec_int(struct rec *r, const char *key, size_t klen, int64_t v)
 {
 	char num[24];
 	size_t k = sizeof num;
@@ -58,7 +62,7 @@ static void rec_int(struct rec *r, const char *key, int64_t v)
 		num[--k] = (char)('0' + u % 10);
 		u /= 10;
 	} while (u);
-	rec_put(r, key, strlen(key));
+	rec_put(r, key, klen);
 	rec_put(r, num + k, sizeof num - k);
 }
 
@@ -69,18 +73,20 @@ int elog_record_form_write(const elog_record_form *f, char *out, size_t cap,
 
 	rec_put(&r, "{", 1);
 	if (f->device)
-		rec_str(&r, "\"device\":", f->device, f->device_len);
+		rec_str(&r, LIT("\"device\":"), f->device, f->device_len);
+	if (f->device && f->ip)
+		rec_put(&r, ",", 1);
 	if (f->ip)
-		rec_str(&r, f->device ? ",\"ip\":" : "\"ip\":", f->ip,
-			f->ip_len);
-	rec_str(&r, f->device || f->ip ? ",\"kind\":" : "\"kind\":", "event",
-		5);
-	rec_str(&r, ",\"nonce\":", f->nonce, f->nonce_len);
-	rec_str(&r, ",\"recipient\":", f->recipient, f->recipient_len);
-	rec_str(&r, ",\"sender\":", f->sender, f->sender_len);
-	rec_int(&r, ",\"size\":", f->size);
-	rec_int(&r, ",\"ts\":", f->ts);
-	rec_str(&r, ",\"type\":", f->type, f->type_len);
+		rec_str(&r, LIT("\"ip\":"), f->ip, f->ip_len);
+	if (f->device || f->ip)
+		rec_put(&r, ",", 1);
+	rec_str(&r, LIT("\"kind\":"), LIT("event"));
+	rec_str(&r, LIT(",\"nonce\":"), f->nonce, f->nonce_len);
+	rec_str(&r, LIT(",\"recipient\":"), f->recipient, f->recipient_len);
+	rec_str(&r, LIT(",\"sender\":"), f->sender, f->sender_len);
+	rec_int(&r, LIT(",\"size\":"), f->size);
+	rec_int(&r, LIT(",\"ts\":"), f->ts);
+	rec_str(&r, LIT(",\"type\":"), f->type, f->type_len);
 	rec_put(&r, "}", 1);
 	if (!r.ok)
 		return 0;
@@ -148,20 +154,28 @@ static const char *scan_int(const char *p, const char *end, int64_t *v)
 	return p;
 }
 
-/* 1 if s (n printable characters) is the base64 of NONCE_LEN bytes with
- * its padding and the unused bits of its last character zero. */
+/* The number of c in the base64 alphabet, or -1. */
+static int b64_num(char c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	return c == '+' ? 62 : c == '/' ? 63 : -1;
+}
+
+/* 1 if s (n characters) is the base64 of NONCE_LEN bytes with its
+ * padding and the unused bits of its last character zero. */
 static int nonce_ok(const char *s, size_t n)
 {
-	static const char alpha[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnop"
-				    "qrstuvwxyz0123456789+/";
-	const char *last;
 	if (n != NONCE_B64_LEN || s[22] != '=' || s[23] != '=')
 		return 0;
 	for (size_t i = 0; i < 22; i++)
-		if (!s[i] || !strchr(alpha, s[i]))
+		if (b64_num(s[i]) < 0)
 			return 0;
-	last = strchr(alpha, s[21]);
-	return ((last - alpha) & 0xf) == 0;
+	return (b64_num(s[21]) & 0xf) == 0;
 }
 
 int elog_record_form_read(const char *record, size_t len, elog_record_form *f)
@@ -261,13 +275,23 @@ int elog_unpack_event_leaf(const unsigned char *p, size_t n, char *out,
 
 /* ---- packed records ---- */
 
-/* The characters of a digits string, by the number of their half byte. */
+/* The characters of a digits string, by the number of their half byte;
+ * digit_num[c] is 1 + the number of c, or 0 for the others. */
 static const char digit_chars[17] = "0123456789+-.() ";
+static const unsigned char digit_num[256] = {
+	['0'] = 1,  ['1'] = 2,	['2'] = 3,  ['3'] = 4,	['4'] = 5,  ['5'] = 6,
+	['6'] = 7,  ['7'] = 8,	['8'] = 9,  ['9'] = 10, ['+'] = 11, ['-'] = 12,
+	['.'] = 13, ['('] = 14, [')'] = 15, [' '] = 16,
+};
 
 /* The dictionary of words, by number.  Append only. */
-static const char *const words[] = {
-	"message",    "media",	       "voice",	  "call",
-	"video_call", "group_message", "receipt", "status",
+static const struct {
+	const char *s;
+	size_t n;
+} words[] = {
+	{LIT("message")}, {LIT("media")},      {LIT("voice")},
+	{LIT("call")},	  {LIT("video_call")}, {LIT("group_message")},
+	{LIT("receipt")}, {LIT("status")},
 };
 #define NWORDS (sizeof words / sizeof words[0])
 
@@ -276,8 +300,7 @@ enum { STR_PLAIN = 0, STR_DIGITS = 1, STR_WORD = 2 };
 /* The number of c in digit_chars, or -1. */
 static int digit_of(char c)
 {
-	const char *d = c ? memchr(digit_chars, c, 16) : NULL;
-	return d ? (int)(d - digit_chars) : -1;
+	return (int)digit_num[(unsigned char)c] - 1;
 }
 
 /* How s (n bytes) is packed: STR_WORD (*word set), STR_DIGITS or
@@ -287,7 +310,7 @@ static int str_mode(const char *s, size_t n, size_t *word)
 	size_t i;
 
 	for (i = 0; i < NWORDS; i++)
-		if (strlen(words[i]) == n && memcmp(words[i], s, n) == 0) {
+		if (words[i].n == n && memcmp(words[i].s, s, n) == 0) {
 			*word = i;
 			return STR_WORD;
 		}
@@ -418,8 +441,8 @@ static int get_str(struct get *g, struct put *text, const char **s, size_t *n)
 	case STR_WORD:
 		if (len >= NWORDS)
 			return -1;
-		for (i = 0; words[len][i]; i++)
-			put_byte(text, (unsigned char)words[len][i]);
+		for (i = 0; i < words[len].n; i++)
+			put_byte(text, (unsigned char)words[len].s[i]);
 		break;
 	case STR_DIGITS:
 		if ((size_t)(g->end - g->p) < (len + 1) / 2)

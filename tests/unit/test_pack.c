@@ -214,6 +214,14 @@ static void test_sizes(void **state)
 	      "alice@example.org", "0", "0", "fax");
 	/* ip: 1 + 5; recipient: 1 + 7; sender: 1 + 17; type: 1 + 3 */
 	assert_int_equal(roundtrip(rec), 1 + 16 + 1 + 1 + 6 + 8 + 18 + 4);
+	/* every character digits hold, 16 in 8 bytes; one other makes the
+	 * string plain */
+	mkrec(rec, sizeof rec, NULL, NULL, NONCE, "0123456789+-.() ", "", "0",
+	      "0", "message");
+	assert_int_equal(roundtrip(rec), base + 8);
+	mkrec(rec, sizeof rec, NULL, NULL, NONCE, "0123456789+-.() /", "", "0",
+	      "0", "message");
+	assert_int_equal(roundtrip(rec), base + 17);
 }
 
 /* Every event the ingest accepts is packed: its type is a word. */
