@@ -9,8 +9,12 @@
 #include <sodium.h>
 
 #include "canon.h"
+#include "pack.h"
 #include "rfc3339.h"
 #include "shard.h"
+
+_Static_assert(ELOG_NONCE_LEN == 16, "pack.c packs a nonce of 16 bytes, 24 "
+				     "characters of base64");
 
 static const char *const kind_names[] = {
 	[ELOG_KIND_EVENT] = "event",
@@ -333,27 +337,17 @@ static int finish(json_t *obj, elog_entry *out, elog_err_t *err)
 int elog_event_leaf_data(const char *record, size_t len, char **data,
 			 size_t *data_len, elog_err_t *err)
 {
-	/* The canonical form of {"commitment":<b64>,"kind":"event"}: keys
-	 * in order, and base64 holds nothing to escape. */
-	static const char head[] = "{\"commitment\":\"";
-	static const char tail[] = "\",\"kind\":\"event\"}";
-	char b64[ELOG_HASH_B64_LEN];
 	elog_hash h;
-	size_t blen, n;
 	char *p;
 
 	elog_sha256(record, len, &h);
-	elog_hash_to_b64(&h, b64);
-	blen = strlen(b64);
-	n = sizeof head - 1 + blen + sizeof tail - 1;
-	if (!(p = malloc(n + 1)))
+	if (!(p = malloc(ELOG_EVENT_LEAF_JSON_LEN + 1)))
 		return elog_fail(err, ELOG_NOMEM, -1, NULL,
 				 "Out of memory building a commitment.");
-	memcpy(p, head, sizeof head - 1);
-	memcpy(p + sizeof head - 1, b64, blen);
-	memcpy(p + sizeof head - 1 + blen, tail, sizeof tail);
+	elog_event_leaf_write(&h, p);
+	p[ELOG_EVENT_LEAF_JSON_LEN] = '\0';
 	*data = p;
-	*data_len = n;
+	*data_len = ELOG_EVENT_LEAF_JSON_LEN;
 	return 0;
 }
 
@@ -365,58 +359,6 @@ void elog_records_commitment(const unsigned char salt[ELOG_SALT_LEN],
 	memcpy(buf, salt, ELOG_SALT_LEN);
 	memcpy(buf + ELOG_SALT_LEN, records_root->b, ELOG_HASH_LEN);
 	elog_sha256(buf, sizeof buf, out);
-}
-
-/* The record being written by record_direct(), at most REC_MAX bytes. */
-#define REC_MAX 768
-struct rec {
-	char b[REC_MAX];
-	size_t len;
-	int ok; /* 0: it would not be the canonical dump; use jansson */
-};
-
-static void rec_put(struct rec *r, const char *s, size_t n)
-{
-	if (!r->ok || n > sizeof r->b - r->len) {
-		r->ok = 0;
-		return;
-	}
-	memcpy(r->b + r->len, s, n);
-	r->len += n;
-}
-
-/* key: the text before the value, e.g. ",\"ip\":" */
-static void rec_str(struct rec *r, const char *key, const char *s)
-{
-	size_t n = strlen(s);
-
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if (c < 0x20 || c == '"' || c == '\\')
-			r->ok = 0; /* the dump escapes or refuses it */
-	}
-	rec_put(r, key, strlen(key));
-	rec_put(r, "\"", 1);
-	rec_put(r, s, n);
-	rec_put(r, "\"", 1);
-}
-
-static void rec_int(struct rec *r, const char *key, int64_t v)
-{
-	char num[24];
-	size_t k = sizeof num;
-	uint64_t u = (uint64_t)v;
-
-	if (v < 0 || v >= ELOG_JSON_INT_MAX) {
-		r->ok = 0; /* the dump refuses it */
-		return;
-	}
-	do { /* the digits of %lld, from the last */
-		num[--k] = (char)('0' + u % 10);
-		u /= 10;
-	} while (u);
-	rec_put(r, key, strlen(key));
-	rec_put(r, num + k, sizeof num - k);
 }
 
 /*
@@ -432,30 +374,32 @@ static int record_direct(int64_t ts, const char *sender, const char *recipient,
 			 const char *device, const char *nonce,
 			 elog_entry *out)
 {
-	struct rec r;
+	elog_record_form f = {
+		.device = device,
+		.ip = ip,
+		.device_len = device ? strlen(device) : 0,
+		.ip_len = ip ? strlen(ip) : 0,
+		.nonce = nonce,
+		.recipient = recipient,
+		.sender = sender,
+		.type = type,
+		.nonce_len = strlen(nonce),
+		.recipient_len = strlen(recipient),
+		.sender_len = strlen(sender),
+		.type_len = strlen(type),
+		.size = size,
+		.ts = ts,
+	};
+	char b[ELOG_RECORD_JSON_MAX];
+	size_t n = 0;
 
-	r.len = 0;
-	r.ok = 1;
-	rec_put(&r, "{", 1);
-	if (device)
-		rec_str(&r, "\"device\":", device);
-	if (ip)
-		rec_str(&r, device ? ",\"ip\":" : "\"ip\":", ip);
-	rec_str(&r, device || ip ? ",\"kind\":" : "\"kind\":", "event");
-	rec_str(&r, ",\"nonce\":", nonce);
-	rec_str(&r, ",\"recipient\":", recipient);
-	rec_str(&r, ",\"sender\":", sender);
-	rec_int(&r, ",\"size\":", size);
-	rec_int(&r, ",\"ts\":", ts);
-	rec_str(&r, ",\"type\":", type);
-	rec_put(&r, "}", 1);
-	if (!r.ok)
+	if (!elog_record_form_write(&f, b, sizeof b, &n))
 		return 0;
-	out->record = malloc(r.len + 1);
+	out->record = malloc(n + 1);
 	if (out->record) {
-		memcpy(out->record, r.b, r.len);
-		out->record[r.len] = '\0';
-		out->record_len = r.len;
+		memcpy(out->record, b, n);
+		out->record[n] = '\0';
+		out->record_len = n;
 	}
 	return 1;
 }
@@ -1055,137 +999,33 @@ out:
 /* ---- records read back without jansson ----
  *
  * A record as record_direct() writes it (the form of nearly every record)
- * is read by a scan of its fixed shape and written again by
- * record_direct(); only if the bytes are the same is it taken: they are
- * then the canonical dump of that object, so the result is the one the
- * jansson path gives.  Anything else goes the jansson path. */
-
-/* A string value record_direct() writes verbatim (printable ASCII but '"'
- * and '\\'), copied NUL-terminated into out (cap bytes); the text after
- * it, or NULL. */
-static const char *fast_str(const char *p, const char *end, char *out,
-			    size_t cap)
-{
-	size_t n = 0;
-	if (p >= end || *p != '"')
-		return NULL;
-	for (p++; p < end && *p != '"'; p++) {
-		unsigned char c = (unsigned char)*p;
-		if (c < 0x20 || c > 0x7e || c == '\\' || n + 1 >= cap)
-			return NULL;
-		out[n++] = (char)c;
-	}
-	if (p >= end)
-		return NULL;
-	out[n] = '\0';
-	return p + 1;
-}
-
-/* The text after lit at p, or NULL. */
-static const char *fast_lit(const char *p, const char *end, const char *lit)
-{
-	size_t n = strlen(lit);
-	if (!p || (size_t)(end - p) < n || memcmp(p, lit, n) != 0)
-		return NULL;
-	return p + n;
-}
-
-/* A non-negative integer of at most 17 digits (record_direct refuses
- * larger ones); the text after it, or NULL. */
-static const char *fast_int(const char *p, const char *end, int64_t *v)
-{
-	int64_t x = 0;
-	int k = 0;
-	for (; p < end && *p >= '0' && *p <= '9'; p++, k++) {
-		if (k == 17)
-			return NULL;
-		x = x * 10 + (*p - '0');
-	}
-	if (k == 0)
-		return NULL;
-	*v = x;
-	return p;
-}
-
-/* 1 if s (n characters) is the base64 of ELOG_NONCE_LEN bytes with its
- * padding and the unused bits of its last character zero: what
- * b64_of_len() takes, or less (the jansson path judges the rest). */
-static int fast_nonce(const char *s, size_t n)
-{
-	static const char alpha[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnop"
-				    "qrstuvwxyz0123456789+/";
-	_Static_assert(ELOG_NONCE_LEN == 16, "a nonce of 16 bytes: 22 "
-					     "characters and \"==\"");
-	const char *last;
-	if (n != 24 || s[22] != '=' || s[23] != '=')
-		return 0;
-	for (size_t i = 0; i < 22; i++)
-		if (!s[i] || !strchr(alpha, s[i]))
-			return 0;
-	last = strchr(alpha, s[21]);
-	return ((last - alpha) & 0xf) == 0;
-}
+ * is read by elog_record_form_read(), which takes it only if writing its
+ * values again gives the same bytes: they are then the canonical dump of
+ * that object, so the result is the one the jansson path gives.  Anything
+ * else goes the jansson path. */
 
 /* elog_entry_from_record for a record in record_direct's form: 1 done,
  * 0 not that form (out untouched), or an error. */
 static int record_fast(const char *record, size_t len, elog_entry *out,
 		       elog_err_t *err)
 {
-	struct rec_text {
-		char device[REC_MAX], ip[REC_MAX];
-		char nonce[32], recipient[REC_MAX];
-		char sender[REC_MAX], type[REC_MAX];
-	} t;
-	const char *p = record, *end = record + len, *q;
-	int has_device = 0, has_ip = 0;
-	int64_t size = 0, ts = 0;
+	elog_record_form f;
 	elog_entry e;
 
-	p = fast_lit(p, end, "{");
-	if ((q = fast_lit(p, end, "\"device\":")) != NULL) {
-		p = fast_lit(fast_str(q, end, t.device, sizeof t.device), end,
-			     ",");
-		has_device = 1;
-	}
-	if ((q = fast_lit(p, end, "\"ip\":")) != NULL) {
-		p = fast_lit(fast_str(q, end, t.ip, sizeof t.ip), end, ",");
-		has_ip = 1;
-	}
-	p = fast_lit(p, end, "\"kind\":\"event\",\"nonce\":");
-	p = p ? fast_str(p, end, t.nonce, sizeof t.nonce) : NULL;
-	p = fast_lit(p, end, ",\"recipient\":");
-	p = p ? fast_str(p, end, t.recipient, sizeof t.recipient) : NULL;
-	p = fast_lit(p, end, ",\"sender\":");
-	p = p ? fast_str(p, end, t.sender, sizeof t.sender) : NULL;
-	p = fast_lit(p, end, ",\"size\":");
-	p = p ? fast_int(p, end, &size) : NULL;
-	p = fast_lit(p, end, ",\"ts\":");
-	p = p ? fast_int(p, end, &ts) : NULL;
-	p = fast_lit(p, end, ",\"type\":");
-	p = p ? fast_str(p, end, t.type, sizeof t.type) : NULL;
-	p = fast_lit(p, end, "}");
-	if (!p || p != end)
-		return 0;
-	if (!fast_nonce(t.nonce, strlen(t.nonce)))
+	if (!elog_record_form_read(record, len, &f))
 		return 0;
 	memset(&e, 0, sizeof e);
-	if (!record_direct(ts, t.sender, t.recipient, t.type, size,
-			   has_ip ? t.ip : NULL, has_device ? t.device : NULL,
-			   t.nonce, &e))
-		return 0;
-	if (!e.record)
-		return nomem_entry(err);
-	if (e.record_len != len || memcmp(e.record, record, len) != 0) {
-		free(e.record);
-		return 0;
-	}
 	e.kind = ELOG_KIND_EVENT;
-	e.ts = ts;
-	if (!(e.sender = strdup(t.sender)) ||
-	    !(e.recipient = strdup(t.recipient))) {
+	e.ts = f.ts;
+	if (!(e.record = malloc(len + 1)) ||
+	    !(e.sender = strndup(f.sender, f.sender_len)) ||
+	    !(e.recipient = strndup(f.recipient, f.recipient_len))) {
 		elog_entry_free(&e);
 		return nomem_entry(err);
 	}
+	memcpy(e.record, record, len);
+	e.record[len] = '\0';
+	e.record_len = len;
 	if (elog_event_leaf_data(e.record, e.record_len, &e.data, &e.len,
 				 err)) {
 		elog_entry_free(&e);
