@@ -6,6 +6,7 @@
 
 #include "entry.h"
 #include "merkle.h"
+#include "store_db.h"
 #include "store_query.h"
 #include "verify.h"
 
@@ -114,6 +115,9 @@ static int prefix_leaf(void *ctx, const elog_leaf *l)
 {
 	struct copy *c = ctx;
 	elog_query *q = NULL;
+	unsigned char buf[33];
+	const void *stored;
+	size_t stored_len;
 	int rc;
 
 	if (elog_query_open(c->w, ELOG_Q_COPY_ENTRY_INSERT, &q))
@@ -123,7 +127,9 @@ static int prefix_leaf(void *ctx, const elog_leaf *l)
 	/* An event's ts is its record's; the entry row has none. */
 	if (l->kind != ELOG_KIND_EVENT)
 		elog_query_bind_int(q, 3, l->ts);
-	elog_query_bind_blob(q, 4, l->data, l->len);
+	stored = elog_store_leaf_stored(c->w, l->kind, l->data, l->len, buf,
+					&stored_len);
+	elog_query_bind_blob(q, 4, stored, stored_len);
 	elog_query_bind_blob(q, 5, l->leaf_hash.b, ELOG_HASH_LEN);
 	elog_query_bind_blob(q, 6, l->chain_hash.b, ELOG_HASH_LEN);
 	rc = elog_query_step(q) == ELOG_QUERY_DONE

@@ -22,4 +22,12 @@ sqlite3 *elog_store_db(elog_store *s);
 #define ELOG_PART_SQL_MAX 768
 int elog_store_part_sql(int64_t k, char *buf, size_t cap);
 
+/* The bytes s keeps for an entry's leaf data: on SQLite, an event's leaf
+ * data in the form the library writes is kept packed (pack.h) into buf,
+ * 33 bytes (*out_len); anything else is data itself.  For writers that
+ * insert entry rows themselves (envelog copy's purged prefix). */
+const void *elog_store_leaf_stored(const elog_store *s, int kind,
+				   const char *data, size_t len,
+				   unsigned char buf[33], size_t *out_len);
+
 #endif

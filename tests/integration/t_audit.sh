@@ -66,7 +66,7 @@ expect_tiles_ok() {
 # Run SQL (python3's sqlite3: also has sha256) on a stopped copy.
 tamper() { # DB PYTHON-BODY (db is the connection, sha256(bytes) -> bytes)
 	python3 - "$1" "$2" <<'EOF'
-import hashlib, sqlite3, sys
+import hashlib, os, sqlite3, sys
 db = sqlite3.connect(sys.argv[1])
 def sha256(b): return hashlib.sha256(b).digest()
 for t in ("entry_no_update", "entry_no_delete", "tree_hash_no_update"):
@@ -222,13 +222,15 @@ stop_server
 # An event served with anything but its commitment (here its private
 # record, with a matching leaf hash and chain) is refused.
 copy_log erec "$T/clean.db"
+REC600=$("$B"/tests/tools/records "$T/erec.db" 600) || bail "record 600"
+export REC600
 tamper "$T/erec.db" "
 K = 600
 rows = db.execute('SELECT seq, leaf_hash FROM entry ORDER BY seq').fetchall()
 prev = bytes(32)
 for seq, lh in rows:
     if seq == K:
-        rec = bytes(db.execute('SELECT data FROM event_data_p0 WHERE seq = ?', (K,)).fetchone()[0])
+        rec = os.environ['REC600'].encode()
         lh = sha256(b'\\x00' + rec)
         db.execute('UPDATE entry SET data = ? WHERE seq = ?', (rec, K))
     prev = sha256(prev + bytes(lh))

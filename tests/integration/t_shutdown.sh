@@ -45,7 +45,7 @@ check "the final checkpoint covers every entry" test \
 	"$(sqlite3 "$DB" "SELECT (SELECT max(size) FROM checkpoint) = (SELECT count(*) FROM entry)")" = 1
 
 # every acknowledged batch is there, whole; no batch is there in part
-sqlite3 "$DB" "SELECT json_extract(CAST(data AS TEXT), '\$.device') FROM event_data_p0" |
+"$B"/tests/tools/records "$DB" | cut -f2 | jq -r .device |
 	sed 's/-[0-9]*$//' | sort | uniq -c | awk '{ print $2, $1 }' >"$T/stored"
 missing=0
 for f in "$T"/status.*; do

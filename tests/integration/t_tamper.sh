@@ -49,8 +49,16 @@ check "log verifies after refused changes" test "$rc" -eq 0
 drop="DROP TRIGGER entry_no_update; DROP TRIGGER entry_no_delete; DROP TRIGGER event_data_p0_no_update; DROP TRIGGER event_data_p0_no_delete; DROP TRIGGER tree_hash_no_update; DROP TRIGGER checkpoint_no_update; DROP TRIGGER checkpoint_no_delete;"
 
 db=$(fresh data)
-sqlite3 "$db" "$drop UPDATE event_data_p0 SET data = replace(data, '\"size\":', '\"size\":1') WHERE seq = 5"
+# (records are kept packed, pack.h: byte 3 is the nonce's second byte)
+sqlite3 "$db" "$drop UPDATE event_data_p0 SET data = substr(data, 1, 2) || CASE WHEN substr(data, 3, 1) = X'00' THEN X'01' ELSE X'00' END || substr(data, 4) WHERE seq = 5"
 expect_tampered "altered leaf data is named" "$db" 5
+db=$(fresh datajson)
+rec=$("$B"/tests/tools/records "$db" 5 | sed 's/"size":/"size":1/')
+sqlite3 "$db" "$drop UPDATE event_data_p0 SET data = CAST('$rec' AS BLOB) WHERE seq = 5"
+expect_tampered "altered leaf data kept as JSON is named" "$db" 5
+db=$(fresh datagarbled)
+sqlite3 "$db" "$drop UPDATE event_data_p0 SET data = substr(data, 1, length(data) - 1) WHERE seq = 5"
+expect_tampered "a packed record cut short is named" "$db" 5
 
 db=$(fresh leafhash)
 sqlite3 "$db" "$drop UPDATE event_data_p0 SET data = replace(data, 'message', 'voice') WHERE seq = 11; UPDATE entry SET leaf_hash = (SELECT leaf_hash FROM entry WHERE seq = 12) WHERE seq = 11"
