@@ -213,8 +213,8 @@ struct elog_store {
 	unsigned run_bits; /* meta.index_run_bits */
 	/* event records: one table per 2^part_bits seqs (part_name) */
 	unsigned part_bits;
-	int64_t ins_part;     /* the partition ins_st writes */
-	sqlite3_stmt *ins_st; /* NULL: none prepared */
+	int64_t ins_part;		     /* the partition ins_st writes */
+	sqlite3_stmt *ins_st;		     /* NULL: none prepared */
 	struct part_stmt rec_st[PART_CACHE]; /* by part % PART_CACHE */
 	/* the transaction's index rows not yet in index_hot (add_index) */
 	struct hot_row *hot_buf;
@@ -409,7 +409,8 @@ static int migrate_records(elog_store *s, elog_err_t *err)
 		snprintf(sql, sizeof sql,
 			 "INSERT INTO event_data_p%llu SELECT seq, ts, data "
 			 "FROM event_data WHERE seq >= %llu AND seq <= %llu",
-			 (unsigned long long)k, (unsigned long long)(k << bits),
+			 (unsigned long long)k,
+			 (unsigned long long)(k << bits),
 			 (unsigned long long)last);
 		rc = exec(s, sql, err);
 	}
@@ -1066,8 +1067,7 @@ static sqlite3_stmt *part_insert(elog_store *w, uint64_t seq, elog_err_t *err)
 	w->ins_st = NULL;
 	if (part_create(w, k, err))
 		return NULL;
-	if (part_prepare(w,
-			 "INSERT INTO %s(seq, ts, data) VALUES (?1, ?2, ?3)",
+	if (part_prepare(w, "INSERT INTO %s(seq, ts, data) VALUES (?1, ?2, ?3)",
 			 k, &w->ins_st) != SQLITE_OK) {
 		db_fail(w, err, "preparing a statement");
 		sqlite3_finalize(w->ins_st);
@@ -1534,10 +1534,9 @@ struct unpacked {
 	char record[ELOG_RECORD_JSON_MAX];
 };
 
-const void *elog_store_leaf_stored(const elog_store *s, int kind,
-				   const char *data, size_t len,
-				   unsigned char buf[ELOG_EVENT_LEAF_PACKED_LEN],
-				   size_t *out_len)
+const void *elog_store_leaf_stored(
+	const elog_store *s, int kind, const char *data, size_t len,
+	unsigned char buf[ELOG_EVENT_LEAF_PACKED_LEN], size_t *out_len)
 {
 	*out_len = len;
 	if (!s->pg && kind == ELOG_KIND_EVENT && data &&
@@ -1681,10 +1680,10 @@ int elog_store_leaf(elog_store *s, uint64_t seq, elog_leaf *out,
  * (elog_store_leaves): one private statement per partition. */
 struct rec_cursor {
 	elog_store *s;
-	uint64_t end;	 /* one past the range */
-	int64_t part;	 /* the partition st reads (-1: none yet) */
+	uint64_t end;	  /* one past the range */
+	int64_t part;	  /* the partition st reads (-1: none yet) */
 	sqlite3_stmt *st; /* NULL: the partition has no table */
-	int on_row;	 /* st is on a row not yet taken */
+	int on_row;	  /* st is on a row not yet taken */
 };
 
 /* The record of event seq from c (seqs asked in increasing order): its
@@ -1757,8 +1756,8 @@ int elog_store_leaves(elog_store *s, uint64_t start, uint64_t end,
 		elog_leaf l;
 		rec = NULL;
 		if (sqlite3_column_int(st, 1) == ELOG_KIND_EVENT &&
-		    (rc = cursor_record(&c, (uint64_t)sqlite3_column_int64(
-							st, 0),
+		    (rc = cursor_record(&c,
+					(uint64_t)sqlite3_column_int64(st, 0),
 					&rec, err)) < 0)
 			goto out;
 		fill_leaf(st, rec, &l, &u);
@@ -2966,7 +2965,8 @@ static int purge_records(elog_store *w, uint64_t start, uint64_t n,
 	for (size_t i = 0; i < np && !rc; i++) {
 		uint64_t last = (((uint64_t)parts[i] + 1) << b) - 1;
 		if (last < n) {
-			snprintf(sql, sizeof sql, "DROP TABLE event_data_p%lld",
+			snprintf(sql, sizeof sql,
+				 "DROP TABLE event_data_p%lld",
 				 (long long)parts[i]);
 			if (w->ins_st && w->ins_part == parts[i]) {
 				sqlite3_finalize(w->ins_st);
