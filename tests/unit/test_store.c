@@ -316,6 +316,45 @@ static sqlite3_int64 count_rows(elog_store *s, const char *table)
 	return query_int(s, sql);
 }
 
+/* Temporary views of the lawful-request index for the checks below, made
+ * again for the runs there are now (each sealed run is a table of its
+ * own, schema 010): index_sealed(run, party, ts, seq), every sealed row,
+ * and event_index(party, ts, seq), every row. */
+static void index_views(elog_store *s)
+{
+	sqlite3 *db = elog_store_db(s);
+	int64_t *runs = NULL;
+	size_t n = 0, len, cap;
+	elog_err_t err;
+	char *sql;
+
+	assert_int_equal(elog_store_index_tables(s, &runs, &n, &err), 0);
+	cap = 512 + 96 * n;
+	assert_non_null(sql = malloc(cap));
+	len = (size_t)snprintf(sql, cap,
+			       "DROP VIEW IF EXISTS temp.event_index; "
+			       "DROP VIEW IF EXISTS temp.index_sealed; "
+			       "CREATE TEMP VIEW index_sealed(run, party, ts, "
+			       "seq) AS SELECT 0, 0, 0, 0 WHERE 0");
+	for (size_t i = 0; i < n; i++) {
+		assert_true(runs[i] >= 0);
+		len += (size_t)snprintf(sql + len, cap - len,
+					" UNION ALL SELECT %lld, party, ts, "
+					"seq FROM index_sealed_%lld",
+					(long long)runs[i],
+					(long long)runs[i]);
+	}
+	len += (size_t)snprintf(sql + len, cap - len,
+				"; CREATE TEMP VIEW event_index(party, ts, "
+				"seq) AS SELECT party, ts, seq FROM index_hot "
+				"UNION ALL SELECT party, ts, seq FROM "
+				"index_sealed");
+	assert_true(len < cap);
+	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	free(sql);
+	free(runs);
+}
+
 /* The table that holds events' leaf data and ts: "event_data" where the
  * schema keeps event metadata apart from the entry rows, else "entry". */
 static const char *event_table(elog_store *s)
@@ -616,6 +655,7 @@ static void test_append_read_back(void **state)
 				want += strcmp(f->sender[i], f->recipient[i])
 						? 2
 						: 1;
+		index_views(f->w);
 		assert_int_equal(count_rows(f->w, "event_index"), want);
 	}
 }
@@ -1277,8 +1317,8 @@ static void test_events_for(void **state)
 	}
 }
 
-/* Check that sql is answered by a search of the primary key of index_sealed
- * (run, party) or of index_hot (blk, party). */
+/* Check that sql is answered by a search of the primary key of a run's
+ * table (party) or of index_hot (blk, party). */
 static void assert_index_search(sqlite3 *db, const char *sql)
 {
 	int hot = strstr(sql, "index_hot") != NULL;
@@ -1298,7 +1338,8 @@ static void assert_index_search(sqlite3 *db, const char *sql)
 			strstr(detail, hot ? "index_hot" : "index_sealed"));
 		assert_non_null(strstr(detail, "PRIMARY KEY"));
 		assert_non_null(strstr(detail, hot ? "blk=? AND party=?"
-						   : "run=? AND party=?"));
+						   : "(party=? AND ts>? AND "
+						     "ts<?)"));
 		rows++;
 	}
 	sqlite3_finalize(st);
@@ -1327,8 +1368,8 @@ static void test_index_query_plan(void **state)
 
 	append_events(f, 50);
 	assert_int_equal(elog_store_index_run_bits(f->w), 3);
-	assert_index_search(db, "SELECT seq FROM index_sealed WHERE run = ?4 "
-				"AND party = ?1 AND ts >= ?2 AND ts < ?3");
+	assert_index_search(db, "SELECT seq FROM \"index_sealed_0\" WHERE "
+				"party = ?1 AND ts >= ?2 AND ts < ?3");
 	/* index_hot: a key search in one block (schema 008), no scan */
 	assert_index_search(db,
 			    "SELECT seq FROM index_hot WHERE blk = ?19 AND "
@@ -1342,13 +1383,13 @@ static void test_index_query_plan(void **state)
 	for (sqlite3_stmt *p = sqlite3_next_stmt(db, NULL); p;
 	     p = sqlite3_next_stmt(db, p)) {
 		const char *sql = sqlite3_sql(p);
-		if (sql && (strstr(sql, "SELECT seq FROM index_sealed") ||
+		if (sql && (strstr(sql, "SELECT seq FROM \"index_sealed_") ||
 			    strstr(sql, "SELECT seq FROM index_hot"))) {
 			assert_index_search(db, sql);
 			seen++;
 		}
 	}
-	assert_true(seen >= 1);
+	assert_true(seen >= 2); /* index_hot's and a run's */
 }
 
 /* Runs of 8 events (schema 007): after each commit the rows of events
@@ -1370,6 +1411,7 @@ static void test_index_runs(void **state)
 							 f->n + batches[b]);
 		append_events(f, batches[b]);
 		assert_int_equal(hot, (f->n / 8) * 8);
+		index_views(f->w);
 		assert_int_equal(query_int(f->w, "SELECT count(*) FROM "
 						 "index_hot WHERE seq < "
 						 "(SELECT (max(seq) + 1) / 8 "
@@ -1416,12 +1458,21 @@ static void test_index_runs(void **state)
 	assert_int_equal(count_rows(f->w, "index_run"), 7);
 	assert_int_equal(query_int(f->w, "SELECT min(seq) FROM index_hot"),
 			 296);
-	/* Run ids grow with each seal and merge: a seal writes at the end
-	 * of index_sealed's tree. */
+	/* Run ids grow with each seal and merge, and each run has its table,
+	 * those merged away none. */
 	assert_int_equal(query_int(f->w, "SELECT max(run) = (SELECT run "
 					 "FROM index_run ORDER BY first_seq "
 					 "DESC LIMIT 1) FROM index_run"),
 			 1);
+	assert_int_equal(query_int(f->w, "SELECT count(*) FROM sqlite_master "
+					 "WHERE type = 'table' AND name GLOB "
+					 "'index_sealed_*' AND name IN (SELECT "
+					 "'index_sealed_' || run FROM "
+					 "index_run)"),
+			 7);
+	assert_int_equal(query_int(f->w, "SELECT count(*) FROM sqlite_master "
+					 "WHERE name GLOB 'index_sealed_*'"),
+			 7 * 3); /* a table and its two triggers */
 	/* narrowed under its rows: verify fails, naming the event */
 	assert_int_equal(sqlite3_exec(db,
 				      "UPDATE index_run SET max_ts = "
@@ -1458,6 +1509,7 @@ static void test_seal_after_early_flush(void **state)
 	assert_int_equal(c.size, m);
 	elog_commit_free(&c);
 	elog_entries_free(es, m);
+	index_views(f->w);
 	assert_true(query_int(f->w, "SELECT count(*) FROM event_index") >
 		    65536);
 	assert_int_equal(query_int(f->w, "SELECT count(DISTINCT seq) FROM "
@@ -1628,7 +1680,9 @@ static void test_seal_fails_whole(void **state)
 					   &c, &err),
 			 -ELOG_IO);
 	assert_int_equal(count_rows(f->w, "index_run"), 0);
-	assert_int_equal(count_rows(f->w, "index_sealed"), 0);
+	assert_int_equal(count_rows(f->w, "sqlite_master WHERE name GLOB "
+					  "'index_sealed_*'"),
+			 0);
 	assert_int_equal(count_rows(f->w, "index_hot"), hot);
 	assert_int_equal(count_rows(f->w, "entry"), 5);
 	append_entries(f, es, 6); /* the second commit: it seals 0..7 */
@@ -1658,8 +1712,9 @@ static void test_triggers(void **state)
 		"(SELECT max(size) FROM checkpoint)",
 		"DELETE FROM checkpoint WHERE size = "
 		"(SELECT max(size) FROM checkpoint)",
-		"UPDATE event_index SET seq = 0",
-		"DELETE FROM event_index",
+		/* a sealed run's table (runs of 8: setup_runs) */
+		"UPDATE index_sealed_0 SET seq = 0",
+		"DELETE FROM index_sealed_0",
 	};
 	sqlite3_int64 ne, nt, nc, ni;
 
@@ -1668,7 +1723,7 @@ static void test_triggers(void **state)
 	ne = count_rows(f->w, "entry");
 	nt = count_rows(f->w, "tree_hash");
 	nc = count_rows(f->w, "checkpoint");
-	ni = count_rows(f->w, "event_index");
+	ni = count_rows(f->w, "index_sealed_0");
 	assert_true(nt > 0 && nc == 2 && ni > 0);
 	for (size_t i = 0; i < sizeof sql / sizeof sql[0] + 2; i++) {
 		char *msg = NULL;
@@ -1689,7 +1744,7 @@ static void test_triggers(void **state)
 	assert_int_equal(count_rows(f->w, "entry"), ne);
 	assert_int_equal(count_rows(f->w, "tree_hash"), nt);
 	assert_int_equal(count_rows(f->w, "checkpoint"), nc);
-	assert_int_equal(count_rows(f->w, "event_index"), ni);
+	assert_int_equal(count_rows(f->w, "index_sealed_0"), ni);
 	assert_int_equal(elog_verify_store(f->w, NULL, NULL, NULL, &rep, &err),
 			 0);
 	/* The store still appends after the refused statements. */
@@ -2351,7 +2406,8 @@ int main(void)
 						setup_runs, teardown),
 		cmocka_unit_test_setup_teardown(test_seal_fails_whole,
 						setup_runs, teardown),
-		cmocka_unit_test_setup_teardown(test_triggers, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_triggers, setup_runs,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_set_sync, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_verify_good, setup,
 						teardown),
