@@ -1573,8 +1573,9 @@ static size_t want_below(uint64_t n)
 	return want;
 }
 
-/* events_for finds exactly the seqs below n for +44700900003. */
-static void expect_found(fx *f, uint64_t n)
+/* events_for on s finds exactly the seqs in [lo, n) for +44700900003
+ * (those below lo purged). */
+static void expect_found_on(elog_store *s, uint64_t lo, uint64_t n)
 {
 	elog_err_t err;
 	char *subj[1] = {"+44700900003"};
@@ -1582,15 +1583,79 @@ static void expect_found(fx *f, uint64_t n)
 	size_t got;
 	int trunc;
 
-	assert_int_equal(elog_store_events_for(f->w, subj, 1, T0, T0 + 100000,
+	assert_int_equal(elog_store_events_for(s, subj, 1, T0, T0 + 100000,
 					       1000, &seqs, &got, &trunc, &err),
 			 0);
-	assert_int_equal(got, want_below(n));
+	assert_int_equal(got, want_below(n) - want_below(lo));
 	for (size_t i = 0; i < got; i++) {
 		assert_int_equal(seqs[i] % 7, 3);
-		assert_true(seqs[i] < n);
+		assert_true(seqs[i] >= lo && seqs[i] < n);
 	}
 	free(seqs);
+}
+
+/* events_for finds exactly the seqs below n for +44700900003. */
+static void expect_found(fx *f, uint64_t n)
+{
+	expect_found_on(f->w, 0, n);
+}
+
+/* A reader keeps the statements of each run it probes, by run id
+ * (store.c, RUN_CACHE), while the writer changes the schema under it: a
+ * merge drops 16 runs' tables, a purge drops every run's, and the next
+ * seals make tables under the ids the dropped runs had.  The reader's
+ * requests still find exactly the events, and the log verifies. */
+static void test_reader_across_run_tables(void **state)
+{
+	fx *f = *state;
+	elog_err_t err;
+	elog_verify_report rep;
+	elog_store *r = NULL;
+	elog_entry e;
+	uint64_t events, through, seq, lo;
+	elog_commit c;
+
+	append_events(f, 120); /* runs of 8: 15 runs of level 0 */
+	assert_int_equal(elog_store_open(f->path, ELOG_STORE_READ,
+					 ELOG_SYNC_FULL, &r, &err),
+			 0);
+	expect_found_on(r, 0, 120); /* caches runs 0..14 */
+	append_events(f, 16); /* 136: the 16 merged into one, tables dropped */
+	assert_int_equal(query_int(f->w, "SELECT count(*) FROM index_run"), 2);
+	expect_found_on(r, 0, 136);
+	/* the purge of everything: every run's table dropped */
+	assert_int_equal(elog_store_begin(f->w, &err), 0);
+	assert_int_equal(elog_store_purge(f->w, elog_now_ms() + 1, NULL, NULL,
+					  &events, &through, &err),
+			 0);
+	assert_int_equal(through, 135);
+	assert_int_equal(elog_purge_entry(elog_now_ms(), elog_now_ms() + 1,
+					  through, events, &e, &err),
+			 0);
+	assert_int_equal(elog_store_add(f->w, &e, &seq, &err), 0);
+	memset(&c, 0, sizeof c);
+	assert_int_equal(elog_store_commit(f->w, &f->sk, elog_now_ms(), &c,
+					   &err),
+			 0);
+	elog_commit_free(&c);
+	model_add(f, &e);
+	f->cp_size[f->ncp++] = f->n;
+	elog_entry_free(&e);
+	assert_int_equal(count_rows(f->w, "index_run"), 0);
+	assert_int_equal(query_int(f->w, "SELECT count(*) FROM sqlite_master "
+					 "WHERE name GLOB 'index_sealed_*'"),
+			 0);
+	lo = f->n;
+	expect_found_on(r, lo, lo);
+	/* new runs under the ids 0, 1, …: the reader's statements of the old
+	 * runs 0 and 1 are prepared again against the new tables */
+	append_events(f, 31);
+	assert_int_equal(query_int(f->w, "SELECT min(run) FROM index_run"), 0);
+	expect_found_on(r, lo, f->n);
+	expect_found_on(f->w, lo, f->n);
+	elog_store_close(r);
+	assert_int_equal(elog_verify_store(f->w, NULL, NULL, NULL, &rep, &err),
+			 0);
 }
 
 /* The shape of a request that missed a committed row: the writer's
@@ -2388,6 +2453,8 @@ int main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_events_for, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_reader_across_run_tables,
+						setup_runs, teardown),
 		cmocka_unit_test_setup_teardown(
 			test_events_for_across_run_boundary, setup_runs,
 			teardown),
