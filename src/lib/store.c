@@ -305,6 +305,14 @@ static sqlite3_stmt *run_stmt(elog_store *s, int64_t run, enum run_stmt_id id,
 	return slot->st[id];
 }
 
+/* The trigger that refuses a DELETE from run %lld's table above the purge
+ * horizon (its name, then its table). */
+#define RUN_NO_DELETE \
+	"CREATE TRIGGER \"" RUN_TABLE "%lld_no_delete\" BEFORE DELETE ON " \
+	"\"" RUN_TABLE "%lld\" WHEN NOT (OLD.seq <= coalesce((SELECT " \
+	"max(through_seq) FROM purge_horizon), -1)) BEGIN SELECT " \
+	"RAISE(ABORT, 'a sealed index run is append-only'); END"
+
 /* Create the table of run (empty) with the triggers that keep it
  * append-only, as schema 004 keeps the log's tables: no UPDATE, and a
  * DELETE only of rows at or below the purge horizon.  A merge or the
@@ -320,12 +328,7 @@ static int create_run_table(elog_store *w, int64_t run, elog_err_t *err)
 		 "WITHOUT ROWID; "
 		 "CREATE TRIGGER \"" RUN_TABLE "%lld_no_update\" BEFORE "
 		 "UPDATE ON \"" RUN_TABLE "%lld\" BEGIN SELECT "
-		 "RAISE(ABORT, 'a sealed index run is append-only'); END; "
-		 "CREATE TRIGGER \"" RUN_TABLE "%lld_no_delete\" BEFORE "
-		 "DELETE ON \"" RUN_TABLE "%lld\" WHEN NOT (OLD.seq <= "
-		 "coalesce((SELECT max(through_seq) FROM purge_horizon), -1)) "
-		 "BEGIN SELECT RAISE(ABORT, 'a sealed index run is "
-		 "append-only'); END",
+		 "RAISE(ABORT, 'a sealed index run is append-only'); END; " RUN_NO_DELETE,
 		 r, r, r, r, r);
 	return exec(w, sql, err);
 }
@@ -2952,11 +2955,24 @@ static int purge_runs(elog_store *w, int64_t n, int64_t start, uint64_t total,
 				"?1 AND last_seq >= ?1",
 				n, 0, &cut, NULL, err)))
 		goto out;
+	/* The run it cuts: its rows below n, without its delete trigger,
+	 * whose subquery per row would cost more than the delete (the
+	 * horizon row is written, so every row deleted is below it); the
+	 * trigger is made again in the same transaction. */
 	if (cut >= 0) {
+		char trig[RUN_SQL_MAX];
+		long long c = (long long)cut;
+		run_sql(sql, "DROP TRIGGER \"" RUN_TABLE "%lld_no_delete\"",
+			cut);
+		snprintf(trig, sizeof trig, RUN_NO_DELETE, c, c);
+		if ((rc = exec(w, sql, err)))
+			goto out;
 		run_sql(sql,
 			"DELETE FROM \"" RUN_TABLE "%lld\" WHERE seq < ?1",
 			cut);
-		rc = run_purge_sql(w, sql, n, 0, NULL, NULL, err);
+		if ((rc = run_purge_sql(w, sql, n, 0, NULL, NULL, err)) ||
+		    (rc = exec(w, trig, err)))
+			goto out;
 	}
 out:
 	sqlite3_finalize(st);
