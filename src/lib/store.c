@@ -166,6 +166,8 @@ static const char *const stmt_sql[ST_COUNT] = {
  * statement on a run is formatted with its id (run_sql).
  */
 #define RUN_TABLE "index_sealed_"
+/* The migration that made them (its file name's start). */
+#define RUN_TABLES_SCHEMA "010_"
 /* Room for one statement on a run's table; a merge names up to
  * ELOG_INDEX_FANOUT of them (MERGE_SQL_MAX). */
 #define RUN_SQL_MAX 512
@@ -476,6 +478,17 @@ static int migrate_run_tables(elog_store *s, elog_err_t *err)
 	return 0;
 }
 
+/* The schema version from which each sealed run has a table of its own
+ * (schema/010_index_run_tables.sql applied). */
+static int run_tables_version(void)
+{
+	for (int v = 0; v < elog_schema_count; v++)
+		if (strncmp(elog_schema_name[v], RUN_TABLES_SCHEMA,
+			    strlen(RUN_TABLES_SCHEMA)) == 0)
+			return v + 1;
+	return 0;
+}
+
 /* Apply the migrations above the database's user_version. */
 static int migrate(elog_store *s, elog_err_t *err)
 {
@@ -489,7 +502,7 @@ static int migrate(elog_store *s, elog_err_t *err)
 			return rc;
 		snprintf(pragma, sizeof pragma, "PRAGMA user_version = %d",
 			 v + 1);
-		if ((strncmp(elog_schema_name[v], "010_", 4) == 0 &&
+		if ((v + 1 == run_tables_version() &&
 		     (rc = migrate_run_tables(s, err))) ||
 		    (rc = exec(s, elog_schema[v], err)) ||
 		    (rc = exec(s, pragma, err)) ||
@@ -753,6 +766,18 @@ int elog_store_open(const char *path, int mode, int sync, elog_store **out,
 		if ((rc = exec(s, "PRAGMA query_only = 1", err)) ||
 		    (rc = schema_version(s, &version, err)))
 			goto out;
+		/* A reader migrates nothing, and before schema 010 the runs'
+		 * rows are not where it reads them (verification would call
+		 * every run's rows missing). */
+		if (version > 0 && version < run_tables_version()) {
+			rc = elog_fail(err, ELOG_IO, -1, NULL,
+				       "%s has schema version %d, older than "
+				       "this program's %d: open it once with a "
+				       "writer (envelogd, or envelog purge) to "
+				       "migrate it",
+				       path, version, elog_schema_count);
+			goto out;
+		}
 	}
 	if ((rc = elog_store_meta_get(s, "origin", s->origin, sizeof s->origin,
 				      err)) ||
@@ -1215,8 +1240,9 @@ static int range_step(elog_store *w, enum stmt_id id, uint64_t first,
 	return step_done(w, st, err, "sealing the index");
 }
 
-/* The id of the next run: above every other, so that a run's table is
- * never one a reader still remembers from before (see RUN_CACHE). */
+/* The id of the next run: above every other, so that run ids grow with
+ * first_seq (verification reads the runs' tables in id order beside its
+ * walk in seq order). */
 static int next_run(elog_store *w, int64_t *run, elog_err_t *err)
 {
 	return stmt_int(w, ST_RUN_NEXT, run, "sealing the index", err);

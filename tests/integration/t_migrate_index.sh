@@ -74,6 +74,9 @@ CREATE VIEW event_index(party, ts, seq) AS
 PRAGMA user_version = $((v10 - 1));" || bail "back to index_sealed"
 check "the log before 010 has index_sealed and no run's table" test "$(q "SELECT count(*), (SELECT count(*) FROM sqlite_master WHERE name GLOB 'index_sealed_*') FROM index_sealed")" = "$(q "SELECT count(*) FROM index_sealed")|0"
 check "... with merged runs (level 1) and runs of level 0" test "$nruns" = "7|2"
+out=$("$B"/envelog verify --quiet --db "$db" 2>&1); rc=$?
+if [ "$rc" -eq 2 ] && [[ "$out" == *"schema version $((v10 - 1)), older than this program's $latest: open it once with a writer"* ]]; then ok "a reader refuses it before a writer migrates it (exit 2), instead of calling its runs' rows missing"
+else nok "a reader refuses it before a writer migrates it" "$rc $out"; fi
 "$B"/tests/tools/mklog "$db" 0 >/dev/null || bail "open after 010"
 check "a writer's open migrates it to schema $latest" test "$(q "PRAGMA user_version")" = "$latest"
 check "index_sealed and its view are gone" test "$(q "SELECT count(*) FROM sqlite_master WHERE name IN ('index_sealed', 'event_index')")" = 0
