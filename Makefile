@@ -129,8 +129,8 @@ $(B)/cflags: FORCE
 	@echo '$(CC) $(ALL_CFLAGS) $(LDFLAGS)' | cmp -s - $@ || echo '$(CC) $(ALL_CFLAGS) $(LDFLAGS)' >$@
 
 # The migrations become NUL-terminated byte arrays, one per file, in order:
-# SQLite's (schema/*.sql) in elog_schema, PostgreSQL's (schema/pg/*.sql) in
-# elog_schema_pg.
+# SQLite's (schema/*.sql) in elog_schema (their file names in
+# elog_schema_name), PostgreSQL's (schema/pg/*.sql) in elog_schema_pg.
 $(B)/schema.c: $(SCHEMA) $(SCHEMA_PG) Makefile
 	@mkdir -p $(@D)
 	@{ echo '#include <stddef.h>'; echo '#include "schema.h"'; i=0; \
@@ -143,6 +143,9 @@ $(B)/schema.c: $(SCHEMA) $(SCHEMA_PG) Makefile
 	  for f in $(SCHEMA); do echo "m$$i,"; i=$$((i + 1)); done; \
 	  echo 'NULL };'; \
 	  echo 'const int elog_schema_count = $(words $(SCHEMA));'; \
+	  echo 'const char *const elog_schema_name[] = {'; \
+	  for f in $(SCHEMA); do echo "\"$$(basename $$f)\","; done; \
+	  echo 'NULL };'; \
 	  echo 'const char *const elog_schema_pg[] = {'; \
 	  for f in $(SCHEMA_PG); do echo "m$$i,"; i=$$((i + 1)); done; \
 	  echo 'NULL };'; \

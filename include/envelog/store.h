@@ -9,8 +9,8 @@
  * readers run while the writer appends.  Only a writer may append.
  *
  * Tables (schema/NNN_*.sql): entry (seq, kind, ts, data, leaf_hash,
- * chain_hash), the lawful-request index (index_hot, index_run,
- * index_sealed: see below), tree_hash (tlog stored-hash index, level >= 1; level 0 is
+ * chain_hash), the lawful-request index (index_hot, index_run and
+ * a table index_sealed_<run> per sealed run: see below), tree_hash (tlog stored-hash index, level >= 1; level 0 is
  * entry.leaf_hash), checkpoint (every checkpoint ever signed), cosignature,
  * meta, token, authority, witness, warrant_use, purge_horizon,
  * ingest_key (idempotency.h).
@@ -43,15 +43,16 @@ const char *elog_store_name(const char *db, char *buf, size_t cap);
 enum elog_sync { ELOG_SYNC_FULL = 0, ELOG_SYNC_NORMAL = 1 };
 
 /*
- * The lawful-request index (schema/007_index_runs.sql and 008): one row
- * (party hash, ts, seq) per distinct party of each event.  A commit adds
- * its rows to index_hot, keyed by block of 1 024 events (seq >> 10), then
- * party, so it writes only the newest blocks; the commit that completes a
- * run of 2^bits events (bits: elog_store_index_run_bits) moves the run's rows,
- * sorted by (party, ts, seq), into index_sealed under a new run id and
- * records the run in index_run.  When ELOG_INDEX_FANOUT runs of one level
- * fill an aligned block, that commit merges them into one run of the next
- * level, up to ELOG_INDEX_MAX_LEVEL.  So in a log of size entries the rows
+ * The lawful-request index (schema/007_index_runs.sql, 008 and 010): one
+ * row (party hash, ts, seq) per distinct party of each event.  A commit
+ * adds its rows to index_hot, keyed by block of 1 024 events (seq >> 10),
+ * then party, so it writes only the newest blocks; the commit that
+ * completes a run of 2^bits events (bits: elog_store_index_run_bits)
+ * moves the run's rows, sorted by (party, ts, seq), into a new table of
+ * their own (index_sealed_<run>, under a new run id) and records the run
+ * in index_run.  When ELOG_INDEX_FANOUT runs of one level fill an aligned
+ * block, that commit merges them into one run of the next level (a new
+ * table; theirs are dropped), up to ELOG_INDEX_MAX_LEVEL.  So in a log of size entries the rows
  * of an event with seq >= elog_store_index_hot_from(size) are in
  * index_hot, and those of any other in the run that holds its seq.
  *
@@ -331,6 +332,16 @@ typedef struct elog_index_run {
 /* Every run in first_seq order; *runs is malloc'd (caller frees). */
 int elog_store_index_runs(elog_store *s, elog_index_run **runs, size_t *n,
 			  elog_err_t *err);
+/*
+ * The ids of the runs whose rows have a table (SQLite: index_sealed_<run>,
+ * schema/010_index_run_tables.sql), ascending, into *runs (malloc'd,
+ * caller frees); a table named like one but not for a run id in decimal
+ * is listed as -1.  For verification: each run index_run lists has its
+ * table, and no other.  PostgreSQL keeps its runs as partitions of one
+ * table: its list is index_run's.
+ */
+int elog_store_index_tables(elog_store *s, int64_t **runs, size_t *n,
+			    elog_err_t *err);
 
 /*
  * For verification of the lawful-request index: *found = 1 if the index
@@ -351,7 +362,7 @@ int elog_store_index_rows(const elog_store *s, const char *sender,
  * caller that ends the transaction some other way needs it.
  */
 int elog_store_index_flush(elog_store *w, elog_err_t *err);
-/* Number of rows in the index (index_hot and index_sealed). */
+/* Number of rows in the index (index_hot and the runs' tables). */
 int elog_store_index_count(elog_store *s, uint64_t *n, elog_err_t *err);
 
 /* One row of the index: a party's hash (meta.party_key), ts, seq. */
@@ -373,7 +384,9 @@ int elog_store_index_rows_of(const elog_store *s, const char *sender,
 /*
  * Walk every row of the index once, each table in its storage order: the
  * sealed rows by (run, party, ts, seq), then index_hot's (hot = 1, run
- * -1).  A run id may be one index_run does not list.  fn's nonzero return
+ * -1).  A run id may be one index_run does not list (its table was not
+ * dropped); a table named like a run's whose name holds no run id is not
+ * read (elog_store_index_tables lists it).  fn's nonzero return
  * ends the walk and is returned.
  */
 typedef int (*elog_index_row_fn)(void *ctx, int hot, int64_t run,

@@ -7,6 +7,9 @@
 
 extern const char *const elog_schema[];
 extern const int elog_schema_count;
+/* The file name of each (elog_schema_name[i]: "NNN_what.sql"), for the
+ * steps done in C beside their SQL (store.c, migrate). */
+extern const char *const elog_schema_name[];
 
 /* PostgreSQL's migrations (schema/pg/NNN_*.sql): elog_schema_pg[i] brings
  * the database from meta.schema_version i to i + 1. */

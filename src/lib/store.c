@@ -35,30 +35,24 @@ enum stmt_id {
 	ST_CP_AT,
 	ST_CP_COVERING,
 	ST_COSIGS,
-	ST_RUN_QUERY,
 	ST_HOT_QUERY,
 	ST_LAST_CHAIN,
 	ST_BEGIN_READ,
 	ST_END_READ,
 	ST_HOT_HAS,
-	ST_RUN_HAS,
-	ST_INDEX_COUNT,
 	ST_TILE_LEAF_HASHES,
 	ST_TILE_ENTRIES,
 	ST_RUNS,
 	ST_RUN_LIST,
 	ST_RUN_NEXT,
-	ST_SEAL_ROWS,
 	ST_SEAL_RUN,
 	ST_SEAL_DROP,
 	ST_HOT_ROWS,
 	ST_HOT_CLEAR,
 	ST_MERGE_RANGE,
-	ST_MERGE_ROWS,
-	ST_MERGE_DROP_ROWS,
+	ST_MERGE_LIST,
 	ST_MERGE_DROP_RUNS,
 	ST_MERGE_RUN,
-	ST_SCAN_SEALED,
 	ST_SCAN_HOT,
 	ST_READ_STATE,
 	ST_COUNT
@@ -131,8 +125,6 @@ static const char *const stmt_sql[ST_COUNT] = {
 			   "ORDER BY size LIMIT 1",
 	[ST_COSIGS] = "SELECT line FROM cosignature WHERE size = ?1 ORDER BY "
 		      "created, witness",
-	[ST_RUN_QUERY] = "SELECT seq FROM index_sealed WHERE run = ?4 AND "
-			 "party = ?1 AND ts >= ?2 AND ts < ?3",
 	/* one block of index_hot (?19), a key search for each of up to
 	 * HOT_PARTIES party hashes (?3 … ?18) */
 	[ST_HOT_QUERY] = "SELECT seq FROM index_hot WHERE blk = ?19 AND party "
@@ -143,19 +135,12 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_BEGIN_READ] = "BEGIN",
 	[ST_HOT_HAS] = "SELECT 1 FROM index_hot WHERE blk = ?3 >> " HOT_BITS
 		       " AND party = ?1 AND ts = ?2 AND seq = ?3",
-	[ST_RUN_HAS] = "SELECT 1 FROM index_sealed WHERE run = ?4 AND party = "
-		       "?1 AND ts = ?2 AND seq = ?3",
-	[ST_INDEX_COUNT] = "SELECT (SELECT count(*) FROM index_hot) + "
-			   "(SELECT count(*) FROM index_sealed)",
 	[ST_RUNS] = "SELECT run FROM index_run WHERE min_ts < ?2 AND "
 		    "max_ts >= ?1 ORDER BY run",
 	[ST_RUN_LIST] = "SELECT run, level, first_seq, last_seq, min_ts, "
 			"max_ts FROM index_run ORDER BY first_seq",
 	/* Seal and merge: ?1, ?2 the seq range, ?3 the new run's id. */
 	[ST_RUN_NEXT] = "SELECT coalesce(max(run) + 1, 0) FROM index_run",
-	[ST_SEAL_ROWS] = "INSERT INTO index_sealed(run, party, ts, seq) "
-			 "SELECT ?3, party, ts, seq FROM index_hot WHERE " HOT_RANGE
-			 " ORDER BY party, ts, seq",
 	[ST_SEAL_RUN] = "INSERT INTO index_run(run, level, first_seq, "
 			"last_seq, min_ts, max_ts) SELECT ?3, 0, ?1, ?2, "
 			"min(ts), max(ts) FROM index_hot WHERE " HOT_RANGE,
@@ -166,13 +151,8 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_HOT_CLEAR] = "DELETE FROM index_hot",
 	[ST_MERGE_RANGE] = "SELECT count(*), min(min_ts), max(max_ts) FROM "
 			   "index_run WHERE first_seq >= ?1 AND last_seq <= ?2",
-	[ST_MERGE_ROWS] = "INSERT INTO index_sealed(run, party, ts, seq) "
-			  "SELECT ?3, party, ts, seq FROM index_sealed WHERE "
-			  "run IN (SELECT run FROM index_run WHERE first_seq "
-			  ">= ?1 AND last_seq <= ?2) ORDER BY party, ts, seq",
-	[ST_MERGE_DROP_ROWS] = "DELETE FROM index_sealed WHERE run IN (SELECT "
-			       "run FROM index_run WHERE first_seq >= ?1 AND "
-			       "last_seq <= ?2)",
+	[ST_MERGE_LIST] = "SELECT run FROM index_run WHERE first_seq >= ?1 "
+			  "AND last_seq <= ?2 ORDER BY first_seq",
 	[ST_MERGE_DROP_RUNS] = "DELETE FROM index_run WHERE first_seq >= ?1 "
 			       "AND last_seq <= ?2",
 	[ST_MERGE_RUN] = "INSERT INTO index_run(run, level, first_seq, "
@@ -183,9 +163,7 @@ static const char *const stmt_sql[ST_COUNT] = {
 				"?1 AND seq < ?2 ORDER BY seq",
 	[ST_TILE_ENTRIES] = "SELECT seq, data FROM entry WHERE seq >= ?1 AND "
 			    "seq < ?2 ORDER BY seq",
-	/* elog_store_index_scan: each table in its key order */
-	[ST_SCAN_SEALED] = "SELECT run, party, ts, seq FROM index_sealed ORDER "
-			   "BY run, party, ts, seq",
+	/* elog_store_index_scan: index_hot in its key order */
 	[ST_SCAN_HOT] = "SELECT party, ts, seq FROM index_hot ORDER BY blk, "
 			"party, ts, seq",
 	/* elog_store_read_pair: what a commit or a purge changes */
@@ -193,6 +171,45 @@ static const char *const stmt_sql[ST_COUNT] = {
 			  "entry), (SELECT count(*) FROM purge_horizon), "
 			  "(SELECT coalesce(max(run), -1) FROM index_run), "
 			  "(SELECT count(*) FROM index_run)",
+};
+
+/*
+ * The sealed runs (schema/010_index_run_tables.sql): run r's rows are in
+ * a table of its own, RUN_TABLE "<r>" (r in decimal), keyed (party, ts,
+ * seq), so that a merge and the purge drop whole tables instead of
+ * deleting rows.  SQL cannot name a table by a computed id, so every
+ * statement on a run is formatted with its id (run_sql).
+ */
+#define RUN_TABLE "index_sealed_"
+/* The migration that made them (its file name's start). */
+#define RUN_TABLES_SCHEMA "010_"
+/* Room for one statement on a run's table; a merge names up to
+ * ELOG_INDEX_FANOUT of them (MERGE_SQL_MAX). */
+#define RUN_SQL_MAX 512
+#define MERGE_SQL_MAX (RUN_SQL_MAX + 64 * ELOG_INDEX_FANOUT)
+
+/* The statements kept per run: a lawful request's probe (?1 party, ?2 and
+ * ?3 the window) and verification's search for one row (?1 party, ?2 ts,
+ * ?3 seq). */
+enum run_stmt_id { RS_QUERY, RS_HAS, RS_COUNT };
+static const char *const run_stmt_sql[RS_COUNT] = {
+	[RS_QUERY] = "SELECT seq FROM \"" RUN_TABLE "%lld\" WHERE party = ?1 "
+		     "AND ts >= ?2 AND ts < ?3",
+	[RS_HAS] = "SELECT 1 FROM \"" RUN_TABLE "%lld\" WHERE party = ?1 AND "
+		   "ts = ?2 AND seq = ?3",
+};
+
+/* A direct-mapped cache of those statements, slot run % RUN_CACHE: a
+ * request probes every run its window meets (about 100 in a log of 100M
+ * events) without preparing a statement per probe.  A slot whose run's
+ * table was dropped keeps its statements until the slot is reused; if
+ * the run id comes back (a rollback, a purge of every run), SQLite
+ * prepares them again against the new table, as it does after any change
+ * of the schema. */
+#define RUN_CACHE 256
+struct run_slot {
+	int64_t run;
+	sqlite3_stmt *st[RS_COUNT];
 };
 
 struct elog_store {
@@ -235,6 +252,7 @@ struct elog_store {
 	struct hash_memo *memo;
 	uint64_t memo_gen; /* the read transaction's number, from 1 */
 	int memo_on;
+	struct run_slot run_cache[RUN_CACHE];
 };
 
 static int db_fail(elog_store *s, elog_err_t *err, const char *what)
@@ -271,6 +289,70 @@ static int exec(elog_store *s, const char *sql, elog_err_t *err)
 		return rc;
 	}
 	return 0;
+}
+
+/* Format sql (one %lld: the run id) for run into buf of RUN_SQL_MAX
+ * bytes. */
+static void run_sql(char buf[RUN_SQL_MAX], const char *sql, int64_t run)
+{
+	snprintf(buf, RUN_SQL_MAX, sql, (long long)run);
+}
+
+/* Run's cached statement id (reset, bindings cleared); NULL with err set
+ * when it cannot be prepared (its table does not exist). */
+static sqlite3_stmt *run_stmt(elog_store *s, int64_t run, enum run_stmt_id id,
+			      elog_err_t *err)
+{
+	struct run_slot *slot = &s->run_cache[(uint64_t)run % RUN_CACHE];
+	char sql[RUN_SQL_MAX];
+	if (slot->run != run) {
+		for (int k = 0; k < RS_COUNT; k++) {
+			sqlite3_finalize(slot->st[k]);
+			slot->st[k] = NULL;
+		}
+		slot->run = run;
+	}
+	if (slot->st[id]) {
+		sqlite3_reset(slot->st[id]);
+		sqlite3_clear_bindings(slot->st[id]);
+		return slot->st[id];
+	}
+	run_sql(sql, run_stmt_sql[id], run);
+	if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT,
+			       &slot->st[id], NULL) != SQLITE_OK) {
+		db_fail(s, err, "reading an index run");
+		slot->st[id] = NULL;
+		return NULL;
+	}
+	return slot->st[id];
+}
+
+/* The trigger that refuses a DELETE from run %lld's table above the purge
+ * horizon (its name, then its table). */
+#define RUN_NO_DELETE \
+	"CREATE TRIGGER \"" RUN_TABLE "%lld_no_delete\" BEFORE DELETE ON " \
+	"\"" RUN_TABLE "%lld\" WHEN NOT (OLD.seq <= coalesce((SELECT " \
+	"max(through_seq) FROM purge_horizon), -1)) BEGIN SELECT " \
+	"RAISE(ABORT, 'a sealed index run is append-only'); END"
+
+/* Create the table of run (empty) with the triggers that keep it
+ * append-only, as schema 004 keeps the log's tables: no UPDATE, and a
+ * DELETE only of rows at or below the purge horizon.  A merge or the
+ * purge drops the whole table (and its triggers with it). */
+static int create_run_table(elog_store *w, int64_t run, elog_err_t *err)
+{
+	char sql[3 * RUN_SQL_MAX];
+	long long r = (long long)run;
+	snprintf(sql, sizeof sql,
+		 "CREATE TABLE \"" RUN_TABLE "%lld\" ("
+		 "party INTEGER NOT NULL, ts INTEGER NOT NULL, "
+		 "seq INTEGER NOT NULL, PRIMARY KEY (party, ts, seq)) "
+		 "WITHOUT ROWID; "
+		 "CREATE TRIGGER \"" RUN_TABLE "%lld_no_update\" BEFORE "
+		 "UPDATE ON \"" RUN_TABLE "%lld\" BEGIN SELECT "
+		 "RAISE(ABORT, 'a sealed index run is append-only'); END; " RUN_NO_DELETE,
+		 r, r, r, r, r);
+	return exec(w, sql, err);
 }
 
 static int blob_hash(sqlite3_stmt *st, int col, elog_hash *out)
@@ -420,6 +502,74 @@ static int migrate_records(elog_store *s, elog_err_t *err)
 	return rc ? rc : exec(s, "DROP TABLE event_data", err);
 }
 
+static int run_purge_sql(elog_store *w, const char *sql, int64_t v,
+			 int64_t before, int64_t *a, int64_t *b,
+			 elog_err_t *err);
+
+/* Schema 010's step in C, before its SQL drops index_sealed: each run's
+ * rows move from index_sealed into a table of their own (SQL cannot name
+ * a table by a computed id), sorted; a run index_run lists without rows
+ * gets an empty table, and rows under a run id index_run does not list
+ * keep theirs, so that envelog verify still names them.  In migrate's
+ * transaction. */
+static int migrate_run_tables(elog_store *s, elog_err_t *err)
+{
+	char sql[RUN_SQL_MAX];
+	int64_t run = -1, next;
+	int rc;
+
+	/* The run ids of index_sealed, one key search each. */
+	for (;;) {
+		next = -1;
+		if ((rc = run_purge_sql(s,
+					"SELECT coalesce(min(run), -1) FROM "
+					"index_sealed WHERE run > ?1",
+					run, 0, &next, NULL, err)))
+			return rc;
+		if (next < 0 || next <= run)
+			break;
+		run = next;
+		if ((rc = create_run_table(s, run, err)))
+			return rc;
+		run_sql(sql,
+			"INSERT INTO \"" RUN_TABLE "%lld\"(party, ts, seq) "
+			"SELECT party, ts, seq FROM index_sealed WHERE run = "
+			"?1 ORDER BY party, ts, seq",
+			run);
+		if ((rc = run_purge_sql(s, sql, run, 0, NULL, NULL, err)))
+			return rc;
+	}
+	/* index_run's runs without rows (none in a log that verifies). */
+	for (;;) {
+		next = -1;
+		if ((rc = run_purge_sql(s,
+					"SELECT coalesce(min(run), -1) FROM "
+					"index_run r WHERE run >= 0 AND NOT "
+					"EXISTS (SELECT 1 FROM index_sealed i "
+					"WHERE i.run = r.run) AND NOT EXISTS "
+					"(SELECT 1 FROM sqlite_master WHERE "
+					"name = '" RUN_TABLE "' || r.run)",
+					0, 0, &next, NULL, err)))
+			return rc;
+		if (next < 0)
+			break;
+		if ((rc = create_run_table(s, next, err)))
+			return rc;
+	}
+	return 0;
+}
+
+/* The schema version from which each sealed run has a table of its own
+ * (schema/010_index_run_tables.sql applied). */
+static int run_tables_version(void)
+{
+	for (int v = 0; v < elog_schema_count; v++)
+		if (strncmp(elog_schema_name[v], RUN_TABLES_SCHEMA,
+			    strlen(RUN_TABLES_SCHEMA)) == 0)
+			return v + 1;
+	return 0;
+}
+
 /* Apply the migrations above the database's user_version. */
 static int migrate(elog_store *s, elog_err_t *err)
 {
@@ -433,7 +583,9 @@ static int migrate(elog_store *s, elog_err_t *err)
 			return rc;
 		snprintf(pragma, sizeof pragma, "PRAGMA user_version = %d",
 			 v + 1);
-		if ((rc = exec(s, elog_schema[v], err)) ||
+		if ((v + 1 == run_tables_version() &&
+		     (rc = migrate_run_tables(s, err))) ||
+		    (rc = exec(s, elog_schema[v], err)) ||
 		    (v + 1 == ELOG_SCHEMA_PARTS &&
 		     (rc = migrate_records(s, err))) ||
 		    (rc = exec(s, pragma, err)) ||
@@ -474,6 +626,9 @@ static void store_free(elog_store *s)
 	sqlite3_finalize(s->ins_st);
 	for (int i = 0; i < PART_CACHE; i++)
 		sqlite3_finalize(s->rec_st[i].st);
+	for (int i = 0; i < RUN_CACHE; i++)
+		for (int k = 0; k < RS_COUNT; k++)
+			sqlite3_finalize(s->run_cache[i].st[k]);
 	if (s->db)
 		sqlite3_close(s->db);
 	elog_pg_free(s->pg);
@@ -697,6 +852,18 @@ int elog_store_open(const char *path, int mode, int sync, elog_store **out,
 		if ((rc = exec(s, "PRAGMA query_only = 1", err)) ||
 		    (rc = schema_version(s, &version, err)))
 			goto out;
+		/* A reader migrates nothing, and before schema 010 the runs'
+		 * rows are not where it reads them (verification would call
+		 * every run's rows missing). */
+		if (version > 0 && version < run_tables_version()) {
+			rc = elog_fail(err, ELOG_IO, -1, NULL,
+				       "%s has schema version %d, older than "
+				       "this program's %d: open it once with a "
+				       "writer (envelogd, or envelog purge) to "
+				       "migrate it",
+				       path, version, elog_schema_count);
+			goto out;
+		}
 	}
 	if ((rc = elog_store_meta_get(s, "origin", s->origin, sizeof s->origin,
 				      err)) ||
@@ -1305,22 +1472,47 @@ static int range_step(elog_store *w, enum stmt_id id, uint64_t first,
 	return step_done(w, st, err, "sealing the index");
 }
 
-/* The id of the next run: above every other, so that its rows go at the
- * end of index_sealed's tree. */
+/* The id of the next run: above every other, so that run ids grow with
+ * first_seq (verification reads the runs' tables in id order beside its
+ * walk in seq order). */
 static int next_run(elog_store *w, int64_t *run, elog_err_t *err)
 {
 	return stmt_int(w, ST_RUN_NEXT, run, "sealing the index", err);
 }
 
-/* Move the index rows of seqs [first, last] from index_hot, sorted, into a
- * new run of level 0. */
+/* Run the statement sql once with the seq range [first, last] as ?1, ?2;
+ * what names it for the error message. */
+static int range_sql(elog_store *w, const char *sql, uint64_t first,
+		     uint64_t last, const char *what, elog_err_t *err)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+	if (sqlite3_prepare_v2(w->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return db_fail(w, err, what);
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)first);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)last);
+	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : db_fail(w, err, what);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* Move the index rows of seqs [first, last] from index_hot, sorted, into
+ * the table of a new run of level 0. */
 static int seal_run(elog_store *w, uint64_t first, uint64_t last,
 		    elog_err_t *err)
 {
+	char sql[RUN_SQL_MAX];
 	int64_t run, moved, hot;
 	int rc;
 	if ((rc = next_run(w, &run, err)) ||
-	    (rc = range_step(w, ST_SEAL_ROWS, first, last, run, err)))
+	    (rc = create_run_table(w, run, err)))
+		return rc;
+	run_sql(sql,
+		"INSERT INTO \"" RUN_TABLE "%lld\"(party, ts, seq) SELECT "
+		"party, ts, seq FROM index_hot WHERE " HOT_RANGE " ORDER BY "
+		"party, ts, seq",
+		run);
+	if ((rc = range_sql(w, sql, first, last, "sealing the index", err)))
 		return rc;
 	moved = sqlite3_changes64(w->db);
 	/* When index_hot holds only the rows just moved (the usual case:
@@ -1334,12 +1526,18 @@ static int seal_run(elog_store *w, uint64_t first, uint64_t last,
 }
 
 /* Merge the runs inside [first, last] (a block of level - 1 runs) into one
- * new run of level; nothing when the purge left none. */
+ * new run of level: one INSERT … SELECT of their tables, which SQLite
+ * merges in key order without a sort (each table is read in its key
+ * order), then their tables are dropped whole.  Nothing when the purge
+ * left none. */
 static int merge_runs(elog_store *w, int level, uint64_t first, uint64_t last,
 		      elog_err_t *err)
 {
 	sqlite3_stmt *st;
 	int64_t run, count = 0, min_ts = 0, max_ts = 0;
+	int64_t old[ELOG_INDEX_FANOUT];
+	size_t nold = 0, len;
+	char sql[MERGE_SQL_MAX];
 	int has_ts = 0, rc;
 
 	if (!(st = stmt(w, ST_MERGE_RANGE, err)))
@@ -1358,10 +1556,48 @@ static int merge_runs(elog_store *w, int level, uint64_t first, uint64_t last,
 		return db_fail(w, err, "merging index runs");
 	if (count == 0)
 		return 0;
+	if (!(st = stmt(w, ST_MERGE_LIST, err)))
+		return -ELOG_IO;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)first);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)last);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW &&
+	       nold < ELOG_INDEX_FANOUT)
+		old[nold++] = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return rc == SQLITE_ROW
+			       ? elog_fail(err, ELOG_TAMPERED, -1, NULL,
+					   "more than %u index runs in one "
+					   "block of level %d",
+					   ELOG_INDEX_FANOUT, level - 1)
+			       : db_fail(w, err, "merging index runs");
 	if ((rc = next_run(w, &run, err)) ||
-	    (rc = range_step(w, ST_MERGE_ROWS, first, last, run, err)) ||
-	    (rc = range_step(w, ST_MERGE_DROP_ROWS, first, last, run, err)) ||
-	    (rc = range_step(w, ST_MERGE_DROP_RUNS, first, last, run, err)))
+	    (rc = create_run_table(w, run, err)))
+		return rc;
+	len = (size_t)snprintf(sql, sizeof sql,
+			       "INSERT INTO \"" RUN_TABLE "%lld\"(party, ts, "
+			       "seq) ",
+			       (long long)run);
+	for (size_t i = 0; i < nold && len < sizeof sql; i++)
+		len += (size_t)
+			snprintf(sql + len, sizeof sql - len,
+				 "%sSELECT party, ts, seq FROM \"" RUN_TABLE
+				 "%lld\"",
+				 i ? " UNION ALL " : "", (long long)old[i]);
+	if (len < sizeof sql)
+		len += (size_t)snprintf(sql + len, sizeof sql - len,
+					" ORDER BY party, ts, seq");
+	if (len >= sizeof sql)
+		return elog_fail(err, ELOG_INTERNAL, -1, NULL,
+				 "the merge's statement is too long");
+	if ((rc = range_sql(w, sql, first, last, "merging index runs", err)))
+		return rc;
+	for (size_t i = 0; i < nold; i++) {
+		run_sql(sql, "DROP TABLE \"" RUN_TABLE "%lld\"", old[i]);
+		if ((rc = exec(w, sql, err)))
+			return rc;
+	}
+	if ((rc = range_step(w, ST_MERGE_DROP_RUNS, first, last, run, err)))
 		return rc;
 	if (!(st = stmt(w, ST_MERGE_RUN, err)))
 		return -ELOG_IO;
@@ -2360,6 +2596,12 @@ static int cmp_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+static int cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
 /* Append v to *cand (growing it), unless that makes more than limit: then
  * 1.  Negative on failure. */
 static int add_candidate(uint64_t **cand, size_t *nc, size_t *cap, uint64_t v,
@@ -2486,14 +2728,13 @@ static int index_candidates(elog_store *s, const int64_t *hash,
 	}
 	rc = 0;
 	for (size_t k = 0; k < nr * nsubjects; k++) {
-		if (!(st = stmt(s, ST_RUN_QUERY, err))) {
+		if (!(st = run_stmt(s, runs[k % nr], RS_QUERY, err))) {
 			rc = -ELOG_IO;
 			goto out;
 		}
 		sqlite3_bind_int64(st, 1, hash[k / nr]);
 		sqlite3_bind_int64(st, 2, from);
 		sqlite3_bind_int64(st, 3, to);
-		sqlite3_bind_int64(st, 4, runs[k % nr]);
 		if ((rc = collect_candidates(s, st, cand, nc, &cap, limit,
 					     truncated,
 					     "querying the event index", err)))
@@ -2654,13 +2895,12 @@ int elog_store_index_has(elog_store *s, int64_t run, const char *party,
 		return elog_pg_index_has(s->pg, run,
 					 elog_store_party_hash(s, party), ts,
 					 seq, found, err);
-	if (!(st = stmt(s, run < 0 ? ST_HOT_HAS : ST_RUN_HAS, err)))
+	if (!(st = run < 0 ? stmt(s, ST_HOT_HAS, err)
+			   : run_stmt(s, run, RS_HAS, err)))
 		return -ELOG_IO;
 	sqlite3_bind_int64(st, 1, elog_store_party_hash(s, party));
 	sqlite3_bind_int64(st, 2, ts);
 	sqlite3_bind_int64(st, 3, (sqlite3_int64)seq);
-	if (run >= 0)
-		sqlite3_bind_int64(st, 4, run);
 	rc = sqlite3_step(st);
 	sqlite3_reset(st);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
@@ -2678,14 +2918,128 @@ int elog_store_index_rows(const elog_store *s, const char *sender,
 		       : 2;
 }
 
+/* The ids of the tables of sealed runs into *runs (the caller frees it),
+ * ascending; a table named like one whose name is not RUN_TABLE and a run
+ * id in decimal as this store writes it is listed as -1. */
+static int run_tables(elog_store *s, int64_t **runs, size_t *n, elog_err_t *err)
+{
+	sqlite3_stmt *st = NULL;
+	int64_t *v = NULL;
+	size_t nv = 0, cap = 0;
+	int rc;
+
+	*runs = NULL;
+	*n = 0;
+	if (sqlite3_prepare_v2(s->db,
+			       "SELECT name FROM sqlite_master WHERE type = "
+			       "'table' AND name GLOB '" RUN_TABLE "*'",
+			       -1, &st, NULL) != SQLITE_OK)
+		return db_fail(s, err, "listing the index runs' tables");
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *name = (const char *)sqlite3_column_text(st, 0);
+		char back[RUN_SQL_MAX];
+		uint64_t id;
+		if (nv == cap) {
+			size_t ncap = cap ? 2 * cap : 64;
+			int64_t *g = realloc(v, ncap * sizeof *g);
+			if (!g) {
+				rc = elog_fail(err, ELOG_NOMEM, -1, NULL,
+					       "out of memory");
+				goto out;
+			}
+			v = g;
+			cap = ncap;
+		}
+		v[nv] = -1;
+		if (name && elog_param_uint(name + strlen(RUN_TABLE),
+					    INT64_MAX, &id) == 0) {
+			run_sql(back, RUN_TABLE "%lld", (int64_t)id);
+			if (strcmp(back, name) == 0)
+				v[nv] = (int64_t)id;
+		}
+		nv++;
+	}
+	if (rc != SQLITE_DONE) {
+		rc = db_fail(s, err, "listing the index runs' tables");
+		goto out;
+	}
+	rc = 0;
+	if (nv > 1)
+		qsort(v, nv, sizeof *v, cmp_i64);
+	*runs = v;
+	*n = nv;
+	v = NULL;
+out:
+	sqlite3_finalize(st);
+	free(v);
+	return rc;
+}
+
+int elog_store_index_tables(elog_store *s, int64_t **runs, size_t *n,
+			    elog_err_t *err)
+{
+	elog_index_run *r = NULL;
+	int rc;
+	if (!s->pg)
+		return run_tables(s, runs, n, err);
+	/* PostgreSQL's runs are partitions of one table, checked by its
+	 * scan: each listed run has its place. */
+	*runs = NULL;
+	if ((rc = elog_store_index_runs(s, &r, n, err)))
+		return rc;
+	if (*n > 0 && !(*runs = malloc(*n * sizeof **runs))) {
+		free(r);
+		return elog_fail(err, ELOG_NOMEM, -1, NULL, "out of memory");
+	}
+	for (size_t i = 0; i < *n; i++)
+		(*runs)[i] = r[i].run;
+	if (*n > 1)
+		qsort(*runs, *n, sizeof **runs, cmp_i64);
+	free(r);
+	return 0;
+}
+
+/* The one integer sql's first row holds into *v (a private statement). */
+static int query_int(elog_store *s, const char *sql, int64_t *v,
+		     const char *what, elog_err_t *err)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return db_fail(s, err, what);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*v = sqlite3_column_int64(st, 0);
+	rc = rc == SQLITE_ROW ? 0 : db_fail(s, err, what);
+	sqlite3_finalize(st);
+	return rc;
+}
+
 int elog_store_index_count(elog_store *s, uint64_t *n, elog_err_t *err)
 {
-	int64_t v = 0;
+	int64_t *runs = NULL, v = 0, total = 0;
+	size_t nr = 0;
+	char sql[RUN_SQL_MAX];
 	int rc;
 	if (s->pg)
 		return elog_pg_index_count(s->pg, n, err);
-	rc = stmt_int(s, ST_INDEX_COUNT, &v, "counting the event index", err);
-	*n = (uint64_t)v;
+	if ((rc = query_int(s, "SELECT count(*) FROM index_hot", &total,
+			    "counting the event index", err)) ||
+	    (rc = run_tables(s, &runs, &nr, err)))
+		goto out;
+	for (size_t i = 0; i < nr; i++) {
+		if (runs[i] < 0)
+			continue;
+		run_sql(sql, "SELECT count(*) FROM \"" RUN_TABLE "%lld\"",
+			runs[i]);
+		if ((rc = query_int(s, sql, &v, "counting the event index",
+				    err)))
+			goto out;
+		total += v;
+	}
+out:
+	free(runs);
+	*n = (uint64_t)total;
 	return rc;
 }
 
@@ -2706,39 +3060,65 @@ int elog_store_index_rows_of(const elog_store *s, const char *sender,
 	return 2;
 }
 
+/* Pass each row of st (party, ts, seq) to fn with hot and run; then
+ * finalize st.  0 when all were passed, fn's nonzero return, or a negative
+ * error. */
+static int scan_rows(elog_store *s, sqlite3_stmt *st, int hot, int64_t run,
+		     elog_index_row_fn fn, void *ctx, elog_err_t *err)
+{
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		elog_index_row r;
+		r.party = sqlite3_column_int64(st, 0);
+		r.ts = sqlite3_column_int64(st, 1);
+		r.seq = (uint64_t)sqlite3_column_int64(st, 2);
+		if ((rc = fn(ctx, hot, run, &r)) != 0)
+			goto out;
+	}
+	rc = rc == SQLITE_DONE ? 0
+			       : db_fail(s, err, "reading the event index");
+out:
+	sqlite3_finalize(st);
+	return rc;
+}
+
 int elog_store_index_scan(elog_store *s, elog_index_row_fn fn, void *ctx,
 			  elog_err_t *err)
 {
 	sqlite3_stmt *st = NULL;
-	int rc = 0;
+	int64_t *runs = NULL;
+	size_t nr = 0;
+	char sql[RUN_SQL_MAX];
+	int rc;
 	if (s->pg)
 		return elog_pg_index_scan(s->pg, s->run_bits, fn, ctx, err);
-	for (int hot = 0; hot < 2 && rc == 0; hot++) {
-		/* A private statement: fn may call back into the store. */
-		if (sqlite3_prepare_v2(s->db,
-				       stmt_sql[hot ? ST_SCAN_HOT
-						    : ST_SCAN_SEALED],
-				       -1, &st, NULL) != SQLITE_OK)
-			return db_fail(s, err, "reading the event index");
-		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-			elog_index_row r;
-			int c = hot ? 0 : 1;
-			r.party = sqlite3_column_int64(st, c);
-			r.ts = sqlite3_column_int64(st, c + 1);
-			r.seq = (uint64_t)sqlite3_column_int64(st, c + 2);
-			if ((rc = fn(ctx, hot,
-				     hot ? -1 : sqlite3_column_int64(st, 0),
-				     &r)) != 0)
-				goto out;
+	if ((rc = run_tables(s, &runs, &nr, err)))
+		return rc;
+	/* Private statements: fn may call back into the store. */
+	for (size_t i = 0; i < nr && rc == 0; i++) {
+		if (runs[i] < 0)
+			continue; /* no run's: verification names it */
+		run_sql(sql,
+			"SELECT party, ts, seq FROM \"" RUN_TABLE "%lld\" "
+			"ORDER BY party, ts, seq",
+			runs[i]);
+		if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) !=
+		    SQLITE_OK) {
+			rc = db_fail(s, err, "reading the event index");
+			goto out;
 		}
-		rc = rc == SQLITE_DONE
-			     ? 0
-			     : db_fail(s, err, "reading the event index");
-		sqlite3_finalize(st);
-		st = NULL;
+		rc = scan_rows(s, st, 0, runs[i], fn, ctx, err);
+	}
+	if (rc == 0) {
+		if (sqlite3_prepare_v2(s->db, stmt_sql[ST_SCAN_HOT], -1, &st,
+				       NULL) != SQLITE_OK) {
+			rc = db_fail(s, err, "reading the event index");
+			goto out;
+		}
+		rc = scan_rows(s, st, 1, -1, fn, ctx, err);
 	}
 out:
-	sqlite3_finalize(st);
+	free(runs);
 	return rc;
 }
 
@@ -2922,6 +3302,89 @@ static int run_purge_sql(elog_store *w, const char *sql, int64_t v,
 	return rc;
 }
 
+/* The purge's part of the sealed runs, below seq n: the table of each
+ * run wholly below n dropped with its index_run row, and the rows below n
+ * deleted from the run holding n.  Progress as in elog_store_purge (the
+ * index being the second half of total, from start). */
+static int purge_runs(elog_store *w, int64_t n, int64_t start, uint64_t total,
+		      elog_store_progress_fn progress, void *ctx,
+		      elog_err_t *err)
+{
+	sqlite3_stmt *st = NULL;
+	char sql[RUN_SQL_MAX];
+	int64_t(*drop)[2] = NULL, cut = -1; /* run, last_seq */
+	size_t nd = 0, cap = 0;
+	int rc;
+
+	/* The runs first: SQLite drops no table while a statement reads. */
+	if (sqlite3_prepare_v2(w->db,
+			       "SELECT run, last_seq FROM index_run WHERE "
+			       "last_seq < ?1 ORDER BY first_seq",
+			       -1, &st, NULL) != SQLITE_OK)
+		return db_fail(w, err, "purging");
+	sqlite3_bind_int64(st, 1, n);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (nd == cap) {
+			size_t ncap = cap ? 2 * cap : 64;
+			int64_t(*g)[2] = realloc(drop, ncap * sizeof *g);
+			if (!g) {
+				rc = elog_fail(err, ELOG_NOMEM, -1, NULL,
+					       "out of memory");
+				goto out;
+			}
+			drop = g;
+			cap = ncap;
+		}
+		drop[nd][0] = sqlite3_column_int64(st, 0);
+		drop[nd++][1] = sqlite3_column_int64(st, 1);
+	}
+	sqlite3_finalize(st);
+	st = NULL;
+	if (rc != SQLITE_DONE) {
+		rc = db_fail(w, err, "purging");
+		goto out;
+	}
+	for (size_t i = 0; i < nd; i++) {
+		run_sql(sql, "DROP TABLE \"" RUN_TABLE "%lld\"", drop[i][0]);
+		if ((rc = exec(w, sql, err)))
+			goto out;
+		if (progress && drop[i][1] + 1 > start)
+			progress(ctx,
+				 total / 2 + (uint64_t)(drop[i][1] + 1 - start),
+				 total);
+	}
+	if ((rc = run_purge_sql(w, "DELETE FROM index_run WHERE last_seq < ?1",
+				n, 0, NULL, NULL, err)) ||
+	    (rc = run_purge_sql(w,
+				"SELECT run FROM index_run WHERE first_seq < "
+				"?1 AND last_seq >= ?1",
+				n, 0, &cut, NULL, err)))
+		goto out;
+	/* The run it cuts: its rows below n, without its delete trigger,
+	 * whose subquery per row would cost more than the delete (the
+	 * horizon row is written, so every row deleted is below it); the
+	 * trigger is made again in the same transaction. */
+	if (cut >= 0) {
+		char trig[RUN_SQL_MAX];
+		long long c = (long long)cut;
+		run_sql(sql, "DROP TRIGGER \"" RUN_TABLE "%lld_no_delete\"",
+			cut);
+		snprintf(trig, sizeof trig, RUN_NO_DELETE, c, c);
+		if ((rc = exec(w, sql, err)))
+			goto out;
+		run_sql(sql,
+			"DELETE FROM \"" RUN_TABLE "%lld\" WHERE seq < ?1",
+			cut);
+		if ((rc = run_purge_sql(w, sql, n, 0, NULL, NULL, err)) ||
+		    (rc = exec(w, trig, err)))
+			goto out;
+	}
+out:
+	sqlite3_finalize(st);
+	free(drop);
+	return rc;
+}
+
 /* The purge's records: below seq n, from partition start >> part_bits
  * on (those below hold none), each partition wholly below n dropped and
  * the rows below n deleted in the one n cuts; progress as seqs done of
@@ -2973,11 +3436,22 @@ static int purge_records(elog_store *w, uint64_t start, uint64_t n,
 				w->ins_st = NULL;
 			}
 		} else {
+			/* Without its delete trigger, whose subquery per row
+			 * costs more than the delete (the horizon row is
+			 * written, so every row deleted is below it); made
+			 * again below, in the same transaction. */
+			snprintf(sql, sizeof sql,
+				 "DROP TRIGGER event_data_p%lld_no_delete",
+				 (long long)parts[i]);
+			if ((rc = exec(w, sql, err)))
+				break;
 			snprintf(sql, sizeof sql,
 				 "DELETE FROM event_data_p%lld WHERE seq < ?1",
 				 (long long)parts[i]);
 		}
 		rc = run_purge_sql(w, sql, (int64_t)n, 0, NULL, NULL, err);
+		if (!rc && last >= n)
+			rc = part_create(w, parts[i], err);
 		if (!rc && progress) {
 			uint64_t done = (last < n ? last + 1 : n);
 			progress(ctx, done > start ? done - start : 0, total);
@@ -3045,20 +3519,10 @@ int elog_store_purge(elog_store *w, int64_t before,
 	if ((rc = purge_records(w, (uint64_t)start, (uint64_t)n, progress, ctx,
 				total, err)))
 		return rc;
-	/* The index: whole runs below seq n, each one key range; the rest of
-	 * the run holding n; the hot rows below n. */
-	if ((rc = run_purge_sql(w,
-				"DELETE FROM index_sealed WHERE run IN "
-				"(SELECT run FROM index_run WHERE last_seq "
-				"< ?1)",
-				n, before, NULL, NULL, err)) ||
-	    (rc = run_purge_sql(w, "DELETE FROM index_run WHERE last_seq < ?1",
-				n, before, NULL, NULL, err)) ||
-	    (rc = run_purge_sql(w,
-				"DELETE FROM index_sealed WHERE run = "
-				"(SELECT run FROM index_run WHERE first_seq "
-				"< ?1 AND last_seq >= ?1) AND seq < ?1",
-				n, before, NULL, NULL, err)) ||
+	/* The index: the tables of the runs wholly below seq n, dropped
+	 * whole; the rows below n of the run holding n; the hot rows below
+	 * n. */
+	if ((rc = purge_runs(w, n, start, total, progress, ctx, err)) ||
 	    (rc = run_purge_sql(w,
 				"DELETE FROM index_hot WHERE blk <= ?1 >> " HOT_BITS
 				" AND seq < ?1",

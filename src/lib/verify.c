@@ -87,8 +87,10 @@ typedef struct vstate {
 	uint64_t index_rows;  /* index rows the records explain */
 	elog_index_run *runs; /* the index's sealed runs, by first_seq */
 	size_t nruns;
-	size_t ri;	   /* the first run that may hold the walk's seq */
-	uint64_t hot_from; /* the events from here on are in index_hot */
+	unsigned char *tabled; /* per run: its table exists */
+	int64_t stray;	       /* a table no run has (INT64_MIN: none) */
+	size_t ri;	       /* the first run that may hold the walk's seq */
+	uint64_t hot_from;     /* the events from here on are in index_hot */
 	unsigned char dkey[crypto_shorthash_siphashx24_KEYBYTES];
 	struct idig *want; /* per run: the rows its events need */
 	struct idig want_hot;
@@ -221,6 +223,41 @@ static int purge_ranges(vstate *v, uint64_t seq)
 	return 0;
 }
 
+/* The run of v->runs with id run (SIZE_MAX: none). */
+static size_t run_by_id(const vstate *v, int64_t run)
+{
+	for (size_t i = 0; i < v->nruns; i++)
+		if (v->runs[i].run == run)
+			return i;
+	return SIZE_MAX;
+}
+
+/* Which runs have a table of their own (schema/010_index_run_tables.sql),
+ * into v->tabled, and the first table that no run has into v->stray: a
+ * table left behind could hold rows a lawful request never reads. */
+static int load_tables(vstate *v, elog_err_t *err)
+{
+	int64_t *ids = NULL;
+	size_t n = 0;
+	int rc;
+	v->stray = INT64_MIN;
+	if ((rc = elog_store_index_tables(v->s, &ids, &n, err)))
+		return rc;
+	if (!(v->tabled = calloc(v->nruns ? v->nruns : 1, 1))) {
+		free(ids);
+		return elog_fail(err, ELOG_NOMEM, -1, NULL, "out of memory");
+	}
+	for (size_t i = 0; i < n; i++) {
+		size_t r = ids[i] < 0 ? SIZE_MAX : run_by_id(v, ids[i]);
+		if (r != SIZE_MAX)
+			v->tabled[r] = 1;
+		else if (v->stray == INT64_MIN)
+			v->stray = ids[i];
+	}
+	free(ids);
+	return 0;
+}
+
 /* The index's runs (schema/007_index_runs.sql), before the walk: each
  * covers an aligned block of its level's size, below index_hot, and no two
  * overlap.  Which rows are in them is checked event by event. */
@@ -272,7 +309,7 @@ static int load_runs(vstate *v, uint64_t total, elog_err_t *err)
 				   d);
 		}
 	}
-	return 0;
+	return load_tables(v, err);
 }
 
 /* Add row to the digest d under key. */
@@ -458,6 +495,16 @@ static int index_check(vstate *v, uint64_t seq, int64_t ts,
 				   "the event (a warrant would miss it; was "
 				   "index_run changed?)",
 				   NULL);
+		if (!v->tabled[v->ri]) {
+			char d[96];
+			snprintf(d, sizeof d, "run %lld has no table",
+				 (long long)r->run);
+			return bad(v, seq,
+				   "the lawful-request index lacks the rows "
+				   "of the event's run (a warrant would miss "
+				   "it; was the run's table dropped?)",
+				   d);
+		}
 		if (!r->has_ts || ts < r->min_ts || ts > r->max_ts)
 			return bad(v, seq,
 				   "the ts range of the event's index run does "
@@ -1156,6 +1203,19 @@ static int after_walk(vstate *v, uint64_t total, elog_err_t *err)
 	if (!dig_equal(&v->want_hot, &v->ix->got_hot) &&
 	    (rc = diagnose(v, v->hot_from, total)))
 		return rc;
+	if (v->stray != INT64_MIN) {
+		char d[96];
+		if (v->stray < 0)
+			snprintf(d, sizeof d,
+				 "a table named like a run's, "
+				 "for no run id");
+		else
+			snprintf(d, sizeof d, "run %lld", (long long)v->stray);
+		return bad(v, total,
+			   "the lawful-request index has a table for a run "
+			   "that index_run does not list",
+			   d);
+	}
 	n = v->ix->rows;
 	if (n != v->index_rows || v->index_extra) {
 		char d[128];
@@ -1375,6 +1435,7 @@ out:
 	elog_query_end(v.cps);
 	free(v.purges);
 	free(v.runs);
+	free(v.tabled);
 	elog_query_exec(s, ELOG_Q_COMMIT);
 	if (rc == -ELOG_TAMPERED)
 		elog_fail(err, ELOG_TAMPERED, (long)rep->bad_seq, NULL,

@@ -36,9 +36,7 @@ for sql in "UPDATE entry SET data = 'x' WHERE seq = 1" \
 	"UPDATE tree_hash SET hash = zeroblob(32) WHERE id = 2" \
 	"DELETE FROM tree_hash" \
 	"UPDATE checkpoint SET note = 'x'" \
-	"DELETE FROM checkpoint" \
-	"DELETE FROM event_index" \
-	"UPDATE event_index SET ts = 0"; do
+	"DELETE FROM checkpoint"; do
 	err=$(sqlite3 "$db" "$sql" 2>&1)
 	if [[ "$err" == *"append-only"* ]]; then ok "trigger refuses: $sql"; else nok "trigger refuses: $sql" "$err"; fi
 done
@@ -145,34 +143,48 @@ run_verify "$T/idx.db" "$IVK"
 if [ "$rc" -eq 0 ] && [[ "$out" == "ok: 45 entries"* ]]; then ok "a log with sealed runs verifies"; else nok "a log with sealed runs verifies" "exit $rc: $out"; fi
 check "it has 5 runs and 5 hot events" test "$(sqlite3 "$T/idx.db" "SELECT (SELECT count(*) FROM index_run), (SELECT count(DISTINCT seq) FROM index_hot), (SELECT min(seq) FROM index_hot)")" = "5|5|40"
 ifresh() { cp "$T/idx.db" "$T/$1.db"; echo "$T/$1.db"; }
-# tamper DESC SEQ SQL: the change is made, verify names seq
+# Each sealed run is a table of its own (schema 010): rt SEQ names the
+# table of the run holding SEQ; $idrop drops the runs' append-only
+# triggers.
+rt() { echo "index_sealed_$(sqlite3 "$T/idx.db" "SELECT run FROM index_run WHERE first_seq <= $1 AND last_seq >= $1")"; }
+idrop=$(sqlite3 "$T/idx.db" "SELECT group_concat('DROP TRIGGER \"' || name || '\"', '; ') || ';' FROM sqlite_master WHERE type = 'trigger' AND name GLOB 'index_sealed_*'")
+check "each run has its table, and no other table is a run's" test "$(sqlite3 "$T/idx.db" "SELECT count(*) FROM index_run r JOIN sqlite_master m ON m.type = 'table' AND m.name = 'index_sealed_' || r.run")|$(sqlite3 "$T/idx.db" "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name GLOB 'index_sealed*'")" = "5|5"
+db=$(ifresh runtriggers)
+before=$(sqlite3 "$db" "SELECT count(*), sum(ts) FROM $(rt 13)")
+for sql in "DELETE FROM $(rt 13)" "UPDATE $(rt 13) SET ts = 0"; do
+	err=$(sqlite3 "$db" "$sql" 2>&1)
+	if [[ "$err" == *"append-only"* ]]; then ok "trigger refuses: $sql"; else nok "trigger refuses: $sql" "$err"; fi
+done
+check "refused changes left the run unchanged" test "$(sqlite3 "$db" "SELECT count(*), sum(ts) FROM $(rt 13)")" = "$before"
+# tamper DESC SEQ SQL [WHAT]: the change is made, verify names seq (and
+# says WHAT)
 itamper() {
 	local db; db=$(ifresh "x$RANDOM"); sqlite3 "$db" "$3"
 	run_verify "$db" "$IVK"
-	if [ "$rc" -eq 1 ] && [[ "$out" == "TAMPERED seq $2:"* ]]; then ok "$1"
+	if [ "$rc" -eq 1 ] && [[ "$out" == "TAMPERED seq $2:"*"${4:-}"* ]]; then ok "$1"
 	else nok "$1" "exit $rc, output: $out"; fi
 }
 itamper "a deleted sealed index row is named" 13 \
-	"DELETE FROM index_sealed WHERE seq = 13 AND party = (SELECT max(party) FROM index_sealed WHERE seq = 13)"
+	"$idrop DELETE FROM $(rt 13) WHERE seq = 13 AND party = (SELECT max(party) FROM $(rt 13) WHERE seq = 13)"
 itamper "a deleted hot index row is named" 42 "DELETE FROM index_hot WHERE seq = 42"
 itamper "a sealed row moved to another run is named" 13 \
-	"UPDATE index_sealed SET run = (SELECT run FROM index_run WHERE first_seq = 16) WHERE seq = 13"
+	"$idrop INSERT INTO $(rt 16)(party, ts, seq) SELECT party, ts, seq FROM $(rt 13) WHERE seq = 13; DELETE FROM $(rt 13) WHERE seq = 13"
 itamper "a sealed row moved back to index_hot is named" 13 \
-	"INSERT INTO index_hot(blk, party, ts, seq) SELECT seq >> 10, party, ts, seq FROM index_sealed WHERE seq = 13; DELETE FROM index_sealed WHERE seq = 13"
+	"$idrop INSERT INTO index_hot(blk, party, ts, seq) SELECT seq >> 10, party, ts, seq FROM $(rt 13) WHERE seq = 13; DELETE FROM $(rt 13) WHERE seq = 13"
 itamper "a hot row moved into a run is named" 41 \
-	"INSERT INTO index_sealed(run, party, ts, seq) SELECT (SELECT max(run) FROM index_run), party, ts, seq FROM index_hot WHERE seq = 41; DELETE FROM index_hot WHERE seq = 41"
+	"INSERT INTO $(rt 39)(party, ts, seq) SELECT party, ts, seq FROM index_hot WHERE seq = 41; DELETE FROM index_hot WHERE seq = 41"
 itamper "an index row moved to another ts is named" 21 \
-	"UPDATE index_sealed SET ts = ts + 1 WHERE seq = 21"
+	"$idrop UPDATE $(rt 21) SET ts = ts + 1 WHERE seq = 21"
 itamper "an index row moved to another event is named" 22 \
-	"UPDATE index_sealed SET seq = 23 WHERE seq = 22 AND party = (SELECT min(party) FROM index_sealed WHERE seq = 22)"
+	"$idrop UPDATE $(rt 22) SET seq = 23 WHERE seq = 22 AND party = (SELECT min(party) FROM $(rt 22) WHERE seq = 22)"
 # The runs are compared as sets of rows: rows exchanged between two events
 # of one run keep its row count, and are still named.
 itamper "index rows exchanged between two events of one run are named" 9 \
-	"UPDATE index_sealed SET seq = 19 - seq, ts = 3400000019000 - ts WHERE seq IN (9, 10)"
+	"$idrop UPDATE $(rt 9) SET seq = 19 - seq, ts = 3400000019000 - ts WHERE seq IN (9, 10)"
 itamper "a sealed row duplicated under another event's seq is named (at the end of the walk)" 45 \
-	"INSERT INTO index_sealed(run, party, ts, seq) SELECT run, party, ts + 1000, seq + 1 FROM index_sealed WHERE seq = 3 AND party = (SELECT min(party) FROM index_sealed WHERE seq = 3)"
+	"INSERT INTO $(rt 3)(party, ts, seq) SELECT party, ts + 1000, seq + 1 FROM $(rt 3) WHERE seq = 3 AND party = (SELECT min(party) FROM $(rt 3) WHERE seq = 3)"
 itamper "an extra sealed index row is named (at the end of the walk)" 45 \
-	"INSERT INTO index_sealed(run, party, ts, seq) SELECT run, party + 1, ts, seq FROM index_sealed WHERE seq = 3 LIMIT 1"
+	"INSERT INTO $(rt 3)(party, ts, seq) SELECT party + 1, ts, seq FROM $(rt 3) WHERE seq = 3 LIMIT 1"
 itamper "an extra hot index row is named (at the end of the walk)" 45 \
 	"INSERT INTO index_hot(blk, party, ts, seq) VALUES (0, 42, 1700000043000, 43)"
 # A run is compared when the walk has passed it: a row missing before a
@@ -180,14 +192,32 @@ itamper "an extra hot index row is named (at the end of the walk)" 45 \
 itamper "a missing hot row before a broken chain value is named first" 41 \
 	"$drop DELETE FROM index_hot WHERE seq = 41; UPDATE entry SET chain_hash = zeroblob(32) WHERE seq = 43"
 itamper "a missing sealed row before a broken chain value in its run is named first" 34 \
-	"$drop DELETE FROM index_sealed WHERE seq = 34; UPDATE entry SET chain_hash = zeroblob(32) WHERE seq = 37"
+	"$drop $idrop DELETE FROM $(rt 34) WHERE seq = 34; UPDATE entry SET chain_hash = zeroblob(32) WHERE seq = 37"
 itamper "a deleted run is named" 8 "DELETE FROM index_run WHERE first_seq = 8"
 itamper "a run's ts range narrowed under its events is named" 39 \
 	"UPDATE index_run SET max_ts = max_ts - 1 WHERE first_seq = 32"
 itamper "a run stretched over another is named" 0 \
 	"UPDATE index_run SET first_seq = 0 WHERE first_seq = 8"
 itamper "a whole run moved to index_hot is named" 32 \
-	"INSERT INTO index_hot(blk, party, ts, seq) SELECT seq >> 10, party, ts, seq FROM index_sealed WHERE run = (SELECT run FROM index_run WHERE first_seq = 32); DELETE FROM index_sealed WHERE run = (SELECT run FROM index_run WHERE first_seq = 32); DELETE FROM index_run WHERE first_seq = 32"
+	"INSERT INTO index_hot(blk, party, ts, seq) SELECT seq >> 10, party, ts, seq FROM $(rt 32); DROP TABLE $(rt 32); DELETE FROM index_run WHERE first_seq = 32"
+itamper "a run emptied, its table kept, is named at its first event" 16 \
+	"$idrop DELETE FROM $(rt 16)" "lacks the event's sender"
+# A run's table dropped while index_run still lists it: a request would
+# fail or miss its events.
+itamper "a run's table dropped, its registry row kept, is named at its first event" 16 \
+	"DROP TABLE $(rt 16)" "lacks the rows of the event's run"
+# A table for a run index_run does not list: no request reads it, so an
+# operator could keep rows there out of warrants' sight.  Named at the end
+# of the walk, whether it is empty or holds rows.
+itamper "an empty table for a run index_run does not list is named (at the end of the walk)" 45 \
+	"CREATE TABLE index_sealed_99(party INTEGER NOT NULL, ts INTEGER NOT NULL, seq INTEGER NOT NULL, PRIMARY KEY (party, ts, seq)) WITHOUT ROWID" \
+	"a table for a run that index_run does not list (run 99)"
+itamper "a copy of a run's rows under a run index_run does not list is named (at the end of the walk)" 45 \
+	"CREATE TABLE index_sealed_99 AS SELECT * FROM $(rt 16)" "a table for a run that index_run does not list (run 99)"
+itamper "a table named like a run's but for no run id is named (at the end of the walk)" 45 \
+	"CREATE TABLE index_sealed_07(party, ts, seq)" "for no run id"
+itamper "a run's rows moved to a table index_run does not list are named at the run's first event" 16 \
+	"ALTER TABLE $(rt 16) RENAME TO index_sealed_99" "lacks the rows of the event's run"
 
 run_verify "$T/nonexistent.db"
 check "missing database exits 2" test "$rc" -eq 2

@@ -75,10 +75,10 @@ static int copy_leaf(void *ctx, const elog_leaf *l)
 		return elog_fail(c->err, ELOG_INTERNAL, -1, NULL,
 				 "seq %llu is purged",
 				 (unsigned long long)l->seq);
-	if ((rc = l->record ? elog_entry_from_record(l->record, l->record_len,
-						     &e, c->err)
-			    : elog_entry_from_data(l->data, l->len, &e,
-						   c->err)))
+	if ((rc = l->record
+			  ? elog_entry_from_record(l->record, l->record_len,
+						   &e, c->err)
+			  : elog_entry_from_data(l->data, l->len, &e, c->err)))
 		return rc;
 	rc = elog_store_add(c->w, &e, NULL, c->err);
 	elog_entry_free(&e);
@@ -137,7 +137,8 @@ static int rekey(const char *old, const char *new)
 		 old);
 	if (sqlite3_exec(elog_store_db(w), sql, NULL, NULL, NULL) != SQLITE_OK)
 		return fprintf(stderr, "forge: copy: %s\n",
-			       sqlite3_errmsg(elog_store_db(w))), 2;
+			       sqlite3_errmsg(elog_store_db(w))),
+		       2;
 	printf("%llu\n", (unsigned long long)done);
 	free(sz.v);
 	elog_store_close(w);
@@ -153,23 +154,38 @@ static int forged_purge(const char *db, uint64_t seq, int horizon)
 	elog_entry e;
 	uint64_t at;
 	sqlite3 *h;
-	char sql[512];
+	sqlite3_stmt *st = NULL;
+	int64_t run = -1;
+	char sql[640], sealed[192] = "";
 	uint64_t part;
 
 	elog_err_clear(&err);
 	if (elog_store_open(db, ELOG_STORE_WRITE, ELOG_SYNC_NORMAL, &w, &err))
 		return die("open", &err);
 	h = elog_store_db(w);
+	/* the sealed run holding seq, if any (its own table: schema 010) */
+	snprintf(sql, sizeof sql,
+		 "SELECT run FROM index_run WHERE first_seq <= %llu AND "
+		 "last_seq >= %llu",
+		 (unsigned long long)seq, (unsigned long long)seq);
+	if (sqlite3_prepare_v2(h, sql, -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		run = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	if (run >= 0)
+		snprintf(sealed, sizeof sealed,
+			 "DROP TRIGGER IF EXISTS index_sealed_%lld_no_delete; "
+			 "DELETE FROM index_sealed_%lld WHERE seq = %llu;",
+			 (long long)run, (long long)run,
+			 (unsigned long long)seq);
 	/* the record's partition (schema 009) */
 	part = seq >> (elog_store_index_run_bits(w) + ELOG_INDEX_FANOUT_BITS);
 	snprintf(sql, sizeof sql,
 		 "DROP TRIGGER IF EXISTS event_data_p%llu_no_delete; "
 		 "DELETE FROM event_data_p%llu WHERE seq = %llu; "
-		 "DELETE FROM index_hot WHERE seq = %llu; "
-		 "DELETE FROM index_sealed WHERE seq = %llu; %s",
+		 "DELETE FROM index_hot WHERE seq = %llu; %s %s",
 		 (unsigned long long)part, (unsigned long long)part,
-		 (unsigned long long)seq, (unsigned long long)seq,
-		 (unsigned long long)seq,
+		 (unsigned long long)seq, (unsigned long long)seq, sealed,
 		 horizon ? "INSERT INTO purge_horizon(before, through_seq, "
 			   "created) VALUES (1, ?, 0);"
 			 : "");
@@ -184,14 +200,16 @@ static int forged_purge(const char *db, uint64_t seq, int horizon)
 	}
 	if (sqlite3_exec(h, sql, NULL, NULL, NULL) != SQLITE_OK)
 		return fprintf(stderr, "forge: delete: %s\n",
-			       sqlite3_errmsg(h)), 2;
+			       sqlite3_errmsg(h)),
+		       2;
 	if (elog_purge_entry(elog_now_ms(), 1, seq, 1, &e, &err) ||
 	    elog_store_begin(w, &err) || elog_store_add(w, &e, &at, &err))
 		return die("append", &err);
 	/* Commit without signing: the forger has no key. */
 	if (sqlite3_exec(h, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
 		return fprintf(stderr, "forge: commit: %s\n",
-			       sqlite3_errmsg(h)), 2;
+			       sqlite3_errmsg(h)),
+		       2;
 	printf("%llu\n", (unsigned long long)at);
 	elog_entry_free(&e);
 	/* The store still thinks its transaction is open; its rollback on
@@ -209,9 +227,9 @@ static int tail(const char *db)
 				   .max_future_ms = 300000,
 				   .max_events = 1};
 	json_t *o = json_pack("{s:I, s:s, s:s, s:s, s:i}", "ts",
-			      (json_int_t)rules.now_ms, "sender", "+447700900999",
-			      "recipient", "+447700900998", "type", "message",
-			      "size", 10);
+			      (json_int_t)rules.now_ms, "sender",
+			      "+447700900999", "recipient", "+447700900998",
+			      "type", "message", "size", 10);
 	uint64_t at;
 
 	elog_err_clear(&err);

@@ -316,6 +316,45 @@ static sqlite3_int64 count_rows(elog_store *s, const char *table)
 	return query_int(s, sql);
 }
 
+/* Temporary views of the lawful-request index for the checks below, made
+ * again for the runs there are now (each sealed run is a table of its
+ * own, schema 010): index_sealed(run, party, ts, seq), every sealed row,
+ * and event_index(party, ts, seq), every row. */
+static void index_views(elog_store *s)
+{
+	sqlite3 *db = elog_store_db(s);
+	int64_t *runs = NULL;
+	size_t n = 0, len, cap;
+	elog_err_t err;
+	char *sql;
+
+	assert_int_equal(elog_store_index_tables(s, &runs, &n, &err), 0);
+	cap = 512 + 96 * n;
+	assert_non_null(sql = malloc(cap));
+	len = (size_t)snprintf(sql, cap,
+			       "DROP VIEW IF EXISTS temp.event_index; "
+			       "DROP VIEW IF EXISTS temp.index_sealed; "
+			       "CREATE TEMP VIEW index_sealed(run, party, ts, "
+			       "seq) AS SELECT 0, 0, 0, 0 WHERE 0");
+	for (size_t i = 0; i < n; i++) {
+		assert_true(runs[i] >= 0);
+		len += (size_t)snprintf(sql + len, cap - len,
+					" UNION ALL SELECT %lld, party, ts, "
+					"seq FROM index_sealed_%lld",
+					(long long)runs[i],
+					(long long)runs[i]);
+	}
+	len += (size_t)snprintf(sql + len, cap - len,
+				"; CREATE TEMP VIEW event_index(party, ts, "
+				"seq) AS SELECT party, ts, seq FROM index_hot "
+				"UNION ALL SELECT party, ts, seq FROM "
+				"index_sealed");
+	assert_true(len < cap);
+	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	free(sql);
+	free(runs);
+}
+
 /* The table that holds the records of the first events: their partition
  * "event_data_p0" (schema 009), "event_data" before it, else "entry". */
 static const char *event_table(elog_store *s)
@@ -619,6 +658,7 @@ static void test_append_read_back(void **state)
 				want += strcmp(f->sender[i], f->recipient[i])
 						? 2
 						: 1;
+		index_views(f->w);
 		assert_int_equal(count_rows(f->w, "event_index"), want);
 	}
 }
@@ -1280,8 +1320,8 @@ static void test_events_for(void **state)
 	}
 }
 
-/* Check that sql is answered by a search of the primary key of index_sealed
- * (run, party) or of index_hot (blk, party). */
+/* Check that sql is answered by a search of the primary key of a run's
+ * table (party) or of index_hot (blk, party). */
 static void assert_index_search(sqlite3 *db, const char *sql)
 {
 	int hot = strstr(sql, "index_hot") != NULL;
@@ -1301,7 +1341,8 @@ static void assert_index_search(sqlite3 *db, const char *sql)
 			strstr(detail, hot ? "index_hot" : "index_sealed"));
 		assert_non_null(strstr(detail, "PRIMARY KEY"));
 		assert_non_null(strstr(detail, hot ? "blk=? AND party=?"
-						   : "run=? AND party=?"));
+						   : "(party=? AND ts>? AND "
+						     "ts<?)"));
 		rows++;
 	}
 	sqlite3_finalize(st);
@@ -1491,8 +1532,8 @@ static void test_index_query_plan(void **state)
 
 	append_events(f, 50);
 	assert_int_equal(elog_store_index_run_bits(f->w), 3);
-	assert_index_search(db, "SELECT seq FROM index_sealed WHERE run = ?4 "
-				"AND party = ?1 AND ts >= ?2 AND ts < ?3");
+	assert_index_search(db, "SELECT seq FROM \"index_sealed_0\" WHERE "
+				"party = ?1 AND ts >= ?2 AND ts < ?3");
 	/* index_hot: a key search in one block (schema 008), no scan */
 	assert_index_search(db,
 			    "SELECT seq FROM index_hot WHERE blk = ?19 AND "
@@ -1506,13 +1547,13 @@ static void test_index_query_plan(void **state)
 	for (sqlite3_stmt *p = sqlite3_next_stmt(db, NULL); p;
 	     p = sqlite3_next_stmt(db, p)) {
 		const char *sql = sqlite3_sql(p);
-		if (sql && (strstr(sql, "SELECT seq FROM index_sealed") ||
+		if (sql && (strstr(sql, "SELECT seq FROM \"index_sealed_") ||
 			    strstr(sql, "SELECT seq FROM index_hot"))) {
 			assert_index_search(db, sql);
 			seen++;
 		}
 	}
-	assert_true(seen >= 1);
+	assert_true(seen >= 2); /* index_hot's and a run's */
 }
 
 /* Runs of 8 events (schema 007): after each commit the rows of events
@@ -1534,6 +1575,7 @@ static void test_index_runs(void **state)
 							 f->n + batches[b]);
 		append_events(f, batches[b]);
 		assert_int_equal(hot, (f->n / 8) * 8);
+		index_views(f->w);
 		assert_int_equal(query_int(f->w, "SELECT count(*) FROM "
 						 "index_hot WHERE seq < "
 						 "(SELECT (max(seq) + 1) / 8 "
@@ -1580,12 +1622,21 @@ static void test_index_runs(void **state)
 	assert_int_equal(count_rows(f->w, "index_run"), 7);
 	assert_int_equal(query_int(f->w, "SELECT min(seq) FROM index_hot"),
 			 296);
-	/* Run ids grow with each seal and merge: a seal writes at the end
-	 * of index_sealed's tree. */
+	/* Run ids grow with each seal and merge, and each run has its table,
+	 * those merged away none. */
 	assert_int_equal(query_int(f->w, "SELECT max(run) = (SELECT run "
 					 "FROM index_run ORDER BY first_seq "
 					 "DESC LIMIT 1) FROM index_run"),
 			 1);
+	assert_int_equal(query_int(f->w, "SELECT count(*) FROM sqlite_master "
+					 "WHERE type = 'table' AND name GLOB "
+					 "'index_sealed_*' AND name IN (SELECT "
+					 "'index_sealed_' || run FROM "
+					 "index_run)"),
+			 7);
+	assert_int_equal(query_int(f->w, "SELECT count(*) FROM sqlite_master "
+					 "WHERE name GLOB 'index_sealed_*'"),
+			 7 * 3); /* a table and its two triggers */
 	/* narrowed under its rows: verify fails, naming the event */
 	assert_int_equal(sqlite3_exec(db,
 				      "UPDATE index_run SET max_ts = "
@@ -1622,6 +1673,7 @@ static void test_seal_after_early_flush(void **state)
 	assert_int_equal(c.size, m);
 	elog_commit_free(&c);
 	elog_entries_free(es, m);
+	index_views(f->w);
 	assert_true(query_int(f->w, "SELECT count(*) FROM event_index") >
 		    65536);
 	assert_int_equal(query_int(f->w, "SELECT count(DISTINCT seq) FROM "
@@ -1685,8 +1737,9 @@ static size_t want_below(uint64_t n)
 	return want;
 }
 
-/* events_for finds exactly the seqs below n for +44700900003. */
-static void expect_found(fx *f, uint64_t n)
+/* events_for on s finds exactly the seqs in [lo, n) for +44700900003
+ * (those below lo purged). */
+static void expect_found_on(elog_store *s, uint64_t lo, uint64_t n)
 {
 	elog_err_t err;
 	char *subj[1] = {"+44700900003"};
@@ -1694,15 +1747,81 @@ static void expect_found(fx *f, uint64_t n)
 	size_t got;
 	int trunc;
 
-	assert_int_equal(elog_store_events_for(f->w, subj, 1, T0, T0 + 100000,
+	assert_int_equal(elog_store_events_for(s, subj, 1, T0, T0 + 100000,
 					       1000, &seqs, &got, &trunc, &err),
 			 0);
-	assert_int_equal(got, want_below(n));
+	assert_int_equal(got, want_below(n) - want_below(lo));
 	for (size_t i = 0; i < got; i++) {
 		assert_int_equal(seqs[i] % 7, 3);
-		assert_true(seqs[i] < n);
+		assert_true(seqs[i] >= lo && seqs[i] < n);
 	}
 	free(seqs);
+}
+
+/* events_for finds exactly the seqs below n for +44700900003. */
+static void expect_found(fx *f, uint64_t n)
+{
+	expect_found_on(f->w, 0, n);
+}
+
+/* A reader keeps the statements of each run it probes, by run id
+ * (store.c, RUN_CACHE), while the writer changes the schema under it: a
+ * merge drops 16 runs' tables, a purge drops every run's, and the next
+ * seals make tables under the ids the dropped runs had.  The reader's
+ * requests still find exactly the events, and the log verifies. */
+static void test_reader_across_run_tables(void **state)
+{
+	fx *f = *state;
+	elog_err_t err;
+	elog_verify_report rep;
+	elog_store *r = NULL;
+	elog_entry e;
+	uint64_t events, through, seq, lo;
+	int64_t before;
+	elog_commit c;
+
+	append_events(f, 120); /* runs of 8: 15 runs of level 0 */
+	assert_int_equal(elog_store_open(f->path, ELOG_STORE_READ,
+					 ELOG_SYNC_FULL, &r, &err),
+			 0);
+	expect_found_on(r, 0, 120); /* caches runs 0..14 */
+	append_events(f, 16); /* 136: the 16 merged into one, tables dropped */
+	assert_int_equal(query_int(f->w, "SELECT count(*) FROM index_run"), 2);
+	expect_found_on(r, 0, 136);
+	/* the purge of everything: every run's table dropped */
+	assert_int_equal(elog_store_begin(f->w, &err), 0);
+	before = elog_now_ms() + 1;
+	assert_int_equal(elog_store_purge(f->w, before, NULL, NULL, &events,
+					  &through, &err),
+			 0);
+	assert_int_equal(through, 135);
+	assert_int_equal(elog_purge_entry(before, before, through, events, &e,
+					  &err),
+			 0);
+	assert_int_equal(elog_store_add(f->w, &e, &seq, &err), 0);
+	memset(&c, 0, sizeof c);
+	assert_int_equal(elog_store_commit(f->w, &f->sk, elog_now_ms(), &c,
+					   &err),
+			 0);
+	elog_commit_free(&c);
+	model_add(f, &e);
+	f->cp_size[f->ncp++] = f->n;
+	elog_entry_free(&e);
+	assert_int_equal(count_rows(f->w, "index_run"), 0);
+	assert_int_equal(query_int(f->w, "SELECT count(*) FROM sqlite_master "
+					 "WHERE name GLOB 'index_sealed_*'"),
+			 0);
+	lo = f->n;
+	expect_found_on(r, lo, lo);
+	/* new runs under the ids 0, 1, …: the reader's statements of the old
+	 * runs 0 and 1 are prepared again against the new tables */
+	append_events(f, 31);
+	assert_int_equal(query_int(f->w, "SELECT min(run) FROM index_run"), 0);
+	expect_found_on(r, lo, f->n);
+	expect_found_on(f->w, lo, f->n);
+	elog_store_close(r);
+	assert_int_equal(elog_verify_store(f->w, NULL, NULL, NULL, &rep, &err),
+			 0);
 }
 
 /* The shape of a request that missed a committed row: the writer's
@@ -1792,7 +1911,9 @@ static void test_seal_fails_whole(void **state)
 					   &c, &err),
 			 -ELOG_IO);
 	assert_int_equal(count_rows(f->w, "index_run"), 0);
-	assert_int_equal(count_rows(f->w, "index_sealed"), 0);
+	assert_int_equal(count_rows(f->w, "sqlite_master WHERE name GLOB "
+					  "'index_sealed_*'"),
+			 0);
 	assert_int_equal(count_rows(f->w, "index_hot"), hot);
 	assert_int_equal(count_rows(f->w, "entry"), 5);
 	append_entries(f, es, 6); /* the second commit: it seals 0..7 */
@@ -1822,8 +1943,9 @@ static void test_triggers(void **state)
 		"(SELECT max(size) FROM checkpoint)",
 		"DELETE FROM checkpoint WHERE size = "
 		"(SELECT max(size) FROM checkpoint)",
-		"UPDATE event_index SET seq = 0",
-		"DELETE FROM event_index",
+		/* a sealed run's table (runs of 8: setup_runs) */
+		"UPDATE index_sealed_0 SET seq = 0",
+		"DELETE FROM index_sealed_0",
 	};
 	sqlite3_int64 ne, nt, nc, ni;
 
@@ -1832,7 +1954,7 @@ static void test_triggers(void **state)
 	ne = count_rows(f->w, "entry");
 	nt = count_rows(f->w, "tree_hash");
 	nc = count_rows(f->w, "checkpoint");
-	ni = count_rows(f->w, "event_index");
+	ni = count_rows(f->w, "index_sealed_0");
 	assert_true(nt > 0 && nc == 2 && ni > 0);
 	for (size_t i = 0; i < sizeof sql / sizeof sql[0] + 2; i++) {
 		char *msg = NULL;
@@ -1853,7 +1975,7 @@ static void test_triggers(void **state)
 	assert_int_equal(count_rows(f->w, "entry"), ne);
 	assert_int_equal(count_rows(f->w, "tree_hash"), nt);
 	assert_int_equal(count_rows(f->w, "checkpoint"), nc);
-	assert_int_equal(count_rows(f->w, "event_index"), ni);
+	assert_int_equal(count_rows(f->w, "index_sealed_0"), ni);
 	assert_int_equal(elog_verify_store(f->w, NULL, NULL, NULL, &rep, &err),
 			 0);
 	/* The store still appends after the refused statements. */
@@ -2497,6 +2619,8 @@ int main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_events_for, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_reader_across_run_tables,
+						setup_runs, teardown),
 		cmocka_unit_test_setup_teardown(
 			test_events_for_across_run_boundary, setup_runs,
 			teardown),
@@ -2521,7 +2645,8 @@ int main(void)
 						setup_parts, teardown),
 		cmocka_unit_test_setup_teardown(test_record_partitions_migrated,
 						setup_parts, teardown),
-		cmocka_unit_test_setup_teardown(test_triggers, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_triggers, setup_runs,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_set_sync, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_verify_good, setup,
 						teardown),

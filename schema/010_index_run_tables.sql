@@ -1,0 +1,32 @@
+-- 010: each sealed run of the lawful-request index in a table of its own
+-- (issue 13).
+--
+-- 007 kept every sealed run in one table, index_sealed, keyed (run, party,
+-- ts, seq).  A merge of 16 runs then deleted their rows one by one (about
+-- 2M rows at the 2^20 boundary, inside an ingest commit), and the purge
+-- deleted every run below the horizon row by row: SQLite's per-row B-tree
+-- work, and with secure_delete on (Debian's build) the zeroing of every
+-- freed cell.  Now run r's rows are in the table index_sealed_<r> (r in
+-- decimal), keyed (party, ts, seq), WITHOUT ROWID, with triggers that
+-- refuse an UPDATE and a DELETE above the purge horizon (as 004's for the
+-- log's tables).  A seal creates the run's table and fills it sorted from
+-- index_hot; a merge creates the new run's table, fills it with one
+-- INSERT ... SELECT of the 16 tables in key order (SQLite merges them, no
+-- sort) and drops the 16 tables; the purge drops the table of every run
+-- wholly below the horizon and deletes rows only in the run the horizon
+-- cuts.  index_run stays the registry of the runs (id, level, seq and ts
+-- range); envelog verify checks that each listed run has its table and
+-- that no other such table exists.
+--
+-- SQL cannot name a table by a computed id: the rows are moved from
+-- index_sealed into their runs' tables by a step in C that runs just before
+-- this file, in the same transaction (src/lib/store.c, migrate_run_tables).
+--
+-- The event_index view (007, 008) read index_sealed.  It is dropped, not
+-- rebuilt: a view over every run's table would have to be made again at
+-- each seal, merge and purge, and SQLite caps a compound SELECT at 500
+-- terms, fewer than the runs of a log of a billion events.  Tools read
+-- index_hot and the runs' tables (index_run lists them).
+
+DROP VIEW event_index;
+DROP TABLE index_sealed;
