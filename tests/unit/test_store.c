@@ -1469,17 +1469,51 @@ static void test_record_partition_dropped(void **state)
 	assert_non_null(strstr(rep.what, "missing above the purge horizon"));
 }
 
-/* A log written before schema 009 (records in event_data): the writer's
- * open moves them into their partitions, and the log verifies. */
+/* A log written before schema 009 (records in event_data, and, before
+ * 010, the sealed runs in index_sealed): the writer's open moves the
+ * records into their partitions (and the runs into their tables), and the
+ * log verifies. */
 static void test_record_partitions_migrated(void **state)
 {
 	fx *f = *state;
 	elog_err_t err;
 	elog_verify_report rep;
 	sqlite3 *db;
+	int64_t *runs = NULL;
+	size_t nruns = 0;
 
 	append_events(f, 70);
 	db = elog_store_db(f->w);
+	assert_int_equal(elog_store_index_tables(f->w, &runs, &nruns, &err), 0);
+	assert_true(nruns > 1);
+	assert_int_equal(sqlite3_exec(db,
+				      "CREATE TABLE index_sealed (run INTEGER "
+				      "NOT NULL, party INTEGER NOT NULL, ts "
+				      "INTEGER NOT NULL, seq INTEGER NOT NULL, "
+				      "PRIMARY KEY (run, party, ts, seq)) "
+				      "WITHOUT ROWID",
+				      NULL, NULL, NULL),
+			 SQLITE_OK);
+	for (size_t i = 0; i < nruns; i++) {
+		char sql[256];
+		int k = snprintf(sql, sizeof sql,
+				 "INSERT INTO index_sealed SELECT %lld, party, "
+				 "ts, seq FROM index_sealed_%lld; DROP TABLE "
+				 "index_sealed_%lld",
+				 (long long)runs[i], (long long)runs[i],
+				 (long long)runs[i]);
+		assert_true(k > 0 && (size_t)k < sizeof sql);
+		assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL),
+				 SQLITE_OK);
+	}
+	free(runs);
+	assert_int_equal(sqlite3_exec(db,
+				      "CREATE VIEW event_index(party, ts, seq) "
+				      "AS SELECT party, ts, seq FROM index_hot "
+				      "UNION ALL SELECT party, ts, seq FROM "
+				      "index_sealed",
+				      NULL, NULL, NULL),
+			 SQLITE_OK);
 	assert_int_equal(
 		sqlite3_exec(db,
 			     "CREATE TABLE event_data (seq INTEGER PRIMARY "
