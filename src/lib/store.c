@@ -1815,12 +1815,15 @@ static const char *record_unpacked(const char *p, size_t *len, char *buf)
 static void fill_leaf(sqlite3_stmt *st, sqlite3_stmt *rec, elog_leaf *l,
 		      struct unpacked *u)
 {
+	char *ud = u ? u->data : NULL, *ur = u ? u->record : NULL;
 	l->seq = (uint64_t)sqlite3_column_int64(st, 0);
 	l->kind = sqlite3_column_int(st, 1);
 	l->ts = sqlite3_column_type(st, 2) == SQLITE_NULL
 			? -1
 			: sqlite3_column_int64(st, 2);
-	l->data = leaf_unpacked(blob_col(st, 3, &l->len), &l->len, u->data);
+	l->data = blob_col(st, 3, &l->len);
+	if (ud)
+		l->data = leaf_unpacked(l->data, &l->len, ud);
 	if (blob_hash(st, 4, &l->leaf_hash) < 0)
 		memset(&l->leaf_hash, 0, sizeof l->leaf_hash);
 	if (blob_hash(st, 5, &l->chain_hash) < 0)
@@ -1829,8 +1832,10 @@ static void fill_leaf(sqlite3_stmt *st, sqlite3_stmt *rec, elog_leaf *l,
 	l->record_len = 0;
 	if (rec) {
 		l->ts = sqlite3_column_int64(rec, 0);
-		l->record = record_unpacked(blob_col(rec, 1, &l->record_len),
-					    &l->record_len, u->record);
+		l->record = blob_col(rec, 1, &l->record_len);
+		if (ur)
+			l->record = record_unpacked(l->record, &l->record_len,
+						    ur);
 	}
 }
 
@@ -1973,8 +1978,10 @@ static int cursor_record(struct rec_cursor *c, uint64_t seq,
 	}
 }
 
-int elog_store_leaves(elog_store *s, uint64_t start, uint64_t end,
-		      elog_leaf_fn fn, void *ctx, elog_err_t *err)
+/* elog_store_leaves, with the bytes as stored (packed) when stored is
+ * set. */
+static int leaves(elog_store *s, uint64_t start, uint64_t end, elog_leaf_fn fn,
+		  void *ctx, int stored, elog_err_t *err)
 {
 	sqlite3_stmt *st = NULL, *rec;
 	struct rec_cursor c = {s, end, -1, NULL, 0};
@@ -1996,7 +2003,7 @@ int elog_store_leaves(elog_store *s, uint64_t start, uint64_t end,
 					(uint64_t)sqlite3_column_int64(st, 0),
 					&rec, err)) < 0)
 			goto out;
-		fill_leaf(st, rec, &l, &u);
+		fill_leaf(st, rec, &l, stored ? NULL : &u);
 		if ((rc = fn(ctx, &l)) != 0)
 			goto out;
 	}
@@ -2005,6 +2012,25 @@ out:
 	sqlite3_finalize(c.st);
 	sqlite3_finalize(st);
 	return rc;
+}
+
+int elog_store_leaves(elog_store *s, uint64_t start, uint64_t end,
+		      elog_leaf_fn fn, void *ctx, elog_err_t *err)
+{
+	return leaves(s, start, end, fn, ctx, 0, err);
+}
+
+int elog_store_leaves_stored(elog_store *s, uint64_t start, uint64_t end,
+			     elog_leaf_fn fn, void *ctx, elog_err_t *err)
+{
+	return leaves(s, start, end, fn, ctx, 1, err);
+}
+
+void elog_leaf_unpack(elog_leaf *l, char data[ELOG_EVENT_LEAF_JSON_LEN],
+		      char record[ELOG_RECORD_JSON_MAX])
+{
+	l->data = leaf_unpacked(l->data, &l->len, data);
+	l->record = record_unpacked(l->record, &l->record_len, record);
 }
 
 int elog_store_leaves_at(elog_store *s, const uint64_t *seqs, size_t n,

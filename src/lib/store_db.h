@@ -30,4 +30,13 @@ const void *elog_store_leaf_stored(const elog_store *s, int kind,
 				   const char *data, size_t len,
 				   unsigned char buf[33], size_t *out_len);
 
+/* elog_store_leaves with each leaf's data and record as stored: packed
+ * (pack.h) where the store packs them, to be turned into JSON by
+ * elog_leaf_unpack (into data, 76 bytes, and record, 768) by whichever
+ * thread checks them.  For envelog verify, whose reading thread is its
+ * bottleneck. */
+int elog_store_leaves_stored(elog_store *s, uint64_t start, uint64_t end,
+			     elog_leaf_fn fn, void *ctx, elog_err_t *err);
+void elog_leaf_unpack(elog_leaf *l, char data[76], char record[768]);
+
 #endif

@@ -12,11 +12,13 @@
 #include <jansson.h>
 #include <sodium.h>
 
+#include "store_db.h"
 #include "store_query.h"
 
 #include "canon.h"
 #include "checkpoint.h"
 #include "entry.h"
+#include "pack.h"
 
 /* One purge entry: it deleted the records of the events in
  * (previous through_seq, through_seq]. */
@@ -765,12 +767,20 @@ static void batch_alone(const vstate *v, struct vbatch *b)
 	b->bad_at = b->n;
 	for (size_t i = 0; i < b->n; i++) {
 		struct vleaf *x = &b->leaves[i];
+		char data[ELOG_EVENT_LEAF_JSON_LEN];
+		char record[ELOG_RECORD_JSON_MAX];
+		elog_leaf u;
 		elog_entry en;
 		x->l.data = x->data_off == SIZE_MAX ? NULL
 						    : b->arena + x->data_off;
 		x->l.record = x->rec_off == SIZE_MAX ? NULL
 						     : b->arena + x->rec_off;
-		if (leaf_alone(&x->l, &en, &b->bad_what, b->bad_detail,
+		/* The leaf as JSON (the reading thread copied it as
+		 * stored); x keeps the stored bytes, whose NULLs are all the
+		 * checks in order look at. */
+		u = x->l;
+		elog_leaf_unpack(&u, data, record);
+		if (leaf_alone(&u, &en, &b->bad_what, b->bad_detail,
 			       &b->bad_has_detail)) {
 			b->bad_at = i;
 			break;
@@ -1353,7 +1363,8 @@ int elog_verify_store(elog_store *s, const elog_verify_opts *opts,
 	walking = 1;
 	for (start = 0; start < total; start += step) {
 		uint64_t end = start + step < total ? start + step : total;
-		rc = elog_store_leaves(s, start, end, read_leaf, &pool, err);
+		rc = elog_store_leaves_stored(s, start, end, read_leaf, &pool,
+					      err);
 		if (rc && !pool.rc) {
 			/* A read failed: the leaves read before it come
 			 * first, as they would one at a time. */
