@@ -45,6 +45,7 @@ enum stmt_id {
 	ST_INDEX_COUNT,
 	ST_TILE_LEAF_HASHES,
 	ST_TILE_ENTRIES,
+	ST_NODE_LEAF_HASHES,
 	ST_RUNS,
 	ST_RUN_LIST,
 	ST_RUN_NEXT,
@@ -85,6 +86,12 @@ struct hash_memo {
 	elog_hash h;
 };
 #define MEMO_BITS 10
+
+/* On SQLite, tree_hash keeps no node of levels 1 to
+ * ELOG_TREE_DERIVED_LEVELS: the hash reader hashes each up from the (at
+ * most 8) leaf hashes under it, which lie side by side in entry
+ * (schema/011_tree_derived_levels.sql).  PostgreSQL keeps every level. */
+#define ELOG_TREE_DERIVED_LEVELS 3
 
 /* An index row on its way to index_hot (elog_store_index_flush). */
 struct hot_row {
@@ -183,6 +190,9 @@ static const char *const stmt_sql[ST_COUNT] = {
 				"?1 AND seq < ?2 ORDER BY seq",
 	[ST_TILE_ENTRIES] = "SELECT seq, data FROM entry WHERE seq >= ?1 AND "
 			    "seq < ?2 ORDER BY seq",
+	/* the leaf hashes under a tree node not stored (tree_node_derived) */
+	[ST_NODE_LEAF_HASHES] = "SELECT seq, leaf_hash FROM entry WHERE seq "
+				">= ?1 AND seq < ?2 ORDER BY seq",
 	/* elog_store_index_scan: each table in its key order */
 	[ST_SCAN_SEALED] = "SELECT run, party, ts, seq FROM index_sealed ORDER "
 			   "BY run, party, ts, seq",
@@ -419,6 +429,22 @@ static int migrate_records(elog_store *s, elog_err_t *err)
 	return rc ? rc : exec(s, "DROP TABLE event_data", err);
 }
 
+/* elog_tree_level(id): the level of the tree node stored at id
+ * (elog_stored_hash_level), for schema/011_tree_derived_levels.sql;
+ * NULL for an id that is not a non-negative integer. */
+static void sql_tree_level(sqlite3_context *cx, int argc, sqlite3_value **v)
+{
+	(void)argc;
+	if (sqlite3_value_type(v[0]) != SQLITE_INTEGER ||
+	    sqlite3_value_int64(v[0]) < 0) {
+		sqlite3_result_null(cx);
+		return;
+	}
+	sqlite3_result_int(cx, elog_stored_hash_level(
+				       (uint64_t)sqlite3_value_int64(v[0]),
+				       NULL));
+}
+
 /* Apply the migrations above the database's user_version. */
 static int migrate(elog_store *s, elog_err_t *err)
 {
@@ -426,6 +452,11 @@ static int migrate(elog_store *s, elog_err_t *err)
 
 	if ((rc = schema_version(s, &version, err)))
 		return rc;
+	if (version < elog_schema_count &&
+	    sqlite3_create_function(s->db, "elog_tree_level", 1,
+				    SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL,
+				    sql_tree_level, NULL, NULL) != SQLITE_OK)
+		return db_fail(s, err, "preparing the migration");
 	for (int v = version; v < elog_schema_count; v++) {
 		char pragma[64];
 		if ((rc = exec(s, "BEGIN IMMEDIATE", err)))
@@ -1132,6 +1163,8 @@ static int tree_sink(void *ctx, int level, uint64_t index,
 					(int64_t)elog_stored_hash_index(level,
 									index),
 					hash, err);
+	if (level <= ELOG_TREE_DERIVED_LEVELS)
+		return 0; /* derived from the leaf hashes when read */
 	if (!(st = stmt(w, ST_INSERT_TREE, err)))
 		return -ELOG_IO;
 	sqlite3_bind_int64(st, 1,
@@ -1794,6 +1827,43 @@ static uint64_t hash_key(int level, uint64_t index)
 			  : elog_stored_hash_index(level, index) << 1 | 1;
 }
 
+int elog_store_tree_min_level(const elog_store *s)
+{
+	return s->pg ? 1 : ELOG_TREE_DERIVED_LEVELS + 1;
+}
+
+/* The hash of node (level, index), level 1 to ELOG_TREE_DERIVED_LEVELS,
+ * hashed up from its leaf hashes, read in one range.  1 if a leaf is
+ * missing or damaged, 0, or an error. */
+static int tree_node_derived(elog_store *s, int level, uint64_t index,
+			     elog_hash *out, elog_err_t *err)
+{
+	elog_hash h[1 << ELOG_TREE_DERIVED_LEVELS];
+	uint64_t first = index << level, n = (uint64_t)1 << level, got = 0;
+	sqlite3_stmt *st = stmt(s, ST_NODE_LEAF_HASHES, err);
+	int rc;
+	if (!st)
+		return -ELOG_IO;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)first);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)(first + n));
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if ((uint64_t)sqlite3_column_int64(st, 0) != first + got ||
+		    blob_hash(st, 1, &h[got]) < 0)
+			break;
+		got++;
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_fail(s, err, "reading a tree hash");
+	if (got != n)
+		return 1;
+	for (; n > 1; n /= 2)
+		for (uint64_t i = 0; i < n / 2; i++)
+			elog_node_hash(&h[2 * i], &h[2 * i + 1], &h[i]);
+	*out = h[0];
+	return 0;
+}
+
 int elog_store_hash_reader(void *ctx, int level, uint64_t index,
 			   elog_hash *out, elog_err_t *err)
 {
@@ -1820,6 +1890,20 @@ int elog_store_hash_reader(void *ctx, int level, uint64_t index,
 			m->gen = s->memo_gen;
 		}
 		return 0;
+	}
+	if (level >= 1 && level <= ELOG_TREE_DERIVED_LEVELS) {
+		if ((rc = tree_node_derived(s, level, index, out, err)) < 0)
+			return rc;
+		if (rc == 0 && m) {
+			m->h = *out;
+			m->gen = s->memo_gen;
+		}
+		if (rc == 0)
+			return 0;
+		return elog_fail(err, ELOG_TAMPERED, -1, NULL,
+				 "tree hash (level %d, index %llu) is missing "
+				 "or damaged",
+				 level, (unsigned long long)index);
 	}
 	if (level == 0) {
 		st = stmt(s, ST_LEAF_HASH, err);
