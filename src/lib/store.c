@@ -434,15 +434,15 @@ static int migrate_records(elog_store *s, elog_err_t *err)
  * NULL for an id that is not a non-negative integer. */
 static void sql_tree_level(sqlite3_context *cx, int argc, sqlite3_value **v)
 {
+	uint64_t id;
 	(void)argc;
 	if (sqlite3_value_type(v[0]) != SQLITE_INTEGER ||
 	    sqlite3_value_int64(v[0]) < 0) {
 		sqlite3_result_null(cx);
 		return;
 	}
-	sqlite3_result_int(cx, elog_stored_hash_level(
-				       (uint64_t)sqlite3_value_int64(v[0]),
-				       NULL));
+	id = (uint64_t)sqlite3_value_int64(v[0]);
+	sqlite3_result_int(cx, elog_stored_hash_level(id, NULL));
 }
 
 /* Apply the migrations above the database's user_version. */

@@ -43,7 +43,7 @@ check "the schema-6 log has the partitioned index" test "$(q "SELECT count(*), (
 
 # A writer opens it (mklog appends 10 events): the migration runs.
 "$B"/tests/tools/mklog "$db" 10 10 >/dev/null || bail "mklog after the migration"
-latest=$(ls schema/[0-9]*.sql | wc -l)
+latest=$(find schema -maxdepth 1 -name '[0-9]*.sql' | wc -l)
 check "the log is at the latest schema ($latest)" test "$(q "PRAGMA user_version")" = "$latest"
 check "index_part and the old table are gone" test "$(q "SELECT group_concat(type || ':' || name) FROM sqlite_master WHERE name IN ('index_part', 'event_index')")" = "view:event_index"
 check "every index row was moved, none added" test "$(rows)" = "$want"
