@@ -245,6 +245,12 @@ struct elog_store {
 	struct hash_memo *memo;
 	uint64_t memo_gen; /* the read transaction's number, from 1 */
 	int memo_on;
+	/* with the memo: the leaf hashes of one aligned block of
+	 * 2^ELOG_TREE_DERIVED_LEVELS entries, the first blk_n of them (the
+	 * rest missing or damaged), read in read transaction blk_gen */
+	elog_hash blk[1 << ELOG_TREE_DERIVED_LEVELS];
+	uint64_t blk_first, blk_gen;
+	unsigned blk_n;
 };
 
 static int db_fail(elog_store *s, elog_err_t *err, const char *what)
@@ -1832,33 +1838,75 @@ int elog_store_tree_min_level(const elog_store *s)
 	return s->pg ? 1 : ELOG_TREE_DERIVED_LEVELS + 1;
 }
 
-/* The hash of node (level, index), level 1 to ELOG_TREE_DERIVED_LEVELS,
- * hashed up from its leaf hashes, read in one range.  1 if a leaf is
- * missing or damaged, 0, or an error. */
-static int tree_node_derived(elog_store *s, int level, uint64_t index,
-			     elog_hash *out, elog_err_t *err)
+/* Leaf hashes [first, first + n) into h, in one range read: how many of
+ * them were there, in order and well formed, from first on; or an error. */
+static int read_leaf_hashes(elog_store *s, uint64_t first, unsigned n,
+			    elog_hash *h, unsigned *got, elog_err_t *err)
 {
-	elog_hash h[1 << ELOG_TREE_DERIVED_LEVELS];
-	uint64_t first = index << level, n = (uint64_t)1 << level, got = 0;
 	sqlite3_stmt *st = stmt(s, ST_NODE_LEAF_HASHES, err);
 	int rc;
+	*got = 0;
 	if (!st)
 		return -ELOG_IO;
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)first);
 	sqlite3_bind_int64(st, 2, (sqlite3_int64)(first + n));
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if ((uint64_t)sqlite3_column_int64(st, 0) != first + got ||
-		    blob_hash(st, 1, &h[got]) < 0)
+		if ((uint64_t)sqlite3_column_int64(st, 0) != first + *got ||
+		    blob_hash(st, 1, &h[*got]) < 0)
 			break;
-		got++;
+		(*got)++;
 	}
 	sqlite3_reset(st);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return db_fail(s, err, "reading a tree hash");
-	if (got != n)
+	return 0;
+}
+
+/*
+ * Leaf hashes [first, first + n), within one aligned block of
+ * 2^ELOG_TREE_DERIVED_LEVELS, into h.  With the memo the whole block is
+ * read once per read transaction: an inclusion proof's siblings of levels
+ * 0 to 3 all lie in its leaf's block.  1 if one is missing or damaged, 0,
+ * or an error.
+ */
+static int block_leaf_hashes(elog_store *s, uint64_t first, unsigned n,
+			     elog_hash *h, elog_err_t *err)
+{
+	const unsigned w = 1u << ELOG_TREE_DERIVED_LEVELS;
+	uint64_t b = first & ~(uint64_t)(w - 1);
+	unsigned got;
+	int rc;
+	if (!s->memo_on) {
+		if ((rc = read_leaf_hashes(s, first, n, h, &got, err)))
+			return rc;
+		return got == n ? 0 : 1;
+	}
+	if (s->blk_gen != s->memo_gen || s->blk_first != b) {
+		s->blk_gen = 0;
+		if ((rc = read_leaf_hashes(s, b, w, s->blk, &s->blk_n, err)))
+			return rc;
+		s->blk_first = b;
+		s->blk_gen = s->memo_gen;
+	}
+	if (first - b + n > s->blk_n)
 		return 1;
+	memcpy(h, s->blk + (first - b), n * sizeof *h);
+	return 0;
+}
+
+/* The hash of node (level, index), level 1 to ELOG_TREE_DERIVED_LEVELS,
+ * hashed up from its leaf hashes.  1 if a leaf is missing or damaged, 0,
+ * or an error. */
+static int tree_node_derived(elog_store *s, int level, uint64_t index,
+			     elog_hash *out, elog_err_t *err)
+{
+	elog_hash h[1 << ELOG_TREE_DERIVED_LEVELS];
+	unsigned n = 1u << level;
+	int rc;
+	if ((rc = block_leaf_hashes(s, index << level, n, h, err)))
+		return rc;
 	for (; n > 1; n /= 2)
-		for (uint64_t i = 0; i < n / 2; i++)
+		for (unsigned i = 0; i < n / 2; i++)
 			elog_node_hash(&h[2 * i], &h[2 * i + 1], &h[i]);
 	*out = h[0];
 	return 0;
@@ -1905,7 +1953,15 @@ int elog_store_hash_reader(void *ctx, int level, uint64_t index,
 				 "or damaged",
 				 level, (unsigned long long)index);
 	}
-	if (level == 0) {
+	if (level == 0 && s->memo_on &&
+	    block_leaf_hashes(s, index, 1, out, err) == 0) {
+		if (m) {
+			m->h = *out;
+			m->gen = s->memo_gen;
+		}
+		return 0;
+	}
+	if (level == 0) { /* without the memo, or missing from the block */
 		st = stmt(s, ST_LEAF_HASH, err);
 		if (!st)
 			return -ELOG_IO;

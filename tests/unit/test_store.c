@@ -1945,6 +1945,15 @@ static void test_tree_derived_levels(void **state)
 		/* leaves 32 .. 35 */
 		assert_int_equal(elog_store_hash_reader(r, 2, 8, &h, &err),
 				 -ELOG_TAMPERED);
+		/* the rest of the block still reads: leaves 32 and 33, and
+		 * leaf 36 after the bad one */
+		assert_int_equal(elog_store_hash_reader(r, 1, 16, &h, &err), 0);
+		elog_root_of_leaves(f->leaf + 32, 2, &want);
+		assert_hash_equal(&h, &want);
+		assert_int_equal(elog_store_hash_reader(r, 0, 36, &h, &err), 0);
+		assert_hash_equal(&h, &f->leaf[36]);
+		assert_int_equal(elog_store_hash_reader(r, 0, 35, &h, &err),
+				 -ELOG_TAMPERED);
 		assert_int_equal(elog_store_root(r, 32, &h, &err), 0);
 		elog_root_of_leaves(f->leaf, 32, &want);
 		assert_hash_equal(&h, &want);
