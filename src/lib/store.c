@@ -92,6 +92,10 @@ struct hash_memo {
  * most 8) leaf hashes under it, which lie side by side in entry
  * (schema/011_tree_derived_levels.sql).  PostgreSQL keeps every level. */
 #define ELOG_TREE_DERIVED_LEVELS 3
+/* A reader's block of leaf hashes (block_leaf_hashes): a leaf's siblings
+ * of levels 0 to ELOG_TREE_DERIVED_LEVELS all lie in its aligned block of
+ * 2^(ELOG_TREE_DERIVED_LEVELS + 1). */
+#define LEAF_BLOCK (2u << ELOG_TREE_DERIVED_LEVELS)
 
 /* An index row on its way to index_hot (elog_store_index_flush). */
 struct hot_row {
@@ -246,9 +250,9 @@ struct elog_store {
 	uint64_t memo_gen; /* the read transaction's number, from 1 */
 	int memo_on;
 	/* with the memo: the leaf hashes of one aligned block of
-	 * 2^ELOG_TREE_DERIVED_LEVELS entries, the first blk_n of them (the
-	 * rest missing or damaged), read in read transaction blk_gen */
-	elog_hash blk[1 << ELOG_TREE_DERIVED_LEVELS];
+	 * LEAF_BLOCK entries, the first blk_n of them (the rest missing or
+	 * damaged), read in read transaction blk_gen */
+	elog_hash blk[LEAF_BLOCK];
 	uint64_t blk_first, blk_gen;
 	unsigned blk_n;
 };
@@ -1863,16 +1867,15 @@ static int read_leaf_hashes(elog_store *s, uint64_t first, unsigned n,
 }
 
 /*
- * Leaf hashes [first, first + n), within one aligned block of
- * 2^ELOG_TREE_DERIVED_LEVELS, into h.  With the memo the whole block is
- * read once per read transaction: an inclusion proof's siblings of levels
- * 0 to 3 all lie in its leaf's block.  1 if one is missing or damaged, 0,
- * or an error.
+ * Leaf hashes [first, first + n), within one aligned block of LEAF_BLOCK,
+ * into h.  With the memo the whole block is read once per read
+ * transaction: an inclusion proof's siblings of levels 0 to 3 all lie in
+ * its leaf's block.  1 if one is missing or damaged, 0, or an error.
  */
 static int block_leaf_hashes(elog_store *s, uint64_t first, unsigned n,
 			     elog_hash *h, elog_err_t *err)
 {
-	const unsigned w = 1u << ELOG_TREE_DERIVED_LEVELS;
+	const unsigned w = LEAF_BLOCK;
 	uint64_t b = first & ~(uint64_t)(w - 1);
 	unsigned got;
 	int rc;
