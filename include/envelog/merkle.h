@@ -58,6 +58,9 @@ typedef int (*elog_hash_reader)(void *ctx, int level, uint64_t index,
  * position at which it is stored when hashes are stored in append order.
  */
 uint64_t elog_stored_hash_index(int level, uint64_t n);
+/* Its inverse: the level of the subtree stored at index, and its n into *n
+ * unless n is NULL. */
+int elog_stored_hash_level(uint64_t index, uint64_t *n);
 
 /* Root of the tree of the first size leaves. */
 int elog_tree_root(uint64_t size, elog_hash_reader rd, void *ctx,

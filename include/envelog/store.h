@@ -314,6 +314,11 @@ int elog_store_events_for(elog_store *s, char *const *subjects,
 			  size_t max, uint64_t **seqs, size_t *n,
 			  int *truncated, elog_err_t *err);
 
+/* The lowest level of tree node s stores in tree_hash: 1 on PostgreSQL;
+ * on SQLite the nodes of levels 1 to 3 are not stored but hashed up from
+ * the leaf hashes when read, so 4. */
+int elog_store_tree_min_level(const elog_store *s);
+
 /* The log's run size in bits (meta.index_run_bits). */
 unsigned elog_store_index_run_bits(const elog_store *s);
 /* Where index_hot begins in a log of size entries: the rows of events with

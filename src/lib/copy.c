@@ -100,6 +100,8 @@ static int prefix_tree(void *ctx, int level, uint64_t index,
 	elog_query *q = NULL;
 	int rc = 0;
 
+	if (level < elog_store_tree_min_level(c->w))
+		return 0; /* the target hashes it up from the leaf hashes */
 	if (elog_query_open(c->w, ELOG_Q_COPY_TREE_HASH_INSERT, &q))
 		return q_fail(c->w, err, "copying a tree hash");
 	elog_query_bind_int(q, 1,

@@ -118,6 +118,28 @@ static int ctz64(uint64_t x)
 	return n;
 }
 
+int elog_stored_hash_level(uint64_t index, uint64_t *n)
+{
+	/* Leaf m's hash is at 2m - popcount(m) <= index, and the hashes
+	 * stored with leaf m are its own and those of the ctz(m + 1)
+	 * subtrees it completes, levels 0, 1, ... in order (tlog's
+	 * SplitStoredHashIndex). */
+	uint64_t m = index / 2, at = elog_stored_hash_index(0, m);
+	int level;
+
+	for (;;) {
+		uint64_t next = at + 1 + (uint64_t)ctz64(m + 1);
+		if (next > index)
+			break;
+		m++;
+		at = next;
+	}
+	level = (int)(index - at);
+	if (n)
+		*n = m >> level;
+	return level;
+}
+
 /* 1 if x is a power of two. */
 static int is_pow2(uint64_t x)
 {

@@ -693,15 +693,22 @@ static int localise(elog_monitor *m, elog_monitor_result *r,
 			   (unsigned long long)(hi - 1),
 			   (unsigned long long)r->cp.size);
 	/* Proofs carry single leaf hashes as the server reads them, so a
-	 * changed leaf hash and its sibling's look alike: name both. */
+	 * changed leaf hash and its sibling's look alike; and a SQLite log's
+	 * server hashes the tree nodes of levels 1 to 3 up from the leaf
+	 * hashes it reads, so its proofs carry a changed leaf hash folded
+	 * into them from the start of its block of 16 on.  Name the leaves
+	 * that may hold it: k's pair up to the end of its block. */
 	k = hi - 1;
-	if ((k ^ 1) < r->cp.size)
+	lo = k & ~(uint64_t)1;
+	hi = (k | 15) < r->cp.size ? k | 15 : r->cp.size - 1;
+	if (hi > lo)
 		return bad(r, "tree_root", (long long)k,
-			   "the leaf hash served for seq %llu (or for its "
-			   "sibling seq %llu) is not the one in the tree the "
-			   "checkpoint (size %llu) commits to",
-			   (unsigned long long)k, (unsigned long long)(k ^ 1),
-			   (unsigned long long)r->cp.size);
+			   "a leaf hash served for seq %llu..%llu is not the "
+			   "one in the tree the checkpoint (size %llu) commits "
+			   "to (the served tree matches it below seq %llu)",
+			   (unsigned long long)lo, (unsigned long long)hi,
+			   (unsigned long long)r->cp.size,
+			   (unsigned long long)k);
 	return bad(r, "tree_root", (long long)k,
 		   "the leaf hash served for seq %llu is not the one in the "
 		   "tree the checkpoint (size %llu) commits to",

@@ -42,6 +42,7 @@ enum stmt_id {
 	ST_HOT_HAS,
 	ST_TILE_LEAF_HASHES,
 	ST_TILE_ENTRIES,
+	ST_NODE_LEAF_HASHES,
 	ST_RUNS,
 	ST_RUN_LIST,
 	ST_RUN_NEXT,
@@ -79,6 +80,16 @@ struct hash_memo {
 	elog_hash h;
 };
 #define MEMO_BITS 10
+
+/* On SQLite, tree_hash keeps no node of levels 1 to
+ * ELOG_TREE_DERIVED_LEVELS: the hash reader hashes each up from the (at
+ * most 8) leaf hashes under it, which lie side by side in entry
+ * (schema/011_tree_derived_levels.sql).  PostgreSQL keeps every level. */
+#define ELOG_TREE_DERIVED_LEVELS 3
+/* A reader's block of leaf hashes (block_leaf_hashes): a leaf's siblings
+ * of levels 0 to ELOG_TREE_DERIVED_LEVELS all lie in its aligned block of
+ * 2^(ELOG_TREE_DERIVED_LEVELS + 1). */
+#define LEAF_BLOCK (2u << ELOG_TREE_DERIVED_LEVELS)
 
 /* An index row on its way to index_hot (elog_store_index_flush). */
 struct hot_row {
@@ -163,6 +174,9 @@ static const char *const stmt_sql[ST_COUNT] = {
 				"?1 AND seq < ?2 ORDER BY seq",
 	[ST_TILE_ENTRIES] = "SELECT seq, data FROM entry WHERE seq >= ?1 AND "
 			    "seq < ?2 ORDER BY seq",
+	/* the leaf hashes under a tree node not stored (tree_node_derived) */
+	[ST_NODE_LEAF_HASHES] = "SELECT seq, leaf_hash FROM entry WHERE seq "
+				">= ?1 AND seq < ?2 ORDER BY seq",
 	/* elog_store_index_scan: index_hot in its key order */
 	[ST_SCAN_HOT] = "SELECT party, ts, seq FROM index_hot ORDER BY blk, "
 			"party, ts, seq",
@@ -253,6 +267,12 @@ struct elog_store {
 	uint64_t memo_gen; /* the read transaction's number, from 1 */
 	int memo_on;
 	struct run_slot run_cache[RUN_CACHE];
+	/* with the memo: the leaf hashes of one aligned block of
+	 * LEAF_BLOCK entries, the first blk_n of them (the rest missing or
+	 * damaged), read in read transaction blk_gen */
+	elog_hash blk[LEAF_BLOCK];
+	uint64_t blk_first, blk_gen;
+	unsigned blk_n;
 };
 
 static int db_fail(elog_store *s, elog_err_t *err, const char *what)
@@ -570,6 +590,22 @@ static int run_tables_version(void)
 	return 0;
 }
 
+/* elog_tree_level(id): the level of the tree node stored at id
+ * (elog_stored_hash_level), for schema/011_tree_derived_levels.sql;
+ * NULL for an id that is not a non-negative integer. */
+static void sql_tree_level(sqlite3_context *cx, int argc, sqlite3_value **v)
+{
+	uint64_t id;
+	(void)argc;
+	if (sqlite3_value_type(v[0]) != SQLITE_INTEGER ||
+	    sqlite3_value_int64(v[0]) < 0) {
+		sqlite3_result_null(cx);
+		return;
+	}
+	id = (uint64_t)sqlite3_value_int64(v[0]);
+	sqlite3_result_int(cx, elog_stored_hash_level(id, NULL));
+}
+
 /* Apply the migrations above the database's user_version. */
 static int migrate(elog_store *s, elog_err_t *err)
 {
@@ -577,6 +613,11 @@ static int migrate(elog_store *s, elog_err_t *err)
 
 	if ((rc = schema_version(s, &version, err)))
 		return rc;
+	if (version < elog_schema_count &&
+	    sqlite3_create_function(s->db, "elog_tree_level", 1,
+				    SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL,
+				    sql_tree_level, NULL, NULL) != SQLITE_OK)
+		return db_fail(s, err, "preparing the migration");
 	for (int v = version; v < elog_schema_count; v++) {
 		char pragma[64];
 		if ((rc = exec(s, "BEGIN IMMEDIATE", err)))
@@ -1299,6 +1340,8 @@ static int tree_sink(void *ctx, int level, uint64_t index,
 					(int64_t)elog_stored_hash_index(level,
 									index),
 					hash, err);
+	if (level <= ELOG_TREE_DERIVED_LEVELS)
+		return 0; /* derived from the leaf hashes when read */
 	if (!(st = stmt(w, ST_INSERT_TREE, err)))
 		return -ELOG_IO;
 	sqlite3_bind_int64(st, 1,
@@ -2055,6 +2098,84 @@ static uint64_t hash_key(int level, uint64_t index)
 			  : elog_stored_hash_index(level, index) << 1 | 1;
 }
 
+int elog_store_tree_min_level(const elog_store *s)
+{
+	return s->pg ? 1 : ELOG_TREE_DERIVED_LEVELS + 1;
+}
+
+/* Leaf hashes [first, first + n) into h, in one range read: how many of
+ * them were there, in order and well formed, from first on; or an error. */
+static int read_leaf_hashes(elog_store *s, uint64_t first, unsigned n,
+			    elog_hash *h, unsigned *got, elog_err_t *err)
+{
+	sqlite3_stmt *st = stmt(s, ST_NODE_LEAF_HASHES, err);
+	int rc;
+	*got = 0;
+	if (!st)
+		return -ELOG_IO;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)first);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)(first + n));
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if ((uint64_t)sqlite3_column_int64(st, 0) != first + *got ||
+		    blob_hash(st, 1, &h[*got]) < 0)
+			break;
+		(*got)++;
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_fail(s, err, "reading a tree hash");
+	return 0;
+}
+
+/*
+ * Leaf hashes [first, first + n), within one aligned block of LEAF_BLOCK,
+ * into h.  With the memo the whole block is read once per read
+ * transaction: an inclusion proof's siblings of levels 0 to 3 all lie in
+ * its leaf's block.  1 if one is missing or damaged, 0, or an error.
+ */
+static int block_leaf_hashes(elog_store *s, uint64_t first, unsigned n,
+			     elog_hash *h, elog_err_t *err)
+{
+	const unsigned w = LEAF_BLOCK;
+	uint64_t b = first & ~(uint64_t)(w - 1);
+	unsigned got;
+	int rc;
+	if (!s->memo_on) {
+		if ((rc = read_leaf_hashes(s, first, n, h, &got, err)))
+			return rc;
+		return got == n ? 0 : 1;
+	}
+	if (s->blk_gen != s->memo_gen || s->blk_first != b) {
+		s->blk_gen = 0;
+		if ((rc = read_leaf_hashes(s, b, w, s->blk, &s->blk_n, err)))
+			return rc;
+		s->blk_first = b;
+		s->blk_gen = s->memo_gen;
+	}
+	if (first - b + n > s->blk_n)
+		return 1;
+	memcpy(h, s->blk + (first - b), n * sizeof *h);
+	return 0;
+}
+
+/* The hash of node (level, index), level 1 to ELOG_TREE_DERIVED_LEVELS,
+ * hashed up from its leaf hashes.  1 if a leaf is missing or damaged, 0,
+ * or an error. */
+static int tree_node_derived(elog_store *s, int level, uint64_t index,
+			     elog_hash *out, elog_err_t *err)
+{
+	elog_hash h[1 << ELOG_TREE_DERIVED_LEVELS];
+	unsigned n = 1u << level;
+	int rc;
+	if ((rc = block_leaf_hashes(s, index << level, n, h, err)))
+		return rc;
+	for (; n > 1; n /= 2)
+		for (unsigned i = 0; i < n / 2; i++)
+			elog_node_hash(&h[2 * i], &h[2 * i + 1], &h[i]);
+	*out = h[0];
+	return 0;
+}
+
 int elog_store_hash_reader(void *ctx, int level, uint64_t index,
 			   elog_hash *out, elog_err_t *err)
 {
@@ -2082,7 +2203,29 @@ int elog_store_hash_reader(void *ctx, int level, uint64_t index,
 		}
 		return 0;
 	}
-	if (level == 0) {
+	if (level >= 1 && level <= ELOG_TREE_DERIVED_LEVELS) {
+		if ((rc = tree_node_derived(s, level, index, out, err)) < 0)
+			return rc;
+		if (rc == 0 && m) {
+			m->h = *out;
+			m->gen = s->memo_gen;
+		}
+		if (rc == 0)
+			return 0;
+		return elog_fail(err, ELOG_TAMPERED, -1, NULL,
+				 "tree hash (level %d, index %llu) is missing "
+				 "or damaged",
+				 level, (unsigned long long)index);
+	}
+	if (level == 0 && s->memo_on &&
+	    block_leaf_hashes(s, index, 1, out, err) == 0) {
+		if (m) {
+			m->h = *out;
+			m->gen = s->memo_gen;
+		}
+		return 0;
+	}
+	if (level == 0) { /* without the memo, or missing from the block */
 		st = stmt(s, ST_LEAF_HASH, err);
 		if (!st)
 			return -ELOG_IO;

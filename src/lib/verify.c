@@ -82,6 +82,7 @@ typedef struct vstate {
 	elog_query *tree;     /* tree_hash in id order */
 	elog_query *cps;      /* checkpoint in size order */
 	int tree_row, cp_row; /* 1: the statement stands on a row */
+	int tree_min_level;   /* elog_store_tree_min_level */
 	struct purge *purges; /* the purge entries, in seq order */
 	size_t npurges;
 	size_t pi;	      /* the purge whose range the walk is in */
@@ -127,7 +128,9 @@ static int bad_cp(vstate *v, uint64_t size, const char *why)
 	return -ELOG_TAMPERED;
 }
 
-/* Compare each tree hash the recomputation completes with the stored row. */
+/* Compare each tree hash the recomputation completes with the stored row.
+ * Levels below the store's elog_store_tree_min_level have no row (SQLite
+ * hashes them up from the leaf hashes when read): a row there is extra. */
 static int tree_check(void *ctx, int level, uint64_t index,
 		      const elog_hash *hash, elog_err_t *err)
 {
@@ -135,6 +138,16 @@ static int tree_check(void *ctx, int level, uint64_t index,
 	uint64_t want = elog_stored_hash_index(level, index);
 	uint64_t seq = ((index + 1) << level) - 1; /* last leaf it covers */
 	(void)err;
+	if (level < v->tree_min_level) {
+		/* Every row below want was someone else's: one here is
+		 * extra. */
+		if (v->tree_row && (uint64_t)elog_query_int(v->tree, 0) <= want)
+			return bad(v, seq,
+				   "tree hash is stored at a level this store "
+				   "does not keep",
+				   NULL);
+		return 0;
+	}
 	if (!v->tree_row)
 		return bad(v, seq, "tree hash is missing", NULL);
 	if ((uint64_t)elog_query_int(v->tree, 0) != want)
@@ -1354,6 +1367,7 @@ int elog_verify_store(elog_store *s, const elog_verify_opts *opts,
 		goto out;
 	}
 	v.tree_row = elog_query_step(v.tree) == ELOG_QUERY_ROW;
+	v.tree_min_level = elog_store_tree_min_level(s);
 	v.cp_row = elog_query_step(v.cps) == ELOG_QUERY_ROW;
 	if ((rc = checkpoints_at_size(&v)))
 		goto out;

@@ -33,7 +33,7 @@ db=$(fresh triggers)
 before=$(state "$db")
 for sql in "UPDATE entry SET data = 'x' WHERE seq = 1" \
 	"DELETE FROM entry WHERE seq = 39" \
-	"UPDATE tree_hash SET hash = zeroblob(32) WHERE id = 2" \
+	"UPDATE tree_hash SET hash = zeroblob(32) WHERE id = 30" \
 	"DELETE FROM tree_hash" \
 	"UPDATE checkpoint SET note = 'x'" \
 	"DELETE FROM checkpoint"; do
@@ -83,15 +83,34 @@ db=$(fresh chain)
 sqlite3 "$db" "$drop UPDATE entry SET chain_hash = zeroblob(32) WHERE seq = 20"
 expect_tampered "altered chain value is named" "$db" 20
 
-# Stored-hash index 2 is level 1, index 0: leaves 0 and 1.
-db=$(fresh tree)
-sqlite3 "$db" "$drop UPDATE tree_hash SET hash = zeroblob(32) WHERE id = 2"
-expect_tampered "altered tree hash is named" "$db" 1
+# tree_hash keeps the nodes of level 4 and above (stored-hash index 30 is
+# level 4, index 0: leaves 0..15; 61 is level 4, index 1); those of levels
+# 1 to 3 are hashed up from the leaf hashes when read, so the level-1 node
+# over leaves 0 and 1 changes with leaf 1's hash, which its own check names.
+check "tree_hash keeps levels 4 and 5 only" \
+	test "$(sqlite3 "$T/log.db" "SELECT group_concat(id) FROM tree_hash")" = "30,61,62"
+db=$(fresh leafunder)
+sqlite3 "$db" "$drop UPDATE entry SET leaf_hash = zeroblob(32) WHERE seq = 1"
+expect_tampered "altered leaf hash under a level-1 node is named" "$db" 1
 
-# Size 40 = 32 + 8: the level-3 node over leaves 32..39 is the last stored.
+db=$(fresh tree)
+sqlite3 "$db" "$drop UPDATE tree_hash SET hash = zeroblob(32) WHERE id = 30"
+expect_tampered "altered tree hash is named" "$db" 15
+
+db=$(fresh treegone)
+sqlite3 "$db" "DROP TRIGGER tree_hash_no_delete; DELETE FROM tree_hash WHERE id = 61"
+expect_tampered "deleted tree hash is named" "$db" 31
+
+# Size 40 = 32 + 8: the level-5 node over leaves 0..31 is the last stored.
 db=$(fresh tree2)
 sqlite3 "$db" "$drop UPDATE tree_hash SET hash = randomblob(32) WHERE id = (SELECT max(id) FROM tree_hash)"
-expect_tampered "altered last tree hash is named" "$db" 39
+expect_tampered "altered last tree hash is named" "$db" 31
+
+# A level-2 row (index 9: leaves 36..39, stored-hash index 76) added by hand.
+db=$(fresh treeextra)
+sqlite3 "$db" "INSERT INTO tree_hash(id, hash) VALUES (76, zeroblob(32))"
+expect_tampered "a tree hash of a level the store does not keep is named" "$db" 39
+check "verify says the level is not kept" grep -q "a level this store does not keep" <<<"$out"
 
 db=$(fresh checkpoint)
 sqlite3 "$db" "$drop UPDATE checkpoint SET note = replace(note, char(10) || '20' || char(10), char(10) || '21' || char(10)) WHERE size = 20"

@@ -191,6 +191,17 @@ static void test_stored_hash_index(void **state)
 	assert_int_equal(elog_stored_hash_index(0, 4), 7);
 	assert_int_equal(elog_stored_hash_index(3, 0), 14);
 	assert_int_equal(elog_stored_hash_index(0, 8), 15);
+	/* elog_stored_hash_level is its inverse, index by index. */
+	for (uint64_t i = 0; i < 70000; i++) {
+		uint64_t n = UINT64_MAX;
+		int level = elog_stored_hash_level(i, &n);
+		assert_true(level >= 0 && level < 17);
+		assert_int_equal(elog_stored_hash_index(level, n), i);
+	}
+	assert_int_equal(elog_stored_hash_level(14, NULL), 3);
+	assert_int_equal(elog_stored_hash_level(
+				 elog_stored_hash_index(40, 3), NULL),
+			 40);
 }
 
 struct sink_log {

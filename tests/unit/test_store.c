@@ -355,6 +355,17 @@ static void index_views(elog_store *s)
 	free(runs);
 }
 
+/* The rows of tree_hash in a SQLite log of n entries: one per complete
+ * subtree of level 4 and above (levels 1 to 3 are hashed up from the leaf
+ * hashes when read, schema 011). */
+static sqlite3_int64 tree_rows(uint64_t n)
+{
+	sqlite3_int64 rows = 0;
+	for (int l = 4; l < 64 && n >> l; l++)
+		rows += (sqlite3_int64)(n >> l);
+	return rows;
+}
+
 /* The table that holds the records of the first events: their partition
  * "event_data_p0" (schema 009), "event_data" before it, else "entry". */
 static const char *event_table(elog_store *s)
@@ -645,11 +656,10 @@ static void test_append_read_back(void **state)
 					   &calls, &err),
 			 42);
 	assert_int_equal(calls, 3);
-	/* Every complete subtree of level >= 1 is stored once: n - popcount(n)
-	 * of them. */
-	assert_int_equal(count_rows(f->w, "tree_hash"),
-			 (sqlite3_int64)(f->n -
-					 (size_t)__builtin_popcountll(f->n)));
+	/* Every complete subtree of level >= 4 is stored once, none of
+	 * levels 1 to 3. */
+	assert_int_equal(count_rows(f->w, "tree_hash"), tree_rows(f->n));
+	assert_int_equal(elog_store_tree_min_level(f->w), 4);
 	/* Two index rows per event, one when it is sent to its sender. */
 	{
 		sqlite3_int64 want = 0;
@@ -1004,8 +1014,7 @@ static void test_reader_sees_committed_only(void **state)
 		assert_int_equal(seqs[i], 40 + i);
 	free(seqs);
 	assert_int_equal(count_rows(r, "entry"), 40);
-	assert_int_equal(count_rows(r, "tree_hash"),
-			 40 - __builtin_popcount(40));
+	assert_int_equal(count_rows(r, "tree_hash"), tree_rows(40));
 
 	/* Committed, the entries appear to the same reader connection. */
 	{
@@ -1068,8 +1077,7 @@ static void test_rollback_restores_frontier(void **state)
 	assert_int_equal(elog_store_size(f->w, &size, &err), 0);
 	assert_int_equal(size, 23);
 	assert_int_equal(count_rows(f->w, "entry"), 23);
-	assert_int_equal(count_rows(f->w, "tree_hash"),
-			 23 - __builtin_popcount(23));
+	assert_int_equal(count_rows(f->w, "tree_hash"), tree_rows(23));
 	assert_int_equal(elog_store_root(f->w, 23, &root, &err), 0);
 	elog_root_of_leaves(f->leaf, 23, &want);
 	assert_hash_equal(&root, &want);
@@ -2016,6 +2024,181 @@ static void test_triggers(void **state)
 	append_events(f, 3);
 }
 
+/* The tree nodes of levels 1 to 3 are hashed up from the leaf hashes: a
+ * missing or damaged leaf hash under one makes its read fail as a missing
+ * stored node's would, on the writer and on a reader (whose memo must not
+ * keep the failure). */
+static void test_tree_derived_levels(void **state)
+{
+	fx *f = *state;
+	elog_err_t err;
+	elog_store *r = NULL;
+	elog_hash h, want, p[ELOG_MAX_PROOF];
+	size_t np;
+	sqlite3 *db = elog_store_db(f->w);
+	static const char *const sql[] = {
+		"UPDATE entry SET leaf_hash = X'00' WHERE seq = 35",
+		"DELETE FROM entry WHERE seq = 35",
+	};
+
+	append_events(f, 40);
+	assert_int_equal(elog_store_open(f->path, ELOG_STORE_READ,
+					 ELOG_SYNC_FULL, &r, &err),
+			 0);
+	/* Each level-1 to level-3 node of the log, read alone. */
+	for (int level = 1; level <= 3; level++)
+		for (uint64_t i = 0; (i + 1) << level <= 40; i++) {
+			elog_root_of_leaves(f->leaf + (i << level),
+					    (size_t)1 << level, &want);
+			assert_int_equal(elog_store_hash_reader(f->w, level, i,
+								&h, &err),
+					 0);
+			assert_hash_equal(&h, &want);
+			assert_int_equal(elog_store_hash_reader(r, level, i,
+								&h, &err),
+					 0);
+			assert_hash_equal(&h, &want);
+		}
+	/* Not complete: leaves 40 .. 47 are not there. */
+	assert_int_equal(elog_store_hash_reader(f->w, 3, 5, &h, &err),
+			 -ELOG_TAMPERED);
+	assert_non_null(strstr(err.msg, "tree hash (level 3, index 5) is "
+					 "missing or damaged"));
+	assert_int_equal(sqlite3_exec(db,
+				      "DROP TRIGGER entry_no_update; "
+				      "DROP TRIGGER entry_no_delete",
+				      NULL, NULL, NULL),
+			 SQLITE_OK);
+	for (size_t i = 0; i < sizeof sql / sizeof sql[0]; i++) {
+		int began = 0;
+		assert_int_equal(sqlite3_exec(db, "SAVEPOINT t", NULL, NULL,
+					      NULL),
+				 SQLITE_OK);
+		assert_int_equal(sqlite3_exec(db, sql[i], NULL, NULL, NULL),
+				 SQLITE_OK);
+		/* the root of 40 is node(level 5 index 0, level 3 index 4):
+		 * leaves 32 .. 39 */
+		elog_err_clear(&err);
+		assert_int_equal(elog_store_root(f->w, 40, &h, &err),
+				 -ELOG_TAMPERED);
+		assert_int_equal(err.code, ELOG_TAMPERED);
+		assert_non_null(strstr(err.msg, "tree hash (level 3, index 4) "
+						"is missing or damaged"));
+		assert_int_equal(elog_store_prove_inclusion(f->w, 0, 40, p, &np,
+							    &err),
+				 -ELOG_TAMPERED);
+		/* a leaf's own hash is read as before */
+		assert_int_equal(elog_store_hash_reader(f->w, 0, 35, &h, &err),
+				 -ELOG_TAMPERED);
+		/* the same on a reader, twice in one read transaction */
+		assert_int_equal(sqlite3_exec(db, "RELEASE t", NULL, NULL,
+					      NULL),
+				 SQLITE_OK);
+		assert_int_equal(elog_store_read_begin(r, &began, &err), 0);
+		for (int k = 0; k < 2; k++)
+			assert_int_equal(elog_store_root(r, 40, &h, &err),
+					 -ELOG_TAMPERED);
+		/* leaves 32 .. 35 */
+		assert_int_equal(elog_store_hash_reader(r, 2, 8, &h, &err),
+				 -ELOG_TAMPERED);
+		/* the rest of the block still reads: leaves 32 and 33, and
+		 * leaf 36 after the bad one */
+		assert_int_equal(elog_store_hash_reader(r, 1, 16, &h, &err), 0);
+		elog_root_of_leaves(f->leaf + 32, 2, &want);
+		assert_hash_equal(&h, &want);
+		assert_int_equal(elog_store_hash_reader(r, 0, 36, &h, &err), 0);
+		assert_hash_equal(&h, &f->leaf[36]);
+		assert_int_equal(elog_store_hash_reader(r, 0, 35, &h, &err),
+				 -ELOG_TAMPERED);
+		assert_int_equal(elog_store_root(r, 32, &h, &err), 0);
+		elog_root_of_leaves(f->leaf, 32, &want);
+		assert_hash_equal(&h, &want);
+		elog_store_read_end(r, began);
+		if (i == 0) { /* put it back */
+			char q[160], hex[65];
+			elog_hash_to_hex(&f->leaf[35], hex);
+			snprintf(q, sizeof q,
+				 "UPDATE entry SET leaf_hash = X'%s' WHERE seq "
+				 "= 35",
+				 hex);
+			assert_int_equal(sqlite3_exec(db, q, NULL, NULL, NULL),
+					 SQLITE_OK);
+			assert_int_equal(elog_store_root(r, 40, &h, &err), 0);
+			elog_root_of_leaves(f->leaf, 40, &want);
+			assert_hash_equal(&h, &want);
+		}
+	}
+	elog_store_close(r);
+}
+
+/* Schema 011 on a log made before it: the rows of levels 1 to 3 a
+ * schema-10 writer stored are deleted, exactly those, and the log
+ * verifies and gives the same roots. */
+static void test_tree_levels_migrated(void **state)
+{
+	fx *f = *state;
+	elog_err_t err;
+	elog_verify_report rep;
+	sqlite3 *db;
+	sqlite3_int64 nt;
+	char q[256], hex[65];
+	elog_hash h, want;
+	int added = 0;
+
+	build_log(f);
+	nt = count_rows(f->w, "tree_hash");
+	assert_int_equal(nt, tree_rows(f->n));
+	db = elog_store_db(f->w);
+	/* What a writer before schema 011 stored too. */
+	for (int level = 1; level <= 3; level++)
+		for (uint64_t i = 0; (i + 1) << level <= f->n; i++) {
+			elog_root_of_leaves(f->leaf + (i << level),
+					    (size_t)1 << level, &h);
+			elog_hash_to_hex(&h, hex);
+			snprintf(q, sizeof q,
+				 "INSERT INTO tree_hash(id, hash) VALUES "
+				 "(%llu, X'%s')",
+				 (unsigned long long)elog_stored_hash_index(
+					 level, i),
+				 hex);
+			assert_int_equal(sqlite3_exec(db, q, NULL, NULL, NULL),
+					 SQLITE_OK);
+			added++;
+		}
+	assert_int_equal(count_rows(f->w, "tree_hash"),
+			 (sqlite3_int64)(f->n - (size_t)__builtin_popcountll(
+							 f->n)));
+	assert_true(added > 0);
+	snprintf(q, sizeof q, "PRAGMA user_version = %d",
+		 elog_schema_count - 1);
+	assert_int_equal(sqlite3_exec(db, q, NULL, NULL, NULL), SQLITE_OK);
+	/* Before the migration verify refuses the rows. */
+	assert_int_equal(elog_verify_store(f->w, NULL, NULL, NULL, &rep, &err),
+			 -ELOG_TAMPERED);
+	assert_non_null(strstr(rep.what, "a level this store does not keep"));
+	elog_store_close(f->w);
+	assert_int_equal(elog_store_open(f->path, ELOG_STORE_WRITE,
+					 ELOG_SYNC_FULL, &f->w, &err),
+			 0);
+	assert_int_equal(query_int(f->w, "PRAGMA user_version"),
+			 elog_schema_count);
+	assert_int_equal(count_rows(f->w, "tree_hash"), nt);
+	assert_int_equal(elog_verify_store(f->w, NULL, NULL, NULL, &rep, &err),
+			 0);
+	assert_int_equal(rep.tree_hashes, (size_t)nt);
+	assert_int_equal(elog_store_root(f->w, f->n, &h, &err), 0);
+	elog_root_of_leaves(f->leaf, f->n, &want);
+	assert_hash_equal(&h, &want);
+	/* tree_hash is append-only again */
+	assert_int_equal(sqlite3_exec(elog_store_db(f->w),
+				      "DELETE FROM tree_hash", NULL, NULL,
+				      NULL) & 0xff,
+			 SQLITE_CONSTRAINT);
+	assert_int_equal(count_rows(f->w, "tree_hash"), nt);
+	append_events(f, 20);
+	assert_int_equal(count_rows(f->w, "tree_hash"), tree_rows(f->n));
+}
+
 /* ---- offline verification ---- */
 
 struct progress {
@@ -2070,8 +2253,7 @@ static void test_verify_good(void **state)
 			 0);
 	assert_int_equal(rep.entries, f->n);
 	assert_int_equal(rep.purged, 0);
-	assert_int_equal(rep.tree_hashes,
-			 f->n - (size_t)__builtin_popcountll(f->n));
+	assert_int_equal(rep.tree_hashes, (size_t)tree_rows(f->n));
 	assert_int_equal(rep.checkpoints, f->ncp);
 	assert_int_equal(rep.bad_seq, -1);
 	assert_true(pr.calls >= 1);
@@ -2226,17 +2408,38 @@ static void test_verify_tampered(void **state)
 	tamper_and_verify("DELETE FROM {D} WHERE seq = 2",
 			  "DELETE FROM {D} WHERE seq = 2", 2,
 			  "missing above the purge horizon");
-	/* tree hash (level 1, index 6) covers leaves 12 and 13 */
+	/* the tree node (level 1, index 6) is not stored: it is hashed up
+	 * from leaves 12 and 13, so it changes with leaf 13's hash, which its
+	 * own check catches */
+	tamper_and_verify("UPDATE entry SET leaf_hash = zeroblob(32) WHERE "
+			  "seq = 13",
+			  NULL, 13, "leaf hash differs");
+	/* tree hash (level 4, index 0) covers leaves 0 .. 15 */
 	k = snprintf(sql, sizeof sql,
 		     "UPDATE tree_hash SET hash = zeroblob(32) WHERE id = %llu",
-		     (unsigned long long)elog_stored_hash_index(1, 6));
+		     (unsigned long long)elog_stored_hash_index(4, 0));
 	assert_true(k > 0 && (size_t)k < sizeof sql);
-	tamper_and_verify(sql, NULL, 13, "tree hash");
-	/* tree hash (level 3, index 2) covers leaves 16 .. 23 */
+	tamper_and_verify(sql, NULL, 15, "stored tree hash differs");
+	/* tree hash (level 4, index 1) covers leaves 16 .. 31 */
 	k = snprintf(sql, sizeof sql, "DELETE FROM tree_hash WHERE id = %llu",
-		     (unsigned long long)elog_stored_hash_index(3, 2));
+		     (unsigned long long)elog_stored_hash_index(4, 1));
 	assert_true(k > 0 && (size_t)k < sizeof sql);
-	tamper_and_verify(sql, NULL, 23, "tree hash");
+	tamper_and_verify(sql, NULL, 31, "tree hash is missing");
+	/* a row of level 2 (leaves 12 .. 15), which the store does not keep,
+	 * added by hand: refused whatever its hash */
+	k = snprintf(sql, sizeof sql,
+		     "INSERT INTO tree_hash(id, hash) VALUES (%llu, "
+		     "zeroblob(32))",
+		     (unsigned long long)elog_stored_hash_index(2, 3));
+	assert_true(k > 0 && (size_t)k < sizeof sql);
+	tamper_and_verify(sql, NULL, 15, "a level this store does not keep");
+	/* ... and one of level 1 past the last stored node (leaves 38, 39) */
+	k = snprintf(sql, sizeof sql,
+		     "INSERT INTO tree_hash(id, hash) VALUES (%llu, "
+		     "zeroblob(32))",
+		     (unsigned long long)elog_stored_hash_index(1, 19));
+	assert_true(k > 0 && (size_t)k < sizeof sql);
+	tamper_and_verify(sql, NULL, 39, "a level this store does not keep");
 	/* a checkpoint's stored root, and its signed note */
 	tamper_and_verify("UPDATE checkpoint SET root = zeroblob(32) "
 			  "WHERE size = 25",
@@ -2681,6 +2884,10 @@ int main(void)
 						setup_parts, teardown),
 		cmocka_unit_test_setup_teardown(test_triggers, setup_runs,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_tree_derived_levels, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_tree_levels_migrated,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_set_sync, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_verify_good, setup,
 						teardown),
