@@ -100,6 +100,10 @@ $E purge --db "$DB" --before "$(date -u +%Y-%m-%dT%H:%M:%SZ)" >"$T/purge.out" 2>
 check "envelog purge appends a purge entry" grep -q "purge entry seq" "$T/purge.out"
 start_server || bail "server after the purge"
 post_events "events after the purge" "$(events 5 after)"
+# Past 16 entries, so that the tree node over seq 0..15 is stored (levels 1
+# to 3 are hashed up from the leaf hashes when read): a forged leaf hash
+# below then leaves the root as signed, and the server starts on it.
+post_events "events past the first 16 entries" "$(events 3 fill)"
 
 # ---- a public client recomputes every leaf hash from /v1/leaves ----
 read -r size root < <(log_state)
