@@ -1817,7 +1817,6 @@ const void *elog_store_leaf_stored(
 	const elog_store *s, int kind, const char *data, size_t len,
 	unsigned char buf[ELOG_EVENT_LEAF_PACKED_LEN], size_t *out_len)
 {
-	*out_len = len;
 	if (!s->pg && kind == ELOG_KIND_EVENT && data &&
 	    elog_pack_event_leaf(data, len, buf, ELOG_EVENT_LEAF_PACKED_LEN,
 				 out_len) == 1)
@@ -1826,30 +1825,32 @@ const void *elog_store_leaf_stored(
 	return data;
 }
 
-/* Stored leaf data p (*len bytes) as JSON: buf's if it unpacks, else p. */
-static const char *leaf_unpacked(const char *p, size_t *len, char *buf)
+/* Stored bytes p (*len) as JSON: buf's (cap bytes) if unpack takes them,
+ * else p as it is. */
+static const char *unpacked(const char *p, size_t *len, char *buf, size_t cap,
+			    int (*unpack)(const unsigned char *, size_t,
+					  char *, size_t, size_t *))
 {
 	size_t n;
 	if (p && *len > 0 && *p != '{' &&
-	    elog_unpack_event_leaf((const unsigned char *)p, *len, buf,
-				   ELOG_EVENT_LEAF_JSON_LEN, &n) == 0) {
+	    unpack((const unsigned char *)p, *len, buf, cap, &n) == 0) {
 		*len = n;
 		return buf;
 	}
 	return p;
 }
 
-/* A stored record p (*len bytes) as JSON: buf's if it unpacks, else p. */
+/* Stored leaf data as JSON (into buf, ELOG_EVENT_LEAF_JSON_LEN bytes). */
+static const char *leaf_unpacked(const char *p, size_t *len, char *buf)
+{
+	return unpacked(p, len, buf, ELOG_EVENT_LEAF_JSON_LEN,
+			elog_unpack_event_leaf);
+}
+
+/* A stored record as JSON (into buf, ELOG_RECORD_JSON_MAX bytes). */
 static const char *record_unpacked(const char *p, size_t *len, char *buf)
 {
-	size_t n;
-	if (p && *len > 0 && *p != '{' &&
-	    elog_unpack_record((const unsigned char *)p, *len, buf,
-			       ELOG_RECORD_JSON_MAX, &n) == 0) {
-		*len = n;
-		return buf;
-	}
-	return p;
+	return unpacked(p, len, buf, ELOG_RECORD_JSON_MAX, elog_unpack_record);
 }
 
 /* An entry row of LEAF_SELECT into l, with its record from rec (a row of
