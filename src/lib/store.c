@@ -853,7 +853,7 @@ int elog_store_open(const char *path, int mode, int sync, elog_store **out,
 {
 	elog_store *s;
 	char hex[2 * crypto_shorthash_KEYBYTES + 1];
-	int rc;
+	int rc, in_read = 0;
 	int flags = SQLITE_OPEN_NOMUTEX |
 		    (mode == ELOG_STORE_WRITE ? SQLITE_OPEN_READWRITE
 					      : SQLITE_OPEN_READONLY);
@@ -890,8 +890,15 @@ int elog_store_open(const char *path, int mode, int sync, elog_store **out,
 	} else {
 		int version;
 		sqlite3_busy_timeout(s->db, 10000);
+		/* The reads of the open in one read transaction: one snapshot
+		 * of the schema, which a writer changes whenever it makes or
+		 * drops a partition or a run's table (so that no statement
+		 * here runs out of retries on a schema that keeps changing). */
 		if ((rc = exec(s, "PRAGMA query_only = 1", err)) ||
-		    (rc = schema_version(s, &version, err)))
+		    (rc = exec(s, "BEGIN", err)))
+			goto out;
+		in_read = 1;
+		if ((rc = schema_version(s, &version, err)))
 			goto out;
 		/* A reader migrates nothing, and before schema 010 the runs'
 		 * rows are not where it reads them (verification would call
@@ -911,7 +918,10 @@ int elog_store_open(const char *path, int mode, int sync, elog_store **out,
 	    (rc = elog_store_meta_get(s, "vkey", s->vkey, sizeof s->vkey,
 				      err)) ||
 	    (rc = elog_store_meta_get(s, "party_key", hex, sizeof hex, err))) {
-		if (rc == -ELOG_NOT_FOUND || rc == -ELOG_IO)
+		if (rc == -ELOG_NOT_FOUND ||
+		    (rc == -ELOG_IO &&
+		     (sqlite3_errcode(s->db) == SQLITE_ERROR ||
+		      sqlite3_errcode(s->db) == SQLITE_NOTADB)))
 			rc = elog_fail(err, ELOG_IO, -1, NULL,
 				       "%s is not an envelog database", path);
 		goto out;
@@ -942,6 +952,8 @@ int elog_store_open(const char *path, int mode, int sync, elog_store **out,
 			       ELOG_TEST_FAIL_COMMIT);
 		goto out;
 	}
+	if (in_read && (rc = exec(s, "COMMIT", err)))
+		goto out;
 	*out = s;
 	s = NULL;
 	rc = 0;
